@@ -1,0 +1,152 @@
+//! Every setting of a training run, with the tutorial's values as defaults.
+//!
+//! A [`TrainConfig`] is saved as `config.toml` in the run folder; loading that file and training
+//! again repeats the run exactly. The defaults are the tutorial's: noise of size 15, one hidden
+//! layer of 128 ReLU units in both nets, batch 64, Adam with lr 1e-4 for both, 10001 steps.
+
+use std::path::Path;
+
+use serde::{Deserialize, Serialize};
+
+use crate::error::{Error, Result};
+use crate::mlp::{Activation, MlpSpec};
+use crate::optim::OptimizerConfig;
+use crate::target::TargetConfig;
+
+/// The GAN objective.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum LossKind {
+    /// The tutorial's: D has a sigmoid head and its labels are inverted (D outputs the
+    /// probability of *fake*); see [`crate::loss`].
+    Seed,
+}
+
+/// All settings of a training run.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct TrainConfig {
+    /// Number of training steps (the tutorial's `range(10001)`: steps 0 to 10000).
+    pub steps: usize,
+    /// Seed of every random draw: initial weights, noise, evaluation samples.
+    pub seed: u64,
+    /// Real and fake samples per step.
+    pub batch_size: usize,
+    /// Size of the generator's noise input.
+    pub latent_dim: usize,
+    /// Hidden widths of the generator.
+    pub g_hidden: Vec<usize>,
+    /// Hidden widths of the discriminator.
+    pub d_hidden: Vec<usize>,
+    /// Activation after every hidden layer of both nets.
+    pub activation: Activation,
+    /// The loss.
+    pub loss: LossKind,
+    /// The generator's optimizer.
+    pub optim_g: OptimizerConfig,
+    /// The discriminator's optimizer.
+    pub optim_d: OptimizerConfig,
+    /// The real data.
+    pub target: TargetConfig,
+    /// Write the tutorial's figure every this many steps (0: never).
+    pub plot_every: usize,
+    /// Evaluate the generator every this many steps and at the last step (0: only at the last).
+    pub eval_every: usize,
+    /// Fresh samples drawn for each evaluation.
+    pub eval_samples: usize,
+}
+
+impl Default for TrainConfig {
+    fn default() -> Self {
+        TrainConfig {
+            steps: 10001,
+            seed: 0,
+            batch_size: 64,
+            latent_dim: 15,
+            g_hidden: vec![128],
+            d_hidden: vec![128],
+            activation: Activation::Relu,
+            loss: LossKind::Seed,
+            optim_g: OptimizerConfig::adam(1e-4),
+            optim_d: OptimizerConfig::adam(1e-4),
+            target: TargetConfig::default(),
+            plot_every: 1000,
+            eval_every: 1000,
+            eval_samples: 1000,
+        }
+    }
+}
+
+impl TrainConfig {
+    /// Checks every setting; the error names the option and the value.
+    pub fn validate(&self) -> Result<()> {
+        let positive = [
+            ("--steps", self.steps),
+            ("--batch-size", self.batch_size),
+            ("--latent-dim", self.latent_dim),
+            ("--eval-samples", self.eval_samples),
+        ];
+        for (option, v) in positive {
+            if v == 0 {
+                return Err(Error::config(option, "must be at least 1, got 0"));
+            }
+        }
+        for (option, widths) in [("--g-hidden", &self.g_hidden), ("--d-hidden", &self.d_hidden)] {
+            if widths.contains(&0) {
+                return Err(Error::config(
+                    option,
+                    format!("hidden widths must be at least 1, got {widths:?}"),
+                ));
+            }
+        }
+        if self.activation == Activation::Identity || self.activation == Activation::Sigmoid {
+            return Err(Error::config(
+                "--activation",
+                format!(
+                    "'{}' is not a hidden activation (use relu, leaky-relu[:SLOPE] or tanh)",
+                    self.activation
+                ),
+            ));
+        }
+        self.optim_g.validate("--lr-g")?;
+        self.optim_d.validate("--lr-d")?;
+        self.target.build()?;
+        Ok(())
+    }
+
+    /// The generator's shape: `latent_dim → g_hidden… → sample size`.
+    pub fn generator_spec(&self, sample_dim: usize) -> MlpSpec {
+        MlpSpec::new(
+            self.latent_dim,
+            &self.g_hidden,
+            sample_dim,
+            self.activation,
+            Activation::Identity,
+        )
+    }
+
+    /// The discriminator's shape: `sample size → d_hidden… → 1`, with the loss's head.
+    pub fn discriminator_spec(&self, sample_dim: usize) -> MlpSpec {
+        let head = match self.loss {
+            LossKind::Seed => Activation::Sigmoid,
+        };
+        MlpSpec::new(sample_dim, &self.d_hidden, 1, self.activation, head)
+    }
+
+    /// The config as TOML.
+    pub fn to_toml(&self) -> Result<String> {
+        toml::to_string(self).map_err(|e| Error::Serialize(format!("config as TOML: {e}")))
+    }
+
+    /// Parses a TOML config; a missing key takes its default, an unknown key is an error.
+    pub fn from_toml(text: &str, path: &Path) -> Result<Self> {
+        toml::from_str(text).map_err(|e| Error::bad_file(path, e.to_string().trim_end()))
+    }
+
+    /// Reads a TOML config file.
+    pub fn load(path: &Path) -> Result<Self> {
+        let text =
+            std::fs::read_to_string(path).map_err(|e| Error::io("cannot read", path, e))?;
+        Self::from_toml(&text, path)
+    }
+}

@@ -1,0 +1,84 @@
+//! Errors of the library, one enum for the whole crate.
+//!
+//! Every message names the offending value (an option and what it was given, a file and the
+//! line, a tensor and its shape), so that a user can act on it without reading the source.
+
+use std::path::PathBuf;
+
+/// Everything that can go wrong in curvegan.
+#[derive(Debug, thiserror::Error)]
+pub enum Error {
+    /// A setting is impossible: the option's name and the offending value are in the message.
+    #[error("invalid {option}: {message}")]
+    Config {
+        /// The option as the user writes it, e.g. `--batch-size`.
+        option: String,
+        /// What is wrong with its value, naming the value.
+        message: String,
+    },
+    /// A tensor or buffer does not have the shape an operation needs.
+    #[error("shape mismatch: {0}")]
+    Shape(String),
+    /// Reading or writing a file failed.
+    #[error("{action} {path}: {source}")]
+    Io {
+        /// What was being done, e.g. `cannot write`.
+        action: &'static str,
+        /// The file or folder concerned.
+        path: PathBuf,
+        /// The underlying error.
+        source: std::io::Error,
+    },
+    /// A file exists but its content is not what curvegan expects.
+    #[error("{path}: {message}")]
+    BadFile {
+        /// The file concerned.
+        path: PathBuf,
+        /// What is wrong with it.
+        message: String,
+    },
+    /// Training produced a NaN or an infinity.
+    #[error("training diverged at step {step}: {what} is not finite")]
+    Diverged {
+        /// The step at which the non-finite value appeared.
+        step: usize,
+        /// Which quantity (a loss or a weight tensor).
+        what: String,
+    },
+    /// Data could not be serialised (e.g. a value TOML cannot hold).
+    #[error("cannot serialise {0}")]
+    Serialize(String),
+    /// Rendering a figure failed.
+    #[error("cannot render figure: {0}")]
+    Plot(#[from] crate::plot::PlotError),
+}
+
+/// The crate's result type.
+pub type Result<T, E = Error> = std::result::Result<T, E>;
+
+impl Error {
+    /// A [`Error::Config`] for `option` with a message naming the value.
+    pub fn config(option: impl Into<String>, message: impl Into<String>) -> Self {
+        Error::Config {
+            option: option.into(),
+            message: message.into(),
+        }
+    }
+
+    /// A [`Error::Io`] for `path`.
+    pub fn io(action: &'static str, path: impl Into<PathBuf>, source: std::io::Error) -> Self {
+        Error::Io {
+            action,
+            path: path.into(),
+            source,
+        }
+    }
+
+    /// A [`Error::BadFile`] for `path`.
+    pub fn bad_file(path: impl Into<PathBuf>, message: impl Into<String>) -> Self {
+        Error::BadFile {
+            path: path.into(),
+            message: message.into(),
+        }
+    }
+}

@@ -1,0 +1,113 @@
+//! Loss functions with PyTorch's numerics, each returning the loss and its gradient.
+//!
+//! **Binary cross-entropy on probabilities** (`nn.BCELoss`, mean over N elements):
+//! ```text
+//! ℓᵢ = (tᵢ − 1)·max(log1p(−pᵢ), −100) − tᵢ·max(ln pᵢ, −100)
+//! L  = (1/N) Σ ℓᵢ
+//! ∂L/∂pᵢ = f32(1/N)·(pᵢ − tᵢ) / max((1 − pᵢ)·pᵢ, 1e-12)
+//! ```
+//! The clamps make a prediction of exactly 0 or 1 cost 100, not infinity, and keep the gradient
+//! finite (about ±1e12).
+//!
+//! **The tutorial's losses.** D outputs a probability `D(x)`, but the tutorial's labels are
+//! inverted, so D learns the probability that its input is *fake*:
+//! ```text
+//! D_loss = bce(1 − D(real), 1) + bce(1 − D(fake), 0) = −mean ln(1 − D(real)) − mean ln D(fake)
+//! G_loss = bce(D(fake), 0)                             = −mean ln(1 − D(fake))
+//! ```
+//! With `q = 1 − D` (the probability of *real*) this is exactly the standard GAN's
+//! discriminator loss and the non-saturating generator loss −mean ln q(fake). At equilibrium
+//! `D = 1/2` everywhere, so `G_loss = ln 2 ≈ 0.693` and `D_loss = 2 ln 2 ≈ 1.386`.
+//! `1 − D` is computed in f32 before the BCE, as in the tutorial, so `D = 1e-8` rounds to
+//! `1 − D = 1` (see the fixtures' edge cases).
+
+use crate::error::{Error, Result};
+
+/// The smallest value the BCE's logarithms are clamped to.
+const LOG_CLAMP: f32 = -100.0;
+/// The smallest denominator of the BCE's backward.
+const GRAD_EPS: f32 = 1e-12;
+
+/// BCE of probabilities `pred` against `target` (both `[N]`), mean-reduced. Writes ∂L/∂pred
+/// into `grad` when given.
+pub fn bce(pred: &[f32], target: &[f32], grad: Option<&mut [f32]>) -> Result<f32> {
+    if pred.len() != target.len() || pred.is_empty() {
+        return Err(Error::Shape(format!(
+            "BCE needs as many targets as predictions, at least one: got {} predictions and {} targets",
+            pred.len(),
+            target.len()
+        )));
+    }
+    check_grad(pred.len(), grad.as_deref())?;
+    Ok(bce_iter(pred.iter().copied().zip(target.iter().copied()), pred.len(), grad))
+}
+
+/// BCE of probabilities against one target value for every element. Writes ∂L/∂pred into
+/// `grad` (same length as `pred`) when given.
+pub fn bce_to(pred: &[f32], target: f32, grad: Option<&mut [f32]>) -> Result<f32> {
+    check_grad(pred.len(), grad.as_deref())?;
+    Ok(bce_iter(pred.iter().map(|&p| (p, target)), pred.len(), grad))
+}
+
+fn check_grad(n: usize, grad: Option<&[f32]>) -> Result<()> {
+    if n == 0 {
+        return Err(Error::Shape("a loss needs at least one prediction".into()));
+    }
+    match grad {
+        Some(g) if g.len() != n => Err(Error::Shape(format!(
+            "loss gradient buffer has {} values for {n} predictions",
+            g.len()
+        ))),
+        _ => Ok(()),
+    }
+}
+
+fn bce_iter(
+    pairs: impl Iterator<Item = (f32, f32)>,
+    n: usize,
+    mut grad: Option<&mut [f32]>,
+) -> f32 {
+    let inv_n = 1.0 / n as f32;
+    let mut sum = 0.0f64;
+    for (i, (p, t)) in pairs.enumerate() {
+        let log_p = p.ln().max(LOG_CLAMP);
+        let log_1mp = (-p).ln_1p().max(LOG_CLAMP);
+        sum += ((t - 1.0) * log_1mp - t * log_p) as f64;
+        if let Some(g) = grad.as_deref_mut() {
+            g[i] = inv_n * (p - t) / ((1.0 - p) * p).max(GRAD_EPS);
+        }
+    }
+    (sum / n as f64) as f32
+}
+
+/// Which of the tutorial's three BCE expressions.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum SeedTerm {
+    /// `bce(1 − D(real), 1)`: D's loss on real data.
+    Real,
+    /// `bce(1 − D(fake), 0)`: D's loss on fakes.
+    Fake,
+    /// `bce(D(fake), 0)`: G's loss.
+    Generator,
+}
+
+/// One of the tutorial's loss terms of the probabilities `d` (D's outputs, `[N]`), with
+/// ∂L/∂d written into `grad` (through the `1 − d` step where there is one).
+pub fn seed_term(
+    term: SeedTerm,
+    d: &[f32],
+    grad: &mut [f32],
+    scratch: &mut Vec<f32>,
+) -> Result<f32> {
+    match term {
+        SeedTerm::Generator => bce_to(d, 0.0, Some(grad)),
+        SeedTerm::Real | SeedTerm::Fake => {
+            scratch.clear();
+            scratch.extend(d.iter().map(|&v| 1.0 - v));
+            let t = if term == SeedTerm::Real { 1.0 } else { 0.0 };
+            let loss = bce_to(scratch, t, Some(grad))?;
+            grad.iter_mut().for_each(|g| *g = -*g);
+            Ok(loss)
+        }
+    }
+}

@@ -1,0 +1,260 @@
+//! A training run and its folder: the loop that drives a [`Trainer`] and writes what it shows.
+//!
+//! A run folder holds:
+//! - `config.toml`: every setting ([`TrainConfig`]); training from it repeats the run exactly;
+//! - `metrics.csv`: one row per step — `step,d_loss,g_loss,d_real,d_fake,mse` — where `mse`,
+//!   the mean squared error of `eval_samples` fresh curves to the target, is filled at
+//!   evaluation steps only;
+//! - `step_00000.png`, `step_01000.png`, …: the tutorial's figure every `plot_every` steps;
+//! - `losses.png`: both losses over the steps with the equilibrium values ln 2 and 2 ln 2;
+//! - `generator.safetensors`, `discriminator.safetensors`: the final weights.
+//!
+//! Every file is written atomically. A run that fails before it has written anything removes
+//! the folder it created, so bad input leaves nothing behind.
+
+use std::fmt::Write as _;
+use std::fs;
+use std::path::{Path, PathBuf};
+use std::time::{Duration, Instant};
+
+use crate::config::TrainConfig;
+use crate::error::{Error, Result};
+use crate::io::{save_mlp, write_atomic};
+use crate::plot::{self, CurveFigure, LossFigure};
+use crate::train::{Evaluation, StepStats, Trainer};
+
+/// `ln 2`: G's loss when D outputs 1/2 everywhere.
+pub const G_LOSS_EQUILIBRIUM: f32 = std::f32::consts::LN_2;
+/// `2 ln 2`: D's loss when D outputs 1/2 everywhere.
+pub const D_LOSS_EQUILIBRIUM: f32 = 2.0 * std::f32::consts::LN_2;
+
+/// File names inside a run folder.
+pub mod files {
+    /// The settings.
+    pub const CONFIG: &str = "config.toml";
+    /// Per-step metrics.
+    pub const METRICS: &str = "metrics.csv";
+    /// The generator's weights.
+    pub const GENERATOR: &str = "generator.safetensors";
+    /// The discriminator's weights.
+    pub const DISCRIMINATOR: &str = "discriminator.safetensors";
+    /// The loss curves.
+    pub const LOSSES: &str = "losses.png";
+}
+
+/// How many of the last steps the summary averages over.
+pub const SUMMARY_WINDOW: usize = 100;
+
+/// What a finished run reports.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Summary {
+    /// The run folder.
+    pub out: PathBuf,
+    /// Steps trained.
+    pub steps: usize,
+    /// Means over the last [`SUMMARY_WINDOW`] steps (or all, if fewer).
+    pub last: StepStats,
+    /// Steps averaged in `last`.
+    pub window: usize,
+    /// The evaluation at the last step.
+    pub final_eval: Evaluation,
+    /// Wall time of the whole run, files included.
+    pub wall: Duration,
+    /// Time spent in training steps alone.
+    pub train_time: Duration,
+}
+
+impl Summary {
+    /// Mean time of one training step, in microseconds.
+    pub fn us_per_step(&self) -> f64 {
+        self.train_time.as_secs_f64() * 1e6 / self.steps.max(1) as f64
+    }
+}
+
+/// Something that wants to hear about the run's progress (a progress bar, a logger).
+pub trait Observer {
+    /// Called after every step.
+    fn on_step(&mut self, _step: usize, _stats: &StepStats) {}
+    /// Called after every evaluation.
+    fn on_eval(&mut self, _eval: &Evaluation) {}
+}
+
+/// An observer that ignores everything.
+impl Observer for () {}
+
+/// Where a run writes, and whether it may overwrite.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Output {
+    /// The run folder.
+    pub dir: PathBuf,
+    /// Allow an existing non-empty folder.
+    pub force: bool,
+}
+
+/// The first `runs/train-NNNN` under `root` that does not exist yet.
+pub fn next_run_dir(root: &Path) -> PathBuf {
+    (1..)
+        .map(|i| root.join(format!("train-{i:04}")))
+        .find(|p| !p.exists())
+        .unwrap_or_else(|| root.join("train"))
+}
+
+/// Creates the run folder; returns whether it was created (and so may be removed on failure).
+fn prepare_dir(out: &Output) -> Result<bool> {
+    let dir = &out.dir;
+    if dir.exists() {
+        if !dir.is_dir() {
+            return Err(Error::config(
+                "--out",
+                format!("{} exists and is not a folder", dir.display()),
+            ));
+        }
+        let non_empty = fs::read_dir(dir)
+            .map_err(|e| Error::io("cannot read", dir, e))?
+            .next()
+            .is_some();
+        if non_empty && !out.force {
+            return Err(Error::config(
+                "--out",
+                format!(
+                    "{} exists and is not empty; pass --force to write into it",
+                    dir.display()
+                ),
+            ));
+        }
+        return Ok(false);
+    }
+    fs::create_dir_all(dir).map_err(|e| {
+        Error::config(
+            "--out",
+            format!("cannot create folder {}: {e}", dir.display()),
+        )
+    })?;
+    Ok(true)
+}
+
+/// Trains a GAN as `config` says and writes the run folder. Checks the config before it
+/// creates anything.
+pub fn train(config: &TrainConfig, out: &Output, observer: &mut dyn Observer) -> Result<Summary> {
+    let trainer = Trainer::new(config)?;
+    let created = prepare_dir(out)?;
+    let result = run(trainer, &out.dir, observer);
+    if result.is_err() && created {
+        let _ = fs::remove_dir_all(&out.dir);
+    }
+    result
+}
+
+/// One row of `metrics.csv`.
+struct Row {
+    stats: StepStats,
+    mse: Option<f64>,
+}
+
+fn run(mut trainer: Trainer, dir: &Path, observer: &mut dyn Observer) -> Result<Summary> {
+    let started = Instant::now();
+    let config = trainer.config().clone();
+    write_atomic(&dir.join(files::CONFIG), config.to_toml()?.as_bytes())?;
+
+    let mut rows: Vec<Row> = Vec::with_capacity(config.steps);
+    let mut train_time = Duration::ZERO;
+    let mut final_eval = None;
+    for step in 0..config.steps {
+        let t = Instant::now();
+        let stats = trainer.step()?;
+        train_time += t.elapsed();
+        observer.on_step(step, &stats);
+        let last = step + 1 == config.steps;
+        let mut mse = None;
+        if last || (config.eval_every > 0 && step % config.eval_every == 0) {
+            let eval = trainer.evaluate()?;
+            observer.on_eval(&eval);
+            mse = eval.mse;
+            final_eval = Some(eval);
+        }
+        if config.plot_every > 0 && step % config.plot_every == 0 {
+            write_step_figure(&trainer, step, &stats, dir)?;
+        }
+        rows.push(Row { stats, mse });
+    }
+
+    write_atomic(&dir.join(files::METRICS), metrics_csv(&rows).as_bytes())?;
+    let steps: Vec<usize> = (0..rows.len()).collect();
+    let d_loss: Vec<f32> = rows.iter().map(|r| r.stats.d_loss).collect();
+    let g_loss: Vec<f32> = rows.iter().map(|r| r.stats.g_loss).collect();
+    let losses = plot::losses_png(&LossFigure {
+        steps: &steps,
+        d_loss: &d_loss,
+        g_loss: &g_loss,
+        references: &[
+            ("ln 2", G_LOSS_EQUILIBRIUM),
+            ("2 ln 2", D_LOSS_EQUILIBRIUM),
+        ],
+    })?;
+    write_atomic(&dir.join(files::LOSSES), &losses)?;
+    let gan = trainer.gan();
+    save_mlp(&dir.join(files::GENERATOR), &gan.generator)?;
+    save_mlp(&dir.join(files::DISCRIMINATOR), &gan.discriminator)?;
+
+    let window = rows.len().min(SUMMARY_WINDOW);
+    let tail = &rows[rows.len() - window..];
+    let avg = |f: fn(&StepStats) -> f32| {
+        (tail.iter().map(|r| f(&r.stats) as f64).sum::<f64>() / window as f64) as f32
+    };
+    Ok(Summary {
+        out: dir.to_path_buf(),
+        steps: rows.len(),
+        last: StepStats {
+            d_loss: avg(|s| s.d_loss),
+            g_loss: avg(|s| s.g_loss),
+            d_real: avg(|s| s.d_real),
+            d_fake: avg(|s| s.d_fake),
+            d_fake_g: avg(|s| s.d_fake_g),
+        },
+        window,
+        final_eval: final_eval.ok_or_else(|| Error::config("--steps", "must be at least 1"))?,
+        wall: started.elapsed(),
+        train_time,
+    })
+}
+
+/// The tutorial's figure at `step`: the real curve and the step's generated curves.
+fn write_step_figure(trainer: &Trainer, step: usize, stats: &StepStats, dir: &Path) -> Result<()> {
+    /// Generated curves drawn per figure: the first prominently, as the tutorial does.
+    const SHOWN: usize = 5;
+    let target = trainer.target();
+    let n = target.dim();
+    let fake = trainer.last_fake();
+    let shown = &fake[..fake.len().min(SHOWN * n)];
+    let real = target.fixed_curve().unwrap_or(&[]);
+    let png = plot::curves_png(&CurveFigure {
+        x: target.x(),
+        real,
+        generated: shown,
+        step,
+        g_loss: stats.g_loss,
+        d_loss: stats.d_loss,
+        y_range: Some((0.0, 3.0)),
+    })?;
+    write_atomic(&dir.join(format!("step_{step:05}.png")), &png)
+}
+
+/// `metrics.csv` text. Floats use Rust's shortest round-trip form, so equal runs give
+/// byte-identical files.
+fn metrics_csv(rows: &[Row]) -> String {
+    let mut s = String::with_capacity(rows.len() * 64);
+    s.push_str("step,d_loss,g_loss,d_real,d_fake,mse\n");
+    for (step, r) in rows.iter().enumerate() {
+        let st = &r.stats;
+        let _ = write!(
+            s,
+            "{step},{},{},{},{},",
+            st.d_loss, st.g_loss, st.d_real, st.d_fake
+        );
+        if let Some(mse) = r.mse {
+            let _ = write!(s, "{mse}");
+        }
+        s.push('\n');
+    }
+    s
+}
