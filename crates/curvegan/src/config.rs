@@ -91,7 +91,10 @@ impl TrainConfig {
                 return Err(Error::config(option, "must be at least 1, got 0"));
             }
         }
-        for (option, widths) in [("--g-hidden", &self.g_hidden), ("--d-hidden", &self.d_hidden)] {
+        for (option, widths) in [
+            ("--g-hidden", &self.g_hidden),
+            ("--d-hidden", &self.d_hidden),
+        ] {
             if widths.contains(&0) {
                 return Err(Error::config(
                     option,
@@ -145,8 +148,7 @@ impl TrainConfig {
 
     /// Reads a TOML config file.
     pub fn load(path: &Path) -> Result<Self> {
-        let text =
-            std::fs::read_to_string(path).map_err(|e| Error::io("cannot read", path, e))?;
+        let text = std::fs::read_to_string(path).map_err(|e| Error::io("cannot read", path, e))?;
         Self::from_toml(&text, path)
     }
 }

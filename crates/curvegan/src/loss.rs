@@ -39,14 +39,22 @@ pub fn bce(pred: &[f32], target: &[f32], grad: Option<&mut [f32]>) -> Result<f32
         )));
     }
     check_grad(pred.len(), grad.as_deref())?;
-    Ok(bce_iter(pred.iter().copied().zip(target.iter().copied()), pred.len(), grad))
+    Ok(bce_iter(
+        pred.iter().copied().zip(target.iter().copied()),
+        pred.len(),
+        grad,
+    ))
 }
 
 /// BCE of probabilities against one target value for every element. Writes ∂L/∂pred into
 /// `grad` (same length as `pred`) when given.
 pub fn bce_to(pred: &[f32], target: f32, grad: Option<&mut [f32]>) -> Result<f32> {
     check_grad(pred.len(), grad.as_deref())?;
-    Ok(bce_iter(pred.iter().map(|&p| (p, target)), pred.len(), grad))
+    Ok(bce_iter(
+        pred.iter().map(|&p| (p, target)),
+        pred.len(),
+        grad,
+    ))
 }
 
 fn check_grad(n: usize, grad: Option<&[f32]>) -> Result<()> {

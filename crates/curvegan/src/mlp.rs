@@ -67,17 +67,14 @@ impl Activation {
     /// Applies the activation in place.
     fn apply(self, v: &mut [f32]) {
         match self {
-            Activation::Relu => v.iter_mut().for_each(|x| {
-                // `x < 0` rather than `max`, so that a NaN stays NaN and divergence is seen.
-                if *x < 0.0 {
-                    *x = 0.0
-                }
-            }),
-            Activation::LeakyRelu(slope) => v.iter_mut().for_each(|x| {
-                if *x <= 0.0 {
-                    *x *= slope
-                }
-            }),
+            // Written as selects, not branches, so they vectorise; `x < 0` keeps a NaN a NaN,
+            // so that divergence is seen.
+            Activation::Relu => v
+                .iter_mut()
+                .for_each(|x| *x = if *x < 0.0 { 0.0 } else { *x }),
+            Activation::LeakyRelu(slope) => v
+                .iter_mut()
+                .for_each(|x| *x *= if *x > 0.0 { 1.0 } else { slope }),
             Activation::Tanh => v.iter_mut().for_each(|x| *x = x.tanh()),
             Activation::Sigmoid => v.iter_mut().for_each(|x| *x = 1.0 / (1.0 + (-*x).exp())),
             Activation::Identity => {}
@@ -88,16 +85,14 @@ impl Activation {
     /// Piecewise-linear activations look at `pre`, smooth ones at `post`, as PyTorch does.
     fn backward(self, pre: &[f32], post: &[f32], grad: &mut [f32]) {
         match self {
-            Activation::Relu => grad.iter_mut().zip(pre).for_each(|(g, &p)| {
-                if p <= 0.0 {
-                    *g = 0.0
-                }
-            }),
-            Activation::LeakyRelu(slope) => grad.iter_mut().zip(pre).for_each(|(g, &p)| {
-                if p <= 0.0 {
-                    *g *= slope
-                }
-            }),
+            Activation::Relu => grad
+                .iter_mut()
+                .zip(pre)
+                .for_each(|(g, &p)| *g = if p > 0.0 { *g } else { 0.0 }),
+            Activation::LeakyRelu(slope) => grad
+                .iter_mut()
+                .zip(pre)
+                .for_each(|(g, &p)| *g *= if p > 0.0 { 1.0 } else { slope }),
             Activation::Tanh => grad
                 .iter_mut()
                 .zip(post)

@@ -174,6 +174,27 @@ impl Optimizer {
             )));
         }
         self.step += 1;
+        #[cfg(target_arch = "x86_64")]
+        if std::arch::is_x86_feature_detected!("fma") {
+            // SAFETY: the CPU has FMA, checked just above.
+            unsafe { self.update_fma(params, grads) };
+            return Ok(());
+        }
+        self.update(params, grads);
+        Ok(())
+    }
+
+    /// [`Optimizer::update`] compiled with hardware FMA: `mul_add` becomes one instruction
+    /// instead of a call into a software `fmaf`. Same results, bit for bit.
+    #[cfg(target_arch = "x86_64")]
+    #[target_feature(enable = "fma")]
+    unsafe fn update_fma(&mut self, params: &mut [f32], grads: &[f32]) {
+        self.update(params, grads)
+    }
+
+    /// The element-wise update of step `self.step` (already counted).
+    #[inline(always)]
+    fn update(&mut self, params: &mut [f32], grads: &[f32]) {
         match self.config {
             OptimizerConfig::Adam { lr, betas, eps } => {
                 let t = self.step as i32;
@@ -208,6 +229,5 @@ impl Optimizer {
                 }
             }
         }
-        Ok(())
     }
 }

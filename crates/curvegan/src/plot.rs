@@ -165,10 +165,7 @@ pub fn curves_png(fig: &CurveFigure) -> Result<Vec<u8>, PlotError> {
             }
             (f64::from(lo), f64::from(hi))
         }
-        None => padded(
-            min_max(fig.real.iter().chain(fig.generated).copied()),
-            0.08,
-        ),
+        None => padded(min_max(fig.real.iter().chain(fig.generated).copied()), 0.08),
     };
 
     let xs: Vec<f64> = fig.x.iter().map(|&v| f64::from(v)).collect();
@@ -188,7 +185,7 @@ pub fn curves_png(fig: &CurveFigure) -> Result<Vec<u8>, PlotError> {
             .y_label_area_size(60)
             .build_cartesian_2d(x_range.0..x_range.1, y_range.0..y_range.1)?;
         configure_mesh(&mut chart, "x", "y")?;
-        let bounds = (x_range, y_range);
+        let bounds: Bounds = (x_range, y_range);
 
         // Real curves beneath the generated ones.
         if n_real == 1 {
@@ -202,7 +199,10 @@ pub fn curves_png(fig: &CurveFigure) -> Result<Vec<u8>, PlotError> {
                 .map(|(&x, &y)| (x, clamp(y)))
                 .chain(xs.iter().zip(&lower).rev().map(|(&x, &y)| (x, clamp(y))))
                 .collect();
-            chart.draw_series(std::iter::once(Polygon::new(band, REAL_COLOR.mix(0.3).filled())))?;
+            chart.draw_series(std::iter::once(Polygon::new(
+                band,
+                REAL_COLOR.mix(0.3).filled(),
+            )))?;
             for row in fig.real.chunks_exact(points).take(MAX_CURVES) {
                 draw_curve(&mut chart, &curve(row), bounds, REAL_COLOR.mix(0.8), 1)?;
             }
@@ -247,10 +247,11 @@ pub struct LossFigure<'a> {
 /// Renders a [`LossFigure`] as an 800×600 PNG.
 ///
 /// Non-finite losses and reference values are skipped (the remaining points
-/// are joined) and the figure notes how many were skipped. Series longer than
-/// 2000 points are reduced to the minimum and maximum of each of 1000 runs of
-/// consecutive points, which keeps spikes visible and rendering fast. Empty
-/// series render empty axes.
+/// are joined) and the figure notes how many were skipped. A series longer
+/// than 2000 points is reduced to its first and last point and the minimum
+/// and maximum of each of about 1000 runs of consecutive points, which keeps
+/// spikes visible and rendering fast (a few tens of milliseconds for any
+/// length). Empty series render empty axes.
 ///
 /// # Errors
 ///
@@ -329,16 +330,28 @@ pub fn losses_png(fig: &LossFigure) -> Result<Vec<u8>, PlotError> {
                 chart.draw_series(std::iter::once(Circle::new(*single, 3, color.filled())))?;
             } else {
                 // A dense series reads better thin.
-                let width = if points.len() > DENSE_LOSS_POINTS { 1 } else { 2 };
+                let width = if points.len() > DENSE_LOSS_POINTS {
+                    1
+                } else {
+                    2
+                };
                 draw_thick_path(&mut chart, points, color, width)?;
             }
         }
         // The references go on top, so that they stay visible through noisy losses.
         for &(_, value) in &references {
             let ends = [(x_range.0, value), (x_range.1, value)];
-            chart.draw_series(DashedLineSeries::new(ends, 10, 6, REF_COLOR.stroke_width(2)))?;
+            chart.draw_series(DashedLineSeries::new(
+                ends,
+                10,
+                6,
+                REF_COLOR.stroke_width(2),
+            ))?;
         }
-        draw_line_legend(&mut chart, &[("D_loss", D_LOSS_COLOR), ("G_loss", G_LOSS_COLOR)])?;
+        draw_line_legend(
+            &mut chart,
+            &[("D_loss", D_LOSS_COLOR), ("G_loss", G_LOSS_COLOR)],
+        )?;
 
         // Reference labels in the margin right of the plot, at their line's
         // height, nudged apart when lines are close.
@@ -358,7 +371,11 @@ pub fn losses_png(fig: &LossFigure) -> Result<Vec<u8>, PlotError> {
         for (py, text) in &labels {
             let y = (*py).max(next_free);
             next_free = y.saturating_add(16);
-            root.draw(&Text::new(text.as_str(), (xs.end + 6, y - 2), label_style.clone()))?;
+            root.draw(&Text::new(
+                text.as_str(),
+                (xs.end + 6, y - 2),
+                label_style.clone(),
+            ))?;
         }
         if skipped > 0 {
             root.draw(&Text::new(
@@ -448,7 +465,11 @@ pub fn scatter_png(fig: &ScatterFigure) -> Result<Vec<u8>, PlotError> {
             .build_cartesian_2d(x_range.0..x_range.1, y_range.0..y_range.1)?;
         configure_mesh(&mut chart, "x", "y")?;
         chart.draw_series(real.iter().map(|&p| Circle::new(p, 3, REAL_COLOR.filled())))?;
-        chart.draw_series(generated.iter().map(|&p| Circle::new(p, 3, GEN_COLOR.filled())))?;
+        chart.draw_series(
+            generated
+                .iter()
+                .map(|&p| Circle::new(p, 3, GEN_COLOR.filled())),
+        )?;
 
         let mut legend: Vec<(&str, RGBColor)> = Vec::new();
         if !real.is_empty() {
@@ -461,7 +482,9 @@ pub fn scatter_png(fig: &ScatterFigure) -> Result<Vec<u8>, PlotError> {
             chart
                 .draw_series(std::iter::empty::<Circle<(f64, f64), i32>>())?
                 .label(label)
-                .legend(move |(x, y)| Circle::new((x + 10, y - LEGEND_GLYPH_LIFT), 5, color.filled()));
+                .legend(move |(x, y)| {
+                    Circle::new((x + 10, y - LEGEND_GLYPH_LIFT), 5, color.filled())
+                });
         }
         draw_legend_box(&mut chart)?;
         draw_losses_text(root, &chart, fig.g_loss, fig.d_loss)?;
@@ -469,8 +492,13 @@ pub fn scatter_png(fig: &ScatterFigure) -> Result<Vec<u8>, PlotError> {
     })
 }
 
+/// A point in data coordinates.
+type Point = (f64, f64);
+/// The visible data region: `(x range, y range)`.
+type Bounds = ((f64, f64), (f64, f64));
 type Root<'b> = DrawingArea<BitMapBackend<'b>, Shift>;
-type Chart<'a, 'b> = ChartContext<'a, BitMapBackend<'b>, Cartesian2d<RangedCoordf64, RangedCoordf64>>;
+type Chart<'a, 'b> =
+    ChartContext<'a, BitMapBackend<'b>, Cartesian2d<RangedCoordf64, RangedCoordf64>>;
 
 impl<E: std::error::Error + Send + Sync> From<DrawingAreaErrorKind<E>> for PlotError {
     fn from(e: DrawingAreaErrorKind<E>) -> Self {
@@ -563,7 +591,10 @@ fn configure_mesh(chart: &mut Chart<'_, '_>, x_desc: &str, y_desc: &str) -> Resu
 }
 
 /// One legend entry per `(label, colour)`, each a thick line, at the upper right.
-fn draw_line_legend<'a, 'b: 'a>(chart: &mut Chart<'a, 'b>, entries: &[(&str, RGBColor)]) -> Result<(), PlotError> {
+fn draw_line_legend<'a, 'b: 'a>(
+    chart: &mut Chart<'a, 'b>,
+    entries: &[(&str, RGBColor)],
+) -> Result<(), PlotError> {
     if entries.is_empty() {
         return Ok(());
     }
@@ -594,10 +625,18 @@ fn draw_legend_box<'a, 'b: 'a>(chart: &mut Chart<'a, 'b>) -> Result<(), PlotErro
 }
 
 /// Writes `G_loss= …` and `D_loss= …` near the lower left of the plotting area.
-fn draw_losses_text(root: &Root<'_>, chart: &Chart<'_, '_>, g_loss: f32, d_loss: f32) -> Result<(), PlotError> {
+fn draw_losses_text(
+    root: &Root<'_>,
+    chart: &Chart<'_, '_>,
+    g_loss: f32,
+    d_loss: f32,
+) -> Result<(), PlotError> {
     let (xs, ys) = chart.plotting_area().get_pixel_range();
     let style = TextStyle::from((FONT, 20).into_font()).pos(Pos::new(HPos::Left, VPos::Top));
-    let lines = [format!("G_loss= {g_loss:.3}"), format!("D_loss= {d_loss:.3}")];
+    let lines = [
+        format!("G_loss= {g_loss:.3}"),
+        format!("D_loss= {d_loss:.3}"),
+    ];
     let line_h = 26;
     let (x, top) = (xs.start + 14, ys.end - 14 - line_h * lines.len() as i32);
     let mut width = 0;
@@ -606,17 +645,29 @@ fn draw_losses_text(root: &Root<'_>, chart: &Chart<'_, '_>, g_loss: f32, d_loss:
     }
     // A translucent backdrop keeps the text legible over curves and points.
     root.draw(&Rectangle::new(
-        [(x - 6, top - 4), (x + width + 6, top + line_h * lines.len() as i32)],
+        [
+            (x - 6, top - 4),
+            (x + width + 6, top + line_h * lines.len() as i32),
+        ],
         WHITE.mix(0.7).filled(),
     ))?;
     for (i, line) in lines.iter().enumerate() {
-        root.draw(&Text::new(line.as_str(), (x, top + line_h * i as i32), style.clone()))?;
+        root.draw(&Text::new(
+            line.as_str(),
+            (x, top + line_h * i as i32),
+            style.clone(),
+        ))?;
     }
     Ok(())
 }
 
 /// Writes `text` in the middle of the plotting area.
-fn draw_centered_note(root: &Root<'_>, xs: &Range<i32>, ys: &Range<i32>, text: &str) -> Result<(), PlotError> {
+fn draw_centered_note(
+    root: &Root<'_>,
+    xs: &Range<i32>,
+    ys: &Range<i32>,
+    text: &str,
+) -> Result<(), PlotError> {
     root.draw(&Text::new(
         text,
         ((xs.start + xs.end) / 2, (ys.start + ys.end) / 2),
@@ -630,8 +681,8 @@ fn draw_centered_note(root: &Root<'_>, xs: &Range<i32>, ys: &Range<i32>, text: &
 /// Draws one curve clipped to `bounds` (a lone point as a dot).
 fn draw_curve<C: Color>(
     chart: &mut Chart<'_, '_>,
-    points: &[(f64, f64)],
-    bounds: ((f64, f64), (f64, f64)),
+    points: &[Point],
+    bounds: Bounds,
     color: C,
     width: u32,
 ) -> Result<(), PlotError> {
@@ -656,19 +707,26 @@ fn draw_curve<C: Color>(
 /// Only opaque colours stay even where segments overlap.
 fn draw_thick_path<C: Color>(
     chart: &mut Chart<'_, '_>,
-    points: &[(f64, f64)],
+    points: &[Point],
     color: C,
     width: u32,
 ) -> Result<(), PlotError> {
     let color = color.to_rgba();
     if width <= 1 {
         if points.len() >= 2 {
-            chart.draw_series(std::iter::once(PathElement::new(points.to_vec(), color.stroke_width(1))))?;
+            chart.draw_series(std::iter::once(PathElement::new(
+                points.to_vec(),
+                color.stroke_width(1),
+            )))?;
         }
         return Ok(());
     }
     let style = color.stroke_width(width);
-    chart.draw_series(points.windows(2).map(|pair| PathElement::new(pair.to_vec(), style)))?;
+    chart.draw_series(
+        points
+            .windows(2)
+            .map(|pair| PathElement::new(pair.to_vec(), style)),
+    )?;
     let radius = (width / 2) as i32;
     if radius > 0 && points.len() > 2 {
         chart.draw_series(
@@ -681,14 +739,14 @@ fn draw_thick_path<C: Color>(
 }
 
 /// Whether `p` lies within `bounds` (`(x range, y range)`, inclusive).
-fn inside(p: (f64, f64), ((x0, x1), (y0, y1)): ((f64, f64), (f64, f64))) -> bool {
+fn inside(p: Point, ((x0, x1), (y0, y1)): Bounds) -> bool {
     (x0..=x1).contains(&p.0) && (y0..=y1).contains(&p.1)
 }
 
 /// The visible pieces of a polyline inside `bounds` (Liang–Barsky clipping).
-fn clip_polyline(points: &[(f64, f64)], bounds: ((f64, f64), (f64, f64))) -> Vec<Vec<(f64, f64)>> {
+fn clip_polyline(points: &[Point], bounds: Bounds) -> Vec<Vec<Point>> {
     let mut pieces = Vec::new();
-    let mut current: Vec<(f64, f64)> = Vec::new();
+    let mut current: Vec<Point> = Vec::new();
     for pair in points.windows(2) {
         match clip_segment(pair[0], pair[1], bounds) {
             Some((start, end, start_clipped)) => {
@@ -717,14 +775,15 @@ fn clip_polyline(points: &[(f64, f64)], bounds: ((f64, f64), (f64, f64))) -> Vec
 
 /// The part of segment `a`–`b` inside `bounds`, and whether its start was
 /// moved (so the polyline has to break there).
-fn clip_segment(
-    a: (f64, f64),
-    b: (f64, f64),
-    ((x0, x1), (y0, y1)): ((f64, f64), (f64, f64)),
-) -> Option<((f64, f64), (f64, f64), bool)> {
+fn clip_segment(a: Point, b: Point, ((x0, x1), (y0, y1)): Bounds) -> Option<(Point, Point, bool)> {
     let (dx, dy) = (b.0 - a.0, b.1 - a.1);
     let (mut t0, mut t1) = (0.0f64, 1.0f64);
-    for (p, q) in [(-dx, a.0 - x0), (dx, x1 - a.0), (-dy, a.1 - y0), (dy, y1 - a.1)] {
+    for (p, q) in [
+        (-dx, a.0 - x0),
+        (dx, x1 - a.0),
+        (-dy, a.1 - y0),
+        (dy, y1 - a.1),
+    ] {
         if p == 0.0 {
             if q < 0.0 {
                 return None;
@@ -771,7 +830,11 @@ fn check_finite(name: &str, values: &[f32], width: usize) -> Result<(), PlotErro
         Some(i) => {
             let at = match width {
                 0 => format!("{name}[{i}]"),
-                2 => format!("{name} point {} ({})", i / 2, if i % 2 == 0 { "x" } else { "y" }),
+                2 => format!(
+                    "{name} point {} ({})",
+                    i / 2,
+                    if i % 2 == 0 { "x" } else { "y" }
+                ),
                 _ => format!("{name} curve {} point {}", i / width, i % width),
             };
             Err(PlotError::BadInput(format!(
@@ -785,10 +848,13 @@ fn check_finite(name: &str, values: &[f32], width: usize) -> Result<(), PlotErro
 
 /// The smallest and largest of `values`, or `None` if there are none.
 fn min_max<T: Into<f64>>(values: impl IntoIterator<Item = T>) -> Option<(f64, f64)> {
-    values.into_iter().map(Into::into).fold(None, |acc, v| match acc {
-        None => Some((v, v)),
-        Some((lo, hi)) => Some((lo.min(v), hi.max(v))),
-    })
+    values
+        .into_iter()
+        .map(Into::into)
+        .fold(None, |acc, v| match acc {
+            None => Some((v, v)),
+            Some((lo, hi)) => Some((lo.min(v), hi.max(v))),
+        })
 }
 
 /// Widens `range` by `fraction` of its span on each side; a degenerate or

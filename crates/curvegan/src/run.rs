@@ -186,10 +186,7 @@ fn run(mut trainer: Trainer, dir: &Path, observer: &mut dyn Observer) -> Result<
         steps: &steps,
         d_loss: &d_loss,
         g_loss: &g_loss,
-        references: &[
-            ("ln 2", G_LOSS_EQUILIBRIUM),
-            ("2 ln 2", D_LOSS_EQUILIBRIUM),
-        ],
+        references: &[("ln 2", G_LOSS_EQUILIBRIUM), ("2 ln 2", D_LOSS_EQUILIBRIUM)],
     })?;
     write_atomic(&dir.join(files::LOSSES), &losses)?;
     let gan = trainer.gan();

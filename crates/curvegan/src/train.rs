@@ -150,7 +150,12 @@ pub fn train_step(
         &mut ws.scratch,
     )?;
     // Only ∂G_loss/∂fake is needed from D; D's own gradients are discarded in PyTorch too.
-    d.backward(&mut ws.d_tape, &ws.grad_score, None, Some(&mut ws.grad_fake))?;
+    d.backward(
+        &mut ws.d_tape,
+        &ws.grad_score,
+        None,
+        Some(&mut ws.grad_fake),
+    )?;
     let g = &mut gan.generator;
     ws.grad_g.fill(0.0);
     g.backward(&mut ws.g_tape, &ws.grad_fake, Some(&mut ws.grad_g), None)?;
@@ -281,10 +286,7 @@ impl Trainer {
         if !stats.is_finite() {
             return Err(Error::Diverged {
                 step,
-                what: format!(
-                    "a loss (d_loss {}, g_loss {})",
-                    stats.d_loss, stats.g_loss
-                ),
+                what: format!("a loss (d_loss {}, g_loss {})", stats.d_loss, stats.g_loss),
             });
         }
         Ok(stats)
