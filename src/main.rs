@@ -17,7 +17,7 @@ use indicatif::{ProgressBar, ProgressStyle};
 
 /// Train generative adversarial networks that generate curves from noise.
 #[derive(Debug, Parser)]
-#[command(name = "curvegan", version, about)]
+#[command(name = "curvegan", version, about, args_override_self = true)]
 struct Cli {
     #[command(subcommand)]
     command: Command,
@@ -49,10 +49,10 @@ struct TrainArgs {
     #[arg(long)]
     hidden: Option<usize>,
     /// Generator's Adam learning rate [default: 1e-4]
-    #[arg(long, allow_negative_numbers = true)]
+    #[arg(long, allow_hyphen_values = true)]
     lr_g: Option<f64>,
     /// Discriminator's Adam learning rate [default: 1e-4]
-    #[arg(long, allow_negative_numbers = true)]
+    #[arg(long, allow_hyphen_values = true)]
     lr_d: Option<f64>,
     /// Write the tutorial's figure every N steps; 0 turns figures off [default: 1000]
     #[arg(long, value_name = "N")]
