@@ -175,8 +175,9 @@ impl Optimizer {
         }
         self.step += 1;
         #[cfg(target_arch = "x86_64")]
-        if std::arch::is_x86_feature_detected!("fma") {
-            // SAFETY: the CPU has FMA, checked just above.
+        if std::arch::is_x86_feature_detected!("fma") && std::arch::is_x86_feature_detected!("avx2")
+        {
+            // SAFETY: the CPU has AVX2 and FMA, checked just above.
             unsafe { self.update_fma(params, grads) };
             return Ok(());
         }
@@ -187,7 +188,7 @@ impl Optimizer {
     /// [`Optimizer::update`] compiled with hardware FMA: `mul_add` becomes one instruction
     /// instead of a call into a software `fmaf`. Same results, bit for bit.
     #[cfg(target_arch = "x86_64")]
-    #[target_feature(enable = "fma")]
+    #[target_feature(enable = "avx2,fma")]
     unsafe fn update_fma(&mut self, params: &mut [f32], grads: &[f32]) {
         self.update(params, grads)
     }

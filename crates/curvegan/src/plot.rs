@@ -77,6 +77,9 @@ const MAX_LOSS_POINTS: usize = 2_000;
 
 /// A loss series with more points than this is drawn 1 pixel wide, not 2.
 const DENSE_LOSS_POINTS: usize = 600;
+/// Fraction of the data's span left free above fitted data, where the legend
+/// goes (the legend is about 15% of the plot's height).
+const LEGEND_HEADROOM: f64 = 0.22;
 /// Width of the margin right of the losses plot that holds the reference labels.
 const REF_LABEL_AREA: u32 = 110;
 /// plotters' ab_glyph text sits a few pixels above its nominal box: legend
@@ -165,7 +168,11 @@ pub fn curves_png(fig: &CurveFigure) -> Result<Vec<u8>, PlotError> {
             }
             (f64::from(lo), f64::from(hi))
         }
-        None => padded(min_max(fig.real.iter().chain(fig.generated).copied()), 0.08),
+        None => padded_with_headroom(
+            min_max(fig.real.iter().chain(fig.generated).copied()),
+            0.08,
+            LEGEND_HEADROOM,
+        ),
     };
 
     let xs: Vec<f64> = fig.x.iter().map(|&v| f64::from(v)).collect();
@@ -291,14 +298,15 @@ pub fn losses_png(fig: &LossFigure) -> Result<Vec<u8>, PlotError> {
     skipped += fig.references.len() - references.len();
 
     let x_range = padded(min_max(fig.steps.iter().map(|&s| s as f64)), 0.02);
-    let y_range = padded(
+    let y_range = padded_with_headroom(
         min_max(
             d.iter()
                 .chain(&g)
                 .map(|p| p.1)
                 .chain(references.iter().map(|r| r.1)),
         ),
-        0.08,
+        0.06,
+        LEGEND_HEADROOM,
     );
 
     render(|root| {
@@ -860,12 +868,19 @@ fn min_max<T: Into<f64>>(values: impl IntoIterator<Item = T>) -> Option<(f64, f6
 /// Widens `range` by `fraction` of its span on each side; a degenerate or
 /// missing range becomes a small one around its value (or `0..1`).
 fn padded(range: Option<(f64, f64)>, fraction: f64) -> (f64, f64) {
+    padded_with_headroom(range, fraction, fraction)
+}
+
+/// Widens `range` by `below` of its span at the bottom and `above` at the
+/// top (room for the legend); a degenerate or missing range becomes a small
+/// one around its value (or `0..1`).
+fn padded_with_headroom(range: Option<(f64, f64)>, below: f64, above: f64) -> (f64, f64) {
     match range {
         None => (0.0, 1.0),
         Some((lo, hi)) => {
             let span = hi - lo;
             if span > 1e-9 * lo.abs().max(hi.abs()) && span > f64::MIN_POSITIVE {
-                (lo - fraction * span, hi + fraction * span)
+                (lo - below * span, hi + above * span)
             } else {
                 let pad = (lo.abs() * 0.1).max(0.5);
                 (lo - pad, hi + pad)

@@ -37,7 +37,9 @@ fn training_steps_match_pytorch() {
     let mut gan = tutorial_gan(&dir, "init.safetensors");
     let noise = tensors(&dir.join("noise.safetensors"));
     let z = tensor(&noise, "z");
-    let real = tensor(&tensors(&dir.join("real.safetensors")), "x").data.clone();
+    let real = tensor(&tensors(&dir.join("real.safetensors")), "x")
+        .data
+        .clone();
     let trace = json(&dir.join("trace.json"));
     let steps = trace["steps_trace"].as_array().unwrap();
     let cfg = TrainConfig::default();
@@ -52,10 +54,34 @@ fn training_steps_match_pytorch() {
         let stats = train_step(LossKind::Seed, &mut gan, &mut opt, &real, noise, &mut ws).unwrap();
         let rec = &steps[k - 1];
         let want = |f: &str| rec[f].as_f64().unwrap() as f32;
-        assert_scalar(&format!("step {k} D_loss"), stats.d_loss, want("D_loss"), 1e-6, 1e-5);
-        assert_scalar(&format!("step {k} G_loss"), stats.g_loss, want("G_loss"), 1e-6, 1e-5);
-        assert_scalar(&format!("step {k} D_real"), stats.d_real, want("D_real_mean"), 1e-6, 1e-5);
-        assert_scalar(&format!("step {k} D_fake"), stats.d_fake, want("D_fake_mean"), 1e-6, 1e-5);
+        assert_scalar(
+            &format!("step {k} D_loss"),
+            stats.d_loss,
+            want("D_loss"),
+            1e-6,
+            1e-5,
+        );
+        assert_scalar(
+            &format!("step {k} G_loss"),
+            stats.g_loss,
+            want("G_loss"),
+            1e-6,
+            1e-5,
+        );
+        assert_scalar(
+            &format!("step {k} D_real"),
+            stats.d_real,
+            want("D_real_mean"),
+            1e-6,
+            1e-5,
+        );
+        assert_scalar(
+            &format!("step {k} D_fake"),
+            stats.d_fake,
+            want("D_fake_mean"),
+            1e-6,
+            1e-5,
+        );
         assert_scalar(
             &format!("step {k} D_fake (G step)"),
             stats.d_fake_g,
@@ -91,11 +117,26 @@ fn forward_outputs_match_pytorch() {
     let mut tape = Tape::default();
     let g_x = gan.generator.forward(x, &mut tape).unwrap().to_vec();
     assert_close_abs("G(x)", &g_x, &tensor(&f, "G_x").data, 1e-6);
-    assert_close_abs("G hidden", tape.post_activation(0), &tensor(&f, "G_hidden").data, 1e-6);
+    assert_close_abs(
+        "G hidden",
+        tape.post_activation(0),
+        &tensor(&f, "G_hidden").data,
+        1e-6,
+    );
     let d_x = gan.discriminator.forward(x, &mut tape).unwrap().to_vec();
     assert_close_abs("D(x)", &d_x, &tensor(&f, "D_x").data, 1e-6);
-    assert_close_abs("D hidden", tape.post_activation(0), &tensor(&f, "D_hidden").data, 1e-6);
-    assert_close_abs("D logit", tape.pre_activation(1), &tensor(&f, "D_logit_x").data, 1e-6);
+    assert_close_abs(
+        "D hidden",
+        tape.post_activation(0),
+        &tensor(&f, "D_hidden").data,
+        1e-6,
+    );
+    assert_close_abs(
+        "D logit",
+        tape.pre_activation(1),
+        &tensor(&f, "D_logit_x").data,
+        1e-6,
+    );
     let d_g_x = gan.discriminator.forward(&g_x, &mut tape).unwrap().to_vec();
     assert_close_abs("D(G(x))", &d_g_x, &tensor(&f, "D_G_x").data, 1e-6);
 }
@@ -131,7 +172,11 @@ fn bce_cases_match_pytorch() {
         assert_scalar(&format!("{what} loss"), loss, want_loss, 1e-6, 1e-6);
         for (j, (g, w)) in grad.iter().zip(&want_grad).enumerate() {
             assert_scalar(&format!("{what} grad[{j}]"), *g, *w, 1e-6, 1e-5);
-            assert_eq!(g.is_sign_negative(), w.is_sign_negative(), "{what} grad[{j}] sign");
+            assert_eq!(
+                g.is_sign_negative(),
+                w.is_sign_negative(),
+                "{what} grad[{j}] sign"
+            );
         }
     }
 }
@@ -171,12 +216,31 @@ fn adam_and_rmsprop_match_pytorch_bit_for_bit() {
             opt.step(&mut p, &grads[step * n..(step + 1) * n]).unwrap();
             let at = step * n..(step + 1) * n;
             let (_, m, v) = opt.state();
-            let sq_key = if m.is_empty() { "square_avg" } else { "exp_avg_sq" };
-            assert_eq!(v, &tensor(&t, sq_key).data[at.clone()], "{name} step {}: {sq_key}", step + 1);
+            let sq_key = if m.is_empty() {
+                "square_avg"
+            } else {
+                "exp_avg_sq"
+            };
+            assert_eq!(
+                v,
+                &tensor(&t, sq_key).data[at.clone()],
+                "{name} step {}: {sq_key}",
+                step + 1
+            );
             if !m.is_empty() {
-                assert_eq!(m, &tensor(&t, "exp_avg").data[at.clone()], "{name} step {}: exp_avg", step + 1);
+                assert_eq!(
+                    m,
+                    &tensor(&t, "exp_avg").data[at.clone()],
+                    "{name} step {}: exp_avg",
+                    step + 1
+                );
             }
-            assert_close_abs(&format!("{name} step {} p", step + 1), &p, &tensor(&t, "p").data[at], 0.0);
+            assert_close_abs(
+                &format!("{name} step {} p", step + 1),
+                &p,
+                &tensor(&t, "p").data[at],
+                0.0,
+            );
         }
     }
 }

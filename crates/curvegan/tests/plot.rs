@@ -1,0 +1,616 @@
+//! Behaviour of the PNG figures in `curvegan::plot`: real PNGs of the right
+//! size, the tutorial's colours, legible text that follows the inputs, and
+//! errors (never panics) on bad input.
+
+use std::time::{Duration, Instant};
+
+use curvegan::plot::{
+    curves_png, losses_png, scatter_png, CurveFigure, LossFigure, PlotError, ScatterFigure,
+};
+use proptest::prelude::*;
+
+const WIDTH: u32 = 800;
+const HEIGHT: u32 = 600;
+/// The tutorial's colours.
+const REAL: [u8; 3] = [0x74, 0xBC, 0xFF];
+const GENERATED: [u8; 3] = [0x4A, 0xD6, 0x31];
+/// The colours of the D and G loss lines in the losses figure.
+const D_LOSS: [u8; 3] = [0x1F, 0x77, 0xB4];
+const G_LOSS: [u8; 3] = [0xE3, 0x6C, 0x0A];
+const REFERENCES: [(&str, f32); 2] = [("ln 2", 0.693), ("2 ln 2", 1.386)];
+
+/// A decoded RGB image.
+struct Image {
+    width: u32,
+    height: u32,
+    rgb: Vec<u8>,
+}
+
+impl Image {
+    fn pixel(&self, x: u32, y: u32) -> [u8; 3] {
+        let i = ((y * self.width + x) * 3) as usize;
+        [self.rgb[i], self.rgb[i + 1], self.rgb[i + 2]]
+    }
+
+    fn count(&self, color: [u8; 3]) -> usize {
+        self.rgb.chunks_exact(3).filter(|p| *p == color).count()
+    }
+
+    /// Coordinates of the pixels that differ from `other`.
+    fn diff(&self, other: &Image) -> Vec<(u32, u32)> {
+        assert_eq!((self.width, self.height), (other.width, other.height));
+        let mut out = Vec::new();
+        for y in 0..self.height {
+            for x in 0..self.width {
+                if self.pixel(x, y) != other.pixel(x, y) {
+                    out.push((x, y));
+                }
+            }
+        }
+        out
+    }
+}
+
+fn decode(bytes: &[u8]) -> Image {
+    assert!(
+        bytes.starts_with(b"\x89PNG\r\n\x1a\n"),
+        "not a PNG signature"
+    );
+    let decoder = png::Decoder::new(bytes);
+    let mut reader = decoder.read_info().expect("PNG header decodes");
+    let mut buf = vec![0; reader.output_buffer_size()];
+    let info = reader.next_frame(&mut buf).expect("PNG data decodes");
+    assert_eq!(info.color_type, png::ColorType::Rgb);
+    assert_eq!(info.bit_depth, png::BitDepth::Eight);
+    buf.truncate(info.buffer_size());
+    Image {
+        width: info.width,
+        height: info.height,
+        rgb: buf,
+    }
+}
+
+fn xs(points: usize) -> Vec<f32> {
+    (0..points)
+        .map(|i| -1.0 + 2.0 * i as f32 / (points - 1).max(1) as f32)
+        .collect()
+}
+
+/// The tutorial's target, y = 2x² + 1.
+fn parabola(x: &[f32]) -> Vec<f32> {
+    x.iter().map(|&x| 2.0 * x * x + 1.0).collect()
+}
+
+/// `n` generated curves near the parabola (a + 0.1k)x² + 0.8.
+fn generated(x: &[f32], n: usize) -> Vec<f32> {
+    (0..n)
+        .flat_map(|k| x.iter().map(move |&x| (1.5 + 0.1 * k as f32) * x * x + 0.8))
+        .collect()
+}
+
+fn tutorial_figure<'a>(x: &'a [f32], real: &'a [f32], gen: &'a [f32]) -> CurveFigure<'a> {
+    CurveFigure {
+        x,
+        real,
+        generated: gen,
+        step: 1000,
+        g_loss: 0.693,
+        d_loss: 1.386,
+        y_range: Some((0.0, 3.0)),
+    }
+}
+
+fn bad_input(result: Result<Vec<u8>, PlotError>) -> String {
+    match result {
+        Err(PlotError::BadInput(msg)) => msg,
+        Err(other) => panic!("expected BadInput, got {other:?}"),
+        Ok(_) => panic!("expected BadInput, got a figure"),
+    }
+}
+
+#[test]
+fn curves_figure_is_an_800x600_png_with_real_and_generated_colours() {
+    let x = xs(15);
+    let real = parabola(&x);
+    let gen = generated(&x, 1);
+    let img = decode(&curves_png(&tutorial_figure(&x, &real, &gen)).unwrap());
+    assert_eq!((img.width, img.height), (WIDTH, HEIGHT));
+    assert!(
+        img.count(GENERATED) > 500,
+        "generated colour: {}",
+        img.count(GENERATED)
+    );
+    assert!(img.count(REAL) > 500, "real colour: {}", img.count(REAL));
+    // White background, dark text and axes.
+    assert_eq!(img.pixel(2, HEIGHT - 2), [255, 255, 255]);
+    assert!(img.rgb.chunks_exact(3).any(|p| p.iter().all(|&c| c < 60)));
+}
+
+#[test]
+fn generated_curve_is_drawn_where_its_values_are() {
+    // A flat generated curve at y = 2.5 in the range 0..3 lies in the upper
+    // part of the plot; a flat real one at 0.5 in the lower part.
+    let x = xs(15);
+    let real = vec![0.5; 15];
+    let gen = vec![2.5; 15];
+    let img = decode(&curves_png(&tutorial_figure(&x, &real, &gen)).unwrap());
+    let rows_of = |color: [u8; 3]| {
+        let mut rows: Vec<u32> = (0..HEIGHT)
+            .filter(|&y| (0..WIDTH).any(|x| img.pixel(x, y) == color))
+            .collect();
+        rows.dedup();
+        rows
+    };
+    let gen_rows = rows_of(GENERATED);
+    let real_rows = rows_of(REAL);
+    // Legend entries are at the top right; the curves span the width.
+    let wide =
+        |color: [u8; 3], y: u32| (0..WIDTH).filter(|&x| img.pixel(x, y) == color).count() > 400;
+    let gen_line: Vec<u32> = gen_rows
+        .into_iter()
+        .filter(|&y| wide(GENERATED, y))
+        .collect();
+    let real_line: Vec<u32> = real_rows.into_iter().filter(|&y| wide(REAL, y)).collect();
+    assert!(!gen_line.is_empty() && !real_line.is_empty());
+    assert!(gen_line.iter().all(|&y| y < HEIGHT / 2), "{gen_line:?}");
+    assert!(real_line.iter().all(|&y| y > HEIGHT / 2), "{real_line:?}");
+}
+
+#[test]
+fn loss_text_follows_the_losses_and_sits_at_the_lower_left() {
+    let x = xs(15);
+    let real = parabola(&x);
+    let gen = generated(&x, 1);
+    let fig = tutorial_figure(&x, &real, &gen);
+    let a = decode(&curves_png(&fig).unwrap());
+    let b = decode(
+        &curves_png(&CurveFigure {
+            g_loss: 2.25,
+            d_loss: 0.125,
+            ..fig
+        })
+        .unwrap(),
+    );
+    let diff = a.diff(&b);
+    assert!(diff.len() > 40, "only {} pixels differ", diff.len());
+    assert!(
+        diff.iter().all(|&(x, y)| x < WIDTH / 2 && y > HEIGHT / 2),
+        "loss text should change only the lower left: {:?}",
+        diff.iter()
+            .find(|&&(x, y)| x >= WIDTH / 2 || y <= HEIGHT / 2)
+    );
+    // The same input renders the same bytes.
+    assert_eq!(curves_png(&fig).unwrap(), curves_png(&fig).unwrap());
+}
+
+#[test]
+fn step_is_written_in_the_title() {
+    let x = xs(15);
+    let real = parabola(&x);
+    let gen = generated(&x, 1);
+    let fig = tutorial_figure(&x, &real, &gen);
+    let a = decode(&curves_png(&fig).unwrap());
+    let b = decode(
+        &curves_png(&CurveFigure {
+            step: 987_654,
+            ..fig
+        })
+        .unwrap(),
+    );
+    let diff = a.diff(&b);
+    assert!(diff.len() > 40);
+    assert!(diff.iter().all(|&(_, y)| y < 50), "title is at the top");
+}
+
+#[test]
+fn empty_generated_draws_only_the_real_curve() {
+    let x = xs(15);
+    let real = parabola(&x);
+    let img = decode(&curves_png(&tutorial_figure(&x, &real, &[])).unwrap());
+    assert!(img.count(REAL) > 500);
+    assert_eq!(img.count(GENERATED), 0);
+}
+
+#[test]
+fn families_of_real_and_generated_curves_render() {
+    let x = xs(15);
+    let real: Vec<f32> = (0..20)
+        .flat_map(|a| {
+            x.iter()
+                .map(move |&x| (1.0 + a as f32 / 10.0) * x * x + 1.0)
+        })
+        .collect();
+    let gen = generated(&x, 16);
+    let fig = CurveFigure {
+        y_range: None,
+        ..tutorial_figure(&x, &real, &gen)
+    };
+    let img = decode(&curves_png(&fig).unwrap());
+    assert_eq!((img.width, img.height), (WIDTH, HEIGHT));
+    assert!(img.count(GENERATED) > 500);
+    assert!(img.count(REAL) > 0, "legend shows the real colour");
+}
+
+#[test]
+fn mismatched_curve_lengths_are_bad_input_naming_the_lengths() {
+    let x = xs(15);
+    let real16 = vec![1.0; 16];
+    let ok = vec![1.0; 30];
+    let msg = bad_input(curves_png(&tutorial_figure(&x, &real16, &ok)));
+    assert!(
+        msg.contains("16") && msg.contains("15") && msg.contains("real"),
+        "{msg}"
+    );
+
+    let gen31 = vec![1.0; 31];
+    let msg = bad_input(curves_png(&tutorial_figure(&x, &ok, &gen31)));
+    assert!(
+        msg.contains("31") && msg.contains("15") && msg.contains("generated"),
+        "{msg}"
+    );
+
+    let msg = bad_input(curves_png(&tutorial_figure(&[], &ok, &ok)));
+    assert!(msg.contains("x is empty"), "{msg}");
+
+    let err = curves_png(&tutorial_figure(&x, &real16, &ok)).unwrap_err();
+    assert!(
+        err.to_string().contains("16"),
+        "Display carries the message: {err}"
+    );
+}
+
+#[test]
+fn non_finite_curves_are_bad_input_not_panics() {
+    let x = xs(15);
+    let real = parabola(&x);
+    let mut gen = generated(&x, 2);
+    gen[15 + 3] = f32::NAN;
+    let msg = bad_input(curves_png(&tutorial_figure(&x, &real, &gen)));
+    assert!(
+        msg.contains("generated curve 1 point 3") && msg.contains("NaN"),
+        "{msg}"
+    );
+
+    let mut real_inf = real.clone();
+    real_inf[7] = f32::INFINITY;
+    let msg = bad_input(curves_png(&tutorial_figure(&x, &real_inf, &[])));
+    assert!(
+        msg.contains("real curve 0 point 7") && msg.contains("inf"),
+        "{msg}"
+    );
+
+    let mut x_nan = x.clone();
+    x_nan[0] = f32::NAN;
+    let msg = bad_input(curves_png(&tutorial_figure(&x_nan, &real, &[])));
+    assert!(msg.contains("x[0]"), "{msg}");
+
+    for range in [
+        (3.0, 0.0),
+        (1.0, 1.0),
+        (f32::NAN, 1.0),
+        (0.0, f32::INFINITY),
+    ] {
+        let fig = CurveFigure {
+            y_range: Some(range),
+            ..tutorial_figure(&x, &real, &[])
+        };
+        let msg = bad_input(curves_png(&fig));
+        assert!(msg.contains("y_range"), "{msg}");
+    }
+}
+
+#[test]
+fn non_finite_losses_are_written_as_text() {
+    let x = xs(15);
+    let real = parabola(&x);
+    let fig = CurveFigure {
+        g_loss: f32::NAN,
+        d_loss: f32::INFINITY,
+        ..tutorial_figure(&x, &real, &[])
+    };
+    decode(&curves_png(&fig).unwrap());
+}
+
+#[test]
+fn extreme_and_degenerate_curves_render() {
+    let x = xs(15);
+    let real = parabola(&x);
+    // Far outside the fixed range: clipped, not drawn across the image.
+    let wild: Vec<f32> = (0..15)
+        .map(|i| if i % 2 == 0 { f32::MAX } else { -1e30 })
+        .collect();
+    let started = Instant::now();
+    let img = decode(&curves_png(&tutorial_figure(&x, &real, &wild)).unwrap());
+    assert!(started.elapsed() < Duration::from_secs(2));
+    assert_eq!((img.width, img.height), (WIDTH, HEIGHT));
+
+    // Fitted to huge values, constant values, one point, repeated x.
+    let fit = |x: &[f32], real: &[f32], gen: &[f32]| {
+        let fig = CurveFigure {
+            y_range: None,
+            ..tutorial_figure(x, real, gen)
+        };
+        decode(&curves_png(&fig).unwrap());
+    };
+    fit(&x, &real, &wild);
+    fit(&x, &[7.0; 15], &[7.0; 15]);
+    fit(&x, &[0.0; 15], &[]);
+    fit(&[0.5], &[1.0], &[2.0, 3.0]);
+    fit(&[1.0; 4], &[1.0, 2.0, 3.0, 4.0], &[]);
+    fit(&x, &[], &[]);
+}
+
+#[test]
+fn losses_figure_is_an_800x600_png_with_both_lines_and_labelled_references() {
+    let steps: Vec<usize> = (0..300).map(|i| i * 10).collect();
+    let d: Vec<f32> = (0..300)
+        .map(|i| 1.386 + 0.3 * (i as f32 * 0.1).sin())
+        .collect();
+    let g: Vec<f32> = (0..300)
+        .map(|i| 0.693 + 0.3 * (i as f32 * 0.1).cos())
+        .collect();
+    let fig = LossFigure {
+        steps: &steps,
+        d_loss: &d,
+        g_loss: &g,
+        references: &REFERENCES,
+    };
+    let img = decode(&losses_png(&fig).unwrap());
+    assert_eq!((img.width, img.height), (WIDTH, HEIGHT));
+    assert!(img.count(D_LOSS) > 300, "D line: {}", img.count(D_LOSS));
+    assert!(img.count(G_LOSS) > 300, "G line: {}", img.count(G_LOSS));
+
+    // The references add dashed lines across the plot and labels at its right.
+    let bare = decode(
+        &losses_png(&LossFigure {
+            references: &[],
+            ..fig
+        })
+        .unwrap(),
+    );
+    let diff = img.diff(&bare);
+    assert!(diff.iter().any(|&(x, _)| x < WIDTH / 2), "dashed line");
+    assert!(
+        diff.iter().any(|&(x, _)| x > WIDTH - 110),
+        "label right of the plot"
+    );
+}
+
+#[test]
+fn losses_with_mismatched_lengths_are_bad_input_naming_the_lengths() {
+    let steps = [0usize, 1, 2];
+    let fig = LossFigure {
+        steps: &steps,
+        d_loss: &[1.0; 4],
+        g_loss: &[1.0; 5],
+        references: &[],
+    };
+    let msg = bad_input(losses_png(&fig));
+    assert!(
+        msg.contains('3') && msg.contains('4') && msg.contains('5'),
+        "{msg}"
+    );
+}
+
+#[test]
+fn non_finite_losses_are_skipped_and_noted() {
+    let steps: Vec<usize> = (0..100).collect();
+    let d: Vec<f32> = (0..100).map(|i| 1.0 + (i % 7) as f32 * 0.01).collect();
+    let mut d_bad = d.clone();
+    d_bad[50] = f32::NAN;
+    d_bad[51] = f32::INFINITY;
+    d_bad[52] = f32::NEG_INFINITY;
+    let fig = LossFigure {
+        steps: &steps,
+        d_loss: &d,
+        g_loss: &d,
+        references: &REFERENCES,
+    };
+    let clean = decode(&losses_png(&fig).unwrap());
+    let skipped = decode(
+        &losses_png(&LossFigure {
+            d_loss: &d_bad,
+            ..fig
+        })
+        .unwrap(),
+    );
+    // The note goes above the plot, at the top left.
+    assert!(skipped.diff(&clean).iter().any(|&(x, y)| x < 250 && y < 30));
+
+    let nan = [f32::NAN; 100];
+    decode(
+        &losses_png(&LossFigure {
+            d_loss: &nan,
+            g_loss: &nan,
+            ..fig
+        })
+        .unwrap(),
+    );
+    let refs = [("nan", f32::NAN), ("inf", f32::INFINITY), ("ok", 1.0)];
+    decode(
+        &losses_png(&LossFigure {
+            references: &refs,
+            ..fig
+        })
+        .unwrap(),
+    );
+}
+
+#[test]
+fn empty_and_tiny_loss_histories_render() {
+    let empty = LossFigure {
+        steps: &[],
+        d_loss: &[],
+        g_loss: &[],
+        references: &REFERENCES,
+    };
+    let img = decode(&losses_png(&empty).unwrap());
+    assert_eq!((img.width, img.height), (WIDTH, HEIGHT));
+    let one = LossFigure {
+        steps: &[5],
+        d_loss: &[1.3],
+        g_loss: &[0.7],
+        references: &[],
+    };
+    decode(&losses_png(&one).unwrap());
+    let same_step = LossFigure {
+        steps: &[0, 0],
+        d_loss: &[1.3, 1.4],
+        g_loss: &[0.7, 0.7],
+        references: &[],
+    };
+    decode(&losses_png(&same_step).unwrap());
+    let huge = LossFigure {
+        steps: &[0, usize::MAX],
+        d_loss: &[f32::MAX, -f32::MAX],
+        g_loss: &[0.0, 0.0],
+        references: &[],
+    };
+    decode(&losses_png(&huge).unwrap());
+}
+
+#[test]
+fn long_loss_histories_render_quickly() {
+    let n = 200_000;
+    let steps: Vec<usize> = (0..n).collect();
+    let noise = |i: usize| ((i.wrapping_mul(2_654_435_761) % 1000) as f32 / 1000.0 - 0.5) * 0.2;
+    let d: Vec<f32> = (0..n).map(|i| 1.386 + noise(i)).collect();
+    let g: Vec<f32> = (0..n).map(|i| 0.693 + noise(i + 7)).collect();
+    let fig = LossFigure {
+        steps: &steps,
+        d_loss: &d,
+        g_loss: &g,
+        references: &REFERENCES,
+    };
+    losses_png(&fig).unwrap(); // warm up (font registration)
+    let started = Instant::now();
+    let png = losses_png(&fig).unwrap();
+    let elapsed = started.elapsed();
+    // About 25 ms in release on a laptop; generous for slow CI machines.
+    assert!(elapsed < Duration::from_millis(500), "took {elapsed:?}");
+    let img = decode(&png);
+    assert!(img.count(D_LOSS) > 300 && img.count(G_LOSS) > 300);
+}
+
+#[test]
+fn scatter_figure_is_an_800x600_png_with_real_and_generated_colours() {
+    let ring: Vec<f32> = (0..64)
+        .flat_map(|i| {
+            let a = (i % 8) as f32 * std::f32::consts::FRAC_PI_4;
+            [2.0 * a.cos(), 2.0 * a.sin()]
+        })
+        .collect();
+    let gen: Vec<f32> = ring.iter().map(|v| v * 0.5).collect();
+    let fig = ScatterFigure {
+        real: &ring,
+        generated: &gen,
+        step: 10,
+        g_loss: 0.7,
+        d_loss: 1.3,
+    };
+    let img = decode(&scatter_png(&fig).unwrap());
+    assert_eq!((img.width, img.height), (WIDTH, HEIGHT));
+    assert!(img.count(REAL) > 100);
+    assert!(img.count(GENERATED) > 100);
+    let other = decode(&scatter_png(&ScatterFigure { g_loss: 3.5, ..fig }).unwrap());
+    let diff = img.diff(&other);
+    assert!(!diff.is_empty() && diff.iter().all(|&(x, y)| x < WIDTH / 2 && y > HEIGHT / 2));
+
+    let only_real = decode(
+        &scatter_png(&ScatterFigure {
+            generated: &[],
+            ..fig
+        })
+        .unwrap(),
+    );
+    assert_eq!(only_real.count(GENERATED), 0);
+    let nothing = ScatterFigure {
+        real: &[],
+        generated: &[],
+        ..fig
+    };
+    decode(&scatter_png(&nothing).unwrap());
+    let one_point = ScatterFigure {
+        real: &[1.0, 1.0],
+        generated: &[1.0, 1.0],
+        ..fig
+    };
+    decode(&scatter_png(&one_point).unwrap());
+}
+
+#[test]
+fn bad_scatter_input_is_rejected() {
+    let fig = ScatterFigure {
+        real: &[0.0; 7],
+        generated: &[],
+        step: 0,
+        g_loss: 0.0,
+        d_loss: 0.0,
+    };
+    let msg = bad_input(scatter_png(&fig));
+    assert!(msg.contains('7') && msg.contains("real"), "{msg}");
+    let gen = [0.0, 1.0, 2.0, f32::NAN];
+    let msg = bad_input(scatter_png(&ScatterFigure {
+        real: &[],
+        generated: &gen,
+        ..fig
+    }));
+    assert!(
+        msg.contains("generated point 1 (y)") && msg.contains("NaN"),
+        "{msg}"
+    );
+}
+
+#[test]
+fn figures_render_concurrently() {
+    let handles: Vec<_> = (0..4)
+        .map(|t| {
+            std::thread::spawn(move || {
+                let x = xs(15);
+                let real = parabola(&x);
+                let gen = generated(&x, t + 1);
+                decode(&curves_png(&tutorial_figure(&x, &real, &gen)).unwrap());
+            })
+        })
+        .collect();
+    for h in handles {
+        h.join().unwrap();
+    }
+}
+
+fn any_f32() -> impl Strategy<Value = f32> {
+    prop_oneof![
+        4 => -10.0f32..10.0,
+        1 => Just(f32::NAN),
+        1 => Just(f32::INFINITY),
+        1 => Just(-f32::MAX),
+        1 => Just(1e-30f32),
+    ]
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig { cases: 24, ..ProptestConfig::default() })]
+
+    #[test]
+    fn no_input_panics(
+        x in prop::collection::vec(any_f32(), 0..6),
+        real in prop::collection::vec(any_f32(), 0..13),
+        gen in prop::collection::vec(any_f32(), 0..13),
+        range in prop::option::of((any_f32(), any_f32())),
+        steps in prop::collection::vec(0usize..1000, 0..8),
+        losses in prop::collection::vec(any_f32(), 0..8),
+    ) {
+        let fig = CurveFigure { x: &x, real: &real, generated: &gen, step: 1, g_loss: 0.0, d_loss: 0.0, y_range: range };
+        if let Ok(png) = curves_png(&fig) {
+            decode(&png);
+        }
+        let fig = LossFigure { steps: &steps, d_loss: &losses, g_loss: &losses, references: &REFERENCES };
+        if let Ok(png) = losses_png(&fig) {
+            decode(&png);
+        }
+        let fig = ScatterFigure { real: &real, generated: &gen, step: 1, g_loss: 0.0, d_loss: 0.0 };
+        if let Ok(png) = scatter_png(&fig) {
+            decode(&png);
+        }
+    }
+}

@@ -62,7 +62,13 @@ pub fn assert_close_abs(what: &str, got: &[f32], want: &[f32], tol: f32) {
         .zip(want)
         .map(|(x, y)| (x - y).abs())
         .enumerate()
-        .fold((0, 0.0f32), |acc, (i, d)| if d > acc.1 || d.is_nan() { (i, d) } else { acc });
+        .fold((0, 0.0f32), |acc, (i, d)| {
+            if d > acc.1 || d.is_nan() {
+                (i, d)
+            } else {
+                acc
+            }
+        });
     assert!(
         d <= tol,
         "{what}: element {i} differs by {d} (got {}, want {}), tolerance {tol}",
@@ -73,7 +79,10 @@ pub fn assert_close_abs(what: &str, got: &[f32], want: &[f32], tol: f32) {
 
 /// Asserts |a − b| ≤ tol · max|want| everywhere (relative to the tensor's scale).
 pub fn assert_close_rel(what: &str, got: &[f32], want: &[f32], tol: f32) {
-    let scale = want.iter().fold(0.0f32, |m, v| m.max(v.abs())).max(f32::MIN_POSITIVE);
+    let scale = want
+        .iter()
+        .fold(0.0f32, |m, v| m.max(v.abs()))
+        .max(f32::MIN_POSITIVE);
     assert_close_abs(what, got, want, tol * scale);
 }
 
