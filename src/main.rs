@@ -4,6 +4,7 @@
 use std::io::{IsTerminal, Write};
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
+use std::sync::atomic::{AtomicBool, Ordering};
 
 use anyhow::{Context, Result};
 use clap::{Args, Parser, Subcommand, ValueEnum};
@@ -12,6 +13,7 @@ use curvegan::io::write_atomic;
 use curvegan::optim::OptimizerConfig;
 use curvegan::run::{self, Observer, Output, Summary, D_LOSS_EQUILIBRIUM, G_LOSS_EQUILIBRIUM};
 use curvegan::sample::{Format, Generator};
+use curvegan::target::{parse_x_range, TargetConfig};
 use curvegan::train::{Evaluation, StepStats};
 use indicatif::{ProgressBar, ProgressStyle};
 
@@ -26,13 +28,38 @@ struct Cli {
 #[derive(Debug, Subcommand)]
 enum Command {
     /// Train a GAN; with no options, exactly the tutorial's (G learns y = 2x² + 1).
-    Train(TrainArgs),
+    Train(Box<TrainArgs>),
     /// Draw samples from a trained generator.
     Sample(SampleArgs),
 }
 
 #[derive(Debug, Args)]
 struct TrainArgs {
+    /// Read every setting from this TOML file (a run's config.toml works); options override it
+    #[arg(long, value_name = "FILE")]
+    config: Option<PathBuf>,
+    /// Continue the run in DIR from its checkpoint (only --steps and --quiet may be given)
+    #[arg(long, value_name = "DIR")]
+    resume: Option<PathBuf>,
+    /// Save a checkpoint every N steps (0: only on Ctrl-C and at the end) [default: 0]
+    #[arg(long, value_name = "N")]
+    checkpoint_every: Option<usize>,
+    /// What to learn: quadratic (2x² + 1), family (a·x² + a − 1, a ~ U(1,2)), ring8, grid25,
+    /// or a formula in x and --param names, e.g. "a*sin(b*x)" [default: quadratic]
+    #[arg(long, value_name = "TARGET", allow_hyphen_values = true)]
+    target: Option<String>,
+    /// A formula parameter: NAME=uniform(LO,HI), NAME=normal(MEAN,SD) or NAME=VALUE (repeatable)
+    #[arg(long, value_name = "NAME=SPEC")]
+    param: Vec<String>,
+    /// Points a curve is sampled at [default: 15]
+    #[arg(long, value_name = "N")]
+    points: Option<usize>,
+    /// The x interval of a curve [default: -1,1]
+    #[arg(long, value_name = "LO,HI", allow_hyphen_values = true)]
+    x_range: Option<String>,
+    /// Learn the rows of this CSV file (one sample per row, optional header)
+    #[arg(long, value_name = "FILE.csv")]
+    data: Option<PathBuf>,
     /// Training steps [default: 10001, the tutorial's range(10001)]
     #[arg(long)]
     steps: Option<usize>,
@@ -72,9 +99,12 @@ struct TrainArgs {
 }
 
 impl TrainArgs {
-    /// The tutorial's settings with the given options applied.
-    fn config(&self) -> TrainConfig {
-        let mut c = TrainConfig::default();
+    /// The settings: the `--config` file's, or the tutorial's, with the given options applied.
+    fn config(&self) -> Result<TrainConfig, curvegan::Error> {
+        let mut c = match &self.config {
+            Some(path) => TrainConfig::load(path)?,
+            None => TrainConfig::default(),
+        };
         let set = |dst: &mut usize, v: Option<usize>| {
             if let Some(v) = v {
                 *dst = v
@@ -85,6 +115,22 @@ impl TrainArgs {
         set(&mut c.latent_dim, self.latent_dim);
         set(&mut c.plot_every, self.plot_every);
         set(&mut c.eval_every, self.eval_every);
+        set(&mut c.checkpoint_every, self.checkpoint_every);
+        let target_given = self.target.is_some()
+            || !self.param.is_empty()
+            || self.points.is_some()
+            || self.x_range.is_some()
+            || self.data.is_some();
+        if target_given {
+            let x_range = self.x_range.as_deref().map(parse_x_range).transpose()?;
+            c.target = TargetConfig::from_cli(
+                self.target.as_deref(),
+                &self.param,
+                self.points,
+                x_range,
+                self.data.as_deref(),
+            )?;
+        }
         if let Some(seed) = self.seed {
             c.seed = seed;
         }
@@ -98,7 +144,38 @@ impl TrainArgs {
         if let Some(lr) = self.lr_d {
             c.optim_d = OptimizerConfig::adam(lr);
         }
-        c
+        Ok(c)
+    }
+
+    /// With `--resume`, the options that would change the run (anything but --steps and
+    /// --quiet) are refused rather than silently ignored.
+    fn check_resume(&self) -> Result<(), curvegan::Error> {
+        let given = [
+            ("--config", self.config.is_some()),
+            ("--checkpoint-every", self.checkpoint_every.is_some()),
+            ("--seed", self.seed.is_some()),
+            ("--target", self.target.is_some()),
+            ("--param", !self.param.is_empty()),
+            ("--points", self.points.is_some()),
+            ("--x-range", self.x_range.is_some()),
+            ("--data", self.data.is_some()),
+            ("--batch-size", self.batch_size.is_some()),
+            ("--latent-dim", self.latent_dim.is_some()),
+            ("--hidden", self.hidden.is_some()),
+            ("--lr-g", self.lr_g.is_some()),
+            ("--lr-d", self.lr_d.is_some()),
+            ("--plot-every", self.plot_every.is_some()),
+            ("--eval-every", self.eval_every.is_some()),
+            ("--out", self.out.is_some()),
+            ("--force", self.force),
+        ];
+        match given.iter().find(|(_, set)| *set) {
+            Some((option, _)) => Err(curvegan::Error::config(
+                *option,
+                "cannot be changed when resuming; a resumed run keeps its own settings (only --steps may be given)",
+            )),
+            None => Ok(()),
+        }
     }
 }
 
@@ -127,25 +204,33 @@ struct SampleArgs {
     out: Option<PathBuf>,
 }
 
-/// A progress bar on stderr with the live losses.
+/// Set by Ctrl-C: the run saves a checkpoint and stops after the current step.
+static STOP: AtomicBool = AtomicBool::new(false);
+
+/// Watches for Ctrl-C, and shows a progress bar on stderr with the live losses when it has one.
 struct Progress {
-    bar: ProgressBar,
+    bar: Option<ProgressBar>,
     last_mse: Option<f64>,
 }
 
 impl Observer for Progress {
+    fn should_stop(&mut self) -> bool {
+        STOP.load(Ordering::Relaxed)
+    }
+
     fn on_step(&mut self, step: usize, s: &StepStats) {
+        let Some(bar) = &self.bar else { return };
         if step % 50 == 0 {
             let mse = self
                 .last_mse
                 .map(|m| format!("  mse {m:.4}"))
                 .unwrap_or_default();
-            self.bar.set_message(format!(
+            bar.set_message(format!(
                 "D_loss {:.4}  G_loss {:.4}  D(real) {:.3}  D(fake) {:.3}{mse}",
                 s.d_loss, s.g_loss, s.d_real, s.d_fake
             ));
         }
-        self.bar.set_position(step as u64 + 1);
+        bar.set_position(step as u64 + 1);
     }
 
     fn on_eval(&mut self, eval: &Evaluation) {
@@ -154,33 +239,61 @@ impl Observer for Progress {
 }
 
 fn train(args: &TrainArgs) -> Result<()> {
-    let config = args.config();
-    let out = Output {
-        dir: args
-            .out
-            .clone()
-            .unwrap_or_else(|| run::next_run_dir(Path::new("runs"))),
-        force: args.force,
+    // Ctrl-C asks the run to checkpoint and stop; if the handler cannot be installed, Ctrl-C
+    // simply kills the process, which the atomic checkpoints survive too.
+    let _ = ctrlc::set_handler(|| STOP.store(true, Ordering::Relaxed));
+    let (steps, eval_samples, run) = match &args.resume {
+        Some(dir) => {
+            args.check_resume()?;
+            let steps = args.steps;
+            let dir = dir.clone();
+            // For the progress bar and the summary only; resume() reads and checks it itself.
+            let saved = TrainConfig::load(&dir.join(run::files::CONFIG)).unwrap_or_default();
+            let total = steps.unwrap_or(saved.steps);
+            let eval = saved.eval_samples;
+            (
+                total,
+                eval,
+                Box::new(move |o: &mut dyn Observer| run::resume(&dir, steps, o))
+                    as Box<dyn FnOnce(&mut dyn Observer) -> curvegan::Result<Summary>>,
+            )
+        }
+        None => {
+            let config = args.config()?;
+            let out = Output {
+                dir: args
+                    .out
+                    .clone()
+                    .unwrap_or_else(|| run::next_run_dir(Path::new("runs"))),
+                force: args.force,
+            };
+            (
+                config.steps,
+                config.eval_samples,
+                Box::new(move |o: &mut dyn Observer| run::train(&config, &out, o))
+                    as Box<dyn FnOnce(&mut dyn Observer) -> curvegan::Result<Summary>>,
+            )
+        }
     };
-    let show_bar = !args.quiet && std::io::stderr().is_terminal();
-    let summary = if show_bar {
-        let bar = ProgressBar::new(config.steps as u64);
+    let bar = (!args.quiet && std::io::stderr().is_terminal()).then(|| {
+        let bar = ProgressBar::new(steps as u64);
         bar.set_style(
             ProgressStyle::with_template("{bar:30} {pos}/{len} {elapsed} ETA {eta}  {msg}")
                 .unwrap_or_else(|_| ProgressStyle::default_bar()),
         );
-        let mut progress = Progress {
-            bar,
-            last_mse: None,
-        };
-        let result = run::train(&config, &out, &mut progress);
-        progress.bar.finish_and_clear();
-        result?
-    } else {
-        run::train(&config, &out, &mut ())?
+        bar
+    });
+    let mut progress = Progress {
+        bar,
+        last_mse: None,
     };
+    let result = run(&mut progress);
+    if let Some(bar) = &progress.bar {
+        bar.finish_and_clear();
+    }
+    let summary = result?;
     if !args.quiet {
-        print_summary(&summary, config.eval_samples)?;
+        print_summary(&summary, eval_samples)?;
     }
     Ok(())
 }
@@ -252,11 +365,13 @@ fn main() -> ExitCode {
         Err(e) => {
             eprintln!("Error: {e:#}");
             // Bad input (an option, a file's content) is a usage error, as clap's own: exit 2.
-            let usage = matches!(
-                e.downcast_ref::<curvegan::Error>(),
-                Some(curvegan::Error::Config { .. } | curvegan::Error::BadFile { .. })
-            );
-            ExitCode::from(if usage { 2 } else { 1 })
+            let code = match e.downcast_ref::<curvegan::Error>() {
+                Some(curvegan::Error::Config { .. } | curvegan::Error::BadFile { .. }) => 2,
+                // As a shell reports a process ended by SIGINT.
+                Some(curvegan::Error::Interrupted { .. }) => 130,
+                _ => 1,
+            };
+            ExitCode::from(code)
         }
     }
 }
@@ -277,6 +392,6 @@ mod tests {
         let Command::Train(args) = cli.command else {
             panic!("not train")
         };
-        assert_eq!(args.config(), TrainConfig::default());
+        assert_eq!(args.config().unwrap(), TrainConfig::default());
     }
 }

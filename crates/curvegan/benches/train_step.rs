@@ -6,7 +6,7 @@ use criterion::{criterion_group, criterion_main, Criterion};
 use curvegan::config::TrainConfig;
 use curvegan::mlp::Mlp;
 use curvegan::optim::Optimizer;
-use curvegan::train::{fill_normal, train_step, Gan, Optimizers, Workspace};
+use curvegan::train::{fill_normal, train_step, Gan, Optimizers, StepNoise, Workspace};
 use rand::SeedableRng;
 use rand_chacha::ChaCha8Rng;
 
@@ -39,13 +39,24 @@ fn bench(c: &mut Criterion) {
         };
         let (mut gan, mut opt, real, noise) = setup(&config);
         let mut ws = Workspace::default();
+        let loss = config.loss_settings();
         let name = if hidden == 128 {
             "tutorial".to_string()
         } else {
             format!("hidden_{hidden}")
         };
         group.bench_function(name, |b| {
-            b.iter(|| train_step(config.loss, &mut gan, &mut opt, &real, &noise, &mut ws).unwrap())
+            b.iter(|| {
+                train_step(
+                    &loss,
+                    &mut gan,
+                    &mut opt,
+                    &real,
+                    StepNoise::single(&noise),
+                    &mut ws,
+                )
+                .unwrap()
+            })
         });
     }
     group.finish();

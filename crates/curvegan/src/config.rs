@@ -9,18 +9,12 @@ use std::path::Path;
 use serde::{Deserialize, Serialize};
 
 use crate::error::{Error, Result};
+use crate::gan_loss::{LossSettings, DEFAULT_CLIP, DEFAULT_GP_WEIGHT};
 use crate::mlp::{Activation, MlpSpec};
 use crate::optim::OptimizerConfig;
 use crate::target::TargetConfig;
 
-/// The GAN objective.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "kebab-case")]
-pub enum LossKind {
-    /// The tutorial's: D has a sigmoid head and its labels are inverted (D outputs the
-    /// probability of *fake*); see [`crate::loss`].
-    Seed,
-}
+pub use crate::gan_loss::LossKind;
 
 /// All settings of a training run.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -40,8 +34,17 @@ pub struct TrainConfig {
     pub d_hidden: Vec<usize>,
     /// Activation after every hidden layer of both nets.
     pub activation: Activation,
-    /// The loss.
+    /// The loss (see [`crate::gan_loss`]).
     pub loss: LossKind,
+    /// D updates per G update; `None` takes the loss's default
+    /// ([`LossKind::default_n_critic`]: 5 for `wgan` and `wgan-gp`, else 1). `seed` needs 1.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub n_critic: Option<usize>,
+    /// `wgan` only: after each D update every D parameter is clamped to `[−clip, clip]`.
+    /// Default 0.01.
+    pub clip: f64,
+    /// `wgan-gp` only: the weight λ of the gradient penalty in D's loss. Default 10.
+    pub gp_weight: f64,
     /// The generator's optimizer.
     pub optim_g: OptimizerConfig,
     /// The discriminator's optimizer.
@@ -54,6 +57,8 @@ pub struct TrainConfig {
     pub eval_every: usize,
     /// Fresh samples drawn for each evaluation.
     pub eval_samples: usize,
+    /// Save a checkpoint every this many steps (0: only when stopped and at the end).
+    pub checkpoint_every: usize,
 }
 
 impl Default for TrainConfig {
@@ -67,12 +72,16 @@ impl Default for TrainConfig {
             d_hidden: vec![128],
             activation: Activation::Relu,
             loss: LossKind::Seed,
+            n_critic: None,
+            clip: DEFAULT_CLIP,
+            gp_weight: DEFAULT_GP_WEIGHT,
             optim_g: OptimizerConfig::adam(1e-4),
             optim_d: OptimizerConfig::adam(1e-4),
             target: TargetConfig::default(),
             plot_every: 1000,
             eval_every: 1000,
             eval_samples: 1000,
+            checkpoint_every: 0,
         }
     }
 }
@@ -111,6 +120,7 @@ impl TrainConfig {
                 ),
             ));
         }
+        self.loss_settings().validate()?;
         self.optim_g.validate("--lr-g")?;
         self.optim_d.validate("--lr-d")?;
         self.target.build()?;
@@ -130,10 +140,26 @@ impl TrainConfig {
 
     /// The discriminator's shape: `sample size → d_hidden… → 1`, with the loss's head.
     pub fn discriminator_spec(&self, sample_dim: usize) -> MlpSpec {
-        let head = match self.loss {
-            LossKind::Seed => Activation::Sigmoid,
-        };
-        MlpSpec::new(sample_dim, &self.d_hidden, 1, self.activation, head)
+        MlpSpec::new(
+            sample_dim,
+            &self.d_hidden,
+            1,
+            self.activation,
+            self.loss.head(),
+        )
+    }
+
+    /// The loss settings of the training step: the kind, `n_critic` (the kind's default when
+    /// unset), the clip bound and the penalty weight.
+    pub fn loss_settings(&self) -> LossSettings {
+        LossSettings {
+            kind: self.loss,
+            n_critic: self
+                .n_critic
+                .unwrap_or_else(|| self.loss.default_n_critic()),
+            clip: self.clip,
+            gp_weight: self.gp_weight,
+        }
     }
 
     /// The config as TOML.

@@ -48,6 +48,14 @@ pub enum Error {
     /// Data could not be serialised (e.g. a value TOML cannot hold).
     #[error("cannot serialise {0}")]
     Serialize(String),
+    /// Training was stopped on request (Ctrl-C) after saving a checkpoint.
+    #[error("interrupted after step {step}; checkpoint saved. Resume with: curvegan train --resume {}", dir.display())]
+    Interrupted {
+        /// Steps completed.
+        step: usize,
+        /// The run folder.
+        dir: PathBuf,
+    },
     /// Rendering a figure failed.
     #[error("cannot render figure: {0}")]
     Plot(#[from] crate::plot::PlotError),

@@ -80,12 +80,20 @@ impl View for F32View<'_> {
 pub fn tensors_to_bytes<'a>(
     tensors: impl IntoIterator<Item = (String, Vec<usize>, &'a [f32])>,
 ) -> Result<Vec<u8>> {
+    tensors_to_bytes_with_metadata(tensors, None)
+}
+
+/// Serialises named f32 tensors to safetensors bytes with string metadata.
+pub fn tensors_to_bytes_with_metadata<'a>(
+    tensors: impl IntoIterator<Item = (String, Vec<usize>, &'a [f32])>,
+    metadata: Option<std::collections::HashMap<String, String>>,
+) -> Result<Vec<u8>> {
     let views: Vec<(String, F32View)> = tensors
         .into_iter()
         .map(|(name, shape, data)| (name, F32View { shape, data }))
         .collect();
-    safetensors::serialize(views, None)
-        .map_err(|e| Error::Shape(format!("cannot serialise tensors: {e}")))
+    safetensors::serialize(views, metadata)
+        .map_err(|e| Error::Serialize(format!("tensors as safetensors: {e}")))
 }
 
 /// Reads every tensor of a safetensors file; each must be f32.

@@ -2,7 +2,9 @@
 //! other small vectors from noise.
 //!
 //! The crate is a small, exact MLP engine with PyTorch's numerics ([`mlp`], [`optim`],
-//! [`loss`]), the GAN training step and trainer ([`train`]), what to learn ([`target`]), the
+//! [`loss`]), the GAN objectives ([`gan_loss`]: the tutorial's, minimax, non-saturating,
+//! LSGAN, hinge, WGAN with weight clipping, WGAN-GP with its exact gradient penalty in
+//! [`gp`]), the GAN training step and trainer ([`train`]), what to learn ([`target`]), the
 //! run folder with its metrics, figures and weights ([`run`], [`plot`], [`io`]), and sampling
 //! from a trained generator ([`sample`]). The `curvegan` command-line tool is a thin layer
 //! over it.
@@ -19,8 +21,13 @@
 //! ```
 #![deny(missing_docs)]
 
+pub mod checkpoint;
 pub mod config;
+pub mod data;
 pub mod error;
+pub mod expr;
+pub mod gan_loss;
+pub mod gp;
 pub mod io;
 pub mod loss;
 pub mod mlp;

@@ -119,3 +119,98 @@ pub fn seed_term(
         }
     }
 }
+
+/// `ln σ(s)` as PyTorch computes it (`F.logsigmoid`): `min(s, 0) − log1p(exp(−|s|))`, which
+/// neither overflows nor loses the small values of `σ` for large `|s|`.
+pub fn log_sigmoid(s: f32) -> f32 {
+    s.min(0.0) - (-s.abs()).exp().ln_1p()
+}
+
+/// `σ(s) = 1 / (1 + e^(−s))`, as PyTorch's CPU kernel (and [`crate::mlp::Activation::Sigmoid`])
+/// computes it.
+pub fn sigmoid(s: f32) -> f32 {
+    1.0 / (1.0 + (-s).exp())
+}
+
+/// The mean of a slice, accumulated in f64 and rounded once.
+pub(crate) fn mean(v: &[f32]) -> f32 {
+    (v.iter().map(|&x| x as f64).sum::<f64>() / v.len() as f64) as f32
+}
+
+/// Checks a score batch and its gradient buffer: same length, at least one score.
+fn check_scores(what: &str, s: &[f32], grad: &[f32]) -> Result<()> {
+    if s.is_empty() {
+        return Err(Error::Shape(format!(
+            "{what} needs at least one score, got 0"
+        )));
+    }
+    if grad.len() != s.len() {
+        return Err(Error::Shape(format!(
+            "{what}: gradient buffer has {} values for {} scores",
+            grad.len(),
+            s.len()
+        )));
+    }
+    Ok(())
+}
+
+/// BCE on logits against one target `t` for every score (`F.binary_cross_entropy_with_logits`,
+/// mean over the N scores `s`), and its gradient scaled by `upstream`:
+///
+/// ```text
+/// ℓᵢ = (1 − t)·sᵢ − log_sigmoid(sᵢ)          L = (1/N) Σ ℓᵢ
+/// grad[i] = ∂(upstream·L)/∂sᵢ = ((σ(sᵢ) − t)·upstream) / N
+/// ```
+/// `t = 1` gives `softplus(−s)`, `t = 0` gives `s − log_sigmoid(s)`. The returned loss is `L`
+/// (not multiplied by `upstream`); `upstream = −1` is the minimax generator's `−L`.
+pub fn bce_logits(s: &[f32], target: f32, upstream: f32, grad: &mut [f32]) -> Result<f32> {
+    check_scores("bce_logits", s, grad)?;
+    let n = s.len() as f32;
+    let mut sum = 0.0f64;
+    for (&si, g) in s.iter().zip(grad.iter_mut()) {
+        sum += ((1.0 - target) * si - log_sigmoid(si)) as f64;
+        *g = ((sigmoid(si) - target) * upstream) / n;
+    }
+    Ok((sum / s.len() as f64) as f32)
+}
+
+/// Least squares to a target `t` (LSGAN): `L = 0.5·mean((s − t)²)`, with
+/// `grad[i] = ∂L/∂sᵢ = (0.5/N)·(2·(sᵢ − t))`, PyTorch's order of operations.
+pub fn least_squares(s: &[f32], target: f32, grad: &mut [f32]) -> Result<f32> {
+    check_scores("least_squares", s, grad)?;
+    let up = 0.5 / s.len() as f32;
+    let mut sum = 0.0f64;
+    for (&si, g) in s.iter().zip(grad.iter_mut()) {
+        let d = si - target;
+        sum += (d * d) as f64;
+        *g = up * (2.0 * d);
+    }
+    Ok(0.5 * (sum / s.len() as f64) as f32)
+}
+
+/// Hinge with label `y` (+1 for real, −1 for fake): `L = mean(relu(1 − y·s))`, with
+/// `grad[i] = −y/N` where `1 − y·sᵢ > 0` and 0 elsewhere (ReLU′(0) = 0).
+pub fn hinge(s: &[f32], y: f32, grad: &mut [f32]) -> Result<f32> {
+    check_scores("hinge", s, grad)?;
+    let up = 1.0 / s.len() as f32;
+    let mut sum = 0.0f64;
+    for (&si, g) in s.iter().zip(grad.iter_mut()) {
+        let m = 1.0 - y * si;
+        if m > 0.0 {
+            sum += m as f64;
+            *g = -y * up;
+        } else {
+            *g = 0.0;
+        }
+    }
+    Ok((sum / s.len() as f64) as f32)
+}
+
+/// A signed mean score (the Wasserstein critic's terms): `L = sign·mean(s)`, with
+/// `grad[i] = sign/N`.
+pub fn signed_mean(s: &[f32], sign: f32, grad: &mut [f32]) -> Result<f32> {
+    check_scores("signed_mean", s, grad)?;
+    let g = sign / s.len() as f32;
+    grad.fill(g);
+    Ok(sign * mean(s))
+}

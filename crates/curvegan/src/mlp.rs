@@ -114,6 +114,20 @@ impl Activation {
         )
     }
 
+    /// The derivative at the pre-activation value `pre` of a piecewise-linear activation, as
+    /// [`Mlp::backward`] applies it: ReLU gives 1 for `pre > 0`, else 0 (ReLU′(0) = 0);
+    /// LeakyReLU gives 1 for `pre > 0`, else its slope (LeakyReLU′(0) = slope, as torch's
+    /// `x > 0 ? 1 : slope`); identity gives 1. `None` for a smooth activation (tanh, sigmoid),
+    /// whose derivative is not piecewise constant.
+    pub fn piecewise_slope(self, pre: f32) -> Option<f32> {
+        match self {
+            Activation::Relu => Some(if pre > 0.0 { 1.0 } else { 0.0 }),
+            Activation::LeakyRelu(slope) => Some(if pre > 0.0 { 1.0 } else { slope }),
+            Activation::Identity => Some(1.0),
+            Activation::Tanh | Activation::Sigmoid => None,
+        }
+    }
+
     /// The `nn` module PyTorch would use, for messages and docs.
     pub fn torch_name(self) -> String {
         match self {

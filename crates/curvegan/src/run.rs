@@ -7,7 +7,10 @@
 //!   evaluation steps only;
 //! - `step_00000.png`, `step_01000.png`, …: the tutorial's figure every `plot_every` steps;
 //! - `losses.png`: both losses over the steps with the equilibrium values ln 2 and 2 ln 2;
-//! - `generator.safetensors`, `discriminator.safetensors`: the final weights.
+//! - `generator.safetensors`, `discriminator.safetensors`: the final weights;
+//! - `checkpoint.safetensors`: weights, optimizer states, RNG states and metrics, every
+//!   `checkpoint_every` steps, on interruption and at the end ([`crate::checkpoint`]);
+//!   [`resume`] continues from it, byte-identical to a run never stopped.
 //!
 //! Every file is written atomically. A run that fails before it has written anything removes
 //! the folder it created, so bad input leaves nothing behind.
@@ -17,6 +20,7 @@ use std::fs;
 use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 
+use crate::checkpoint;
 use crate::config::TrainConfig;
 use crate::error::{Error, Result};
 use crate::io::{save_mlp, write_atomic};
@@ -77,6 +81,10 @@ pub trait Observer {
     fn on_step(&mut self, _step: usize, _stats: &StepStats) {}
     /// Called after every evaluation.
     fn on_eval(&mut self, _eval: &Evaluation) {}
+    /// Asked after every step: true saves a checkpoint and stops (e.g. on Ctrl-C).
+    fn should_stop(&mut self) -> bool {
+        false
+    }
 }
 
 /// An observer that ignores everything.
@@ -138,30 +146,108 @@ fn prepare_dir(out: &Output) -> Result<bool> {
 pub fn train(config: &TrainConfig, out: &Output, observer: &mut dyn Observer) -> Result<Summary> {
     let trainer = Trainer::new(config)?;
     let created = prepare_dir(out)?;
-    let result = run(trainer, &out.dir, observer);
-    if result.is_err() && created {
+    let result = run(trainer, Vec::new(), &out.dir, observer);
+    // A run that failed before its first checkpoint leaves nothing behind.
+    if result.is_err() && created && !out.dir.join(checkpoint::FILE).exists() {
         let _ = fs::remove_dir_all(&out.dir);
     }
     result
 }
 
+/// Continues the run in `dir` from its checkpoint, up to `steps` steps in all (default: the
+/// run's own). The result is byte-identical to a run that was never stopped.
+pub fn resume(dir: &Path, steps: Option<usize>, observer: &mut dyn Observer) -> Result<Summary> {
+    let path = dir.join(checkpoint::FILE);
+    if !path.is_file() {
+        return Err(Error::config(
+            "--resume",
+            format!(
+                "{} has no {} to resume from",
+                dir.display(),
+                checkpoint::FILE
+            ),
+        ));
+    }
+    let ckpt = checkpoint::load(&path)?;
+    let mut config = TrainConfig::from_toml(&ckpt.config, &path)?;
+    if let Some(steps) = steps {
+        config.steps = steps;
+    }
+    if ckpt.step >= config.steps {
+        return Err(Error::config(
+            "--steps",
+            format!(
+                "the run in {} already has {} steps; pass a larger --steps to continue it",
+                dir.display(),
+                ckpt.step
+            ),
+        ));
+    }
+    let mut rows = parse_rows(&ckpt.metrics).map_err(|m| Error::bad_file(&path, m))?;
+    // A finished run evaluated its last step; extended, that step may not be an evaluation
+    // step any more. Evaluations are a function of (weights, seed, step), so dropping it gives
+    // exactly the metrics of a run that was never stopped.
+    for (step, row) in rows.iter_mut().enumerate() {
+        if config.eval_every == 0 || step % config.eval_every != 0 {
+            row.mse = None;
+        }
+    }
+    if rows.len() != ckpt.step {
+        return Err(Error::bad_file(
+            &path,
+            format!(
+                "checkpoint at step {} holds {} metrics rows",
+                ckpt.step,
+                rows.len()
+            ),
+        ));
+    }
+    let trainer = Trainer::from_checkpoint(&config, &ckpt)?;
+    run(trainer, rows, dir, observer)
+}
+
 /// One row of `metrics.csv`.
+#[derive(Debug, Clone, Copy, PartialEq)]
 struct Row {
     stats: StepStats,
     mse: Option<f64>,
 }
 
-fn run(mut trainer: Trainer, dir: &Path, observer: &mut dyn Observer) -> Result<Summary> {
+fn run(
+    mut trainer: Trainer,
+    mut rows: Vec<Row>,
+    dir: &Path,
+    observer: &mut dyn Observer,
+) -> Result<Summary> {
     let started = Instant::now();
     let config = trainer.config().clone();
-    write_atomic(&dir.join(files::CONFIG), config.to_toml()?.as_bytes())?;
+    let config_toml = config.to_toml()?;
+    write_atomic(&dir.join(files::CONFIG), config_toml.as_bytes())?;
+    let save_checkpoint = |trainer: &Trainer, rows: &[Row]| {
+        trainer.save_checkpoint(
+            &dir.join(checkpoint::FILE),
+            &config_toml,
+            &metrics_rows(rows),
+        )
+    };
 
-    let mut rows: Vec<Row> = Vec::with_capacity(config.steps);
     let mut train_time = Duration::ZERO;
     let mut final_eval = None;
-    for step in 0..config.steps {
+    let first = rows.len();
+    rows.reserve(config.steps.saturating_sub(first));
+    for step in first..config.steps {
         let t = Instant::now();
-        let stats = trainer.step()?;
+        let kept = dir.join(checkpoint::FILE);
+        let stats = trainer.step().map_err(|e| match e {
+            Error::Diverged { step, what } if kept.exists() => Error::Diverged {
+                step,
+                what: format!(
+                    "{what}; the last good checkpoint is kept in {}",
+                    kept.display()
+                ),
+            },
+            e => e,
+        })?;
         train_time += t.elapsed();
         observer.on_step(step, &stats);
         let last = step + 1 == config.steps;
@@ -176,8 +262,21 @@ fn run(mut trainer: Trainer, dir: &Path, observer: &mut dyn Observer) -> Result<
             write_step_figure(&trainer, step, &stats, dir)?;
         }
         rows.push(Row { stats, mse });
+        let done = step + 1;
+        if config.checkpoint_every > 0 && done % config.checkpoint_every == 0 && !last {
+            save_checkpoint(&trainer, &rows)?;
+        }
+        if !last && observer.should_stop() {
+            save_checkpoint(&trainer, &rows)?;
+            write_atomic(&dir.join(files::METRICS), metrics_csv(&rows).as_bytes())?;
+            return Err(Error::Interrupted {
+                step: done,
+                dir: dir.to_path_buf(),
+            });
+        }
     }
 
+    save_checkpoint(&trainer, &rows)?;
     write_atomic(&dir.join(files::METRICS), metrics_csv(&rows).as_bytes())?;
     let steps: Vec<usize> = (0..rows.len()).collect();
     let d_loss: Vec<f32> = rows.iter().map(|r| r.stats.d_loss).collect();
@@ -198,9 +297,10 @@ fn run(mut trainer: Trainer, dir: &Path, observer: &mut dyn Observer) -> Result<
     let avg = |f: fn(&StepStats) -> f32| {
         (tail.iter().map(|r| f(&r.stats) as f64).sum::<f64>() / window as f64) as f32
     };
+    let trained = rows.len() - first;
     Ok(Summary {
         out: dir.to_path_buf(),
-        steps: rows.len(),
+        steps: trained,
         last: StepStats {
             d_loss: avg(|s| s.d_loss),
             g_loss: avg(|s| s.g_loss),
@@ -236,11 +336,18 @@ fn write_step_figure(trainer: &Trainer, step: usize, stats: &StepStats, dir: &Pa
     write_atomic(&dir.join(format!("step_{step:05}.png")), &png)
 }
 
+/// The header of `metrics.csv`.
+const METRICS_HEADER: &str = "step,d_loss,g_loss,d_real,d_fake,mse";
+
 /// `metrics.csv` text. Floats use Rust's shortest round-trip form, so equal runs give
-/// byte-identical files.
+/// byte-identical files, and parsing a row back gives the same numbers.
 fn metrics_csv(rows: &[Row]) -> String {
+    format!("{METRICS_HEADER}\n{}", metrics_rows(rows))
+}
+
+/// The rows of `metrics.csv`, without the header.
+fn metrics_rows(rows: &[Row]) -> String {
     let mut s = String::with_capacity(rows.len() * 64);
-    s.push_str("step,d_loss,g_loss,d_real,d_fake,mse\n");
     for (step, r) in rows.iter().enumerate() {
         let st = &r.stats;
         let _ = write!(
@@ -254,4 +361,32 @@ fn metrics_csv(rows: &[Row]) -> String {
         s.push('\n');
     }
     s
+}
+
+/// Parses rows written by [`metrics_rows`] (a checkpoint's); the error names the line.
+fn parse_rows(text: &str) -> std::result::Result<Vec<Row>, String> {
+    text.lines()
+        .enumerate()
+        .map(|(i, line)| {
+            let bad = || format!("metrics row {} is malformed: '{line}'", i + 1);
+            let f: Vec<&str> = line.split(',').collect();
+            if f.len() != 6 || f[0].parse::<usize>().ok() != Some(i) {
+                return Err(bad());
+            }
+            let num = |s: &str| s.parse::<f32>().map_err(|_| bad());
+            Ok(Row {
+                stats: StepStats {
+                    d_loss: num(f[1])?,
+                    g_loss: num(f[2])?,
+                    d_real: num(f[3])?,
+                    d_fake: num(f[4])?,
+                    ..StepStats::default()
+                },
+                mse: match f[5] {
+                    "" => None,
+                    v => Some(v.parse().map_err(|_| bad())?),
+                },
+            })
+        })
+        .collect()
 }

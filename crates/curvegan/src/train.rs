@@ -5,24 +5,35 @@
 //! random number generators and draws, in order, the initial weights (G layer by layer, then
 //! D), and at every step the real batch and the noise.
 //!
-//! One step of the tutorial, statement by statement (`B` = batch, `n` = sample size,
-//! `k` = latent size):
+//! One step (`B` = batch, `n` = sample size, `k` = latent size, `s = D(·)`: `[B, 1]`; the
+//! losses are those of [`crate::gan_loss`]):
 //! ```text
-//! fake   = G(z)                                   z: [B, k]  →  fake: [B, n]
-//! D_loss = bce(1 − D(real), 1) + bce(1 − D(fake), 0)          D(·): [B, 1]
-//! D ← Adam(D, ∂D_loss/∂D)                         the G gradients of D_loss are discarded
-//! G_loss = bce(D(fake), 0)                        same z, same fake (G has not changed), new D
-//! G ← Adam(G, ∂G_loss/∂G)                         backward through D to its input, then G
+//! repeat n_critic times (i = 1..n_critic), one D update each:
+//!     fake   = G(z_d[i])                           z_d[i]: [B, k] → fake: [B, n], detached
+//!     s_r    = D(real),  s_f = D(fake)             the same real batch every time
+//!     wgan-gp: x̂ = ε_i·real + (1 − ε_i)·fake        ε_i: [B], one per row; f32, in that order
+//!              D_loss += λ·P(x̂)                    P: the gradient penalty (crate::gp)
+//!     D_loss = loss(s_r, s_f)
+//!     D ← opt_D(D, ∂D_loss/∂D)
+//!     wgan:    every D parameter clamped to [−clip, clip]
+//! then one G update, with the updated D:
+//!     s      = D(G(z_g))                           z_g: [B, k]
+//!     G_loss = loss(s)
+//!     G ← opt_G(G, ∂G_loss/∂G)                     backward through D to its input, then G
 //! ```
-//! G's forward pass is done once per step: G does not change during the D update.
+//! The `seed` loss (the tutorial's) takes one D update and its G update reuses the D update's
+//! noise and fake batch (`z_g = None`): G has not changed in between, so G's forward pass is
+//! done once per step. Any kind can reuse the last critic update's noise this way.
 
-use rand::SeedableRng;
+use rand::{Rng, SeedableRng};
 use rand_chacha::ChaCha8Rng;
 use rand_distr::{Distribution, StandardNormal};
 
-use crate::config::{LossKind, TrainConfig};
+use crate::config::TrainConfig;
 use crate::error::{Error, Result};
-use crate::loss::{seed_term, SeedTerm};
+use crate::gan_loss::{LossKind, LossSettings};
+use crate::gp::{gradient_penalty, GpWorkspace, Penalty};
+use crate::loss::mean;
 use crate::mlp::{Mlp, Tape};
 use crate::optim::Optimizer;
 use crate::target::Target;
@@ -45,16 +56,17 @@ pub struct Optimizers {
     pub discriminator: Optimizer,
 }
 
-/// What one step measured.
+/// What one step measured. With several critic updates per step, the D numbers are those of
+/// the last one; [`Workspace::critic_stats`] has every update's.
 #[derive(Debug, Clone, Copy, PartialEq, Default)]
 pub struct StepStats {
-    /// D's loss, before D's update.
+    /// D's loss in the (last) D update, before that update (with `λ·P` for `wgan-gp`).
     pub d_loss: f32,
     /// G's loss, computed with the updated D.
     pub g_loss: f32,
-    /// Mean of D(real) in the D update.
+    /// Mean of D(real) in the (last) D update: a probability for `seed`, else a raw score.
     pub d_real: f32,
-    /// Mean of D(fake) in the D update, before D changes.
+    /// Mean of D(fake) in the (last) D update, before D changes.
     pub d_fake: f32,
     /// Mean of D(fake) in the G update, with the updated D.
     pub d_fake_g: f32,
@@ -75,80 +87,252 @@ impl StepStats {
     }
 }
 
-/// Buffers reused from step to step, so that a step allocates nothing.
+/// What one D ("critic") update measured, before its optimizer step.
+#[derive(Debug, Clone, Copy, PartialEq, Default)]
+pub struct CriticStats {
+    /// D's loss (with `λ·P` for `wgan-gp`).
+    pub d_loss: f32,
+    /// Mean of D(real).
+    pub s_real: f32,
+    /// Mean of D(fake).
+    pub s_fake: f32,
+    /// `wgan-gp` only: the penalty `P` (without the weight λ) and the mean gradient norm.
+    pub penalty: Option<Penalty>,
+}
+
+/// The randomness of one step, drawn by the caller (see the module docs for its use).
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct StepNoise<'a> {
+    /// G's input in each D update: `n_critic × [B, latent]`, update after update.
+    pub z_d: &'a [f32],
+    /// G's input in the G update, `[B, latent]`; `None` reuses the last D update's noise and
+    /// fake batch (the `seed` loss's procedure).
+    pub z_g: Option<&'a [f32]>,
+    /// `wgan-gp` only (and required there): the interpolation weights ε, `n_critic × [B]`,
+    /// each in [0, 1).
+    pub gp_eps: Option<&'a [f32]>,
+}
+
+impl<'a> StepNoise<'a> {
+    /// The `seed` loss's noise: one `[B, latent]` batch for its D update and its G update.
+    pub fn single(z: &'a [f32]) -> Self {
+        StepNoise {
+            z_d: z,
+            z_g: None,
+            gp_eps: None,
+        }
+    }
+}
+
+/// Buffers reused from step to step, so that a step allocates nothing after the first. Also
+/// holds what the last step computed, for tests and diagnostics.
 #[derive(Debug, Clone, Default)]
 pub struct Workspace {
+    /// G's forward pass: the fake batch of the last D update, then the G update's.
     g_tape: Tape,
+    /// D(real), then D(G(z_g)) in the G update.
     d_tape: Tape,
+    /// D(fake) in a D update.
+    d_tape_fake: Tape,
     grad_g: Vec<f32>,
     grad_d: Vec<f32>,
+    /// D's gradients from the fake batch alone (all kinds but `seed`), added to `grad_d`.
+    grad_d_fake: Vec<f32>,
+    /// ∂D_loss/∂s_real, `[B]`.
+    grad_real: Vec<f32>,
+    /// ∂D_loss/∂s_fake, then ∂G_loss/∂s, `[B]`.
     grad_score: Vec<f32>,
+    /// ∂G_loss/∂fake, `[B, n]`.
     grad_fake: Vec<f32>,
     scratch: Vec<f32>,
+    /// The interpolates x̂, `[B, n]`.
+    xhat: Vec<f32>,
+    gp: GpWorkspace,
+    critic: Vec<CriticStats>,
 }
 
 impl Workspace {
-    /// The generator's output in the last step: the fake batch `[B, n]`.
+    /// The generator's output in the last step's G update: the fake batch `[B, n]`.
     pub fn fake(&self) -> &[f32] {
         self.g_tape.output()
     }
+
+    /// The D gradients of the last step's last D update, before its optimizer step (and
+    /// before `wgan`'s clamp); flat, in [`Mlp::params`]'s layout.
+    pub fn grad_discriminator(&self) -> &[f32] {
+        &self.grad_d
+    }
+
+    /// The G gradients of the last step's G update; flat, in [`Mlp::params`]'s layout.
+    pub fn grad_generator(&self) -> &[f32] {
+        &self.grad_g
+    }
+
+    /// One record per D update of the last step, in order.
+    pub fn critic_stats(&self) -> &[CriticStats] {
+        &self.critic
+    }
 }
 
-/// The mean of a slice, accumulated in f64.
-fn mean(v: &[f32]) -> f32 {
-    (v.iter().map(|&x| x as f64).sum::<f64>() / v.len() as f64) as f32
-}
-
-/// One training step of the tutorial's GAN (see the module docs), on the real batch
-/// `real` (`[B, n]`) and the noise `noise` (`[B, latent]`).
+/// One training step (see the module docs) on the real batch `real` (`[B, n]`, used by every
+/// D update) with the given noise. D's output activation must be the loss's
+/// ([`LossKind::head`]).
 pub fn train_step(
-    loss: LossKind,
+    loss: &LossSettings,
     gan: &mut Gan,
     opt: &mut Optimizers,
     real: &[f32],
-    noise: &[f32],
+    noise: StepNoise<'_>,
     ws: &mut Workspace,
 ) -> Result<StepStats> {
-    let LossKind::Seed = loss;
-    let (g, d) = (&gan.generator, &mut gan.discriminator);
-    let n = g.spec().output_dim();
-    let batch = noise.len() / g.spec().input_dim().max(1);
-    if real.len() != batch * n {
+    loss.validate()?;
+    let kind = loss.kind;
+    let (g, d) = (&mut gan.generator, &mut gan.discriminator);
+    let (latent, n) = (g.spec().input_dim(), g.spec().output_dim());
+    check_nets(kind, g, d)?;
+    if real.is_empty() || real.len() % n != 0 {
         return Err(Error::Shape(format!(
-            "real batch has {} values, the noise gives a fake batch of [{batch}, {n}]",
+            "real batch has {} values, not a positive multiple of the sample size {n}",
             real.len()
         )));
     }
+    let batch = real.len() / n;
+    let n_critic = loss.n_critic;
+    let expect = |what: &str, got: usize, want: usize, shape: String| {
+        if got == want {
+            Ok(())
+        } else {
+            Err(Error::Shape(format!(
+                "{what} has {got} values; a real batch of {batch} rows and {n_critic} D \
+                 update(s) need {shape} = {want}"
+            )))
+        }
+    };
+    expect(
+        "z_d",
+        noise.z_d.len(),
+        n_critic * batch * latent,
+        format!("[{n_critic}, {batch}, {latent}]"),
+    )?;
+    if let Some(z_g) = noise.z_g {
+        expect(
+            "z_g",
+            z_g.len(),
+            batch * latent,
+            format!("[{batch}, {latent}]"),
+        )?;
+    }
+    let gp_eps = match (kind.has_gradient_penalty(), noise.gp_eps) {
+        (true, Some(eps)) => {
+            expect(
+                "gp_eps",
+                eps.len(),
+                n_critic * batch,
+                format!("[{n_critic}, {batch}]"),
+            )?;
+            Some(eps)
+        }
+        (true, None) => {
+            return Err(Error::Shape(format!(
+                "the {kind} loss needs the interpolation weights gp_eps, none were given"
+            )))
+        }
+        (false, Some(_)) => {
+            return Err(Error::Shape(format!(
+                "gp_eps given, but the {kind} loss has no gradient penalty"
+            )))
+        }
+        (false, None) => None,
+    };
     ws.grad_g.resize(g.params().len(), 0.0);
     ws.grad_d.resize(d.params().len(), 0.0);
+    ws.grad_real.resize(batch, 0.0);
     ws.grad_score.resize(batch, 0.0);
     ws.grad_fake.resize(batch * n, 0.0);
+    ws.critic.clear();
+    let (clip, gp_weight) = (loss.clip as f32, loss.gp_weight as f32);
 
-    // fake = G(z): [B, n]. Kept in g_tape for the G update.
-    let fake = g.forward(noise, &mut ws.g_tape)?;
+    for i in 0..n_critic {
+        // fake = G(z): [B, n], detached (no gradient flows back to G from D's loss).
+        let z = &noise.z_d[i * batch * latent..(i + 1) * batch * latent];
+        let fake = g.forward(z, &mut ws.g_tape)?;
+        let s_real = d.forward(real, &mut ws.d_tape)?; // [B, 1]
+        let s_fake = d.forward(fake, &mut ws.d_tape_fake)?; // [B, 1]
+        let mut d_loss = kind.d_loss(
+            s_real,
+            s_fake,
+            &mut ws.grad_real,
+            &mut ws.grad_score,
+            &mut ws.scratch,
+        )?;
+        let (s_real, s_fake) = (mean(s_real), mean(s_fake));
 
-    // D update: D_loss = bce(1 − D(real), 1) + bce(1 − D(fake), 0).
-    ws.grad_d.fill(0.0);
-    let d_real = d.forward(real, &mut ws.d_tape)?; // [B, 1]
-    let d_real_mean = mean(d_real);
-    let loss_real = seed_term(SeedTerm::Real, d_real, &mut ws.grad_score, &mut ws.scratch)?;
-    d.backward(&mut ws.d_tape, &ws.grad_score, Some(&mut ws.grad_d), None)?;
-    let d_fake = d.forward(fake, &mut ws.d_tape)?;
-    let d_fake_mean = mean(d_fake);
-    let loss_fake = seed_term(SeedTerm::Fake, d_fake, &mut ws.grad_score, &mut ws.scratch)?;
-    d.backward(&mut ws.d_tape, &ws.grad_score, Some(&mut ws.grad_d), None)?;
-    let d_loss = loss_real + loss_fake;
-    opt.discriminator.step(d.params_mut(), &ws.grad_d)?;
+        ws.grad_d.fill(0.0);
+        d.backward(&mut ws.d_tape, &ws.grad_real, Some(&mut ws.grad_d), None)?;
+        if kind == LossKind::Seed {
+            // The tutorial's exact arithmetic: both batches accumulate into one buffer.
+            d.backward(
+                &mut ws.d_tape_fake,
+                &ws.grad_score,
+                Some(&mut ws.grad_d),
+                None,
+            )?;
+        } else {
+            // PyTorch sums each batch's gradient on its own, then adds the two. With the
+            // bias sums done that way, a hidden unit active on every row of both batches
+            // gets exactly 0 where the terms cancel (e.g. hinge, wgan), as in PyTorch;
+            // Adam would amplify a rounding residue of 1e-9 there to an update of 1e-5.
+            ws.grad_d_fake.resize(ws.grad_d.len(), 0.0);
+            ws.grad_d_fake.fill(0.0);
+            d.backward(
+                &mut ws.d_tape_fake,
+                &ws.grad_score,
+                Some(&mut ws.grad_d_fake),
+                None,
+            )?;
+            ws.grad_d
+                .iter_mut()
+                .zip(&ws.grad_d_fake)
+                .for_each(|(g, f)| *g += f);
+        }
+        let mut penalty = None;
+        if let Some(eps) = gp_eps {
+            // x̂ = ε·real + (1 − ε)·fake, row by row, f32 in PyTorch's order.
+            let eps = &eps[i * batch..(i + 1) * batch];
+            ws.xhat.resize(batch * n, 0.0);
+            let rows = ws.xhat.chunks_exact_mut(n).zip(real.chunks_exact(n));
+            for (((xh, x), f), &e) in rows.zip(fake.chunks_exact(n)).zip(eps) {
+                let keep = 1.0 - e;
+                for ((xh, &x), &f) in xh.iter_mut().zip(x).zip(f) {
+                    *xh = e * x + keep * f;
+                }
+            }
+            let p = gradient_penalty(d, &ws.xhat, gp_weight, Some(&mut ws.grad_d), &mut ws.gp)?;
+            d_loss += gp_weight * p.value;
+            penalty = Some(p);
+        }
+        opt.discriminator.step(d.params_mut(), &ws.grad_d)?;
+        if kind.clips_weights() {
+            // clip > 0 and finite-or-inf after validation: clamp cannot panic.
+            d.params_mut()
+                .iter_mut()
+                .for_each(|p| *p = p.clamp(-clip, clip));
+        }
+        ws.critic.push(CriticStats {
+            d_loss,
+            s_real,
+            s_fake,
+            penalty,
+        });
+    }
 
-    // G update: same fake, updated D. G_loss = bce(D(fake), 0).
-    let d_fake = d.forward(fake, &mut ws.d_tape)?;
-    let d_fake_g = mean(d_fake);
-    let g_loss = seed_term(
-        SeedTerm::Generator,
-        d_fake,
-        &mut ws.grad_score,
-        &mut ws.scratch,
-    )?;
+    // G update with the updated D; G's forward is redone only for fresh noise.
+    if let Some(z_g) = noise.z_g {
+        g.forward(z_g, &mut ws.g_tape)?;
+    }
+    let s = d.forward(ws.g_tape.output(), &mut ws.d_tape)?;
+    let d_fake_g = mean(s);
+    let g_loss = kind.g_loss(s, &mut ws.grad_score, &mut ws.scratch)?;
     // Only ∂G_loss/∂fake is needed from D; D's own gradients are discarded in PyTorch too.
     d.backward(
         &mut ws.d_tape,
@@ -156,18 +340,39 @@ pub fn train_step(
         None,
         Some(&mut ws.grad_fake),
     )?;
-    let g = &mut gan.generator;
     ws.grad_g.fill(0.0);
     g.backward(&mut ws.g_tape, &ws.grad_fake, Some(&mut ws.grad_g), None)?;
     opt.generator.step(g.params_mut(), &ws.grad_g)?;
 
+    let last = ws.critic.last().copied().unwrap_or_default();
     Ok(StepStats {
-        d_loss,
+        d_loss: last.d_loss,
         g_loss,
-        d_real: d_real_mean,
-        d_fake: d_fake_mean,
+        d_real: last.s_real,
+        d_fake: last.s_fake,
         d_fake_g,
     })
+}
+
+/// Checks that G's samples fit D, that D has one output and the loss's head.
+fn check_nets(kind: LossKind, g: &Mlp, d: &Mlp) -> Result<()> {
+    let (gs, ds) = (g.spec(), d.spec());
+    if gs.output_dim() != ds.input_dim() || ds.output_dim() != 1 {
+        return Err(Error::Shape(format!(
+            "G makes samples of size {}, D takes {} and outputs {} (needs 1)",
+            gs.output_dim(),
+            ds.input_dim(),
+            ds.output_dim()
+        )));
+    }
+    if ds.output_activation != kind.head() {
+        return Err(Error::Shape(format!(
+            "the {kind} loss needs D's output activation to be {}, it is {}",
+            kind.head(),
+            ds.output_activation
+        )));
+    }
+    Ok(())
 }
 
 /// Fills `out` with standard normal draws, in order (like `torch.randn` fills a tensor).
@@ -179,8 +384,8 @@ pub fn fill_normal(rng: &mut ChaCha8Rng, out: &mut [f32]) {
 
 /// RNG stream of training draws (weights, real batches, noise).
 const TRAIN_STREAM: u64 = 0;
-/// RNG stream of evaluation draws, so that evaluating never changes training.
-const EVAL_STREAM: u64 = 1;
+/// First RNG stream of evaluation draws; the evaluation at step s uses stream base + s.
+const EVAL_STREAM_BASE: u64 = 1 << 32;
 
 /// The result of evaluating the generator on fresh noise.
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -199,11 +404,16 @@ pub struct Trainer {
     gan: Gan,
     opt: Optimizers,
     rng: ChaCha8Rng,
-    eval_rng: ChaCha8Rng,
     ws: Workspace,
     eval_tape: Tape,
+    loss: LossSettings,
     real: Vec<f32>,
-    noise: Vec<f32>,
+    /// G's noise of each D update, `n_critic × [B, latent]`.
+    z_d: Vec<f32>,
+    /// G's noise of the G update, `[B, latent]` (unused by `seed`).
+    z_g: Vec<f32>,
+    /// `wgan-gp`'s interpolation weights, `n_critic × [B]` (empty otherwise).
+    gp_eps: Vec<f32>,
     eval_noise: Vec<f32>,
     step: usize,
 }
@@ -218,15 +428,23 @@ impl Trainer {
         rng.set_stream(TRAIN_STREAM);
         let generator = Mlp::init(&config.generator_spec(n), &mut rng)?;
         let discriminator = Mlp::init(&config.discriminator_spec(n), &mut rng)?;
-        let mut eval_rng = ChaCha8Rng::seed_from_u64(config.seed);
-        eval_rng.set_stream(EVAL_STREAM);
         let opt = Optimizers {
             generator: Optimizer::new(config.optim_g, generator.params().len()),
             discriminator: Optimizer::new(config.optim_d, discriminator.params().len()),
         };
+        let loss = config.loss_settings();
+        let (batch, latent) = (config.batch_size, config.latent_dim);
+        let gp_rows = if loss.kind.has_gradient_penalty() {
+            loss.n_critic * batch
+        } else {
+            0
+        };
         Ok(Trainer {
-            real: vec![0.0; config.batch_size * n],
-            noise: vec![0.0; config.batch_size * config.latent_dim],
+            real: vec![0.0; batch * n],
+            z_d: vec![0.0; loss.n_critic * batch * latent],
+            z_g: vec![0.0; batch * latent],
+            gp_eps: vec![0.0; gp_rows],
+            loss,
             eval_noise: Vec::new(),
             config: config.clone(),
             target,
@@ -236,11 +454,80 @@ impl Trainer {
             },
             opt,
             rng,
-            eval_rng,
             ws: Workspace::default(),
             eval_tape: Tape::default(),
             step: 0,
         })
+    }
+
+    /// A trainer in exactly the state saved in `ckpt`, with the settings `config` (which may
+    /// differ from the saved ones only in the number of steps).
+    pub fn from_checkpoint(
+        config: &TrainConfig,
+        ckpt: &crate::checkpoint::Checkpoint,
+    ) -> Result<Self> {
+        let mut trainer = Trainer::new(config)?;
+        let path = std::path::Path::new(crate::checkpoint::FILE);
+        let n = trainer.target.dim();
+        trainer.gan = Gan {
+            generator: crate::io::mlp_from_tensors(
+                &config.generator_spec(n),
+                &ckpt.weights,
+                "G.",
+                path,
+            )?,
+            discriminator: crate::io::mlp_from_tensors(
+                &config.discriminator_spec(n),
+                &ckpt.weights,
+                "D.",
+                path,
+            )?,
+        };
+        let restore = |cfg, n: usize, (step, m, v): &(u64, Vec<f32>, Vec<f32>)| {
+            if v.len() != n {
+                return Err(Error::bad_file(
+                    path,
+                    format!("optimizer state has {} values for {n} parameters", v.len()),
+                ));
+            }
+            Optimizer::from_state(cfg, *step, m.clone(), v.clone())
+        };
+        trainer.opt = Optimizers {
+            generator: restore(
+                config.optim_g,
+                trainer.gan.generator.params().len(),
+                &ckpt.opt_g,
+            )?,
+            discriminator: restore(
+                config.optim_d,
+                trainer.gan.discriminator.params().len(),
+                &ckpt.opt_d,
+            )?,
+        };
+        trainer.rng = ckpt.rng.restore();
+        trainer.step = ckpt.step;
+        Ok(trainer)
+    }
+
+    /// Saves everything needed to continue exactly (see [`crate::checkpoint`]).
+    pub fn save_checkpoint(
+        &self,
+        path: &std::path::Path,
+        config_toml: &str,
+        metrics: &str,
+    ) -> Result<()> {
+        crate::checkpoint::save(
+            path,
+            &crate::checkpoint::CheckpointRef {
+                step: self.step,
+                gan: &self.gan,
+                opt_g: &self.opt.generator,
+                opt_d: &self.opt.discriminator,
+                rng: &self.rng,
+                config: config_toml,
+                metrics,
+            },
+        )
     }
 
     /// The settings.
@@ -268,17 +555,52 @@ impl Trainer {
         self.ws.fake()
     }
 
-    /// Draws a real batch and noise, and takes one training step. A non-finite loss or
-    /// weight is an error naming the step.
+    /// The per-update records and gradients of the last step.
+    pub fn workspace(&self) -> &Workspace {
+        &self.ws
+    }
+
+    /// Draws a real batch and noise, and takes one training step. A non-finite loss is an
+    /// error naming the step.
+    ///
+    /// The draws, in order: the real batch; then for `seed` one noise batch `[B, latent]`,
+    /// used by the D and the G update; for every other kind, for each D update its noise
+    /// `[B, latent]` followed (`wgan-gp` only) by its ε `[B]` from U[0, 1), then the G
+    /// update's noise `[B, latent]` — the order of the PyTorch fixtures.
     pub fn step(&mut self) -> Result<StepStats> {
         self.target.sample_into(&mut self.real);
-        fill_normal(&mut self.rng, &mut self.noise);
+        let noise = if self.loss.kind == LossKind::Seed {
+            fill_normal(&mut self.rng, &mut self.z_d);
+            StepNoise::single(&self.z_d)
+        } else {
+            let per_update = self.z_d.len() / self.loss.n_critic;
+            let rows = self.gp_eps.len() / self.loss.n_critic;
+            for i in 0..self.loss.n_critic {
+                fill_normal(
+                    &mut self.rng,
+                    &mut self.z_d[i * per_update..(i + 1) * per_update],
+                );
+                for e in &mut self.gp_eps[i * rows..(i + 1) * rows] {
+                    *e = self.rng.random::<f32>();
+                }
+            }
+            fill_normal(&mut self.rng, &mut self.z_g);
+            StepNoise {
+                z_d: &self.z_d,
+                z_g: Some(&self.z_g),
+                gp_eps: self
+                    .loss
+                    .kind
+                    .has_gradient_penalty()
+                    .then_some(&self.gp_eps[..]),
+            }
+        };
         let stats = train_step(
-            self.config.loss,
+            &self.loss,
             &mut self.gan,
             &mut self.opt,
             &self.real,
-            &self.noise,
+            noise,
             &mut self.ws,
         )?;
         let step = self.step;
@@ -300,17 +622,22 @@ impl Trainer {
         Ok(out.to_vec())
     }
 
-    /// Evaluates the generator on `eval_samples` fresh samples from the evaluation RNG stream.
+    /// Evaluates the generator on `eval_samples` fresh samples. Their noise comes from an RNG
+    /// stream of their own, fixed by the seed and the step: evaluating never changes training,
+    /// and the evaluation at a step is the same however often (or whether) earlier ones ran.
     pub fn evaluate(&mut self) -> Result<Evaluation> {
         let count = self.config.eval_samples;
+        let step = self.step.saturating_sub(1);
+        let mut rng = ChaCha8Rng::seed_from_u64(self.config.seed);
+        rng.set_stream(EVAL_STREAM_BASE + step as u64);
         self.eval_noise.resize(count * self.config.latent_dim, 0.0);
-        fill_normal(&mut self.eval_rng, &mut self.eval_noise);
+        fill_normal(&mut rng, &mut self.eval_noise);
         let samples = self
             .gan
             .generator
             .forward(&self.eval_noise, &mut self.eval_tape)?;
         Ok(Evaluation {
-            step: self.step.saturating_sub(1),
+            step,
             mse: self.target.mse(samples),
         })
     }

@@ -4,11 +4,12 @@ mod common;
 
 use common::*;
 use curvegan::config::{LossKind, TrainConfig};
+use curvegan::gan_loss::LossSettings;
 use curvegan::io::mlp_from_tensors;
 use curvegan::loss::{bce, seed_term, SeedTerm};
 use curvegan::mlp::{Activation, MlpSpec, Tape};
 use curvegan::optim::{Optimizer, OptimizerConfig};
-use curvegan::train::{train_step, Gan, Optimizers, Workspace};
+use curvegan::train::{train_step, Gan, Optimizers, StepNoise, Workspace};
 
 fn tutorial_gan(dir: &std::path::Path, file: &str) -> Gan {
     let cfg = TrainConfig::default();
@@ -51,7 +52,16 @@ fn training_steps_match_pytorch() {
     let mut k = 1;
     while dir.join(format!("after_step_{k}.safetensors")).exists() {
         let noise = &z.data[(k - 1) * 64 * 15..k * 64 * 15];
-        let stats = train_step(LossKind::Seed, &mut gan, &mut opt, &real, noise, &mut ws).unwrap();
+        let loss = LossSettings::new(LossKind::Seed);
+        let stats = train_step(
+            &loss,
+            &mut gan,
+            &mut opt,
+            &real,
+            StepNoise::single(noise),
+            &mut ws,
+        )
+        .unwrap();
         let rec = &steps[k - 1];
         let want = |f: &str| rec[f].as_f64().unwrap() as f32;
         assert_scalar(
