@@ -24,7 +24,10 @@ use crate::checkpoint;
 use crate::config::TrainConfig;
 use crate::error::{Error, Result};
 use crate::io::{save_mlp, write_atomic};
-use crate::plot::{self, CurveFigure, LossFigure};
+use rand::SeedableRng;
+use rand_chacha::ChaCha8Rng;
+
+use crate::plot::{self, CurveFigure, LossFigure, ScatterFigure};
 use crate::train::{Evaluation, StepStats, Trainer};
 
 /// `ln 2`: G's loss when D outputs 1/2 everywhere.
@@ -259,7 +262,7 @@ fn run(
             final_eval = Some(eval);
         }
         if config.plot_every > 0 && step % config.plot_every == 0 {
-            write_step_figure(&trainer, step, &stats, dir)?;
+            write_step_figure(&mut trainer, step, &stats, dir)?;
         }
         rows.push(Row { stats, mse });
         let done = step + 1;
@@ -315,24 +318,63 @@ fn run(
     })
 }
 
-/// The tutorial's figure at `step`: the real curve and the step's generated curves.
-fn write_step_figure(trainer: &Trainer, step: usize, stats: &StepStats, dir: &Path) -> Result<()> {
+/// RNG stream of the real samples drawn for figures (never the training stream).
+const PLOT_STREAM: u64 = 2;
+
+/// The figure at `step`. Curve targets get the tutorial's figure: the real curve (or a band of
+/// real curves for a random family) and the step's first generated curves; 2-D sets get a
+/// scatter of real against freshly generated points.
+fn write_step_figure(
+    trainer: &mut Trainer,
+    step: usize,
+    stats: &StepStats,
+    dir: &Path,
+) -> Result<()> {
     /// Generated curves drawn per figure: the first prominently, as the tutorial does.
     const SHOWN: usize = 5;
-    let target = trainer.target();
+    /// Real curves drawn for a family, and points per side for a 2-D set.
+    const REAL_CURVES: usize = 20;
+    const POINTS: usize = 1000;
+    let mut rng = ChaCha8Rng::seed_from_u64(trainer.config().seed);
+    rng.set_stream(PLOT_STREAM);
+    let target = trainer.target().clone();
     let n = target.dim();
-    let fake = trainer.last_fake();
-    let shown = &fake[..fake.len().min(SHOWN * n)];
-    let real = target.fixed_curve().unwrap_or(&[]);
-    let png = plot::curves_png(&CurveFigure {
-        x: target.x(),
-        real,
-        generated: shown,
-        step,
-        g_loss: stats.g_loss,
-        d_loss: stats.d_loss,
-        y_range: Some((0.0, 3.0)),
-    })?;
+    let png = if target.is_curve() {
+        let drawn;
+        let real = match target.fixed_curve() {
+            Some(curve) => curve,
+            None => {
+                let mut buf = vec![0.0; REAL_CURVES * n];
+                target.draw(&mut rng, &mut buf, None)?;
+                drawn = buf;
+                &drawn
+            }
+        };
+        let fake = trainer.last_fake();
+        let shown = &fake[..fake.len().min(SHOWN * n)];
+        let tutorial =
+            target.fixed_curve().is_some() && trainer.config().target == Default::default();
+        plot::curves_png(&CurveFigure {
+            x: target.x(),
+            real,
+            generated: shown,
+            step,
+            g_loss: stats.g_loss,
+            d_loss: stats.d_loss,
+            y_range: tutorial.then_some((0.0, 3.0)),
+        })?
+    } else {
+        let mut real = vec![0.0; POINTS * n];
+        target.draw(&mut rng, &mut real, None)?;
+        let generated = trainer.generate(POINTS, &mut rng)?;
+        plot::scatter_png(&ScatterFigure {
+            real: &real,
+            generated: &generated,
+            step,
+            g_loss: stats.g_loss,
+            d_loss: stats.d_loss,
+        })?
+    };
     write_atomic(&dir.join(format!("step_{step:05}.png")), &png)
 }
 

@@ -1,0 +1,295 @@
+//! Checkpoints and resume with the real binary: a run stopped at any moment — killed, or
+//! interrupted with Ctrl-C — and resumed ends byte-identical to one never stopped.
+
+use std::fs;
+use std::path::Path;
+use std::process::{Command as StdCommand, Stdio};
+use std::thread::sleep;
+use std::time::Duration;
+
+use assert_cmd::cargo::cargo_bin;
+use assert_cmd::Command;
+use predicates::prelude::*;
+use tempfile::TempDir;
+
+const STEPS: &str = "3000";
+
+fn base_args(out: &Path) -> Vec<String> {
+    [
+        "train",
+        "--steps",
+        STEPS,
+        "--checkpoint-every",
+        "100",
+        "--plot-every",
+        "1000",
+        "--eval-every",
+        "500",
+        "--quiet",
+        "--out",
+    ]
+    .iter()
+    .map(|s| s.to_string())
+    .chain([out.display().to_string()])
+    .collect()
+}
+
+/// The files that must be identical to an uninterrupted run's.
+const SAME: [&str; 4] = [
+    "metrics.csv",
+    "generator.safetensors",
+    "discriminator.safetensors",
+    "step_02000.png",
+];
+
+fn reference(tmp: &Path) -> std::path::PathBuf {
+    let dir = tmp.join("reference");
+    Command::cargo_bin("curvegan")
+        .unwrap()
+        .args(base_args(&dir))
+        .assert()
+        .success();
+    dir
+}
+
+fn assert_same(a: &Path, b: &Path) {
+    for f in SAME {
+        assert_eq!(
+            fs::read(a.join(f)).unwrap(),
+            fs::read(b.join(f)).unwrap(),
+            "{f} differs from the uninterrupted run"
+        );
+    }
+}
+
+#[test]
+fn killed_at_random_moments_and_resumed_is_identical() {
+    let tmp = TempDir::new().unwrap();
+    let reference = reference(tmp.path());
+    // Kill moments spread over the run (milliseconds), from a fixed pseudo-random sequence.
+    let mut state = 0x2545_f491u64;
+    let mut resumed = 0;
+    for trial in 0..4 {
+        state = state
+            .wrapping_mul(6364136223846793005)
+            .wrapping_add(1442695040888963407);
+        let delay = 40 + (state >> 33) % 200;
+        let dir = tmp.path().join(format!("killed-{trial}"));
+        let mut child = StdCommand::new(cargo_bin("curvegan"))
+            .args(base_args(&dir))
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .unwrap();
+        sleep(Duration::from_millis(delay));
+        let _ = child.kill(); // SIGKILL: no chance to clean up
+        let _ = child.wait();
+        if !dir.join("checkpoint.safetensors").exists() {
+            continue; // killed before the first checkpoint: nothing to resume, start again
+        }
+        // Whatever moment it died at, the checkpoint loads and the run completes exactly.
+        Command::cargo_bin("curvegan")
+            .unwrap()
+            .args(["train", "--quiet", "--resume"])
+            .arg(&dir)
+            .assert()
+            .success();
+        assert_same(&reference, &dir);
+        resumed += 1;
+        // No temporary files are left behind by the atomic writes of the finished run.
+        let leftovers: Vec<_> = fs::read_dir(&dir)
+            .unwrap()
+            .filter_map(|e| e.ok())
+            .filter(|e| e.file_name().to_string_lossy().contains(".tmp-"))
+            .collect();
+        assert!(leftovers.len() <= 1, "temporary files left: {leftovers:?}");
+    }
+    assert!(
+        resumed >= 2,
+        "only {resumed} of 4 kills came after a checkpoint"
+    );
+}
+
+#[test]
+fn ctrl_c_saves_a_checkpoint_and_resume_is_identical() {
+    let tmp = TempDir::new().unwrap();
+    let reference = reference(tmp.path());
+    let dir = tmp.path().join("interrupted");
+    let mut args = base_args(&dir);
+    // No periodic checkpoints: the one on Ctrl-C is the only one.
+    args[4] = "0".into();
+    let child = StdCommand::new(cargo_bin("curvegan"))
+        .args(&args)
+        .stdout(Stdio::null())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    sleep(Duration::from_millis(80));
+    StdCommand::new("kill")
+        .args(["-INT", &child.id().to_string()])
+        .status()
+        .unwrap();
+    let out = child.wait_with_output().unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    if out.status.success() {
+        // The machine was fast enough to finish first; then the run must simply be complete.
+        assert_same(&reference, &dir);
+        return;
+    }
+    assert_eq!(out.status.code(), Some(130), "stderr: {stderr}");
+    assert!(
+        stderr.contains("curvegan train --resume"),
+        "stderr: {stderr}"
+    );
+    assert!(dir.join("checkpoint.safetensors").is_file());
+    Command::cargo_bin("curvegan")
+        .unwrap()
+        .args(["train", "--quiet", "--resume"])
+        .arg(&dir)
+        .assert()
+        .success();
+    assert_same(&reference, &dir);
+}
+
+#[test]
+fn a_finished_run_can_be_extended_exactly() {
+    let tmp = TempDir::new().unwrap();
+    let reference = reference(tmp.path());
+    let dir = tmp.path().join("short");
+    let mut args = base_args(&dir);
+    args[2] = "1200".into();
+    Command::cargo_bin("curvegan")
+        .unwrap()
+        .args(&args)
+        .assert()
+        .success();
+    Command::cargo_bin("curvegan")
+        .unwrap()
+        .args(["train", "--quiet", "--steps", STEPS, "--resume"])
+        .arg(&dir)
+        .assert()
+        .success();
+    assert_same(&reference, &dir);
+}
+
+#[test]
+fn resume_refuses_bad_requests() {
+    let tmp = TempDir::new().unwrap();
+    // No checkpoint there.
+    Command::cargo_bin("curvegan")
+        .unwrap()
+        .args(["train", "--resume"])
+        .arg(tmp.path())
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains("--resume"));
+    let dir = tmp.path().join("run");
+    Command::cargo_bin("curvegan")
+        .unwrap()
+        .args([
+            "train",
+            "--steps",
+            "20",
+            "--quiet",
+            "--plot-every",
+            "0",
+            "--out",
+        ])
+        .arg(&dir)
+        .assert()
+        .success();
+    // Options that would change the run.
+    Command::cargo_bin("curvegan")
+        .unwrap()
+        .args(["train", "--seed", "3", "--resume"])
+        .arg(&dir)
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains("--seed"));
+    // Nothing left to do.
+    Command::cargo_bin("curvegan")
+        .unwrap()
+        .args(["train", "--steps", "10", "--resume"])
+        .arg(&dir)
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains("--steps"));
+    // A corrupted checkpoint is named.
+    fs::write(dir.join("checkpoint.safetensors"), b"not a checkpoint").unwrap();
+    Command::cargo_bin("curvegan")
+        .unwrap()
+        .args(["train", "--steps", "40", "--resume"])
+        .arg(&dir)
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains("checkpoint.safetensors"));
+}
+
+#[test]
+fn config_file_reproduces_a_run_and_flags_override_it() {
+    let tmp = TempDir::new().unwrap();
+    let a = tmp.path().join("a");
+    Command::cargo_bin("curvegan")
+        .unwrap()
+        .args([
+            "train",
+            "--steps",
+            "50",
+            "--seed",
+            "5",
+            "--quiet",
+            "--plot-every",
+            "0",
+            "--out",
+        ])
+        .arg(&a)
+        .assert()
+        .success();
+    let b = tmp.path().join("b");
+    Command::cargo_bin("curvegan")
+        .unwrap()
+        .args(["train", "--quiet", "--config"])
+        .arg(a.join("config.toml"))
+        .arg("--out")
+        .arg(&b)
+        .assert()
+        .success();
+    assert_eq!(
+        fs::read(a.join("metrics.csv")).unwrap(),
+        fs::read(b.join("metrics.csv")).unwrap()
+    );
+    let c = tmp.path().join("c");
+    Command::cargo_bin("curvegan")
+        .unwrap()
+        .args(["train", "--quiet", "--steps", "7", "--config"])
+        .arg(a.join("config.toml"))
+        .arg("--out")
+        .arg(&c)
+        .assert()
+        .success();
+    assert_eq!(
+        fs::read_to_string(c.join("metrics.csv"))
+            .unwrap()
+            .lines()
+            .count(),
+        8
+    );
+    // Unknown keys and bad values name the key.
+    let bad = tmp.path().join("bad.toml");
+    fs::write(&bad, "stepz = 3\n").unwrap();
+    Command::cargo_bin("curvegan")
+        .unwrap()
+        .args(["train", "--config"])
+        .arg(&bad)
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains("stepz"));
+    fs::write(&bad, "batch_size = \"many\"\n").unwrap();
+    Command::cargo_bin("curvegan")
+        .unwrap()
+        .args(["train", "--config"])
+        .arg(&bad)
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains("batch_size"));
+}
