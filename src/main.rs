@@ -8,8 +8,9 @@ use std::sync::atomic::{AtomicBool, Ordering};
 
 use anyhow::{Context, Result};
 use clap::{Args, Parser, Subcommand, ValueEnum};
-use curvegan::config::TrainConfig;
+use curvegan::config::{LossKind, TrainConfig};
 use curvegan::io::write_atomic;
+use curvegan::mlp::Activation;
 use curvegan::optim::OptimizerConfig;
 use curvegan::run::{self, Observer, Output, Summary, D_LOSS_EQUILIBRIUM, G_LOSS_EQUILIBRIUM};
 use curvegan::sample::{Format, Generator};
@@ -72,13 +73,46 @@ struct TrainArgs {
     /// Size of the generator's noise input [default: 15]
     #[arg(long)]
     latent_dim: Option<usize>,
-    /// Hidden width of both networks [default: 128]
+    /// Hidden width of both networks (one hidden layer each) [default: 128]
     #[arg(long)]
     hidden: Option<usize>,
-    /// Generator's Adam learning rate [default: 1e-4]
+    /// The generator's hidden widths, e.g. 400,400,400 [default: 128]
+    #[arg(long, value_name = "W,W,…", value_delimiter = ',', num_args = 1..)]
+    g_hidden: Option<Vec<usize>>,
+    /// The discriminator's hidden widths [default: 128]
+    #[arg(long, value_name = "W,W,…", value_delimiter = ',', num_args = 1..)]
+    d_hidden: Option<Vec<usize>>,
+    /// Hidden activation of both nets: relu, leaky-relu[:SLOPE] (default slope 0.2) or tanh
+    /// [default: relu]
+    #[arg(long, value_name = "ACT")]
+    activation: Option<Activation>,
+    /// The loss: seed (the tutorial's), minimax, nonsaturating, lsgan, hinge, wgan, wgan-gp
+    /// [default: seed]. Choosing one also sets its optimizer defaults (wgan: RMSprop lr 5e-5;
+    /// wgan-gp: Adam lr 1e-4, betas 0.5,0.9; others: Adam lr 1e-4)
+    #[arg(long, value_name = "LOSS")]
+    loss: Option<LossKind>,
+    /// D updates per G update [default: 5 for wgan and wgan-gp, else 1]
+    #[arg(long, value_name = "N")]
+    n_critic: Option<usize>,
+    /// wgan: clamp every D parameter to [-C, C] after each D update [default: 0.01]
+    #[arg(long, value_name = "C")]
+    clip: Option<f64>,
+    /// wgan-gp: weight of the gradient penalty [default: 10]
+    #[arg(long, value_name = "W")]
+    gp_weight: Option<f64>,
+    /// The generator's optimizer [default: the loss's]
+    #[arg(long, value_enum, value_name = "OPT")]
+    optim_g: Option<OptimArg>,
+    /// The discriminator's optimizer [default: the loss's]
+    #[arg(long, value_enum, value_name = "OPT")]
+    optim_d: Option<OptimArg>,
+    /// Adam's betas for both nets, e.g. 0.5,0.9 [default: the loss's]
+    #[arg(long, value_name = "B1,B2", value_parser = parse_betas, allow_hyphen_values = true)]
+    betas: Option<[f64; 2]>,
+    /// Generator's learning rate [default: the loss's, 1e-4 for the tutorial]
     #[arg(long, allow_hyphen_values = true)]
     lr_g: Option<f64>,
-    /// Discriminator's Adam learning rate [default: 1e-4]
+    /// Discriminator's learning rate [default: the loss's, 1e-4 for the tutorial]
     #[arg(long, allow_hyphen_values = true)]
     lr_d: Option<f64>,
     /// Write the tutorial's figure every N steps; 0 turns figures off [default: 1000]
@@ -138,11 +172,50 @@ impl TrainArgs {
             c.g_hidden = vec![h];
             c.d_hidden = vec![h];
         }
-        if let Some(lr) = self.lr_g {
-            c.optim_g = OptimizerConfig::adam(lr);
+        if let Some(w) = &self.g_hidden {
+            c.g_hidden = w.clone();
         }
-        if let Some(lr) = self.lr_d {
-            c.optim_d = OptimizerConfig::adam(lr);
+        if let Some(w) = &self.d_hidden {
+            c.d_hidden = w.clone();
+        }
+        if let Some(a) = self.activation {
+            c.activation = a;
+        }
+        if let Some(loss) = self.loss {
+            c.loss = loss;
+            c.optim_g = loss.default_optimizer();
+            c.optim_d = loss.default_optimizer();
+        }
+        if self.n_critic.is_some() {
+            c.n_critic = self.n_critic;
+        }
+        if let Some(clip) = self.clip {
+            c.clip = clip;
+        }
+        if let Some(w) = self.gp_weight {
+            c.gp_weight = w;
+        }
+        for (opt, choice, lr, net) in [
+            (&mut c.optim_g, self.optim_g, self.lr_g, "generator"),
+            (&mut c.optim_d, self.optim_d, self.lr_d, "discriminator"),
+        ] {
+            if let Some(choice) = choice {
+                *opt = choice.with_lr(opt.lr());
+            }
+            if let Some(lr) = lr {
+                set_lr(opt, lr);
+            }
+            if let Some(b) = &self.betas {
+                match opt {
+                    OptimizerConfig::Adam { betas, .. } => *betas = *b,
+                    OptimizerConfig::Rmsprop { .. } => return Err(curvegan::Error::config(
+                        "--betas",
+                        format!(
+                            "{b:?} given, but the {net}'s optimizer is RMSprop, which has no betas"
+                        ),
+                    )),
+                }
+            }
         }
         Ok(c)
     }
@@ -162,6 +235,16 @@ impl TrainArgs {
             ("--batch-size", self.batch_size.is_some()),
             ("--latent-dim", self.latent_dim.is_some()),
             ("--hidden", self.hidden.is_some()),
+            ("--g-hidden", self.g_hidden.is_some()),
+            ("--d-hidden", self.d_hidden.is_some()),
+            ("--activation", self.activation.is_some()),
+            ("--loss", self.loss.is_some()),
+            ("--n-critic", self.n_critic.is_some()),
+            ("--clip", self.clip.is_some()),
+            ("--gp-weight", self.gp_weight.is_some()),
+            ("--optim-g", self.optim_g.is_some()),
+            ("--optim-d", self.optim_d.is_some()),
+            ("--betas", self.betas.is_some()),
             ("--lr-g", self.lr_g.is_some()),
             ("--lr-d", self.lr_d.is_some()),
             ("--plot-every", self.plot_every.is_some()),
@@ -176,6 +259,40 @@ impl TrainArgs {
             )),
             None => Ok(()),
         }
+    }
+}
+
+#[derive(Debug, Clone, Copy, ValueEnum)]
+enum OptimArg {
+    Adam,
+    Rmsprop,
+}
+
+impl OptimArg {
+    /// This optimizer with PyTorch's defaults and the given learning rate.
+    fn with_lr(self, lr: f64) -> OptimizerConfig {
+        match self {
+            OptimArg::Adam => OptimizerConfig::adam(lr),
+            OptimArg::Rmsprop => OptimizerConfig::rmsprop(lr),
+        }
+    }
+}
+
+/// Parses `B1,B2`; the optimizer's validation checks their range.
+fn parse_betas(text: &str) -> Result<[f64; 2], String> {
+    let parts: Vec<&str> = text.split(',').map(str::trim).collect();
+    match parts[..] {
+        [a, b] => match (a.parse(), b.parse()) {
+            (Ok(a), Ok(b)) => Ok([a, b]),
+            _ => Err(format!("'{text}' is not two numbers")),
+        },
+        _ => Err(format!("expected two numbers B1,B2, got '{text}'")),
+    }
+}
+
+fn set_lr(opt: &mut OptimizerConfig, value: f64) {
+    match opt {
+        OptimizerConfig::Adam { lr, .. } | OptimizerConfig::Rmsprop { lr, .. } => *lr = value,
     }
 }
 

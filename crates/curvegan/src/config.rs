@@ -121,8 +121,10 @@ impl TrainConfig {
             ));
         }
         self.loss_settings().validate()?;
-        self.optim_g.validate("--lr-g")?;
-        self.optim_d.validate("--lr-d")?;
+        self.optim_g
+            .validate("--lr-g/--betas (generator optimizer)")?;
+        self.optim_d
+            .validate("--lr-d/--betas (discriminator optimizer)")?;
         self.target.build()?;
         Ok(())
     }
