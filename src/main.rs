@@ -124,6 +124,10 @@ struct TrainArgs {
     /// Run folder [default: a new runs/train-NNNN]
     #[arg(long)]
     out: Option<PathBuf>,
+    /// Train a conditional GAN: the target's random parameters (a of family, a formula's
+    /// random --params) are appended to G's noise and D's input
+    #[arg(long)]
+    conditional: bool,
     /// Write into an existing non-empty run folder
     #[arg(long)]
     force: bool,
@@ -150,6 +154,9 @@ impl TrainArgs {
         set(&mut c.plot_every, self.plot_every);
         set(&mut c.eval_every, self.eval_every);
         set(&mut c.checkpoint_every, self.checkpoint_every);
+        if self.conditional {
+            c.conditional = true;
+        }
         let target_given = self.target.is_some()
             || !self.param.is_empty()
             || self.points.is_some()
@@ -208,12 +215,14 @@ impl TrainArgs {
             if let Some(b) = &self.betas {
                 match opt {
                     OptimizerConfig::Adam { betas, .. } => *betas = *b,
-                    OptimizerConfig::Rmsprop { .. } => return Err(curvegan::Error::config(
-                        "--betas",
-                        format!(
+                    OptimizerConfig::Rmsprop { .. } => {
+                        return Err(curvegan::Error::config(
+                            "--betas",
+                            format!(
                             "{b:?} given, but the {net}'s optimizer is RMSprop, which has no betas"
                         ),
-                    )),
+                        ))
+                    }
                 }
             }
         }
@@ -251,6 +260,7 @@ impl TrainArgs {
             ("--eval-every", self.eval_every.is_some()),
             ("--out", self.out.is_some()),
             ("--force", self.force),
+            ("--conditional", self.conditional),
         ];
         match given.iter().find(|(_, set)| *set) {
             Some((option, _)) => Err(curvegan::Error::config(
@@ -319,6 +329,10 @@ struct SampleArgs {
     /// Write to this file (atomically) instead of standard output
     #[arg(long)]
     out: Option<PathBuf>,
+    /// A conditional generator's condition, e.g. a=1.8 (repeatable; default: drawn from the
+    /// target's distribution)
+    #[arg(long, value_name = "NAME=VALUE")]
+    condition: Vec<String>,
 }
 
 /// Set by Ctrl-C: the run saves a checkpoint and stops after the current step.
@@ -459,7 +473,12 @@ fn sample(args: &SampleArgs) -> Result<()> {
         return Err(curvegan::Error::config("--n", "must be at least 1, got 0").into());
     }
     let generator = Generator::load(&args.run)?;
-    let samples = generator.sample(args.n, args.seed)?;
+    let condition = if args.condition.is_empty() {
+        None
+    } else {
+        Some(generator.parse_condition(&args.condition)?)
+    };
+    let samples = generator.sample(args.n, args.seed, condition.as_deref())?;
     let format = match args.format {
         FormatArg::Csv => Format::Csv,
         FormatArg::Json => Format::Json,

@@ -59,6 +59,9 @@ pub struct TrainConfig {
     pub eval_samples: usize,
     /// Save a checkpoint every this many steps (0: only when stopped and at the end).
     pub checkpoint_every: usize,
+    /// A conditional GAN: the target's random parameters (`a` of `family`, a formula's random
+    /// `--param`s) are appended to G's noise and to D's input.
+    pub conditional: bool,
 }
 
 impl Default for TrainConfig {
@@ -82,6 +85,7 @@ impl Default for TrainConfig {
             eval_every: 1000,
             eval_samples: 1000,
             checkpoint_every: 0,
+            conditional: false,
         }
     }
 }
@@ -138,6 +142,35 @@ impl TrainConfig {
             self.activation,
             Activation::Identity,
         )
+    }
+
+    /// The condition's width for this target: its number of random parameters when
+    /// `conditional`, else 0. A conditional GAN needs a target with random parameters.
+    pub fn cond_dim(&self, target: &crate::target::Target) -> Result<usize> {
+        if !self.conditional {
+            return Ok(0);
+        }
+        match target.cond_dim() {
+            0 => Err(Error::config(
+                "--conditional",
+                format!(
+                    "the target '{}' has no random parameters to condition on (use family, or a formula with a random --param)",
+                    self.target.kind.name()
+                ),
+            )),
+            c => Ok(c),
+        }
+    }
+
+    /// The generator's and the discriminator's shapes for this target, the condition
+    /// included: G `latent + c → … → n`, D `n + c → … → 1`.
+    pub fn specs(&self, target: &crate::target::Target) -> Result<(MlpSpec, MlpSpec)> {
+        let c = self.cond_dim(target)?;
+        let mut g = self.generator_spec(target.dim());
+        let mut d = self.discriminator_spec(target.dim());
+        g.widths[0] += c;
+        d.widths[0] += c;
+        Ok((g, d))
     }
 
     /// The discriminator's shape: `sample size → d_hidden… → 1`, with the loss's head.

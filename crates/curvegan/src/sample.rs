@@ -20,13 +20,14 @@ use crate::error::{Error, Result};
 use crate::io::load_mlp;
 use crate::mlp::{Mlp, Tape};
 use crate::run::files;
+use crate::target::Target;
 use crate::train::fill_normal;
 
 /// A trained generator with the settings it was trained with.
 #[derive(Debug, Clone)]
 pub struct Generator {
     config: TrainConfig,
-    x: Vec<f32>,
+    target: Target,
     mlp: Mlp,
 }
 
@@ -55,9 +56,10 @@ impl Generator {
             Error::bad_file(run.join(files::CONFIG), format!("invalid settings: {e}"))
         })?;
         let target = config.target.build()?;
-        let mlp = load_mlp(&weights, &config.generator_spec(target.dim()))?;
+        let (g_spec, _) = config.specs(&target)?;
+        let mlp = load_mlp(&weights, &g_spec)?;
         Ok(Generator {
-            x: target.x().to_vec(),
+            target,
             config,
             mlp,
         })
@@ -68,20 +70,104 @@ impl Generator {
         &self.config
     }
 
-    /// Draws `count` samples with noise from `seed`: `[count, n]`, row-major.
-    pub fn sample(&self, count: usize, seed: u64) -> Result<Samples> {
+    /// The names of the condition's values, in order (empty unless the GAN is conditional).
+    pub fn condition_names(&self) -> Vec<String> {
+        if self.config.conditional {
+            self.target.cond_names()
+        } else {
+            Vec::new()
+        }
+    }
+
+    /// Parses `NAME=VALUE` pairs (`--condition a=1.8`) into the condition vector; every
+    /// condition name must be given once, and only those.
+    pub fn parse_condition(&self, pairs: &[String]) -> Result<Vec<f32>> {
+        let names = self.condition_names();
+        if names.is_empty() {
+            return Err(Error::config(
+                "--condition",
+                "this generator is not conditional (train with --conditional)",
+            ));
+        }
+        let mut values: Vec<Option<f32>> = vec![None; names.len()];
+        for pair in pairs {
+            let (name, value) = pair.split_once('=').ok_or_else(|| {
+                Error::config("--condition", format!("expected NAME=VALUE, got '{pair}'"))
+            })?;
+            let i = names.iter().position(|n| n == name.trim()).ok_or_else(|| {
+                Error::config(
+                    "--condition",
+                    format!(
+                        "unknown name '{name}'; the condition is {}",
+                        names.join(", ")
+                    ),
+                )
+            })?;
+            let v: f32 = value
+                .trim()
+                .parse()
+                .ok()
+                .filter(|v: &f32| v.is_finite())
+                .ok_or_else(|| {
+                    Error::config("--condition", format!("'{value}' is not a finite number"))
+                })?;
+            if values[i].replace(v).is_some() {
+                return Err(Error::config(
+                    "--condition",
+                    format!("'{name}' given twice"),
+                ));
+            }
+        }
+        names
+            .iter()
+            .zip(values)
+            .map(|(n, v)| {
+                v.ok_or_else(|| Error::config("--condition", format!("missing a value for '{n}'")))
+            })
+            .collect()
+    }
+
+    /// Draws `count` samples with noise from `seed`: `[count, n]`, row-major. A conditional
+    /// generator uses `condition` for every sample, or, when `None`, conditions drawn from the
+    /// target's distribution with the same seed.
+    pub fn sample(&self, count: usize, seed: u64, condition: Option<&[f32]>) -> Result<Samples> {
         let mut rng = ChaCha8Rng::seed_from_u64(seed);
         let mut noise = vec![0.0; count * self.config.latent_dim];
         fill_normal(&mut rng, &mut noise);
+        let c_dim = self.condition_names().len();
+        let mut input = noise;
+        if c_dim > 0 {
+            let cond: Vec<f32> = match condition {
+                Some(c) if c.len() == c_dim => c.repeat(count),
+                Some(c) => {
+                    return Err(Error::config(
+                        "--condition",
+                        format!("{} values given, the generator takes {c_dim}", c.len()),
+                    ))
+                }
+                None => {
+                    let mut real = vec![0.0; count * self.target.dim()];
+                    let mut cond = vec![0.0; count * c_dim];
+                    self.target.draw(&mut rng, &mut real, Some(&mut cond))?;
+                    cond
+                }
+            };
+            let z = std::mem::take(&mut input);
+            let k = self.config.latent_dim;
+            for (zr, cr) in z.chunks_exact(k).zip(cond.chunks_exact(c_dim)) {
+                input.extend_from_slice(zr);
+                input.extend_from_slice(cr);
+            }
+        }
         let mut tape = Tape::default();
-        let n = self.x.len();
+        let n = self.target.dim();
         let flat = if count == 0 {
             Vec::new()
         } else {
-            self.mlp.forward(&noise, &mut tape)?.to_vec()
+            self.mlp.forward(&input, &mut tape)?.to_vec()
         };
         Ok(Samples {
-            x: self.x.clone(),
+            x: self.target.x().to_vec(),
             curves: flat.chunks_exact(n).map(<[f32]>::to_vec).collect(),
         })
     }

@@ -111,6 +111,10 @@ pub struct StepNoise<'a> {
     /// `wgan-gp` only (and required there): the interpolation weights ε, `n_critic × [B]`,
     /// each in [0, 1).
     pub gp_eps: Option<&'a [f32]>,
+    /// Conditional GANs only: the condition of each real row, `[B, c]`. It is appended to G's
+    /// noise (G sees `[z | c]`) and to D's input for the real batch and the fakes alike
+    /// (`[x | c]`, `[G(z, c) | c]`).
+    pub cond: Option<&'a [f32]>,
 }
 
 impl<'a> StepNoise<'a> {
@@ -120,6 +124,7 @@ impl<'a> StepNoise<'a> {
             z_d: z,
             z_g: None,
             gp_eps: None,
+            cond: None,
         }
     }
 }
@@ -145,8 +150,14 @@ pub struct Workspace {
     /// ∂G_loss/∂fake, `[B, n]`.
     grad_fake: Vec<f32>,
     scratch: Vec<f32>,
-    /// The interpolates x̂, `[B, n]`.
+    /// The interpolates x̂, `[B, n (+ c)]`.
     xhat: Vec<f32>,
+    /// Conditional GANs: G's input `[z | c]` and D's inputs `[x | c]`, `[fake | c]`.
+    g_in: Vec<f32>,
+    d_in_real: Vec<f32>,
+    d_in_fake: Vec<f32>,
+    /// Conditional GANs: ∂G_loss/∂(D's input), `[B, n + c]`.
+    grad_d_in: Vec<f32>,
     gp: GpWorkspace,
     critic: Vec<CriticStats>,
 }
@@ -188,8 +199,7 @@ pub fn train_step(
     loss.validate()?;
     let kind = loss.kind;
     let (g, d) = (&mut gan.generator, &mut gan.discriminator);
-    let (latent, n) = (g.spec().input_dim(), g.spec().output_dim());
-    check_nets(kind, g, d)?;
+    let n = g.spec().output_dim();
     if real.is_empty() || real.len() % n != 0 {
         return Err(Error::Shape(format!(
             "real batch has {} values, not a positive multiple of the sample size {n}",
@@ -197,6 +207,16 @@ pub fn train_step(
         )));
     }
     let batch = real.len() / n;
+    let cond = noise.cond.unwrap_or(&[]);
+    if cond.len() % batch != 0 {
+        return Err(Error::Shape(format!(
+            "condition has {} values, not a multiple of the batch size {batch}",
+            cond.len()
+        )));
+    }
+    let c_dim = cond.len() / batch;
+    check_nets(kind, g, d, c_dim)?;
+    let latent = g.spec().input_dim() - c_dim;
     let n_critic = loss.n_critic;
     let expect = |what: &str, got: usize, want: usize, shape: String| {
         if got == want {
@@ -252,10 +272,26 @@ pub fn train_step(
     ws.critic.clear();
     let (clip, gp_weight) = (loss.clip as f32, loss.gp_weight as f32);
 
+    // D's input for the real batch: [B, n], or [B, n + c] with the condition appended.
+    let d_real_in: &[f32] = if c_dim > 0 {
+        append_rows(&mut ws.d_in_real, real, cond, batch);
+        &ws.d_in_real
+    } else {
+        real
+    };
     for i in 0..n_critic {
         // fake = G(z): [B, n], detached (no gradient flows back to G from D's loss).
         let z = &noise.z_d[i * batch * latent..(i + 1) * batch * latent];
-        let fake = g.forward(z, &mut ws.g_tape)?;
+        let fake = if c_dim > 0 {
+            append_rows(&mut ws.g_in, z, cond, batch);
+            let fake = g.forward(&ws.g_in, &mut ws.g_tape)?;
+            append_rows(&mut ws.d_in_fake, fake, cond, batch);
+            &ws.d_in_fake
+        } else {
+            g.forward(z, &mut ws.g_tape)?
+        };
+        let real = d_real_in;
+        let n = n + c_dim;
         let s_real = d.forward(real, &mut ws.d_tape)?; // [B, 1]
         let s_fake = d.forward(fake, &mut ws.d_tape_fake)?; // [B, 1]
         let mut d_loss = kind.d_loss(
@@ -328,18 +364,43 @@ pub fn train_step(
 
     // G update with the updated D; G's forward is redone only for fresh noise.
     if let Some(z_g) = noise.z_g {
-        g.forward(z_g, &mut ws.g_tape)?;
+        if c_dim > 0 {
+            append_rows(&mut ws.g_in, z_g, cond, batch);
+            g.forward(&ws.g_in, &mut ws.g_tape)?;
+        } else {
+            g.forward(z_g, &mut ws.g_tape)?;
+        }
     }
-    let s = d.forward(ws.g_tape.output(), &mut ws.d_tape)?;
+    let s = if c_dim > 0 {
+        append_rows(&mut ws.d_in_fake, ws.g_tape.output(), cond, batch);
+        d.forward(&ws.d_in_fake, &mut ws.d_tape)?
+    } else {
+        d.forward(ws.g_tape.output(), &mut ws.d_tape)?
+    };
     let d_fake_g = mean(s);
     let g_loss = kind.g_loss(s, &mut ws.grad_score, &mut ws.scratch)?;
     // Only ∂G_loss/∂fake is needed from D; D's own gradients are discarded in PyTorch too.
-    d.backward(
-        &mut ws.d_tape,
-        &ws.grad_score,
-        None,
-        Some(&mut ws.grad_fake),
-    )?;
+    if c_dim > 0 {
+        ws.grad_d_in.resize(batch * (n + c_dim), 0.0);
+        d.backward(
+            &mut ws.d_tape,
+            &ws.grad_score,
+            None,
+            Some(&mut ws.grad_d_in),
+        )?;
+        // The condition is data, not G's output: keep the sample's columns.
+        let rows = ws.grad_fake.chunks_exact_mut(n);
+        for (dst, src) in rows.zip(ws.grad_d_in.chunks_exact(n + c_dim)) {
+            dst.copy_from_slice(&src[..n]);
+        }
+    } else {
+        d.backward(
+            &mut ws.d_tape,
+            &ws.grad_score,
+            None,
+            Some(&mut ws.grad_fake),
+        )?;
+    }
     ws.grad_g.fill(0.0);
     g.backward(&mut ws.g_tape, &ws.grad_fake, Some(&mut ws.grad_g), None)?;
     opt.generator.step(g.params_mut(), &ws.grad_g)?;
@@ -354,15 +415,32 @@ pub fn train_step(
     })
 }
 
-/// Checks that G's samples fit D, that D has one output and the loss's head.
-fn check_nets(kind: LossKind, g: &Mlp, d: &Mlp) -> Result<()> {
+/// Writes `[a_row | b_row]` for each of the `batch` rows of `a` and `b` into `dst`.
+fn append_rows(dst: &mut Vec<f32>, a: &[f32], b: &[f32], batch: usize) {
+    let (wa, wb) = (a.len() / batch, b.len() / batch);
+    dst.clear();
+    for (ra, rb) in a.chunks_exact(wa).zip(b.chunks_exact(wb)) {
+        dst.extend_from_slice(ra);
+        dst.extend_from_slice(rb);
+    }
+}
+
+/// Checks that G's samples (with the condition) fit D, that D has one output and the
+/// loss's head.
+fn check_nets(kind: LossKind, g: &Mlp, d: &Mlp, c_dim: usize) -> Result<()> {
     let (gs, ds) = (g.spec(), d.spec());
-    if gs.output_dim() != ds.input_dim() || ds.output_dim() != 1 {
+    if gs.output_dim() + c_dim != ds.input_dim() || ds.output_dim() != 1 {
         return Err(Error::Shape(format!(
-            "G makes samples of size {}, D takes {} and outputs {} (needs 1)",
+            "G makes samples of size {} (+ a condition of {c_dim}), D takes {} and outputs {} (needs 1)",
             gs.output_dim(),
             ds.input_dim(),
             ds.output_dim()
+        )));
+    }
+    if gs.input_dim() <= c_dim {
+        return Err(Error::Shape(format!(
+            "G's input width {} leaves no room for noise beside a condition of {c_dim}",
+            gs.input_dim()
         )));
     }
     if ds.output_activation != kind.head() {
@@ -414,7 +492,8 @@ pub struct Trainer {
     z_g: Vec<f32>,
     /// `wgan-gp`'s interpolation weights, `n_critic × [B]` (empty otherwise).
     gp_eps: Vec<f32>,
-    eval_noise: Vec<f32>,
+    /// The real batch's conditions, `[B, c]` (empty unless conditional).
+    cond: Vec<f32>,
     step: usize,
 }
 
@@ -426,8 +505,10 @@ impl Trainer {
         let n = target.dim();
         let mut rng = ChaCha8Rng::seed_from_u64(config.seed);
         rng.set_stream(TRAIN_STREAM);
-        let generator = Mlp::init(&config.generator_spec(n), &mut rng)?;
-        let discriminator = Mlp::init(&config.discriminator_spec(n), &mut rng)?;
+        let (g_spec, d_spec) = config.specs(&target)?;
+        let c_dim = g_spec.input_dim() - config.latent_dim;
+        let generator = Mlp::init(&g_spec, &mut rng)?;
+        let discriminator = Mlp::init(&d_spec, &mut rng)?;
         let opt = Optimizers {
             generator: Optimizer::new(config.optim_g, generator.params().len()),
             discriminator: Optimizer::new(config.optim_d, discriminator.params().len()),
@@ -441,11 +522,11 @@ impl Trainer {
         };
         Ok(Trainer {
             real: vec![0.0; batch * n],
+            cond: vec![0.0; batch * c_dim],
             z_d: vec![0.0; loss.n_critic * batch * latent],
             z_g: vec![0.0; batch * latent],
             gp_eps: vec![0.0; gp_rows],
             loss,
-            eval_noise: Vec::new(),
             config: config.clone(),
             target,
             gan: Gan {
@@ -468,20 +549,10 @@ impl Trainer {
     ) -> Result<Self> {
         let mut trainer = Trainer::new(config)?;
         let path = std::path::Path::new(crate::checkpoint::FILE);
-        let n = trainer.target.dim();
+        let (g_spec, d_spec) = config.specs(&trainer.target)?;
         trainer.gan = Gan {
-            generator: crate::io::mlp_from_tensors(
-                &config.generator_spec(n),
-                &ckpt.weights,
-                "G.",
-                path,
-            )?,
-            discriminator: crate::io::mlp_from_tensors(
-                &config.discriminator_spec(n),
-                &ckpt.weights,
-                "D.",
-                path,
-            )?,
+            generator: crate::io::mlp_from_tensors(&g_spec, &ckpt.weights, "G.", path)?,
+            discriminator: crate::io::mlp_from_tensors(&d_spec, &ckpt.weights, "D.", path)?,
         };
         let restore = |cfg, n: usize, (step, m, v): &(u64, Vec<f32>, Vec<f32>)| {
             if v.len() != n {
@@ -568,10 +639,15 @@ impl Trainer {
     /// `[B, latent]` followed (`wgan-gp` only) by its ε `[B]` from U[0, 1), then the G
     /// update's noise `[B, latent]` — the order of the PyTorch fixtures.
     pub fn step(&mut self) -> Result<StepStats> {
-        self.target.sample_into(&mut self.real);
+        let cond = (!self.cond.is_empty()).then_some(&mut self.cond[..]);
+        self.target.draw(&mut self.rng, &mut self.real, cond)?;
+        let cond = (!self.cond.is_empty()).then_some(&self.cond[..]);
         let noise = if self.loss.kind == LossKind::Seed {
             fill_normal(&mut self.rng, &mut self.z_d);
-            StepNoise::single(&self.z_d)
+            StepNoise {
+                cond,
+                ..StepNoise::single(&self.z_d)
+            }
         } else {
             let per_update = self.z_d.len() / self.loss.n_critic;
             let rows = self.gp_eps.len() / self.loss.n_critic;
@@ -593,6 +669,7 @@ impl Trainer {
                     .kind
                     .has_gradient_penalty()
                     .then_some(&self.gp_eps[..]),
+                cond,
             }
         };
         let stats = train_step(
@@ -614,11 +691,23 @@ impl Trainer {
         Ok(stats)
     }
 
-    /// Generates `count` samples from noise drawn from `rng` (`[count, n]`).
+    /// Generates `count` samples from noise drawn from `rng` (`[count, n]`). A conditional
+    /// generator gets conditions drawn from the target's distribution, from the same `rng`.
     pub fn generate(&mut self, count: usize, rng: &mut ChaCha8Rng) -> Result<Vec<f32>> {
         let mut noise = vec![0.0; count * self.config.latent_dim];
         fill_normal(rng, &mut noise);
-        let out = self.gan.generator.forward(&noise, &mut self.eval_tape)?;
+        let c_dim = self.cond.len() / self.config.batch_size;
+        let input = if c_dim > 0 {
+            let mut real = vec![0.0; count * self.target.dim()];
+            let mut cond = vec![0.0; count * c_dim];
+            self.target.draw(rng, &mut real, Some(&mut cond))?;
+            let mut input = Vec::new();
+            append_rows(&mut input, &noise, &cond, count);
+            input
+        } else {
+            noise
+        };
+        let out = self.gan.generator.forward(&input, &mut self.eval_tape)?;
         Ok(out.to_vec())
     }
 
@@ -630,15 +719,10 @@ impl Trainer {
         let step = self.step.saturating_sub(1);
         let mut rng = ChaCha8Rng::seed_from_u64(self.config.seed);
         rng.set_stream(EVAL_STREAM_BASE + step as u64);
-        self.eval_noise.resize(count * self.config.latent_dim, 0.0);
-        fill_normal(&mut rng, &mut self.eval_noise);
-        let samples = self
-            .gan
-            .generator
-            .forward(&self.eval_noise, &mut self.eval_tape)?;
+        let samples = self.generate(count, &mut rng)?;
         Ok(Evaluation {
             step,
-            mse: self.target.mse(samples),
+            mse: self.target.mse(&samples),
         })
     }
 }

@@ -187,6 +187,7 @@ fn replay(dir_name: &str, kind: LossKind) -> Worst {
             z_d: &z_d.data[(k - 1) * per_zd..k * per_zd],
             z_g: Some(&z_g.data[(k - 1) * per_zg..k * per_zg]),
             gp_eps: eps.map(|e| &e.data[(k - 1) * per_eps..k * per_eps]),
+            cond: None,
         };
         let stats = train_step(&loss, &mut gan, &mut opt, real, noise, &mut ws).unwrap();
         let what = format!("{dir_name} step {k}");
@@ -340,6 +341,7 @@ fn step_checks_its_inputs() {
         z_d: &z_d,
         z_g: None,
         gp_eps: Some(&eps),
+        cond: None,
     };
     step(&loss, ok).unwrap();
     for (what, noise) in [
@@ -378,6 +380,7 @@ fn step_checks_its_inputs() {
             z_d: z1,
             z_g: None,
             gp_eps: Some(&eps[..4]),
+            cond: None,
         },
     )
     .unwrap_err();
