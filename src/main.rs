@@ -95,10 +95,10 @@ struct TrainArgs {
     #[arg(long, value_name = "N")]
     n_critic: Option<usize>,
     /// wgan: clamp every D parameter to [-C, C] after each D update [default: 0.01]
-    #[arg(long, value_name = "C")]
+    #[arg(long, value_name = "C", allow_hyphen_values = true)]
     clip: Option<f64>,
     /// wgan-gp: weight of the gradient penalty [default: 10]
-    #[arg(long, value_name = "W")]
+    #[arg(long, value_name = "W", allow_hyphen_values = true)]
     gp_weight: Option<f64>,
     /// The generator's optimizer [default: the loss's]
     #[arg(long, value_enum, value_name = "OPT")]
