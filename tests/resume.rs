@@ -293,3 +293,38 @@ fn config_file_reproduces_a_run_and_flags_override_it() {
         .code(2)
         .stderr(predicate::str::contains("batch_size"));
 }
+
+#[test]
+fn divergence_names_the_step_and_keeps_the_last_good_checkpoint() {
+    let tmp = TempDir::new().unwrap();
+    let dir = tmp.path().join("diverged");
+    // An absurd learning rate blows G's weights up after its first update.
+    Command::cargo_bin("curvegan")
+        .unwrap()
+        .args([
+            "train",
+            "--loss",
+            "lsgan",
+            "--lr-g",
+            "1e10",
+            "--steps",
+            "50",
+            "--checkpoint-every",
+            "1",
+            "--plot-every",
+            "0",
+            "--quiet",
+            "--out",
+        ])
+        .arg(&dir)
+        .assert()
+        .code(1)
+        .stderr(predicate::str::contains("diverged at step 1"))
+        .stderr(predicate::str::contains("checkpoint"));
+    let ckpt = curvegan::checkpoint::load(&dir.join("checkpoint.safetensors")).unwrap();
+    assert_eq!(ckpt.step, 1);
+    assert!(ckpt
+        .weights
+        .values()
+        .all(|t| t.data.iter().all(|v| v.is_finite())));
+}

@@ -38,11 +38,12 @@ pub enum Error {
         message: String,
     },
     /// Training produced a NaN or an infinity.
-    #[error("training diverged at step {step}: {what} is not finite")]
+    #[error("training diverged at step {step}: {what}")]
     Diverged {
         /// The step at which the non-finite value appeared.
         step: usize,
-        /// Which quantity (a loss or a weight tensor).
+        /// What is not finite (a loss or a weight tensor), and where the last good
+        /// checkpoint is.
         what: String,
     },
     /// Data could not be serialised (e.g. a value TOML cannot hold).

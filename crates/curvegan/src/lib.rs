@@ -30,6 +30,7 @@ pub mod gan_loss;
 pub mod gp;
 pub mod io;
 pub mod loss;
+pub mod metrics;
 pub mod mlp;
 pub mod optim;
 pub mod plot;

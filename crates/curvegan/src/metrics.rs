@@ -279,8 +279,8 @@ pub fn median_pairwise_distance(z: &[f32], d: usize) -> Result<f64> {
     if pairs % 2 == 1 {
         return Ok(hi.sqrt());
     }
-    // The value of rank hi_rank − 1: hi itself if more than hi_rank − 1 values are smaller or
-    // equal to... i.e. unless all hi_rank values below rank hi_rank are strictly smaller.
+    // The value of rank hi_rank − 1 is the largest value below hi if exactly hi_rank values
+    // are below hi, and hi itself (a tie) if fewer are.
     let (mut below, mut largest_below) = (0usize, f64::NEG_INFINITY);
     for_each_pair(z, d, |s| {
         if s < hi {
@@ -360,7 +360,7 @@ fn select_pair_sq_dist(z: &[f32], d: usize, rank: usize) -> f64 {
 /// `scipy.stats.wasserstein_distance(x[:, c], y[:, c])`. Symmetric, 0 for identical sets,
 /// and `W₁(u, u + c) = |c|` in 1-D.
 pub fn wasserstein1_mean(x: &[f32], y: &[f32], d: usize) -> Result<f64> {
-    let (n, m) = check_same_d(x, y, d, ("x", "y"))?;
+    check_same_d(x, y, d, ("x", "y"))?;
     if !all_finite(x) || !all_finite(y) {
         return Ok(f64::NAN);
     }
@@ -372,7 +372,6 @@ pub fn wasserstein1_mean(x: &[f32], y: &[f32], d: usize) -> Result<f64> {
     let total: f64 = (0..d)
         .map(|c| w1_sorted(&column(x, c), &column(y, c)))
         .sum();
-    debug_assert!(n > 0 && m > 0);
     Ok(total / d as f64)
 }
 

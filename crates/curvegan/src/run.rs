@@ -245,7 +245,7 @@ fn run(
             Error::Diverged { step, what } if kept.exists() => Error::Diverged {
                 step,
                 what: format!(
-                    "{what}; the last good checkpoint is kept in {}",
+                    "{what}; the last good checkpoint is kept in {} (resume with --resume)",
                     kept.display()
                 ),
             },

@@ -587,6 +587,20 @@ impl Trainer {
         config_toml: &str,
         metrics: &str,
     ) -> Result<()> {
+        // Never replace a good checkpoint with non-finite weights.
+        for (net, mlp) in [("G", &self.gan.generator), ("D", &self.gan.discriminator)] {
+            if let Some((name, _, _)) =
+                mlp.state_dict_layout().into_iter().find(|(_, shape, at)| {
+                    let n: usize = shape.iter().product();
+                    mlp.params()[*at..at + n].iter().any(|v| !v.is_finite())
+                })
+            {
+                return Err(Error::Diverged {
+                    step: self.step.saturating_sub(1),
+                    what: format!("a weight of {net}.{name} is not finite"),
+                });
+            }
+        }
         crate::checkpoint::save(
             path,
             &crate::checkpoint::CheckpointRef {
@@ -685,7 +699,10 @@ impl Trainer {
         if !stats.is_finite() {
             return Err(Error::Diverged {
                 step,
-                what: format!("a loss (d_loss {}, g_loss {})", stats.d_loss, stats.g_loss),
+                what: format!(
+                    "a loss is not finite (d_loss {}, g_loss {})",
+                    stats.d_loss, stats.g_loss
+                ),
             });
         }
         Ok(stats)
