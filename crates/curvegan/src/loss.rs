@@ -20,6 +20,20 @@
 //! `D = 1/2` everywhere, so `G_loss = ln 2 ≈ 0.693` and `D_loss = 2 ln 2 ≈ 1.386`.
 //! `1 − D` is computed in f32 before the BCE, as in the tutorial, so `D = 1e-8` rounds to
 //! `1 − D = 1` (see the fixtures' edge cases).
+//!
+//! **Losses on raw scores** `s` (`[N]`, a D without sigmoid head), used by
+//! [`crate::gan_loss`]; every mean is over the N scores and every gradient follows PyTorch's
+//! order of operations:
+//! ```text
+//! bce_logits(s, t)   ℓᵢ = (1 − t)·sᵢ − log_sigmoid(sᵢ),  log_sigmoid(s) = min(s, 0) − log1p(e^(−|s|))
+//!                    ∂(upstream·L)/∂sᵢ = ((σ(sᵢ) − t)·upstream) / N
+//! least_squares(s,t) L = 0.5·mean((s − t)²)                ∂L/∂sᵢ = (0.5/N)·(2·(sᵢ − t))
+//! hinge(s, y)        L = mean(relu(1 − y·s)), y = ±1       ∂L/∂sᵢ = −y/N where 1 − y·sᵢ > 0, else 0
+//! signed_mean(s, c)  L = c·mean(s)                         ∂L/∂sᵢ = c/N
+//! ```
+//! `bce_logits` never overflows: `t = 1` is `softplus(−s)` and `t = 0` is `s − log_sigmoid(s)`,
+//! both finite for any finite `s`. Loss values are summed in f64 and rounded once; PyTorch
+//! sums in f32 in its own order, a difference of about 1 ulp.
 
 use crate::error::{Error, Result};
 

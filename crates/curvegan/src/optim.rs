@@ -175,12 +175,6 @@ impl Optimizer {
         }
         self.step += 1;
         #[cfg(target_arch = "x86_64")]
-        if std::arch::is_x86_feature_detected!("avx512f") {
-            // SAFETY: the CPU has AVX-512F (which implies FMA), checked just above.
-            unsafe { self.update_avx512(params, grads) };
-            return Ok(());
-        }
-        #[cfg(target_arch = "x86_64")]
         if std::arch::is_x86_feature_detected!("fma") && std::arch::is_x86_feature_detected!("avx2")
         {
             // SAFETY: the CPU has AVX2 and FMA, checked just above.
@@ -196,13 +190,6 @@ impl Optimizer {
     #[cfg(target_arch = "x86_64")]
     #[target_feature(enable = "avx2,fma")]
     unsafe fn update_fma(&mut self, params: &mut [f32], grads: &[f32]) {
-        self.update(params, grads)
-    }
-
-    /// [`Optimizer::update`] on 16-lane vectors: the square roots and divisions dominate.
-    #[cfg(target_arch = "x86_64")]
-    #[target_feature(enable = "avx512f,avx2,fma")]
-    unsafe fn update_avx512(&mut self, params: &mut [f32], grads: &[f32]) {
         self.update(params, grads)
     }
 
