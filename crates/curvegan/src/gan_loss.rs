@@ -302,6 +302,62 @@ mod tests {
     }
 
     #[test]
+    fn train_config_checks_and_keeps_the_loss_options() {
+        use crate::config::TrainConfig;
+        let ok = TrainConfig {
+            loss: LossKind::WganGp,
+            n_critic: Some(3),
+            gp_weight: 2.5,
+            ..TrainConfig::default()
+        };
+        ok.validate().unwrap();
+        assert_eq!(ok.loss_settings().n_critic, 3);
+        let path = std::path::Path::new("config.toml");
+        let text = ok.to_toml().unwrap();
+        assert!(text.contains("loss = \"wgan-gp\""), "{text}");
+        assert_eq!(TrainConfig::from_toml(&text, path).unwrap(), ok);
+        // Unset n_critic is not written and comes back unset (the kind's default).
+        let default = TrainConfig::default();
+        let text = default.to_toml().unwrap();
+        assert!(!text.contains("n_critic"), "{text}");
+        assert_eq!(TrainConfig::from_toml(&text, path).unwrap(), default);
+        let wgan = TrainConfig {
+            loss: LossKind::Wgan,
+            ..TrainConfig::default()
+        };
+        assert_eq!(wgan.loss_settings(), LossSettings::new(LossKind::Wgan));
+        for (bad, option, value) in [
+            (
+                TrainConfig {
+                    n_critic: Some(0),
+                    ..wgan.clone()
+                },
+                "--n-critic",
+                "0",
+            ),
+            (
+                TrainConfig {
+                    clip: 0.0,
+                    ..wgan.clone()
+                },
+                "--clip",
+                "0",
+            ),
+            (
+                TrainConfig {
+                    gp_weight: f64::INFINITY,
+                    ..ok.clone()
+                },
+                "--gp-weight",
+                "inf",
+            ),
+        ] {
+            let msg = bad.validate().unwrap_err().to_string();
+            assert!(msg.contains(option) && msg.contains(value), "{msg}");
+        }
+    }
+
+    #[test]
     fn settings_are_validated() {
         for kind in LossKind::ALL {
             assert!(LossSettings::new(kind).validate().is_ok(), "{kind}");

@@ -743,3 +743,59 @@ impl Trainer {
         })
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The trainer draws, per step, the real batch, then each critic update's noise (and
+    /// `wgan-gp`'s ε), then the G update's noise — replayed here by hand through
+    /// [`train_step`], bit for bit.
+    #[test]
+    fn trainer_draws_in_the_fixtures_order() {
+        for kind in [LossKind::Hinge, LossKind::Wgan, LossKind::WganGp] {
+            let config = TrainConfig {
+                loss: kind,
+                n_critic: Some(2),
+                batch_size: 8,
+                g_hidden: vec![16],
+                d_hidden: vec![16],
+                optim_g: kind.default_optimizer(),
+                optim_d: kind.default_optimizer(),
+                ..TrainConfig::default()
+            };
+            let mut trainer = Trainer::new(&config).unwrap();
+            let mut rng = trainer.rng.clone();
+            let mut gan = trainer.gan.clone();
+            let mut opt = trainer.opt.clone();
+            let loss = config.loss_settings();
+            let (b, k, n) = (8, config.latent_dim, trainer.target.dim());
+            let mut ws = Workspace::default();
+            for _ in 0..3 {
+                let stats = trainer.step().unwrap();
+                let mut real = vec![0.0; b * n];
+                trainer.target.draw(&mut rng, &mut real, None).unwrap();
+                let mut z_d = vec![0.0; 2 * b * k];
+                let mut eps = Vec::new();
+                for i in 0..2 {
+                    fill_normal(&mut rng, &mut z_d[i * b * k..(i + 1) * b * k]);
+                    if kind.has_gradient_penalty() {
+                        eps.extend((0..b).map(|_| rng.random::<f32>()));
+                    }
+                }
+                let mut z_g = vec![0.0; b * k];
+                fill_normal(&mut rng, &mut z_g);
+                let noise = StepNoise {
+                    z_d: &z_d,
+                    z_g: Some(&z_g),
+                    gp_eps: kind.has_gradient_penalty().then_some(&eps[..]),
+                    cond: None,
+                };
+                let ours = train_step(&loss, &mut gan, &mut opt, &real, noise, &mut ws).unwrap();
+                assert_eq!(stats, ours, "{kind}");
+                assert_eq!(trainer.gan, gan, "{kind}");
+                assert_eq!(trainer.ws.critic_stats().len(), 2);
+            }
+        }
+    }
+}
