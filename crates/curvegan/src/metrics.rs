@@ -444,7 +444,10 @@ fn fraction_in_some_ball(query: &[f32], centres: &[f32], sq_radii: &[f64], d: us
 
 fn check_k(k: usize, n: usize, name: &str) -> Result<()> {
     if k == 0 {
-        return Err(Error::config("k", "the number of neighbours must be at least 1, got 0"));
+        return Err(Error::config(
+            "k",
+            "the number of neighbours must be at least 1, got 0",
+        ));
     }
     if n <= k {
         return Err(Error::config(
