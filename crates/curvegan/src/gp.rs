@@ -277,49 +277,19 @@ pub fn gradient_penalty(
     Ok(penalty)
 }
 
-/// `C[m, n] = A[m, k] · B[k, n] + beta·C`, with A and B given by their (row, column) strides
-/// and C row-major and contiguous.
+/// `C[m, n] = A[m, k] · B[k, n] + beta·C` with C row-major and contiguous: the engine's
+/// product ([`crate::mlp`]), with its fast paths.
 #[allow(clippy::too_many_arguments)]
 fn matmul(
     m: usize,
     k: usize,
     n: usize,
     a: &[f32],
-    (rsa, csa): (usize, usize),
+    a_strides: (usize, usize),
     b: &[f32],
-    (rsb, csb): (usize, usize),
+    b_strides: (usize, usize),
     beta: f32,
     c: &mut [f32],
 ) {
-    if m == 0 || n == 0 {
-        return;
-    }
-    if k == 0 {
-        c[..m * n].iter_mut().for_each(|v| *v *= beta);
-        return;
-    }
-    let last = |rows: usize, cols: usize, rs: usize, cs: usize| (rows - 1) * rs + (cols - 1) * cs;
-    assert!(a.len() > last(m, k, rsa, csa), "matmul: A out of bounds");
-    assert!(b.len() > last(k, n, rsb, csb), "matmul: B out of bounds");
-    assert!(c.len() >= m * n, "matmul: C out of bounds");
-    // SAFETY: the asserts above keep every index the kernel reads or writes inside the slices,
-    // and `c` is a unique borrow that does not alias `a` or `b`.
-    unsafe {
-        matrixmultiply::sgemm(
-            m,
-            k,
-            n,
-            1.0,
-            a.as_ptr(),
-            rsa as isize,
-            csa as isize,
-            b.as_ptr(),
-            rsb as isize,
-            csb as isize,
-            beta,
-            c.as_mut_ptr(),
-            n as isize,
-            1,
-        );
-    }
+    crate::mlp::gemm(m, k, n, a, a_strides, b, b_strides, beta, c, (n, 1));
 }

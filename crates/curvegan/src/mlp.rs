@@ -558,7 +558,7 @@ impl Tape {
 
 /// `C[m, n] = A[m, k] · B[k, n] + beta · C`, each operand given by its (row, column) strides.
 #[allow(clippy::too_many_arguments)]
-fn gemm(
+pub(crate) fn gemm(
     m: usize,
     k: usize,
     n: usize,

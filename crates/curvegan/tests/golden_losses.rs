@@ -43,25 +43,8 @@ const TRACE_REL: f32 = 1e-5;
 /// The optimizer described in a trace.json.
 fn optimizer_of(trace: &serde_json::Value) -> OptimizerConfig {
     let o = &trace["optimizer"];
-    let lr = o["lr"].as_f64().unwrap();
-    let eps = o["eps"].as_f64().unwrap();
     assert_eq!(o["weight_decay"].as_f64(), Some(0.0));
-    match o["name"].as_str().unwrap() {
-        "Adam" => {
-            let b = o["betas"].as_array().unwrap();
-            OptimizerConfig::Adam {
-                lr,
-                betas: [b[0].as_f64().unwrap(), b[1].as_f64().unwrap()],
-                eps,
-            }
-        }
-        "RMSprop" => OptimizerConfig::Rmsprop {
-            lr,
-            alpha: o["alpha"].as_f64().unwrap(),
-            eps,
-        },
-        other => panic!("unknown optimizer {other}"),
-    }
+    optimizer_from_json(o)
 }
 
 /// The loss settings described in a trace.json.

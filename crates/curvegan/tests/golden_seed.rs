@@ -8,7 +8,7 @@ use curvegan::gan_loss::LossSettings;
 use curvegan::io::mlp_from_tensors;
 use curvegan::loss::{bce, seed_term, SeedTerm};
 use curvegan::mlp::{Activation, MlpSpec, Tape};
-use curvegan::optim::{Optimizer, OptimizerConfig};
+use curvegan::optim::Optimizer;
 use curvegan::train::{train_step, Gan, Optimizers, StepNoise, Workspace};
 
 fn tutorial_gan(dir: &std::path::Path, file: &str) -> Gan {
@@ -199,24 +199,7 @@ fn adam_and_rmsprop_match_pytorch_bit_for_bit() {
     assert_eq!(cases.len(), 4);
     for (name, case) in cases {
         let h = &case["hyperparameters"];
-        let lr = h["lr"].as_f64().unwrap();
-        let eps = h["eps"].as_f64().unwrap();
-        let config = match h["name"].as_str().unwrap() {
-            "Adam" => {
-                let b = h["betas"].as_array().unwrap();
-                OptimizerConfig::Adam {
-                    lr,
-                    betas: [b[0].as_f64().unwrap(), b[1].as_f64().unwrap()],
-                    eps,
-                }
-            }
-            "RMSprop" => OptimizerConfig::Rmsprop {
-                lr,
-                alpha: h["alpha"].as_f64().unwrap(),
-                eps,
-            },
-            other => panic!("unknown optimizer {other}"),
-        };
+        let config = optimizer_from_json(h);
         let t = tensors(&root.join(format!("{name}.safetensors")));
         let mut p = tensor(&t, "p0").data.clone();
         let grads = &tensor(&t, "grads").data;

@@ -95,3 +95,26 @@ pub fn assert_scalar(what: &str, got: f32, want: f32, abs: f32, rel: f32) {
         (got - want).abs()
     );
 }
+
+/// The optimizer a fixture's JSON describes (`name`, `lr`, `eps`, and `betas` or `alpha`).
+pub fn optimizer_from_json(h: &serde_json::Value) -> curvegan::optim::OptimizerConfig {
+    use curvegan::optim::OptimizerConfig;
+    let lr = h["lr"].as_f64().unwrap();
+    let eps = h["eps"].as_f64().unwrap();
+    match h["name"].as_str().unwrap() {
+        "Adam" => {
+            let b = h["betas"].as_array().unwrap();
+            OptimizerConfig::Adam {
+                lr,
+                betas: [b[0].as_f64().unwrap(), b[1].as_f64().unwrap()],
+                eps,
+            }
+        }
+        "RMSprop" => OptimizerConfig::Rmsprop {
+            lr,
+            alpha: h["alpha"].as_f64().unwrap(),
+            eps,
+        },
+        other => panic!("unknown optimizer {other}"),
+    }
+}
