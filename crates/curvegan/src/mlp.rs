@@ -64,20 +64,18 @@ pub enum Activation {
 }
 
 impl Activation {
-    /// Applies the activation in place.
-    fn apply(self, v: &mut [f32]) {
+    /// `post = act(pre)`, element by element.
+    fn apply_into(self, pre: &[f32], post: &mut [f32]) {
+        let pairs = post.iter_mut().zip(pre);
         match self {
-            // Written as selects, not branches, so they vectorise; `x < 0` keeps a NaN a NaN,
-            // so that divergence is seen.
-            Activation::Relu => v
-                .iter_mut()
-                .for_each(|x| *x = if *x < 0.0 { 0.0 } else { *x }),
-            Activation::LeakyRelu(slope) => v
-                .iter_mut()
-                .for_each(|x| *x *= if *x > 0.0 { 1.0 } else { slope }),
-            Activation::Tanh => v.iter_mut().for_each(|x| *x = x.tanh()),
-            Activation::Sigmoid => v.iter_mut().for_each(|x| *x = 1.0 / (1.0 + (-*x).exp())),
-            Activation::Identity => {}
+            // Selects, not branches, so they vectorise; `x < 0` keeps a NaN a NaN.
+            Activation::Relu => pairs.for_each(|(y, &x)| *y = if x < 0.0 { 0.0 } else { x }),
+            Activation::LeakyRelu(slope) => {
+                pairs.for_each(|(y, &x)| *y = x * if x > 0.0 { 1.0 } else { slope })
+            }
+            Activation::Tanh => pairs.for_each(|(y, &x)| *y = x.tanh()),
+            Activation::Sigmoid => pairs.for_each(|(y, &x)| *y = 1.0 / (1.0 + (-x).exp())),
+            Activation::Identity => post.copy_from_slice(pre),
         }
     }
 
@@ -400,13 +398,14 @@ impl Mlp {
                 pre,
                 (o.n_out, 1),
             );
+            // One pass: pre += b on every row, post = act(pre).
             let bias = &self.params[o.bias..o.bias + o.n_out];
-            for row in pre.chunks_exact_mut(o.n_out) {
-                row.iter_mut().zip(bias).for_each(|(y, b)| *y += b);
+            let act = self.spec.act(l);
+            let rows = pre.chunks_exact_mut(o.n_out).zip(rest[0].chunks_exact_mut(o.n_out));
+            for (pre_row, post_row) in rows {
+                pre_row.iter_mut().zip(bias).for_each(|(y, b)| *y += b);
+                act.apply_into(pre_row, post_row);
             }
-            let post = &mut rest[0];
-            post.copy_from_slice(pre);
-            self.spec.act(l).apply(post);
         }
         Ok(tape.output())
     }
