@@ -549,7 +549,9 @@ impl TargetConfig {
                 ))
             }
             (Some(path), None) => TargetKind::Data {
-                path: path.to_path_buf(),
+                // Absolute, so that the run's config.toml still finds the file when sampling
+                // or resuming from another folder; a missing file is reported by build().
+                path: std::fs::canonicalize(path).unwrap_or_else(|_| path.to_path_buf()),
             },
             (None, target) => match target.map(str::trim).unwrap_or("quadratic") {
                 "quadratic" => TargetKind::Quadratic,
