@@ -32,6 +32,23 @@ enum Command {
     Train(Box<TrainArgs>),
     /// Draw samples from a trained generator.
     Sample(SampleArgs),
+    /// Score a trained generator with the metrics that fit its target.
+    Eval(EvalArgs),
+}
+
+#[derive(Debug, Args)]
+struct EvalArgs {
+    /// A run folder written by `curvegan train`
+    run: PathBuf,
+    /// Generated (and real) samples to compare
+    #[arg(long, short, default_value_t = 2000)]
+    n: usize,
+    /// Seed of the noise and of the real samples
+    #[arg(long, default_value_t = 0)]
+    seed: u64,
+    /// Print JSON instead of a table
+    #[arg(long)]
+    json: bool,
 }
 
 #[derive(Debug, Args)]
@@ -490,11 +507,44 @@ fn sample(args: &SampleArgs) -> Result<()> {
     }
 }
 
+fn eval(args: &EvalArgs) -> Result<()> {
+    if args.n < 4 {
+        return Err(curvegan::Error::config(
+            "--n",
+            format!(
+                "needs at least 4 samples (k-NN metrics use k = 3), got {}",
+                args.n
+            ),
+        )
+        .into());
+    }
+    let generator = Generator::load(&args.run)?;
+    let report = curvegan::report::evaluate(&generator, args.n, args.seed)?;
+    let text = if args.json {
+        let map: serde_json::Map<String, serde_json::Value> = report
+            .metrics
+            .iter()
+            .map(|(k, v)| (k.clone(), serde_json::json!(v)))
+            .collect();
+        let doc = serde_json::json!({
+            "run": args.run.display().to_string(),
+            "target": report.target,
+            "samples": report.samples,
+            "metrics": map,
+        });
+        format!("{doc:#}\n")
+    } else {
+        report.table()
+    };
+    write_stdout(text.as_bytes())
+}
+
 fn main() -> ExitCode {
     let cli = Cli::parse();
     let result = match &cli.command {
         Command::Train(args) => train(args),
         Command::Sample(args) => sample(args),
+        Command::Eval(args) => eval(args),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,

@@ -256,3 +256,47 @@ fn bad_loss_options_are_refused() {
         assert!(!tmp.path().join("x").exists(), "{args:?}");
     }
 }
+
+#[test]
+fn eval_prints_the_metrics_that_fit_the_target() {
+    let tmp = TempDir::new().unwrap();
+    let quad = tmp.path().join("quad");
+    train(&quad, &[]);
+    curvegan()
+        .args(["eval", "-n", "200"])
+        .arg(&quad)
+        .assert()
+        .success()
+        .stdout(predicate::str::contains("mse_to_target"))
+        .stdout(predicate::str::contains("energy_distance"))
+        .stdout(predicate::str::contains("family_a_mean").not());
+    let ring = tmp.path().join("ring");
+    train(&ring, &["--target", "ring8"]);
+    let out = curvegan()
+        .args(["eval", "-n", "300", "--json"])
+        .arg(&ring)
+        .output()
+        .unwrap();
+    assert!(out.status.success());
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(v["target"], "ring8");
+    assert_eq!(v["samples"], 300);
+    let m = &v["metrics"];
+    let captured = m["modes_captured"].as_f64().unwrap();
+    assert!((0.0..=8.0).contains(&captured));
+    let p = m["precision"].as_f64().unwrap();
+    assert!((0.0..=1.0).contains(&p));
+    // The same seed gives the same report; a bad run folder is refused.
+    let again = curvegan()
+        .args(["eval", "-n", "300", "--json"])
+        .arg(&ring)
+        .output()
+        .unwrap();
+    assert_eq!(out.stdout, again.stdout);
+    curvegan()
+        .args(["eval"])
+        .arg(tmp.path().join("missing"))
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains("--run"));
+}

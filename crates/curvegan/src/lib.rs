@@ -34,6 +34,7 @@ pub mod metrics;
 pub mod mlp;
 pub mod optim;
 pub mod plot;
+pub mod report;
 pub mod run;
 pub mod sample;
 pub mod target;

@@ -401,7 +401,9 @@ impl Mlp {
             // One pass: pre += b on every row, post = act(pre).
             let bias = &self.params[o.bias..o.bias + o.n_out];
             let act = self.spec.act(l);
-            let rows = pre.chunks_exact_mut(o.n_out).zip(rest[0].chunks_exact_mut(o.n_out));
+            let rows = pre
+                .chunks_exact_mut(o.n_out)
+                .zip(rest[0].chunks_exact_mut(o.n_out));
             for (pre_row, post_row) in rows {
                 pre_row.iter_mut().zip(bias).for_each(|(y, b)| *y += b);
                 act.apply_into(pre_row, post_row);

@@ -65,6 +65,11 @@ impl Generator {
         })
     }
 
+    /// The real data the generator was trained on.
+    pub fn target(&self) -> &Target {
+        &self.target
+    }
+
     /// The settings the generator was trained with.
     pub fn config(&self) -> &TrainConfig {
         &self.config
