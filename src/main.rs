@@ -34,6 +34,45 @@ enum Command {
     Sample(SampleArgs),
     /// Score a trained generator with the metrics that fit its target.
     Eval(EvalArgs),
+    /// Train one configuration over many seeds in parallel and score every run.
+    Sweep(Box<SweepArgs>),
+}
+
+#[derive(Debug, Args)]
+struct SweepArgs {
+    /// Seeds A..B (B excluded), e.g. 0..10
+    #[arg(long, value_parser = parse_seeds)]
+    seeds: std::ops::Range<u64>,
+    /// Runs trained at once (each uses one core) [default: the number of cores]
+    #[arg(long)]
+    jobs: Option<usize>,
+    /// A run succeeds if it meets this, e.g. "mse_to_target<=0.01"
+    #[arg(long, value_name = "METRIC<=VALUE")]
+    success: Option<curvegan::sweep::Criterion>,
+    /// Samples each run is scored on
+    #[arg(long, default_value_t = 1000)]
+    eval_n: usize,
+    /// Training settings, as for `curvegan train`; --out is the sweep's folder
+    /// [default: runs/sweep-NNNN], each seed trains into OUT/seed-S
+    #[command(flatten)]
+    train: TrainArgs,
+}
+
+/// Parses `A..B` (B excluded).
+fn parse_seeds(text: &str) -> Result<std::ops::Range<u64>, String> {
+    let (a, b) = text
+        .split_once("..")
+        .ok_or_else(|| format!("expected A..B, e.g. 0..10, got '{text}'"))?;
+    let parse = |v: &str| {
+        v.trim()
+            .parse::<u64>()
+            .map_err(|_| format!("'{v}' in '{text}' is not a seed"))
+    };
+    let range = parse(a)?..parse(b)?;
+    if range.is_empty() {
+        return Err(format!("'{text}' holds no seed"));
+    }
+    Ok(range)
 }
 
 #[derive(Debug, Args)]
@@ -539,12 +578,99 @@ fn eval(args: &EvalArgs) -> Result<()> {
     write_stdout(text.as_bytes())
 }
 
+fn sweep(args: &SweepArgs) -> Result<()> {
+    if args.train.resume.is_some() || args.train.seed.is_some() {
+        return Err(curvegan::Error::config(
+            if args.train.seed.is_some() {
+                "--seed"
+            } else {
+                "--resume"
+            },
+            "cannot be used with sweep (--seeds chooses the seeds)",
+        )
+        .into());
+    }
+    let config = args.train.config()?;
+    let root = args
+        .train
+        .out
+        .clone()
+        .unwrap_or_else(|| next_free(Path::new("runs"), "sweep"));
+    let jobs = args
+        .jobs
+        .unwrap_or_else(|| std::thread::available_parallelism().map_or(1, |n| n.get()));
+    let seeds: Vec<u64> = args.seeds.clone().collect();
+    let results =
+        curvegan::sweep::sweep(&config, &seeds, &root, jobs, args.eval_n, args.train.force)?;
+    let csv = curvegan::sweep::to_csv(&results);
+    write_atomic(&root.join("sweep.csv"), csv.as_bytes())?;
+    let mut text = String::new();
+    let names: Vec<&str> = results[0]
+        .report
+        .metrics
+        .iter()
+        .map(|(n, _)| n.as_str())
+        .collect();
+    text.push_str(&format!("{:>6} {:>8}", "seed", "wall_s"));
+    for n in &names {
+        text.push_str(&format!(" {:>w$}", n, w = n.len().max(10)));
+    }
+    if args.success.is_some() {
+        text.push_str("  success");
+    }
+    text.push('\n');
+    let mut met = 0;
+    for r in &results {
+        text.push_str(&format!(
+            "{:>6} {:>8.2}",
+            r.seed,
+            r.summary.wall.as_secs_f64()
+        ));
+        for (n, (_, v)) in names.iter().zip(&r.report.metrics) {
+            text.push_str(&format!(" {:>w$.5}", v, w = n.len().max(10)));
+        }
+        if let Some(c) = &args.success {
+            let ok = c.met_by(&r.report).ok_or_else(|| {
+                curvegan::Error::config(
+                    "--success",
+                    format!(
+                        "no metric '{}'; this target has {}",
+                        c.metric,
+                        names.join(", ")
+                    ),
+                )
+            })?;
+            met += ok as usize;
+            text.push_str(if ok { "  yes" } else { "  no" });
+        }
+        text.push('\n');
+    }
+    if let Some(c) = &args.success {
+        text.push_str(&format!(
+            "success ({c}): {met} of {} seeds ({:.0} %)\n",
+            results.len(),
+            100.0 * met as f64 / results.len() as f64
+        ));
+    }
+    text.push_str(&format!("runs and sweep.csv in {}\n", root.display()));
+    write_stdout(text.as_bytes())
+}
+
+/// The first `ROOT/NAME-NNNN` that does not exist yet.
+fn next_free(root: &Path, name: &str) -> PathBuf {
+    (1..)
+        .map(|i| root.join(format!("{name}-{i:04}")))
+        .find(|p| !p.exists())
+        .unwrap_or_else(|| root.join(name))
+}
+
 fn main() -> ExitCode {
     let cli = Cli::parse();
     let result = match &cli.command {
         Command::Train(args) => train(args),
         Command::Sample(args) => sample(args),
         Command::Eval(args) => eval(args),
+        Command::Sweep(args) => sweep(args),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,

@@ -300,3 +300,83 @@ fn eval_prints_the_metrics_that_fit_the_target() {
         .code(2)
         .stderr(predicate::str::contains("--run"));
 }
+
+#[test]
+fn sweep_trains_every_seed_and_counts_successes() {
+    let tmp = TempDir::new().unwrap();
+    let root = tmp.path().join("sweep");
+    let out = curvegan()
+        .args([
+            "sweep",
+            "--seeds",
+            "3..6",
+            "--jobs",
+            "2",
+            "--steps",
+            "40",
+            "--plot-every",
+            "0",
+        ])
+        .args([
+            "--eval-n",
+            "100",
+            "--success",
+            "mse_to_target<=1e9",
+            "--out",
+        ])
+        .arg(&root)
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        stdout.contains("success (mse_to_target<=1000000000): 3 of 3 seeds"),
+        "{stdout}"
+    );
+    // Each seed is the same run `train --seed S` makes.
+    let single = tmp.path().join("single");
+    curvegan()
+        .args([
+            "train",
+            "--seed",
+            "4",
+            "--steps",
+            "40",
+            "--plot-every",
+            "0",
+            "--quiet",
+            "--out",
+        ])
+        .arg(&single)
+        .assert()
+        .success();
+    assert_eq!(
+        fs::read(root.join("seed-4/metrics.csv")).unwrap(),
+        fs::read(single.join("metrics.csv")).unwrap()
+    );
+    let csv = fs::read_to_string(root.join("sweep.csv")).unwrap();
+    let seeds: Vec<&str> = csv
+        .lines()
+        .skip(1)
+        .map(|l| l.split(',').next().unwrap())
+        .collect();
+    assert_eq!(seeds, ["3", "4", "5"]);
+    for (args, says) in [
+        (vec!["--seeds", "5..5"], "no seed"),
+        (vec!["--seeds", "0..2", "--seed", "1"], "--seed"),
+        (vec!["--seeds", "0..2", "--success", "mse"], "METRIC<=VALUE"),
+    ] {
+        curvegan()
+            .arg("sweep")
+            .args(&args)
+            .arg("--out")
+            .arg(tmp.path().join("bad"))
+            .assert()
+            .code(2)
+            .stderr(predicate::str::contains(says));
+    }
+}

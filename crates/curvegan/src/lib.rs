@@ -37,6 +37,7 @@ pub mod plot;
 pub mod report;
 pub mod run;
 pub mod sample;
+pub mod sweep;
 pub mod target;
 pub mod train;
 
