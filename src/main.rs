@@ -184,6 +184,9 @@ struct TrainArgs {
     /// random --params) are appended to G's noise and D's input
     #[arg(long)]
     conditional: bool,
+    /// PacGAN: D judges M samples at once, concatenated (1: no packing) [default: 1]
+    #[arg(long, value_name = "M")]
+    pack: Option<usize>,
     /// Write into an existing non-empty run folder
     #[arg(long)]
     force: bool,
@@ -210,6 +213,7 @@ impl TrainArgs {
         set(&mut c.plot_every, self.plot_every);
         set(&mut c.eval_every, self.eval_every);
         set(&mut c.checkpoint_every, self.checkpoint_every);
+        set(&mut c.pack, self.pack);
         if self.conditional {
             c.conditional = true;
         }
@@ -317,6 +321,7 @@ impl TrainArgs {
             ("--out", self.out.is_some()),
             ("--force", self.force),
             ("--conditional", self.conditional),
+            ("--pack", self.pack.is_some()),
         ];
         match given.iter().find(|(_, set)| *set) {
             Some((option, _)) => Err(curvegan::Error::config(

@@ -380,3 +380,42 @@ fn sweep_trains_every_seed_and_counts_successes() {
             .stderr(predicate::str::contains(says));
     }
 }
+
+#[test]
+fn packing_widens_the_discriminator_input() {
+    let tmp = TempDir::new().unwrap();
+    let run = tmp.path().join("pac");
+    train(
+        &run,
+        &[
+            "--target",
+            "ring8",
+            "--pack",
+            "4",
+            "--loss",
+            "nonsaturating",
+        ],
+    );
+    let d = curvegan::io::read_tensors(&run.join("discriminator.safetensors")).unwrap();
+    assert_eq!(d["0.weight"].shape, vec![128, 8], "4 packed 2-D samples");
+    let g = curvegan::io::read_tensors(&run.join("generator.safetensors")).unwrap();
+    assert_eq!(
+        g["2.weight"].shape,
+        vec![2, 128],
+        "G still makes one sample"
+    );
+    // --pack 1 is no packing: the same run as without the option.
+    let (a, b) = (tmp.path().join("a"), tmp.path().join("b"));
+    train(&a, &["--target", "ring8"]);
+    train(&b, &["--target", "ring8", "--pack", "1"]);
+    assert_eq!(
+        fs::read(a.join("metrics.csv")).unwrap(),
+        fs::read(b.join("metrics.csv")).unwrap()
+    );
+    curvegan()
+        .args(["train", "--pack", "3", "--out"])
+        .arg(tmp.path().join("bad"))
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains("--pack"));
+}

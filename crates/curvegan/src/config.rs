@@ -62,6 +62,9 @@ pub struct TrainConfig {
     /// A conditional GAN: the target's random parameters (`a` of `family`, a formula's random
     /// `--param`s) are appended to G's noise and to D's input.
     pub conditional: bool,
+    /// PacGAN packing: D judges this many samples at once, concatenated into one input
+    /// (1: no packing). The batch size must be a multiple of it.
+    pub pack: usize,
 }
 
 impl Default for TrainConfig {
@@ -86,6 +89,7 @@ impl Default for TrainConfig {
             eval_samples: 1000,
             checkpoint_every: 0,
             conditional: false,
+            pack: 1,
         }
     }
 }
@@ -98,11 +102,21 @@ impl TrainConfig {
             ("--batch-size", self.batch_size),
             ("--latent-dim", self.latent_dim),
             ("--eval-samples", self.eval_samples),
+            ("--pack", self.pack),
         ];
         for (option, v) in positive {
             if v == 0 {
                 return Err(Error::config(option, "must be at least 1, got 0"));
             }
+        }
+        if self.batch_size % self.pack != 0 {
+            return Err(Error::config(
+                "--pack",
+                format!(
+                    "D packs {} samples at a time; the batch size {} is not a multiple of it",
+                    self.pack, self.batch_size
+                ),
+            ));
         }
         for (option, widths) in [
             ("--g-hidden", &self.g_hidden),
@@ -169,7 +183,7 @@ impl TrainConfig {
         let mut g = self.generator_spec(target.dim());
         let mut d = self.discriminator_spec(target.dim());
         g.widths[0] += c;
-        d.widths[0] += c;
+        d.widths[0] = (d.widths[0] + c) * self.pack;
         Ok((g, d))
     }
 

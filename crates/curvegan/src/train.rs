@@ -215,7 +215,14 @@ pub fn train_step(
         )));
     }
     let c_dim = cond.len() / batch;
-    check_nets(kind, g, d, c_dim)?;
+    let pack = check_nets(kind, g, d, c_dim)?;
+    if batch % pack != 0 {
+        return Err(Error::Shape(format!(
+            "D packs {pack} samples per input, the batch of {batch} is not a multiple of it"
+        )));
+    }
+    // D sees `pack` consecutive samples as one input: [B, n] read as [B / pack, pack·n].
+    let d_rows = batch / pack;
     let latent = g.spec().input_dim() - c_dim;
     let n_critic = loss.n_critic;
     let expect = |what: &str, got: usize, want: usize, shape: String| {
@@ -266,8 +273,8 @@ pub fn train_step(
     };
     ws.grad_g.resize(g.params().len(), 0.0);
     ws.grad_d.resize(d.params().len(), 0.0);
-    ws.grad_real.resize(batch, 0.0);
-    ws.grad_score.resize(batch, 0.0);
+    ws.grad_real.resize(d_rows, 0.0);
+    ws.grad_score.resize(d_rows, 0.0);
     ws.grad_fake.resize(batch * n, 0.0);
     ws.critic.clear();
     let (clip, gp_weight) = (loss.clip as f32, loss.gp_weight as f32);
@@ -427,11 +434,12 @@ fn append_rows(dst: &mut Vec<f32>, a: &[f32], b: &[f32], batch: usize) {
 
 /// Checks that G's samples (with the condition) fit D, that D has one output and the
 /// loss's head.
-fn check_nets(kind: LossKind, g: &Mlp, d: &Mlp, c_dim: usize) -> Result<()> {
+fn check_nets(kind: LossKind, g: &Mlp, d: &Mlp, c_dim: usize) -> Result<usize> {
     let (gs, ds) = (g.spec(), d.spec());
-    if gs.output_dim() + c_dim != ds.input_dim() || ds.output_dim() != 1 {
+    let width = gs.output_dim() + c_dim;
+    if ds.input_dim() % width != 0 || ds.output_dim() != 1 {
         return Err(Error::Shape(format!(
-            "G makes samples of size {} (+ a condition of {c_dim}), D takes {} and outputs {} (needs 1)",
+            "G makes samples of size {} (+ a condition of {c_dim}), D takes {} (not a whole number of samples) and outputs {} (needs 1)",
             gs.output_dim(),
             ds.input_dim(),
             ds.output_dim()
@@ -450,7 +458,7 @@ fn check_nets(kind: LossKind, g: &Mlp, d: &Mlp, c_dim: usize) -> Result<()> {
             ds.output_activation
         )));
     }
-    Ok(())
+    Ok(ds.input_dim() / width)
 }
 
 /// Fills `out` with standard normal draws, in order (like `torch.randn` fills a tensor).
