@@ -14,6 +14,10 @@ use tempfile::TempDir;
 
 const STEPS: &str = "3000";
 
+fn curvegan() -> Command {
+    Command::cargo_bin("curvegan").unwrap()
+}
+
 fn base_args(out: &Path) -> Vec<String> {
     [
         "train",
@@ -44,11 +48,7 @@ const SAME: [&str; 4] = [
 
 fn reference(tmp: &Path) -> std::path::PathBuf {
     let dir = tmp.join("reference");
-    Command::cargo_bin("curvegan")
-        .unwrap()
-        .args(base_args(&dir))
-        .assert()
-        .success();
+    curvegan().args(base_args(&dir)).assert().success();
     dir
 }
 
@@ -88,8 +88,7 @@ fn killed_at_random_moments_and_resumed_is_identical() {
             continue; // killed before the first checkpoint: nothing to resume, start again
         }
         // Whatever moment it died at, the checkpoint loads and the run completes exactly.
-        Command::cargo_bin("curvegan")
-            .unwrap()
+        curvegan()
             .args(["train", "--quiet", "--resume"])
             .arg(&dir)
             .assert()
@@ -142,8 +141,7 @@ fn ctrl_c_saves_a_checkpoint_and_resume_is_identical() {
         "stderr: {stderr}"
     );
     assert!(dir.join("checkpoint.safetensors").is_file());
-    Command::cargo_bin("curvegan")
-        .unwrap()
+    curvegan()
         .args(["train", "--quiet", "--resume"])
         .arg(&dir)
         .assert()
@@ -158,13 +156,8 @@ fn a_finished_run_can_be_extended_exactly() {
     let dir = tmp.path().join("short");
     let mut args = base_args(&dir);
     args[2] = "1200".into();
-    Command::cargo_bin("curvegan")
-        .unwrap()
-        .args(&args)
-        .assert()
-        .success();
-    Command::cargo_bin("curvegan")
-        .unwrap()
+    curvegan().args(&args).assert().success();
+    curvegan()
         .args(["train", "--quiet", "--steps", STEPS, "--resume"])
         .arg(&dir)
         .assert()
@@ -176,16 +169,14 @@ fn a_finished_run_can_be_extended_exactly() {
 fn resume_refuses_bad_requests() {
     let tmp = TempDir::new().unwrap();
     // No checkpoint there.
-    Command::cargo_bin("curvegan")
-        .unwrap()
+    curvegan()
         .args(["train", "--resume"])
         .arg(tmp.path())
         .assert()
         .code(2)
         .stderr(predicate::str::contains("--resume"));
     let dir = tmp.path().join("run");
-    Command::cargo_bin("curvegan")
-        .unwrap()
+    curvegan()
         .args([
             "train",
             "--steps",
@@ -199,16 +190,14 @@ fn resume_refuses_bad_requests() {
         .assert()
         .success();
     // Options that would change the run.
-    Command::cargo_bin("curvegan")
-        .unwrap()
+    curvegan()
         .args(["train", "--seed", "3", "--resume"])
         .arg(&dir)
         .assert()
         .code(2)
         .stderr(predicate::str::contains("--seed"));
     // Nothing left to do.
-    Command::cargo_bin("curvegan")
-        .unwrap()
+    curvegan()
         .args(["train", "--steps", "10", "--resume"])
         .arg(&dir)
         .assert()
@@ -216,8 +205,7 @@ fn resume_refuses_bad_requests() {
         .stderr(predicate::str::contains("--steps"));
     // A corrupted checkpoint is named.
     fs::write(dir.join("checkpoint.safetensors"), b"not a checkpoint").unwrap();
-    Command::cargo_bin("curvegan")
-        .unwrap()
+    curvegan()
         .args(["train", "--steps", "40", "--resume"])
         .arg(&dir)
         .assert()
@@ -229,8 +217,7 @@ fn resume_refuses_bad_requests() {
 fn config_file_reproduces_a_run_and_flags_override_it() {
     let tmp = TempDir::new().unwrap();
     let a = tmp.path().join("a");
-    Command::cargo_bin("curvegan")
-        .unwrap()
+    curvegan()
         .args([
             "train",
             "--steps",
@@ -246,8 +233,7 @@ fn config_file_reproduces_a_run_and_flags_override_it() {
         .assert()
         .success();
     let b = tmp.path().join("b");
-    Command::cargo_bin("curvegan")
-        .unwrap()
+    curvegan()
         .args(["train", "--quiet", "--config"])
         .arg(a.join("config.toml"))
         .arg("--out")
@@ -259,8 +245,7 @@ fn config_file_reproduces_a_run_and_flags_override_it() {
         fs::read(b.join("metrics.csv")).unwrap()
     );
     let c = tmp.path().join("c");
-    Command::cargo_bin("curvegan")
-        .unwrap()
+    curvegan()
         .args(["train", "--quiet", "--steps", "7", "--config"])
         .arg(a.join("config.toml"))
         .arg("--out")
@@ -277,16 +262,14 @@ fn config_file_reproduces_a_run_and_flags_override_it() {
     // Unknown keys and bad values name the key.
     let bad = tmp.path().join("bad.toml");
     fs::write(&bad, "stepz = 3\n").unwrap();
-    Command::cargo_bin("curvegan")
-        .unwrap()
+    curvegan()
         .args(["train", "--config"])
         .arg(&bad)
         .assert()
         .code(2)
         .stderr(predicate::str::contains("stepz"));
     fs::write(&bad, "batch_size = \"many\"\n").unwrap();
-    Command::cargo_bin("curvegan")
-        .unwrap()
+    curvegan()
         .args(["train", "--config"])
         .arg(&bad)
         .assert()
@@ -299,8 +282,7 @@ fn divergence_names_the_step_and_keeps_the_last_good_checkpoint() {
     let tmp = TempDir::new().unwrap();
     let dir = tmp.path().join("diverged");
     // An absurd learning rate blows G's weights up after its first update.
-    Command::cargo_bin("curvegan")
-        .unwrap()
+    curvegan()
         .args([
             "train",
             "--loss",

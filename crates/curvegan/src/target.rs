@@ -781,6 +781,12 @@ fn check_curve(
     Ok(())
 }
 
+/// Each parameter's base value (a constant's value, a distribution's first check value); the
+/// random ones are overwritten per sample.
+fn base_values(params: &[Param]) -> Vec<f64> {
+    params.iter().map(|p| p.spec.check_values()[0]).collect()
+}
+
 /// `numpy.linspace(lo, hi, n)` in f64.
 pub fn linspace(lo: f64, hi: f64, n: usize) -> Vec<f64> {
     if n == 1 {
@@ -897,8 +903,7 @@ impl Target {
                 params,
                 random,
             } => {
-                let mut values: Vec<f64> =
-                    params.iter().map(|p| p.spec.check_values()[0]).collect();
+                let mut values = base_values(params);
                 for (&i, &c) in random.iter().zip(cond) {
                     values[i] = c as f64;
                 }
@@ -969,8 +974,7 @@ impl Target {
                 params,
                 random,
             } => {
-                let mut values: Vec<f64> =
-                    params.iter().map(|p| p.spec.check_values()[0]).collect();
+                let mut values = base_values(params);
                 for (r, row) in out.chunks_exact_mut(dim).enumerate() {
                     for (k, &i) in random.iter().enumerate() {
                         let v = params[i].spec.draw(rng);
