@@ -36,6 +36,46 @@ enum Command {
     Eval(EvalArgs),
     /// Train one configuration over many seeds in parallel and score every run.
     Sweep(Box<SweepArgs>),
+    /// Benchmarks that compare curvegan with published results.
+    Bench(BenchArgs),
+}
+
+#[derive(Debug, Args)]
+struct BenchArgs {
+    #[command(subcommand)]
+    which: BenchCommand,
+}
+
+#[derive(Debug, Subcommand)]
+enum BenchCommand {
+    /// The mode-collapse benchmark (VEEGAN / PacGAN protocol): train --trials GANs on ring8 or
+    /// grid25, score 2500 samples of each, print mean ± standard error beside PacGAN's Table 1
+    Modes(ModesArgs),
+}
+
+#[derive(Debug, Args)]
+struct ModesArgs {
+    /// ring8 or grid25
+    #[arg(long)]
+    dataset: curvegan::bench::Dataset,
+    /// Trials (seeds 0..TRIALS)
+    #[arg(long, default_value_t = 10)]
+    trials: usize,
+    /// Training settings [default: the shipped configs/ring8.toml or configs/grid25.toml]
+    #[arg(long, value_name = "FILE")]
+    config: Option<PathBuf>,
+    /// Override the config's training steps
+    #[arg(long)]
+    steps: Option<usize>,
+    /// Trials trained at once (each uses one core) [default: the number of cores]
+    #[arg(long)]
+    jobs: Option<usize>,
+    /// Folder of the trials' runs, bench.csv and table.md [default: runs/bench-DATASET-NNNN]
+    #[arg(long)]
+    out: Option<PathBuf>,
+    /// Write into an existing non-empty folder
+    #[arg(long)]
+    force: bool,
 }
 
 #[derive(Debug, Args)]
@@ -171,12 +211,31 @@ struct TrainArgs {
     /// Discriminator's learning rate [default: the loss's, 1e-4 for the tutorial]
     #[arg(long, allow_hyphen_values = true)]
     lr_d: Option<f64>,
+    /// Learning-rate decay of both nets over the run: none, linear or cosine (to zero)
+    /// [default: none]
+    #[arg(long, value_name = "DECAY")]
+    lr_decay: Option<curvegan::config::LrDecay>,
     /// Write the tutorial's figure every N steps; 0 turns figures off [default: 1000]
     #[arg(long, value_name = "N")]
     plot_every: Option<usize>,
-    /// Evaluate (MSE of fresh curves to the target) every N steps and at the end [default: 1000]
+    /// Evaluate the generator every N steps and at the end, into metrics.csv (0: only at the
+    /// end) [default: 1000]
     #[arg(long, value_name = "N")]
     eval_every: Option<usize>,
+    /// Fresh samples each evaluation draws [default: 1000]
+    #[arg(long, value_name = "N")]
+    eval_samples: Option<usize>,
+    /// Metrics each evaluation computes, e.g. reverse_kl,energy_distance, or "all"
+    /// [default: the target's cheap ones — see `curvegan eval`]
+    #[arg(long, value_name = "M,M,…", value_delimiter = ',', num_args = 1..)]
+    eval_metrics: Option<Vec<String>>,
+    /// Keep the nets of the evaluation with the best value of this metric in RUN/best
+    #[arg(long, value_name = "METRIC")]
+    keep_best: Option<String>,
+    /// Stop when the --keep-best metric has not improved for P evaluations in a row
+    /// (0: never) [default: 0]
+    #[arg(long, value_name = "P")]
+    early_stop: Option<usize>,
     /// Run folder [default: a new runs/train-NNNN]
     #[arg(long)]
     out: Option<PathBuf>,
@@ -212,6 +271,17 @@ impl TrainArgs {
         set(&mut c.latent_dim, self.latent_dim);
         set(&mut c.plot_every, self.plot_every);
         set(&mut c.eval_every, self.eval_every);
+        set(&mut c.eval_samples, self.eval_samples);
+        if let Some(d) = self.lr_decay {
+            c.lr_decay = d;
+        }
+        set(&mut c.early_stop, self.early_stop);
+        if let Some(m) = &self.eval_metrics {
+            c.eval_metrics = m.clone();
+        }
+        if self.keep_best.is_some() {
+            c.keep_best = self.keep_best.clone();
+        }
         set(&mut c.checkpoint_every, self.checkpoint_every);
         set(&mut c.pack, self.pack);
         if self.conditional {
@@ -316,8 +386,13 @@ impl TrainArgs {
             ("--betas", self.betas.is_some()),
             ("--lr-g", self.lr_g.is_some()),
             ("--lr-d", self.lr_d.is_some()),
+            ("--lr-decay", self.lr_decay.is_some()),
             ("--plot-every", self.plot_every.is_some()),
             ("--eval-every", self.eval_every.is_some()),
+            ("--eval-samples", self.eval_samples.is_some()),
+            ("--eval-metrics", self.eval_metrics.is_some()),
+            ("--keep-best", self.keep_best.is_some()),
+            ("--early-stop", self.early_stop.is_some()),
             ("--out", self.out.is_some()),
             ("--force", self.force),
             ("--conditional", self.conditional),
@@ -402,7 +477,9 @@ static STOP: AtomicBool = AtomicBool::new(false);
 /// Watches for Ctrl-C, and shows a progress bar on stderr with the live losses when it has one.
 struct Progress {
     bar: Option<ProgressBar>,
-    last_mse: Option<f64>,
+    /// The watched metric (`--keep-best`), else the first one, at the last evaluation.
+    last_metric: Option<(&'static str, f64)>,
+    watched: Option<String>,
 }
 
 impl Observer for Progress {
@@ -413,12 +490,12 @@ impl Observer for Progress {
     fn on_step(&mut self, step: usize, s: &StepStats) {
         let Some(bar) = &self.bar else { return };
         if step % 50 == 0 {
-            let mse = self
-                .last_mse
-                .map(|m| format!("  mse {m:.4}"))
+            let metric = self
+                .last_metric
+                .map(|(name, v)| format!("  {name} {v:.4}"))
                 .unwrap_or_default();
             bar.set_message(format!(
-                "D_loss {:.4}  G_loss {:.4}  D(real) {:.3}  D(fake) {:.3}{mse}",
+                "D_loss {:.4}  G_loss {:.4}  D(real) {:.3}  D(fake) {:.3}{metric}",
                 s.d_loss, s.g_loss, s.d_real, s.d_fake
             ));
         }
@@ -426,7 +503,11 @@ impl Observer for Progress {
     }
 
     fn on_eval(&mut self, eval: &Evaluation) {
-        self.last_mse = eval.mse;
+        let shown = match &self.watched {
+            Some(w) => eval.names.iter().position(|n| n == w),
+            None => (!eval.names.is_empty()).then_some(0),
+        };
+        self.last_metric = shown.map(|i| (eval.names[i], eval.values[i]));
     }
 }
 
@@ -434,7 +515,7 @@ fn train(args: &TrainArgs) -> Result<()> {
     // Ctrl-C asks the run to checkpoint and stop; if the handler cannot be installed, Ctrl-C
     // simply kills the process, which the atomic checkpoints survive too.
     let _ = ctrlc::set_handler(|| STOP.store(true, Ordering::Relaxed));
-    let (steps, eval_samples, run) = match &args.resume {
+    let (steps, eval_samples, watched, run) = match &args.resume {
         Some(dir) => {
             args.check_resume()?;
             let steps = args.steps;
@@ -446,6 +527,7 @@ fn train(args: &TrainArgs) -> Result<()> {
             (
                 total,
                 eval,
+                saved.keep_best,
                 Box::new(move |o: &mut dyn Observer| run::resume(&dir, steps, o))
                     as Box<dyn FnOnce(&mut dyn Observer) -> curvegan::Result<Summary>>,
             )
@@ -462,6 +544,7 @@ fn train(args: &TrainArgs) -> Result<()> {
             (
                 config.steps,
                 config.eval_samples,
+                config.keep_best.clone(),
                 Box::new(move |o: &mut dyn Observer| run::train(&config, &out, o))
                     as Box<dyn FnOnce(&mut dyn Observer) -> curvegan::Result<Summary>>,
             )
@@ -477,7 +560,8 @@ fn train(args: &TrainArgs) -> Result<()> {
     });
     let mut progress = Progress {
         bar,
-        last_mse: None,
+        last_metric: None,
+        watched,
     };
     let result = run(&mut progress);
     if let Some(bar) = &progress.bar {
@@ -512,9 +596,28 @@ fn print_summary(s: &Summary, eval_samples: usize) -> Result<()> {
         l.g_loss,
         G_LOSS_EQUILIBRIUM,
     );
-    if let Some(mse) = s.final_eval.mse {
+    if let (true, Some(b)) = (s.stopped_early, &s.best) {
         text.push_str(&format!(
-            "MSE of {eval_samples} fresh curves to the target: {mse:.5}\n"
+            "stopped early at step {}: {} had stopped improving\n",
+            s.final_eval.step, b.metric
+        ));
+    }
+    let e = &s.final_eval;
+    let width = e.names.iter().map(|n| n.len()).max().unwrap_or(0);
+    text.push_str(&format!(
+        "evaluation at step {} ({eval_samples} fresh samples)\n",
+        e.step
+    ));
+    for (name, v) in e.names.iter().zip(&e.values) {
+        text.push_str(&format!("  {name:<width$}  {v:>10.5}\n"));
+    }
+    if let Some(b) = &s.best {
+        text.push_str(&format!(
+            "best {} {:.5} at step {}, kept in {}\n",
+            b.metric,
+            b.value,
+            b.step,
+            s.out.join(run::files::BEST_DIR).display()
         ));
     }
     write_stdout(text.as_bytes())
@@ -605,8 +708,11 @@ fn sweep(args: &SweepArgs) -> Result<()> {
         .jobs
         .unwrap_or_else(|| std::thread::available_parallelism().map_or(1, |n| n.get()));
     let seeds: Vec<u64> = args.seeds.clone().collect();
-    let results =
-        curvegan::sweep::sweep(&config, &seeds, &root, jobs, args.eval_n, args.train.force)?;
+    let scoring = curvegan::sweep::Scoring {
+        samples: args.eval_n,
+        seed_offset: 0,
+    };
+    let results = curvegan::sweep::sweep(&config, &seeds, &root, jobs, scoring, args.train.force)?;
     let csv = curvegan::sweep::to_csv(&results);
     write_atomic(&root.join("sweep.csv"), csv.as_bytes())?;
     let mut text = String::new();
@@ -661,6 +767,49 @@ fn sweep(args: &SweepArgs) -> Result<()> {
     write_stdout(text.as_bytes())
 }
 
+fn bench_modes(args: &ModesArgs) -> Result<()> {
+    let mut config = match &args.config {
+        Some(path) => TrainConfig::load(path)?,
+        None => args.dataset.shipped_config()?,
+    };
+    if let Some(steps) = args.steps {
+        config.steps = steps;
+    }
+    let root = args
+        .out
+        .clone()
+        .unwrap_or_else(|| next_free(Path::new("runs"), &format!("bench-{}", args.dataset.name())));
+    let jobs = args
+        .jobs
+        .unwrap_or_else(|| std::thread::available_parallelism().map_or(1, |n| n.get()));
+    let outcome =
+        curvegan::bench::run(args.dataset, &config, args.trials, &root, jobs, args.force)?;
+    let table = outcome.table();
+    write_atomic(&root.join("bench.csv"), outcome.to_csv().as_bytes())?;
+    write_atomic(&root.join("table.md"), table.as_bytes())?;
+    let mut text = format!(
+        "{:>6} {:>8} {:>10} {:>10} {:>8}\n",
+        "seed", "modes", "HQ %", "rev-KL", "wall_s"
+    );
+    for t in &outcome.trials {
+        text.push_str(&format!(
+            "{:>6} {:>8} {:>10.2} {:>10.4} {:>8.1}\n",
+            t.seed,
+            t.modes,
+            100.0 * t.high_quality,
+            t.reverse_kl,
+            t.wall_s
+        ));
+    }
+    text.push_str(&format!(
+        "\n{} ({} samples per trial; published rows: PacGAN, Table 1)\n{table}\nruns, bench.csv and table.md in {}\n",
+        args.dataset.name(),
+        curvegan::bench::SAMPLES,
+        root.display()
+    ));
+    write_stdout(text.as_bytes())
+}
+
 /// The first `ROOT/NAME-NNNN` that does not exist yet.
 fn next_free(root: &Path, name: &str) -> PathBuf {
     (1..)
@@ -676,6 +825,9 @@ fn main() -> ExitCode {
         Command::Sample(args) => sample(args),
         Command::Eval(args) => eval(args),
         Command::Sweep(args) => sweep(args),
+        Command::Bench(BenchArgs {
+            which: BenchCommand::Modes(args),
+        }) => bench_modes(args),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,

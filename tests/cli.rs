@@ -52,7 +52,7 @@ fn train_writes_the_run_folder() {
     assert!(!run.join("step_00060.png").exists());
     let metrics = fs::read_to_string(run.join("metrics.csv")).unwrap();
     let lines: Vec<&str> = metrics.lines().collect();
-    assert_eq!(lines[0], "step,d_loss,g_loss,d_real,d_fake,mse");
+    assert_eq!(lines[0], "step,d_loss,g_loss,d_real,d_fake,mse_to_target");
     assert_eq!(lines.len(), 61);
     // MSE at eval steps 0, 20, 40 and the last step 59 only.
     let with_mse: Vec<usize> = lines[1..]
@@ -124,7 +124,9 @@ fn default_out_is_a_new_folder_under_runs() {
             .args(["train", "--steps", "3", "--plot-every", "0"])
             .assert()
             .success()
-            .stdout(predicate::str::contains("MSE of 1000 fresh curves"))
+            .stdout(predicate::str::contains(
+                "evaluation at step 2 (1000 fresh samples)\n  mse_to_target",
+            ))
             .stdout(predicate::str::contains("1.3863 (2 ln 2)"));
     }
     assert!(tmp.path().join("runs/train-0001/metrics.csv").is_file());

@@ -12,9 +12,49 @@ use crate::error::{Error, Result};
 use crate::gan_loss::{LossSettings, DEFAULT_CLIP, DEFAULT_GP_WEIGHT};
 use crate::mlp::{Activation, MlpSpec};
 use crate::optim::OptimizerConfig;
-use crate::target::TargetConfig;
+use crate::report;
+use crate::target::{Target, TargetConfig};
 
 pub use crate::gan_loss::LossKind;
+
+/// How the learning rates change over a run of `T` steps: at step `t` (from 0) both
+/// optimizers use their configured rate times [`LrDecay::factor`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum LrDecay {
+    /// Constant (the tutorial's): factor 1.
+    #[default]
+    None,
+    /// Linear to zero: `1 − t/T` (PyTorch's `LinearLR(end_factor=0, total_iters=T)`).
+    Linear,
+    /// Half a cosine to zero: `(1 + cos(π t/T)) / 2` (`CosineAnnealingLR(T_max=T)`).
+    Cosine,
+}
+
+impl LrDecay {
+    /// The factor at step `t` of `total` steps, in (0, 1].
+    pub fn factor(self, t: usize, total: usize) -> f64 {
+        let frac = t as f64 / total.max(1) as f64;
+        match self {
+            LrDecay::None => 1.0,
+            LrDecay::Linear => 1.0 - frac,
+            LrDecay::Cosine => 0.5 * (1.0 + (std::f64::consts::PI * frac).cos()),
+        }
+    }
+}
+
+impl std::str::FromStr for LrDecay {
+    type Err = String;
+
+    fn from_str(s: &str) -> std::result::Result<Self, String> {
+        match s {
+            "none" => Ok(LrDecay::None),
+            "linear" => Ok(LrDecay::Linear),
+            "cosine" => Ok(LrDecay::Cosine),
+            _ => Err(format!("expected none, linear or cosine, got '{s}'")),
+        }
+    }
+}
 
 /// All settings of a training run.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -49,6 +89,8 @@ pub struct TrainConfig {
     pub optim_g: OptimizerConfig,
     /// The discriminator's optimizer.
     pub optim_d: OptimizerConfig,
+    /// How both learning rates change over the run ([`LrDecay`]).
+    pub lr_decay: LrDecay,
     /// The real data.
     pub target: TargetConfig,
     /// Write the tutorial's figure every this many steps (0: never).
@@ -57,6 +99,18 @@ pub struct TrainConfig {
     pub eval_every: usize,
     /// Fresh samples drawn for each evaluation.
     pub eval_samples: usize,
+    /// The metrics each evaluation computes and writes to `metrics.csv`, by name
+    /// ([`crate::report::CATALOGUE`]), or `["all"]`. Empty: the target's cheap default set
+    /// ([`crate::report::training_default`]).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub eval_metrics: Vec<String>,
+    /// Keep the generator and discriminator of the evaluation (every `eval_every` steps) with
+    /// the best value of this metric in `best/` of the run folder. It is computed at every
+    /// evaluation, whether `eval_metrics` lists it or not.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub keep_best: Option<String>,
+    /// Stop when `keep_best` has not improved for this many evaluations in a row (0: never).
+    pub early_stop: usize,
     /// Save a checkpoint every this many steps (0: only when stopped and at the end).
     pub checkpoint_every: usize,
     /// A conditional GAN: the target's random parameters (`a` of `family`, a formula's random
@@ -83,10 +137,14 @@ impl Default for TrainConfig {
             gp_weight: DEFAULT_GP_WEIGHT,
             optim_g: OptimizerConfig::adam(1e-4),
             optim_d: OptimizerConfig::adam(1e-4),
+            lr_decay: LrDecay::None,
             target: TargetConfig::default(),
             plot_every: 1000,
             eval_every: 1000,
             eval_samples: 1000,
+            eval_metrics: Vec::new(),
+            keep_best: None,
+            early_stop: 0,
             checkpoint_every: 0,
             conditional: false,
             pack: 1,
@@ -143,8 +201,58 @@ impl TrainConfig {
             .validate("--lr-g/--betas (generator optimizer)")?;
         self.optim_d
             .validate("--lr-d/--betas (discriminator optimizer)")?;
-        self.target.build()?;
+        let target = self.target.build()?;
+        self.eval_metric_names(&target)?;
         Ok(())
+    }
+
+    /// The metrics each evaluation computes for `target`: `eval_metrics` resolved
+    /// ([`report::resolve`]), with `keep_best` added if missing. Checks that `keep_best` fits
+    /// the target and has a better direction, and that `early_stop` has something to watch.
+    pub fn eval_metric_names(&self, target: &Target) -> Result<Vec<&'static str>> {
+        let mut names = report::resolve(target, &self.eval_metrics, "--eval-metrics")?;
+        if let Some(best) = &self.keep_best {
+            let one = [best.clone()];
+            let name = match report::resolve(target, &one, "--keep-best")?[..] {
+                [name] if best != "all" => name,
+                _ => {
+                    return Err(Error::config(
+                        "--keep-best",
+                        format!("takes one metric, got '{best}'"),
+                    ))
+                }
+            };
+            if report::metric_info(name).and_then(|m| m.better).is_none() {
+                return Err(Error::config(
+                    "--keep-best",
+                    format!("'{name}' has no better direction (it is compared with a truth); choose a distance, an error or a fraction"),
+                ));
+            }
+            if self.eval_every == 0 {
+                return Err(Error::config(
+                    "--keep-best",
+                    "needs evaluations during training; --eval-every is 0",
+                ));
+            }
+            if !names.contains(&name) {
+                names.push(name);
+            }
+        }
+        if self.early_stop > 0 {
+            if self.keep_best.is_none() {
+                return Err(Error::config(
+                    "--early-stop",
+                    format!("{} needs --keep-best METRIC to watch", self.early_stop),
+                ));
+            }
+            if self.eval_every == 0 {
+                return Err(Error::config(
+                    "--early-stop",
+                    "needs evaluations during training; --eval-every is 0",
+                ));
+            }
+        }
+        Ok(names)
     }
 
     /// The generator's shape: `latent_dim → g_hidden… → sample size`.
@@ -160,7 +268,7 @@ impl TrainConfig {
 
     /// The condition's width for this target: its number of random parameters when
     /// `conditional`, else 0. A conditional GAN needs a target with random parameters.
-    pub fn cond_dim(&self, target: &crate::target::Target) -> Result<usize> {
+    pub fn cond_dim(&self, target: &Target) -> Result<usize> {
         if !self.conditional {
             return Ok(0);
         }
@@ -178,7 +286,7 @@ impl TrainConfig {
 
     /// The generator's and the discriminator's shapes for this target, the condition
     /// included: G `latent + c → … → n`, D `n + c → … → 1`.
-    pub fn specs(&self, target: &crate::target::Target) -> Result<(MlpSpec, MlpSpec)> {
+    pub fn specs(&self, target: &Target) -> Result<(MlpSpec, MlpSpec)> {
         let c = self.cond_dim(target)?;
         let mut g = self.generator_spec(target.dim());
         let mut d = self.discriminator_spec(target.dim());
@@ -225,5 +333,39 @@ impl TrainConfig {
     pub fn load(path: &Path) -> Result<Self> {
         let text = std::fs::read_to_string(path).map_err(|e| Error::io("cannot read", path, e))?;
         Self::from_toml(&text, path)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn decay_factors_by_hand() {
+        let close = |a: f64, b: f64| (a - b).abs() < 1e-15;
+        for d in [LrDecay::None, LrDecay::Linear, LrDecay::Cosine] {
+            assert_eq!(d.factor(0, 100), 1.0, "{d:?}");
+        }
+        assert_eq!(LrDecay::None.factor(99, 100), 1.0);
+        assert!(close(LrDecay::Linear.factor(25, 100), 0.75));
+        assert!(close(LrDecay::Linear.factor(99, 100), 0.01));
+        assert!(close(LrDecay::Cosine.factor(50, 100), 0.5));
+        // (1 + cos(π/4)) / 2
+        assert!(close(
+            LrDecay::Cosine.factor(25, 100),
+            0.5 + 0.5 * std::f64::consts::FRAC_1_SQRT_2
+        ));
+        assert!(LrDecay::Cosine.factor(99, 100) > 0.0);
+    }
+
+    #[test]
+    fn optimizer_tables_may_leave_out_pytorchs_defaults() {
+        let c = TrainConfig::from_toml(
+            "[optim_g]\nkind = \"adam\"\nlr = 0.001\n[optim_d]\nkind = \"rmsprop\"\nlr = 0.002\n",
+            Path::new("x.toml"),
+        )
+        .unwrap();
+        assert_eq!(c.optim_g, OptimizerConfig::adam(0.001));
+        assert_eq!(c.optim_d, OptimizerConfig::rmsprop(0.002));
     }
 }

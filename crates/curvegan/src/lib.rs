@@ -6,8 +6,9 @@
 //! LSGAN, hinge, WGAN with weight clipping, WGAN-GP with its exact gradient penalty in
 //! [`gp`]), the GAN training step and trainer ([`train`]), what to learn ([`target`]), the
 //! run folder with its metrics, figures and weights ([`run`], [`plot`], [`io`]), and sampling
-//! from a trained generator ([`sample`]). The `curvegan` command-line tool is a thin layer
-//! over it.
+//! from a trained generator ([`sample`]), scoring it ([`metrics`], [`report`]), sweeps over
+//! seeds ([`sweep`]) and the mode-collapse benchmark ([`bench`](mod@bench)). The `curvegan`
+//! command-line tool is a thin layer over it.
 //!
 //! ```no_run
 //! use curvegan::config::TrainConfig;
@@ -17,10 +18,11 @@
 //! let config = TrainConfig::default();
 //! let out = Output { dir: "runs/example".into(), force: false };
 //! let summary = train(&config, &out, &mut ()).unwrap();
-//! println!("MSE to the target: {:?}", summary.final_eval.mse);
+//! println!("MSE to the target: {:?}", summary.final_eval.mse());
 //! ```
 #![deny(missing_docs)]
 
+pub mod bench;
 pub mod checkpoint;
 pub mod config;
 pub mod data;

@@ -31,20 +31,37 @@ pub enum OptimizerConfig {
     Adam {
         /// Learning rate.
         lr: f64,
-        /// (β₁, β₂): decay rates of the first and second moments.
+        /// (β₁, β₂): decay rates of the first and second moments (PyTorch's default
+        /// (0.9, 0.999) when a config file leaves them out).
+        #[serde(default = "default_betas")]
         betas: [f64; 2],
-        /// Added to the denominator.
+        /// Added to the denominator (default 1e-8).
+        #[serde(default = "default_eps")]
         eps: f64,
     },
     /// `torch.optim.RMSprop(lr, alpha, eps)`.
     Rmsprop {
         /// Learning rate.
         lr: f64,
-        /// Decay rate of the squared-gradient average.
+        /// Decay rate of the squared-gradient average (default 0.99).
+        #[serde(default = "default_alpha")]
         alpha: f64,
-        /// Added to the denominator, after the square root.
+        /// Added to the denominator, after the square root (default 1e-8).
+        #[serde(default = "default_eps")]
         eps: f64,
     },
+}
+
+fn default_betas() -> [f64; 2] {
+    [0.9, 0.999]
+}
+
+fn default_alpha() -> f64 {
+    0.99
+}
+
+fn default_eps() -> f64 {
+    1e-8
 }
 
 impl OptimizerConfig {
@@ -52,8 +69,8 @@ impl OptimizerConfig {
     pub fn adam(lr: f64) -> Self {
         OptimizerConfig::Adam {
             lr,
-            betas: [0.9, 0.999],
-            eps: 1e-8,
+            betas: default_betas(),
+            eps: default_eps(),
         }
     }
 
@@ -61,8 +78,8 @@ impl OptimizerConfig {
     pub fn rmsprop(lr: f64) -> Self {
         OptimizerConfig::Rmsprop {
             lr,
-            alpha: 0.99,
-            eps: 1e-8,
+            alpha: default_alpha(),
+            eps: default_eps(),
         }
     }
 
@@ -150,6 +167,14 @@ impl Optimizer {
             sq_avg,
             ..fresh
         })
+    }
+
+    /// Sets the learning rate of the next steps (a schedule's job, as PyTorch's
+    /// `param_group["lr"] = lr`); the state is kept.
+    pub fn set_lr(&mut self, value: f64) {
+        match &mut self.config {
+            OptimizerConfig::Adam { lr, .. } | OptimizerConfig::Rmsprop { lr, .. } => *lr = value,
+        }
     }
 
     /// The hyperparameters.

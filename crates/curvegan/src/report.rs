@@ -1,28 +1,272 @@
-//! Scoring a trained generator: the metrics of [`crate::metrics`] that fit its target.
+//! Scoring a generator: the metrics of [`crate::metrics`] that fit its target, by name.
 //!
-//! `N` samples `G(z)` (`[N, n]`, noise from the given seed) are compared with `N` fresh real
-//! samples drawn from the target (`[N, n]`, from the seed's own stream). Every target gets the
-//! distribution distances — energy distance, squared MMD (RBF kernel, median-heuristic
-//! bandwidth), the mean over coordinates of the 1-D Wasserstein-1 distance — and improved
-//! precision / recall and density / coverage (k = 3; not for a single fixed curve, where every
-//! real sample is the same point and the k-NN balls have radius 0). Then, by target:
+//! `N` samples `G(z)` (`[N, n]`) are compared with `N` real samples drawn from the target
+//! (`[N, n]`). The [`CATALOGUE`] lists every metric a report can hold, which way is better and
+//! whether it is computed during training by default. Every target gets the distribution
+//! distances — energy distance, squared MMD (RBF kernel, median-heuristic bandwidth), the mean
+//! over coordinates of the 1-D Wasserstein-1 distance — and improved precision / recall and
+//! density / coverage (k = 3; not for a single fixed curve, where every real sample is the
+//! same point and the k-NN balls have radius 0). Then, by target:
 //! - a fixed curve (`quadratic`, a formula without random parameters): the MSE to it;
 //! - `family`: the least-squares fit y = a·x² + b of each sample — mean and std of a (truth
 //!   1.5 and 0.2887), the fraction inside [1, 2] and the RMS of b − (a − 1);
 //! - `ring8` / `grid25`: the VEEGAN / PacGAN mode statistics — modes captured, the fraction of
 //!   high-quality samples (within 3σ of a mode) and the reverse KL of the mode histogram.
+//!
+//! [`evaluate`] scores a saved generator on every available metric (`curvegan eval`);
+//! [`score`] computes a chosen subset, which is what training does at each evaluation step
+//! ([`crate::train::Trainer::evaluate`]). MMD and the four k-NN metrics cost O(N²) kernel
+//! evaluations or distances, so training computes them only when asked ([`resolve`]).
 
 use rand::SeedableRng;
 use rand_chacha::ChaCha8Rng;
 use serde::Serialize;
 
-use crate::error::Result;
+use crate::error::{Error, Result};
 use crate::metrics;
 use crate::sample::Generator;
-use crate::target::TargetKind;
+use crate::target::Target;
 
 /// RNG stream of the real samples a report compares with.
 const REAL_STREAM: u64 = 3;
+
+/// Which values of a metric are better.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Better {
+    /// Smaller is better (distances, errors, divergences).
+    Lower,
+    /// Larger is better (modes captured, fractions, precision, recall, coverage).
+    Higher,
+}
+
+impl Better {
+    /// Whether `new` is strictly better than `old`. NaN is never better, and anything finite
+    /// or not is better than NaN.
+    pub fn improves(self, new: f64, old: f64) -> bool {
+        if new.is_nan() {
+            return false;
+        }
+        if old.is_nan() {
+            return true;
+        }
+        match self {
+            Better::Lower => new < old,
+            Better::Higher => new > old,
+        }
+    }
+}
+
+/// What a target has, for choosing metrics.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Applies {
+    /// Targets with a single fixed curve.
+    FixedCurve,
+    /// The `family` target.
+    Family,
+    /// `ring8` and `grid25`.
+    Modes,
+    /// Every target.
+    All,
+    /// Every target whose real samples are not all the same point.
+    Spread,
+}
+
+/// One metric a report can hold.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct MetricInfo {
+    /// Its name, as in reports, `metrics.csv`, `--keep-best` and `--success`.
+    pub name: &'static str,
+    /// Which values are better; `None` when neither is (a mean to compare with a truth).
+    pub better: Option<Better>,
+    /// Computed during training unless `--eval-metrics` says otherwise.
+    pub during_training: bool,
+    /// Needs real samples to compare with.
+    needs_real: bool,
+    applies: Applies,
+}
+
+const fn info(
+    name: &'static str,
+    better: Option<Better>,
+    during_training: bool,
+    needs_real: bool,
+    applies: Applies,
+) -> MetricInfo {
+    MetricInfo {
+        name,
+        better,
+        during_training,
+        needs_real,
+        applies,
+    }
+}
+
+use Applies::{All, Family, FixedCurve, Modes, Spread};
+use Better::{Higher, Lower};
+
+/// Every metric, in report order. Training computes by default the cheap ones that fit the
+/// target: the MSE for a fixed curve (where distances between distributions add nothing to
+/// it), else the target's own statistics, the energy distance and the mean W1.
+pub const CATALOGUE: [MetricInfo; 15] = [
+    info("mse_to_target", Some(Lower), true, false, FixedCurve),
+    info("family_a_mean", None, true, false, Family),
+    info("family_a_std", None, true, false, Family),
+    info("family_a_in_range", Some(Higher), true, false, Family),
+    info("family_offset_rms", Some(Lower), true, false, Family),
+    info("modes_captured", Some(Higher), true, false, Modes),
+    info("high_quality_fraction", Some(Higher), true, false, Modes),
+    info("reverse_kl", Some(Lower), true, false, Modes),
+    info("energy_distance", Some(Lower), true, true, All),
+    info("mmd_rbf", Some(Lower), false, true, All),
+    info("wasserstein1_mean", Some(Lower), true, true, All),
+    info("precision", Some(Higher), false, true, Spread),
+    info("recall", Some(Higher), false, true, Spread),
+    info("density", Some(Higher), false, true, Spread),
+    info("coverage", Some(Higher), false, true, Spread),
+];
+
+/// The catalogue entry of a metric.
+pub fn metric_info(name: &str) -> Option<&'static MetricInfo> {
+    CATALOGUE.iter().find(|m| m.name == name)
+}
+
+fn applies(m: &MetricInfo, target: &Target) -> bool {
+    let fixed = target.fixed_curve().is_some();
+    match m.applies {
+        FixedCurve => fixed,
+        Family => target.is_family(),
+        Modes => target.modes().is_some(),
+        All => true,
+        Spread => !fixed,
+    }
+}
+
+/// The names of every metric that fits `target`, in report order.
+pub fn available(target: &Target) -> Vec<&'static str> {
+    CATALOGUE
+        .iter()
+        .filter(|m| applies(m, target))
+        .map(|m| m.name)
+        .collect()
+}
+
+/// The metrics training computes for `target` when none are asked for.
+pub fn training_default(target: &Target) -> Vec<&'static str> {
+    let fixed = target.fixed_curve().is_some();
+    CATALOGUE
+        .iter()
+        .filter(|m| applies(m, target) && m.during_training && !(fixed && m.needs_real))
+        .map(|m| m.name)
+        .collect()
+}
+
+/// The metrics to compute for `target`: `requested` (names, or the single word `all`), or
+/// [`training_default`] when it is empty — in report order, each once. `option` names the
+/// setting in the error for a name that does not fit the target.
+pub fn resolve(target: &Target, requested: &[String], option: &str) -> Result<Vec<&'static str>> {
+    if requested.is_empty() {
+        return Ok(training_default(target));
+    }
+    if requested.len() == 1 && requested[0] == "all" {
+        return Ok(available(target));
+    }
+    let fits = available(target);
+    for name in requested {
+        if !fits.contains(&name.as_str()) {
+            let why = if metric_info(name).is_some() {
+                "does not fit this target"
+            } else {
+                "is not a metric"
+            };
+            return Err(Error::config(
+                option,
+                format!("'{name}' {why}; this target has: {}", fits.join(", ")),
+            ));
+        }
+    }
+    Ok(fits
+        .into_iter()
+        .filter(|n| requested.iter().any(|r| r == n))
+        .collect())
+}
+
+/// Whether any of `names` compares with real samples.
+pub fn needs_real(names: &[&str]) -> bool {
+    names
+        .iter()
+        .any(|n| metric_info(n).is_some_and(|m| m.needs_real))
+}
+
+/// Computes `names` (from [`resolve`]) for the generated samples `fake` (`[N, n]`) against
+/// the real samples `real` (`[M, n]`; needed only if [`needs_real`]). Values come back in the
+/// order of `names`.
+pub fn score(
+    target: &Target,
+    fake: &[f32],
+    real: Option<&[f32]>,
+    names: &[&str],
+) -> Result<Vec<f64>> {
+    let d = target.dim();
+    let want = |n: &str| names.contains(&n);
+    let real = || {
+        real.ok_or_else(|| Error::config("metrics", "real samples are needed and were not given"))
+    };
+    let mut m: Vec<(&str, f64)> = Vec::with_capacity(names.len());
+    if want("mse_to_target") {
+        if let Some(curve) = target.fixed_curve() {
+            m.push(("mse_to_target", metrics::mse_to(fake, d, curve)?));
+        }
+    }
+    if names.iter().any(|n| n.starts_with("family_")) {
+        let fit = metrics::family_fit(fake, target.x())?;
+        m.push(("family_a_mean", fit.a_mean));
+        m.push(("family_a_std", fit.a_std));
+        m.push(("family_a_in_range", fit.a_in_range));
+        m.push(("family_offset_rms", fit.offset_rms));
+    }
+    if let Some((centres, sigma)) = target.modes() {
+        if want("modes_captured") || want("high_quality_fraction") || want("reverse_kl") {
+            let s = metrics::mode_stats(fake, centres, sigma as f64)?;
+            m.push(("modes_captured", s.modes_captured as f64));
+            m.push(("high_quality_fraction", s.high_quality_fraction));
+            m.push(("reverse_kl", s.reverse_kl));
+        }
+    }
+    if want("energy_distance") {
+        m.push((
+            "energy_distance",
+            metrics::energy_distance(fake, real()?, d)?,
+        ));
+    }
+    if want("mmd_rbf") {
+        m.push(("mmd_rbf", metrics::mmd_rbf(fake, real()?, d)?));
+    }
+    if want("wasserstein1_mean") {
+        let w = metrics::wasserstein1_mean(fake, real()?, d)?;
+        m.push(("wasserstein1_mean", w));
+    }
+    let k = metrics::DEFAULT_K;
+    if want("precision") || want("recall") {
+        let (precision, recall) = metrics::precision_recall(real()?, fake, d, k)?;
+        m.push(("precision", precision));
+        m.push(("recall", recall));
+    }
+    if want("density") || want("coverage") {
+        let (density, coverage) = metrics::density_coverage(real()?, fake, d, k)?;
+        m.push(("density", density));
+        m.push(("coverage", coverage));
+    }
+    names
+        .iter()
+        .map(|n| {
+            m.iter()
+                .find(|(name, _)| name == n)
+                .map(|(_, v)| *v)
+                .ok_or_else(|| Error::config("metrics", format!("'{n}' does not fit this target")))
+        })
+        .collect()
+}
 
 /// Named metric values of one generator.
 #[derive(Debug, Clone, PartialEq, Serialize)]
@@ -55,62 +299,25 @@ impl Report {
     }
 }
 
-/// Scores `generator` on `count` samples drawn with `seed`.
+/// Scores `generator` on every metric that fits its target, with `count` generated samples
+/// (noise from `seed`) against `count` real samples (from `seed`'s own stream).
 pub fn evaluate(generator: &Generator, count: usize, seed: u64) -> Result<Report> {
     let target = generator.target();
-    let d = target.dim();
     let fake: Vec<f32> = generator
         .sample(count, seed, None)?
         .curves
         .into_iter()
         .flatten()
         .collect();
-    let mut real = vec![0.0; count * d];
+    let mut real = vec![0.0; count * target.dim()];
     let mut rng = ChaCha8Rng::seed_from_u64(seed);
     rng.set_stream(REAL_STREAM);
     target.draw(&mut rng, &mut real, None)?;
-
-    let mut m: Vec<(String, f64)> = Vec::new();
-    let mut put = |name: &str, v: f64| m.push((name.to_string(), v));
-    if let Some(curve) = target.fixed_curve() {
-        put("mse_to_target", metrics::mse_to(&fake, d, curve)?);
-    }
-    if matches!(generator.config().target.kind, TargetKind::Family) {
-        let fit = metrics::family_fit(&fake, target.x())?;
-        put("family_a_mean", fit.a_mean);
-        put("family_a_std", fit.a_std);
-        put("family_a_in_range", fit.a_in_range);
-        put("family_offset_rms", fit.offset_rms);
-    }
-    if let Some((centres, sigma)) = target.modes() {
-        let s = metrics::mode_stats(&fake, centres, sigma as f64)?;
-        put("modes_captured", s.modes_captured as f64);
-        put("high_quality_fraction", s.high_quality_fraction);
-        put("reverse_kl", s.reverse_kl);
-    }
-    put(
-        "energy_distance",
-        metrics::energy_distance(&fake, &real, d)?,
-    );
-    put("mmd_rbf", metrics::mmd_rbf(&fake, &real, d)?);
-    put(
-        "wasserstein1_mean",
-        metrics::wasserstein1_mean(&fake, &real, d)?,
-    );
-    // Against a single fixed curve every real sample is the same point: its k-NN balls have
-    // radius 0 and these four would be 0 whatever G does, so they are left out.
-    if target.fixed_curve().is_none() {
-        let k = metrics::DEFAULT_K;
-        let (precision, recall) = metrics::precision_recall(&real, &fake, d, k)?;
-        put("precision", precision);
-        put("recall", recall);
-        let (density, coverage) = metrics::density_coverage(&real, &fake, d, k)?;
-        put("density", density);
-        put("coverage", coverage);
-    }
+    let names = available(target);
+    let values = score(target, &fake, Some(&real), &names)?;
     Ok(Report {
         target: generator.config().target.kind.name().to_string(),
         samples: count,
-        metrics: m,
+        metrics: names.iter().map(|n| n.to_string()).zip(values).collect(),
     })
 }

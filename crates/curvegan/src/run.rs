@@ -2,15 +2,23 @@
 //!
 //! A run folder holds:
 //! - `config.toml`: every setting ([`TrainConfig`]); training from it repeats the run exactly;
-//! - `metrics.csv`: one row per step — `step,d_loss,g_loss,d_real,d_fake,mse` — where `mse`,
-//!   the mean squared error of `eval_samples` fresh curves to the target, is filled at
-//!   evaluation steps only;
+//! - `metrics.csv`: one row per step — `step,d_loss,g_loss,d_real,d_fake`, then one column per
+//!   evaluation metric ([`crate::report`]; for the tutorial `mse_to_target`, the mean squared
+//!   error of `eval_samples` fresh curves to the target), filled at evaluation steps only;
 //! - `step_00000.png`, `step_01000.png`, …: the tutorial's figure every `plot_every` steps;
 //! - `losses.png`: both losses over the steps with the equilibrium values ln 2 and 2 ln 2;
 //! - `generator.safetensors`, `discriminator.safetensors`: the final weights;
 //! - `checkpoint.safetensors`: weights, optimizer states, RNG states and metrics, every
 //!   `checkpoint_every` steps, on interruption and at the end ([`crate::checkpoint`]);
-//!   [`resume`] continues from it, byte-identical to a run never stopped.
+//!   [`resume`] continues from it, byte-identical to a run never stopped;
+//! - `best/` (with `keep_best`): `config.toml`, both nets' weights and `best.json` (metric,
+//!   value, step) of the evaluation with the best value of the watched metric so far — a run
+//!   folder of its own for `curvegan sample` and `curvegan eval`.
+//!
+//! Only the evaluations every `eval_every` steps compete for `best/` (not the extra one at
+//! the last step, which is not an evaluation step when a finished run is extended). With
+//! `early_stop = P` the run ends after the first of them that leaves the watched metric
+//! without improvement for `P` evaluations in a row.
 //!
 //! Every file is written atomically. A run that fails before it has written anything removes
 //! the folder it created, so bad input leaves nothing behind.
@@ -21,9 +29,10 @@ use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 
 use crate::checkpoint;
-use crate::config::TrainConfig;
+use crate::config::{LrDecay, TrainConfig};
 use crate::error::{Error, Result};
 use crate::io::{save_mlp, write_atomic};
+use crate::report::{self, Better};
 use rand::SeedableRng;
 use rand_chacha::ChaCha8Rng;
 
@@ -47,6 +56,10 @@ pub mod files {
     pub const DISCRIMINATOR: &str = "discriminator.safetensors";
     /// The loss curves.
     pub const LOSSES: &str = "losses.png";
+    /// The folder of the best evaluation so far (with `keep_best`).
+    pub const BEST_DIR: &str = "best";
+    /// In [`BEST_DIR`]: which metric, its value and the step.
+    pub const BEST: &str = "best.json";
 }
 
 /// How many of the last steps the summary averages over.
@@ -65,6 +78,10 @@ pub struct Summary {
     pub window: usize,
     /// The evaluation at the last step.
     pub final_eval: Evaluation,
+    /// The best evaluation of the watched metric (with `keep_best`), kept in `best/`.
+    pub best: Option<Best>,
+    /// True if early stopping ended the run before its last step.
+    pub stopped_early: bool,
     /// Wall time of the whole run, files included.
     pub wall: Duration,
     /// Time spent in training steps alone.
@@ -76,6 +93,17 @@ impl Summary {
     pub fn us_per_step(&self) -> f64 {
         self.train_time.as_secs_f64() * 1e6 / self.steps.max(1) as f64
     }
+}
+
+/// The best value of the watched metric so far, as written to `best/best.json`.
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+pub struct Best {
+    /// The metric.
+    pub metric: String,
+    /// Its best value.
+    pub value: f64,
+    /// The step of the evaluation that gave it.
+    pub step: usize,
 }
 
 /// Something that wants to hear about the run's progress (a progress bar, a logger).
@@ -174,6 +202,16 @@ pub fn resume(dir: &Path, steps: Option<usize>, observer: &mut dyn Observer) -> 
     let ckpt = checkpoint::load(&path)?;
     let mut config = TrainConfig::from_toml(&ckpt.config, &path)?;
     if let Some(steps) = steps {
+        if steps != config.steps && config.lr_decay != LrDecay::None {
+            return Err(Error::config(
+                "--steps",
+                format!(
+                    "the run in {} decays its learning rate over its {} steps; {steps} steps would change that schedule",
+                    dir.display(),
+                    config.steps
+                ),
+            ));
+        }
         config.steps = steps;
     }
     if ckpt.step >= config.steps {
@@ -186,13 +224,15 @@ pub fn resume(dir: &Path, steps: Option<usize>, observer: &mut dyn Observer) -> 
             ),
         ));
     }
-    let mut rows = parse_rows(&ckpt.metrics).map_err(|m| Error::bad_file(&path, m))?;
+    let target = config.target.build()?;
+    let n_metrics = config.eval_metric_names(&target)?.len();
+    let mut rows = parse_rows(&ckpt.metrics, n_metrics).map_err(|m| Error::bad_file(&path, m))?;
     // A finished run evaluated its last step; extended, that step may not be an evaluation
     // step any more. Evaluations are a function of (weights, seed, step), so dropping it gives
     // exactly the metrics of a run that was never stopped.
     for (step, row) in rows.iter_mut().enumerate() {
         if config.eval_every == 0 || step % config.eval_every != 0 {
-            row.mse = None;
+            row.metrics = None;
         }
     }
     if rows.len() != ckpt.step {
@@ -210,10 +250,96 @@ pub fn resume(dir: &Path, steps: Option<usize>, observer: &mut dyn Observer) -> 
 }
 
 /// One row of `metrics.csv`.
-#[derive(Debug, Clone, Copy, PartialEq)]
+#[derive(Debug, Clone, PartialEq)]
 struct Row {
     stats: StepStats,
-    mse: Option<f64>,
+    /// The evaluation's values, at evaluation steps.
+    metrics: Option<Vec<f64>>,
+}
+
+/// Keep-best and early-stopping state: the watched metric's best value so far and how many
+/// evaluations since have not improved on it. A function of the metrics rows alone, so a
+/// resumed run rebuilds it exactly.
+#[derive(Debug, Clone)]
+struct Watch {
+    metric: &'static str,
+    /// Its column among the evaluation's values.
+    column: usize,
+    better: Better,
+    best: Option<(usize, f64)>,
+    stale: usize,
+    patience: usize,
+}
+
+impl Watch {
+    fn new(config: &TrainConfig, names: &[&'static str]) -> Option<Watch> {
+        let metric = config.keep_best.as_deref()?;
+        let column = names.iter().position(|n| *n == metric)?;
+        let metric = names[column];
+        Some(Watch {
+            metric,
+            column,
+            better: report::metric_info(metric)?.better?,
+            best: None,
+            stale: 0,
+            patience: config.early_stop,
+        })
+    }
+
+    /// Takes the evaluation at `step`; true if it is the best so far.
+    fn update(&mut self, step: usize, values: &[f64]) -> bool {
+        let v = values[self.column];
+        let improved = match self.best {
+            None => !v.is_nan(),
+            Some((_, best)) => self.better.improves(v, best),
+        };
+        if improved {
+            self.best = Some((step, v));
+            self.stale = 0;
+        } else {
+            self.stale += 1;
+        }
+        improved
+    }
+
+    /// True when early stopping should end the run.
+    fn exhausted(&self) -> bool {
+        self.patience > 0 && self.stale >= self.patience
+    }
+
+    fn best(&self) -> Option<Best> {
+        self.best.map(|(step, value)| Best {
+            metric: self.metric.to_string(),
+            value,
+            step,
+        })
+    }
+
+    fn stop_message(&self, dir: &Path, step: usize) -> String {
+        let best = match self.best {
+            Some((s, v)) => format!("best {v} at step {s}"),
+            None => "every value was NaN".to_string(),
+        };
+        format!(
+            "the run in {} stopped early at step {step}: {} had not improved for {} evaluations ({best}); there is nothing to resume",
+            dir.display(),
+            self.metric,
+            self.patience
+        )
+    }
+}
+
+/// Writes `best/`: the config, both nets and `best.json`, each file atomically.
+fn write_best(dir: &Path, config_toml: &str, trainer: &Trainer, best: &Best) -> Result<()> {
+    let best_dir = dir.join(files::BEST_DIR);
+    fs::create_dir_all(&best_dir).map_err(|e| Error::io("cannot create", &best_dir, e))?;
+    write_atomic(&best_dir.join(files::CONFIG), config_toml.as_bytes())?;
+    let gan = trainer.gan();
+    save_mlp(&best_dir.join(files::GENERATOR), &gan.generator)?;
+    save_mlp(&best_dir.join(files::DISCRIMINATOR), &gan.discriminator)?;
+    let json = serde_json::to_string_pretty(best)
+        .map_err(|e| Error::Serialize(format!("best.json: {e}")))?;
+    write_atomic(&best_dir.join(files::BEST), json.as_bytes())
 }
 
 fn run(
@@ -225,17 +351,34 @@ fn run(
     let started = Instant::now();
     let config = trainer.config().clone();
     let config_toml = config.to_toml()?;
-    write_atomic(&dir.join(files::CONFIG), config_toml.as_bytes())?;
+    let names = trainer.metric_names().to_vec();
     let save_checkpoint = |trainer: &Trainer, rows: &[Row]| {
         trainer.save_checkpoint(
             &dir.join(checkpoint::FILE),
             &config_toml,
-            &metrics_rows(rows),
+            &metrics_rows(rows, names.len()),
         )
     };
 
+    let mut watch = Watch::new(&config, &names);
+    if let Some(w) = watch.as_mut() {
+        for (step, row) in rows.iter().enumerate() {
+            if let Some(values) = &row.metrics {
+                w.update(step, values);
+            }
+        }
+        if w.exhausted() {
+            return Err(Error::config(
+                "--resume",
+                w.stop_message(dir, rows.len() - 1),
+            ));
+        }
+    }
+    write_atomic(&dir.join(files::CONFIG), config_toml.as_bytes())?;
+
     let mut train_time = Duration::ZERO;
     let mut final_eval = None;
+    let mut stopped_early = false;
     let first = rows.len();
     rows.reserve(config.steps.saturating_sub(first));
     for step in first..config.steps {
@@ -253,34 +396,52 @@ fn run(
         })?;
         train_time += t.elapsed();
         observer.on_step(step, &stats);
-        let last = step + 1 == config.steps;
-        let mut mse = None;
-        if last || (config.eval_every > 0 && step % config.eval_every == 0) {
+        let mut last = step + 1 == config.steps;
+        let mut metrics = None;
+        let scheduled = config.eval_every > 0 && step % config.eval_every == 0;
+        if last || scheduled {
             let eval = trainer.evaluate()?;
+            // Only scheduled evaluations compete: the extra one at the last step is not one
+            // when a finished run is extended, and best/ must not depend on where it stopped.
+            if let Some(w) = watch.as_mut().filter(|_| scheduled) {
+                if w.update(step, &eval.values) {
+                    let best = w.best().expect("an improvement sets the best");
+                    write_best(dir, &config_toml, &trainer, &best)?;
+                }
+                if w.exhausted() && !last {
+                    last = true;
+                    stopped_early = true;
+                }
+            }
             observer.on_eval(&eval);
-            mse = eval.mse;
+            metrics = Some(eval.values.clone());
             final_eval = Some(eval);
         }
         if config.plot_every > 0 && step % config.plot_every == 0 {
             write_step_figure(&mut trainer, step, &stats, dir)?;
         }
-        rows.push(Row { stats, mse });
+        rows.push(Row { stats, metrics });
         let done = step + 1;
         if config.checkpoint_every > 0 && done % config.checkpoint_every == 0 && !last {
             save_checkpoint(&trainer, &rows)?;
         }
         if !last && observer.should_stop() {
             save_checkpoint(&trainer, &rows)?;
-            write_atomic(&dir.join(files::METRICS), metrics_csv(&rows).as_bytes())?;
+            let csv = metrics_csv(&rows, &names);
+            write_atomic(&dir.join(files::METRICS), csv.as_bytes())?;
             return Err(Error::Interrupted {
                 step: done,
                 dir: dir.to_path_buf(),
             });
         }
+        if last {
+            break;
+        }
     }
 
     save_checkpoint(&trainer, &rows)?;
-    write_atomic(&dir.join(files::METRICS), metrics_csv(&rows).as_bytes())?;
+    let csv = metrics_csv(&rows, &names);
+    write_atomic(&dir.join(files::METRICS), csv.as_bytes())?;
     let steps: Vec<usize> = (0..rows.len()).collect();
     let d_loss: Vec<f32> = rows.iter().map(|r| r.stats.d_loss).collect();
     let g_loss: Vec<f32> = rows.iter().map(|r| r.stats.g_loss).collect();
@@ -313,6 +474,8 @@ fn run(
         },
         window,
         final_eval: final_eval.ok_or_else(|| Error::config("--steps", "must be at least 1"))?,
+        best: watch.and_then(|w| w.best()),
+        stopped_early,
         wall: started.elapsed(),
         train_time,
     })
@@ -378,44 +541,66 @@ fn write_step_figure(
     write_atomic(&dir.join(format!("step_{step:05}.png")), &png)
 }
 
-/// The header of `metrics.csv`.
-const METRICS_HEADER: &str = "step,d_loss,g_loss,d_real,d_fake,mse";
+/// The first columns of `metrics.csv`; the evaluation metrics follow.
+const METRICS_HEADER: &str = "step,d_loss,g_loss,d_real,d_fake";
 
-/// `metrics.csv` text. Floats use Rust's shortest round-trip form, so equal runs give
-/// byte-identical files, and parsing a row back gives the same numbers.
-fn metrics_csv(rows: &[Row]) -> String {
-    format!("{METRICS_HEADER}\n{}", metrics_rows(rows))
+/// `metrics.csv` text with the metric columns `names`. Floats use Rust's shortest round-trip
+/// form, so equal runs give byte-identical files, and parsing a row back gives the same
+/// numbers.
+fn metrics_csv(rows: &[Row], names: &[&str]) -> String {
+    let mut header = METRICS_HEADER.to_string();
+    for name in names {
+        header.push(',');
+        header.push_str(name);
+    }
+    format!("{header}\n{}", metrics_rows(rows, names.len()))
 }
 
-/// The rows of `metrics.csv`, without the header.
-fn metrics_rows(rows: &[Row]) -> String {
-    let mut s = String::with_capacity(rows.len() * 64);
+/// The rows of `metrics.csv`, without the header; `n_metrics` (possibly empty) metric
+/// columns each.
+fn metrics_rows(rows: &[Row], n_metrics: usize) -> String {
+    let mut s = String::with_capacity(rows.len() * (48 + 8 * n_metrics));
     for (step, r) in rows.iter().enumerate() {
         let st = &r.stats;
         let _ = write!(
             s,
-            "{step},{},{},{},{},",
+            "{step},{},{},{},{}",
             st.d_loss, st.g_loss, st.d_real, st.d_fake
         );
-        if let Some(mse) = r.mse {
-            let _ = write!(s, "{mse}");
+        match &r.metrics {
+            Some(values) => values.iter().for_each(|v| {
+                let _ = write!(s, ",{v}");
+            }),
+            None => (0..n_metrics).for_each(|_| s.push(',')),
         }
         s.push('\n');
     }
     s
 }
 
-/// Parses rows written by [`metrics_rows`] (a checkpoint's); the error names the line.
-fn parse_rows(text: &str) -> std::result::Result<Vec<Row>, String> {
+/// Parses rows written by [`metrics_rows`] (a checkpoint's) with `n_metrics` metric columns;
+/// the error names the line.
+fn parse_rows(text: &str, n_metrics: usize) -> std::result::Result<Vec<Row>, String> {
     text.lines()
         .enumerate()
         .map(|(i, line)| {
             let bad = || format!("metrics row {} is malformed: '{line}'", i + 1);
             let f: Vec<&str> = line.split(',').collect();
-            if f.len() != 6 || f[0].parse::<usize>().ok() != Some(i) {
+            if f.len() != 5 + n_metrics || f[0].parse::<usize>().ok() != Some(i) {
                 return Err(bad());
             }
             let num = |s: &str| s.parse::<f32>().map_err(|_| bad());
+            let evaluated = &f[5..];
+            let metrics = if evaluated.iter().all(|v| v.is_empty()) && n_metrics > 0 {
+                None
+            } else {
+                Some(
+                    evaluated
+                        .iter()
+                        .map(|v| v.parse::<f64>().map_err(|_| bad()))
+                        .collect::<std::result::Result<Vec<f64>, String>>()?,
+                )
+            };
             Ok(Row {
                 stats: StepStats {
                     d_loss: num(f[1])?,
@@ -424,10 +609,7 @@ fn parse_rows(text: &str) -> std::result::Result<Vec<Row>, String> {
                     d_fake: num(f[4])?,
                     ..StepStats::default()
                 },
-                mse: match f[5] {
-                    "" => None,
-                    v => Some(v.parse().map_err(|_| bad())?),
-                },
+                metrics,
             })
         })
         .collect()

@@ -2,8 +2,9 @@
 //!
 //! Each seed `s` trains into `ROOT/seed-s` exactly as `curvegan train --seed s` would, on one
 //! of `jobs` worker threads (a run is single-threaded, so `jobs` = the number of cores is the
-//! natural choice), and its final generator is scored with [`crate::report::evaluate`]. A
-//! [`Criterion`] such as `mse_to_target<=0.01` says which runs count as a success.
+//! natural choice), and its final generator — or its `best/` one when the config keeps the
+//! best ([`crate::run`]) — is scored with [`crate::report::evaluate`]. A [`Criterion`] such as
+//! `mse_to_target<=0.01` says which runs count as a success.
 
 use std::fmt;
 use std::path::{Path, PathBuf};
@@ -112,15 +113,25 @@ pub struct SeedResult {
     pub report: Report,
 }
 
-/// Trains `config` once per seed under `root` on `jobs` threads and scores each run on
-/// `eval_samples` samples. Results come back in the order of `seeds`. The first error stops
-/// the sweep (runs already started finish) and is returned.
+/// How each run of a sweep is scored.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Scoring {
+    /// Generated (and real) samples.
+    pub samples: usize,
+    /// The run with seed `s` is scored with seed `s + seed_offset`
+    /// ([`crate::report::evaluate`]).
+    pub seed_offset: u64,
+}
+
+/// Trains `config` once per seed under `root` on `jobs` threads and scores each run as
+/// `scoring` says. Results come back in the order of `seeds`. The first error stops the
+/// sweep (runs already started finish) and is returned.
 pub fn sweep(
     config: &TrainConfig,
     seeds: &[u64],
     root: &Path,
     jobs: usize,
-    eval_samples: usize,
+    scoring: Scoring,
     force: bool,
 ) -> Result<Vec<SeedResult>> {
     if seeds.is_empty() {
@@ -141,7 +152,7 @@ pub fn sweep(
                 if i >= seeds.len() || failed.load(Ordering::Relaxed) {
                     break;
                 }
-                let outcome = run_seed(config, seeds[i], root, eval_samples, force);
+                let outcome = run_seed(config, seeds[i], root, scoring, force);
                 if outcome.is_err() {
                     failed.store(true, Ordering::Relaxed);
                 }
@@ -169,7 +180,7 @@ fn run_seed(
     config: &TrainConfig,
     seed: u64,
     root: &Path,
-    eval_samples: usize,
+    scoring: Scoring,
     force: bool,
 ) -> Result<SeedResult> {
     let config = TrainConfig {
@@ -185,7 +196,12 @@ fn run_seed(
         },
         &mut (),
     )?;
-    let report = evaluate(&Generator::load(&dir)?, eval_samples, seed)?;
+    let scored = match config.keep_best {
+        Some(_) => dir.join(run::files::BEST_DIR),
+        None => dir.clone(),
+    };
+    let score_seed = seed.wrapping_add(scoring.seed_offset);
+    let report = evaluate(&Generator::load(&scored)?, scoring.samples, score_seed)?;
     Ok(SeedResult {
         seed,
         dir,

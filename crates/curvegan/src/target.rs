@@ -855,6 +855,11 @@ impl Target {
         self.fixed.as_deref()
     }
 
+    /// True for the `family` target (a·x² + a − 1, a ~ U[1, 2)).
+    pub fn is_family(&self) -> bool {
+        matches!(self.source, Source::Family)
+    }
+
     /// The mixture's centres (`[K, 2]`, row-major) and σ, for `ring8` and `grid25`.
     pub fn modes(&self) -> Option<(&[f32], f32)> {
         match &self.source {

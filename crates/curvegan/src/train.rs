@@ -29,13 +29,14 @@ use rand::{Rng, SeedableRng};
 use rand_chacha::ChaCha8Rng;
 use rand_distr::{Distribution, StandardNormal};
 
-use crate::config::TrainConfig;
+use crate::config::{LrDecay, TrainConfig};
 use crate::error::{Error, Result};
 use crate::gan_loss::{LossKind, LossSettings};
 use crate::gp::{gradient_penalty, GpWorkspace, Penalty};
 use crate::loss::mean;
 use crate::mlp::{Mlp, Tape};
 use crate::optim::Optimizer;
+use crate::report;
 use crate::target::Target;
 
 /// The two networks.
@@ -473,13 +474,31 @@ const TRAIN_STREAM: u64 = 0;
 /// First RNG stream of evaluation draws; the evaluation at step s uses stream base + s.
 const EVAL_STREAM_BASE: u64 = 1 << 32;
 
+/// RNG stream of the real samples every evaluation of a run compares with.
+const EVAL_REAL_STREAM: u64 = 4;
+
 /// The result of evaluating the generator on fresh noise.
-#[derive(Debug, Clone, Copy, PartialEq)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct Evaluation {
     /// Training step at which it was measured.
     pub step: usize,
-    /// Mean squared error of the generated samples to the fixed target curve, if there is one.
-    pub mse: Option<f64>,
+    /// The metrics' names ([`Trainer::metric_names`]).
+    pub names: Vec<&'static str>,
+    /// Their values, in the order of `names`.
+    pub values: Vec<f64>,
+}
+
+impl Evaluation {
+    /// The value of a metric by name.
+    pub fn get(&self, name: &str) -> Option<f64> {
+        let i = self.names.iter().position(|n| *n == name)?;
+        Some(self.values[i])
+    }
+
+    /// The mean squared error to the fixed target curve, if it was computed.
+    pub fn mse(&self) -> Option<f64> {
+        self.get("mse_to_target")
+    }
 }
 
 /// Owns everything a training run changes: weights, optimizer states, RNGs, buffers.
@@ -492,6 +511,10 @@ pub struct Trainer {
     rng: ChaCha8Rng,
     ws: Workspace,
     eval_tape: Tape,
+    /// The metrics each evaluation computes.
+    eval_metrics: Vec<&'static str>,
+    /// The real samples they compare with, `[eval_samples, n]` (empty if none needs them).
+    eval_real: Vec<f32>,
     loss: LossSettings,
     real: Vec<f32>,
     /// G's noise of each D update, `n_critic × [B, latent]`.
@@ -522,6 +545,14 @@ impl Trainer {
             discriminator: Optimizer::new(config.optim_d, discriminator.params().len()),
         };
         let loss = config.loss_settings();
+        let eval_metrics = config.eval_metric_names(&target)?;
+        let mut eval_real = Vec::new();
+        if report::needs_real(&eval_metrics) {
+            let mut real_rng = ChaCha8Rng::seed_from_u64(config.seed);
+            real_rng.set_stream(EVAL_REAL_STREAM);
+            eval_real = vec![0.0; config.eval_samples * n];
+            target.draw(&mut real_rng, &mut eval_real, None)?;
+        }
         let (batch, latent) = (config.batch_size, config.latent_dim);
         let gp_rows = if loss.kind.has_gradient_penalty() {
             loss.n_critic * batch
@@ -545,6 +576,8 @@ impl Trainer {
             rng,
             ws: Workspace::default(),
             eval_tape: Tape::default(),
+            eval_metrics,
+            eval_real,
             step: 0,
         })
     }
@@ -661,6 +694,11 @@ impl Trainer {
     /// `[B, latent]` followed (`wgan-gp` only) by its ε `[B]` from U[0, 1), then the G
     /// update's noise `[B, latent]` — the order of the PyTorch fixtures.
     pub fn step(&mut self) -> Result<StepStats> {
+        if self.config.lr_decay != LrDecay::None {
+            let f = self.config.lr_decay.factor(self.step, self.config.steps);
+            self.opt.generator.set_lr(self.config.optim_g.lr() * f);
+            self.opt.discriminator.set_lr(self.config.optim_d.lr() * f);
+        }
         let cond = (!self.cond.is_empty()).then_some(&mut self.cond[..]);
         self.target.draw(&mut self.rng, &mut self.real, cond)?;
         let cond = (!self.cond.is_empty()).then_some(&self.cond[..]);
@@ -736,18 +774,28 @@ impl Trainer {
         Ok(out.to_vec())
     }
 
-    /// Evaluates the generator on `eval_samples` fresh samples. Their noise comes from an RNG
-    /// stream of their own, fixed by the seed and the step: evaluating never changes training,
-    /// and the evaluation at a step is the same however often (or whether) earlier ones ran.
+    /// The metrics [`Trainer::evaluate`] computes, in order ([`TrainConfig::eval_metric_names`]).
+    pub fn metric_names(&self) -> &[&'static str] {
+        &self.eval_metrics
+    }
+
+    /// Evaluates the generator on `eval_samples` fresh samples: the metrics of
+    /// [`Trainer::metric_names`] ([`report::score`]), against `eval_samples` real samples drawn
+    /// once per run. The noise comes from an RNG stream of its own, fixed by the seed and the
+    /// step, and the real samples from another: evaluating never changes training, and the
+    /// evaluation at a step is the same however often (or whether) earlier ones ran.
     pub fn evaluate(&mut self) -> Result<Evaluation> {
         let count = self.config.eval_samples;
         let step = self.step.saturating_sub(1);
         let mut rng = ChaCha8Rng::seed_from_u64(self.config.seed);
         rng.set_stream(EVAL_STREAM_BASE + step as u64);
         let samples = self.generate(count, &mut rng)?;
+        let real = (!self.eval_real.is_empty()).then_some(&self.eval_real[..]);
+        let values = report::score(&self.target, &samples, real, &self.eval_metrics)?;
         Ok(Evaluation {
             step,
-            mse: self.target.mse(&samples),
+            names: self.eval_metrics.clone(),
+            values,
         })
     }
 }
