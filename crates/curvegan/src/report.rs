@@ -321,3 +321,103 @@ pub fn evaluate(generator: &Generator, count: usize, seed: u64) -> Result<Report
         metrics: names.iter().map(|n| n.to_string()).zip(values).collect(),
     })
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::target::{TargetConfig, TargetKind};
+
+    fn target(kind: TargetKind) -> Target {
+        TargetConfig {
+            kind,
+            ..TargetConfig::default()
+        }
+        .build()
+        .unwrap()
+    }
+
+    #[test]
+    fn each_target_gets_the_metrics_that_fit_it() {
+        let quadratic = target(TargetKind::Quadratic);
+        assert_eq!(training_default(&quadratic), ["mse_to_target"]);
+        assert_eq!(
+            available(&quadratic),
+            [
+                "mse_to_target",
+                "energy_distance",
+                "mmd_rbf",
+                "wasserstein1_mean"
+            ]
+        );
+        let family = target(TargetKind::Family);
+        assert_eq!(
+            training_default(&family),
+            [
+                "family_a_mean",
+                "family_a_std",
+                "family_a_in_range",
+                "family_offset_rms",
+                "energy_distance",
+                "wasserstein1_mean"
+            ]
+        );
+        let ring = target(TargetKind::Ring8);
+        assert_eq!(available(&ring).len(), 10);
+        assert!(!needs_real(&training_default(&quadratic)));
+        assert!(needs_real(&training_default(&ring)));
+    }
+
+    #[test]
+    fn resolve_keeps_catalogue_order_and_names_bad_metrics() {
+        let ring = target(TargetKind::Ring8);
+        let asked = ["recall".to_string(), "reverse_kl".to_string()];
+        assert_eq!(
+            resolve(&ring, &asked, "--eval-metrics").unwrap(),
+            ["reverse_kl", "recall"]
+        );
+        let all = resolve(&ring, &["all".to_string()], "--eval-metrics").unwrap();
+        assert_eq!(all, available(&ring));
+        let e = resolve(&ring, &["mse_to_target".into()], "--eval-metrics").unwrap_err();
+        let m = e.to_string();
+        assert!(
+            m.contains("--eval-metrics") && m.contains("does not fit"),
+            "{m}"
+        );
+        let m = resolve(&ring, &["fid".into()], "--keep-best")
+            .unwrap_err()
+            .to_string();
+        assert!(
+            m.contains("'fid' is not a metric") && m.contains("reverse_kl"),
+            "{m}"
+        );
+    }
+
+    #[test]
+    fn score_returns_values_in_the_order_asked() {
+        let ring = target(TargetKind::Ring8);
+        let (centres, _) = ring.modes().unwrap();
+        // Every centre once: all 8 modes, all high-quality, a uniform histogram.
+        let fake = centres.to_vec();
+        let v = score(
+            &ring,
+            &fake,
+            None,
+            &["reverse_kl", "modes_captured", "high_quality_fraction"],
+        )
+        .unwrap();
+        assert_eq!(v, [0.0, 8.0, 1.0]);
+        let m = score(&ring, &fake, None, &["energy_distance"])
+            .unwrap_err()
+            .to_string();
+        assert!(m.contains("real samples"), "{m}");
+    }
+
+    #[test]
+    fn better_never_prefers_nan() {
+        assert!(Better::Lower.improves(1.0, 2.0));
+        assert!(!Better::Lower.improves(2.0, 2.0));
+        assert!(Better::Higher.improves(3.0, 2.0));
+        assert!(!Better::Higher.improves(f64::NAN, 2.0));
+        assert!(Better::Lower.improves(5.0, f64::NAN));
+    }
+}
