@@ -286,20 +286,20 @@ impl Watch {
         })
     }
 
-    /// Takes the evaluation at `step`; true if it is the best so far.
-    fn update(&mut self, step: usize, values: &[f64]) -> bool {
+    /// Takes the evaluation at `step`; returns the new best if it is one.
+    fn update(&mut self, step: usize, values: &[f64]) -> Option<Best> {
         let v = values[self.column];
         let improved = match self.best {
             None => !v.is_nan(),
             Some((_, best)) => self.better.improves(v, best),
         };
-        if improved {
-            self.best = Some((step, v));
-            self.stale = 0;
-        } else {
+        if !improved {
             self.stale += 1;
+            return None;
         }
-        improved
+        self.best = Some((step, v));
+        self.stale = 0;
+        self.best()
     }
 
     /// True when early stopping should end the run.
@@ -404,8 +404,7 @@ fn run(
             // Only scheduled evaluations compete: the extra one at the last step is not one
             // when a finished run is extended, and best/ must not depend on where it stopped.
             if let Some(w) = watch.as_mut().filter(|_| scheduled) {
-                if w.update(step, &eval.values) {
-                    let best = w.best().expect("an improvement sets the best");
+                if let Some(best) = w.update(step, &eval.values) {
                     write_best(dir, &config_toml, &trainer, &best)?;
                 }
                 if w.exhausted() && !last {
