@@ -12,7 +12,7 @@ use curvegan::config::{LossKind, TrainConfig};
 use curvegan::io::write_atomic;
 use curvegan::mlp::Activation;
 use curvegan::optim::OptimizerConfig;
-use curvegan::run::{self, Observer, Output, Summary, D_LOSS_EQUILIBRIUM, G_LOSS_EQUILIBRIUM};
+use curvegan::run::{self, Observer, Output, Summary};
 use curvegan::sample::{Format, Generator};
 use curvegan::target::{parse_x_range, TargetConfig};
 use curvegan::train::{Evaluation, StepStats};
@@ -576,26 +576,31 @@ fn train(args: &TrainArgs) -> Result<()> {
 
 fn print_summary(s: &Summary, eval_samples: usize) -> Result<()> {
     let l = &s.last;
+    let eq = &s.equilibrium;
+    // "0.6931 (ln 2)", or "—" where the loss fixes no value.
+    let reference = |r: Option<(f32, &str)>| match r {
+        Some((v, label)) if format!("{v}") == label => format!("{v}"),
+        Some((v, label)) => format!("{v:.4} ({label})"),
+        None => "—".to_string(),
+    };
     let mut text = format!(
         "run folder: {}\n\
          {} steps in {:.2} s ({:.1} µs per training step)\n\
-         mean of the last {} steps     value    equilibrium\n\
-         D(real)                    {:>8.4}    0.5\n\
-         D(fake)                    {:>8.4}    0.5\n\
-         D_loss                     {:>8.4}    {:.4} (2 ln 2)\n\
-         G_loss                     {:>8.4}    {:.4} (ln 2)\n",
+         mean of the last {} steps     value    equilibrium\n",
         s.out.display(),
         s.steps,
         s.wall.as_secs_f64(),
         s.us_per_step(),
         s.window,
-        l.d_real,
-        l.d_fake,
-        l.d_loss,
-        D_LOSS_EQUILIBRIUM,
-        l.g_loss,
-        G_LOSS_EQUILIBRIUM,
     );
+    for (name, value, eq) in [
+        ("D(real)", l.d_real, eq.d_output),
+        ("D(fake)", l.d_fake, eq.d_output),
+        ("D_loss", l.d_loss, eq.d_loss),
+        ("G_loss", l.g_loss, eq.g_loss),
+    ] {
+        text.push_str(&format!("{name:<26} {value:>8.4}    {}\n", reference(eq)));
+    }
     if let (true, Some(b)) = (s.stopped_early, &s.best) {
         text.push_str(&format!(
             "stopped early at step {}: {} had stopped improving\n",

@@ -83,6 +83,18 @@ pub enum LossKind {
     WganGp,
 }
 
+/// The equilibrium values of a loss ([`LossKind::equilibrium`]): `(value, label)` where the
+/// loss fixes one.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Equilibrium {
+    /// D's mean output on real and on fake samples.
+    pub d_output: Option<(f32, &'static str)>,
+    /// D's loss.
+    pub d_loss: Option<(f32, &'static str)>,
+    /// G's loss.
+    pub g_loss: Option<(f32, &'static str)>,
+}
+
 impl LossKind {
     /// Every kind, in the order of the module docs' table.
     pub const ALL: [LossKind; 7] = [
@@ -114,6 +126,35 @@ impl LossKind {
         match self {
             LossKind::Seed => Activation::Sigmoid,
             _ => Activation::Identity,
+        }
+    }
+
+    /// The values at equilibrium — G's distribution equal to the data's and D optimal — of
+    /// D's mean output and of both losses, each with a short label, where the loss fixes them:
+    ///
+    /// | kind | D's output | D_loss | G_loss |
+    /// |---|---|---|---|
+    /// | `seed` | 0.5 (a probability) | 2 ln 2 | ln 2 |
+    /// | `minimax` | 0 (a logit) | 2 ln 2 | −ln 2 |
+    /// | `nonsaturating` | 0 | 2 ln 2 | ln 2 |
+    /// | `lsgan` | 0.5 | 0.25 | 0.125 |
+    /// | `hinge` | any in [−1, 1] | 2 | — |
+    /// | `wgan`, `wgan-gp` | — (any constant) | 0 (without the penalty) | — |
+    pub fn equilibrium(self) -> Equilibrium {
+        const LN2: f32 = std::f32::consts::LN_2;
+        let v = |x: f32, label: &'static str| Some((x, label));
+        let (d_output, d_loss, g_loss) = match self {
+            LossKind::Seed => (v(0.5, "0.5"), v(2.0 * LN2, "2 ln 2"), v(LN2, "ln 2")),
+            LossKind::Minimax => (v(0.0, "0"), v(2.0 * LN2, "2 ln 2"), v(-LN2, "-ln 2")),
+            LossKind::Nonsaturating => (v(0.0, "0"), v(2.0 * LN2, "2 ln 2"), v(LN2, "ln 2")),
+            LossKind::Lsgan => (v(0.5, "0.5"), v(0.25, "1/4"), v(0.125, "1/8")),
+            LossKind::Hinge => (None, v(2.0, "2"), None),
+            LossKind::Wgan | LossKind::WganGp => (None, v(0.0, "0"), None),
+        };
+        Equilibrium {
+            d_output,
+            d_loss,
+            g_loss,
         }
     }
 
@@ -287,6 +328,36 @@ impl LossSettings {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// With D's output at its equilibrium value on every real and fake sample, each loss
+    /// evaluates to its equilibrium value (hinge: any output in [−1, 1]; wgan: any constant).
+    #[test]
+    fn equilibrium_values_are_the_losses_at_the_equilibrium_output() {
+        for kind in LossKind::ALL {
+            let eq = kind.equilibrium();
+            let outputs: &[f32] = match eq.d_output {
+                Some((v, _)) => &[v][..],
+                None => &[-1.0, -0.3, 0.0, 0.7, 1.0],
+            };
+            for &o in outputs {
+                let s = [o; 4];
+                let (mut gr, mut gf, mut scratch) = ([0.0; 4], [0.0; 4], Vec::new());
+                let d = kind.d_loss(&s, &s, &mut gr, &mut gf, &mut scratch).unwrap();
+                let g = kind.g_loss(&s, &mut gr, &mut scratch).unwrap();
+                let (want, _) = eq.d_loss.unwrap();
+                assert!(
+                    (d - want).abs() < 1e-6,
+                    "{kind} D_loss {d} at {o}, want {want}"
+                );
+                if let Some((want, _)) = eq.g_loss {
+                    assert!(
+                        (g - want).abs() < 1e-6,
+                        "{kind} G_loss {g} at {o}, want {want}"
+                    );
+                }
+            }
+        }
+    }
 
     #[test]
     fn names_round_trip() {

@@ -6,7 +6,8 @@
 //!   evaluation metric ([`crate::report`]; for the tutorial `mse_to_target`, the mean squared
 //!   error of `eval_samples` fresh curves to the target), filled at evaluation steps only;
 //! - `step_00000.png`, `step_01000.png`, …: the tutorial's figure every `plot_every` steps;
-//! - `losses.png`: both losses over the steps with the equilibrium values ln 2 and 2 ln 2;
+//! - `losses.png`: both losses over the steps with their equilibrium values where the loss
+//!   fixes them ([`crate::gan_loss::LossKind::equilibrium`]; ln 2 and 2 ln 2 for the tutorial);
 //! - `generator.safetensors`, `discriminator.safetensors`: the final weights;
 //! - `checkpoint.safetensors`: weights, optimizer states, RNG states and metrics, every
 //!   `checkpoint_every` steps, on interruption and at the end ([`crate::checkpoint`]);
@@ -31,6 +32,7 @@ use std::time::{Duration, Instant};
 use crate::checkpoint;
 use crate::config::{LrDecay, TrainConfig};
 use crate::error::{Error, Result};
+use crate::gan_loss::Equilibrium;
 use crate::io::{save_mlp, write_atomic};
 use crate::report::{self, Better};
 use rand::SeedableRng;
@@ -82,6 +84,8 @@ pub struct Summary {
     pub best: Option<Best>,
     /// True if early stopping ended the run before its last step.
     pub stopped_early: bool,
+    /// The loss's equilibrium values, to compare the means in `last` with.
+    pub equilibrium: Equilibrium,
     /// Wall time of the whole run, files included.
     pub wall: Duration,
     /// Time spent in training steps alone.
@@ -444,11 +448,17 @@ fn run(
     let steps: Vec<usize> = (0..rows.len()).collect();
     let d_loss: Vec<f32> = rows.iter().map(|r| r.stats.d_loss).collect();
     let g_loss: Vec<f32> = rows.iter().map(|r| r.stats.g_loss).collect();
+    let equilibrium = config.loss.equilibrium();
+    let references: Vec<(&str, f32)> = [equilibrium.g_loss, equilibrium.d_loss]
+        .into_iter()
+        .flatten()
+        .map(|(v, label)| (label, v))
+        .collect();
     let losses = plot::losses_png(&LossFigure {
         steps: &steps,
         d_loss: &d_loss,
         g_loss: &g_loss,
-        references: &[("ln 2", G_LOSS_EQUILIBRIUM), ("2 ln 2", D_LOSS_EQUILIBRIUM)],
+        references: &references,
     })?;
     write_atomic(&dir.join(files::LOSSES), &losses)?;
     let gan = trainer.gan();
@@ -474,6 +484,7 @@ fn run(
         window,
         final_eval: final_eval.ok_or_else(|| Error::config("--steps", "must be at least 1"))?,
         best: watch.and_then(|w| w.best()),
+        equilibrium,
         stopped_early,
         wall: started.elapsed(),
         train_time,
