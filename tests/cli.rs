@@ -3,13 +3,11 @@
 use std::fs;
 use std::path::Path;
 
-use assert_cmd::Command;
 use predicates::prelude::*;
 use tempfile::TempDir;
 
-fn curvegan() -> Command {
-    Command::cargo_bin("curvegan").unwrap()
-}
+mod common;
+use common::{curvegan, stdout_of};
 
 /// Trains a short run into `dir` with extra options.
 fn train(dir: &Path, extra: &[&str]) {
@@ -200,15 +198,14 @@ fn sample_writes_json_and_csv() {
     let tmp = TempDir::new().unwrap();
     let run = tmp.path().join("run");
     train(&run, &[]);
-    let out = curvegan()
-        .args([
-            "sample", "--n", "5", "--seed", "3", "--format", "json", "--run",
-        ])
-        .arg(&run)
-        .output()
-        .unwrap();
-    assert!(out.status.success());
-    let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let out = stdout_of(
+        curvegan()
+            .args([
+                "sample", "--n", "5", "--seed", "3", "--format", "json", "--run",
+            ])
+            .arg(&run),
+    );
+    let v: serde_json::Value = serde_json::from_slice(&out).unwrap();
     let x = v["x"].as_array().unwrap();
     assert_eq!(x.len(), 15);
     assert_eq!(x[0].as_f64().unwrap(), -1.0);

@@ -4,13 +4,11 @@
 use std::fs;
 use std::path::Path;
 
-use assert_cmd::Command;
 use predicates::prelude::*;
 use tempfile::TempDir;
 
-fn curvegan() -> Command {
-    Command::cargo_bin("curvegan").unwrap()
-}
+mod common;
+use common::{curvegan, stdout_of};
 
 fn train(out: &Path, args: &[&str]) {
     curvegan()
@@ -30,18 +28,13 @@ fn train(out: &Path, args: &[&str]) {
 }
 
 fn sample_json(run: &Path, extra: &[&str]) -> serde_json::Value {
-    let out = curvegan()
-        .args(["sample", "--n", "50", "--run"])
-        .arg(run)
-        .args(extra)
-        .output()
-        .unwrap();
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
+    let out = stdout_of(
+        curvegan()
+            .args(["sample", "--n", "50", "--run"])
+            .arg(run)
+            .args(extra),
     );
-    serde_json::from_slice(&out.stdout).unwrap()
+    serde_json::from_slice(&out).unwrap()
 }
 
 #[test]
@@ -272,13 +265,8 @@ fn eval_prints_the_metrics_that_fit_the_target() {
         .stdout(predicate::str::contains("family_a_mean").not());
     let ring = tmp.path().join("ring");
     train(&ring, &["--target", "ring8"]);
-    let out = curvegan()
-        .args(["eval", "-n", "300", "--json"])
-        .arg(&ring)
-        .output()
-        .unwrap();
-    assert!(out.status.success());
-    let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let out = stdout_of(curvegan().args(["eval", "-n", "300", "--json"]).arg(&ring));
+    let v: serde_json::Value = serde_json::from_slice(&out).unwrap();
     assert_eq!(v["target"], "ring8");
     assert_eq!(v["samples"], 300);
     let m = &v["metrics"];
@@ -292,7 +280,7 @@ fn eval_prints_the_metrics_that_fit_the_target() {
         .arg(&ring)
         .output()
         .unwrap();
-    assert_eq!(out.stdout, again.stdout);
+    assert_eq!(out, again.stdout);
     curvegan()
         .args(["eval"])
         .arg(tmp.path().join("missing"))
@@ -305,34 +293,29 @@ fn eval_prints_the_metrics_that_fit_the_target() {
 fn sweep_trains_every_seed_and_counts_successes() {
     let tmp = TempDir::new().unwrap();
     let root = tmp.path().join("sweep");
-    let out = curvegan()
-        .args([
-            "sweep",
-            "--seeds",
-            "3..6",
-            "--jobs",
-            "2",
-            "--steps",
-            "40",
-            "--plot-every",
-            "0",
-        ])
-        .args([
-            "--eval-n",
-            "100",
-            "--success",
-            "mse_to_target<=1e9",
-            "--out",
-        ])
-        .arg(&root)
-        .output()
-        .unwrap();
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
+    let out = stdout_of(
+        curvegan()
+            .args([
+                "sweep",
+                "--seeds",
+                "3..6",
+                "--jobs",
+                "2",
+                "--steps",
+                "40",
+                "--plot-every",
+                "0",
+            ])
+            .args([
+                "--eval-n",
+                "100",
+                "--success",
+                "mse_to_target<=1e9",
+                "--out",
+            ])
+            .arg(&root),
     );
-    let stdout = String::from_utf8_lossy(&out.stdout);
+    let stdout = String::from_utf8_lossy(&out);
     assert!(
         stdout.contains("success (mse_to_target<=1000000000): 3 of 3 seeds"),
         "{stdout}"

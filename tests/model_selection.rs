@@ -4,13 +4,11 @@
 use std::fs;
 use std::path::{Path, PathBuf};
 
-use assert_cmd::Command;
 use predicates::prelude::*;
 use tempfile::TempDir;
 
-fn curvegan() -> Command {
-    Command::cargo_bin("curvegan").unwrap()
-}
+mod common;
+use common::{curvegan, stdout_of};
 
 /// A small, fast ring8 GAN.
 const RING: [&str; 14] = [
@@ -43,14 +41,13 @@ const KEEP_W1: [&str; 6] = [
 
 /// Trains into `out` with the small ring8 GAN and `args`; panics with stderr on failure.
 fn train(out: &Path, args: &[&str]) {
-    let o = curvegan()
-        .args(["train", "--quiet", "--out"])
-        .arg(out)
-        .args(RING)
-        .args(args)
-        .output()
-        .unwrap();
-    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    stdout_of(
+        curvegan()
+            .args(["train", "--quiet", "--out"])
+            .arg(out)
+            .args(RING)
+            .args(args),
+    );
 }
 
 /// `metrics.csv` as a header and rows of fields.
@@ -345,29 +342,24 @@ fn bad_metric_options_name_the_problem_and_write_nothing() {
 fn mode_benchmark_reduced_two_trials() {
     let tmp = TempDir::new().unwrap();
     let root = tmp.path().join("bench");
-    let out = curvegan()
-        .args([
-            "bench",
-            "modes",
-            "--dataset",
-            "ring8",
-            "--trials",
-            "2",
-            "--steps",
-            "300",
-            "--jobs",
-            "2",
-            "--out",
-        ])
-        .arg(&root)
-        .output()
-        .unwrap();
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
+    let out = stdout_of(
+        curvegan()
+            .args([
+                "bench",
+                "modes",
+                "--dataset",
+                "ring8",
+                "--trials",
+                "2",
+                "--steps",
+                "300",
+                "--jobs",
+                "2",
+                "--out",
+            ])
+            .arg(&root),
     );
-    let stdout = String::from_utf8_lossy(&out.stdout);
+    let stdout = String::from_utf8_lossy(&out);
     for row in [
         "| GAN |",
         "| PacGAN2 |",

@@ -8,15 +8,13 @@ use std::thread::sleep;
 use std::time::Duration;
 
 use assert_cmd::cargo::cargo_bin;
-use assert_cmd::Command;
 use predicates::prelude::*;
 use tempfile::TempDir;
 
-const STEPS: &str = "3000";
+mod common;
+use common::curvegan;
 
-fn curvegan() -> Command {
-    Command::cargo_bin("curvegan").unwrap()
-}
+const STEPS: &str = "3000";
 
 fn base_args(out: &Path) -> Vec<String> {
     [
