@@ -275,12 +275,8 @@ fn eval_prints_the_metrics_that_fit_the_target() {
     let p = m["precision"].as_f64().unwrap();
     assert!((0.0..=1.0).contains(&p));
     // The same seed gives the same report; a bad run folder is refused.
-    let again = curvegan()
-        .args(["eval", "-n", "300", "--json"])
-        .arg(&ring)
-        .output()
-        .unwrap();
-    assert_eq!(out, again.stdout);
+    let again = stdout_of(curvegan().args(["eval", "-n", "300", "--json"]).arg(&ring));
+    assert_eq!(out, again);
     curvegan()
         .args(["eval"])
         .arg(tmp.path().join("missing"))
