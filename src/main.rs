@@ -9,13 +9,15 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use anyhow::{Context, Result};
 use clap::{Args, Parser, Subcommand, ValueEnum};
 use curvegan::config::{LossKind, TrainConfig};
-use curvegan::io::write_atomic;
-use curvegan::mlp::Activation;
-use curvegan::optim::OptimizerConfig;
-use curvegan::run::{self, Observer, Output, Summary};
-use curvegan::sample::{Format, Generator};
-use curvegan::target::{parse_x_range, TargetConfig};
-use curvegan::train::{Evaluation, StepStats};
+use curvegan::data::target::{parse_x_range, TargetConfig};
+use curvegan::gan::step::StepStats;
+use curvegan::nn::mlp::Activation;
+use curvegan::nn::optim::OptimizerConfig;
+use curvegan::run::files;
+use curvegan::run::files::write_atomic;
+use curvegan::run::sample::{Format, Generator};
+use curvegan::run::train::{Observer, Output, Summary};
+use curvegan::run::trainer::Evaluation;
 use indicatif::{ProgressBar, ProgressStyle};
 
 /// Train generative adversarial networks that generate curves from noise.
@@ -57,7 +59,7 @@ enum BenchCommand {
 struct ModesArgs {
     /// ring8 or grid25
     #[arg(long)]
-    dataset: curvegan::bench::Dataset,
+    dataset: curvegan::run::bench::Dataset,
     /// Trials (seeds 0..TRIALS)
     #[arg(long, default_value_t = 10)]
     trials: usize,
@@ -88,7 +90,7 @@ struct SweepArgs {
     jobs: Option<usize>,
     /// A run succeeds if it meets this, e.g. "mse_to_target<=0.01"
     #[arg(long, value_name = "METRIC<=VALUE")]
-    success: Option<curvegan::sweep::Criterion>,
+    success: Option<curvegan::run::sweep::Criterion>,
     /// Samples each run is scored on
     #[arg(long, default_value_t = 1000)]
     eval_n: usize,
@@ -182,7 +184,7 @@ struct TrainArgs {
     /// [default: relu]
     #[arg(long, value_name = "ACT")]
     activation: Option<Activation>,
-    /// The loss: seed (the tutorial's), minimax, nonsaturating, lsgan, hinge, wgan, wgan-gp
+    /// The loss: tutorial (the tutorial's; "seed" also reads as it), minimax, nonsaturating, lsgan, hinge, wgan, wgan-gp
     /// [default: seed]. Choosing one also sets its optimizer defaults (wgan: RMSprop lr 5e-5;
     /// wgan-gp: Adam lr 1e-4, betas 0.5,0.9; others: Adam lr 1e-4)
     #[arg(long, value_name = "LOSS")]
@@ -521,14 +523,14 @@ fn train(args: &TrainArgs) -> Result<()> {
             let steps = args.steps;
             let dir = dir.clone();
             // For the progress bar and the summary only; resume() reads and checks it itself.
-            let saved = TrainConfig::load(&dir.join(run::files::CONFIG)).unwrap_or_default();
+            let saved = TrainConfig::load(&dir.join(files::CONFIG)).unwrap_or_default();
             let total = steps.unwrap_or(saved.steps);
             let eval = saved.eval_samples;
             (
                 total,
                 eval,
                 saved.keep_best,
-                Box::new(move |o: &mut dyn Observer| run::resume(&dir, steps, o))
+                Box::new(move |o: &mut dyn Observer| curvegan::resume(&dir, steps, o))
                     as Box<dyn FnOnce(&mut dyn Observer) -> curvegan::Result<Summary>>,
             )
         }
@@ -538,14 +540,14 @@ fn train(args: &TrainArgs) -> Result<()> {
                 dir: args
                     .out
                     .clone()
-                    .unwrap_or_else(|| run::next_run_dir(Path::new("runs"))),
+                    .unwrap_or_else(|| files::next_run_dir(Path::new("runs"))),
                 force: args.force,
             };
             (
                 config.steps,
                 config.eval_samples,
                 config.keep_best.clone(),
-                Box::new(move |o: &mut dyn Observer| run::train(&config, &out, o))
+                Box::new(move |o: &mut dyn Observer| curvegan::train(&config, &out, o))
                     as Box<dyn FnOnce(&mut dyn Observer) -> curvegan::Result<Summary>>,
             )
         }
@@ -622,7 +624,7 @@ fn print_summary(s: &Summary, eval_samples: usize) -> Result<()> {
             b.metric,
             b.value,
             b.step,
-            s.out.join(run::files::BEST_DIR).display()
+            s.out.join(files::BEST_DIR).display()
         ));
     }
     write_stdout(text.as_bytes())
@@ -671,7 +673,7 @@ fn eval(args: &EvalArgs) -> Result<()> {
         .into());
     }
     let generator = Generator::load(&args.run)?;
-    let report = curvegan::report::evaluate(&generator, args.n, args.seed)?;
+    let report = curvegan::run::sample::evaluate(&generator, args.n, args.seed)?;
     let text = if args.json {
         let map: serde_json::Map<String, serde_json::Value> = report
             .metrics
@@ -713,12 +715,13 @@ fn sweep(args: &SweepArgs) -> Result<()> {
         .jobs
         .unwrap_or_else(|| std::thread::available_parallelism().map_or(1, |n| n.get()));
     let seeds: Vec<u64> = args.seeds.clone().collect();
-    let scoring = curvegan::sweep::Scoring {
+    let scoring = curvegan::run::sweep::Scoring {
         samples: args.eval_n,
         seed_offset: 0,
     };
-    let results = curvegan::sweep::sweep(&config, &seeds, &root, jobs, scoring, args.train.force)?;
-    let csv = curvegan::sweep::to_csv(&results);
+    let results =
+        curvegan::run::sweep::sweep(&config, &seeds, &root, jobs, scoring, args.train.force)?;
+    let csv = curvegan::run::sweep::to_csv(&results);
     write_atomic(&root.join("sweep.csv"), csv.as_bytes())?;
     let mut text = String::new();
     let names: Vec<&str> = results[0]
@@ -788,7 +791,7 @@ fn bench_modes(args: &ModesArgs) -> Result<()> {
         .jobs
         .unwrap_or_else(|| std::thread::available_parallelism().map_or(1, |n| n.get()));
     let outcome =
-        curvegan::bench::run(args.dataset, &config, args.trials, &root, jobs, args.force)?;
+        curvegan::run::bench::run(args.dataset, &config, args.trials, &root, jobs, args.force)?;
     let table = outcome.table();
     write_atomic(&root.join("bench.csv"), outcome.to_csv().as_bytes())?;
     write_atomic(&root.join("table.md"), table.as_bytes())?;
@@ -809,7 +812,7 @@ fn bench_modes(args: &ModesArgs) -> Result<()> {
     text.push_str(&format!(
         "\n{} ({} samples per trial; published rows: PacGAN, Table 1)\n{table}\nruns, bench.csv and table.md in {}\n",
         args.dataset.name(),
-        curvegan::bench::SAMPLES,
+        curvegan::run::bench::SAMPLES,
         root.display()
     ));
     write_stdout(text.as_bytes())

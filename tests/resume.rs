@@ -301,7 +301,7 @@ fn divergence_names_the_step_and_keeps_the_last_good_checkpoint() {
         .code(1)
         .stderr(predicate::str::contains("diverged at step 1"))
         .stderr(predicate::str::contains("checkpoint"));
-    let ckpt = curvegan::checkpoint::load(&dir.join("checkpoint.safetensors")).unwrap();
+    let ckpt = curvegan::run::checkpoint::load(&dir.join("checkpoint.safetensors")).unwrap();
     assert_eq!(ckpt.step, 1);
     assert!(ckpt
         .weights

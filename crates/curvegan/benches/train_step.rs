@@ -4,9 +4,9 @@
 
 use criterion::{criterion_group, criterion_main, Criterion};
 use curvegan::config::TrainConfig;
-use curvegan::mlp::Mlp;
-use curvegan::optim::Optimizer;
-use curvegan::train::{fill_normal, train_step, Gan, Optimizers, StepNoise, Workspace};
+use curvegan::gan::step::{fill_normal, train_step, Gan, Optimizers, StepNoise, Workspace};
+use curvegan::nn::mlp::Mlp;
+use curvegan::nn::optim::Optimizer;
 use rand::SeedableRng;
 use rand_chacha::ChaCha8Rng;
 

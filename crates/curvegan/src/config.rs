@@ -8,14 +8,14 @@ use std::path::Path;
 
 use serde::{Deserialize, Serialize};
 
+use crate::data::target::{Target, TargetConfig};
 use crate::error::{Error, Result};
-use crate::gan_loss::{LossSettings, DEFAULT_CLIP, DEFAULT_GP_WEIGHT};
-use crate::mlp::{Activation, MlpSpec};
-use crate::optim::OptimizerConfig;
-use crate::report;
-use crate::target::{Target, TargetConfig};
+use crate::eval::catalogue;
+use crate::gan::loss::{LossSettings, DEFAULT_CLIP, DEFAULT_GP_WEIGHT};
+use crate::nn::mlp::{Activation, MlpSpec};
+use crate::nn::optim::OptimizerConfig;
 
-pub use crate::gan_loss::LossKind;
+pub use crate::gan::loss::LossKind;
 
 /// How the learning rates change over a run of `T` steps: at step `t` (from 0) both
 /// optimizers use their configured rate times [`LrDecay::factor`].
@@ -74,10 +74,10 @@ pub struct TrainConfig {
     pub d_hidden: Vec<usize>,
     /// Activation after every hidden layer of both nets.
     pub activation: Activation,
-    /// The loss (see [`crate::gan_loss`]).
+    /// The loss (see [`crate::gan::loss`]).
     pub loss: LossKind,
     /// D updates per G update; `None` takes the loss's default
-    /// ([`LossKind::default_n_critic`]: 5 for `wgan` and `wgan-gp`, else 1). `seed` needs 1.
+    /// ([`LossKind::default_n_critic`]: 5 for `wgan` and `wgan-gp`, else 1). `tutorial` needs 1.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub n_critic: Option<usize>,
     /// `wgan` only: after each D update every D parameter is clamped to `[−clip, clip]`.
@@ -100,8 +100,8 @@ pub struct TrainConfig {
     /// Fresh samples drawn for each evaluation.
     pub eval_samples: usize,
     /// The metrics each evaluation computes and writes to `metrics.csv`, by name
-    /// ([`crate::report::CATALOGUE`]), or `["all"]`. Empty: the target's cheap default set
-    /// ([`crate::report::training_default`]).
+    /// ([`crate::eval::catalogue::CATALOGUE`]), or `["all"]`. Empty: the target's cheap default set
+    /// ([`crate::eval::catalogue::training_default`]).
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub eval_metrics: Vec<String>,
     /// Keep the generator and discriminator of the evaluation (every `eval_every` steps) with
@@ -131,7 +131,7 @@ impl Default for TrainConfig {
             g_hidden: vec![128],
             d_hidden: vec![128],
             activation: Activation::Relu,
-            loss: LossKind::Seed,
+            loss: LossKind::Tutorial,
             n_critic: None,
             clip: DEFAULT_CLIP,
             gp_weight: DEFAULT_GP_WEIGHT,
@@ -207,13 +207,13 @@ impl TrainConfig {
     }
 
     /// The metrics each evaluation computes for `target`: `eval_metrics` resolved
-    /// ([`report::resolve`]), with `keep_best` added if missing. Checks that `keep_best` fits
+    /// ([`catalogue::resolve`]), with `keep_best` added if missing. Checks that `keep_best` fits
     /// the target and has a better direction, and that `early_stop` has something to watch.
     pub fn eval_metric_names(&self, target: &Target) -> Result<Vec<&'static str>> {
-        let mut names = report::resolve(target, &self.eval_metrics, "--eval-metrics")?;
+        let mut names = catalogue::resolve(target, &self.eval_metrics, "--eval-metrics")?;
         if let Some(best) = &self.keep_best {
             let one = [best.clone()];
-            let name = match report::resolve(target, &one, "--keep-best")?[..] {
+            let name = match catalogue::resolve(target, &one, "--keep-best")?[..] {
                 [name] if best != "all" => name,
                 _ => {
                     return Err(Error::config(
@@ -222,7 +222,10 @@ impl TrainConfig {
                     ))
                 }
             };
-            if report::metric_info(name).and_then(|m| m.better).is_none() {
+            if catalogue::metric_info(name)
+                .and_then(|m| m.better)
+                .is_none()
+            {
                 return Err(Error::config(
                     "--keep-best",
                     format!("'{name}' has no better direction (it is compared with a truth); choose a distance, an error or a fraction"),
@@ -367,5 +370,60 @@ mod tests {
         .unwrap();
         assert_eq!(c.optim_g, OptimizerConfig::adam(0.001));
         assert_eq!(c.optim_d, OptimizerConfig::rmsprop(0.002));
+    }
+
+    #[test]
+    fn train_config_checks_and_keeps_the_loss_options() {
+        let ok = TrainConfig {
+            loss: LossKind::WganGp,
+            n_critic: Some(3),
+            gp_weight: 2.5,
+            ..TrainConfig::default()
+        };
+        ok.validate().unwrap();
+        assert_eq!(ok.loss_settings().n_critic, 3);
+        let path = std::path::Path::new("config.toml");
+        let text = ok.to_toml().unwrap();
+        assert!(text.contains("loss = \"wgan-gp\""), "{text}");
+        assert_eq!(TrainConfig::from_toml(&text, path).unwrap(), ok);
+        // Unset n_critic is not written and comes back unset (the kind's default).
+        let default = TrainConfig::default();
+        let text = default.to_toml().unwrap();
+        assert!(!text.contains("n_critic"), "{text}");
+        assert_eq!(TrainConfig::from_toml(&text, path).unwrap(), default);
+        let wgan = TrainConfig {
+            loss: LossKind::Wgan,
+            ..TrainConfig::default()
+        };
+        assert_eq!(wgan.loss_settings(), LossSettings::new(LossKind::Wgan));
+        for (bad, option, value) in [
+            (
+                TrainConfig {
+                    n_critic: Some(0),
+                    ..wgan.clone()
+                },
+                "--n-critic",
+                "0",
+            ),
+            (
+                TrainConfig {
+                    clip: 0.0,
+                    ..wgan.clone()
+                },
+                "--clip",
+                "0",
+            ),
+            (
+                TrainConfig {
+                    gp_weight: f64::INFINITY,
+                    ..ok.clone()
+                },
+                "--gp-weight",
+                "inf",
+            ),
+        ] {
+            let msg = bad.validate().unwrap_err().to_string();
+            assert!(msg.contains(option) && msg.contains(value), "{msg}");
+        }
     }
 }

@@ -59,7 +59,7 @@ pub enum Error {
     },
     /// Rendering a figure failed.
     #[error("cannot render figure: {0}")]
-    Plot(#[from] crate::plot::PlotError),
+    Plot(#[from] PlotError),
 }
 
 /// The crate's result type.
@@ -90,4 +90,20 @@ impl Error {
             message: message.into(),
         }
     }
+}
+
+/// Error from rendering or encoding a figure.
+#[derive(Debug, thiserror::Error)]
+pub enum PlotError {
+    /// The input cannot be drawn: mismatched lengths, a non-finite
+    /// coordinate or an empty or inverted range. The message names the
+    /// offending input and its lengths or value.
+    #[error("bad plot input: {0}")]
+    BadInput(String),
+    /// Drawing the figure failed.
+    #[error("rendering the figure failed: {0}")]
+    Render(String),
+    /// Encoding the rendered figure as PNG failed.
+    #[error("encoding the figure as PNG failed: {0}")]
+    Encode(String),
 }

@@ -1,46 +1,39 @@
 //! curvegan: train small generative adversarial networks (GANs) that generate curves and
 //! other small vectors from noise.
 //!
-//! The crate is a small, exact MLP engine with PyTorch's numerics ([`mlp`], [`optim`],
-//! [`loss`]), the GAN objectives ([`gan_loss`]: the tutorial's, minimax, non-saturating,
-//! LSGAN, hinge, WGAN with weight clipping, WGAN-GP with its exact gradient penalty in
-//! [`gp`]), the GAN training step and trainer ([`train`]), what to learn ([`target`]), the
-//! run folder with its metrics, figures and weights ([`run`], [`plot`], [`io`]), and sampling
-//! from a trained generator ([`sample`]), scoring it ([`metrics`], [`report`]), sweeps over
-//! seeds ([`sweep`]) and the mode-collapse benchmark ([`bench`](mod@bench)). The `curvegan`
-//! command-line tool is a thin layer over it.
+//! The modules are layers, listed from the bottom up; each imports only from itself and the
+//! layers above it in this list (a test, `tests/layers.rs`, keeps it so):
+//!
+//! - [`error`]: the crate's error type;
+//! - [`nn`]: the engine — MLP, optimizers, element losses, gradient penalty, state dicts;
+//! - [`data`]: the real data — formulas, CSV files, targets;
+//! - [`gan`]: the GAN — loss kinds, noise and random streams, the training step (no files);
+//! - [`eval`]: metric functions and the catalogue of metrics by target (no files);
+//! - [`config`]: every setting of a run, defaults in one place;
+//! - [`run`]: a run on disk — trainer, checkpoints, the training loop, figures, sampling,
+//!   sweeps, the mode-collapse benchmark.
 //!
 //! ```no_run
-//! use curvegan::config::TrainConfig;
-//! use curvegan::run::{train, Output};
+//! use curvegan::{train, Output, TrainConfig};
 //!
 //! // The tutorial: G learns y = 2x² + 1 at 15 points of [-1, 1].
 //! let config = TrainConfig::default();
 //! let out = Output { dir: "runs/example".into(), force: false };
 //! let summary = train(&config, &out, &mut ()).unwrap();
-//! println!("MSE to the target: {:?}", summary.final_eval.mse());
+//! println!("MSE to the target: {:?}", summary.final_eval.get("mse_to_target"));
 //! ```
 #![deny(missing_docs)]
 
-pub mod bench;
-pub mod checkpoint;
 pub mod config;
 pub mod data;
 pub mod error;
-pub mod expr;
-pub mod gan_loss;
-pub mod gp;
-pub mod io;
-pub mod loss;
-pub mod metrics;
-pub mod mlp;
-pub mod optim;
-pub mod plot;
-pub mod report;
+pub mod eval;
+pub mod gan;
+pub mod nn;
 pub mod run;
-pub mod sample;
-pub mod sweep;
-pub mod target;
-pub mod train;
 
+pub use config::TrainConfig;
 pub use error::{Error, Result};
+pub use run::sample::Generator;
+pub use run::train::{resume, train, Observer, Output, Summary};
+pub use run::trainer::Trainer;

@@ -11,12 +11,12 @@ use std::path::Path;
 
 use common::*;
 use curvegan::config::TrainConfig;
-use curvegan::gan_loss::{LossKind, LossSettings, DEFAULT_CLIP, DEFAULT_GP_WEIGHT};
-use curvegan::gp::{gradient_penalty, GpWorkspace};
-use curvegan::io::mlp_from_tensors;
-use curvegan::mlp::{Activation, Mlp, MlpSpec, Tape};
-use curvegan::optim::{Optimizer, OptimizerConfig};
-use curvegan::train::{train_step, Gan, Optimizers, StepNoise, Workspace};
+use curvegan::gan::loss::{LossKind, LossSettings, DEFAULT_CLIP, DEFAULT_GP_WEIGHT};
+use curvegan::gan::step::{train_step, Gan, Optimizers, StepNoise, Workspace};
+use curvegan::nn::gp::{gradient_penalty, GpWorkspace};
+use curvegan::nn::mlp::{Activation, Mlp, MlpSpec, Tape};
+use curvegan::nn::optim::{Optimizer, OptimizerConfig};
+use curvegan::nn::state_dict::mlp_from_tensors;
 use curvegan::Error;
 use proptest::prelude::*;
 use rand::SeedableRng;
@@ -86,7 +86,7 @@ fn defaults_are_the_fixtures() {
         );
         assert_eq!(kind.head(), Activation::Identity, "{kind}");
     }
-    assert_eq!(LossKind::Seed.head(), Activation::Sigmoid);
+    assert_eq!(LossKind::Tutorial.head(), Activation::Sigmoid);
 }
 
 /// The largest differences of one kind's replay.
@@ -115,7 +115,7 @@ fn check_grads(
     what: &str,
     mlp: &Mlp,
     grads: &[f32],
-    file: &std::collections::BTreeMap<String, curvegan::io::Tensor>,
+    file: &std::collections::BTreeMap<String, curvegan::nn::state_dict::Tensor>,
     prefix: &str,
 ) {
     for (name, shape, at) in mlp.state_dict_layout() {
@@ -368,7 +368,11 @@ fn step_checks_its_inputs() {
     )
     .unwrap_err();
     assert!(err.to_string().contains("gp_eps"), "{err}");
-    let err = step(&LossSettings::new(LossKind::Seed), StepNoise::single(z1)).unwrap_err();
+    let err = step(
+        &LossSettings::new(LossKind::Tutorial),
+        StepNoise::single(z1),
+    )
+    .unwrap_err();
     assert!(err.to_string().contains("output activation"), "{err}");
     let bad = LossSettings {
         n_critic: 0,

@@ -4,8 +4,8 @@
 mod common;
 
 use common::*;
-use curvegan::io::mlp_from_tensors;
-use curvegan::mlp::{Activation, Mlp, MlpSpec, Tape};
+use curvegan::nn::mlp::{Activation, Mlp, MlpSpec, Tape};
+use curvegan::nn::state_dict::mlp_from_tensors;
 
 /// Builds the spec from the case's `nn.Sequential` description in cases.json.
 fn spec_of(case: &serde_json::Value) -> MlpSpec {

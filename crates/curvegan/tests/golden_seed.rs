@@ -4,12 +4,12 @@ mod common;
 
 use common::*;
 use curvegan::config::{LossKind, TrainConfig};
-use curvegan::gan_loss::LossSettings;
-use curvegan::io::mlp_from_tensors;
-use curvegan::loss::{bce, seed_term, SeedTerm};
-use curvegan::mlp::{Activation, MlpSpec, Tape};
-use curvegan::optim::Optimizer;
-use curvegan::train::{train_step, Gan, Optimizers, StepNoise, Workspace};
+use curvegan::gan::loss::LossSettings;
+use curvegan::gan::step::{train_step, Gan, Optimizers, StepNoise, Workspace};
+use curvegan::nn::loss::{bce, tutorial_term, TutorialTerm};
+use curvegan::nn::mlp::{Activation, MlpSpec, Tape};
+use curvegan::nn::optim::Optimizer;
+use curvegan::nn::state_dict::mlp_from_tensors;
 
 fn tutorial_gan(dir: &std::path::Path, file: &str) -> Gan {
     let cfg = TrainConfig::default();
@@ -52,7 +52,7 @@ fn training_steps_match_pytorch() {
     let mut k = 1;
     while dir.join(format!("after_step_{k}.safetensors")).exists() {
         let noise = &z.data[(k - 1) * 64 * 15..k * 64 * 15];
-        let loss = LossSettings::new(LossKind::Seed);
+        let loss = LossSettings::new(LossKind::Tutorial);
         let stats = train_step(
             &loss,
             &mut gan,
@@ -173,9 +173,15 @@ fn bce_cases_match_pytorch() {
         let mut grad = vec![0.0; pred.len()];
         let loss = match expr {
             "bce" => bce(&pred, &f32s(&case["target"]), Some(&mut grad)).unwrap(),
-            "seed_real" => seed_term(SeedTerm::Real, &pred, &mut grad, &mut scratch).unwrap(),
-            "seed_fake" => seed_term(SeedTerm::Fake, &pred, &mut grad, &mut scratch).unwrap(),
-            "seed_G" => seed_term(SeedTerm::Generator, &pred, &mut grad, &mut scratch).unwrap(),
+            "seed_real" => {
+                tutorial_term(TutorialTerm::Real, &pred, &mut grad, &mut scratch).unwrap()
+            }
+            "seed_fake" => {
+                tutorial_term(TutorialTerm::Fake, &pred, &mut grad, &mut scratch).unwrap()
+            }
+            "seed_G" => {
+                tutorial_term(TutorialTerm::Generator, &pred, &mut grad, &mut scratch).unwrap()
+            }
             other => panic!("case {i}: unknown expression {other}"),
         };
         let what = format!("case {i} ({expr}, pred {pred:?})");

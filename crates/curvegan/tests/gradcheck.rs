@@ -2,7 +2,7 @@
 //! activations: every analytic gradient (parameters and input) must match central differences
 //! of L = sum(y ⊙ r), computed in f64 from the f32 forward.
 
-use curvegan::mlp::{Activation, Mlp, MlpSpec, Tape};
+use curvegan::nn::mlp::{Activation, Mlp, MlpSpec, Tape};
 use proptest::prelude::*;
 use rand::SeedableRng;
 use rand_chacha::ChaCha8Rng;

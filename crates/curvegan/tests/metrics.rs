@@ -1,4 +1,4 @@
-//! Tests of `curvegan::metrics` against values computed independently: small cases worked
+//! Tests of `curvegan::eval::metrics` against values computed independently: small cases worked
 //! out by hand (the arithmetic is in the comments), and numbers computed with numpy 2 /
 //! scipy 1.17 (the snippet that produced each number sits next to its test). All the Python
 //! snippets start from this common setup; the sets are rounded to f32 first, as the metrics
@@ -17,7 +17,7 @@
 //! symmetric, zero on identical sets and shifted by |c| under translation, the k-NN
 //! fractions in [0, 1].
 
-use curvegan::metrics::{
+use curvegan::eval::metrics::{
     density_coverage, energy_distance, family_fit, median_pairwise_distance, mmd_rbf, mode_stats,
     mse_to, nearest_distance, precision_recall, wasserstein1_mean, DEFAULT_K,
 };

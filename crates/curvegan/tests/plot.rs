@@ -1,10 +1,10 @@
-//! Behaviour of the PNG figures in `curvegan::plot`: real PNGs of the right
+//! Behaviour of the PNG figures in `curvegan::run::plot`: real PNGs of the right
 //! size, the tutorial's colours, legible text that follows the inputs, and
 //! errors (never panics) on bad input.
 
 use std::time::{Duration, Instant};
 
-use curvegan::plot::{
+use curvegan::run::plot::{
     curves_png, losses_png, scatter_png, CurveFigure, LossFigure, PlotError, ScatterFigure,
 };
 use proptest::prelude::*;

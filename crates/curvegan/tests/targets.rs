@@ -3,7 +3,7 @@
 use std::io::Write as _;
 use std::path::{Path, PathBuf};
 
-use curvegan::target::{ParamSpec, Target, TargetConfig, TargetKind};
+use curvegan::data::target::{ParamSpec, Target, TargetConfig, TargetKind};
 use proptest::prelude::*;
 use rand::SeedableRng;
 use rand_chacha::ChaCha8Rng;
@@ -132,10 +132,10 @@ fn points_and_x_range_shape_the_grid() {
     let c = TargetConfig::from_cli(Some("family"), &[], Some(5), Some([0.0, 2.0]), None).unwrap();
     let t = c.build().unwrap();
     assert_eq!(t.x(), &[0.0, 0.5, 1.0, 1.5, 2.0]);
-    let x_range = curvegan::target::parse_x_range(" -2, 3").unwrap();
+    let x_range = curvegan::data::target::parse_x_range(" -2, 3").unwrap();
     assert_eq!(x_range, [-2.0, 3.0]);
     for bad in ["1", "2,1", "a,b", "0,inf", "1,1"] {
-        let err = curvegan::target::parse_x_range(bad)
+        let err = curvegan::data::target::parse_x_range(bad)
             .unwrap_err()
             .to_string();
         assert!(err.contains("--x-range"), "{err}");
@@ -509,18 +509,18 @@ proptest! {
         let text = spec.to_string();
         let back: ParamSpec = text.parse().unwrap();
         prop_assert_eq!(back, spec, "{}", text);
-        let named: curvegan::target::Param = format!("w_1={text}").parse().unwrap();
+        let named: curvegan::data::target::Param = format!("w_1={text}").parse().unwrap();
         prop_assert_eq!(named.to_string(), format!("w_1={text}"));
     }
 
     #[test]
     fn param_spec_parser_never_panics(text in ".{0,30}") {
         let _ = text.parse::<ParamSpec>();
-        let _ = text.parse::<curvegan::target::Param>();
+        let _ = text.parse::<curvegan::data::target::Param>();
     }
 
     #[test]
     fn formula_parser_never_panics(text in "[-+*/^(),.0-9a-z ]{0,24}") {
-        let _ = curvegan::expr::Formula::parse(&text, &["a", "b"]);
+        let _ = curvegan::data::expr::Formula::parse(&text, &["a", "b"]);
     }
 }

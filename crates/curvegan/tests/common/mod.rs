@@ -4,14 +4,16 @@
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
-use curvegan::io::{read_tensors, Tensor};
+use curvegan::nn::state_dict::Tensor;
+use curvegan::run::files::read_tensors;
 
-/// The fixture root: `$CURVEGAN_FIXTURES`, else `../shared/fixtures` beside the repository.
+/// The fixture root: `$CURVEGAN_FIXTURES`, else `tests/fixtures` of this crate (made by
+/// `tools/make_fixtures.py`).
 /// A missing or empty root fails the test: golden tests never skip.
 pub fn fixtures() -> PathBuf {
     let root = match std::env::var_os("CURVEGAN_FIXTURES") {
         Some(p) => PathBuf::from(p),
-        None => Path::new(env!("CARGO_MANIFEST_DIR")).join("../../../shared/fixtures"),
+        None => Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures"),
     };
     let entries = std::fs::read_dir(&root)
         .unwrap_or_else(|e| panic!("fixture root {} cannot be read: {e}", root.display()));
@@ -97,8 +99,8 @@ pub fn assert_scalar(what: &str, got: f32, want: f32, abs: f32, rel: f32) {
 }
 
 /// The optimizer a fixture's JSON describes (`name`, `lr`, `eps`, and `betas` or `alpha`).
-pub fn optimizer_from_json(h: &serde_json::Value) -> curvegan::optim::OptimizerConfig {
-    use curvegan::optim::OptimizerConfig;
+pub fn optimizer_from_json(h: &serde_json::Value) -> curvegan::nn::optim::OptimizerConfig {
+    use curvegan::nn::optim::OptimizerConfig;
     let lr = h["lr"].as_f64().unwrap();
     let eps = h["eps"].as_f64().unwrap();
     match h["name"].as_str().unwrap() {

@@ -1,0 +1,11 @@
+//! The real data G learns from: fixed curves, random families and formulas, rows of a CSV
+//! file, and the 2-D mode sets. Nothing here knows of networks.
+//!
+//! - [`expr`]: formulas in `x` and named parameters, parsed once, with error positions;
+//! - [`csv_data`]: a CSV file's rows as real samples;
+//! - [`target`]: what to learn, its settings ([`target::TargetConfig`]) and the sampler
+//!   ([`target::Target`]) that draws real batches `[B, n]` (with their conditions `[B, c]`).
+
+pub mod csv_data;
+pub mod expr;
+pub mod target;

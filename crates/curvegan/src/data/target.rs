@@ -1,0 +1,1049 @@
+//! What the generator learns: the real data.
+//!
+//! A curve target samples a function at `points` x values spread evenly over `[lo, hi]`, as
+//! `numpy.linspace(lo, hi, points)` does (`xᵢ = lo + i·(hi − lo)/(points − 1)`, the last one
+//! exactly `hi`). Values are computed in f64 and rounded to f32, as the tutorial's numpy code
+//! does. A real batch is `[B, dim]`; for a conditional GAN each sample also has a condition
+//! vector `c` (`[B, cond_dim]`), the values of its random parameters.
+//!
+//! | kind | one sample (`[dim]`) | condition `c` |
+//! | --- | --- | --- |
+//! | `quadratic` | the tutorial's fixed curve `yᵢ = 2xᵢ² + 1`, `dim = points` | none |
+//! | `family` | `yᵢ = a·xᵢ² + (a − 1)`, `a ~ U[1, 2)` per sample | `[a]` |
+//! | `expr` | `yᵢ = f(xᵢ; p)` for a formula `f` ([`crate::data::expr`]); each parameter is `uniform(LO,HI)` (`U[LO, HI)`), `normal(MEAN,SD)` or a constant, drawn per sample in declaration order | the random parameters, in declaration order |
+//! | `data` | a row of a CSV file ([`crate::data::csv_data`]), drawn uniformly with replacement; `x` is the column index `0..dim` | none |
+//! | `ring8` | 8 Gaussians, σ = 0.01, centred on the unit circle at angles `2πk/8`; `dim = 2`, `x = [0, 1]` (coordinate index) | none |
+//! | `grid25` | 25 Gaussians, σ = 0.05, centred at `{−4, −2, 0, 2, 4}²`; `dim = 2`, `x = [0, 1]` | none |
+//!
+//! Drawn parameter values are rounded to f32 (the condition's type) before the curve is
+//! computed, so that [`Target::curve_for`] of a sample's condition gives that sample exactly.
+//! A uniform draw stays below `HI` after rounding.
+//!
+//! In `config.toml` a target is one table; `points` and `x_range` are only for the curve kinds
+//! (`quadratic`, `family`, `expr`):
+//!
+//! ```toml
+//! [target]
+//! kind = "expr"                                  # quadratic | family | expr | data | ring8 | grid25
+//! expr = "a*sin(b*x)"                            # kind = "expr" only
+//! params = ["a=uniform(1,2)", "b=normal(3,0.1)"] # kind = "expr" only, in declaration order
+//! points = 15
+//! x_range = [-1.0, 1.0]
+//! # path = "curves.csv"                          # kind = "data" only
+//! ```
+//!
+//! ```
+//! use curvegan::data::target::TargetConfig;
+//! use rand::SeedableRng;
+//!
+//! let config = TargetConfig::from_cli(Some("a*x^2 + (a-1)"), &["a=uniform(1,2)".into()], None, None, None)
+//!     .unwrap();
+//! let target = config.build().unwrap();
+//! let mut rng = rand_chacha::ChaCha8Rng::seed_from_u64(0);
+//! let (mut real, mut cond) = (vec![0.0; 4 * target.dim()], vec![0.0; 4]); // [B, dim], [B, 1]
+//! target.draw(&mut rng, &mut real, Some(&mut cond)).unwrap();
+//! assert_eq!(target.curve_for(&cond[..1]).unwrap(), &real[..target.dim()]);
+//! ```
+
+use std::fmt;
+use std::path::{Path, PathBuf};
+use std::str::FromStr;
+
+use rand::{Rng, SeedableRng};
+use rand_chacha::ChaCha8Rng;
+use rand_distr::{Distribution, StandardNormal};
+use serde::{Deserialize, Deserializer, Serialize, Serializer};
+
+use crate::data::csv_data::Dataset;
+use crate::data::expr::{reserved_name, Formula};
+use crate::error::{Error, Result};
+
+/// Points of a curve target unless given (the tutorial's 15).
+pub const DEFAULT_POINTS: usize = 15;
+/// The x interval of a curve target unless given (the tutorial's `[-1, 1]`).
+pub const DEFAULT_X_RANGE: [f64; 2] = [-1.0, 1.0];
+/// Standard deviation of each of `ring8`'s Gaussians.
+pub const RING8_SIGMA: f32 = 0.01;
+/// Standard deviation of each of `grid25`'s Gaussians.
+pub const GRID25_SIGMA: f32 = 0.05;
+/// Random parameter draws checked for NaN/Inf when a formula target is built.
+const CHECK_DRAWS: usize = 64;
+/// A normal parameter is also checked at `mean ± CHECK_SDS·sd` when its target is built.
+const CHECK_SDS: f64 = 5.0;
+
+/// The distribution of a formula's parameter: `uniform(LO,HI)`, `normal(MEAN,SD)` or a value.
+///
+/// [`Display`](fmt::Display) writes the form [`FromStr`] reads, with Rust's shortest
+/// round-trip numbers, so the two round-trip exactly.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub enum ParamSpec {
+    /// `uniform(LO,HI)`: `U[lo, hi)`, `lo < hi`.
+    Uniform {
+        /// Lower bound (included).
+        lo: f64,
+        /// Upper bound (excluded).
+        hi: f64,
+    },
+    /// `normal(MEAN,SD)`: `N(mean, sd²)`, `sd > 0`.
+    Normal {
+        /// Mean.
+        mean: f64,
+        /// Standard deviation.
+        sd: f64,
+    },
+    /// A constant value: not random, not part of the condition.
+    Const(f64),
+}
+
+impl ParamSpec {
+    /// True for `uniform` and `normal`, the parameters that are drawn (and form the condition).
+    pub fn is_random(&self) -> bool {
+        !matches!(self, ParamSpec::Const(_))
+    }
+
+    /// Checks the values: finite and within f32's range, `lo < hi`, `sd > 0`.
+    pub fn validate(&self) -> Result<()> {
+        let bad = |why: String| Err(Error::config("--param", format!("'{self}': {why}")));
+        let values: &[(&str, f64)] = match *self {
+            ParamSpec::Uniform { lo, hi } => &[("LO", lo), ("HI", hi)],
+            ParamSpec::Normal { mean, sd } => &[("MEAN", mean), ("SD", sd)],
+            ParamSpec::Const(v) => &[("VALUE", v)],
+        };
+        for &(name, v) in values {
+            if !v.is_finite() || !(v as f32).is_finite() {
+                return bad(format!(
+                    "{name} must be a finite number within f32's range, got {v}"
+                ));
+            }
+        }
+        match *self {
+            ParamSpec::Uniform { lo, hi } if lo >= hi => {
+                bad(format!("uniform needs LO < HI, got LO = {lo}, HI = {hi}"))
+            }
+            ParamSpec::Normal { sd, .. } if sd <= 0.0 => {
+                bad(format!("normal needs SD > 0, got SD = {sd}"))
+            }
+            _ => Ok(()),
+        }
+    }
+
+    /// One draw, rounded to f32. Draws nothing for a constant.
+    pub fn draw(&self, rng: &mut ChaCha8Rng) -> f32 {
+        match *self {
+            ParamSpec::Uniform { lo, hi } => uniform_f32(rng, lo, hi),
+            ParamSpec::Normal { mean, sd } => {
+                let z: f64 = StandardNormal.sample(rng);
+                (mean + sd * z) as f32
+            }
+            ParamSpec::Const(v) => v as f32,
+        }
+    }
+
+    /// Values that a build-time check evaluates the formula at: the centre and the extremes
+    /// (`lo`, the largest f32 below `hi`; `mean ± 5·sd`).
+    fn check_values(&self) -> Vec<f64> {
+        match *self {
+            ParamSpec::Uniform { lo, hi } => {
+                vec![
+                    (lo + (hi - lo) / 2.0) as f32 as f64,
+                    lo as f32 as f64,
+                    below(hi) as f64,
+                ]
+            }
+            ParamSpec::Normal { mean, sd } => vec![
+                mean as f32 as f64,
+                (mean - CHECK_SDS * sd) as f32 as f64,
+                (mean + CHECK_SDS * sd) as f32 as f64,
+            ],
+            ParamSpec::Const(v) => vec![v],
+        }
+    }
+}
+
+/// `U[lo, hi)` rounded to f32, kept below `hi` (the rounding could otherwise reach it).
+fn uniform_f32(rng: &mut ChaCha8Rng, lo: f64, hi: f64) -> f32 {
+    let u: f64 = rng.random(); // [0, 1)
+    let v = lo + (hi - lo) * u;
+    let p = v as f32;
+    if p as f64 >= hi {
+        next_down(p)
+    } else {
+        p
+    }
+}
+
+/// The largest f32 below `hi`.
+fn below(hi: f64) -> f32 {
+    let p = hi as f32;
+    if p as f64 >= hi {
+        next_down(p)
+    } else {
+        p
+    }
+}
+
+/// The next f32 towards −∞ (`f32::next_down`, stable only since Rust 1.86).
+fn next_down(p: f32) -> f32 {
+    if p.is_nan() || p == f32::NEG_INFINITY {
+        p
+    } else if p == 0.0 {
+        -f32::from_bits(1)
+    } else if p > 0.0 {
+        f32::from_bits(p.to_bits() - 1)
+    } else {
+        f32::from_bits(p.to_bits() + 1)
+    }
+}
+
+impl fmt::Display for ParamSpec {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            ParamSpec::Uniform { lo, hi } => write!(f, "uniform({lo},{hi})"),
+            ParamSpec::Normal { mean, sd } => write!(f, "normal({mean},{sd})"),
+            ParamSpec::Const(v) => write!(f, "{v}"),
+        }
+    }
+}
+
+impl FromStr for ParamSpec {
+    type Err = Error;
+
+    /// Reads `uniform(LO,HI)`, `normal(MEAN,SD)` or `VALUE` (spaces allowed), and checks it
+    /// ([`ParamSpec::validate`]). The error names `--param` and the text.
+    fn from_str(text: &str) -> Result<Self> {
+        let t = text.trim();
+        let usage = || {
+            Error::config(
+                "--param",
+                format!("'{text}' is not uniform(LO,HI), normal(MEAN,SD) or a number"),
+            )
+        };
+        let number = |s: &str, what: &str| -> Result<f64> {
+            s.trim().parse::<f64>().map_err(|_| {
+                Error::config(
+                    "--param",
+                    format!("'{text}': {what} '{}' is not a number", s.trim()),
+                )
+            })
+        };
+        let spec = if let Some((name, rest)) = t.split_once('(') {
+            let inner = rest.strip_suffix(')').ok_or_else(usage)?;
+            let (a, b) = inner.split_once(',').ok_or_else(usage)?;
+            match name.trim() {
+                "uniform" => ParamSpec::Uniform {
+                    lo: number(a, "LO")?,
+                    hi: number(b, "HI")?,
+                },
+                "normal" => ParamSpec::Normal {
+                    mean: number(a, "MEAN")?,
+                    sd: number(b, "SD")?,
+                },
+                _ => return Err(usage()),
+            }
+        } else {
+            ParamSpec::Const(t.parse().map_err(|_| usage())?)
+        };
+        spec.validate()?;
+        Ok(spec)
+    }
+}
+
+/// A named parameter of a formula: `NAME=SPEC`, e.g. `a=uniform(1,2)`.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Param {
+    /// The name used in the formula.
+    pub name: String,
+    /// Its distribution.
+    pub spec: ParamSpec,
+}
+
+impl fmt::Display for Param {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}={}", self.name, self.spec)
+    }
+}
+
+impl FromStr for Param {
+    type Err = Error;
+
+    /// Reads `NAME=uniform(LO,HI)`, `NAME=normal(MEAN,SD)` or `NAME=VALUE`. The name must be
+    /// usable in a formula (not `x`, a constant or a function).
+    fn from_str(text: &str) -> Result<Self> {
+        let (name, spec) = text.split_once('=').ok_or_else(|| {
+            Error::config(
+                "--param",
+                format!("'{text}' is not NAME=uniform(LO,HI), NAME=normal(MEAN,SD) or NAME=VALUE"),
+            )
+        })?;
+        let name = name.trim();
+        if let Some(why) = reserved_name(name) {
+            return Err(Error::config("--param", format!("'{text}': {why}")));
+        }
+        Ok(Param {
+            name: name.to_string(),
+            spec: spec.parse()?,
+        })
+    }
+}
+
+impl Serialize for Param {
+    fn serialize<S: Serializer>(&self, s: S) -> std::result::Result<S::Ok, S::Error> {
+        s.collect_str(self)
+    }
+}
+
+impl<'de> Deserialize<'de> for Param {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> std::result::Result<Self, D::Error> {
+        let text = String::deserialize(d)?;
+        text.parse().map_err(serde::de::Error::custom)
+    }
+}
+
+/// The kind of real data, with what each kind needs.
+#[derive(Debug, Clone, PartialEq)]
+pub enum TargetKind {
+    /// The tutorial's fixed curve `2x² + 1`.
+    Quadratic,
+    /// The family `a·x² + (a − 1)`, `a ~ U[1, 2)`; the condition is `[a]`.
+    Family,
+    /// A formula in `x` and named parameters; the condition is its random parameters.
+    Expr {
+        /// The formula, e.g. `a*sin(b*x)` (see [`crate::data::expr`]).
+        expr: String,
+        /// Its parameters, in declaration order.
+        params: Vec<Param>,
+    },
+    /// Rows of a CSV file, loaded when the target is built.
+    Data {
+        /// The file, as given (relative to the working directory).
+        path: PathBuf,
+    },
+    /// 8 Gaussians on the unit circle, σ = 0.01.
+    Ring8,
+    /// 25 Gaussians at `{−4, −2, 0, 2, 4}²`, σ = 0.05.
+    Grid25,
+}
+
+impl TargetKind {
+    /// The kind's name in `config.toml` (`kind = "…"`).
+    pub fn name(&self) -> &'static str {
+        KindName::from(self).as_str()
+    }
+
+    /// True for the kinds sampled on an x grid (`quadratic`, `family`, `expr`), which use
+    /// `points` and `x_range`.
+    pub fn is_curve(&self) -> bool {
+        matches!(
+            self,
+            TargetKind::Quadratic | TargetKind::Family | TargetKind::Expr { .. }
+        )
+    }
+}
+
+/// Where and what to sample: the real data's settings.
+///
+/// Serialised as one flat TOML table (see the module docs); unknown keys, and keys that do not
+/// belong to the kind, are errors.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(try_from = "RawTargetConfig", into = "RawTargetConfig")]
+pub struct TargetConfig {
+    /// Which data.
+    pub kind: TargetKind,
+    /// Number of x values a curve is sampled at (default 15). Curve kinds only: the others
+    /// must leave the default.
+    pub points: usize,
+    /// The x interval `[lo, hi]` (default `[-1, 1]`). Curve kinds only: the others must leave
+    /// the default.
+    pub x_range: [f64; 2],
+}
+
+impl Default for TargetConfig {
+    fn default() -> Self {
+        TargetConfig {
+            kind: TargetKind::Quadratic,
+            points: DEFAULT_POINTS,
+            x_range: DEFAULT_X_RANGE,
+        }
+    }
+}
+
+/// The names of the kinds, as `config.toml` spells them.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+enum KindName {
+    Quadratic,
+    Family,
+    Expr,
+    Data,
+    Ring8,
+    Grid25,
+}
+
+impl KindName {
+    fn as_str(self) -> &'static str {
+        match self {
+            KindName::Quadratic => "quadratic",
+            KindName::Family => "family",
+            KindName::Expr => "expr",
+            KindName::Data => "data",
+            KindName::Ring8 => "ring8",
+            KindName::Grid25 => "grid25",
+        }
+    }
+}
+
+impl From<&TargetKind> for KindName {
+    fn from(kind: &TargetKind) -> Self {
+        match kind {
+            TargetKind::Quadratic => KindName::Quadratic,
+            TargetKind::Family => KindName::Family,
+            TargetKind::Expr { .. } => KindName::Expr,
+            TargetKind::Data { .. } => KindName::Data,
+            TargetKind::Ring8 => KindName::Ring8,
+            TargetKind::Grid25 => KindName::Grid25,
+        }
+    }
+}
+
+/// The flat table `config.toml` holds.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawTargetConfig {
+    kind: KindName,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    expr: Option<String>,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    params: Vec<Param>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    path: Option<PathBuf>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    points: Option<usize>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    x_range: Option<[f64; 2]>,
+}
+
+impl TryFrom<RawTargetConfig> for TargetConfig {
+    type Error = String;
+
+    fn try_from(raw: RawTargetConfig) -> std::result::Result<Self, String> {
+        let name = raw.kind.as_str();
+        let only =
+            |key: &str, kinds: &str| format!("`{key}` is only for {kinds}, not kind = \"{name}\"");
+        if raw.kind != KindName::Expr {
+            if raw.expr.is_some() {
+                return Err(only("expr", "kind = \"expr\""));
+            }
+            if !raw.params.is_empty() {
+                return Err(only("params", "kind = \"expr\""));
+            }
+        }
+        if raw.kind != KindName::Data && raw.path.is_some() {
+            return Err(only("path", "kind = \"data\""));
+        }
+        let kind = match raw.kind {
+            KindName::Quadratic => TargetKind::Quadratic,
+            KindName::Family => TargetKind::Family,
+            KindName::Expr => TargetKind::Expr {
+                expr: raw.expr.ok_or(
+                    "kind = \"expr\" needs `expr`, the formula (e.g. expr = \"a*sin(b*x)\")",
+                )?,
+                params: raw.params,
+            },
+            KindName::Data => TargetKind::Data {
+                path: raw
+                    .path
+                    .ok_or("kind = \"data\" needs `path`, the CSV file")?,
+            },
+            KindName::Ring8 => TargetKind::Ring8,
+            KindName::Grid25 => TargetKind::Grid25,
+        };
+        if !kind.is_curve() {
+            let curve_kinds = "curve targets (quadratic, family, expr)";
+            if raw.points.is_some() {
+                return Err(only("points", curve_kinds));
+            }
+            if raw.x_range.is_some() {
+                return Err(only("x_range", curve_kinds));
+            }
+        }
+        Ok(TargetConfig {
+            kind,
+            points: raw.points.unwrap_or(DEFAULT_POINTS),
+            x_range: raw.x_range.unwrap_or(DEFAULT_X_RANGE),
+        })
+    }
+}
+
+impl From<TargetConfig> for RawTargetConfig {
+    fn from(c: TargetConfig) -> Self {
+        let kind = KindName::from(&c.kind);
+        // A curve target always writes its grid; another kind writes it only if it is not the
+        // default, so that such an (invalid) config is reported when read back, not dropped.
+        let curve = c.kind.is_curve();
+        let points = (curve || c.points != DEFAULT_POINTS).then_some(c.points);
+        let x_range = (curve || c.x_range != DEFAULT_X_RANGE).then_some(c.x_range);
+        let (expr, params, path) = match c.kind {
+            TargetKind::Expr { expr, params } => (Some(expr), params, None),
+            TargetKind::Data { path } => (None, Vec::new(), Some(path)),
+            _ => (None, Vec::new(), None),
+        };
+        RawTargetConfig {
+            kind,
+            expr,
+            params,
+            path,
+            points,
+            x_range,
+        }
+    }
+}
+
+/// Reads `--x-range LO,HI` (e.g. `-1,1`): finite, `LO < HI`.
+pub fn parse_x_range(text: &str) -> Result<[f64; 2]> {
+    let bad = || {
+        Error::config(
+            "--x-range",
+            format!("expected LO,HI with LO < HI, got '{text}'"),
+        )
+    };
+    let (lo, hi) = text.split_once(',').ok_or_else(bad)?;
+    let lo: f64 = lo.trim().parse().map_err(|_| bad())?;
+    let hi: f64 = hi.trim().parse().map_err(|_| bad())?;
+    check_x_range([lo, hi])?;
+    Ok([lo, hi])
+}
+
+fn check_x_range([lo, hi]: [f64; 2]) -> Result<()> {
+    if !(lo.is_finite() && hi.is_finite() && lo < hi) {
+        return Err(Error::config(
+            "--x-range",
+            format!("needs finite LO < HI, got {lo},{hi}"),
+        ));
+    }
+    Ok(())
+}
+
+/// The target names `--target` reserves; any other text is a formula.
+pub const RESERVED_TARGETS: [&str; 4] = ["quadratic", "family", "ring8", "grid25"];
+
+impl TargetConfig {
+    /// The settings from the command line: `--target` (`None` if not given: quadratic),
+    /// `--param NAME=SPEC` (repeatable), `--points`, `--x-range` and `--data`.
+    ///
+    /// `quadratic`, `family`, `ring8` and `grid25` are reserved names; any other `--target`
+    /// is a formula in `x` whose parameters are the `--param`s. `--data` excludes `--target`
+    /// and `--param`; `--points` and `--x-range` apply only to curve targets. The formula and
+    /// the data file are checked by [`TargetConfig::build`].
+    pub fn from_cli(
+        target: Option<&str>,
+        params: &[String],
+        points: Option<usize>,
+        x_range: Option<[f64; 2]>,
+        data: Option<&Path>,
+    ) -> Result<TargetConfig> {
+        let kind = match (data, target) {
+            (Some(_), Some(t)) => {
+                return Err(Error::config(
+                    "--data",
+                    format!("cannot be combined with --target '{t}': the file is the target"),
+                ))
+            }
+            (Some(path), None) => TargetKind::Data {
+                // Absolute, so that the run's config.toml still finds the file when sampling
+                // or resuming from another folder; a missing file is reported by build().
+                path: std::fs::canonicalize(path).unwrap_or_else(|_| path.to_path_buf()),
+            },
+            (None, target) => match target.map(str::trim).unwrap_or("quadratic") {
+                "quadratic" => TargetKind::Quadratic,
+                "family" => TargetKind::Family,
+                "ring8" => TargetKind::Ring8,
+                "grid25" => TargetKind::Grid25,
+                formula => {
+                    let params = params
+                        .iter()
+                        .map(|p| p.parse())
+                        .collect::<Result<Vec<Param>>>()?;
+                    let is_name = reserved_name(formula).is_none()
+                        && !params.iter().any(|p| p.name == formula);
+                    if is_name {
+                        return Err(Error::config(
+                            "--target",
+                            format!(
+                                "'{formula}' is not a target: use {}, or a formula in x such as \
+                                 \"a*sin(b*x)\" with --param a=uniform(1,2) --param b=normal(3,0.1)",
+                                RESERVED_TARGETS.join(", ")
+                            ),
+                        ));
+                    }
+                    TargetKind::Expr {
+                        expr: formula.to_string(),
+                        params,
+                    }
+                }
+            },
+        };
+        let what = match &kind {
+            TargetKind::Data { path } => format!("--data {}", path.display()),
+            other => format!("--target {}", other.name()),
+        };
+        if !params.is_empty() && !matches!(kind, TargetKind::Expr { .. }) {
+            return Err(Error::config(
+                "--param",
+                format!("only applies to a formula --target, not {what}"),
+            ));
+        }
+        if !kind.is_curve() {
+            if let Some(p) = points {
+                return Err(Error::config(
+                    "--points",
+                    format!("applies only to curve targets, not {what} (got {p})"),
+                ));
+            }
+            if let Some([lo, hi]) = x_range {
+                return Err(Error::config(
+                    "--x-range",
+                    format!("applies only to curve targets, not {what} (got {lo},{hi})"),
+                ));
+            }
+        }
+        Ok(TargetConfig {
+            kind,
+            points: points.unwrap_or(DEFAULT_POINTS),
+            x_range: x_range.unwrap_or(DEFAULT_X_RANGE),
+        })
+    }
+
+    /// Checks the settings and builds the target: compiles a formula (and evaluates it at its
+    /// parameters' extremes and on a few draws, so that a NaN or infinity is reported now),
+    /// or loads the data file.
+    pub fn build(&self) -> Result<Target> {
+        if self.kind.is_curve() {
+            if self.points < 2 {
+                return Err(Error::config(
+                    "--points",
+                    format!("a curve needs at least 2 points, got {}", self.points),
+                ));
+            }
+            check_x_range(self.x_range)?;
+        } else {
+            let what = self.kind.name();
+            if self.points != DEFAULT_POINTS {
+                return Err(Error::config(
+                    "--points",
+                    format!(
+                        "applies only to curve targets, not {what} (got {})",
+                        self.points
+                    ),
+                ));
+            }
+            if self.x_range != DEFAULT_X_RANGE {
+                let [lo, hi] = self.x_range;
+                return Err(Error::config(
+                    "--x-range",
+                    format!("applies only to curve targets, not {what} (got {lo},{hi})"),
+                ));
+            }
+        }
+        let [lo, hi] = self.x_range;
+        let x64 = linspace(lo, hi, self.points);
+        let curve_x = |x64: &[f64]| x64.iter().map(|&v| v as f32).collect::<Vec<f32>>();
+        let target = match &self.kind {
+            TargetKind::Quadratic => Target {
+                x: curve_x(&x64),
+                fixed: Some(x64.iter().map(|&x| (2.0 * x * x + 1.0) as f32).collect()),
+                x64,
+                source: Source::Quadratic,
+            },
+            TargetKind::Family => Target {
+                x: curve_x(&x64),
+                fixed: None,
+                x64,
+                source: Source::Family,
+            },
+            TargetKind::Expr { expr, params } => build_expr(expr, params, x64)?,
+            TargetKind::Data { path } => {
+                let data = Dataset::load(path)?;
+                let x: Vec<f32> = (0..data.dim()).map(|i| i as f32).collect();
+                Target {
+                    x64: x.iter().map(|&v| v as f64).collect(),
+                    x,
+                    fixed: None,
+                    source: Source::Data(data),
+                }
+            }
+            TargetKind::Ring8 => {
+                let centres = (0..8)
+                    .flat_map(|k| {
+                        let t = std::f64::consts::TAU * k as f64 / 8.0;
+                        [t.cos() as f32, t.sin() as f32]
+                    })
+                    .collect();
+                modes_target(centres, RING8_SIGMA)
+            }
+            TargetKind::Grid25 => {
+                let centres = (0..25)
+                    .flat_map(|k| [(-4 + 2 * (k / 5)) as f32, (-4 + 2 * (k % 5)) as f32])
+                    .collect();
+                modes_target(centres, GRID25_SIGMA)
+            }
+        };
+        Ok(target)
+    }
+}
+
+fn modes_target(centres: Vec<f32>, sigma: f32) -> Target {
+    Target {
+        x: vec![0.0, 1.0],
+        x64: vec![0.0, 1.0],
+        fixed: None,
+        source: Source::Modes { centres, sigma },
+    }
+}
+
+fn build_expr(expr: &str, params: &[Param], x64: Vec<f64>) -> Result<Target> {
+    for p in params {
+        p.spec.validate()?;
+    }
+    let names: Vec<&str> = params.iter().map(|p| p.name.as_str()).collect();
+    let formula = Formula::parse(expr, &names)?;
+    let random: Vec<usize> = (0..params.len())
+        .filter(|&i| params[i].spec.is_random())
+        .collect();
+    let values: Vec<f64> = params.iter().map(|p| p.spec.check_values()[0]).collect();
+    let mut curve = vec![0.0; x64.len()];
+    let fixed = if random.is_empty() {
+        check_curve(&formula, params, &x64, &values, &mut curve, "")?;
+        Some(curve.clone())
+    } else {
+        // Every parameter at its centre, then each at its extremes (the others at the centre),
+        // then random draws from a fixed seed.
+        let checked = "; checked before training at the parameters' extremes and on random draws";
+        check_curve(&formula, params, &x64, &values, &mut curve, checked)?;
+        for &i in &random {
+            for v in params[i].spec.check_values() {
+                let mut at = values.clone();
+                at[i] = v;
+                check_curve(&formula, params, &x64, &at, &mut curve, checked)?;
+            }
+        }
+        let mut rng = ChaCha8Rng::seed_from_u64(0);
+        let mut at = values.clone();
+        for _ in 0..CHECK_DRAWS {
+            for &i in &random {
+                at[i] = params[i].spec.draw(&mut rng) as f64;
+            }
+            check_curve(&formula, params, &x64, &at, &mut curve, checked)?;
+        }
+        None
+    };
+    Ok(Target {
+        x: x64.iter().map(|&v| v as f32).collect(),
+        x64,
+        fixed,
+        source: Source::Expr {
+            formula: Box::new(formula),
+            params: params.to_vec(),
+            random,
+        },
+    })
+}
+
+/// Evaluates a formula's curve; a NaN or infinity is an error naming x and the parameters.
+fn check_curve(
+    formula: &Formula,
+    params: &[Param],
+    x64: &[f64],
+    values: &[f64],
+    out: &mut [f32],
+    context: &str,
+) -> Result<()> {
+    if let Some((x, y)) = formula.eval_curve(x64, values, out)? {
+        let with = if params.is_empty() {
+            String::new()
+        } else {
+            let list: Vec<String> = params
+                .iter()
+                .zip(values)
+                .map(|(p, v)| format!("{} = {v} ({})", p.name, p.spec))
+                .collect();
+            format!(" with {}", list.join(", "))
+        };
+        let y = if y.is_finite() {
+            format!("{y:e}, beyond f32's range,")
+        } else {
+            y.to_string()
+        };
+        return Err(Error::config(
+            "--target",
+            format!("\"{}\" is {y} at x = {x}{with}{context}", formula.text()),
+        ));
+    }
+    Ok(())
+}
+
+/// Each parameter's base value (a constant's value, a distribution's first check value); the
+/// random ones are overwritten per sample.
+fn base_values(params: &[Param]) -> Vec<f64> {
+    params.iter().map(|p| p.spec.check_values()[0]).collect()
+}
+
+/// `numpy.linspace(lo, hi, n)` in f64.
+pub fn linspace(lo: f64, hi: f64, n: usize) -> Vec<f64> {
+    if n == 1 {
+        return vec![lo];
+    }
+    let step = (hi - lo) / (n - 1) as f64;
+    let mut x: Vec<f64> = (0..n).map(|i| i as f64 * step + lo).collect();
+    if let Some(last) = x.last_mut() {
+        *last = hi;
+    }
+    x
+}
+
+/// How a built target draws.
+#[derive(Debug, Clone, PartialEq)]
+enum Source {
+    /// `2x² + 1`: the fixed curve.
+    Quadratic,
+    /// `a·x² + (a − 1)`, `a ~ U[1, 2)`.
+    Family,
+    /// A formula; `random` lists the indices of the random parameters, in order.
+    Expr {
+        formula: Box<Formula>,
+        params: Vec<Param>,
+        random: Vec<usize>,
+    },
+    /// Rows of a file.
+    Data(Dataset),
+    /// Gaussian mixture: centres `[K, 2]`, one σ.
+    Modes { centres: Vec<f32>, sigma: f32 },
+}
+
+/// A built target: its x grid and how to draw real samples (and their conditions).
+#[derive(Debug, Clone, PartialEq)]
+pub struct Target {
+    /// `[dim]`: the curve's x values, the column index of a data set, `[0, 1]` for 2-D sets.
+    x: Vec<f32>,
+    /// The same x in f64, at which curves are evaluated.
+    x64: Vec<f64>,
+    /// The one real curve, if every sample is the same.
+    fixed: Option<Vec<f32>>,
+    source: Source,
+}
+
+impl Target {
+    /// Length of one sample.
+    pub fn dim(&self) -> usize {
+        self.x.len()
+    }
+
+    /// The x values (`[dim]`): the curve's grid; the column index `0..dim` for a data file;
+    /// the coordinate index `[0, 1]` for `ring8` and `grid25`.
+    pub fn x(&self) -> &[f32] {
+        &self.x
+    }
+
+    /// True if a sample is best drawn as a curve over [`Target::x`] (curve kinds and data
+    /// files); false for the 2-D point sets `ring8` and `grid25`.
+    pub fn is_curve(&self) -> bool {
+        !matches!(self.source, Source::Modes { .. })
+    }
+
+    /// The one real curve (`[dim]`), for targets that have a single one: `quadratic`, and a
+    /// formula without random parameters.
+    pub fn fixed_curve(&self) -> Option<&[f32]> {
+        self.fixed.as_deref()
+    }
+
+    /// True for the `family` target (a·x² + a − 1, a ~ U[1, 2)).
+    pub fn is_family(&self) -> bool {
+        matches!(self.source, Source::Family)
+    }
+
+    /// The mixture's centres (`[K, 2]`, row-major) and σ, for `ring8` and `grid25`.
+    pub fn modes(&self) -> Option<(&[f32], f32)> {
+        match &self.source {
+            Source::Modes { centres, sigma } => Some((centres, *sigma)),
+            _ => None,
+        }
+    }
+
+    /// Length of a sample's condition vector: 1 for `family`, the number of random
+    /// parameters for a formula, 0 otherwise.
+    pub fn cond_dim(&self) -> usize {
+        match &self.source {
+            Source::Family => 1,
+            Source::Expr { random, .. } => random.len(),
+            _ => 0,
+        }
+    }
+
+    /// Names of the condition's entries (`[cond_dim]`): `["a"]` for `family`, the random
+    /// parameters' names for a formula, none otherwise.
+    pub fn cond_names(&self) -> Vec<String> {
+        match &self.source {
+            Source::Family => vec!["a".into()],
+            Source::Expr { params, random, .. } => {
+                random.iter().map(|&i| params[i].name.clone()).collect()
+            }
+            _ => Vec::new(),
+        }
+    }
+
+    /// The noiseless curve (`[dim]`) for the condition values `cond` (`[cond_dim]`), for plots
+    /// and evaluation. `None` for targets that are not curves of a condition (data files,
+    /// `ring8`, `grid25`), if `cond` has the wrong length, or if the formula is not finite
+    /// there.
+    pub fn curve_for(&self, cond: &[f32]) -> Option<Vec<f32>> {
+        if cond.len() != self.cond_dim() {
+            return None;
+        }
+        if let Some(fixed) = &self.fixed {
+            return Some(fixed.clone());
+        }
+        match &self.source {
+            Source::Family => Some(family_curve(&self.x64, cond[0] as f64)),
+            Source::Expr {
+                formula,
+                params,
+                random,
+            } => {
+                let mut values = base_values(params);
+                for (&i, &c) in random.iter().zip(cond) {
+                    values[i] = c as f64;
+                }
+                let mut out = vec![0.0; self.dim()];
+                match formula.eval_curve(&self.x64, &values, &mut out) {
+                    Ok(None) => Some(out),
+                    _ => None,
+                }
+            }
+            _ => None,
+        }
+    }
+
+    /// Draws `B` fresh real samples into `out` (`[B, dim]`) and, if `cond` is given, their
+    /// conditions into it (`[B, cond_dim]`). The draws, per sample in order: `family`, `a`;
+    /// a formula, each random parameter in declaration order; a data file, a row index
+    /// (uniform, with replacement); `ring8`/`grid25`, a mode (uniform), then the Gaussian
+    /// noise of x and y. A fixed curve draws nothing.
+    ///
+    /// Errors: buffers of the wrong size, or a formula that is NaN or infinite at a drawn
+    /// parameter value (the message names x and the values).
+    pub fn draw(
+        &self,
+        rng: &mut ChaCha8Rng,
+        out: &mut [f32],
+        mut cond: Option<&mut [f32]>,
+    ) -> Result<()> {
+        let dim = self.dim();
+        if out.len() % dim != 0 {
+            return Err(Error::Shape(format!(
+                "real batch has {} values, not a whole number of samples of {dim}",
+                out.len()
+            )));
+        }
+        let batch = out.len() / dim;
+        let cond_dim = self.cond_dim();
+        if let Some(c) = cond.as_deref() {
+            if c.len() != batch * cond_dim {
+                return Err(Error::Shape(format!(
+                    "condition buffer has {} values, the batch of {batch} needs [{batch}, \
+                     {cond_dim}]",
+                    c.len()
+                )));
+            }
+        }
+        if let Some(fixed) = &self.fixed {
+            for row in out.chunks_exact_mut(dim) {
+                row.copy_from_slice(fixed);
+            }
+            return Ok(());
+        }
+        match &self.source {
+            // Always has its fixed curve, copied above.
+            Source::Quadratic => {}
+            Source::Family => {
+                for (r, row) in out.chunks_exact_mut(dim).enumerate() {
+                    let a = uniform_f32(rng, 1.0, 2.0);
+                    for (o, &x) in row.iter_mut().zip(&self.x64) {
+                        *o = family_value(x, a as f64);
+                    }
+                    if let Some(c) = cond.as_deref_mut() {
+                        c[r] = a;
+                    }
+                }
+            }
+            Source::Expr {
+                formula,
+                params,
+                random,
+            } => {
+                let mut values = base_values(params);
+                for (r, row) in out.chunks_exact_mut(dim).enumerate() {
+                    for (k, &i) in random.iter().enumerate() {
+                        let v = params[i].spec.draw(rng);
+                        values[i] = v as f64;
+                        if let Some(c) = cond.as_deref_mut() {
+                            c[r * cond_dim + k] = v;
+                        }
+                    }
+                    check_curve(formula, params, &self.x64, &values, row, "")?;
+                }
+            }
+            Source::Data(data) => {
+                for row in out.chunks_exact_mut(dim) {
+                    let i = rng.random_range(0..data.len());
+                    row.copy_from_slice(data.row(i));
+                }
+            }
+            Source::Modes { centres, sigma } => {
+                let k = centres.len() / 2;
+                for row in out.chunks_exact_mut(dim) {
+                    let m = rng.random_range(0..k);
+                    for (c, o) in row.iter_mut().enumerate() {
+                        let z: f64 = StandardNormal.sample(rng);
+                        *o = (centres[2 * m + c] as f64 + *sigma as f64 * z) as f32;
+                    }
+                }
+            }
+        }
+        Ok(())
+    }
+
+    /// Fills `out` (`[B, dim]`) with B copies of the fixed curve. Targets without one need an
+    /// RNG: use [`Target::draw`]. For them `out` is filled with NaN, so that a caller that
+    /// has not switched to `draw` stops at once instead of training on wrong data.
+    pub fn sample_into(&self, out: &mut [f32]) {
+        match &self.fixed {
+            Some(curve) => {
+                for row in out.chunks_exact_mut(curve.len()) {
+                    row.copy_from_slice(curve);
+                }
+            }
+            None => out.fill(f32::NAN),
+        }
+    }
+
+    /// Mean squared error of `samples` (`[N, dim]`) to the fixed curve, over all N·dim values.
+    pub fn mse(&self, samples: &[f32]) -> Option<f64> {
+        let curve = self.fixed_curve()?;
+        if samples.is_empty() {
+            return None;
+        }
+        let sum: f64 = samples
+            .chunks_exact(curve.len())
+            .flat_map(|row| row.iter().zip(curve))
+            .map(|(&s, &c)| (s as f64 - c as f64).powi(2))
+            .sum();
+        Some(sum / samples.len() as f64)
+    }
+}
+
+fn family_value(x: f64, a: f64) -> f32 {
+    (a * x * x + (a - 1.0)) as f32
+}
+
+fn family_curve(x64: &[f64], a: f64) -> Vec<f32> {
+    x64.iter().map(|&x| family_value(x, a)).collect()
+}

@@ -1,0 +1,394 @@
+//! Scoring a generator: the metrics of [`crate::eval::metrics`] that fit its target, by name.
+//!
+//! `N` samples `G(z)` (`[N, n]`) are compared with `N` real samples drawn from the target
+//! (`[N, n]`). The [`CATALOGUE`] lists every metric a report can hold, which way is better and
+//! whether it is computed during training by default. Every target gets the distribution
+//! distances — energy distance, squared MMD (RBF kernel, median-heuristic bandwidth), the mean
+//! over coordinates of the 1-D Wasserstein-1 distance — and improved precision / recall and
+//! density / coverage (k = 3; not for a single fixed curve, where every real sample is the
+//! same point and the k-NN balls have radius 0). Then, by target:
+//! - a fixed curve (`quadratic`, a formula without random parameters): the MSE to it;
+//! - `family`: the least-squares fit y = a·x² + b of each sample — mean and std of a (truth
+//!   1.5 and 0.2887), the fraction inside [1, 2] and the RMS of b − (a − 1);
+//! - `ring8` / `grid25`: the VEEGAN / PacGAN mode statistics — modes captured, the fraction of
+//!   high-quality samples (within 3σ of a mode) and the reverse KL of the mode histogram.
+//!
+//! [`evaluate`] scores a saved generator on every available metric (`curvegan eval`);
+//! [`score`] computes a chosen subset, which is what training does at each evaluation step
+//! ([`crate::gan::step::Trainer::evaluate`]). MMD and the four k-NN metrics cost O(N²) kernel
+//! evaluations or distances, so training computes them only when asked ([`resolve`]).
+
+use serde::Serialize;
+
+use crate::data::target::Target;
+use crate::error::{Error, Result};
+use crate::eval::metrics;
+
+/// Which values of a metric are better.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Better {
+    /// Smaller is better (distances, errors, divergences).
+    Lower,
+    /// Larger is better (modes captured, fractions, precision, recall, coverage).
+    Higher,
+}
+
+impl Better {
+    /// Whether `new` is strictly better than `old`. NaN is never better, and anything finite
+    /// or not is better than NaN.
+    pub fn improves(self, new: f64, old: f64) -> bool {
+        if new.is_nan() {
+            return false;
+        }
+        if old.is_nan() {
+            return true;
+        }
+        match self {
+            Better::Lower => new < old,
+            Better::Higher => new > old,
+        }
+    }
+}
+
+/// What a target has, for choosing metrics.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Applies {
+    /// Targets with a single fixed curve.
+    FixedCurve,
+    /// The `family` target.
+    Family,
+    /// `ring8` and `grid25`.
+    Modes,
+    /// Every target.
+    All,
+    /// Every target whose real samples are not all the same point.
+    Spread,
+}
+
+/// One metric a report can hold.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct MetricInfo {
+    /// Its name, as in reports, `metrics.csv`, `--keep-best` and `--success`.
+    pub name: &'static str,
+    /// Which values are better; `None` when neither is (a mean to compare with a truth).
+    pub better: Option<Better>,
+    /// Computed during training unless `--eval-metrics` says otherwise.
+    pub during_training: bool,
+    /// Needs real samples to compare with.
+    needs_real: bool,
+    applies: Applies,
+}
+
+const fn info(
+    name: &'static str,
+    better: Option<Better>,
+    during_training: bool,
+    needs_real: bool,
+    applies: Applies,
+) -> MetricInfo {
+    MetricInfo {
+        name,
+        better,
+        during_training,
+        needs_real,
+        applies,
+    }
+}
+
+use Applies::{All, Family, FixedCurve, Modes, Spread};
+use Better::{Higher, Lower};
+
+/// Every metric, in report order. Training computes by default the cheap ones that fit the
+/// target: the MSE for a fixed curve (where distances between distributions add nothing to
+/// it), else the target's own statistics, the energy distance and the mean W1.
+pub const CATALOGUE: [MetricInfo; 15] = [
+    info("mse_to_target", Some(Lower), true, false, FixedCurve),
+    info("family_a_mean", None, true, false, Family),
+    info("family_a_std", None, true, false, Family),
+    info("family_a_in_range", Some(Higher), true, false, Family),
+    info("family_offset_rms", Some(Lower), true, false, Family),
+    info("modes_captured", Some(Higher), true, false, Modes),
+    info("high_quality_fraction", Some(Higher), true, false, Modes),
+    info("reverse_kl", Some(Lower), true, false, Modes),
+    info("energy_distance", Some(Lower), true, true, All),
+    info("mmd_rbf", Some(Lower), false, true, All),
+    info("wasserstein1_mean", Some(Lower), true, true, All),
+    info("precision", Some(Higher), false, true, Spread),
+    info("recall", Some(Higher), false, true, Spread),
+    info("density", Some(Higher), false, true, Spread),
+    info("coverage", Some(Higher), false, true, Spread),
+];
+
+/// The catalogue entry of a metric.
+pub fn metric_info(name: &str) -> Option<&'static MetricInfo> {
+    CATALOGUE.iter().find(|m| m.name == name)
+}
+
+fn applies(m: &MetricInfo, target: &Target) -> bool {
+    let fixed = target.fixed_curve().is_some();
+    match m.applies {
+        FixedCurve => fixed,
+        Family => target.is_family(),
+        Modes => target.modes().is_some(),
+        All => true,
+        Spread => !fixed,
+    }
+}
+
+/// The names of every metric that fits `target`, in report order.
+pub fn available(target: &Target) -> Vec<&'static str> {
+    CATALOGUE
+        .iter()
+        .filter(|m| applies(m, target))
+        .map(|m| m.name)
+        .collect()
+}
+
+/// The metrics training computes for `target` when none are asked for.
+pub fn training_default(target: &Target) -> Vec<&'static str> {
+    let fixed = target.fixed_curve().is_some();
+    CATALOGUE
+        .iter()
+        .filter(|m| applies(m, target) && m.during_training && !(fixed && m.needs_real))
+        .map(|m| m.name)
+        .collect()
+}
+
+/// The metrics to compute for `target`: `requested` (names, or the single word `all`), or
+/// [`training_default`] when it is empty — in report order, each once. `option` names the
+/// setting in the error for a name that does not fit the target.
+pub fn resolve(target: &Target, requested: &[String], option: &str) -> Result<Vec<&'static str>> {
+    if requested.is_empty() {
+        return Ok(training_default(target));
+    }
+    if requested.len() == 1 && requested[0] == "all" {
+        return Ok(available(target));
+    }
+    let fits = available(target);
+    for name in requested {
+        if !fits.contains(&name.as_str()) {
+            let why = if metric_info(name).is_some() {
+                "does not fit this target"
+            } else {
+                "is not a metric"
+            };
+            return Err(Error::config(
+                option,
+                format!("'{name}' {why}; this target has: {}", fits.join(", ")),
+            ));
+        }
+    }
+    Ok(fits
+        .into_iter()
+        .filter(|n| requested.iter().any(|r| r == n))
+        .collect())
+}
+
+/// Whether any of `names` compares with real samples.
+pub fn needs_real(names: &[&str]) -> bool {
+    names
+        .iter()
+        .any(|n| metric_info(n).is_some_and(|m| m.needs_real))
+}
+
+/// Computes `names` (from [`resolve`]) for the generated samples `fake` (`[N, n]`) against
+/// the real samples `real` (`[M, n]`; needed only if [`needs_real`]). Values come back in the
+/// order of `names`.
+pub fn score(
+    target: &Target,
+    fake: &[f32],
+    real: Option<&[f32]>,
+    names: &[&str],
+) -> Result<Vec<f64>> {
+    let d = target.dim();
+    let want = |n: &str| names.contains(&n);
+    let real = || {
+        real.ok_or_else(|| Error::config("metrics", "real samples are needed and were not given"))
+    };
+    let mut m: Vec<(&str, f64)> = Vec::with_capacity(names.len());
+    if want("mse_to_target") {
+        if let Some(curve) = target.fixed_curve() {
+            m.push(("mse_to_target", metrics::mse_to(fake, d, curve)?));
+        }
+    }
+    if names.iter().any(|n| n.starts_with("family_")) {
+        let fit = metrics::family_fit(fake, target.x())?;
+        m.push(("family_a_mean", fit.a_mean));
+        m.push(("family_a_std", fit.a_std));
+        m.push(("family_a_in_range", fit.a_in_range));
+        m.push(("family_offset_rms", fit.offset_rms));
+    }
+    if let Some((centres, sigma)) = target.modes() {
+        if want("modes_captured") || want("high_quality_fraction") || want("reverse_kl") {
+            let s = metrics::mode_stats(fake, centres, sigma as f64)?;
+            m.push(("modes_captured", s.modes_captured as f64));
+            m.push(("high_quality_fraction", s.high_quality_fraction));
+            m.push(("reverse_kl", s.reverse_kl));
+        }
+    }
+    if want("energy_distance") {
+        m.push((
+            "energy_distance",
+            metrics::energy_distance(fake, real()?, d)?,
+        ));
+    }
+    if want("mmd_rbf") {
+        m.push(("mmd_rbf", metrics::mmd_rbf(fake, real()?, d)?));
+    }
+    if want("wasserstein1_mean") {
+        let w = metrics::wasserstein1_mean(fake, real()?, d)?;
+        m.push(("wasserstein1_mean", w));
+    }
+    let k = metrics::DEFAULT_K;
+    if want("precision") || want("recall") {
+        let (precision, recall) = metrics::precision_recall(real()?, fake, d, k)?;
+        m.push(("precision", precision));
+        m.push(("recall", recall));
+    }
+    if want("density") || want("coverage") {
+        let (density, coverage) = metrics::density_coverage(real()?, fake, d, k)?;
+        m.push(("density", density));
+        m.push(("coverage", coverage));
+    }
+    names
+        .iter()
+        .map(|n| {
+            m.iter()
+                .find(|(name, _)| name == n)
+                .map(|(_, v)| *v)
+                .ok_or_else(|| Error::config("metrics", format!("'{n}' does not fit this target")))
+        })
+        .collect()
+}
+
+/// Named metric values of one generator.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Report {
+    /// The target's kind, e.g. `family`.
+    pub target: String,
+    /// Generated (and real) samples compared.
+    pub samples: usize,
+    /// `(name, value)` pairs, in a fixed order.
+    pub metrics: Vec<(String, f64)>,
+}
+
+impl Report {
+    /// The value of a metric by name.
+    pub fn get(&self, name: &str) -> Option<f64> {
+        self.metrics
+            .iter()
+            .find(|(n, _)| n == name)
+            .map(|(_, v)| *v)
+    }
+
+    /// A two-column table for people.
+    pub fn table(&self) -> String {
+        let width = self.metrics.iter().map(|(n, _)| n.len()).max().unwrap_or(0);
+        let mut s = format!("target {}, {} samples\n", self.target, self.samples);
+        for (name, value) in &self.metrics {
+            s.push_str(&format!("{name:<width$}  {value:.6}\n"));
+        }
+        s
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::data::target::{TargetConfig, TargetKind};
+
+    fn target(kind: TargetKind) -> Target {
+        TargetConfig {
+            kind,
+            ..TargetConfig::default()
+        }
+        .build()
+        .unwrap()
+    }
+
+    #[test]
+    fn each_target_gets_the_metrics_that_fit_it() {
+        let quadratic = target(TargetKind::Quadratic);
+        assert_eq!(training_default(&quadratic), ["mse_to_target"]);
+        assert_eq!(
+            available(&quadratic),
+            [
+                "mse_to_target",
+                "energy_distance",
+                "mmd_rbf",
+                "wasserstein1_mean"
+            ]
+        );
+        let family = target(TargetKind::Family);
+        assert_eq!(
+            training_default(&family),
+            [
+                "family_a_mean",
+                "family_a_std",
+                "family_a_in_range",
+                "family_offset_rms",
+                "energy_distance",
+                "wasserstein1_mean"
+            ]
+        );
+        let ring = target(TargetKind::Ring8);
+        assert_eq!(available(&ring).len(), 10);
+        assert!(!needs_real(&training_default(&quadratic)));
+        assert!(needs_real(&training_default(&ring)));
+    }
+
+    #[test]
+    fn resolve_keeps_catalogue_order_and_names_bad_metrics() {
+        let ring = target(TargetKind::Ring8);
+        let asked = ["recall".to_string(), "reverse_kl".to_string()];
+        assert_eq!(
+            resolve(&ring, &asked, "--eval-metrics").unwrap(),
+            ["reverse_kl", "recall"]
+        );
+        let all = resolve(&ring, &["all".to_string()], "--eval-metrics").unwrap();
+        assert_eq!(all, available(&ring));
+        let e = resolve(&ring, &["mse_to_target".into()], "--eval-metrics").unwrap_err();
+        let m = e.to_string();
+        assert!(
+            m.contains("--eval-metrics") && m.contains("does not fit"),
+            "{m}"
+        );
+        let m = resolve(&ring, &["fid".into()], "--keep-best")
+            .unwrap_err()
+            .to_string();
+        assert!(
+            m.contains("'fid' is not a metric") && m.contains("reverse_kl"),
+            "{m}"
+        );
+    }
+
+    #[test]
+    fn score_returns_values_in_the_order_asked() {
+        let ring = target(TargetKind::Ring8);
+        let (centres, _) = ring.modes().unwrap();
+        // Every centre once: all 8 modes, all high-quality, a uniform histogram.
+        let fake = centres.to_vec();
+        let v = score(
+            &ring,
+            &fake,
+            None,
+            &["reverse_kl", "modes_captured", "high_quality_fraction"],
+        )
+        .unwrap();
+        assert_eq!(v, [0.0, 8.0, 1.0]);
+        let m = score(&ring, &fake, None, &["energy_distance"])
+            .unwrap_err()
+            .to_string();
+        assert!(m.contains("real samples"), "{m}");
+    }
+
+    #[test]
+    fn better_never_prefers_nan() {
+        assert!(Better::Lower.improves(1.0, 2.0));
+        assert!(!Better::Lower.improves(2.0, 2.0));
+        assert!(Better::Higher.improves(3.0, 2.0));
+        assert!(!Better::Higher.improves(f64::NAN, 2.0));
+        assert!(Better::Lower.improves(5.0, f64::NAN));
+    }
+}

@@ -1,0 +1,9 @@
+//! Scoring generated samples against the real data. Touches no files.
+//!
+//! - [`metrics`]: the metric functions (MSE to a fixed curve, energy distance, MMD, W1,
+//!   k-NN precision/recall and density/coverage, the family fit, the mode statistics);
+//! - [`catalogue`]: the metrics by name, which fit which target, and scoring a batch of
+//!   samples with a list of them.
+
+pub mod catalogue;
+pub mod metrics;

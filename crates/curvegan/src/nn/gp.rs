@@ -1,0 +1,295 @@
+//! The WGAN-GP gradient penalty, exactly, by double backpropagation through an [`Mlp`] whose
+//! activations are piecewise linear (ReLU, LeakyReLU, identity).
+//!
+//! For interpolates `x̂` (`[B, n₀]`) and a critic with one output, `s_j = D(x̂)_j`:
+//!
+//! ```text
+//! g_j  = ∂s_j/∂x̂_j              [B, n₀]   (row j of ∂(Σ_j s_j)/∂x̂: rows do not interact)
+//! n_j  = ‖g_j‖₂                 [B]
+//! P    = mean_j (n_j − 1)²       scalar
+//! ```
+//!
+//! With `W_l` of shape `[n_{l+1}, n_l]` and the slopes `d_l = act′(pre_l)` (`[B, n_{l+1}]`,
+//! the last one the output activation's), the input gradient is a backward pass with
+//! upstream 1:
+//!
+//! ```text
+//! δ_{L−1} = d_{L−1}                        [B, 1]
+//! δ_{l−1} = (δ_l · W_l) ⊙ d_{l−1}          [B, n_l]
+//! g       = δ_0 · W_0                      [B, n₀]
+//! ```
+//!
+//! The slopes are piecewise constant (ReLU′(0) = 0, LeakyReLU′(0) = slope), so g depends on
+//! the weights only, through this linear chain. Its reverse, with `γ_j = ∂P/∂g_j =
+//! 2(n_j − 1)/(n_j·B)·g_j` (0 where `n_j = 0`, as torch's norm backward) and `ē_0 = γ`:
+//!
+//! ```text
+//! ∂P/∂W_l  = δ_lᵀ · ē_l                    [n_{l+1}, n_l]
+//! ē_{l+1}  = (ē_l · W_lᵀ) ⊙ d_l            [B, n_{l+1}]
+//! ∂P/∂b_l  = 0,  ∂P/∂x̂ = 0                (they act only through the constant slopes)
+//! ```
+//!
+//! For one hidden-layer pair this is the fixture README's `dP/dW0 = u1ᵀγ`,
+//! `dP/dW2 = u2ᵀ(d1 ⊙ γW0ᵀ)`, `dP/dW4 = Σ_rows d2 ⊙ ((d1 ⊙ γW0ᵀ)W2ᵀ)`. A smooth activation
+//! (tanh, sigmoid) would add second-derivative terms; it is rejected with an error.
+//!
+//! ```
+//! use curvegan::nn::gp::{gradient_penalty, GpWorkspace};
+//! use curvegan::nn::mlp::{Activation, Mlp, MlpSpec};
+//! use rand::SeedableRng;
+//!
+//! let spec = MlpSpec::new(3, &[8], 1, Activation::LeakyRelu(0.2), Activation::Identity);
+//! let critic = Mlp::init(&spec, &mut rand_chacha::ChaCha8Rng::seed_from_u64(0)).unwrap();
+//! let xhat = vec![0.1f32; 4 * 3]; // [B = 4, n = 3]
+//! let mut grads = vec![0.0; critic.params().len()];
+//! let mut ws = GpWorkspace::default();
+//! let p = gradient_penalty(&critic, &xhat, 10.0, Some(&mut grads), &mut ws).unwrap();
+//! assert!(p.value >= 0.0 && ws.norms().len() == 4);
+//! ```
+
+use crate::error::{Error, Result};
+use crate::nn::mlp::{Mlp, Tape};
+
+/// The penalty of one batch.
+#[derive(Debug, Clone, Copy, PartialEq, Default)]
+pub struct Penalty {
+    /// `P = mean_j (‖g_j‖ − 1)²`, without the weight.
+    pub value: f32,
+    /// `mean_j ‖g_j‖`.
+    pub mean_norm: f32,
+}
+
+/// Buffers of [`gradient_penalty`], kept between calls so that a call allocates nothing once
+/// the batch size and the MLP's shape have been seen.
+#[derive(Debug, Clone, Default)]
+pub struct GpWorkspace {
+    /// Forward pass on x̂.
+    tape: Tape,
+    /// `d_l = act′(pre_l)`, `[B, n_{l+1}]` per layer.
+    slopes: Vec<Vec<f32>>,
+    /// `δ_l`, `[B, n_{l+1}]` per layer.
+    delta: Vec<Vec<f32>>,
+    /// `ē_l = ∂P/∂e_l`, `[B, n_l]` per layer; `ē_0 = γ`.
+    adjoint: Vec<Vec<f32>>,
+    /// `g`, `[B, n₀]`.
+    g: Vec<f32>,
+    /// `‖g_j‖`, `[B]`.
+    norms: Vec<f32>,
+}
+
+impl GpWorkspace {
+    /// `g = ∂D(x̂)/∂x̂` of the last call, `[B, n₀]`.
+    pub fn input_gradient(&self) -> &[f32] {
+        &self.g
+    }
+
+    /// `‖g_j‖₂` of the last call, `[B]`.
+    pub fn norms(&self) -> &[f32] {
+        &self.norms
+    }
+
+    /// The critic's scores `D(x̂)` of the last call, `[B, 1]`.
+    pub fn scores(&self) -> &[f32] {
+        self.tape.output()
+    }
+
+    fn prepare(&mut self, widths: &[usize], batch: usize) {
+        let layers = widths.len() - 1;
+        for v in [&mut self.slopes, &mut self.delta, &mut self.adjoint] {
+            v.resize_with(layers, Vec::new);
+        }
+        for l in 0..layers {
+            self.slopes[l].resize(batch * widths[l + 1], 0.0);
+            self.delta[l].resize(batch * widths[l + 1], 0.0);
+            self.adjoint[l].resize(batch * widths[l], 0.0);
+        }
+        self.g.resize(batch * widths[0], 0.0);
+        self.norms.resize(batch, 0.0);
+    }
+}
+
+/// The gradient penalty of `critic` at the interpolates `xhat` (`[B, n₀]`, row-major), see
+/// the module docs. When `grads` is given (the critic's flat gradient layout,
+/// [`Mlp::params`]), adds `weight·∂P/∂params` into it: to the weights only, the biases get
+/// exactly 0.
+///
+/// Errors: the critic must have one output and piecewise-linear activations
+/// ([`Error::Config`] naming `--activation` otherwise); `xhat` must be a non-empty whole
+/// number of rows and `grads` as long as the parameters ([`Error::Shape`]).
+pub fn gradient_penalty(
+    critic: &Mlp,
+    xhat: &[f32],
+    weight: f32,
+    grads: Option<&mut [f32]>,
+    ws: &mut GpWorkspace,
+) -> Result<Penalty> {
+    let spec = critic.spec();
+    let layers = critic.layers();
+    let n_layers = layers.len();
+    let act = |l: usize| {
+        if l + 1 == n_layers {
+            spec.output_activation
+        } else {
+            spec.activation
+        }
+    };
+    for (l, what) in [(0, "hidden"), (n_layers - 1, "output")] {
+        let a = act(l);
+        if !a.is_piecewise_linear() {
+            return Err(Error::config(
+                "--activation",
+                format!(
+                    "the gradient penalty is exact only for piecewise-linear activations \
+                     (relu, leaky-relu, identity); the critic's {what} activation is '{a}'"
+                ),
+            ));
+        }
+    }
+    if spec.output_dim() != 1 {
+        return Err(Error::Shape(format!(
+            "the gradient penalty needs a critic with one output, this one has {}",
+            spec.output_dim()
+        )));
+    }
+    let n0 = spec.input_dim();
+    if xhat.is_empty() || xhat.len() % n0 != 0 {
+        return Err(Error::Shape(format!(
+            "interpolates have {} values, not a positive multiple of the input width {n0}",
+            xhat.len()
+        )));
+    }
+    if let Some(g) = grads.as_deref() {
+        if g.len() != critic.params().len() {
+            return Err(Error::Shape(format!(
+                "gradient buffer has {} values, the critic has {} parameters",
+                g.len(),
+                critic.params().len()
+            )));
+        }
+    }
+    let batch = xhat.len() / n0;
+    critic.forward(xhat, &mut ws.tape)?;
+    ws.prepare(&spec.widths, batch);
+    let params = critic.params();
+
+    // Slopes d_l = act′(pre_l); every activation was checked to be piecewise linear above.
+    for l in 0..n_layers {
+        let a = act(l);
+        let pre = ws.tape.pre_activation(l);
+        for (d, &p) in ws.slopes[l].iter_mut().zip(pre) {
+            *d = a.piecewise_slope(p).unwrap_or(0.0);
+        }
+    }
+
+    // First backward, upstream 1: δ_{L−1} = d_{L−1}, δ_{l−1} = (δ_l·W_l) ⊙ d_{l−1}, g = δ_0·W_0.
+    ws.delta[n_layers - 1].copy_from_slice(&ws.slopes[n_layers - 1]);
+    for l in (0..n_layers).rev() {
+        let o = layers[l];
+        let w = &params[o.weight..o.bias];
+        let (below, here) = ws.delta.split_at_mut(l);
+        let dst: &mut [f32] = if l == 0 { &mut ws.g } else { &mut below[l - 1] };
+        // [B, n_in] = δ_l[B, n_out] · W_l[n_out, n_in]
+        matmul(
+            batch,
+            o.n_out,
+            o.n_in,
+            &here[0],
+            (o.n_out, 1),
+            w,
+            (o.n_in, 1),
+            0.0,
+            dst,
+        );
+        if l > 0 {
+            dst.iter_mut()
+                .zip(&ws.slopes[l - 1])
+                .for_each(|(v, d)| *v *= d);
+        }
+    }
+
+    // Norms, P, and γ_j = g_j · ((λ/B)·2(n_j − 1)) / n_j, torch's order of operations.
+    let mut sum_sq = 0.0f64;
+    let mut sum_norm = 0.0f64;
+    let up = weight / batch as f32;
+    for (j, (row, gamma)) in
+        ws.g.chunks_exact(n0)
+            .zip(ws.adjoint[0].chunks_exact_mut(n0))
+            .enumerate()
+    {
+        let norm = row.iter().map(|v| v * v).sum::<f32>().sqrt();
+        ws.norms[j] = norm;
+        let dev = norm - 1.0;
+        sum_sq += (dev * dev) as f64;
+        sum_norm += norm as f64;
+        let scale = if norm == 0.0 {
+            0.0
+        } else {
+            (up * (2.0 * dev)) / norm
+        };
+        gamma
+            .iter_mut()
+            .zip(row)
+            .for_each(|(gm, v)| *gm = v * scale);
+    }
+    let penalty = Penalty {
+        value: (sum_sq / batch as f64) as f32,
+        mean_norm: (sum_norm / batch as f64) as f32,
+    };
+
+    // Second backward, through the linear chain: ∂P/∂W_l += δ_lᵀ·ē_l, ē_{l+1} = (ē_l·W_lᵀ) ⊙ d_l.
+    let Some(grads) = grads else {
+        return Ok(penalty);
+    };
+    for l in 0..n_layers {
+        let o = layers[l];
+        let (upto, above) = ws.adjoint.split_at_mut(l + 1);
+        let adj = &upto[l];
+        // ∂W[n_out, n_in] += δ_lᵀ[n_out, B] · ē_l[B, n_in]
+        matmul(
+            o.n_out,
+            batch,
+            o.n_in,
+            &ws.delta[l],
+            (1, o.n_out),
+            adj,
+            (o.n_in, 1),
+            1.0,
+            &mut grads[o.weight..o.bias],
+        );
+        if let Some(next) = above.first_mut() {
+            // ē_{l+1}[B, n_out] = ē_l[B, n_in] · W_lᵀ[n_in, n_out], then ⊙ d_l
+            matmul(
+                batch,
+                o.n_in,
+                o.n_out,
+                adj,
+                (o.n_in, 1),
+                &params[o.weight..o.bias],
+                (1, o.n_in),
+                0.0,
+                next,
+            );
+            next.iter_mut()
+                .zip(&ws.slopes[l])
+                .for_each(|(v, d)| *v *= d);
+        }
+    }
+    Ok(penalty)
+}
+
+/// `C[m, n] = A[m, k] · B[k, n] + beta·C` with C row-major and contiguous: the engine's
+/// product ([`crate::nn::mlp`]), with its fast paths.
+#[allow(clippy::too_many_arguments)]
+fn matmul(
+    m: usize,
+    k: usize,
+    n: usize,
+    a: &[f32],
+    a_strides: (usize, usize),
+    b: &[f32],
+    b_strides: (usize, usize),
+    beta: f32,
+    c: &mut [f32],
+) {
+    crate::nn::mlp::gemm(m, k, n, a, a_strides, b, b_strides, beta, c, (n, 1));
+}

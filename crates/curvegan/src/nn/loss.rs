@@ -1,0 +1,230 @@
+//! Loss functions with PyTorch's numerics, each returning the loss and its gradient.
+//!
+//! **Binary cross-entropy on probabilities** (`nn.BCELoss`, mean over N elements):
+//! ```text
+//! ℓᵢ = (tᵢ − 1)·max(log1p(−pᵢ), −100) − tᵢ·max(ln pᵢ, −100)
+//! L  = (1/N) Σ ℓᵢ
+//! ∂L/∂pᵢ = f32(1/N)·(pᵢ − tᵢ) / max((1 − pᵢ)·pᵢ, 1e-12)
+//! ```
+//! The clamps make a prediction of exactly 0 or 1 cost 100, not infinity, and keep the gradient
+//! finite (about ±1e12).
+//!
+//! **The tutorial's losses.** D outputs a probability `D(x)`, but the tutorial's labels are
+//! inverted, so D learns the probability that its input is *fake*:
+//! ```text
+//! D_loss = bce(1 − D(real), 1) + bce(1 − D(fake), 0) = −mean ln(1 − D(real)) − mean ln D(fake)
+//! G_loss = bce(D(fake), 0)                             = −mean ln(1 − D(fake))
+//! ```
+//! With `q = 1 − D` (the probability of *real*) this is exactly the standard GAN's
+//! discriminator loss and the non-saturating generator loss −mean ln q(fake). At equilibrium
+//! `D = 1/2` everywhere, so `G_loss = ln 2 ≈ 0.693` and `D_loss = 2 ln 2 ≈ 1.386`.
+//! `1 − D` is computed in f32 before the BCE, as in the tutorial, so `D = 1e-8` rounds to
+//! `1 − D = 1` (see the fixtures' edge cases).
+//!
+//! **Losses on raw scores** `s` (`[N]`, a D without sigmoid head), used by
+//! [`crate::gan::loss`]; every mean is over the N scores and every gradient follows PyTorch's
+//! order of operations:
+//! ```text
+//! bce_logits(s, t)   ℓᵢ = (1 − t)·sᵢ − log_sigmoid(sᵢ),  log_sigmoid(s) = min(s, 0) − log1p(e^(−|s|))
+//!                    ∂(upstream·L)/∂sᵢ = ((σ(sᵢ) − t)·upstream) / N
+//! least_squares(s,t) L = 0.5·mean((s − t)²)                ∂L/∂sᵢ = (0.5/N)·(2·(sᵢ − t))
+//! hinge(s, y)        L = mean(relu(1 − y·s)), y = ±1       ∂L/∂sᵢ = −y/N where 1 − y·sᵢ > 0, else 0
+//! signed_mean(s, c)  L = c·mean(s)                         ∂L/∂sᵢ = c/N
+//! ```
+//! `bce_logits` never overflows: `t = 1` is `softplus(−s)` and `t = 0` is `s − log_sigmoid(s)`,
+//! both finite for any finite `s`. Loss values are summed in f64 and rounded once; PyTorch
+//! sums in f32 in its own order, a difference of about 1 ulp.
+
+use crate::error::{Error, Result};
+
+/// The smallest value the BCE's logarithms are clamped to.
+const LOG_CLAMP: f32 = -100.0;
+/// The smallest denominator of the BCE's backward.
+const GRAD_EPS: f32 = 1e-12;
+
+/// BCE of probabilities `pred` against `target` (both `[N]`), mean-reduced. Writes ∂L/∂pred
+/// into `grad` when given.
+pub fn bce(pred: &[f32], target: &[f32], grad: Option<&mut [f32]>) -> Result<f32> {
+    if pred.len() != target.len() || pred.is_empty() {
+        return Err(Error::Shape(format!(
+            "BCE needs as many targets as predictions, at least one: got {} predictions and {} targets",
+            pred.len(),
+            target.len()
+        )));
+    }
+    check_grad(pred.len(), grad.as_deref())?;
+    Ok(bce_iter(
+        pred.iter().copied().zip(target.iter().copied()),
+        pred.len(),
+        grad,
+    ))
+}
+
+/// BCE of probabilities against one target value for every element. Writes ∂L/∂pred into
+/// `grad` (same length as `pred`) when given.
+pub fn bce_to(pred: &[f32], target: f32, grad: Option<&mut [f32]>) -> Result<f32> {
+    check_grad(pred.len(), grad.as_deref())?;
+    Ok(bce_iter(
+        pred.iter().map(|&p| (p, target)),
+        pred.len(),
+        grad,
+    ))
+}
+
+fn check_grad(n: usize, grad: Option<&[f32]>) -> Result<()> {
+    if n == 0 {
+        return Err(Error::Shape("a loss needs at least one prediction".into()));
+    }
+    match grad {
+        Some(g) if g.len() != n => Err(Error::Shape(format!(
+            "loss gradient buffer has {} values for {n} predictions",
+            g.len()
+        ))),
+        _ => Ok(()),
+    }
+}
+
+fn bce_iter(
+    pairs: impl Iterator<Item = (f32, f32)>,
+    n: usize,
+    mut grad: Option<&mut [f32]>,
+) -> f32 {
+    let inv_n = 1.0 / n as f32;
+    let mut sum = 0.0f64;
+    for (i, (p, t)) in pairs.enumerate() {
+        let log_p = p.ln().max(LOG_CLAMP);
+        let log_1mp = (-p).ln_1p().max(LOG_CLAMP);
+        sum += ((t - 1.0) * log_1mp - t * log_p) as f64;
+        if let Some(g) = grad.as_deref_mut() {
+            g[i] = inv_n * (p - t) / ((1.0 - p) * p).max(GRAD_EPS);
+        }
+    }
+    (sum / n as f64) as f32
+}
+
+/// Which of the tutorial's three BCE expressions.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum TutorialTerm {
+    /// `bce(1 − D(real), 1)`: D's loss on real data.
+    Real,
+    /// `bce(1 − D(fake), 0)`: D's loss on fakes.
+    Fake,
+    /// `bce(D(fake), 0)`: G's loss.
+    Generator,
+}
+
+/// One of the tutorial's loss terms of the probabilities `d` (D's outputs, `[N]`), with
+/// ∂L/∂d written into `grad` (through the `1 − d` step where there is one).
+pub fn tutorial_term(
+    term: TutorialTerm,
+    d: &[f32],
+    grad: &mut [f32],
+    scratch: &mut Vec<f32>,
+) -> Result<f32> {
+    match term {
+        TutorialTerm::Generator => bce_to(d, 0.0, Some(grad)),
+        TutorialTerm::Real | TutorialTerm::Fake => {
+            scratch.clear();
+            scratch.extend(d.iter().map(|&v| 1.0 - v));
+            let t = if term == TutorialTerm::Real { 1.0 } else { 0.0 };
+            let loss = bce_to(scratch, t, Some(grad))?;
+            grad.iter_mut().for_each(|g| *g = -*g);
+            Ok(loss)
+        }
+    }
+}
+
+/// `ln σ(s)` as PyTorch computes it (`F.logsigmoid`): `min(s, 0) − log1p(exp(−|s|))`, which
+/// neither overflows nor loses the small values of `σ` for large `|s|`.
+pub fn log_sigmoid(s: f32) -> f32 {
+    s.min(0.0) - (-s.abs()).exp().ln_1p()
+}
+
+/// `σ(s) = 1 / (1 + e^(−s))`, as PyTorch's CPU kernel (and [`crate::nn::mlp::Activation::Sigmoid`])
+/// computes it.
+pub fn sigmoid(s: f32) -> f32 {
+    1.0 / (1.0 + (-s).exp())
+}
+
+/// The mean of a slice, accumulated in f64 and rounded once.
+pub(crate) fn mean(v: &[f32]) -> f32 {
+    (v.iter().map(|&x| x as f64).sum::<f64>() / v.len() as f64) as f32
+}
+
+/// Checks a score batch and its gradient buffer: same length, at least one score.
+fn check_scores(what: &str, s: &[f32], grad: &[f32]) -> Result<()> {
+    if s.is_empty() {
+        return Err(Error::Shape(format!(
+            "{what} needs at least one score, got 0"
+        )));
+    }
+    if grad.len() != s.len() {
+        return Err(Error::Shape(format!(
+            "{what}: gradient buffer has {} values for {} scores",
+            grad.len(),
+            s.len()
+        )));
+    }
+    Ok(())
+}
+
+/// BCE on logits against one target `t` for every score (`F.binary_cross_entropy_with_logits`,
+/// mean over the N scores `s`), and its gradient scaled by `upstream`:
+///
+/// ```text
+/// ℓᵢ = (1 − t)·sᵢ − log_sigmoid(sᵢ)          L = (1/N) Σ ℓᵢ
+/// grad[i] = ∂(upstream·L)/∂sᵢ = ((σ(sᵢ) − t)·upstream) / N
+/// ```
+/// `t = 1` gives `softplus(−s)`, `t = 0` gives `s − log_sigmoid(s)`. The returned loss is `L`
+/// (not multiplied by `upstream`); `upstream = −1` is the minimax generator's `−L`.
+pub fn bce_logits(s: &[f32], target: f32, upstream: f32, grad: &mut [f32]) -> Result<f32> {
+    check_scores("bce_logits", s, grad)?;
+    let n = s.len() as f32;
+    let mut sum = 0.0f64;
+    for (&si, g) in s.iter().zip(grad.iter_mut()) {
+        sum += ((1.0 - target) * si - log_sigmoid(si)) as f64;
+        *g = ((sigmoid(si) - target) * upstream) / n;
+    }
+    Ok((sum / s.len() as f64) as f32)
+}
+
+/// Least squares to a target `t` (LSGAN): `L = 0.5·mean((s − t)²)`, with
+/// `grad[i] = ∂L/∂sᵢ = (0.5/N)·(2·(sᵢ − t))`, PyTorch's order of operations.
+pub fn least_squares(s: &[f32], target: f32, grad: &mut [f32]) -> Result<f32> {
+    check_scores("least_squares", s, grad)?;
+    let up = 0.5 / s.len() as f32;
+    let mut sum = 0.0f64;
+    for (&si, g) in s.iter().zip(grad.iter_mut()) {
+        let d = si - target;
+        sum += (d * d) as f64;
+        *g = up * (2.0 * d);
+    }
+    Ok(0.5 * (sum / s.len() as f64) as f32)
+}
+
+/// Hinge with label `y` (+1 for real, −1 for fake): `L = mean(relu(1 − y·s))`, with
+/// `grad[i] = −y/N` where `1 − y·sᵢ > 0` and 0 elsewhere (ReLU′(0) = 0).
+pub fn hinge(s: &[f32], y: f32, grad: &mut [f32]) -> Result<f32> {
+    check_scores("hinge", s, grad)?;
+    let up = 1.0 / s.len() as f32;
+    let mut sum = 0.0f64;
+    for (&si, g) in s.iter().zip(grad.iter_mut()) {
+        let m = 1.0 - y * si;
+        if m > 0.0 {
+            sum += m as f64;
+            *g = -y * up;
+        } else {
+            *g = 0.0;
+        }
+    }
+    Ok((sum / s.len() as f64) as f32)
+}
+
+/// A signed mean score (the Wasserstein critic's terms): `L = sign·mean(s)`, with
+/// `grad[i] = sign/N`.
+pub fn signed_mean(s: &[f32], sign: f32, grad: &mut [f32]) -> Result<f32> {
+    check_scores("signed_mean", s, grad)?;
+    let g = sign / s.len() as f32;
+    grad.fill(g);
+    Ok(sign * mean(s))
+}

@@ -1,0 +1,16 @@
+//! The engine: a small, exact MLP engine with PyTorch's numerics. It knows nothing of GANs.
+//!
+//! - [`mlp`]: `Linear → activation → … → Linear → head`, forward and backward, PyTorch's
+//!   default initialisation (`W`, `b` ~ U(−1/√fan_in, 1/√fan_in));
+//! - [`optim`]: Adam and RMSprop, PyTorch's single-tensor updates bit for bit;
+//! - [`loss`]: the element losses (BCE with PyTorch's clamps, BCE on logits, hinge, least
+//!   squares) with their gradients;
+//! - [`gp`]: the gradient penalty `(‖∇ₓ D(x)‖₂ − 1)²` and its exact gradient by double
+//!   backpropagation;
+//! - [`state_dict`]: parameters ↔ safetensors bytes under `nn.Sequential`'s names.
+
+pub mod gp;
+pub mod loss;
+pub mod mlp;
+pub mod optim;
+pub mod state_dict;

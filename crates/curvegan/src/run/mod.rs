@@ -1,0 +1,20 @@
+//! A run on disk: the run folder and its files, the trainer, checkpoints, the training loop,
+//! figures, sampling from a finished run, sweeps over seeds and the mode-collapse benchmark.
+//!
+//! - [`files`]: file names of a run folder, atomic writes, weights files;
+//! - [`trainer`]: the [`trainer::Trainer`], which owns a run's state and draws its randomness;
+//! - [`checkpoint`]: everything needed to continue a run exactly;
+//! - [`train`]: the training loop, [`train::train`] and [`train::resume`];
+//! - [`plot`]: the figures;
+//! - [`sample`]: loading a run's generator and sampling it;
+//! - [`sweep`]: one configuration over many seeds;
+//! - [`bench`](mod@bench): the mode-collapse benchmark against published rows.
+
+pub mod bench;
+pub mod checkpoint;
+pub mod files;
+pub mod plot;
+pub mod sample;
+pub mod sweep;
+pub mod train;
+pub mod trainer;

@@ -1,0 +1,252 @@
+//! Drawing samples from a trained generator, and writing them as CSV or JSON.
+//!
+//! A run folder's `config.toml` gives the generator's shape and the x grid; its
+//! `generator.safetensors` gives the weights. `N` noise vectors `z ~ N(0, I)` of shape
+//! `[N, latent]` are drawn from a ChaCha8 generator seeded with the given seed, and
+//! `G(z)` (`[N, n]`) is returned.
+//!
+//! - JSON: `{"x": [n x values], "curves": [[n values], …]}`;
+//! - CSV: a header line holding the x values, then one curve per line.
+
+use std::fmt::Write as _;
+use std::path::Path;
+
+use rand::SeedableRng;
+use rand_chacha::ChaCha8Rng;
+use serde::Serialize;
+
+use crate::config::TrainConfig;
+use crate::data::target::Target;
+use crate::error::{Error, Result};
+use crate::eval::catalogue::{available, score, Report};
+use crate::gan::noise::{fill_normal, EVAL_COMMAND_REAL_STREAM};
+use crate::nn::mlp::{Mlp, Tape};
+use crate::run::files;
+use crate::run::files::load_mlp;
+
+/// A trained generator with the settings it was trained with.
+#[derive(Debug, Clone)]
+pub struct Generator {
+    config: TrainConfig,
+    target: Target,
+    mlp: Mlp,
+}
+
+impl Generator {
+    /// Loads the generator of a run folder.
+    pub fn load(run: &Path) -> Result<Self> {
+        if !run.is_dir() {
+            return Err(Error::config(
+                "--run",
+                format!("{} is not a run folder", run.display()),
+            ));
+        }
+        let weights = run.join(files::GENERATOR);
+        if !weights.is_file() {
+            return Err(Error::config(
+                "--run",
+                format!(
+                    "{} has no {} (was training finished?)",
+                    run.display(),
+                    files::GENERATOR
+                ),
+            ));
+        }
+        let config = TrainConfig::load(&run.join(files::CONFIG))?;
+        config.validate().map_err(|e| {
+            Error::bad_file(run.join(files::CONFIG), format!("invalid settings: {e}"))
+        })?;
+        let target = config.target.build()?;
+        let (g_spec, _) = config.specs(&target)?;
+        let mlp = load_mlp(&weights, &g_spec)?;
+        Ok(Generator {
+            target,
+            config,
+            mlp,
+        })
+    }
+
+    /// The real data the generator was trained on.
+    pub fn target(&self) -> &Target {
+        &self.target
+    }
+
+    /// The settings the generator was trained with.
+    pub fn config(&self) -> &TrainConfig {
+        &self.config
+    }
+
+    /// The names of the condition's values, in order (empty unless the GAN is conditional).
+    pub fn condition_names(&self) -> Vec<String> {
+        if self.config.conditional {
+            self.target.cond_names()
+        } else {
+            Vec::new()
+        }
+    }
+
+    /// Parses `NAME=VALUE` pairs (`--condition a=1.8`) into the condition vector; every
+    /// condition name must be given once, and only those.
+    pub fn parse_condition(&self, pairs: &[String]) -> Result<Vec<f32>> {
+        let names = self.condition_names();
+        if names.is_empty() {
+            return Err(Error::config(
+                "--condition",
+                "this generator is not conditional (train with --conditional)",
+            ));
+        }
+        let mut values: Vec<Option<f32>> = vec![None; names.len()];
+        for pair in pairs {
+            let (name, value) = pair.split_once('=').ok_or_else(|| {
+                Error::config("--condition", format!("expected NAME=VALUE, got '{pair}'"))
+            })?;
+            let i = names.iter().position(|n| n == name.trim()).ok_or_else(|| {
+                Error::config(
+                    "--condition",
+                    format!(
+                        "unknown name '{name}'; the condition is {}",
+                        names.join(", ")
+                    ),
+                )
+            })?;
+            let v: f32 = value
+                .trim()
+                .parse()
+                .ok()
+                .filter(|v: &f32| v.is_finite())
+                .ok_or_else(|| {
+                    Error::config("--condition", format!("'{value}' is not a finite number"))
+                })?;
+            if values[i].replace(v).is_some() {
+                return Err(Error::config(
+                    "--condition",
+                    format!("'{name}' given twice"),
+                ));
+            }
+        }
+        names
+            .iter()
+            .zip(values)
+            .map(|(n, v)| {
+                v.ok_or_else(|| Error::config("--condition", format!("missing a value for '{n}'")))
+            })
+            .collect()
+    }
+
+    /// Draws `count` samples with noise from `seed`: `[count, n]`, row-major. A conditional
+    /// generator uses `condition` for every sample, or, when `None`, conditions drawn from the
+    /// target's distribution with the same seed.
+    pub fn sample(&self, count: usize, seed: u64, condition: Option<&[f32]>) -> Result<Samples> {
+        let mut rng = ChaCha8Rng::seed_from_u64(seed);
+        let mut noise = vec![0.0; count * self.config.latent_dim];
+        fill_normal(&mut rng, &mut noise);
+        let c_dim = self.condition_names().len();
+        let mut input = noise;
+        if c_dim > 0 {
+            let cond: Vec<f32> = match condition {
+                Some(c) if c.len() == c_dim => c.repeat(count),
+                Some(c) => {
+                    return Err(Error::config(
+                        "--condition",
+                        format!("{} values given, the generator takes {c_dim}", c.len()),
+                    ))
+                }
+                None => {
+                    let mut real = vec![0.0; count * self.target.dim()];
+                    let mut cond = vec![0.0; count * c_dim];
+                    self.target.draw(&mut rng, &mut real, Some(&mut cond))?;
+                    cond
+                }
+            };
+            let z = std::mem::take(&mut input);
+            let k = self.config.latent_dim;
+            for (zr, cr) in z.chunks_exact(k).zip(cond.chunks_exact(c_dim)) {
+                input.extend_from_slice(zr);
+                input.extend_from_slice(cr);
+            }
+        }
+        let mut tape = Tape::default();
+        let n = self.target.dim();
+        let flat = if count == 0 {
+            Vec::new()
+        } else {
+            self.mlp.forward(&input, &mut tape)?.to_vec()
+        };
+        Ok(Samples {
+            x: self.target.x().to_vec(),
+            curves: flat.chunks_exact(n).map(<[f32]>::to_vec).collect(),
+        })
+    }
+}
+
+/// Generated samples with their x grid.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Samples {
+    /// The x values, `[n]`.
+    pub x: Vec<f32>,
+    /// The samples, `[N][n]`.
+    pub curves: Vec<Vec<f32>>,
+}
+
+/// Output format of samples.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Format {
+    /// A header of x values, then one sample per line.
+    Csv,
+    /// `{"x": [...], "curves": [[...], ...]}`.
+    Json,
+}
+
+impl Samples {
+    /// The samples as text in `format`.
+    pub fn render(&self, format: Format) -> String {
+        match format {
+            Format::Json => {
+                // Plain vectors of floats always serialise.
+                let mut s = serde_json::to_string(self).unwrap_or_default();
+                s.push('\n');
+                s
+            }
+            Format::Csv => {
+                let mut s = String::new();
+                let line = |s: &mut String, v: &[f32]| {
+                    for (i, x) in v.iter().enumerate() {
+                        if i > 0 {
+                            s.push(',');
+                        }
+                        let _ = write!(s, "{x}");
+                    }
+                    s.push('\n');
+                };
+                line(&mut s, &self.x);
+                for c in &self.curves {
+                    line(&mut s, c);
+                }
+                s
+            }
+        }
+    }
+}
+
+/// Scores `generator` on every metric that fits its target, with `count` generated samples
+/// (noise from `seed`) against `count` real samples (from `seed`'s own stream).
+pub fn evaluate(generator: &Generator, count: usize, seed: u64) -> Result<Report> {
+    let target = generator.target();
+    let fake: Vec<f32> = generator
+        .sample(count, seed, None)?
+        .curves
+        .into_iter()
+        .flatten()
+        .collect();
+    let mut real = vec![0.0; count * target.dim()];
+    let mut rng = ChaCha8Rng::seed_from_u64(seed);
+    rng.set_stream(EVAL_COMMAND_REAL_STREAM);
+    target.draw(&mut rng, &mut real, None)?;
+    let names = available(target);
+    let values = score(target, &fake, Some(&real), &names)?;
+    Ok(Report {
+        target: generator.config().target.kind.name().to_string(),
+        samples: count,
+        metrics: names.iter().map(|n| n.to_string()).zip(values).collect(),
+    })
+}

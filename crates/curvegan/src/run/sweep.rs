@@ -1,0 +1,239 @@
+//! Sweeps: one configuration trained over many seeds, in parallel, and scored.
+//!
+//! Each seed `s` trains into `ROOT/seed-s` exactly as `curvegan train --seed s` would, on one
+//! of `jobs` worker threads (a run is single-threaded, so `jobs` = the number of cores is the
+//! natural choice), and its final generator — or its `best/` one when the config keeps the
+//! best ([`crate::run::train`]) — is scored with [`crate::run::sample::evaluate`]. A [`Criterion`] such as
+//! `mse_to_target<=0.01` says which runs count as a success.
+
+use std::fmt;
+use std::path::{Path, PathBuf};
+use std::str::FromStr;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::Mutex;
+
+use crate::config::TrainConfig;
+use crate::error::{Error, Result};
+use crate::eval::catalogue::Report;
+use crate::run::files;
+use crate::run::sample::{evaluate, Generator};
+use crate::run::train::{self, Output, Summary};
+
+/// A comparison of a metric with a threshold, e.g. `mse_to_target<=0.01`.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Criterion {
+    /// The metric's name, as in [`Report::metrics`].
+    pub metric: String,
+    /// The comparison.
+    pub op: Comparison,
+    /// The threshold.
+    pub value: f64,
+}
+
+/// How a metric is compared with its threshold.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Comparison {
+    /// `<=`
+    Le,
+    /// `<`
+    Lt,
+    /// `>=`
+    Ge,
+    /// `>`
+    Gt,
+}
+
+impl Criterion {
+    /// Whether `report` meets the criterion; `None` if it lacks the metric.
+    pub fn met_by(&self, report: &Report) -> Option<bool> {
+        let v = report.get(&self.metric)?;
+        Some(match self.op {
+            Comparison::Le => v <= self.value,
+            Comparison::Lt => v < self.value,
+            Comparison::Ge => v >= self.value,
+            Comparison::Gt => v > self.value,
+        })
+    }
+}
+
+impl FromStr for Criterion {
+    type Err = String;
+
+    /// Parses `METRIC<=VALUE` (also `<`, `>=`, `>`).
+    fn from_str(s: &str) -> std::result::Result<Self, String> {
+        for (token, op) in [
+            ("<=", Comparison::Le),
+            (">=", Comparison::Ge),
+            ("<", Comparison::Lt),
+            (">", Comparison::Gt),
+        ] {
+            if let Some((metric, value)) = s.split_once(token) {
+                let metric = metric.trim();
+                let value: f64 = value
+                    .trim()
+                    .parse()
+                    .map_err(|_| format!("'{}' in '{s}' is not a number", value.trim()))?;
+                if metric.is_empty() || !value.is_finite() {
+                    return Err(format!(
+                        "expected METRIC<=VALUE with a finite VALUE, got '{s}'"
+                    ));
+                }
+                return Ok(Criterion {
+                    metric: metric.to_string(),
+                    op,
+                    value,
+                });
+            }
+        }
+        Err(format!("expected METRIC<=VALUE (or <, >=, >), got '{s}'"))
+    }
+}
+
+impl fmt::Display for Criterion {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let op = match self.op {
+            Comparison::Le => "<=",
+            Comparison::Lt => "<",
+            Comparison::Ge => ">=",
+            Comparison::Gt => ">",
+        };
+        write!(f, "{}{op}{}", self.metric, self.value)
+    }
+}
+
+/// One seed's outcome.
+#[derive(Debug, Clone)]
+pub struct SeedResult {
+    /// The seed.
+    pub seed: u64,
+    /// Its run folder.
+    pub dir: PathBuf,
+    /// What training reported.
+    pub summary: Summary,
+    /// The final generator's metrics.
+    pub report: Report,
+}
+
+/// How each run of a sweep is scored.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Scoring {
+    /// Generated (and real) samples.
+    pub samples: usize,
+    /// The run with seed `s` is scored with seed `s + seed_offset`
+    /// ([`crate::run::sample::evaluate`]).
+    pub seed_offset: u64,
+}
+
+/// Trains `config` once per seed under `root` on `jobs` threads and scores each run as
+/// `scoring` says. Results come back in the order of `seeds`. The first error stops the
+/// sweep (runs already started finish) and is returned.
+pub fn sweep(
+    config: &TrainConfig,
+    seeds: &[u64],
+    root: &Path,
+    jobs: usize,
+    scoring: Scoring,
+    force: bool,
+) -> Result<Vec<SeedResult>> {
+    if seeds.is_empty() {
+        return Err(Error::config("--seeds", "the range is empty"));
+    }
+    if jobs == 0 {
+        return Err(Error::config("--jobs", "must be at least 1, got 0"));
+    }
+    config.validate()?;
+    let next = AtomicUsize::new(0);
+    let results: Mutex<Vec<Option<Result<SeedResult>>>> =
+        Mutex::new((0..seeds.len()).map(|_| None).collect());
+    let failed = std::sync::atomic::AtomicBool::new(false);
+    std::thread::scope(|scope| {
+        for _ in 0..jobs.min(seeds.len()) {
+            scope.spawn(|| loop {
+                let i = next.fetch_add(1, Ordering::Relaxed);
+                if i >= seeds.len() || failed.load(Ordering::Relaxed) {
+                    break;
+                }
+                let outcome = run_seed(config, seeds[i], root, scoring, force);
+                if outcome.is_err() {
+                    failed.store(true, Ordering::Relaxed);
+                }
+                if let Ok(mut r) = results.lock() {
+                    r[i] = Some(outcome);
+                }
+            });
+        }
+    });
+    let results = results
+        .into_inner()
+        .map_err(|_| Error::Serialize("sweep results (a worker panicked)".into()))?;
+    let mut out = Vec::with_capacity(seeds.len());
+    for r in results {
+        match r {
+            Some(Ok(r)) => out.push(r),
+            Some(Err(e)) => return Err(e),
+            None => {}
+        }
+    }
+    Ok(out)
+}
+
+fn run_seed(
+    config: &TrainConfig,
+    seed: u64,
+    root: &Path,
+    scoring: Scoring,
+    force: bool,
+) -> Result<SeedResult> {
+    let config = TrainConfig {
+        seed,
+        ..config.clone()
+    };
+    let dir = root.join(format!("seed-{seed}"));
+    let summary = train::train(
+        &config,
+        &Output {
+            dir: dir.clone(),
+            force,
+        },
+        &mut (),
+    )?;
+    let scored = match config.keep_best {
+        Some(_) => dir.join(files::BEST_DIR),
+        None => dir.clone(),
+    };
+    let score_seed = seed.wrapping_add(scoring.seed_offset);
+    let report = evaluate(&Generator::load(&scored)?, scoring.samples, score_seed)?;
+    Ok(SeedResult {
+        seed,
+        dir,
+        summary,
+        report,
+    })
+}
+
+/// The sweep as CSV: `seed,wall_s,d_loss,g_loss,<metrics…>`.
+pub fn to_csv(results: &[SeedResult]) -> String {
+    let Some(first) = results.first() else {
+        return String::new();
+    };
+    let mut s = String::from("seed,wall_s,d_loss,g_loss");
+    for (name, _) in &first.report.metrics {
+        s.push(',');
+        s.push_str(name);
+    }
+    s.push('\n');
+    for r in results {
+        s.push_str(&format!(
+            "{},{},{},{}",
+            r.seed,
+            r.summary.wall.as_secs_f64(),
+            r.summary.last.d_loss,
+            r.summary.last.g_loss
+        ));
+        for (_, v) in &r.report.metrics {
+            s.push_str(&format!(",{v}"));
+        }
+        s.push('\n');
+    }
+    s
+}

@@ -1,0 +1,596 @@
+//! A training run and its folder: the loop that drives a [`Trainer`] and writes what it shows.
+//!
+//! A run folder holds:
+//! - `config.toml`: every setting ([`TrainConfig`]); training from it repeats the run exactly;
+//! - `metrics.csv`: one row per step — `step,d_loss,g_loss,d_real,d_fake`, then one column per
+//!   evaluation metric ([`crate::eval::catalogue`]; for the tutorial `mse_to_target`, the mean squared
+//!   error of `eval_samples` fresh curves to the target), filled at evaluation steps only;
+//! - `step_00000.png`, `step_01000.png`, …: the tutorial's figure every `plot_every` steps;
+//! - `losses.png`: both losses over the steps with their equilibrium values where the loss
+//!   fixes them ([`crate::gan::loss::LossKind::equilibrium`]; ln 2 and 2 ln 2 for the tutorial);
+//! - `generator.safetensors`, `discriminator.safetensors`: the final weights;
+//! - `checkpoint.safetensors`: weights, optimizer states, RNG states and metrics, every
+//!   `checkpoint_every` steps, on interruption and at the end ([`crate::run::checkpoint`]);
+//!   [`resume`] continues from it, byte-identical to a run never stopped;
+//! - `best/` (with `keep_best`): `config.toml`, both nets' weights and `best.json` (metric,
+//!   value, step) of the evaluation with the best value of the watched metric so far — a run
+//!   folder of its own for `curvegan sample` and `curvegan eval`.
+//!
+//! Only the evaluations every `eval_every` steps compete for `best/` (not the extra one at
+//! the last step, which is not an evaluation step when a finished run is extended). With
+//! `early_stop = P` the run ends after the first of them that leaves the watched metric
+//! without improvement for `P` evaluations in a row.
+//!
+//! Every file is written atomically. A run that fails before it has written anything removes
+//! the folder it created, so bad input leaves nothing behind.
+
+use std::fmt::Write as _;
+use std::fs;
+use std::path::{Path, PathBuf};
+use std::time::{Duration, Instant};
+
+use crate::config::{LrDecay, TrainConfig};
+use crate::error::{Error, Result};
+use crate::eval::catalogue::{self, Better};
+use crate::gan::loss::Equilibrium;
+use crate::run::checkpoint;
+use crate::run::files::{self, save_mlp, write_atomic};
+use rand::SeedableRng;
+use rand_chacha::ChaCha8Rng;
+
+use crate::gan::step::StepStats;
+use crate::run::plot::{self, CurveFigure, LossFigure, ScatterFigure};
+use crate::run::trainer::{Evaluation, Trainer};
+
+/// How many of the last steps the summary averages over.
+pub const SUMMARY_WINDOW: usize = 100;
+
+/// What a finished run reports.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Summary {
+    /// The run folder.
+    pub out: PathBuf,
+    /// Steps trained.
+    pub steps: usize,
+    /// Means over the last [`SUMMARY_WINDOW`] steps (or all, if fewer).
+    pub last: StepStats,
+    /// Steps averaged in `last`.
+    pub window: usize,
+    /// The evaluation at the last step.
+    pub final_eval: Evaluation,
+    /// The best evaluation of the watched metric (with `keep_best`), kept in `best/`.
+    pub best: Option<Best>,
+    /// True if early stopping ended the run before its last step.
+    pub stopped_early: bool,
+    /// The loss's equilibrium values, to compare the means in `last` with.
+    pub equilibrium: Equilibrium,
+    /// Wall time of the whole run, files included.
+    pub wall: Duration,
+    /// Time spent in training steps alone.
+    pub train_time: Duration,
+}
+
+impl Summary {
+    /// Mean time of one training step, in microseconds.
+    pub fn us_per_step(&self) -> f64 {
+        self.train_time.as_secs_f64() * 1e6 / self.steps.max(1) as f64
+    }
+}
+
+/// The best value of the watched metric so far, as written to `best/best.json`.
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+pub struct Best {
+    /// The metric.
+    pub metric: String,
+    /// Its best value.
+    pub value: f64,
+    /// The step of the evaluation that gave it.
+    pub step: usize,
+}
+
+/// Something that wants to hear about the run's progress (a progress bar, a logger).
+pub trait Observer {
+    /// Called after every step.
+    fn on_step(&mut self, _step: usize, _stats: &StepStats) {}
+    /// Called after every evaluation.
+    fn on_eval(&mut self, _eval: &Evaluation) {}
+    /// Asked after every step: true saves a checkpoint and stops (e.g. on Ctrl-C).
+    fn should_stop(&mut self) -> bool {
+        false
+    }
+}
+
+/// An observer that ignores everything.
+impl Observer for () {}
+
+/// Where a run writes, and whether it may overwrite.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Output {
+    /// The run folder.
+    pub dir: PathBuf,
+    /// Allow an existing non-empty folder.
+    pub force: bool,
+}
+
+/// Creates the run folder; returns whether it was created (and so may be removed on failure).
+fn prepare_dir(out: &Output) -> Result<bool> {
+    let dir = &out.dir;
+    if dir.exists() {
+        if !dir.is_dir() {
+            return Err(Error::config(
+                "--out",
+                format!("{} exists and is not a folder", dir.display()),
+            ));
+        }
+        let non_empty = fs::read_dir(dir)
+            .map_err(|e| Error::io("cannot read", dir, e))?
+            .next()
+            .is_some();
+        if non_empty && !out.force {
+            return Err(Error::config(
+                "--out",
+                format!(
+                    "{} exists and is not empty; pass --force to write into it",
+                    dir.display()
+                ),
+            ));
+        }
+        return Ok(false);
+    }
+    fs::create_dir_all(dir).map_err(|e| {
+        Error::config(
+            "--out",
+            format!("cannot create folder {}: {e}", dir.display()),
+        )
+    })?;
+    Ok(true)
+}
+
+/// Trains a GAN as `config` says and writes the run folder. Checks the config before it
+/// creates anything.
+pub fn train(config: &TrainConfig, out: &Output, observer: &mut dyn Observer) -> Result<Summary> {
+    let trainer = Trainer::new(config)?;
+    let created = prepare_dir(out)?;
+    let result = run(trainer, Vec::new(), &out.dir, observer);
+    // A run that failed before its first checkpoint leaves nothing behind.
+    if result.is_err() && created && !out.dir.join(checkpoint::FILE).exists() {
+        let _ = fs::remove_dir_all(&out.dir);
+    }
+    result
+}
+
+/// Continues the run in `dir` from its checkpoint, up to `steps` steps in all (default: the
+/// run's own). The result is byte-identical to a run that was never stopped.
+pub fn resume(dir: &Path, steps: Option<usize>, observer: &mut dyn Observer) -> Result<Summary> {
+    let path = dir.join(checkpoint::FILE);
+    if !path.is_file() {
+        return Err(Error::config(
+            "--resume",
+            format!(
+                "{} has no {} to resume from",
+                dir.display(),
+                checkpoint::FILE
+            ),
+        ));
+    }
+    let ckpt = checkpoint::load(&path)?;
+    let mut config = TrainConfig::from_toml(&ckpt.config, &path)?;
+    if let Some(steps) = steps {
+        if steps != config.steps && config.lr_decay != LrDecay::None {
+            return Err(Error::config(
+                "--steps",
+                format!(
+                    "the run in {} decays its learning rate over its {} steps; {steps} steps would change that schedule",
+                    dir.display(),
+                    config.steps
+                ),
+            ));
+        }
+        config.steps = steps;
+    }
+    if ckpt.step >= config.steps {
+        return Err(Error::config(
+            "--steps",
+            format!(
+                "the run in {} already has {} steps; pass a larger --steps to continue it",
+                dir.display(),
+                ckpt.step
+            ),
+        ));
+    }
+    let target = config.target.build()?;
+    let n_metrics = config.eval_metric_names(&target)?.len();
+    let mut rows = parse_rows(&ckpt.metrics, n_metrics).map_err(|m| Error::bad_file(&path, m))?;
+    // A finished run evaluated its last step; extended, that step may not be an evaluation
+    // step any more. Evaluations are a function of (weights, seed, step), so dropping it gives
+    // exactly the metrics of a run that was never stopped.
+    for (step, row) in rows.iter_mut().enumerate() {
+        if config.eval_every == 0 || step % config.eval_every != 0 {
+            row.metrics = None;
+        }
+    }
+    if rows.len() != ckpt.step {
+        return Err(Error::bad_file(
+            &path,
+            format!(
+                "checkpoint at step {} holds {} metrics rows",
+                ckpt.step,
+                rows.len()
+            ),
+        ));
+    }
+    let trainer = Trainer::from_checkpoint(&config, &ckpt)?;
+    run(trainer, rows, dir, observer)
+}
+
+/// One row of `metrics.csv`.
+#[derive(Debug, Clone, PartialEq)]
+struct Row {
+    stats: StepStats,
+    /// The evaluation's values, at evaluation steps.
+    metrics: Option<Vec<f64>>,
+}
+
+/// Keep-best and early-stopping state: the watched metric's best value so far and how many
+/// evaluations since have not improved on it. A function of the metrics rows alone, so a
+/// resumed run rebuilds it exactly.
+#[derive(Debug, Clone)]
+struct Watch {
+    metric: &'static str,
+    /// Its column among the evaluation's values.
+    column: usize,
+    better: Better,
+    best: Option<(usize, f64)>,
+    stale: usize,
+    patience: usize,
+}
+
+impl Watch {
+    fn new(config: &TrainConfig, names: &[&'static str]) -> Option<Watch> {
+        let metric = config.keep_best.as_deref()?;
+        let column = names.iter().position(|n| *n == metric)?;
+        let metric = names[column];
+        Some(Watch {
+            metric,
+            column,
+            better: catalogue::metric_info(metric)?.better?,
+            best: None,
+            stale: 0,
+            patience: config.early_stop,
+        })
+    }
+
+    /// Takes the evaluation at `step`; returns the new best if it is one.
+    fn update(&mut self, step: usize, values: &[f64]) -> Option<Best> {
+        let v = values[self.column];
+        let improved = match self.best {
+            None => !v.is_nan(),
+            Some((_, best)) => self.better.improves(v, best),
+        };
+        if !improved {
+            self.stale += 1;
+            return None;
+        }
+        self.best = Some((step, v));
+        self.stale = 0;
+        self.best()
+    }
+
+    /// True when early stopping should end the run.
+    fn exhausted(&self) -> bool {
+        self.patience > 0 && self.stale >= self.patience
+    }
+
+    fn best(&self) -> Option<Best> {
+        self.best.map(|(step, value)| Best {
+            metric: self.metric.to_string(),
+            value,
+            step,
+        })
+    }
+
+    fn stop_message(&self, dir: &Path, step: usize) -> String {
+        let best = match self.best {
+            Some((s, v)) => format!("best {v} at step {s}"),
+            None => "every value was NaN".to_string(),
+        };
+        format!(
+            "the run in {} stopped early at step {step}: {} had not improved for {} evaluations ({best}); there is nothing to resume",
+            dir.display(),
+            self.metric,
+            self.patience
+        )
+    }
+}
+
+/// Writes `best/`: the config, both nets and `best.json`, each file atomically.
+fn write_best(dir: &Path, config_toml: &str, trainer: &Trainer, best: &Best) -> Result<()> {
+    let best_dir = dir.join(files::BEST_DIR);
+    fs::create_dir_all(&best_dir).map_err(|e| Error::io("cannot create", &best_dir, e))?;
+    write_atomic(&best_dir.join(files::CONFIG), config_toml.as_bytes())?;
+    let gan = trainer.gan();
+    save_mlp(&best_dir.join(files::GENERATOR), &gan.generator)?;
+    save_mlp(&best_dir.join(files::DISCRIMINATOR), &gan.discriminator)?;
+    let json = serde_json::to_string_pretty(best)
+        .map_err(|e| Error::Serialize(format!("best.json: {e}")))?;
+    write_atomic(&best_dir.join(files::BEST), json.as_bytes())
+}
+
+fn run(
+    mut trainer: Trainer,
+    mut rows: Vec<Row>,
+    dir: &Path,
+    observer: &mut dyn Observer,
+) -> Result<Summary> {
+    let started = Instant::now();
+    let config = trainer.config().clone();
+    let config_toml = config.to_toml()?;
+    let names = trainer.metric_names().to_vec();
+    let save_checkpoint = |trainer: &Trainer, rows: &[Row]| {
+        trainer.save_checkpoint(
+            &dir.join(checkpoint::FILE),
+            &config_toml,
+            &metrics_rows(rows, names.len()),
+        )
+    };
+
+    let mut watch = Watch::new(&config, &names);
+    if let Some(w) = watch.as_mut() {
+        for (step, row) in rows.iter().enumerate() {
+            if let Some(values) = &row.metrics {
+                w.update(step, values);
+            }
+        }
+        if w.exhausted() {
+            return Err(Error::config(
+                "--resume",
+                w.stop_message(dir, rows.len() - 1),
+            ));
+        }
+    }
+    write_atomic(&dir.join(files::CONFIG), config_toml.as_bytes())?;
+
+    let mut train_time = Duration::ZERO;
+    let mut final_eval = None;
+    let mut stopped_early = false;
+    let first = rows.len();
+    rows.reserve(config.steps.saturating_sub(first));
+    for step in first..config.steps {
+        let t = Instant::now();
+        let kept = dir.join(checkpoint::FILE);
+        let stats = trainer.step().map_err(|e| match e {
+            Error::Diverged { step, what } if kept.exists() => Error::Diverged {
+                step,
+                what: format!(
+                    "{what}; the last good checkpoint is kept in {} (resume with --resume)",
+                    kept.display()
+                ),
+            },
+            e => e,
+        })?;
+        train_time += t.elapsed();
+        observer.on_step(step, &stats);
+        let mut last = step + 1 == config.steps;
+        let mut metrics = None;
+        let scheduled = config.eval_every > 0 && step % config.eval_every == 0;
+        if last || scheduled {
+            let eval = trainer.evaluate()?;
+            // Only scheduled evaluations compete: the extra one at the last step is not one
+            // when a finished run is extended, and best/ must not depend on where it stopped.
+            if let Some(w) = watch.as_mut().filter(|_| scheduled) {
+                if let Some(best) = w.update(step, &eval.values) {
+                    write_best(dir, &config_toml, &trainer, &best)?;
+                }
+                if w.exhausted() && !last {
+                    last = true;
+                    stopped_early = true;
+                }
+            }
+            observer.on_eval(&eval);
+            metrics = Some(eval.values.clone());
+            final_eval = Some(eval);
+        }
+        if config.plot_every > 0 && step % config.plot_every == 0 {
+            write_step_figure(&mut trainer, step, &stats, dir)?;
+        }
+        rows.push(Row { stats, metrics });
+        let done = step + 1;
+        if config.checkpoint_every > 0 && done % config.checkpoint_every == 0 && !last {
+            save_checkpoint(&trainer, &rows)?;
+        }
+        if !last && observer.should_stop() {
+            save_checkpoint(&trainer, &rows)?;
+            let csv = metrics_csv(&rows, &names);
+            write_atomic(&dir.join(files::METRICS), csv.as_bytes())?;
+            return Err(Error::Interrupted {
+                step: done,
+                dir: dir.to_path_buf(),
+            });
+        }
+        if last {
+            break;
+        }
+    }
+
+    save_checkpoint(&trainer, &rows)?;
+    let csv = metrics_csv(&rows, &names);
+    write_atomic(&dir.join(files::METRICS), csv.as_bytes())?;
+    let steps: Vec<usize> = (0..rows.len()).collect();
+    let d_loss: Vec<f32> = rows.iter().map(|r| r.stats.d_loss).collect();
+    let g_loss: Vec<f32> = rows.iter().map(|r| r.stats.g_loss).collect();
+    let equilibrium = config.loss.equilibrium();
+    let references: Vec<(&str, f32)> = [equilibrium.g_loss, equilibrium.d_loss]
+        .into_iter()
+        .flatten()
+        .map(|(v, label)| (label, v))
+        .collect();
+    let losses = plot::losses_png(&LossFigure {
+        steps: &steps,
+        d_loss: &d_loss,
+        g_loss: &g_loss,
+        references: &references,
+    })?;
+    write_atomic(&dir.join(files::LOSSES), &losses)?;
+    let gan = trainer.gan();
+    save_mlp(&dir.join(files::GENERATOR), &gan.generator)?;
+    save_mlp(&dir.join(files::DISCRIMINATOR), &gan.discriminator)?;
+
+    let window = rows.len().min(SUMMARY_WINDOW);
+    let tail = &rows[rows.len() - window..];
+    let avg = |f: fn(&StepStats) -> f32| {
+        (tail.iter().map(|r| f(&r.stats) as f64).sum::<f64>() / window as f64) as f32
+    };
+    let trained = rows.len() - first;
+    Ok(Summary {
+        out: dir.to_path_buf(),
+        steps: trained,
+        last: StepStats {
+            d_loss: avg(|s| s.d_loss),
+            g_loss: avg(|s| s.g_loss),
+            d_real: avg(|s| s.d_real),
+            d_fake: avg(|s| s.d_fake),
+            d_fake_g: avg(|s| s.d_fake_g),
+        },
+        window,
+        final_eval: final_eval.ok_or_else(|| Error::config("--steps", "must be at least 1"))?,
+        best: watch.and_then(|w| w.best()),
+        equilibrium,
+        stopped_early,
+        wall: started.elapsed(),
+        train_time,
+    })
+}
+
+/// RNG stream of the real samples drawn for figures (never the training stream).
+const PLOT_STREAM: u64 = 2;
+
+/// The figure at `step`. Curve targets get the tutorial's figure: the real curve (or a band of
+/// real curves for a random family) and the step's first generated curves; 2-D sets get a
+/// scatter of real against freshly generated points.
+fn write_step_figure(
+    trainer: &mut Trainer,
+    step: usize,
+    stats: &StepStats,
+    dir: &Path,
+) -> Result<()> {
+    /// Generated curves drawn per figure: the first prominently, as the tutorial does.
+    const SHOWN: usize = 5;
+    /// Real curves drawn for a family, and points per side for a 2-D set.
+    const REAL_CURVES: usize = 20;
+    const POINTS: usize = 1000;
+    let mut rng = ChaCha8Rng::seed_from_u64(trainer.config().seed);
+    rng.set_stream(PLOT_STREAM);
+    let target = trainer.target().clone();
+    let n = target.dim();
+    let png = if target.is_curve() {
+        let drawn;
+        let real = match target.fixed_curve() {
+            Some(curve) => curve,
+            None => {
+                let mut buf = vec![0.0; REAL_CURVES * n];
+                target.draw(&mut rng, &mut buf, None)?;
+                drawn = buf;
+                &drawn
+            }
+        };
+        let fake = trainer.last_fake();
+        let shown = &fake[..fake.len().min(SHOWN * n)];
+        let tutorial =
+            target.fixed_curve().is_some() && trainer.config().target == Default::default();
+        plot::curves_png(&CurveFigure {
+            x: target.x(),
+            real,
+            generated: shown,
+            step,
+            g_loss: stats.g_loss,
+            d_loss: stats.d_loss,
+            y_range: tutorial.then_some((0.0, 3.0)),
+        })?
+    } else {
+        let mut real = vec![0.0; POINTS * n];
+        target.draw(&mut rng, &mut real, None)?;
+        let generated = trainer.generate(POINTS, &mut rng)?;
+        plot::scatter_png(&ScatterFigure {
+            real: &real,
+            generated: &generated,
+            step,
+            g_loss: stats.g_loss,
+            d_loss: stats.d_loss,
+        })?
+    };
+    write_atomic(&dir.join(format!("step_{step:05}.png")), &png)
+}
+
+/// The first columns of `metrics.csv`; the evaluation metrics follow.
+const METRICS_HEADER: &str = "step,d_loss,g_loss,d_real,d_fake";
+
+/// `metrics.csv` text with the metric columns `names`. Floats use Rust's shortest round-trip
+/// form, so equal runs give byte-identical files, and parsing a row back gives the same
+/// numbers.
+fn metrics_csv(rows: &[Row], names: &[&str]) -> String {
+    let mut header = METRICS_HEADER.to_string();
+    for name in names {
+        header.push(',');
+        header.push_str(name);
+    }
+    format!("{header}\n{}", metrics_rows(rows, names.len()))
+}
+
+/// The rows of `metrics.csv`, without the header; `n_metrics` (possibly empty) metric
+/// columns each.
+fn metrics_rows(rows: &[Row], n_metrics: usize) -> String {
+    let mut s = String::with_capacity(rows.len() * (48 + 8 * n_metrics));
+    for (step, r) in rows.iter().enumerate() {
+        let st = &r.stats;
+        let _ = write!(
+            s,
+            "{step},{},{},{},{}",
+            st.d_loss, st.g_loss, st.d_real, st.d_fake
+        );
+        match &r.metrics {
+            Some(values) => values.iter().for_each(|v| {
+                let _ = write!(s, ",{v}");
+            }),
+            None => (0..n_metrics).for_each(|_| s.push(',')),
+        }
+        s.push('\n');
+    }
+    s
+}
+
+/// Parses rows written by [`metrics_rows`] (a checkpoint's) with `n_metrics` metric columns;
+/// the error names the line.
+fn parse_rows(text: &str, n_metrics: usize) -> std::result::Result<Vec<Row>, String> {
+    text.lines()
+        .enumerate()
+        .map(|(i, line)| {
+            let bad = || format!("metrics row {} is malformed: '{line}'", i + 1);
+            let f: Vec<&str> = line.split(',').collect();
+            if f.len() != 5 + n_metrics || f[0].parse::<usize>().ok() != Some(i) {
+                return Err(bad());
+            }
+            let num = |s: &str| s.parse::<f32>().map_err(|_| bad());
+            let evaluated = &f[5..];
+            let metrics = if evaluated.iter().all(|v| v.is_empty()) && n_metrics > 0 {
+                None
+            } else {
+                Some(
+                    evaluated
+                        .iter()
+                        .map(|v| v.parse::<f64>().map_err(|_| bad()))
+                        .collect::<std::result::Result<Vec<f64>, String>>()?,
+                )
+            };
+            Ok(Row {
+                stats: StepStats {
+                    d_loss: num(f[1])?,
+                    g_loss: num(f[2])?,
+                    d_real: num(f[3])?,
+                    d_fake: num(f[4])?,
+                    ..StepStats::default()
+                },
+                metrics,
+            })
+        })
+        .collect()
+}

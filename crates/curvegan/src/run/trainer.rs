@@ -1,0 +1,402 @@
+//! The trainer: owns everything a training run changes (weights, optimizer states, random
+//! streams, buffers), draws each step's randomness and calls [`crate::gan::step::train_step`].
+
+use rand::{Rng, SeedableRng};
+use rand_chacha::ChaCha8Rng;
+
+use crate::config::{LrDecay, TrainConfig};
+use crate::data::target::Target;
+use crate::error::{Error, Result};
+use crate::eval::catalogue;
+use crate::gan::loss::{LossKind, LossSettings};
+use crate::gan::noise::{
+    append_rows, fill_normal, EVAL_REAL_STREAM, EVAL_STREAM_BASE, TRAIN_STREAM,
+};
+use crate::gan::step::{train_step, Gan, Optimizers, StepNoise, StepStats, Workspace};
+use crate::nn::mlp::{Mlp, Tape};
+use crate::nn::optim::Optimizer;
+
+/// The result of evaluating the generator on fresh noise.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Evaluation {
+    /// Training step at which it was measured.
+    pub step: usize,
+    /// The metrics' names ([`Trainer::metric_names`]).
+    pub names: Vec<&'static str>,
+    /// Their values, in the order of `names`.
+    pub values: Vec<f64>,
+}
+
+impl Evaluation {
+    /// The value of a metric by name.
+    pub fn get(&self, name: &str) -> Option<f64> {
+        let i = self.names.iter().position(|n| *n == name)?;
+        Some(self.values[i])
+    }
+
+    /// The mean squared error to the fixed target curve, if it was computed.
+    pub fn mse(&self) -> Option<f64> {
+        self.get("mse_to_target")
+    }
+}
+
+/// Owns everything a training run changes: weights, optimizer states, RNGs, buffers.
+#[derive(Debug, Clone)]
+pub struct Trainer {
+    config: TrainConfig,
+    target: Target,
+    gan: Gan,
+    opt: Optimizers,
+    rng: ChaCha8Rng,
+    ws: Workspace,
+    eval_tape: Tape,
+    /// The metrics each evaluation computes.
+    eval_metrics: Vec<&'static str>,
+    /// The real samples they compare with, `[eval_samples, n]` (empty if none needs them).
+    eval_real: Vec<f32>,
+    loss: LossSettings,
+    real: Vec<f32>,
+    /// G's noise of each D update, `n_critic × [B, latent]`.
+    z_d: Vec<f32>,
+    /// G's noise of the G update, `[B, latent]` (unused by `tutorial`).
+    z_g: Vec<f32>,
+    /// `wgan-gp`'s interpolation weights, `n_critic × [B]` (empty otherwise).
+    gp_eps: Vec<f32>,
+    /// The real batch's conditions, `[B, c]` (empty unless conditional).
+    cond: Vec<f32>,
+    step: usize,
+}
+
+impl Trainer {
+    /// A fresh run: checks the config, then draws the initial weights (G, then D) from the seed.
+    pub fn new(config: &TrainConfig) -> Result<Self> {
+        config.validate()?;
+        let target = config.target.build()?;
+        let n = target.dim();
+        let mut rng = ChaCha8Rng::seed_from_u64(config.seed);
+        rng.set_stream(TRAIN_STREAM);
+        let (g_spec, d_spec) = config.specs(&target)?;
+        let c_dim = g_spec.input_dim() - config.latent_dim;
+        let generator = Mlp::init(&g_spec, &mut rng)?;
+        let discriminator = Mlp::init(&d_spec, &mut rng)?;
+        let opt = Optimizers {
+            generator: Optimizer::new(config.optim_g, generator.params().len()),
+            discriminator: Optimizer::new(config.optim_d, discriminator.params().len()),
+        };
+        let loss = config.loss_settings();
+        let eval_metrics = config.eval_metric_names(&target)?;
+        let mut eval_real = Vec::new();
+        if catalogue::needs_real(&eval_metrics) {
+            let mut real_rng = ChaCha8Rng::seed_from_u64(config.seed);
+            real_rng.set_stream(EVAL_REAL_STREAM);
+            eval_real = vec![0.0; config.eval_samples * n];
+            target.draw(&mut real_rng, &mut eval_real, None)?;
+        }
+        let (batch, latent) = (config.batch_size, config.latent_dim);
+        let gp_rows = if loss.kind.has_gradient_penalty() {
+            loss.n_critic * batch
+        } else {
+            0
+        };
+        Ok(Trainer {
+            real: vec![0.0; batch * n],
+            cond: vec![0.0; batch * c_dim],
+            z_d: vec![0.0; loss.n_critic * batch * latent],
+            z_g: vec![0.0; batch * latent],
+            gp_eps: vec![0.0; gp_rows],
+            loss,
+            config: config.clone(),
+            target,
+            gan: Gan {
+                generator,
+                discriminator,
+            },
+            opt,
+            rng,
+            ws: Workspace::default(),
+            eval_tape: Tape::default(),
+            eval_metrics,
+            eval_real,
+            step: 0,
+        })
+    }
+
+    /// A trainer in exactly the state saved in `ckpt`, with the settings `config` (which may
+    /// differ from the saved ones only in the number of steps).
+    pub fn from_checkpoint(
+        config: &TrainConfig,
+        ckpt: &crate::run::checkpoint::Checkpoint,
+    ) -> Result<Self> {
+        let mut trainer = Trainer::new(config)?;
+        let path = std::path::Path::new(crate::run::checkpoint::FILE);
+        let (g_spec, d_spec) = config.specs(&trainer.target)?;
+        trainer.gan = Gan {
+            generator: crate::nn::state_dict::mlp_from_tensors(&g_spec, &ckpt.weights, "G.", path)?,
+            discriminator: crate::nn::state_dict::mlp_from_tensors(
+                &d_spec,
+                &ckpt.weights,
+                "D.",
+                path,
+            )?,
+        };
+        let restore = |cfg, n: usize, (step, m, v): &(u64, Vec<f32>, Vec<f32>)| {
+            if v.len() != n {
+                return Err(Error::bad_file(
+                    path,
+                    format!("optimizer state has {} values for {n} parameters", v.len()),
+                ));
+            }
+            Optimizer::from_state(cfg, *step, m.clone(), v.clone())
+        };
+        trainer.opt = Optimizers {
+            generator: restore(
+                config.optim_g,
+                trainer.gan.generator.params().len(),
+                &ckpt.opt_g,
+            )?,
+            discriminator: restore(
+                config.optim_d,
+                trainer.gan.discriminator.params().len(),
+                &ckpt.opt_d,
+            )?,
+        };
+        trainer.rng = ckpt.rng.restore();
+        trainer.step = ckpt.step;
+        Ok(trainer)
+    }
+
+    /// Saves everything needed to continue exactly (see [`crate::run::checkpoint`]).
+    pub fn save_checkpoint(
+        &self,
+        path: &std::path::Path,
+        config_toml: &str,
+        metrics: &str,
+    ) -> Result<()> {
+        // Never replace a good checkpoint with non-finite weights.
+        for (net, mlp) in [("G", &self.gan.generator), ("D", &self.gan.discriminator)] {
+            if let Some((name, _, _)) =
+                mlp.state_dict_layout().into_iter().find(|(_, shape, at)| {
+                    let n: usize = shape.iter().product();
+                    mlp.params()[*at..at + n].iter().any(|v| !v.is_finite())
+                })
+            {
+                return Err(Error::Diverged {
+                    step: self.step.saturating_sub(1),
+                    what: format!("a weight of {net}.{name} is not finite"),
+                });
+            }
+        }
+        crate::run::checkpoint::save(
+            path,
+            &crate::run::checkpoint::CheckpointRef {
+                step: self.step,
+                gan: &self.gan,
+                opt_g: &self.opt.generator,
+                opt_d: &self.opt.discriminator,
+                rng: &self.rng,
+                config: config_toml,
+                metrics,
+            },
+        )
+    }
+
+    /// The settings.
+    pub fn config(&self) -> &TrainConfig {
+        &self.config
+    }
+
+    /// The real data.
+    pub fn target(&self) -> &Target {
+        &self.target
+    }
+
+    /// The networks.
+    pub fn gan(&self) -> &Gan {
+        &self.gan
+    }
+
+    /// Steps done so far.
+    pub fn steps_done(&self) -> usize {
+        self.step
+    }
+
+    /// The fake batch of the last step (`[B, n]`), as the tutorial plots it.
+    pub fn last_fake(&self) -> &[f32] {
+        self.ws.fake()
+    }
+
+    /// The per-update records and gradients of the last step.
+    pub fn workspace(&self) -> &Workspace {
+        &self.ws
+    }
+
+    /// Draws a real batch and noise, and takes one training step. A non-finite loss is an
+    /// error naming the step.
+    ///
+    /// The draws, in order: the real batch; then for `tutorial` one noise batch `[B, latent]`,
+    /// used by the D and the G update; for every other kind, for each D update its noise
+    /// `[B, latent]` followed (`wgan-gp` only) by its ε `[B]` from U[0, 1), then the G
+    /// update's noise `[B, latent]` — the order of the PyTorch fixtures.
+    pub fn step(&mut self) -> Result<StepStats> {
+        if self.config.lr_decay != LrDecay::None {
+            let f = self.config.lr_decay.factor(self.step, self.config.steps);
+            self.opt.generator.set_lr(self.config.optim_g.lr() * f);
+            self.opt.discriminator.set_lr(self.config.optim_d.lr() * f);
+        }
+        let cond = (!self.cond.is_empty()).then_some(&mut self.cond[..]);
+        self.target.draw(&mut self.rng, &mut self.real, cond)?;
+        let cond = (!self.cond.is_empty()).then_some(&self.cond[..]);
+        let noise = if self.loss.kind == LossKind::Tutorial {
+            fill_normal(&mut self.rng, &mut self.z_d);
+            StepNoise {
+                cond,
+                ..StepNoise::single(&self.z_d)
+            }
+        } else {
+            let per_update = self.z_d.len() / self.loss.n_critic;
+            let rows = self.gp_eps.len() / self.loss.n_critic;
+            for i in 0..self.loss.n_critic {
+                fill_normal(
+                    &mut self.rng,
+                    &mut self.z_d[i * per_update..(i + 1) * per_update],
+                );
+                for e in &mut self.gp_eps[i * rows..(i + 1) * rows] {
+                    *e = self.rng.random::<f32>();
+                }
+            }
+            fill_normal(&mut self.rng, &mut self.z_g);
+            StepNoise {
+                z_d: &self.z_d,
+                z_g: Some(&self.z_g),
+                gp_eps: self
+                    .loss
+                    .kind
+                    .has_gradient_penalty()
+                    .then_some(&self.gp_eps[..]),
+                cond,
+            }
+        };
+        let stats = train_step(
+            &self.loss,
+            &mut self.gan,
+            &mut self.opt,
+            &self.real,
+            noise,
+            &mut self.ws,
+        )?;
+        let step = self.step;
+        self.step += 1;
+        if !stats.is_finite() {
+            return Err(Error::Diverged {
+                step,
+                what: format!(
+                    "a loss is not finite (d_loss {}, g_loss {})",
+                    stats.d_loss, stats.g_loss
+                ),
+            });
+        }
+        Ok(stats)
+    }
+
+    /// Generates `count` samples from noise drawn from `rng` (`[count, n]`). A conditional
+    /// generator gets conditions drawn from the target's distribution, from the same `rng`.
+    pub fn generate(&mut self, count: usize, rng: &mut ChaCha8Rng) -> Result<Vec<f32>> {
+        let mut noise = vec![0.0; count * self.config.latent_dim];
+        fill_normal(rng, &mut noise);
+        let c_dim = self.cond.len() / self.config.batch_size;
+        let input = if c_dim > 0 {
+            let mut real = vec![0.0; count * self.target.dim()];
+            let mut cond = vec![0.0; count * c_dim];
+            self.target.draw(rng, &mut real, Some(&mut cond))?;
+            let mut input = Vec::new();
+            append_rows(&mut input, &noise, &cond, count);
+            input
+        } else {
+            noise
+        };
+        let out = self.gan.generator.forward(&input, &mut self.eval_tape)?;
+        Ok(out.to_vec())
+    }
+
+    /// The metrics [`Trainer::evaluate`] computes, in order ([`TrainConfig::eval_metric_names`]).
+    pub fn metric_names(&self) -> &[&'static str] {
+        &self.eval_metrics
+    }
+
+    /// Evaluates the generator on `eval_samples` fresh samples: the metrics of
+    /// [`Trainer::metric_names`] ([`catalogue::score`]), against `eval_samples` real samples drawn
+    /// once per run. The noise comes from an RNG stream of its own, fixed by the seed and the
+    /// step, and the real samples from another: evaluating never changes training, and the
+    /// evaluation at a step is the same however often (or whether) earlier ones ran.
+    pub fn evaluate(&mut self) -> Result<Evaluation> {
+        let count = self.config.eval_samples;
+        let step = self.step.saturating_sub(1);
+        let mut rng = ChaCha8Rng::seed_from_u64(self.config.seed);
+        rng.set_stream(EVAL_STREAM_BASE + step as u64);
+        let samples = self.generate(count, &mut rng)?;
+        let real = (!self.eval_real.is_empty()).then_some(&self.eval_real[..]);
+        let values = catalogue::score(&self.target, &samples, real, &self.eval_metrics)?;
+        Ok(Evaluation {
+            step,
+            names: self.eval_metrics.clone(),
+            values,
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::gan::step::train_step;
+
+    /// The trainer draws, per step, the real batch, then each critic update's noise (and
+    /// `wgan-gp`'s ε), then the G update's noise — replayed here by hand through
+    /// [`train_step`], bit for bit.
+    #[test]
+    fn trainer_draws_in_the_fixtures_order() {
+        for kind in [LossKind::Hinge, LossKind::Wgan, LossKind::WganGp] {
+            let config = TrainConfig {
+                loss: kind,
+                n_critic: Some(2),
+                batch_size: 8,
+                g_hidden: vec![16],
+                d_hidden: vec![16],
+                optim_g: kind.default_optimizer(),
+                optim_d: kind.default_optimizer(),
+                ..TrainConfig::default()
+            };
+            let mut trainer = Trainer::new(&config).unwrap();
+            let mut rng = trainer.rng.clone();
+            let mut gan = trainer.gan.clone();
+            let mut opt = trainer.opt.clone();
+            let loss = config.loss_settings();
+            let (b, k, n) = (8, config.latent_dim, trainer.target.dim());
+            let mut ws = Workspace::default();
+            for _ in 0..3 {
+                let stats = trainer.step().unwrap();
+                let mut real = vec![0.0; b * n];
+                trainer.target.draw(&mut rng, &mut real, None).unwrap();
+                let mut z_d = vec![0.0; 2 * b * k];
+                let mut eps = Vec::new();
+                for i in 0..2 {
+                    fill_normal(&mut rng, &mut z_d[i * b * k..(i + 1) * b * k]);
+                    if kind.has_gradient_penalty() {
+                        eps.extend((0..b).map(|_| rng.random::<f32>()));
+                    }
+                }
+                let mut z_g = vec![0.0; b * k];
+                fill_normal(&mut rng, &mut z_g);
+                let noise = StepNoise {
+                    z_d: &z_d,
+                    z_g: Some(&z_g),
+                    gp_eps: kind.has_gradient_penalty().then_some(&eps[..]),
+                    cond: None,
+                };
+                let ours = train_step(&loss, &mut gan, &mut opt, &real, noise, &mut ws).unwrap();
+                assert_eq!(stats, ours, "{kind}");
+                assert_eq!(trainer.gan, gan, "{kind}");
+                assert_eq!(trainer.ws.critic_stats().len(), 2);
+            }
+        }
+    }
+}

@@ -1,0 +1,183 @@
+//! The library's layers stay layers: every module imports only from its own layer and the
+//! layers below it, and no two modules import each other, directly or through others.
+//!
+//! The layers, bottom up, as `lib.rs` lists them: `error`, `nn`, `data`, `gan`, `eval`,
+//! `config`, `run`. A module is a source file; its imports are the `crate::…` paths in its
+//! code (comments and doc comments are not code: a doc link to a higher layer is fine).
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::fs;
+use std::path::{Path, PathBuf};
+
+const LAYERS: [&str; 7] = ["error", "nn", "data", "gan", "eval", "config", "run"];
+
+/// Module path (`gan::step`) → source text without comments, for every file of `src/`.
+fn modules() -> BTreeMap<String, String> {
+    fn walk(dir: &Path, out: &mut Vec<PathBuf>) {
+        for entry in fs::read_dir(dir).unwrap() {
+            let path = entry.unwrap().path();
+            if path.is_dir() {
+                walk(&path, out);
+            } else if path.extension().is_some_and(|e| e == "rs") {
+                out.push(path);
+            }
+        }
+    }
+    let src = Path::new(env!("CARGO_MANIFEST_DIR")).join("src");
+    let mut files = Vec::new();
+    walk(&src, &mut files);
+    let mut out = BTreeMap::new();
+    for file in files {
+        let rel = file.strip_prefix(&src).unwrap().with_extension("");
+        let mut parts: Vec<String> = rel
+            .components()
+            .map(|c| c.as_os_str().to_string_lossy().into_owned())
+            .collect();
+        if parts.last().is_some_and(|p| p == "mod") {
+            parts.pop();
+        }
+        let code: String = fs::read_to_string(&file)
+            .unwrap()
+            .lines()
+            .map(|l| match l.find("//") {
+                Some(i) => &l[..i],
+                None => l,
+            })
+            .collect::<Vec<_>>()
+            .join("\n");
+        out.insert(parts.join("::"), code);
+    }
+    out
+}
+
+/// The modules `code` imports: every `crate::a::b` path, resolved to the longest known module.
+fn imports(code: &str, known: &BTreeSet<String>) -> BTreeSet<String> {
+    let mut out = BTreeSet::new();
+    for (i, _) in code.match_indices("crate::") {
+        let rest = &code[i + "crate::".len()..];
+        // `crate::{a, b::c}` groups are not used in this crate; a plain path is read up to the
+        // first character that cannot be part of it.
+        let path: String = rest
+            .chars()
+            .take_while(|c| c.is_alphanumeric() || *c == '_' || *c == ':')
+            .collect();
+        let segments: Vec<&str> = path.split("::").filter(|s| !s.is_empty()).collect();
+        let module = (1..=segments.len())
+            .rev()
+            .map(|n| segments[..n].join("::"))
+            .find(|m| known.contains(m));
+        if let Some(m) = module {
+            out.insert(m);
+        }
+    }
+    out
+}
+
+fn layer_of(module: &str) -> Option<usize> {
+    let top = module.split("::").next().unwrap_or("");
+    LAYERS.iter().position(|l| *l == top)
+}
+
+#[test]
+fn every_module_imports_only_its_own_layer_and_those_below() {
+    let modules = modules();
+    let known: BTreeSet<String> = modules.keys().cloned().collect();
+    let mut violations = Vec::new();
+    for (module, code) in &modules {
+        if module == "lib" {
+            continue;
+        }
+        let Some(own) = layer_of(module) else {
+            violations.push(format!("{module} belongs to no layer of {LAYERS:?}"));
+            continue;
+        };
+        for dep in imports(code, &known) {
+            let theirs = layer_of(&dep).unwrap_or(usize::MAX);
+            if theirs > own {
+                violations.push(format!(
+                    "{module} (layer {}) imports {dep} (layer {})",
+                    LAYERS[own],
+                    LAYERS.get(theirs).unwrap_or(&"?")
+                ));
+            }
+        }
+    }
+    assert!(
+        violations.is_empty(),
+        "layering violations:\n{}",
+        violations.join("\n")
+    );
+}
+
+#[test]
+fn no_module_imports_itself_through_others() {
+    let modules = modules();
+    let known: BTreeSet<String> = modules.keys().cloned().collect();
+    let graph: BTreeMap<&str, BTreeSet<String>> = modules
+        .iter()
+        .map(|(m, code)| {
+            let mut deps = imports(code, &known);
+            deps.remove(m);
+            // A folder's `mod.rs` declares its children; that is not an import.
+            deps.retain(|d| !d.starts_with(&format!("{m}::")));
+            (m.as_str(), deps)
+        })
+        .collect();
+    // Depth-first search for a back edge; the cycle is reported as a path.
+    fn visit<'a>(
+        m: &'a str,
+        graph: &'a BTreeMap<&str, BTreeSet<String>>,
+        state: &mut BTreeMap<&'a str, u8>,
+        path: &mut Vec<&'a str>,
+    ) -> Option<Vec<String>> {
+        match state.get(m) {
+            Some(1) => {
+                let at = path.iter().position(|p| *p == m).unwrap();
+                let mut cycle: Vec<String> = path[at..].iter().map(|s| s.to_string()).collect();
+                cycle.push(m.to_string());
+                return Some(cycle);
+            }
+            Some(_) => return None,
+            None => {}
+        }
+        state.insert(m, 1);
+        path.push(m);
+        for dep in graph.get(m).into_iter().flatten() {
+            if let Some((key, _)) = graph.get_key_value(dep.as_str()) {
+                if let Some(c) = visit(key, graph, state, path) {
+                    return Some(c);
+                }
+            }
+        }
+        path.pop();
+        state.insert(m, 2);
+        None
+    }
+    let mut state = BTreeMap::new();
+    for m in graph.keys() {
+        let mut path = Vec::new();
+        if let Some(cycle) = visit(m, &graph, &mut state, &mut path) {
+            panic!("import cycle: {}", cycle.join(" → "));
+        }
+    }
+}
+
+/// The checks above must see real imports: a module that imports a higher layer is caught.
+#[test]
+fn the_checks_see_imports() {
+    let known: BTreeSet<String> = ["nn::mlp", "run::files", "run"]
+        .iter()
+        .map(|s| s.to_string())
+        .collect();
+    let code = "use crate::run::files::write_atomic;\n let x = crate::nn::mlp::Mlp::zeros;";
+    let found = imports(code, &known);
+    assert!(
+        found.contains("run::files") && found.contains("nn::mlp"),
+        "{found:?}"
+    );
+    assert!(layer_of("run::files") > layer_of("nn::mlp"));
+    assert_eq!(
+        modules().get("run::files").map(|c| c.is_empty()),
+        Some(false)
+    );
+}
