@@ -4,7 +4,8 @@
 
 use criterion::{criterion_group, criterion_main, Criterion};
 use curvegan::config::TrainConfig;
-use curvegan::gan::step::{fill_normal, train_step, Gan, Optimizers, StepNoise, Workspace};
+use curvegan::gan::noise::fill_normal;
+use curvegan::gan::step::{train_step, Gan, Optimizers, StepNoise, Workspace};
 use curvegan::nn::mlp::Mlp;
 use curvegan::nn::optim::Optimizer;
 use rand::SeedableRng;
