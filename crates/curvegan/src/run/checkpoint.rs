@@ -28,63 +28,31 @@ use crate::nn::optim::Optimizer;
 use crate::nn::state_dict::{mlp_tensors, tensors_to_bytes_with_metadata, Tensor};
 use crate::run::files::write_atomic;
 
-/// File name of the checkpoint inside a run folder.
-pub const FILE: &str = "checkpoint.safetensors";
 /// Format tag stored in the metadata.
 const FORMAT: &str = "curvegan-checkpoint-1";
 
-/// A random number generator's exact position.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct RngState {
-    /// The 32-byte ChaCha key.
-    pub seed: [u8; 32],
-    /// The stream number.
-    pub stream: u64,
-    /// Position in the stream, in 32-bit words.
-    pub word_pos: u128,
-}
-
-impl RngState {
-    /// The state of `rng`.
-    pub fn of(rng: &ChaCha8Rng) -> Self {
-        RngState {
-            seed: rng.get_seed(),
-            stream: rng.get_stream(),
-            word_pos: rng.get_word_pos(),
-        }
+/// The RNG state as written before it went through `rand_chacha`'s serde support:
+/// `HEXKEY:STREAM:WORD_POS` (64 hex digits, then two decimal numbers). Still read, so that
+/// checkpoints of older runs resume.
+fn decode_legacy_rng(s: &str) -> Option<ChaCha8Rng> {
+    let mut parts = s.split(':');
+    let hex = parts.next()?;
+    if hex.len() != 64 {
+        return None;
     }
-
-    /// A generator at exactly this state.
-    pub fn restore(&self) -> ChaCha8Rng {
-        let mut rng = ChaCha8Rng::from_seed(self.seed);
-        rng.set_stream(self.stream);
-        rng.set_word_pos(self.word_pos);
-        rng
+    let mut seed = [0u8; 32];
+    for (i, b) in seed.iter_mut().enumerate() {
+        *b = u8::from_str_radix(hex.get(2 * i..2 * i + 2)?, 16).ok()?;
     }
-
-    fn encode(&self) -> String {
-        let hex: String = self.seed.iter().map(|b| format!("{b:02x}")).collect();
-        format!("{hex}:{}:{}", self.stream, self.word_pos)
+    let stream = parts.next()?.parse().ok()?;
+    let word_pos = parts.next()?.parse().ok()?;
+    if parts.next().is_some() {
+        return None;
     }
-
-    fn decode(s: &str) -> Option<Self> {
-        let mut parts = s.split(':');
-        let hex = parts.next()?;
-        if hex.len() != 64 {
-            return None;
-        }
-        let mut seed = [0u8; 32];
-        for (i, b) in seed.iter_mut().enumerate() {
-            *b = u8::from_str_radix(hex.get(2 * i..2 * i + 2)?, 16).ok()?;
-        }
-        let stream = parts.next()?.parse().ok()?;
-        let word_pos = parts.next()?.parse().ok()?;
-        parts.next().is_none().then_some(RngState {
-            seed,
-            stream,
-            word_pos,
-        })
-    }
+    let mut rng = ChaCha8Rng::from_seed(seed);
+    rng.set_stream(stream);
+    rng.set_word_pos(word_pos);
+    Some(rng)
 }
 
 /// Everything saved at a checkpoint.
@@ -98,8 +66,8 @@ pub struct Checkpoint {
     pub opt_g: (u64, Vec<f32>, Vec<f32>),
     /// D's optimizer: (step counter, exp_avg, sq_avg).
     pub opt_d: (u64, Vec<f32>, Vec<f32>),
-    /// The training RNG.
-    pub rng: RngState,
+    /// The training RNG, at exactly the position where the run stopped.
+    pub rng: ChaCha8Rng,
     /// The run's config, as TOML.
     pub config: String,
     /// The metrics rows written so far (CSV lines without the header).
@@ -146,7 +114,11 @@ pub fn save(path: &Path, c: &CheckpointRef) -> Result<()> {
         ("step".to_string(), c.step.to_string()),
         ("opt.G.step".to_string(), g_step.to_string()),
         ("opt.D.step".to_string(), d_step.to_string()),
-        ("rng".to_string(), RngState::of(c.rng).encode()),
+        (
+            "rng".to_string(),
+            serde_json::to_string(c.rng)
+                .map_err(|e| Error::Serialize(format!("the RNG state: {e}")))?,
+        ),
         ("config".to_string(), c.config.to_string()),
         ("metrics".to_string(), c.metrics.to_string()),
     ]);
@@ -182,9 +154,12 @@ pub fn load(path: &Path) -> Result<Checkpoint> {
         v.parse()
             .map_err(|_| bad(format!("checkpoint '{k}' is not a number: '{v}'")))
     };
-    let rng = |k: &str| -> Result<RngState> {
+    let rng = |k: &str| -> Result<ChaCha8Rng> {
         let v = get(k)?;
-        RngState::decode(&v).ok_or_else(|| bad(format!("checkpoint '{k}' is malformed: '{v}'")))
+        serde_json::from_str(&v)
+            .ok()
+            .or_else(|| decode_legacy_rng(&v))
+            .ok_or_else(|| bad(format!("checkpoint '{k}' is malformed: '{v}'")))
     };
     let mut tensors = crate::run::files::read_tensors(path)?;
     let mut take = |k: &str| tensors.remove(k).map(|t| t.data).unwrap_or_default();
@@ -221,24 +196,39 @@ mod tests {
         for _ in 0..37 {
             rng.next_u32();
         }
-        let state = RngState::of(&rng);
-        let decoded = RngState::decode(&state.encode()).unwrap();
-        assert_eq!(decoded, state);
-        let mut restored = decoded.restore();
+        let text = serde_json::to_string(&rng).unwrap();
+        let mut restored: ChaCha8Rng = serde_json::from_str(&text).unwrap();
+        for _ in 0..100 {
+            assert_eq!(restored.next_u64(), rng.next_u64());
+        }
+    }
+
+    /// Checkpoints written before the serde codec keep resuming at the same position.
+    #[test]
+    fn legacy_rng_state_is_read() {
+        let mut rng = ChaCha8Rng::seed_from_u64(42);
+        rng.set_stream(3);
+        for _ in 0..37 {
+            rng.next_u32();
+        }
+        let hex: String = rng.get_seed().iter().map(|b| format!("{b:02x}")).collect();
+        let legacy = format!("{hex}:{}:{}", rng.get_stream(), rng.get_word_pos());
+        let mut restored = decode_legacy_rng(&legacy).unwrap();
         for _ in 0..100 {
             assert_eq!(restored.next_u64(), rng.next_u64());
         }
     }
 
     #[test]
-    fn malformed_rng_state_is_rejected() {
+    fn malformed_legacy_rng_state_is_rejected() {
         for s in [
             "",
             "zz:1:2",
             &format!("{}:1", "0".repeat(64)),
             &format!("{}:x:2", "0".repeat(64)),
+            &format!("{}:1:2:3", "0".repeat(64)),
         ] {
-            assert!(RngState::decode(s).is_none(), "{s}");
+            assert!(decode_legacy_rng(s).is_none(), "{s}");
         }
     }
 }

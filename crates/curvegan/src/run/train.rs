@@ -153,7 +153,7 @@ pub fn train(config: &TrainConfig, out: &Output, observer: &mut dyn Observer) ->
     let created = prepare_dir(out)?;
     let result = run(trainer, Vec::new(), &out.dir, observer);
     // A run that failed before its first checkpoint leaves nothing behind.
-    if result.is_err() && created && !out.dir.join(checkpoint::FILE).exists() {
+    if result.is_err() && created && !out.dir.join(files::CHECKPOINT).exists() {
         let _ = fs::remove_dir_all(&out.dir);
     }
     result
@@ -162,14 +162,14 @@ pub fn train(config: &TrainConfig, out: &Output, observer: &mut dyn Observer) ->
 /// Continues the run in `dir` from its checkpoint, up to `steps` steps in all (default: the
 /// run's own). The result is byte-identical to a run that was never stopped.
 pub fn resume(dir: &Path, steps: Option<usize>, observer: &mut dyn Observer) -> Result<Summary> {
-    let path = dir.join(checkpoint::FILE);
+    let path = dir.join(files::CHECKPOINT);
     if !path.is_file() {
         return Err(Error::config(
             "--resume",
             format!(
                 "{} has no {} to resume from",
                 dir.display(),
-                checkpoint::FILE
+                files::CHECKPOINT
             ),
         ));
     }
@@ -328,7 +328,7 @@ fn run(
     let names = trainer.metric_names().to_vec();
     let save_checkpoint = |trainer: &Trainer, rows: &[Row]| {
         trainer.save_checkpoint(
-            &dir.join(checkpoint::FILE),
+            &dir.join(files::CHECKPOINT),
             &config_toml,
             &metrics_rows(rows, names.len()),
         )
@@ -357,7 +357,7 @@ fn run(
     rows.reserve(config.steps.saturating_sub(first));
     for step in first..config.steps {
         let t = Instant::now();
-        let kept = dir.join(checkpoint::FILE);
+        let kept = dir.join(files::CHECKPOINT);
         let stats = trainer.step().map_err(|e| match e {
             Error::Diverged { step, what } if kept.exists() => Error::Diverged {
                 step,
@@ -436,10 +436,14 @@ fn run(
     save_mlp(&dir.join(files::DISCRIMINATOR), &gan.discriminator)?;
 
     let window = rows.len().min(SUMMARY_WINDOW);
-    let tail = &rows[rows.len() - window..];
-    let avg = |f: fn(&StepStats) -> f32| {
-        (tail.iter().map(|r| f(&r.stats) as f64).sum::<f64>() / window as f64) as f32
+    let mean = |rows: &[Row], f: fn(&StepStats) -> f32| {
+        (rows.iter().map(|r| f(&r.stats) as f64).sum::<f64>() / rows.len().max(1) as f64) as f32
     };
+    let tail = &rows[rows.len() - window..];
+    let avg = |f: fn(&StepStats) -> f32| mean(tail, f);
+    // `metrics.csv` has no column for D(fake) in the G update, so rows read back from a
+    // checkpoint do not know it: average it over the window's steps trained by this process.
+    let fresh_tail = &rows[(rows.len() - window).max(first)..];
     let trained = rows.len() - first;
     Ok(Summary {
         out: dir.to_path_buf(),
@@ -449,7 +453,7 @@ fn run(
             g_loss: avg(|s| s.g_loss),
             d_real: avg(|s| s.d_real),
             d_fake: avg(|s| s.d_fake),
-            d_fake_g: avg(|s| s.d_fake_g),
+            d_fake_g: mean(fresh_tail, |s| s.d_fake_g),
         },
         window,
         final_eval: final_eval.ok_or_else(|| Error::config("--steps", "must be at least 1"))?,

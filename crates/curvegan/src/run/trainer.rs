@@ -128,7 +128,7 @@ impl Trainer {
         ckpt: &crate::run::checkpoint::Checkpoint,
     ) -> Result<Self> {
         let mut trainer = Trainer::new(config)?;
-        let path = std::path::Path::new(crate::run::checkpoint::FILE);
+        let path = std::path::Path::new(crate::run::files::CHECKPOINT);
         let (g_spec, d_spec) = config.specs(&trainer.target)?;
         trainer.gan = Gan {
             generator: crate::nn::state_dict::mlp_from_tensors(&g_spec, &ckpt.weights, "G.", path)?,
@@ -160,7 +160,7 @@ impl Trainer {
                 &ckpt.opt_d,
             )?,
         };
-        trainer.rng = ckpt.rng.restore();
+        trainer.rng = ckpt.rng.clone();
         trainer.step = ckpt.step;
         Ok(trainer)
     }
