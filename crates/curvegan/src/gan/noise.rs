@@ -88,7 +88,12 @@ pub fn fill_normal(rng: &mut ChaCha8Rng, out: &mut [f32]) {
 
 /// `[x | c]`: each of the `rows` rows of `x` followed by the same row of `c`, written into
 /// `buf` and returned; `x` itself when there is no condition (`c` empty).
-pub fn with_condition<'a>(buf: &'a mut Vec<f32>, x: &'a [f32], c: &[f32], rows: usize) -> &'a [f32] {
+pub fn with_condition<'a>(
+    buf: &'a mut Vec<f32>,
+    x: &'a [f32],
+    c: &[f32],
+    rows: usize,
+) -> &'a [f32] {
     if c.is_empty() || rows == 0 {
         return x;
     }

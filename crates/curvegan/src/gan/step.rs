@@ -207,7 +207,8 @@ impl Workspace {
         let d_params = gan.discriminator.params().len();
         self.grad_g.resize(gan.generator.params().len(), 0.0);
         self.grad_fake.resize(dims.batch * dims.n, 0.0);
-        self.grad_d_in.resize(dims.batch * (dims.n + dims.c_dim), 0.0);
+        self.grad_d_in
+            .resize(dims.batch * (dims.n + dims.c_dim), 0.0);
         self.d.grad.resize(d_params, 0.0);
         self.d.grad_from_fake.resize(d_params, 0.0);
         self.d.grad_real.resize(dims.d_rows, 0.0);
@@ -343,7 +344,10 @@ fn add_gradient_penalty(
 ) -> Result<()> {
     let width = real.len() / eps.len(); // n (+ c)
     bufs.xhat.resize(real.len(), 0.0);
-    let rows = bufs.xhat.chunks_exact_mut(width).zip(real.chunks_exact(width));
+    let rows = bufs
+        .xhat
+        .chunks_exact_mut(width)
+        .zip(real.chunks_exact(width));
     for (((xh, x), f), &e) in rows.zip(fake.chunks_exact(width)).zip(eps) {
         let keep = 1.0 - e;
         for ((xh, &x), &f) in xh.iter_mut().zip(x).zip(f) {

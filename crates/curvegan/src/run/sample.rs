@@ -149,7 +149,10 @@ impl Generator {
         )?;
         Ok(Samples {
             x: self.target.x().to_vec(),
-            curves: flat.chunks_exact(self.target.dim()).map(<[f32]>::to_vec).collect(),
+            curves: flat
+                .chunks_exact(self.target.dim())
+                .map(<[f32]>::to_vec)
+                .collect(),
         })
     }
 }

@@ -299,7 +299,15 @@ impl Trainer {
     pub fn generate(&mut self, count: usize, rng: &mut ChaCha8Rng) -> Result<Vec<f32>> {
         let c_dim = self.cond.len() / self.config.batch_size;
         let g = &self.gan.generator;
-        generate(g, &self.target, count, c_dim, None, rng, &mut self.eval_tape)
+        generate(
+            g,
+            &self.target,
+            count,
+            c_dim,
+            None,
+            rng,
+            &mut self.eval_tape,
+        )
     }
 
     /// The metrics [`Trainer::evaluate`] computes, in order ([`TrainConfig::eval_metric_names`]).
