@@ -4,17 +4,15 @@
 
 use criterion::{criterion_group, criterion_main, Criterion};
 use curvegan::config::TrainConfig;
-use curvegan::gan::noise::fill_normal;
+use curvegan::gan::noise::{fill_normal, Stream};
 use curvegan::gan::step::{train_step, Gan, Optimizers, StepNoise, Workspace};
 use curvegan::nn::mlp::Mlp;
 use curvegan::nn::optim::Optimizer;
-use rand::SeedableRng;
-use rand_chacha::ChaCha8Rng;
 
 fn setup(config: &TrainConfig) -> (Gan, Optimizers, Vec<f32>, Vec<f32>) {
     let target = config.target.build().unwrap();
     let n = target.dim();
-    let mut rng = ChaCha8Rng::seed_from_u64(config.seed);
+    let mut rng = Stream::Train.rng(config.seed);
     let gan = Gan {
         generator: Mlp::init(&config.generator_spec(n), &mut rng).unwrap(),
         discriminator: Mlp::init(&config.discriminator_spec(n), &mut rng).unwrap(),

@@ -17,7 +17,19 @@
 //! `bce` is `nn.BCELoss` on probabilities and `bce_logits` is
 //! `F.binary_cross_entropy_with_logits` on raw scores: `ℓ = (1 − t)·s − log_sigmoid(s)` with
 //! `log_sigmoid(s) = min(s, 0) − log1p(e^(−|s|))` (see [`crate::nn::loss`] for both and their
-//! gradients). The seed's labels are inverted: its D outputs the probability of *fake*.
+//! gradients).
+//!
+//! **The tutorial's losses** ([`tutorial_term`]). D outputs a probability `D(x)`, but the
+//! tutorial's labels are inverted, so D learns the probability that its input is *fake*:
+//! ```text
+//! D_loss = bce(1 − D(real), 1) + bce(1 − D(fake), 0) = −mean ln(1 − D(real)) − mean ln D(fake)
+//! G_loss = bce(D(fake), 0)                             = −mean ln(1 − D(fake))
+//! ```
+//! With `q = 1 − D` (the probability of *real*) this is exactly the standard GAN's
+//! discriminator loss and the non-saturating generator loss −mean ln q(fake). At equilibrium
+//! `D = 1/2` everywhere, so `G_loss = ln 2 ≈ 0.693` and `D_loss = 2 ln 2 ≈ 1.386`.
+//! `1 − D` is computed in f32 before the BCE, as in the tutorial, so `D = 1e-8` rounds to
+//! `1 − D = 1` (see the fixtures' edge cases).
 //!
 //! The gradient penalty of `wgan-gp` (see [`crate::nn::gp`]) is, for
 //! `x̂ = ε·real + (1 − ε)·fake` with one `ε ~ U[0, 1)` per row,
@@ -50,7 +62,7 @@ use std::str::FromStr;
 use serde::{Deserialize, Serialize};
 
 use crate::error::{Error, Result};
-use crate::nn::loss::{bce_logits, hinge, least_squares, signed_mean, tutorial_term, TutorialTerm};
+use crate::nn::loss::{bce_logits, bce_to, hinge, least_squares, signed_mean};
 use crate::nn::mlp::Activation;
 use crate::nn::optim::OptimizerConfig;
 
@@ -66,7 +78,7 @@ pub const DEFAULT_GP_WEIGHT: f64 = 10.0;
 #[serde(rename_all = "kebab-case")]
 pub enum LossKind {
     /// The tutorial's: D has a sigmoid head and its labels are inverted (D outputs the
-    /// probability of *fake*); see [`crate::nn::loss`].
+    /// probability of *fake*); see the module docs and [`tutorial_term`].
     #[serde(alias = "seed")]
     Tutorial,
     /// The original GAN's minimax game on logits; G minimises `mean ln(1 − σ(s))`, which
@@ -270,6 +282,39 @@ impl FromStr for LossKind {
     }
 }
 
+/// Which of the tutorial's three BCE expressions (see the module docs).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum TutorialTerm {
+    /// `bce(1 − D(real), 1)`: D's loss on real data.
+    Real,
+    /// `bce(1 − D(fake), 0)`: D's loss on fakes.
+    Fake,
+    /// `bce(D(fake), 0)`: G's loss.
+    Generator,
+}
+
+/// One of the tutorial's loss terms of the probabilities `d` (D's outputs, `[N]`), with
+/// ∂L/∂d written into `grad` (through the `1 − d` step where there is one). `scratch` holds
+/// `1 − d`.
+pub fn tutorial_term(
+    term: TutorialTerm,
+    d: &[f32],
+    grad: &mut [f32],
+    scratch: &mut Vec<f32>,
+) -> Result<f32> {
+    match term {
+        TutorialTerm::Generator => bce_to(d, 0.0, Some(grad)),
+        TutorialTerm::Real | TutorialTerm::Fake => {
+            scratch.clear();
+            scratch.extend(d.iter().map(|&v| 1.0 - v));
+            let t = if term == TutorialTerm::Real { 1.0 } else { 0.0 };
+            let loss = bce_to(scratch, t, Some(grad))?;
+            grad.iter_mut().for_each(|g| *g = -*g);
+            Ok(loss)
+        }
+    }
+}
+
 /// Everything the training step needs to know about the objective.
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub struct LossSettings {
@@ -433,9 +478,9 @@ mod tests {
     fn loss_gradients_match_finite_differences() {
         let s_real = [0.7f32, -0.3, 1.6, -1.2, 0.2];
         let s_fake = [-0.4f32, 0.9, -1.7, 0.05, 1.3];
-        // The seed's D outputs probabilities.
-        let p_real = s_real.map(crate::nn::loss::sigmoid);
-        let p_fake = s_fake.map(crate::nn::loss::sigmoid);
+        // The tutorial's D outputs probabilities.
+        let p_real = s_real.map(crate::nn::mlp::sigmoid);
+        let p_fake = s_fake.map(crate::nn::mlp::sigmoid);
         let mut scratch = Vec::new();
         let h = 1e-3f32;
         for kind in LossKind::ALL {

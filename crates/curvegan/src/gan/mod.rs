@@ -2,7 +2,8 @@
 //!
 //! - [`loss`]: the seven GAN objectives (the tutorial's, minimax, non-saturating, LSGAN,
 //!   hinge, WGAN, WGAN-GP) on D's scores, with their gradients;
-//! - [`noise`]: the random streams of a run, noise `z ~ N(0, I)` and G's input `[z | c]`;
+//! - [`noise`]: every random stream of a run ([`noise::Stream`]), noise `z ~ N(0, I)`, G's
+//!   input `[z | c]`, and drawing samples from G ([`noise::generate`]);
 //! - [`step`]: one training step, as the tutorial writes it — a pure function of (weights,
 //!   optimizer states, real batch, noise).
 

@@ -1,9 +1,10 @@
-//! The GAN training step and the trainer that feeds it.
+//! The GAN training step: the tutorial's "forward, backward, update" block.
 //!
 //! [`train_step`] is a pure function of (weights, optimizer states, real batch, noise): it does
-//! not draw anything, so tests can replay PyTorch's runs from their noise. [`Trainer`] owns the
-//! random number generators and draws, in order, the initial weights (G layer by layer, then
-//! D), and at every step the real batch and the noise.
+//! not draw anything, so tests can replay PyTorch's runs from their noise. The trainer
+//! ([`crate::run::trainer::Trainer`]) owns the random number generators and draws, in order,
+//! the initial weights (G layer by layer, then D), and at every step the real batch and the
+//! noise.
 //!
 //! One step (`B` = batch, `n` = sample size, `k` = latent size, `s = D(·)`: `[B, 1]`; the
 //! losses are those of [`crate::gan::loss`]):
@@ -11,9 +12,9 @@
 //! repeat n_critic times (i = 1..n_critic), one D update each:
 //!     fake   = G(z_d[i])                           z_d[i]: [B, k] → fake: [B, n], detached
 //!     s_r    = D(real),  s_f = D(fake)             the same real batch every time
+//!     D_loss = loss(s_r, s_f)
 //!     wgan-gp: x̂ = ε_i·real + (1 − ε_i)·fake        ε_i: [B], one per row; f32, in that order
 //!              D_loss += λ·P(x̂)                    P: the gradient penalty (crate::nn::gp)
-//!     D_loss = loss(s_r, s_f)
 //!     D ← opt_D(D, ∂D_loss/∂D)
 //!     wgan:    every D parameter clamped to [−clip, clip]
 //! then one G update, with the updated D:
@@ -24,10 +25,22 @@
 //! The `tutorial` loss (the tutorial's) takes one D update and its G update reuses the D update's
 //! noise and fake batch (`z_g = None`): G has not changed in between, so G's forward pass is
 //! done once per step. Any kind can reuse the last critic update's noise this way.
+//!
+//! Two variants change only the shapes the networks see:
+//! - **conditioning** (`c` values per row, [`StepNoise::cond`]): G sees `[z | c]`, `[B, k + c]`,
+//!   and D sees `[x | c]` and `[fake | c]`, `[B, n + c]` ([`with_condition`]); G's gradient
+//!   keeps only the sample's `n` columns of ∂G_loss/∂(D's input);
+//! - **packing** (PacGAN, `pack` samples per D input): D's input width is `pack·(n + c)`, so
+//!   it reads the batch `[B, n + c]` as `[B / pack, pack·(n + c)]` and scores `B / pack` rows.
+//!
+//! In the code: [`check_step`] validates every shape once and returns the step's sizes;
+//! `train_step` then reads as the block above, calling `critic_loss` (D's loss and gradient),
+//! `add_gradient_penalty` (`wgan-gp`), `clip_weights` (`wgan`) and `grad_wrt_fake` (the
+//! backward pass through D in G's update).
 
 use crate::error::{Error, Result};
 use crate::gan::loss::{LossKind, LossSettings};
-use crate::gan::noise::append_rows;
+use crate::gan::noise::with_condition;
 use crate::nn::gp::{gradient_penalty, GpWorkspace, Penalty};
 use crate::nn::loss::mean;
 use crate::nn::mlp::{Mlp, Tape};
@@ -128,33 +141,43 @@ impl<'a> StepNoise<'a> {
 /// holds what the last step computed, for tests and diagnostics.
 #[derive(Debug, Clone, Default)]
 pub struct Workspace {
+    /// Conditional GANs: G's input `[z | c]`, `[B, k + c]`.
+    g_in: Vec<f32>,
     /// G's forward pass: the fake batch of the last D update, then the G update's.
     g_tape: Tape,
-    /// D(real), then D(G(z_g)) in the G update.
-    d_tape: Tape,
-    /// D(fake) in a D update.
-    d_tape_fake: Tape,
-    grad_g: Vec<f32>,
-    grad_d: Vec<f32>,
-    /// D's gradients from the fake batch alone (all kinds but `tutorial`), added to `grad_d`.
-    grad_d_fake: Vec<f32>,
-    /// ∂D_loss/∂s_real, `[B]`.
-    grad_real: Vec<f32>,
-    /// ∂D_loss/∂s_fake, then ∂G_loss/∂s, `[B]`.
-    grad_score: Vec<f32>,
+    /// Conditional GANs: D's inputs `[x | c]` and `[fake | c]`, `[B, n + c]`.
+    d_in_real: Vec<f32>,
+    d_in_fake: Vec<f32>,
+    /// D's passes and gradients.
+    d: CriticBuffers,
+    /// Conditional GANs: ∂G_loss/∂(D's input), `[B, n + c]`.
+    grad_d_in: Vec<f32>,
     /// ∂G_loss/∂fake, `[B, n]`.
     grad_fake: Vec<f32>,
+    /// ∂G_loss/∂G, flat.
+    grad_g: Vec<f32>,
+    critic: Vec<CriticStats>,
+}
+
+/// D's side of the workspace.
+#[derive(Debug, Clone, Default)]
+struct CriticBuffers {
+    /// D(real), then D(fake) in the G update.
+    tape: Tape,
+    /// D(fake) in a D update.
+    tape_fake: Tape,
+    /// ∂D_loss/∂D, flat.
+    grad: Vec<f32>,
+    /// D's gradients from the fake batch alone (all kinds but `tutorial`), added to `grad`.
+    grad_from_fake: Vec<f32>,
+    /// ∂D_loss/∂s_real, `[B / pack]`.
+    grad_real: Vec<f32>,
+    /// ∂D_loss/∂s_fake, then ∂G_loss/∂s, `[B / pack]`.
+    grad_score: Vec<f32>,
     scratch: Vec<f32>,
     /// The interpolates x̂, `[B, n (+ c)]`.
     xhat: Vec<f32>,
-    /// Conditional GANs: G's input `[z | c]` and D's inputs `[x | c]`, `[fake | c]`.
-    g_in: Vec<f32>,
-    d_in_real: Vec<f32>,
-    d_in_fake: Vec<f32>,
-    /// Conditional GANs: ∂G_loss/∂(D's input), `[B, n + c]`.
-    grad_d_in: Vec<f32>,
     gp: GpWorkspace,
-    critic: Vec<CriticStats>,
 }
 
 impl Workspace {
@@ -166,7 +189,7 @@ impl Workspace {
     /// The D gradients of the last step's last D update, before its optimizer step (and
     /// before `wgan`'s clamp); flat, in [`Mlp::params`]'s layout.
     pub fn grad_discriminator(&self) -> &[f32] {
-        &self.grad_d
+        &self.d.grad
     }
 
     /// The G gradients of the last step's G update; flat, in [`Mlp::params`]'s layout.
@@ -178,6 +201,37 @@ impl Workspace {
     pub fn critic_stats(&self) -> &[CriticStats] {
         &self.critic
     }
+
+    /// Sizes the gradient buffers for a step of `dims` and forgets the last step's records.
+    fn prepare(&mut self, gan: &Gan, dims: &StepDims) {
+        let d_params = gan.discriminator.params().len();
+        self.grad_g.resize(gan.generator.params().len(), 0.0);
+        self.grad_fake.resize(dims.batch * dims.n, 0.0);
+        self.grad_d_in
+            .resize(dims.batch * (dims.n + dims.c_dim), 0.0);
+        self.d.grad.resize(d_params, 0.0);
+        self.d.grad_from_fake.resize(d_params, 0.0);
+        self.d.grad_real.resize(dims.d_rows, 0.0);
+        self.d.grad_score.resize(dims.d_rows, 0.0);
+        self.critic.clear();
+    }
+}
+
+/// The sizes of one step, as [`check_step`] found them consistent.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct StepDims {
+    /// Rows of the real batch, `B`.
+    pub batch: usize,
+    /// Sample size `n`: G's output width.
+    pub n: usize,
+    /// Condition size `c` per row (0 unless conditional).
+    pub c_dim: usize,
+    /// Noise size `k`: G's input width minus `c`.
+    pub latent: usize,
+    /// Samples per D input (PacGAN; 1 without packing).
+    pub pack: usize,
+    /// D's input rows per batch, `B / pack`: the number of scores.
+    pub d_rows: usize,
 }
 
 /// One training step (see the module docs) on the real batch `real` (`[B, n]`, used by every
@@ -191,9 +245,157 @@ pub fn train_step(
     noise: StepNoise<'_>,
     ws: &mut Workspace,
 ) -> Result<StepStats> {
-    loss.validate()?;
-    let kind = loss.kind;
+    let dims = check_step(loss, gan, real, &noise)?;
+    ws.prepare(gan, &dims);
     let (g, d) = (&mut gan.generator, &mut gan.discriminator);
+    let (kind, b, cond) = (loss.kind, dims.batch, noise.cond.unwrap_or(&[]));
+    // D's input for the real batch: x, or [x | c] for a conditional GAN.
+    let real = with_condition(&mut ws.d_in_real, real, cond, b);
+    for (i, z) in noise.z_d.chunks_exact(b * dims.latent).enumerate() {
+        // fake = G(z): [B, n], detached (D's loss does not reach G); D sees [fake | c].
+        let fake = g.forward(with_condition(&mut ws.g_in, z, cond, b), &mut ws.g_tape)?;
+        let fake = with_condition(&mut ws.d_in_fake, fake, cond, b);
+        // D's loss on real and fake, and ∂D_loss/∂D.
+        let mut stats = critic_loss(kind, d, real, fake, &mut ws.d)?;
+        if let Some(eps) = noise.gp_eps {
+            let (eps, weight) = (&eps[i * b..(i + 1) * b], loss.gp_weight as f32);
+            add_gradient_penalty(&mut stats, d, real, fake, eps, weight, &mut ws.d)?;
+        }
+        // D's update.
+        opt.discriminator.step(d.params_mut(), &ws.d.grad)?;
+        if kind.clips_weights() {
+            clip_weights(d, loss.clip as f32);
+        }
+        ws.critic.push(stats);
+    }
+    // G's loss on the same fake through the updated D (on a fresh fake if z_g is given).
+    if let Some(z_g) = noise.z_g {
+        g.forward(with_condition(&mut ws.g_in, z_g, cond, b), &mut ws.g_tape)?;
+    }
+    let fake = with_condition(&mut ws.d_in_fake, ws.g_tape.output(), cond, b);
+    let s = d.forward(fake, &mut ws.d.tape)?; // [B / pack, 1]
+    let d_fake_g = mean(s);
+    let g_loss = kind.g_loss(s, &mut ws.d.grad_score, &mut ws.d.scratch)?;
+    // G's update: ∂G_loss/∂fake through D, then ∂G_loss/∂G through G.
+    grad_wrt_fake(d, &dims, ws)?;
+    ws.grad_g.fill(0.0);
+    g.backward(&mut ws.g_tape, &ws.grad_fake, Some(&mut ws.grad_g), None)?;
+    opt.generator.step(g.params_mut(), &ws.grad_g)?;
+
+    let last = ws.critic.last().copied().unwrap_or_default();
+    Ok(StepStats {
+        d_loss: last.d_loss,
+        g_loss,
+        d_real: last.s_real,
+        d_fake: last.s_fake,
+        d_fake_g,
+    })
+}
+
+/// D's loss on D's inputs for the real and the fake batch (`[B, n (+ c)]` each), with
+/// ∂D_loss/∂D written into `bufs.grad` (zeroed first).
+fn critic_loss(
+    kind: LossKind,
+    d: &Mlp,
+    real: &[f32],
+    fake: &[f32],
+    bufs: &mut CriticBuffers,
+) -> Result<CriticStats> {
+    let s_real = d.forward(real, &mut bufs.tape)?; // [B / pack, 1]
+    let s_fake = d.forward(fake, &mut bufs.tape_fake)?; // [B / pack, 1]
+    let (grad_real, grad_fake) = (&mut bufs.grad_real, &mut bufs.grad_score);
+    let d_loss = kind.d_loss(s_real, s_fake, grad_real, grad_fake, &mut bufs.scratch)?;
+    let (s_real, s_fake) = (mean(s_real), mean(s_fake));
+    bufs.grad.fill(0.0);
+    d.backward(&mut bufs.tape, &bufs.grad_real, Some(&mut bufs.grad), None)?;
+    if kind == LossKind::Tutorial {
+        // The tutorial's exact arithmetic: both batches accumulate into one buffer.
+        let grad = Some(&mut bufs.grad[..]);
+        d.backward(&mut bufs.tape_fake, &bufs.grad_score, grad, None)?;
+    } else {
+        // PyTorch sums each batch's gradient on its own, then adds the two. With the bias
+        // sums done that way, a hidden unit active on every row of both batches gets exactly
+        // 0 where the terms cancel (e.g. hinge, wgan), as in PyTorch; Adam would amplify a
+        // rounding residue of 1e-9 there to an update of 1e-5.
+        bufs.grad_from_fake.fill(0.0);
+        let grad = Some(&mut bufs.grad_from_fake[..]);
+        d.backward(&mut bufs.tape_fake, &bufs.grad_score, grad, None)?;
+        let pairs = bufs.grad.iter_mut().zip(&bufs.grad_from_fake);
+        pairs.for_each(|(g, f)| *g += f);
+    }
+    Ok(CriticStats {
+        d_loss,
+        s_real,
+        s_fake,
+        penalty: None,
+    })
+}
+
+/// `wgan-gp`: adds `λ·P(x̂)` to the D loss in `stats` and its gradient to `bufs.grad`, for
+/// `x̂ = ε·real + (1 − ε)·fake` row by row (`ε`: `[B]`), in f32 in PyTorch's order.
+fn add_gradient_penalty(
+    stats: &mut CriticStats,
+    d: &Mlp,
+    real: &[f32],
+    fake: &[f32],
+    eps: &[f32],
+    weight: f32,
+    bufs: &mut CriticBuffers,
+) -> Result<()> {
+    let width = real.len() / eps.len(); // n (+ c)
+    bufs.xhat.resize(real.len(), 0.0);
+    let rows = bufs
+        .xhat
+        .chunks_exact_mut(width)
+        .zip(real.chunks_exact(width));
+    for (((xh, x), f), &e) in rows.zip(fake.chunks_exact(width)).zip(eps) {
+        let keep = 1.0 - e;
+        for ((xh, &x), &f) in xh.iter_mut().zip(x).zip(f) {
+            *xh = e * x + keep * f;
+        }
+    }
+    let p = gradient_penalty(d, &bufs.xhat, weight, Some(&mut bufs.grad), &mut bufs.gp)?;
+    stats.d_loss += weight * p.value;
+    stats.penalty = Some(p);
+    Ok(())
+}
+
+/// `wgan`: clamps every D parameter to `[−clip, clip]`. `clip` is positive after
+/// [`LossSettings::validate`], so `clamp` cannot panic.
+fn clip_weights(d: &mut Mlp, clip: f32) {
+    d.params_mut()
+        .iter_mut()
+        .for_each(|p| *p = p.clamp(-clip, clip));
+}
+
+/// ∂G_loss/∂fake (`[B, n]`, into `ws.grad_fake`) from ∂G_loss/∂s, by backward through D to
+/// its input; D's own gradients are discarded, as in PyTorch. A conditional D's input is
+/// `[fake | c]`: the condition is data, not G's output, so only the sample's columns are kept.
+fn grad_wrt_fake(d: &Mlp, dims: &StepDims, ws: &mut Workspace) -> Result<()> {
+    let (tape, grad_s) = (&mut ws.d.tape, &ws.d.grad_score);
+    if dims.c_dim == 0 {
+        return d.backward(tape, grad_s, None, Some(&mut ws.grad_fake));
+    }
+    d.backward(tape, grad_s, None, Some(&mut ws.grad_d_in))?;
+    let rows = ws.grad_fake.chunks_exact_mut(dims.n);
+    for (dst, src) in rows.zip(ws.grad_d_in.chunks_exact(dims.n + dims.c_dim)) {
+        dst.copy_from_slice(&src[..dims.n]);
+    }
+    Ok(())
+}
+
+/// Checks a step's inputs before anything runs: the loss settings, the real batch against G's
+/// sample size, the condition, the networks against each other and the loss, and the lengths
+/// of the noise. Returns the step's sizes; every error names the offending sizes.
+pub fn check_step(
+    loss: &LossSettings,
+    gan: &Gan,
+    real: &[f32],
+    noise: &StepNoise<'_>,
+) -> Result<StepDims> {
+    loss.validate()?;
+    let (kind, n_critic) = (loss.kind, loss.n_critic);
+    let (g, d) = (&gan.generator, &gan.discriminator);
     let n = g.spec().output_dim();
     if real.is_empty() || real.len() % n != 0 {
         return Err(Error::Shape(format!(
@@ -216,10 +418,7 @@ pub fn train_step(
             "D packs {pack} samples per input, the batch of {batch} is not a multiple of it"
         )));
     }
-    // D sees `pack` consecutive samples as one input: [B, n] read as [B / pack, pack·n].
-    let d_rows = batch / pack;
     let latent = g.spec().input_dim() - c_dim;
-    let n_critic = loss.n_critic;
     let expect = |what: &str, got: usize, want: usize, shape: String| {
         if got == want {
             Ok(())
@@ -230,29 +429,17 @@ pub fn train_step(
             )))
         }
     };
-    expect(
-        "z_d",
-        noise.z_d.len(),
-        n_critic * batch * latent,
-        format!("[{n_critic}, {batch}, {latent}]"),
-    )?;
+    let want = n_critic * batch * latent;
+    let shape = format!("[{n_critic}, {batch}, {latent}]");
+    expect("z_d", noise.z_d.len(), want, shape)?;
     if let Some(z_g) = noise.z_g {
-        expect(
-            "z_g",
-            z_g.len(),
-            batch * latent,
-            format!("[{batch}, {latent}]"),
-        )?;
+        let shape = format!("[{batch}, {latent}]");
+        expect("z_g", z_g.len(), batch * latent, shape)?;
     }
-    let gp_eps = match (kind.has_gradient_penalty(), noise.gp_eps) {
+    match (kind.has_gradient_penalty(), noise.gp_eps) {
         (true, Some(eps)) => {
-            expect(
-                "gp_eps",
-                eps.len(),
-                n_critic * batch,
-                format!("[{n_critic}, {batch}]"),
-            )?;
-            Some(eps)
+            let shape = format!("[{n_critic}, {batch}]");
+            expect("gp_eps", eps.len(), n_critic * batch, shape)?;
         }
         (true, None) => {
             return Err(Error::Shape(format!(
@@ -264,161 +451,20 @@ pub fn train_step(
                 "gp_eps given, but the {kind} loss has no gradient penalty"
             )))
         }
-        (false, None) => None,
-    };
-    ws.grad_g.resize(g.params().len(), 0.0);
-    ws.grad_d.resize(d.params().len(), 0.0);
-    ws.grad_real.resize(d_rows, 0.0);
-    ws.grad_score.resize(d_rows, 0.0);
-    ws.grad_fake.resize(batch * n, 0.0);
-    ws.critic.clear();
-    let (clip, gp_weight) = (loss.clip as f32, loss.gp_weight as f32);
-
-    // D's input for the real batch: [B, n], or [B, n + c] with the condition appended.
-    let d_real_in: &[f32] = if c_dim > 0 {
-        append_rows(&mut ws.d_in_real, real, cond, batch);
-        &ws.d_in_real
-    } else {
-        real
-    };
-    for i in 0..n_critic {
-        // fake = G(z): [B, n], detached (no gradient flows back to G from D's loss).
-        let z = &noise.z_d[i * batch * latent..(i + 1) * batch * latent];
-        let fake = if c_dim > 0 {
-            append_rows(&mut ws.g_in, z, cond, batch);
-            let fake = g.forward(&ws.g_in, &mut ws.g_tape)?;
-            append_rows(&mut ws.d_in_fake, fake, cond, batch);
-            &ws.d_in_fake
-        } else {
-            g.forward(z, &mut ws.g_tape)?
-        };
-        let real = d_real_in;
-        let n = n + c_dim;
-        let s_real = d.forward(real, &mut ws.d_tape)?; // [B, 1]
-        let s_fake = d.forward(fake, &mut ws.d_tape_fake)?; // [B, 1]
-        let mut d_loss = kind.d_loss(
-            s_real,
-            s_fake,
-            &mut ws.grad_real,
-            &mut ws.grad_score,
-            &mut ws.scratch,
-        )?;
-        let (s_real, s_fake) = (mean(s_real), mean(s_fake));
-
-        ws.grad_d.fill(0.0);
-        d.backward(&mut ws.d_tape, &ws.grad_real, Some(&mut ws.grad_d), None)?;
-        if kind == LossKind::Tutorial {
-            // The tutorial's exact arithmetic: both batches accumulate into one buffer.
-            d.backward(
-                &mut ws.d_tape_fake,
-                &ws.grad_score,
-                Some(&mut ws.grad_d),
-                None,
-            )?;
-        } else {
-            // PyTorch sums each batch's gradient on its own, then adds the two. With the
-            // bias sums done that way, a hidden unit active on every row of both batches
-            // gets exactly 0 where the terms cancel (e.g. hinge, wgan), as in PyTorch;
-            // Adam would amplify a rounding residue of 1e-9 there to an update of 1e-5.
-            ws.grad_d_fake.resize(ws.grad_d.len(), 0.0);
-            ws.grad_d_fake.fill(0.0);
-            d.backward(
-                &mut ws.d_tape_fake,
-                &ws.grad_score,
-                Some(&mut ws.grad_d_fake),
-                None,
-            )?;
-            ws.grad_d
-                .iter_mut()
-                .zip(&ws.grad_d_fake)
-                .for_each(|(g, f)| *g += f);
-        }
-        let mut penalty = None;
-        if let Some(eps) = gp_eps {
-            // x̂ = ε·real + (1 − ε)·fake, row by row, f32 in PyTorch's order.
-            let eps = &eps[i * batch..(i + 1) * batch];
-            ws.xhat.resize(batch * n, 0.0);
-            let rows = ws.xhat.chunks_exact_mut(n).zip(real.chunks_exact(n));
-            for (((xh, x), f), &e) in rows.zip(fake.chunks_exact(n)).zip(eps) {
-                let keep = 1.0 - e;
-                for ((xh, &x), &f) in xh.iter_mut().zip(x).zip(f) {
-                    *xh = e * x + keep * f;
-                }
-            }
-            let p = gradient_penalty(d, &ws.xhat, gp_weight, Some(&mut ws.grad_d), &mut ws.gp)?;
-            d_loss += gp_weight * p.value;
-            penalty = Some(p);
-        }
-        opt.discriminator.step(d.params_mut(), &ws.grad_d)?;
-        if kind.clips_weights() {
-            // clip > 0 and finite-or-inf after validation: clamp cannot panic.
-            d.params_mut()
-                .iter_mut()
-                .for_each(|p| *p = p.clamp(-clip, clip));
-        }
-        ws.critic.push(CriticStats {
-            d_loss,
-            s_real,
-            s_fake,
-            penalty,
-        });
+        (false, None) => {}
     }
-
-    // G update with the updated D; G's forward is redone only for fresh noise.
-    if let Some(z_g) = noise.z_g {
-        if c_dim > 0 {
-            append_rows(&mut ws.g_in, z_g, cond, batch);
-            g.forward(&ws.g_in, &mut ws.g_tape)?;
-        } else {
-            g.forward(z_g, &mut ws.g_tape)?;
-        }
-    }
-    let s = if c_dim > 0 {
-        append_rows(&mut ws.d_in_fake, ws.g_tape.output(), cond, batch);
-        d.forward(&ws.d_in_fake, &mut ws.d_tape)?
-    } else {
-        d.forward(ws.g_tape.output(), &mut ws.d_tape)?
-    };
-    let d_fake_g = mean(s);
-    let g_loss = kind.g_loss(s, &mut ws.grad_score, &mut ws.scratch)?;
-    // Only ∂G_loss/∂fake is needed from D; D's own gradients are discarded in PyTorch too.
-    if c_dim > 0 {
-        ws.grad_d_in.resize(batch * (n + c_dim), 0.0);
-        d.backward(
-            &mut ws.d_tape,
-            &ws.grad_score,
-            None,
-            Some(&mut ws.grad_d_in),
-        )?;
-        // The condition is data, not G's output: keep the sample's columns.
-        let rows = ws.grad_fake.chunks_exact_mut(n);
-        for (dst, src) in rows.zip(ws.grad_d_in.chunks_exact(n + c_dim)) {
-            dst.copy_from_slice(&src[..n]);
-        }
-    } else {
-        d.backward(
-            &mut ws.d_tape,
-            &ws.grad_score,
-            None,
-            Some(&mut ws.grad_fake),
-        )?;
-    }
-    ws.grad_g.fill(0.0);
-    g.backward(&mut ws.g_tape, &ws.grad_fake, Some(&mut ws.grad_g), None)?;
-    opt.generator.step(g.params_mut(), &ws.grad_g)?;
-
-    let last = ws.critic.last().copied().unwrap_or_default();
-    Ok(StepStats {
-        d_loss: last.d_loss,
-        g_loss,
-        d_real: last.s_real,
-        d_fake: last.s_fake,
-        d_fake_g,
+    Ok(StepDims {
+        batch,
+        n,
+        c_dim,
+        latent,
+        pack,
+        d_rows: batch / pack,
     })
 }
 
 /// Checks that G's samples (with the condition) fit D, that D has one output and the
-/// loss's head.
+/// loss's head; returns the samples per D input (PacGAN's `pack`).
 fn check_nets(kind: LossKind, g: &Mlp, d: &Mlp, c_dim: usize) -> Result<usize> {
     let (gs, ds) = (g.spec(), d.spec());
     let width = gs.output_dim() + c_dim;

@@ -9,21 +9,8 @@
 //! The clamps make a prediction of exactly 0 or 1 cost 100, not infinity, and keep the gradient
 //! finite (about ±1e12).
 //!
-//! **The tutorial's losses.** D outputs a probability `D(x)`, but the tutorial's labels are
-//! inverted, so D learns the probability that its input is *fake*:
-//! ```text
-//! D_loss = bce(1 − D(real), 1) + bce(1 − D(fake), 0) = −mean ln(1 − D(real)) − mean ln D(fake)
-//! G_loss = bce(D(fake), 0)                             = −mean ln(1 − D(fake))
-//! ```
-//! With `q = 1 − D` (the probability of *real*) this is exactly the standard GAN's
-//! discriminator loss and the non-saturating generator loss −mean ln q(fake). At equilibrium
-//! `D = 1/2` everywhere, so `G_loss = ln 2 ≈ 0.693` and `D_loss = 2 ln 2 ≈ 1.386`.
-//! `1 − D` is computed in f32 before the BCE, as in the tutorial, so `D = 1e-8` rounds to
-//! `1 − D = 1` (see the fixtures' edge cases).
-//!
-//! **Losses on raw scores** `s` (`[N]`, a D without sigmoid head), used by
-//! [`crate::gan::loss`]; every mean is over the N scores and every gradient follows PyTorch's
-//! order of operations:
+//! **Losses on raw scores** `s` (`[N]`, e.g. the outputs of a network without a sigmoid head);
+//! every mean is over the N scores and every gradient follows PyTorch's order of operations:
 //! ```text
 //! bce_logits(s, t)   ℓᵢ = (1 − t)·sᵢ − log_sigmoid(sᵢ),  log_sigmoid(s) = min(s, 0) − log1p(e^(−|s|))
 //!                    ∂(upstream·L)/∂sᵢ = ((σ(sᵢ) − t)·upstream) / N
@@ -36,6 +23,7 @@
 //! sums in f32 in its own order, a difference of about 1 ulp.
 
 use crate::error::{Error, Result};
+use crate::nn::mlp::sigmoid;
 
 /// The smallest value the BCE's logarithms are clamped to.
 const LOG_CLAMP: f32 = -100.0;
@@ -102,48 +90,10 @@ fn bce_iter(
     (sum / n as f64) as f32
 }
 
-/// Which of the tutorial's three BCE expressions.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum TutorialTerm {
-    /// `bce(1 − D(real), 1)`: D's loss on real data.
-    Real,
-    /// `bce(1 − D(fake), 0)`: D's loss on fakes.
-    Fake,
-    /// `bce(D(fake), 0)`: G's loss.
-    Generator,
-}
-
-/// One of the tutorial's loss terms of the probabilities `d` (D's outputs, `[N]`), with
-/// ∂L/∂d written into `grad` (through the `1 − d` step where there is one).
-pub fn tutorial_term(
-    term: TutorialTerm,
-    d: &[f32],
-    grad: &mut [f32],
-    scratch: &mut Vec<f32>,
-) -> Result<f32> {
-    match term {
-        TutorialTerm::Generator => bce_to(d, 0.0, Some(grad)),
-        TutorialTerm::Real | TutorialTerm::Fake => {
-            scratch.clear();
-            scratch.extend(d.iter().map(|&v| 1.0 - v));
-            let t = if term == TutorialTerm::Real { 1.0 } else { 0.0 };
-            let loss = bce_to(scratch, t, Some(grad))?;
-            grad.iter_mut().for_each(|g| *g = -*g);
-            Ok(loss)
-        }
-    }
-}
-
 /// `ln σ(s)` as PyTorch computes it (`F.logsigmoid`): `min(s, 0) − log1p(exp(−|s|))`, which
 /// neither overflows nor loses the small values of `σ` for large `|s|`.
 pub fn log_sigmoid(s: f32) -> f32 {
     s.min(0.0) - (-s.abs()).exp().ln_1p()
-}
-
-/// `σ(s) = 1 / (1 + e^(−s))`, as PyTorch's CPU kernel (and [`crate::nn::mlp::Activation::Sigmoid`])
-/// computes it.
-pub fn sigmoid(s: f32) -> f32 {
-    1.0 / (1.0 + (-s).exp())
 }
 
 /// The mean of a slice, accumulated in f64 and rounded once.

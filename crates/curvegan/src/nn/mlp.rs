@@ -47,6 +47,13 @@ use serde::{Deserialize, Serialize};
 
 use crate::error::{Error, Result};
 
+/// `σ(x) = 1 / (1 + e^(−x))`, as PyTorch's CPU kernel computes it: the [`Activation::Sigmoid`]
+/// activation, and the logistic function of [`crate::nn::loss`].
+#[inline]
+pub fn sigmoid(x: f32) -> f32 {
+    1.0 / (1.0 + (-x).exp())
+}
+
 /// An element-wise activation function.
 #[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
 #[serde(try_from = "String", into = "String")]
@@ -74,7 +81,7 @@ impl Activation {
                 pairs.for_each(|(y, &x)| *y = x * if x > 0.0 { 1.0 } else { slope })
             }
             Activation::Tanh => pairs.for_each(|(y, &x)| *y = x.tanh()),
-            Activation::Sigmoid => pairs.for_each(|(y, &x)| *y = 1.0 / (1.0 + (-x).exp())),
+            Activation::Sigmoid => pairs.for_each(|(y, &x)| *y = sigmoid(x)),
             Activation::Identity => post.copy_from_slice(pre),
         }
     }
@@ -123,17 +130,6 @@ impl Activation {
             Activation::LeakyRelu(slope) => Some(if pre > 0.0 { 1.0 } else { slope }),
             Activation::Identity => Some(1.0),
             Activation::Tanh | Activation::Sigmoid => None,
-        }
-    }
-
-    /// The `nn` module PyTorch would use, for messages and docs.
-    pub fn torch_name(self) -> String {
-        match self {
-            Activation::Relu => "nn.ReLU()".into(),
-            Activation::LeakyRelu(s) => format!("nn.LeakyReLU({s})"),
-            Activation::Tanh => "nn.Tanh()".into(),
-            Activation::Sigmoid => "nn.Sigmoid()".into(),
-            Activation::Identity => "(none)".into(),
         }
     }
 }

@@ -11,15 +11,13 @@
 use std::fmt::Write as _;
 use std::path::Path;
 
-use rand::SeedableRng;
-use rand_chacha::ChaCha8Rng;
 use serde::Serialize;
 
 use crate::config::TrainConfig;
 use crate::data::target::Target;
 use crate::error::{Error, Result};
 use crate::eval::catalogue::{available, score, Report};
-use crate::gan::noise::{fill_normal, EVAL_COMMAND_REAL_STREAM};
+use crate::gan::noise::{generate, Stream};
 use crate::nn::mlp::{Mlp, Tape};
 use crate::run::files;
 use crate::run::files::load_mlp;
@@ -137,44 +135,24 @@ impl Generator {
     /// generator uses `condition` for every sample, or, when `None`, conditions drawn from the
     /// target's distribution with the same seed.
     pub fn sample(&self, count: usize, seed: u64, condition: Option<&[f32]>) -> Result<Samples> {
-        let mut rng = ChaCha8Rng::seed_from_u64(seed);
-        let mut noise = vec![0.0; count * self.config.latent_dim];
-        fill_normal(&mut rng, &mut noise);
+        let mut rng = Stream::Sample.rng(seed);
         let c_dim = self.condition_names().len();
-        let mut input = noise;
-        if c_dim > 0 {
-            let cond: Vec<f32> = match condition {
-                Some(c) if c.len() == c_dim => c.repeat(count),
-                Some(c) => {
-                    return Err(Error::config(
-                        "--condition",
-                        format!("{} values given, the generator takes {c_dim}", c.len()),
-                    ))
-                }
-                None => {
-                    let mut real = vec![0.0; count * self.target.dim()];
-                    let mut cond = vec![0.0; count * c_dim];
-                    self.target.draw(&mut rng, &mut real, Some(&mut cond))?;
-                    cond
-                }
-            };
-            let z = std::mem::take(&mut input);
-            let k = self.config.latent_dim;
-            for (zr, cr) in z.chunks_exact(k).zip(cond.chunks_exact(c_dim)) {
-                input.extend_from_slice(zr);
-                input.extend_from_slice(cr);
-            }
-        }
         let mut tape = Tape::default();
-        let n = self.target.dim();
-        let flat = if count == 0 {
-            Vec::new()
-        } else {
-            self.mlp.forward(&input, &mut tape)?.to_vec()
-        };
+        let flat = generate(
+            &self.mlp,
+            &self.target,
+            count,
+            c_dim,
+            condition,
+            &mut rng,
+            &mut tape,
+        )?;
         Ok(Samples {
             x: self.target.x().to_vec(),
-            curves: flat.chunks_exact(n).map(<[f32]>::to_vec).collect(),
+            curves: flat
+                .chunks_exact(self.target.dim())
+                .map(<[f32]>::to_vec)
+                .collect(),
         })
     }
 }
@@ -239,8 +217,7 @@ pub fn evaluate(generator: &Generator, count: usize, seed: u64) -> Result<Report
         .flatten()
         .collect();
     let mut real = vec![0.0; count * target.dim()];
-    let mut rng = ChaCha8Rng::seed_from_u64(seed);
-    rng.set_stream(EVAL_COMMAND_REAL_STREAM);
+    let mut rng = Stream::EvalCommandReal.rng(seed);
     target.draw(&mut rng, &mut real, None)?;
     let names = available(target);
     let values = score(target, &fake, Some(&real), &names)?;

@@ -33,10 +33,9 @@ use crate::config::{LrDecay, TrainConfig};
 use crate::error::{Error, Result};
 use crate::eval::catalogue::{self, Better};
 use crate::gan::loss::Equilibrium;
+use crate::gan::noise::Stream;
 use crate::run::checkpoint;
 use crate::run::files::{self, save_mlp, write_atomic};
-use rand::SeedableRng;
-use rand_chacha::ChaCha8Rng;
 
 use crate::gan::step::StepStats;
 use crate::run::plot::{self, CurveFigure, LossFigure, ScatterFigure};
@@ -465,9 +464,6 @@ fn run(
     })
 }
 
-/// RNG stream of the real samples drawn for figures (never the training stream).
-const PLOT_STREAM: u64 = 2;
-
 /// The figure at `step`. Curve targets get the tutorial's figure: the real curve (or a band of
 /// real curves for a random family) and the step's first generated curves; 2-D sets get a
 /// scatter of real against freshly generated points.
@@ -482,8 +478,7 @@ fn write_step_figure(
     /// Real curves drawn for a family, and points per side for a 2-D set.
     const REAL_CURVES: usize = 20;
     const POINTS: usize = 1000;
-    let mut rng = ChaCha8Rng::seed_from_u64(trainer.config().seed);
-    rng.set_stream(PLOT_STREAM);
+    let mut rng = Stream::Figures.rng(trainer.config().seed);
     let target = trainer.target().clone();
     let n = target.dim();
     let png = if target.is_curve() {

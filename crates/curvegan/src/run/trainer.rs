@@ -1,7 +1,7 @@
 //! The trainer: owns everything a training run changes (weights, optimizer states, random
 //! streams, buffers), draws each step's randomness and calls [`crate::gan::step::train_step`].
 
-use rand::{Rng, SeedableRng};
+use rand::Rng;
 use rand_chacha::ChaCha8Rng;
 
 use crate::config::{LrDecay, TrainConfig};
@@ -9,9 +9,7 @@ use crate::data::target::Target;
 use crate::error::{Error, Result};
 use crate::eval::catalogue;
 use crate::gan::loss::{LossKind, LossSettings};
-use crate::gan::noise::{
-    append_rows, fill_normal, EVAL_REAL_STREAM, EVAL_STREAM_BASE, TRAIN_STREAM,
-};
+use crate::gan::noise::{fill_normal, generate, Stream};
 use crate::gan::step::{train_step, Gan, Optimizers, StepNoise, StepStats, Workspace};
 use crate::nn::mlp::{Mlp, Tape};
 use crate::nn::optim::Optimizer;
@@ -73,8 +71,7 @@ impl Trainer {
         config.validate()?;
         let target = config.target.build()?;
         let n = target.dim();
-        let mut rng = ChaCha8Rng::seed_from_u64(config.seed);
-        rng.set_stream(TRAIN_STREAM);
+        let mut rng = Stream::Train.rng(config.seed);
         let (g_spec, d_spec) = config.specs(&target)?;
         let c_dim = g_spec.input_dim() - config.latent_dim;
         let generator = Mlp::init(&g_spec, &mut rng)?;
@@ -87,8 +84,7 @@ impl Trainer {
         let eval_metrics = config.eval_metric_names(&target)?;
         let mut eval_real = Vec::new();
         if catalogue::needs_real(&eval_metrics) {
-            let mut real_rng = ChaCha8Rng::seed_from_u64(config.seed);
-            real_rng.set_stream(EVAL_REAL_STREAM);
+            let mut real_rng = Stream::TrainingEvalReal.rng(config.seed);
             eval_real = vec![0.0; config.eval_samples * n];
             target.draw(&mut real_rng, &mut eval_real, None)?;
         }
@@ -301,21 +297,17 @@ impl Trainer {
     /// Generates `count` samples from noise drawn from `rng` (`[count, n]`). A conditional
     /// generator gets conditions drawn from the target's distribution, from the same `rng`.
     pub fn generate(&mut self, count: usize, rng: &mut ChaCha8Rng) -> Result<Vec<f32>> {
-        let mut noise = vec![0.0; count * self.config.latent_dim];
-        fill_normal(rng, &mut noise);
         let c_dim = self.cond.len() / self.config.batch_size;
-        let input = if c_dim > 0 {
-            let mut real = vec![0.0; count * self.target.dim()];
-            let mut cond = vec![0.0; count * c_dim];
-            self.target.draw(rng, &mut real, Some(&mut cond))?;
-            let mut input = Vec::new();
-            append_rows(&mut input, &noise, &cond, count);
-            input
-        } else {
-            noise
-        };
-        let out = self.gan.generator.forward(&input, &mut self.eval_tape)?;
-        Ok(out.to_vec())
+        let g = &self.gan.generator;
+        generate(
+            g,
+            &self.target,
+            count,
+            c_dim,
+            None,
+            rng,
+            &mut self.eval_tape,
+        )
     }
 
     /// The metrics [`Trainer::evaluate`] computes, in order ([`TrainConfig::eval_metric_names`]).
@@ -331,8 +323,7 @@ impl Trainer {
     pub fn evaluate(&mut self) -> Result<Evaluation> {
         let count = self.config.eval_samples;
         let step = self.step.saturating_sub(1);
-        let mut rng = ChaCha8Rng::seed_from_u64(self.config.seed);
-        rng.set_stream(EVAL_STREAM_BASE + step as u64);
+        let mut rng = Stream::TrainingEval { step: step as u64 }.rng(self.config.seed);
         let samples = self.generate(count, &mut rng)?;
         let real = (!self.eval_real.is_empty()).then_some(&self.eval_real[..]);
         let values = catalogue::score(&self.target, &samples, real, &self.eval_metrics)?;
