@@ -29,7 +29,7 @@
 //! (`x 2 ^ neg` for `-x^2`) and evaluated with a small stack: no recursion at evaluation time,
 //! one pass over the program per x. Every operation is the f64 one of the standard library
 //! (`^` is [`f64::powf`], `min`/`max` are [`f64::min`]/[`f64::max`], `log` is [`f64::ln`]),
-//! so results are bit-for-bit those of the `exmex` crate this module used before.
+//! applied in the order the grammar gives; nothing is reordered or folded.
 //!
 //! ```
 //! use curvegan::data::expr::Formula;
@@ -48,14 +48,14 @@ const OPTION: &str = "--target";
 /// How deeply parentheses, function calls and unary signs may nest.
 const MAX_DEPTH: usize = 64;
 
-/// Functions of one argument (see [`Func::apply`] for what each computes).
+/// Functions of one argument, each the `f64` method of that name (`log` is `ln`).
 pub const UNARY_FUNCTIONS: [&str; 26] = [
     "abs", "signum", "sin", "cos", "tan", "asin", "acos", "atan", "sinh", "cosh", "tanh", "asinh",
     "acosh", "atanh", "floor", "ceil", "round", "trunc", "fract", "exp", "sqrt", "cbrt", "ln",
     "log", "log2", "log10",
 ];
 
-/// Functions of two arguments.
+/// Functions of two arguments: `atan2(y, x)`, `min(a, b)`, `max(a, b)`, the `f64` methods.
 pub const BINARY_FUNCTIONS: [&str; 3] = ["atan2", "min", "max"];
 
 /// Named constants and their values.
@@ -137,7 +137,7 @@ fn unary_function(name: &str) -> Option<Unary> {
         "exp" => f64::exp,
         "sqrt" => f64::sqrt,
         "cbrt" => f64::cbrt,
-        // `log` is the natural logarithm, as it was with exmex.
+        // `log` is the natural logarithm.
         "ln" | "log" => f64::ln,
         "log2" => f64::log2,
         "log10" => f64::log10,
