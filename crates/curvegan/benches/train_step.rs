@@ -22,7 +22,7 @@ fn setup(config: &TrainConfig) -> (Gan, Optimizers, Vec<f32>, Vec<f32>) {
         discriminator: Optimizer::new(config.optim_d, gan.discriminator.params().len()),
     };
     let mut real = vec![0.0; config.batch_size * n];
-    target.sample_into(&mut real);
+    target.draw(&mut rng, &mut real, None).unwrap(); // the fixed curve: draws nothing
     let mut noise = vec![0.0; config.batch_size * config.latent_dim];
     fill_normal(&mut rng, &mut noise);
     (gan, opt, real, noise)

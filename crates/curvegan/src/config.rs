@@ -280,7 +280,7 @@ impl TrainConfig {
                 "--conditional",
                 format!(
                     "the target '{}' has no random parameters to condition on (use family, or a formula with a random --param)",
-                    self.target.kind.name()
+                    self.target.name()
                 ),
             )),
             c => Ok(c),

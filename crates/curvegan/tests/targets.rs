@@ -3,7 +3,8 @@
 use std::io::Write as _;
 use std::path::{Path, PathBuf};
 
-use curvegan::data::target::{ParamSpec, Target, TargetConfig, TargetKind};
+use curvegan::data::target::{ParamSpec, Target, TargetConfig};
+use curvegan::eval::metrics::mse_to;
 use proptest::prelude::*;
 use rand::SeedableRng;
 use rand_chacha::ChaCha8Rng;
@@ -51,10 +52,7 @@ fn quadratic_is_the_fixed_tutorial_curve() {
     let (out, _) = draw(&t, 3, 0);
     assert_eq!(out, [curve.clone(), curve.clone(), curve.clone()].concat());
     assert_eq!(t.curve_for(&[]), Some(curve.clone()));
-    let mut old = vec![0.0; 2 * t.dim()];
-    t.sample_into(&mut old);
-    assert_eq!(old, [curve.clone(), curve].concat());
-    assert_eq!(t.mse(&old), Some(0.0));
+    assert_eq!(mse_to(&out, t.dim(), &curve).unwrap(), 0.0);
     // The default and `--target` not given are the same config.
     assert_eq!(
         TargetConfig::from_cli(None, &[], None, None, None).unwrap(),
@@ -66,7 +64,7 @@ fn quadratic_is_the_fixed_tutorial_curve() {
 fn family_draws_a_in_1_2_and_rows_follow_it() {
     let t = build("family", &[]);
     assert_eq!((t.cond_dim(), t.cond_names()), (1, vec!["a".to_string()]));
-    assert!(t.fixed_curve().is_none() && t.mse(&[0.0; 15]).is_none());
+    assert!(t.fixed_curve().is_none());
     let batch = 2000;
     let (out, cond) = draw(&t, batch, 7);
     let (mut lo, mut hi) = (f32::INFINITY, f32::NEG_INFINITY);
@@ -90,10 +88,6 @@ fn family_draws_a_in_1_2_and_rows_follow_it() {
     let mut again = vec![0.0; batch * t.dim()];
     t.draw(&mut rng, &mut again, None).unwrap();
     assert_eq!(again, out);
-    // The old API cannot draw: it fills NaN so a caller that forgot stops at once.
-    let mut old = vec![0.0; t.dim()];
-    t.sample_into(&mut old);
-    assert!(old.iter().all(|v| v.is_nan()));
 }
 
 #[test]
@@ -370,8 +364,8 @@ fn draws_are_deterministic_per_seed() {
     ];
     for c in configs {
         let t = c.build().unwrap();
-        assert_eq!(draw(&t, 64, 5), draw(&t, 64, 5), "{:?}", c.kind);
-        assert_ne!(draw(&t, 64, 5).0, draw(&t, 64, 6).0, "{:?}", c.kind);
+        assert_eq!(draw(&t, 64, 5), draw(&t, 64, 5), "{c:?}");
+        assert_ne!(draw(&t, 64, 5).0, draw(&t, 64, 6).0, "{c:?}");
         // Building again gives the same target.
         assert_eq!(c.build().unwrap(), t);
     }
@@ -451,23 +445,34 @@ fn toml_shape_is_flat_and_strict() {
     )
     .unwrap();
     assert_eq!(
-        ok.target.kind,
-        TargetKind::Expr {
+        ok.target,
+        TargetConfig::Expr {
             expr: "a*x".into(),
-            params: vec!["a=uniform(1,2)".parse().unwrap()]
+            params: vec!["a=uniform(1,2)".parse().unwrap()],
+            points: 7,
+            x_range: [-1.0, 1.0],
         }
     );
-    assert_eq!((ok.target.points, ok.target.x_range), (7, [-1.0, 1.0]));
     for (text, needle) in [
+        ("kind = \"ring8\"\npoints = 3", "unknown field `points`"),
         (
-            "kind = \"ring8\"\npoints = 3",
-            "`points` is only for curve targets",
+            "kind = \"grid25\"\nx_range = [0, 1]",
+            "unknown field `x_range`",
         ),
-        ("kind = \"family\"\nexpr = \"x\"", "`expr` is only for"),
-        ("kind = \"expr\"", "needs `expr`"),
-        ("kind = \"data\"", "needs `path`"),
-        ("kind = \"quadratic\"\nfoo = 1", "unknown field"),
-        ("kind = \"circle\"", "unknown variant"),
+        (
+            "kind = \"data\"\npath = \"a.csv\"\npoints = 3",
+            "unknown field `points`",
+        ),
+        ("kind = \"family\"\nexpr = \"x\"", "unknown field `expr`"),
+        (
+            "kind = \"expr\"\nexpr = \"x\"\npath = \"a.csv\"",
+            "unknown field `path`",
+        ),
+        ("kind = \"expr\"", "missing field `expr`"),
+        ("kind = \"data\"", "missing field `path`"),
+        ("kind = \"quadratic\"\nfoo = 1", "unknown field `foo`"),
+        ("kind = \"circle\"", "unknown variant `circle`"),
+        ("points = 3", "missing field `kind`"),
         (
             "kind = \"expr\"\nexpr = \"a*x\"\nparams = [\"a=normal(0,0)\"]",
             "SD > 0",
@@ -475,6 +480,87 @@ fn toml_shape_is_flat_and_strict() {
     ] {
         let err = toml::from_str::<Wrap>(&format!("[target]\n{text}\n")).unwrap_err();
         assert!(err.to_string().contains(needle), "{text}: {err}");
+    }
+}
+
+/// Runs' `config.toml` files written by the release binary before the target's settings
+/// became a tagged enum (`tests/old_configs/*.toml`, from `curvegan train --steps 2 ...` with
+/// the options in each comment), and the shipped `configs/*.toml`, still load, and give the
+/// settings those runs were made with.
+#[test]
+fn old_run_configs_still_load() {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let dir = root.join("tests/old_configs");
+    let curve = |points, x_range| (points, x_range);
+    let (p15, r11) = curve(15, [-1.0, 1.0]);
+    for (file, expected) in [
+        // --target family
+        (
+            "family.toml",
+            TargetConfig::Family {
+                points: p15,
+                x_range: r11,
+            },
+        ),
+        // (no --target)
+        (
+            "quadratic.toml",
+            TargetConfig::Quadratic {
+                points: p15,
+                x_range: r11,
+            },
+        ),
+        // --target "a*sin(b*x)" --param a=uniform(1,2) --param b=2
+        (
+            "expr.toml",
+            TargetConfig::Expr {
+                expr: "a*sin(b*x)".into(),
+                params: vec!["a=uniform(1,2)".parse().unwrap(), "b=2".parse().unwrap()],
+                points: p15,
+                x_range: r11,
+            },
+        ),
+        // --target "a*x^2 + c" --param a=normal(3,0.1) --param c=0.5 --points 9 --x-range=-2,3
+        (
+            "expr2.toml",
+            TargetConfig::Expr {
+                expr: "a*x^2 + c".into(),
+                params: vec!["a=normal(3,0.1)".parse().unwrap(), "c=0.5".parse().unwrap()],
+                points: 9,
+                x_range: [-2.0, 3.0],
+            },
+        ),
+        // --data /tmp/old-data.csv
+        (
+            "data.toml",
+            TargetConfig::Data {
+                path: "/tmp/old-data.csv".into(),
+            },
+        ),
+        // --target ring8
+        ("ring8.toml", TargetConfig::Ring8 {}),
+    ] {
+        let path = dir.join(file);
+        let text = std::fs::read_to_string(&path).unwrap();
+        let config = curvegan::config::TrainConfig::from_toml(&text, &path)
+            .unwrap_or_else(|e| panic!("{file}: {e}"));
+        assert_eq!(config.target, expected, "{file}");
+        // Written again, the [target] table has the same keys and values as before.
+        let again = config.to_toml().unwrap();
+        let table = |t: &str| -> toml::Value {
+            toml::from_str::<toml::Table>(t).unwrap()["target"].clone()
+        };
+        assert_eq!(table(&again), table(&text), "{file}");
+    }
+    for (file, expected) in [
+        ("ring8.toml", TargetConfig::Ring8 {}),
+        ("grid25.toml", TargetConfig::Grid25 {}),
+    ] {
+        let path = root.join("../../configs").join(file);
+        let text = std::fs::read_to_string(&path).unwrap();
+        let config = curvegan::config::TrainConfig::from_toml(&text, &path)
+            .unwrap_or_else(|e| panic!("{file}: {e}"));
+        assert_eq!(config.target, expected, "{file}");
     }
 }
 

@@ -25,10 +25,11 @@
 //! `syntax error at position 10 of "a*sin(b*x": expected ')' to close the '(' at position 6,
 //! found the end of the formula`.
 //!
-//! The text is checked and parsed here, and then handed, fully parenthesised, to the
-//! [`exmex`] crate, which compiles it to a flat list of operations and evaluates it. The
-//! parenthesising fixes the precedence above: exmex on its own would read `-x^2` as
-//! `(-x)^2`, reports no positions, and does not read `1e-3`.
+//! The text is parsed once, here, into a tree, which is then flattened into a postfix program
+//! (`x 2 ^ neg` for `-x^2`) and evaluated with a small stack: no recursion at evaluation time,
+//! one pass over the program per x. Every operation is the f64 one of the standard library
+//! (`^` is [`f64::powf`], `min`/`max` are [`f64::min`]/[`f64::max`], `log` is [`f64::ln`]),
+//! applied in the order the grammar gives; nothing is reordered or folded.
 //!
 //! ```
 //! use curvegan::data::expr::Formula;
@@ -39,10 +40,6 @@
 //! assert!(Formula::parse("a*sin(b*x", &["a", "b"]).unwrap_err().to_string().contains("position 10"));
 //! ```
 
-use std::fmt::Write as _;
-
-use exmex::prelude::*;
-
 use crate::error::{Error, Result};
 
 /// The option a formula comes from, named in its errors.
@@ -51,14 +48,14 @@ const OPTION: &str = "--target";
 /// How deeply parentheses, function calls and unary signs may nest.
 const MAX_DEPTH: usize = 64;
 
-/// Functions of one argument, as exmex names them.
+/// Functions of one argument, each the `f64` method of that name (`log` is `ln`).
 pub const UNARY_FUNCTIONS: [&str; 26] = [
     "abs", "signum", "sin", "cos", "tan", "asin", "acos", "atan", "sinh", "cosh", "tanh", "asinh",
     "acosh", "atanh", "floor", "ceil", "round", "trunc", "fract", "exp", "sqrt", "cbrt", "ln",
     "log", "log2", "log10",
 ];
 
-/// Functions of two arguments.
+/// Functions of two arguments: `atan2(y, x)`, `min(a, b)`, `max(a, b)`, the `f64` methods.
 pub const BINARY_FUNCTIONS: [&str; 3] = ["atan2", "min", "max"];
 
 /// Named constants and their values.
@@ -110,16 +107,86 @@ pub fn reserved_name(name: &str) -> Option<String> {
     }
 }
 
+/// A function of one f64, as a step of a compiled formula.
+type Unary = fn(f64) -> f64;
+/// A function of two f64s (`a op b`, `f(a, b)`), as a step of a compiled formula.
+type Binary = fn(f64, f64) -> f64;
+
+/// The standard-library function a one-argument name stands for.
+fn unary_function(name: &str) -> Option<Unary> {
+    Some(match name {
+        "abs" => f64::abs,
+        "signum" => f64::signum,
+        "sin" => f64::sin,
+        "cos" => f64::cos,
+        "tan" => f64::tan,
+        "asin" => f64::asin,
+        "acos" => f64::acos,
+        "atan" => f64::atan,
+        "sinh" => f64::sinh,
+        "cosh" => f64::cosh,
+        "tanh" => f64::tanh,
+        "asinh" => f64::asinh,
+        "acosh" => f64::acosh,
+        "atanh" => f64::atanh,
+        "floor" => f64::floor,
+        "ceil" => f64::ceil,
+        "round" => f64::round,
+        "trunc" => f64::trunc,
+        "fract" => f64::fract,
+        "exp" => f64::exp,
+        "sqrt" => f64::sqrt,
+        "cbrt" => f64::cbrt,
+        // `log` is the natural logarithm.
+        "ln" | "log" => f64::ln,
+        "log2" => f64::log2,
+        "log10" => f64::log10,
+        _ => return None,
+    })
+}
+
+/// The standard-library function a two-argument name stands for.
+fn binary_function(name: &str) -> Option<Binary> {
+    Some(match name {
+        "atan2" => f64::atan2,
+        "min" => f64::min,
+        "max" => f64::max,
+        _ => return None,
+    })
+}
+
+/// The function an operator character stands for (`^` is [`f64::powf`]).
+fn operator(op: char) -> Binary {
+    match op {
+        '+' => |a, b| a + b,
+        '-' => |a, b| a - b,
+        '*' => |a, b| a * b,
+        '/' => |a, b| a / b,
+        _ => f64::powf,
+    }
+}
+
+/// One step of a compiled formula: push a value, or replace the top one or two values of the
+/// stack by a function of them.
+#[derive(Debug, Clone, Copy)]
+enum Step {
+    Num(f64),
+    /// 0 for x, 1 + i for parameter i.
+    Var(usize),
+    Call1(Unary),
+    /// `f(below, top)`.
+    Call2(Binary),
+}
+
 /// A compiled formula in `x` and named parameters.
 #[derive(Debug, Clone)]
 pub struct Formula {
     text: String,
     params: Vec<String>,
-    /// The fully parenthesised text handed to exmex.
-    canonical: String,
-    compiled: exmex::FlatEx<f64>,
-    /// For each exmex variable (in exmex's order): 0 for x, 1 + i for parameter i.
-    slots: Vec<usize>,
+    /// The tree flattened to postfix: `x 2 ^ neg` for `-x^2`.
+    program: Vec<Step>,
+    /// The most values on the stack at once while the program runs.
+    depth: usize,
 }
 
 impl PartialEq for Formula {
@@ -154,8 +221,22 @@ impl Formula {
             depth: 0,
         };
         let node = parser.parse()?;
+        let mut program = Vec::new();
+        node.compile(&mut program);
         let mut used = vec![false; params.len() + 1];
-        node.mark_used(&mut used);
+        let (mut depth, mut height) = (0, 0usize);
+        for step in &program {
+            match step {
+                Step::Var(s) => {
+                    used[*s] = true;
+                    height += 1;
+                }
+                Step::Num(_) => height += 1,
+                Step::Call1(_) => {}
+                Step::Call2(_) => height -= 1,
+            }
+            depth = depth.max(height);
+        }
         if let Some(i) = (1..used.len()).find(|&i| !used[i]) {
             return Err(Error::config(
                 "--param",
@@ -165,36 +246,11 @@ impl Formula {
                 ),
             ));
         }
-        let mut canonical = String::new();
-        node.write(&mut canonical, params);
-        let compiled = exmex::parse::<f64>(&canonical).map_err(|e| {
-            Error::config(
-                OPTION,
-                format!("the expression engine rejected \"{text}\" (as \"{canonical}\"): {e}"),
-            )
-        })?;
-        let slots = compiled
-            .var_names()
-            .iter()
-            .map(|v| {
-                if v == "x" {
-                    Ok(0)
-                } else {
-                    params.iter().position(|p| p == v).map(|i| i + 1).ok_or_else(|| {
-                        Error::config(
-                            OPTION,
-                            format!("the expression engine found an unknown name '{v}' in \"{text}\""),
-                        )
-                    })
-                }
-            })
-            .collect::<Result<Vec<_>>>()?;
         Ok(Formula {
             text: text.to_string(),
             params: params.iter().map(|p| p.to_string()).collect(),
-            canonical,
-            compiled,
-            slots,
+            program,
+            depth,
         })
     }
 
@@ -208,20 +264,14 @@ impl Formula {
         &self.params
     }
 
-    /// The fully parenthesised form that is compiled, e.g. `((-(({x})^(2))))` for `-x^2`.
-    pub fn canonical(&self) -> &str {
-        &self.canonical
-    }
-
     /// `f(x; params)` in f64. `params` must hold one value per parameter, in declaration
     /// order. The value may be NaN or infinite (e.g. `ln(x)` at 0): the caller checks.
     pub fn eval(&self, x: f64, params: &[f64]) -> Result<f64> {
-        let mut vars = Vec::with_capacity(self.slots.len());
-        self.eval_with(x, params, &mut vars)
+        self.check_params(params)?;
+        Ok(self.run(x, params, &mut Vec::with_capacity(self.depth)))
     }
 
-    /// [`Formula::eval`] reusing `vars` as scratch space.
-    fn eval_with(&self, x: f64, params: &[f64], vars: &mut Vec<f64>) -> Result<f64> {
+    fn check_params(&self, params: &[f64]) -> Result<()> {
         if params.len() != self.params.len() {
             return Err(Error::Shape(format!(
                 "formula \"{}\" has {} parameters, got {} values",
@@ -230,15 +280,31 @@ impl Formula {
                 params.len()
             )));
         }
-        vars.clear();
-        vars.extend(
-            self.slots
-                .iter()
-                .map(|&s| if s == 0 { x } else { params[s - 1] }),
-        );
-        self.compiled
-            .eval(vars)
-            .map_err(|e| Error::config(OPTION, format!("cannot evaluate \"{}\": {e}", self.text)))
+        Ok(())
+    }
+
+    /// Runs the program at `x` with `stack` as scratch space; `params` has been checked.
+    fn run(&self, x: f64, params: &[f64], stack: &mut Vec<f64>) -> f64 {
+        stack.clear();
+        // The parser emits a well-formed program, so the stack never runs dry; NaN stands in
+        // rather than a panic.
+        fn pop(stack: &mut Vec<f64>) -> f64 {
+            stack.pop().unwrap_or(f64::NAN)
+        }
+        for step in &self.program {
+            let v = match *step {
+                Step::Num(v) => v,
+                Step::Var(0) => x,
+                Step::Var(s) => params[s - 1],
+                Step::Call1(f) => f(pop(stack)),
+                Step::Call2(f) => {
+                    let b = pop(stack);
+                    f(pop(stack), b)
+                }
+            };
+            stack.push(v);
+        }
+        pop(stack)
     }
 
     /// Evaluates the curve at every x of `xs` into `out` (`[xs.len()]`), each value computed
@@ -257,9 +323,10 @@ impl Formula {
                 xs.len()
             )));
         }
-        let mut vars = Vec::with_capacity(self.slots.len());
+        self.check_params(params)?;
+        let mut stack = Vec::with_capacity(self.depth);
         for (o, &x) in out.iter_mut().zip(xs) {
-            let y = self.eval_with(x, params, &mut vars)?;
+            let y = self.run(x, params, &mut stack);
             let y32 = y as f32;
             if !y.is_finite() || !y32.is_finite() {
                 return Ok(Some((x, y)));
@@ -394,68 +461,41 @@ fn tokenize(text: &str) -> Result<Vec<Token>> {
 }
 
 /// The parsed formula.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone)]
 enum Node {
     Num(f64),
     /// 0 for x, 1 + i for parameter i.
     Var(usize),
     Neg(Box<Node>),
+    /// `a op b` for one of `+ - * / ^`.
     Bin(char, Box<Node>, Box<Node>),
-    Call(String, Vec<Node>),
+    Call1(Unary, Box<Node>),
+    Call2(Binary, Box<Node>, Box<Node>),
 }
 
 impl Node {
-    fn mark_used(&self, used: &mut [bool]) {
+    /// Appends the node in postfix order: operands first, then the operation.
+    fn compile(&self, program: &mut Vec<Step>) {
         match self {
-            Node::Num(_) => {}
-            Node::Var(s) => used[*s] = true,
-            Node::Neg(a) => a.mark_used(used),
-            Node::Bin(_, a, b) => {
-                a.mark_used(used);
-                b.mark_used(used);
-            }
-            Node::Call(_, args) => args.iter().for_each(|a| a.mark_used(used)),
-        }
-    }
-
-    /// Writes the node fully parenthesised, in exmex's syntax: variables in braces (so that a
-    /// parameter can never be mistaken for one of exmex's operators), numbers in plain decimal
-    /// (Rust's shortest round-trip form, which never uses an exponent).
-    fn write(&self, s: &mut String, params: &[&str]) {
-        match self {
-            Node::Num(v) => {
-                let _ = write!(s, "({v})");
-            }
-            Node::Var(0) => s.push_str("{x}"),
-            Node::Var(i) => {
-                let _ = write!(s, "{{{}}}", params[i - 1]);
-            }
+            Node::Num(v) => program.push(Step::Num(*v)),
+            Node::Var(s) => program.push(Step::Var(*s)),
             Node::Neg(a) => {
-                s.push_str("(-(");
-                a.write(s, params);
-                s.push_str("))");
+                a.compile(program);
+                program.push(Step::Call1(|a| -a));
+            }
+            Node::Call1(f, a) => {
+                a.compile(program);
+                program.push(Step::Call1(*f));
             }
             Node::Bin(op, a, b) => {
-                s.push_str("((");
-                a.write(s, params);
-                s.push(')');
-                s.push(*op);
-                s.push('(');
-                b.write(s, params);
-                s.push_str("))");
+                a.compile(program);
+                b.compile(program);
+                program.push(Step::Call2(operator(*op)));
             }
-            Node::Call(f, args) => {
-                s.push_str(f);
-                s.push('(');
-                for (k, a) in args.iter().enumerate() {
-                    if k > 0 {
-                        s.push(',');
-                    }
-                    s.push('(');
-                    a.write(s, params);
-                    s.push(')');
-                }
-                s.push(')');
+            Node::Call2(f, a, b) => {
+                a.compile(program);
+                b.compile(program);
+                program.push(Step::Call2(*f));
             }
         }
     }
@@ -653,7 +693,13 @@ impl Parser<'_> {
                 ),
             ));
         }
-        Ok(Node::Call(name.to_string(), args))
+        let mut args = args.into_iter().map(Box::new);
+        match (args.next(), args.next()) {
+            (Some(a), None) => unary_function(name).map(|f| Node::Call1(f, a)),
+            (Some(a), Some(b)) => binary_function(name).map(|f| Node::Call2(f, a, b)),
+            _ => None,
+        }
+        .ok_or_else(|| self.error(pos, format!("'{name}' has no {arity}-argument form")))
     }
 
     fn close(&mut self, open_pos: usize, what: &str) -> Result<()> {
@@ -741,17 +787,103 @@ mod tests {
 
     #[test]
     fn params_are_passed_in_declaration_order() {
-        // exmex sorts its variables; the slots undo that.
         let f = Formula::parse("zeta - alpha*x", &["zeta", "alpha"]).unwrap();
         assert_eq!(f.eval(2.0, &[10.0, 3.0]).unwrap(), 4.0);
     }
 
     #[test]
-    fn a_param_named_like_an_exmex_operator_is_rejected_or_safe() {
+    fn a_param_named_like_a_function_is_rejected() {
         assert!(Formula::parse("sin*x", &["sin"]).is_err());
-        // Braced variables keep names exmex might know (none of ours) unambiguous.
         let f = Formula::parse("PI_2*x", &["PI_2"]).unwrap();
         assert_eq!(f.eval(2.0, &[1.5]).unwrap(), 3.0);
+    }
+
+    /// Each case next to the same computation written in Rust: a precedence or associativity
+    /// mistake changes the value.
+    #[test]
+    fn precedence_and_associativity_match_rust() {
+        let (x, a, b) = (0.7f64, 1.3f64, -2.1f64);
+        let f = |text: &str| {
+            Formula::parse(text, &["a", "b"])
+                .unwrap()
+                .eval(x, &[a, b])
+                .unwrap()
+        };
+        for (text, expected) in [
+            ("a + b*x", a + b * x),
+            ("a*x + b", a * x + b),
+            ("a - b - x", (a - b) - x),
+            ("a / b / x", (a / b) / x),
+            ("a / b * x", (a / b) * x),
+            ("a - b + x", (a - b) + x),
+            ("a^b^x", a.powf(b.powf(x))),
+            ("a*x^2 + b", a * x.powf(2.0) + b),
+            ("-a^2 + b", -(a.powf(2.0)) + b),
+            ("-a*b", -a * b),
+            ("a^-x*b", a.powf(-x) * b),
+            ("(a + b)*x", (a + b) * x),
+            ("a - -b + x", a - (-b) + x),
+            ("--a + b*x", a + b * x),
+            ("x**a**b", x.powf(a.powf(b))),
+            ("2*a/b - x^3 + a", 2.0 * a / b - x.powf(3.0) + a),
+            ("sin(a*x)^2 + b", (a * x).sin().powf(2.0) + b),
+            ("min(a, b)*max(a, x) + b", a.min(b) * a.max(x) + b),
+            ("atan2(b, a*x)", b.atan2(a * x)),
+        ] {
+            assert_eq!(f(text).to_bits(), expected.to_bits(), "{text}");
+        }
+    }
+
+    /// Every function at several points, bit for bit against the standard library, NaN where
+    /// std gives NaN.
+    #[test]
+    fn every_function_is_the_std_one() {
+        for x in [-2.5f64, -1.0, -0.3, 0.0, 0.5, 1.0, 3.7, 100.0] {
+            for name in UNARY_FUNCTIONS {
+                let f = unary_function(name).unwrap();
+                let got = eval(&format!("{name}(x)"), x);
+                let want = f(x);
+                assert!(
+                    got.to_bits() == want.to_bits() || (got.is_nan() && want.is_nan()),
+                    "{name}({x}): {got} vs {want}"
+                );
+            }
+            for y in [-1.5f64, 0.0, 2.0] {
+                let f = Formula::parse("atan2(x, a) + min(x, a) * max(a, x)", &["a"]).unwrap();
+                let want = x.atan2(y) + x.min(y) * y.max(x);
+                assert_eq!(
+                    f.eval(x, &[y]).unwrap().to_bits(),
+                    want.to_bits(),
+                    "{x} {y}"
+                );
+                let f = Formula::parse("x^a", &["a"]).unwrap();
+                let want = x.powf(y);
+                let got = f.eval(x, &[y]).unwrap();
+                assert!(got.to_bits() == want.to_bits() || (got.is_nan() && want.is_nan()));
+            }
+        }
+        assert_eq!(
+            eval("log(x)", 10.0),
+            10f64.ln(),
+            "log is the natural logarithm"
+        );
+        for name in BINARY_FUNCTIONS {
+            assert!(binary_function(name).is_some(), "{name}");
+        }
+    }
+
+    #[test]
+    fn wrong_number_of_values_is_an_error() {
+        let f = Formula::parse("a*x", &["a"]).unwrap();
+        assert!(f.eval(1.0, &[]).is_err());
+        assert!(f.eval_curve(&[1.0], &[1.0, 2.0], &mut [0.0]).is_err());
+        assert!(f.eval_curve(&[1.0], &[1.0], &mut [0.0, 0.0]).is_err());
+    }
+
+    #[test]
+    fn long_flat_sums_evaluate_without_deep_recursion() {
+        let text = vec!["x"; 5_000].join(" + ");
+        assert_eq!(eval(&text, 1.0), 5_000.0);
     }
 
     #[test]

@@ -19,17 +19,19 @@
 //! computed, so that [`Target::curve_for`] of a sample's condition gives that sample exactly.
 //! A uniform draw stays below `HI` after rounding.
 //!
-//! In `config.toml` a target is one table; `points` and `x_range` are only for the curve kinds
-//! (`quadratic`, `family`, `expr`):
+//! In `config.toml` a target is one table tagged by `kind` ([`TargetConfig`], a serde
+//! internally tagged enum): each kind has exactly its own keys, and any other key is an error.
+//! `points` (default 15) and `x_range` (default `[-1, 1]`) belong to the curve kinds
+//! (`quadratic`, `family`, `expr`) only:
 //!
 //! ```toml
 //! [target]
 //! kind = "expr"                                  # quadratic | family | expr | data | ring8 | grid25
-//! expr = "a*sin(b*x)"                            # kind = "expr" only
-//! params = ["a=uniform(1,2)", "b=normal(3,0.1)"] # kind = "expr" only, in declaration order
-//! points = 15
-//! x_range = [-1.0, 1.0]
-//! # path = "curves.csv"                          # kind = "data" only
+//! expr = "a*sin(b*x)"                            # kind = "expr": the formula
+//! params = ["a=uniform(1,2)", "b=normal(3,0.1)"] # kind = "expr": in declaration order
+//! points = 15                                    # curve kinds only
+//! x_range = [-1.0, 1.0]                          # curve kinds only
+//! # path = "curves.csv"                          # kind = "data" only, and nothing else
 //! ```
 //!
 //! ```
@@ -299,202 +301,106 @@ impl<'de> Deserialize<'de> for Param {
     }
 }
 
-/// The kind of real data, with what each kind needs.
-#[derive(Debug, Clone, PartialEq)]
-pub enum TargetKind {
+fn default_points() -> usize {
+    DEFAULT_POINTS
+}
+
+fn default_x_range() -> [f64; 2] {
+    DEFAULT_X_RANGE
+}
+
+/// Where and what to sample: the real data's settings, one variant per kind with exactly the
+/// settings that kind has.
+///
+/// In TOML one table tagged by `kind` (see the module docs). `points` and `x_range` exist only
+/// in the curve kinds and default to 15 and `[-1, 1]`; a key the kind does not have is an
+/// error (`unknown field`), so a `points` on `ring8` or a `path` on `expr` cannot be written.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(tag = "kind", rename_all = "kebab-case", deny_unknown_fields)]
+pub enum TargetConfig {
     /// The tutorial's fixed curve `2x² + 1`.
-    Quadratic,
+    Quadratic {
+        /// Number of x values the curve is sampled at (default 15).
+        #[serde(default = "default_points")]
+        points: usize,
+        /// The x interval `[lo, hi]` (default `[-1, 1]`).
+        #[serde(default = "default_x_range")]
+        x_range: [f64; 2],
+    },
     /// The family `a·x² + (a − 1)`, `a ~ U[1, 2)`; the condition is `[a]`.
-    Family,
+    Family {
+        /// Number of x values a curve is sampled at (default 15).
+        #[serde(default = "default_points")]
+        points: usize,
+        /// The x interval `[lo, hi]` (default `[-1, 1]`).
+        #[serde(default = "default_x_range")]
+        x_range: [f64; 2],
+    },
     /// A formula in `x` and named parameters; the condition is its random parameters.
     Expr {
         /// The formula, e.g. `a*sin(b*x)` (see [`crate::data::expr`]).
         expr: String,
         /// Its parameters, in declaration order.
+        #[serde(default, skip_serializing_if = "Vec::is_empty")]
         params: Vec<Param>,
+        /// Number of x values a curve is sampled at (default 15).
+        #[serde(default = "default_points")]
+        points: usize,
+        /// The x interval `[lo, hi]` (default `[-1, 1]`).
+        #[serde(default = "default_x_range")]
+        x_range: [f64; 2],
     },
     /// Rows of a CSV file, loaded when the target is built.
     Data {
-        /// The file, as given (relative to the working directory).
+        /// The file, as given (`--data` makes it absolute).
         path: PathBuf,
     },
-    /// 8 Gaussians on the unit circle, σ = 0.01.
-    Ring8,
-    /// 25 Gaussians at `{−4, −2, 0, 2, 4}²`, σ = 0.05.
-    Grid25,
-}
-
-impl TargetKind {
-    /// The kind's name in `config.toml` (`kind = "…"`).
-    pub fn name(&self) -> &'static str {
-        KindName::from(self).as_str()
-    }
-
-    /// True for the kinds sampled on an x grid (`quadratic`, `family`, `expr`), which use
-    /// `points` and `x_range`.
-    pub fn is_curve(&self) -> bool {
-        matches!(
-            self,
-            TargetKind::Quadratic | TargetKind::Family | TargetKind::Expr { .. }
-        )
-    }
-}
-
-/// Where and what to sample: the real data's settings.
-///
-/// Serialised as one flat TOML table (see the module docs); unknown keys, and keys that do not
-/// belong to the kind, are errors.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[serde(try_from = "RawTargetConfig", into = "RawTargetConfig")]
-pub struct TargetConfig {
-    /// Which data.
-    pub kind: TargetKind,
-    /// Number of x values a curve is sampled at (default 15). Curve kinds only: the others
-    /// must leave the default.
-    pub points: usize,
-    /// The x interval `[lo, hi]` (default `[-1, 1]`). Curve kinds only: the others must leave
-    /// the default.
-    pub x_range: [f64; 2],
+    /// 8 Gaussians on the unit circle, σ = 0.01. (A struct variant without fields rather than
+    /// a unit variant, so that serde rejects keys such as `points` instead of ignoring them.)
+    Ring8 {},
+    /// 25 Gaussians at `{−4, −2, 0, 2, 4}²`, σ = 0.05 (no fields, like `Ring8`).
+    Grid25 {},
 }
 
 impl Default for TargetConfig {
+    /// The tutorial's target: `quadratic` on 15 points over `[-1, 1]`.
     fn default() -> Self {
-        TargetConfig {
-            kind: TargetKind::Quadratic,
+        TargetConfig::Quadratic {
             points: DEFAULT_POINTS,
             x_range: DEFAULT_X_RANGE,
         }
     }
 }
 
-/// The names of the kinds, as `config.toml` spells them.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "kebab-case")]
-enum KindName {
-    Quadratic,
-    Family,
-    Expr,
-    Data,
-    Ring8,
-    Grid25,
-}
-
-impl KindName {
-    fn as_str(self) -> &'static str {
+impl TargetConfig {
+    /// The kind's name in `config.toml` (`kind = "…"`).
+    pub fn name(&self) -> &'static str {
         match self {
-            KindName::Quadratic => "quadratic",
-            KindName::Family => "family",
-            KindName::Expr => "expr",
-            KindName::Data => "data",
-            KindName::Ring8 => "ring8",
-            KindName::Grid25 => "grid25",
+            TargetConfig::Quadratic { .. } => "quadratic",
+            TargetConfig::Family { .. } => "family",
+            TargetConfig::Expr { .. } => "expr",
+            TargetConfig::Data { .. } => "data",
+            TargetConfig::Ring8 {} => "ring8",
+            TargetConfig::Grid25 {} => "grid25",
         }
     }
-}
 
-impl From<&TargetKind> for KindName {
-    fn from(kind: &TargetKind) -> Self {
-        match kind {
-            TargetKind::Quadratic => KindName::Quadratic,
-            TargetKind::Family => KindName::Family,
-            TargetKind::Expr { .. } => KindName::Expr,
-            TargetKind::Data { .. } => KindName::Data,
-            TargetKind::Ring8 => KindName::Ring8,
-            TargetKind::Grid25 => KindName::Grid25,
+    /// The x grid `(points, [lo, hi])` of a curve kind (`quadratic`, `family`, `expr`);
+    /// `None` for the others.
+    pub fn grid(&self) -> Option<(usize, [f64; 2])> {
+        match *self {
+            TargetConfig::Quadratic { points, x_range }
+            | TargetConfig::Family { points, x_range }
+            | TargetConfig::Expr {
+                points, x_range, ..
+            } => Some((points, x_range)),
+            _ => None,
         }
     }
-}
 
-/// The flat table `config.toml` holds.
-#[derive(Debug, Clone, Serialize, Deserialize)]
-#[serde(deny_unknown_fields)]
-struct RawTargetConfig {
-    kind: KindName,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    expr: Option<String>,
-    #[serde(default, skip_serializing_if = "Vec::is_empty")]
-    params: Vec<Param>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    path: Option<PathBuf>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    points: Option<usize>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    x_range: Option<[f64; 2]>,
-}
-
-impl TryFrom<RawTargetConfig> for TargetConfig {
-    type Error = String;
-
-    fn try_from(raw: RawTargetConfig) -> std::result::Result<Self, String> {
-        let name = raw.kind.as_str();
-        let only =
-            |key: &str, kinds: &str| format!("`{key}` is only for {kinds}, not kind = \"{name}\"");
-        if raw.kind != KindName::Expr {
-            if raw.expr.is_some() {
-                return Err(only("expr", "kind = \"expr\""));
-            }
-            if !raw.params.is_empty() {
-                return Err(only("params", "kind = \"expr\""));
-            }
-        }
-        if raw.kind != KindName::Data && raw.path.is_some() {
-            return Err(only("path", "kind = \"data\""));
-        }
-        let kind = match raw.kind {
-            KindName::Quadratic => TargetKind::Quadratic,
-            KindName::Family => TargetKind::Family,
-            KindName::Expr => TargetKind::Expr {
-                expr: raw.expr.ok_or(
-                    "kind = \"expr\" needs `expr`, the formula (e.g. expr = \"a*sin(b*x)\")",
-                )?,
-                params: raw.params,
-            },
-            KindName::Data => TargetKind::Data {
-                path: raw
-                    .path
-                    .ok_or("kind = \"data\" needs `path`, the CSV file")?,
-            },
-            KindName::Ring8 => TargetKind::Ring8,
-            KindName::Grid25 => TargetKind::Grid25,
-        };
-        if !kind.is_curve() {
-            let curve_kinds = "curve targets (quadratic, family, expr)";
-            if raw.points.is_some() {
-                return Err(only("points", curve_kinds));
-            }
-            if raw.x_range.is_some() {
-                return Err(only("x_range", curve_kinds));
-            }
-        }
-        Ok(TargetConfig {
-            kind,
-            points: raw.points.unwrap_or(DEFAULT_POINTS),
-            x_range: raw.x_range.unwrap_or(DEFAULT_X_RANGE),
-        })
-    }
-}
-
-impl From<TargetConfig> for RawTargetConfig {
-    fn from(c: TargetConfig) -> Self {
-        let kind = KindName::from(&c.kind);
-        // A curve target always writes its grid; another kind writes it only if it is not the
-        // default, so that such an (invalid) config is reported when read back, not dropped.
-        let curve = c.kind.is_curve();
-        let points = (curve || c.points != DEFAULT_POINTS).then_some(c.points);
-        let x_range = (curve || c.x_range != DEFAULT_X_RANGE).then_some(c.x_range);
-        let (expr, params, path) = match c.kind {
-            TargetKind::Expr { expr, params } => (Some(expr), params, None),
-            TargetKind::Data { path } => (None, Vec::new(), Some(path)),
-            _ => (None, Vec::new(), None),
-        };
-        RawTargetConfig {
-            kind,
-            expr,
-            params,
-            path,
-            points,
-            x_range,
-        }
+    /// True for the kinds sampled on an x grid (`quadratic`, `family`, `expr`).
+    pub fn is_curve(&self) -> bool {
+        self.grid().is_some()
     }
 }
 
@@ -541,58 +447,26 @@ impl TargetConfig {
         x_range: Option<[f64; 2]>,
         data: Option<&Path>,
     ) -> Result<TargetConfig> {
-        let kind = match (data, target) {
-            (Some(_), Some(t)) => {
-                return Err(Error::config(
-                    "--data",
-                    format!("cannot be combined with --target '{t}': the file is the target"),
-                ))
-            }
-            (Some(path), None) => TargetKind::Data {
-                // Absolute, so that the run's config.toml still finds the file when sampling
-                // or resuming from another folder; a missing file is reported by build().
-                path: std::fs::canonicalize(path).unwrap_or_else(|_| path.to_path_buf()),
-            },
-            (None, target) => match target.map(str::trim).unwrap_or("quadratic") {
-                "quadratic" => TargetKind::Quadratic,
-                "family" => TargetKind::Family,
-                "ring8" => TargetKind::Ring8,
-                "grid25" => TargetKind::Grid25,
-                formula => {
-                    let params = params
-                        .iter()
-                        .map(|p| p.parse())
-                        .collect::<Result<Vec<Param>>>()?;
-                    let is_name = reserved_name(formula).is_none()
-                        && !params.iter().any(|p| p.name == formula);
-                    if is_name {
-                        return Err(Error::config(
-                            "--target",
-                            format!(
-                                "'{formula}' is not a target: use {}, or a formula in x such as \
-                                 \"a*sin(b*x)\" with --param a=uniform(1,2) --param b=normal(3,0.1)",
-                                RESERVED_TARGETS.join(", ")
-                            ),
-                        ));
-                    }
-                    TargetKind::Expr {
-                        expr: formula.to_string(),
-                        params,
-                    }
-                }
-            },
+        if let (Some(_), Some(t)) = (data, target) {
+            return Err(Error::config(
+                "--data",
+                format!("cannot be combined with --target '{t}': the file is the target"),
+            ));
+        }
+        let name = target.map(str::trim).unwrap_or("quadratic");
+        let what = match data {
+            Some(path) => format!("--data {}", path.display()),
+            None => format!("--target {name}"),
         };
-        let what = match &kind {
-            TargetKind::Data { path } => format!("--data {}", path.display()),
-            other => format!("--target {}", other.name()),
-        };
-        if !params.is_empty() && !matches!(kind, TargetKind::Expr { .. }) {
+        let is_formula = data.is_none() && !RESERVED_TARGETS.contains(&name);
+        if !params.is_empty() && !is_formula {
             return Err(Error::config(
                 "--param",
                 format!("only applies to a formula --target, not {what}"),
             ));
         }
-        if !kind.is_curve() {
+        let is_curve = data.is_none() && !matches!(name, "ring8" | "grid25");
+        if !is_curve {
             if let Some(p) = points {
                 return Err(Error::config(
                     "--points",
@@ -606,10 +480,44 @@ impl TargetConfig {
                 ));
             }
         }
-        Ok(TargetConfig {
-            kind,
-            points: points.unwrap_or(DEFAULT_POINTS),
-            x_range: x_range.unwrap_or(DEFAULT_X_RANGE),
+        let points = points.unwrap_or(DEFAULT_POINTS);
+        let x_range = x_range.unwrap_or(DEFAULT_X_RANGE);
+        if let Some(path) = data {
+            return Ok(TargetConfig::Data {
+                // Absolute, so that the run's config.toml still finds the file when sampling
+                // or resuming from another folder; a missing file is reported by build().
+                path: std::fs::canonicalize(path).unwrap_or_else(|_| path.to_path_buf()),
+            });
+        }
+        Ok(match name {
+            "quadratic" => TargetConfig::Quadratic { points, x_range },
+            "family" => TargetConfig::Family { points, x_range },
+            "ring8" => TargetConfig::Ring8 {},
+            "grid25" => TargetConfig::Grid25 {},
+            formula => {
+                let params = params
+                    .iter()
+                    .map(|p| p.parse())
+                    .collect::<Result<Vec<Param>>>()?;
+                let is_name =
+                    reserved_name(formula).is_none() && !params.iter().any(|p| p.name == formula);
+                if is_name {
+                    return Err(Error::config(
+                        "--target",
+                        format!(
+                            "'{formula}' is not a target: use {}, or a formula in x such as \
+                             \"a*sin(b*x)\" with --param a=uniform(1,2) --param b=normal(3,0.1)",
+                            RESERVED_TARGETS.join(", ")
+                        ),
+                    ));
+                }
+                TargetConfig::Expr {
+                    expr: formula.to_string(),
+                    params,
+                    points,
+                    x_range,
+                }
+            }
         })
     }
 
@@ -617,61 +525,39 @@ impl TargetConfig {
     /// parameters' extremes and on a few draws, so that a NaN or infinity is reported now),
     /// or loads the data file.
     pub fn build(&self) -> Result<Target> {
-        if self.kind.is_curve() {
-            if self.points < 2 {
-                return Err(Error::config(
-                    "--points",
-                    format!("a curve needs at least 2 points, got {}", self.points),
-                ));
-            }
-            check_x_range(self.x_range)?;
-        } else {
-            let what = self.kind.name();
-            if self.points != DEFAULT_POINTS {
-                return Err(Error::config(
-                    "--points",
-                    format!(
-                        "applies only to curve targets, not {what} (got {})",
-                        self.points
-                    ),
-                ));
-            }
-            if self.x_range != DEFAULT_X_RANGE {
-                let [lo, hi] = self.x_range;
-                return Err(Error::config(
-                    "--x-range",
-                    format!("applies only to curve targets, not {what} (got {lo},{hi})"),
-                ));
-            }
-        }
-        let [lo, hi] = self.x_range;
-        let x64 = linspace(lo, hi, self.points);
-        let curve_x = |x64: &[f64]| x64.iter().map(|&v| v as f32).collect::<Vec<f32>>();
-        let target = match &self.kind {
-            TargetKind::Quadratic => Target {
-                x: curve_x(&x64),
-                fixed: Some(x64.iter().map(|&x| (2.0 * x * x + 1.0) as f32).collect()),
-                x64,
-                source: Source::Quadratic,
-            },
-            TargetKind::Family => Target {
-                x: curve_x(&x64),
-                fixed: None,
-                x64,
-                source: Source::Family,
-            },
-            TargetKind::Expr { expr, params } => build_expr(expr, params, x64)?,
-            TargetKind::Data { path } => {
-                let data = Dataset::load(path)?;
-                let x: Vec<f32> = (0..data.dim()).map(|i| i as f32).collect();
-                Target {
-                    x64: x.iter().map(|&v| v as f64).collect(),
-                    x,
-                    fixed: None,
-                    source: Source::Data(data),
+        let x64 = match self.grid() {
+            Some((points, x_range)) => {
+                if points < 2 {
+                    return Err(Error::config(
+                        "--points",
+                        format!("a curve needs at least 2 points, got {points}"),
+                    ));
                 }
+                check_x_range(x_range)?;
+                let [lo, hi] = x_range;
+                linspace(lo, hi, points)
             }
-            TargetKind::Ring8 => {
+            None => Vec::new(),
+        };
+        let curve = |x64: Vec<f64>, fixed: Option<Vec<f32>>, source: Source| Target {
+            x: x64.iter().map(|&v| v as f32).collect(),
+            x64,
+            fixed,
+            source,
+        };
+        let target = match self {
+            TargetConfig::Quadratic { .. } => {
+                let fixed = x64.iter().map(|&x| (2.0 * x * x + 1.0) as f32).collect();
+                curve(x64, Some(fixed), Source::Quadratic)
+            }
+            TargetConfig::Family { .. } => curve(x64, None, Source::Family),
+            TargetConfig::Expr { expr, params, .. } => build_expr(expr, params, x64)?,
+            TargetConfig::Data { path } => {
+                let data = Dataset::load(path)?;
+                let x64 = (0..data.dim()).map(|i| i as f64).collect();
+                curve(x64, None, Source::Data(data))
+            }
+            TargetConfig::Ring8 {} => {
                 let centres = (0..8)
                     .flat_map(|k| {
                         let t = std::f64::consts::TAU * k as f64 / 8.0;
@@ -680,7 +566,7 @@ impl TargetConfig {
                     .collect();
                 modes_target(centres, RING8_SIGMA)
             }
-            TargetKind::Grid25 => {
+            TargetConfig::Grid25 {} => {
                 let centres = (0..25)
                     .flat_map(|k| [(-4 + 2 * (k / 5)) as f32, (-4 + 2 * (k % 5)) as f32])
                     .collect();
@@ -709,7 +595,7 @@ fn build_expr(expr: &str, params: &[Param], x64: Vec<f64>) -> Result<Target> {
     let random: Vec<usize> = (0..params.len())
         .filter(|&i| params[i].spec.is_random())
         .collect();
-    let values: Vec<f64> = params.iter().map(|p| p.spec.check_values()[0]).collect();
+    let values = base_values(params);
     let mut curve = vec![0.0; x64.len()];
     let fixed = if random.is_empty() {
         check_curve(&formula, params, &x64, &values, &mut curve, "")?;
@@ -1009,34 +895,6 @@ impl Target {
             }
         }
         Ok(())
-    }
-
-    /// Fills `out` (`[B, dim]`) with B copies of the fixed curve. Targets without one need an
-    /// RNG: use [`Target::draw`]. For them `out` is filled with NaN, so that a caller that
-    /// has not switched to `draw` stops at once instead of training on wrong data.
-    pub fn sample_into(&self, out: &mut [f32]) {
-        match &self.fixed {
-            Some(curve) => {
-                for row in out.chunks_exact_mut(curve.len()) {
-                    row.copy_from_slice(curve);
-                }
-            }
-            None => out.fill(f32::NAN),
-        }
-    }
-
-    /// Mean squared error of `samples` (`[N, dim]`) to the fixed curve, over all N·dim values.
-    pub fn mse(&self, samples: &[f32]) -> Option<f64> {
-        let curve = self.fixed_curve()?;
-        if samples.is_empty() {
-            return None;
-        }
-        let sum: f64 = samples
-            .chunks_exact(curve.len())
-            .flat_map(|row| row.iter().zip(curve))
-            .map(|(&s, &c)| (s as f64 - c as f64).powi(2))
-            .sum();
-        Some(sum / samples.len() as f64)
     }
 }
 

@@ -296,20 +296,15 @@ impl Report {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::data::target::{TargetConfig, TargetKind};
+    use crate::data::target::TargetConfig;
 
-    fn target(kind: TargetKind) -> Target {
-        TargetConfig {
-            kind,
-            ..TargetConfig::default()
-        }
-        .build()
-        .unwrap()
+    fn target(config: TargetConfig) -> Target {
+        config.build().unwrap()
     }
 
     #[test]
     fn each_target_gets_the_metrics_that_fit_it() {
-        let quadratic = target(TargetKind::Quadratic);
+        let quadratic = target(TargetConfig::default());
         assert_eq!(training_default(&quadratic), ["mse_to_target"]);
         assert_eq!(
             available(&quadratic),
@@ -320,7 +315,10 @@ mod tests {
                 "wasserstein1_mean"
             ]
         );
-        let family = target(TargetKind::Family);
+        let family = target(TargetConfig::Family {
+            points: 15,
+            x_range: [-1.0, 1.0],
+        });
         assert_eq!(
             training_default(&family),
             [
@@ -332,7 +330,7 @@ mod tests {
                 "wasserstein1_mean"
             ]
         );
-        let ring = target(TargetKind::Ring8);
+        let ring = target(TargetConfig::Ring8 {});
         assert_eq!(available(&ring).len(), 10);
         assert!(!needs_real(&training_default(&quadratic)));
         assert!(needs_real(&training_default(&ring)));
@@ -340,7 +338,7 @@ mod tests {
 
     #[test]
     fn resolve_keeps_catalogue_order_and_names_bad_metrics() {
-        let ring = target(TargetKind::Ring8);
+        let ring = target(TargetConfig::Ring8 {});
         let asked = ["recall".to_string(), "reverse_kl".to_string()];
         assert_eq!(
             resolve(&ring, &asked, "--eval-metrics").unwrap(),
@@ -365,7 +363,7 @@ mod tests {
 
     #[test]
     fn score_returns_values_in_the_order_asked() {
-        let ring = target(TargetKind::Ring8);
+        let ring = target(TargetConfig::Ring8 {});
         let (centres, _) = ring.modes().unwrap();
         // Every centre once: all 8 modes, all high-quality, a uniform histogram.
         let fake = centres.to_vec();

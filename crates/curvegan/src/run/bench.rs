@@ -15,7 +15,7 @@ use std::fmt::Write as _;
 use std::path::Path;
 
 use crate::config::TrainConfig;
-use crate::data::target::TargetKind;
+use crate::data::target::TargetConfig;
 use crate::error::{Error, Result};
 use crate::run::sweep::{self, SeedResult};
 
@@ -60,10 +60,10 @@ impl Dataset {
         TrainConfig::from_toml(text, Path::new(name))
     }
 
-    fn target_kind(self) -> TargetKind {
+    fn target(self) -> TargetConfig {
         match self {
-            Dataset::Ring8 => TargetKind::Ring8,
-            Dataset::Grid25 => TargetKind::Grid25,
+            Dataset::Ring8 => TargetConfig::Ring8 {},
+            Dataset::Grid25 => TargetConfig::Grid25 {},
         }
     }
 }
@@ -203,14 +203,14 @@ pub fn run(
     jobs: usize,
     force: bool,
 ) -> Result<Outcome> {
-    if config.target.kind != dataset.target_kind() {
+    if config.target != dataset.target() {
         return Err(Error::config(
             "--config",
             format!(
                 "the benchmark on {} needs target {}, the config has '{}'",
                 dataset.name(),
                 dataset.name(),
-                config.target.kind.name()
+                config.target.name()
             ),
         ));
     }
@@ -324,7 +324,7 @@ mod tests {
         for d in [Dataset::Ring8, Dataset::Grid25] {
             let c = d.shipped_config().unwrap();
             c.validate().unwrap();
-            assert_eq!(c.target.kind, d.target_kind(), "{}", d.name());
+            assert_eq!(c.target, d.target(), "{}", d.name());
         }
     }
 }

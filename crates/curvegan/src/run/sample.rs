@@ -222,7 +222,7 @@ pub fn evaluate(generator: &Generator, count: usize, seed: u64) -> Result<Report
     let names = available(target);
     let values = score(target, &fake, Some(&real), &names)?;
     Ok(Report {
-        target: generator.config().target.kind.name().to_string(),
+        target: generator.config().target.name().to_string(),
         samples: count,
         metrics: names.iter().map(|n| n.to_string()).zip(values).collect(),
     })
