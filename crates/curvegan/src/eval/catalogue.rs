@@ -18,6 +18,8 @@
 //! ([`crate::gan::step::Trainer::evaluate`]). MMD and the four k-NN metrics cost O(N²) kernel
 //! evaluations or distances, so training computes them only when asked ([`resolve`]).
 
+use std::path::PathBuf;
+
 use serde::Serialize;
 
 use crate::data::target::Target;
@@ -262,15 +264,24 @@ pub fn score(
         .collect()
 }
 
-/// Named metric values of one generator.
+/// Named metric values of one generator. As JSON: `{"run": …, "target": …, "samples": …,
+/// "metrics": {name: value, …}}`, the metrics in their fixed order.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct Report {
+    /// The folder of the scored generator (a run folder, or its `best/`).
+    pub run: PathBuf,
     /// The target's kind, e.g. `family`.
     pub target: String,
     /// Generated (and real) samples compared.
     pub samples: usize,
     /// `(name, value)` pairs, in a fixed order.
+    #[serde(serialize_with = "as_map")]
     pub metrics: Vec<(String, f64)>,
+}
+
+/// Serialises `(name, value)` pairs as one map, in their order.
+fn as_map<S: serde::Serializer>(pairs: &[(String, f64)], s: S) -> Result<S::Ok, S::Error> {
+    s.collect_map(pairs.iter().map(|(k, v)| (k, v)))
 }
 
 impl Report {
