@@ -9,7 +9,7 @@ use std::ops::Range;
 use std::path::{Path, PathBuf};
 use std::sync::LazyLock;
 
-use clap::{Args, Parser, Subcommand, ValueEnum};
+use clap::{Args, CommandFactory, FromArgMatches, Parser, Subcommand, ValueEnum};
 use curvegan::config::{LossKind, LrDecay, TrainConfig};
 use curvegan::data::target::{parse_x_range, TargetConfig, TargetKind};
 use curvegan::nn::mlp::Activation;
@@ -98,12 +98,7 @@ struct TrainArgs {
     quiet: bool,
     /// The same as `curvegan resume DIR` (kept for old scripts): only --steps and --quiet go
     /// with it.
-    #[arg(
-        long,
-        value_name = "DIR",
-        hide = true,
-        conflicts_with = "TrainSettings"
-    )]
+    #[arg(long, value_name = "DIR", hide = true)]
     resume: Option<PathBuf>,
     #[command(flatten)]
     settings: TrainSettings,
@@ -128,8 +123,10 @@ struct ResumeArgs {
     quiet: bool,
 }
 
-/// Every setting of a new run (all but `--steps`); `train --resume` conflicts with the group.
+/// Every setting of a new run (all but `--steps`); `train --resume` conflicts with each
+/// ([`Cli::command_with_alias`]).
 #[derive(Debug, Args)]
+#[group(skip)]
 struct TrainSettings {
     /// Read every setting from this TOML file (a run's config.toml works); options override it
     #[arg(long, value_name = "FILE")]
@@ -417,6 +414,30 @@ pub struct BenchJob {
 }
 
 impl Cli {
+    /// clap's command, with every setting of a new run ([`TrainSettings`]) in conflict with
+    /// `train --resume`. The conflicts are set per option, so that an error names the option
+    /// given (a conflict with a group lists all of its options), and here, because `sweep`
+    /// shares the settings but has no `--resume`.
+    pub fn command_with_alias() -> clap::Command {
+        Cli::command().mut_subcommand("train", |mut train| {
+            let settings: Vec<clap::Id> =
+                TrainSettings::augment_args(clap::Command::new("settings"))
+                    .get_arguments()
+                    .map(|a| a.get_id().clone())
+                    .collect();
+            for id in settings {
+                train = train.mut_arg(id, |a| a.conflicts_with("resume"));
+            }
+            train
+        })
+    }
+
+    /// Parses the process's arguments; on a usage error, prints it and exits with code 2.
+    pub fn parse_args() -> Cli {
+        let matches = Self::command_with_alias().get_matches();
+        Cli::from_arg_matches(&matches).unwrap_or_else(|e| e.exit())
+    }
+
     /// The checked job the arguments ask for; the error names the option and its value.
     pub fn job(self) -> Result<Job, Error> {
         Ok(match self.command {
@@ -651,19 +672,21 @@ fn parse_betas(text: &str) -> Result<[f64; 2], String> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use clap::CommandFactory;
+
+    fn parse(args: &[&str]) -> Result<Cli, clap::Error> {
+        let matches = Cli::command_with_alias().try_get_matches_from(args)?;
+        Cli::from_arg_matches(&matches)
+    }
 
     #[test]
     fn argument_definitions_are_consistent() {
         Cli::command().debug_assert();
+        Cli::command_with_alias().debug_assert();
     }
 
     #[test]
     fn no_options_is_the_tutorial() {
-        let job = Cli::try_parse_from(["curvegan", "train"])
-            .unwrap()
-            .job()
-            .unwrap();
+        let job = parse(&["curvegan", "train"]).unwrap().job().unwrap();
         let Job::Train { config, .. } = job else {
             panic!("not train: {job:?}")
         };
@@ -691,7 +714,7 @@ mod tests {
 
     #[test]
     fn train_resume_is_resume_and_takes_only_steps_and_quiet() {
-        let job = Cli::try_parse_from(["curvegan", "train", "--resume", "r", "--steps", "9", "-q"])
+        let job = parse(&["curvegan", "train", "--resume", "r", "--steps", "9", "-q"])
             .unwrap()
             .job()
             .unwrap();
@@ -700,20 +723,14 @@ mod tests {
             "{job:?}"
         );
         for other in [["--seed", "3"], ["--out", "x"], ["--loss", "wgan"]] {
-            let err = Cli::try_parse_from(
-                ["curvegan", "train", "--resume", "r"]
-                    .into_iter()
-                    .chain(other),
-            )
-            .unwrap_err();
-            assert_eq!(
-                err.kind(),
-                clap::error::ErrorKind::ArgumentConflict,
-                "{other:?}"
-            );
+            let args = [&["curvegan", "train", "--resume", "r"][..], &other].concat();
+            let err = parse(&args).unwrap_err();
+            assert_eq!(err.kind(), clap::error::ErrorKind::ArgumentConflict);
+            // The message names the setting given, not every setting of the group.
+            let msg = err.to_string();
+            assert!(msg.contains(other[0]) && !msg.contains("--pack"), "{msg}");
         }
-        let err =
-            Cli::try_parse_from(["curvegan", "train", "--resume", "r", "--force"]).unwrap_err();
+        let err = parse(&["curvegan", "train", "--resume", "r", "--force"]).unwrap_err();
         assert_eq!(err.kind(), clap::error::ErrorKind::ArgumentConflict);
     }
 }

@@ -7,7 +7,6 @@ mod output;
 use std::process::ExitCode;
 
 use anyhow::Result;
-use clap::Parser;
 use curvegan::run::files::{self, write_atomic};
 use curvegan::run::sample::evaluate;
 use curvegan::run::{bench, sweep};
@@ -16,7 +15,7 @@ use curvegan::{Error, Generator, TrainConfig};
 use cli::{Cli, Job};
 
 fn run() -> Result<()> {
-    match Cli::parse().job()? {
+    match Cli::parse_args().job()? {
         Job::Train { config, out, quiet } => output::train(config.steps, &config, quiet, |o| {
             curvegan::train(&config, &out, o)
         }),

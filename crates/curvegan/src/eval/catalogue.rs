@@ -13,9 +13,9 @@
 //! - `ring8` / `grid25`: the VEEGAN / PacGAN mode statistics — modes captured, the fraction of
 //!   high-quality samples (within 3σ of a mode) and the reverse KL of the mode histogram.
 //!
-//! [`evaluate`] scores a saved generator on every available metric (`curvegan eval`);
+//! `run::sample::evaluate` scores a saved generator on every available metric (`curvegan eval`);
 //! [`score`] computes a chosen subset, which is what training does at each evaluation step
-//! ([`crate::gan::step::Trainer::evaluate`]). MMD and the four k-NN metrics cost O(N²) kernel
+//! (`run::trainer::Trainer::evaluate`). MMD and the four k-NN metrics cost O(N²) kernel
 //! evaluations or distances, so training computes them only when asked ([`resolve`]).
 
 use std::path::PathBuf;
