@@ -230,7 +230,7 @@ fn early_stopping_ends_the_run_when_patience_runs_out() {
     assert_eq!(best_json(&run)["value"].as_f64().unwrap(), best);
     // A run that stopped early has nothing to resume.
     curvegan()
-        .args(["train", "--resume"])
+        .arg("resume")
         .arg(&run)
         .args(["--steps", "6000"])
         .assert()
@@ -255,7 +255,7 @@ fn resumed_runs_keep_the_same_best_and_metrics() {
     train(&whole, &[&["--steps", "300"][..], &args].concat());
     train(&split, &[&["--steps", "140"][..], &args].concat());
     curvegan()
-        .args(["train", "--quiet", "--steps", "300", "--resume"])
+        .args(["resume", "--quiet", "--steps", "300"])
         .arg(&split)
         .assert()
         .success();
@@ -293,7 +293,7 @@ fn learning_rate_decay_trains_differently_and_cannot_be_extended() {
         assert_ne!(none[39][..5], rows[39][..5]);
     }
     curvegan()
-        .args(["train", "--steps", "80", "--resume"])
+        .args(["resume", "--steps", "80"])
         .arg(&runs[2])
         .assert()
         .code(2)

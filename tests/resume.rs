@@ -87,7 +87,7 @@ fn killed_at_random_moments_and_resumed_is_identical() {
         }
         // Whatever moment it died at, the checkpoint loads and the run completes exactly.
         curvegan()
-            .args(["train", "--quiet", "--resume"])
+            .args(["resume", "--quiet"])
             .arg(&dir)
             .assert()
             .success();
@@ -135,12 +135,12 @@ fn ctrl_c_saves_a_checkpoint_and_resume_is_identical() {
     }
     assert_eq!(out.status.code(), Some(130), "stderr: {stderr}");
     assert!(
-        stderr.contains("curvegan train --resume"),
+        stderr.contains(&format!("curvegan resume {}", dir.display())),
         "stderr: {stderr}"
     );
     assert!(dir.join("checkpoint.safetensors").is_file());
     curvegan()
-        .args(["train", "--quiet", "--resume"])
+        .args(["resume", "--quiet"])
         .arg(&dir)
         .assert()
         .success();
@@ -156,7 +156,7 @@ fn a_finished_run_can_be_extended_exactly() {
     args[2] = "1200".into();
     curvegan().args(&args).assert().success();
     curvegan()
-        .args(["train", "--quiet", "--steps", STEPS, "--resume"])
+        .args(["resume", "--quiet", "--steps", STEPS])
         .arg(&dir)
         .assert()
         .success();
@@ -168,11 +168,11 @@ fn resume_refuses_bad_requests() {
     let tmp = TempDir::new().unwrap();
     // No checkpoint there.
     curvegan()
-        .args(["train", "--resume"])
+        .arg("resume")
         .arg(tmp.path())
         .assert()
         .code(2)
-        .stderr(predicate::str::contains("--resume"));
+        .stderr(predicate::str::contains("checkpoint"));
     let dir = tmp.path().join("run");
     curvegan()
         .args([
@@ -187,28 +187,48 @@ fn resume_refuses_bad_requests() {
         .arg(&dir)
         .assert()
         .success();
-    // Options that would change the run.
+    // Options that would change the run do not exist for resume.
     curvegan()
-        .args(["train", "--seed", "3", "--resume"])
+        .args(["resume", "--seed", "3"])
         .arg(&dir)
         .assert()
         .code(2)
         .stderr(predicate::str::contains("--seed"));
     // Nothing left to do.
     curvegan()
-        .args(["train", "--steps", "10", "--resume"])
+        .args(["resume", "--steps", "10"])
         .arg(&dir)
         .assert()
         .code(2)
         .stderr(predicate::str::contains("--steps"));
     // A corrupted checkpoint is named.
-    fs::write(dir.join("checkpoint.safetensors"), b"not a checkpoint").unwrap();
+    let checkpoint = dir.join("checkpoint.safetensors");
+    let saved = fs::read(&checkpoint).unwrap();
+    fs::write(&checkpoint, b"not a checkpoint").unwrap();
     curvegan()
-        .args(["train", "--steps", "40", "--resume"])
+        .args(["resume", "--steps", "40"])
         .arg(&dir)
         .assert()
         .code(2)
         .stderr(predicate::str::contains("checkpoint.safetensors"));
+    fs::write(&checkpoint, saved).unwrap();
+    // The old form `train --resume DIR` still works, with --steps and --quiet only.
+    curvegan()
+        .args(["train", "--seed", "3", "--resume"])
+        .arg(&dir)
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains("--seed"));
+    curvegan()
+        .args(["train", "--quiet", "--steps", "30", "--resume"])
+        .arg(&dir)
+        .assert()
+        .success();
+    let rows = fs::read_to_string(dir.join("metrics.csv"))
+        .unwrap()
+        .lines()
+        .count();
+    assert_eq!(rows, 31, "header and 30 steps");
 }
 
 #[test]

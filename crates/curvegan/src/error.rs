@@ -50,7 +50,7 @@ pub enum Error {
     #[error("cannot serialise {0}")]
     Serialize(String),
     /// Training was stopped on request (Ctrl-C) after saving a checkpoint.
-    #[error("interrupted after step {step}; checkpoint saved. Resume with: curvegan train --resume {}", dir.display())]
+    #[error("interrupted after step {step}; checkpoint saved. Resume with: curvegan resume {}", dir.display())]
     Interrupted {
         /// Steps completed.
         step: usize,

@@ -13,10 +13,12 @@
 //! - `ring8` / `grid25`: the VEEGAN / PacGAN mode statistics — modes captured, the fraction of
 //!   high-quality samples (within 3σ of a mode) and the reverse KL of the mode histogram.
 //!
-//! [`crate::run::sample::evaluate`] scores a saved generator on every available metric (`curvegan eval`);
+//! `run::sample::evaluate` scores a saved generator on every available metric (`curvegan eval`);
 //! [`score`] computes a chosen subset, which is what training does at each evaluation step
-//! ([`crate::run::trainer::Trainer::evaluate`]). MMD and the four k-NN metrics cost O(N²) kernel
+//! (`run::trainer::Trainer::evaluate`). MMD and the four k-NN metrics cost O(N²) kernel
 //! evaluations or distances, so training computes them only when asked ([`resolve`]).
+
+use std::path::PathBuf;
 
 use serde::Serialize;
 
@@ -262,15 +264,24 @@ pub fn score(
         .collect()
 }
 
-/// Named metric values of one generator.
+/// Named metric values of one generator. As JSON: `{"run": …, "target": …, "samples": …,
+/// "metrics": {name: value, …}}`, the metrics in their fixed order.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct Report {
+    /// The folder of the scored generator (a run folder, or its `best/`).
+    pub run: PathBuf,
     /// The target's kind, e.g. `family`.
     pub target: String,
     /// Generated (and real) samples compared.
     pub samples: usize,
     /// `(name, value)` pairs, in a fixed order.
+    #[serde(serialize_with = "as_map")]
     pub metrics: Vec<(String, f64)>,
+}
+
+/// Serialises `(name, value)` pairs as one map, in their order.
+fn as_map<S: serde::Serializer>(pairs: &[(String, f64)], s: S) -> Result<S::Ok, S::Error> {
+    s.collect_map(pairs.iter().map(|(k, v)| (k, v)))
 }
 
 impl Report {

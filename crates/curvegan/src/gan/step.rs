@@ -1,10 +1,9 @@
 //! The GAN training step: the tutorial's "forward, backward, update" block.
 //!
 //! [`train_step`] is a pure function of (weights, optimizer states, real batch, noise): it does
-//! not draw anything, so tests can replay PyTorch's runs from their noise. The trainer
-//! ([`crate::run::trainer::Trainer`]) owns the random number generators and draws, in order,
-//! the initial weights (G layer by layer, then D), and at every step the real batch and the
-//! noise.
+//! not draw anything, so tests can replay PyTorch's runs from their noise. `run::trainer::Trainer` owns the
+//! random number generators and draws, in order, the initial weights (G layer by layer, then
+//! D), and at every step the real batch and the noise.
 //!
 //! One step (`B` = batch, `n` = sample size, `k` = latent size, `s = D(·)`: `[B, 1]`; the
 //! losses are those of [`crate::gan::loss`]):

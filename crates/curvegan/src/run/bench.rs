@@ -17,6 +17,7 @@ use std::path::Path;
 use crate::config::TrainConfig;
 use crate::data::target::TargetConfig;
 use crate::error::{Error, Result};
+use crate::run::files::{self, CsvWriter};
 use crate::run::sweep::{self, SeedResult};
 
 /// Samples each trial is scored on (the papers' protocol).
@@ -25,59 +26,54 @@ pub const SAMPLES: usize = 2500;
 /// Added to a trial's seed to get the seed of its scoring noise and real samples.
 pub const SCORE_SEED_OFFSET: u64 = 1_000_000;
 
-/// The benchmark's two datasets.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Dataset {
-    /// 8 Gaussians on the unit circle, σ = 0.01.
-    Ring8,
-    /// 25 Gaussians on a 5×5 grid, σ = 0.05.
-    Grid25,
+/// Trials `curvegan bench modes` runs unless told otherwise.
+pub const DEFAULT_TRIALS: usize = 10;
+
+/// The benchmark's datasets: the targets with 2-D modes.
+pub const DATASETS: [TargetConfig; 2] = [TargetConfig::Ring8 {}, TargetConfig::Grid25 {}];
+
+/// Parses a dataset's name (`--dataset`): `ring8` or `grid25`.
+pub fn parse_dataset(name: &str) -> std::result::Result<TargetConfig, String> {
+    DATASETS
+        .into_iter()
+        .find(|k| k.name() == name)
+        .ok_or_else(|| {
+            format!("expected ring8 or grid25 (the targets with 2-D modes), got '{name}'")
+        })
 }
 
-impl Dataset {
-    /// `ring8` or `grid25`.
-    pub fn name(self) -> &'static str {
-        match self {
-            Dataset::Ring8 => "ring8",
-            Dataset::Grid25 => "grid25",
-        }
-    }
-
-    /// The number of modes.
-    pub fn modes(self) -> usize {
-        match self {
-            Dataset::Ring8 => 8,
-            Dataset::Grid25 => 25,
-        }
-    }
-
-    /// The shipped settings, `configs/ring8.toml` or `configs/grid25.toml` of the repository.
-    pub fn shipped_config(self) -> Result<TrainConfig> {
-        let (text, name) = match self {
-            Dataset::Ring8 => (RING8_TOML, "configs/ring8.toml"),
-            Dataset::Grid25 => (GRID25_TOML, "configs/grid25.toml"),
-        };
-        TrainConfig::from_toml(text, Path::new(name))
-    }
-
-    fn target(self) -> TargetConfig {
-        match self {
-            Dataset::Ring8 => TargetConfig::Ring8 {},
-            Dataset::Grid25 => TargetConfig::Grid25 {},
-        }
+/// The number of modes of `dataset`; an error for a target without 2-D modes.
+pub fn mode_count(dataset: &TargetConfig) -> Result<usize> {
+    let target = dataset.build()?;
+    match target.modes() {
+        Some((centres, _)) => Ok(centres.len() / 2),
+        None => Err(Error::config(
+            "--dataset",
+            format!(
+                "'{}' has no 2-D modes to count; the benchmark runs on ring8 or grid25",
+                dataset.name()
+            ),
+        )),
     }
 }
 
-impl std::str::FromStr for Dataset {
-    type Err = String;
-
-    fn from_str(s: &str) -> std::result::Result<Self, String> {
-        match s {
-            "ring8" => Ok(Dataset::Ring8),
-            "grid25" => Ok(Dataset::Grid25),
-            _ => Err(format!("expected ring8 or grid25, got '{s}'")),
+/// The shipped settings of `dataset`, `configs/ring8.toml` or `configs/grid25.toml` of the
+/// repository.
+pub fn shipped_config(dataset: &TargetConfig) -> Result<TrainConfig> {
+    let (text, name) = match dataset {
+        TargetConfig::Ring8 {} => (RING8_TOML, "configs/ring8.toml"),
+        TargetConfig::Grid25 {} => (GRID25_TOML, "configs/grid25.toml"),
+        other => {
+            return Err(Error::config(
+                "--dataset",
+                format!(
+                    "no shipped benchmark config for '{}'; the benchmark runs on ring8 or grid25",
+                    other.name()
+                ),
+            ))
         }
-    }
+    };
+    TrainConfig::from_toml(text, Path::new(name))
 }
 
 const RING8_TOML: &str = include_str!("../../../../configs/ring8.toml");
@@ -127,6 +123,17 @@ pub struct Published {
     pub ring8: Row,
     /// On the 2-D grid.
     pub grid25: Row,
+}
+
+impl Published {
+    /// The row on `dataset`, if the paper has one.
+    pub fn on(&self, dataset: &TargetConfig) -> Option<&Row> {
+        match dataset {
+            TargetConfig::Ring8 {} => Some(&self.ring8),
+            TargetConfig::Grid25 {} => Some(&self.grid25),
+            _ => None,
+        }
+    }
 }
 
 const fn ms(mean: f64, se: f64) -> MeanSe {
@@ -185,8 +192,10 @@ pub struct Trial {
 /// The benchmark's outcome.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Outcome {
-    /// The dataset.
-    pub dataset: Dataset,
+    /// The dataset: `ring8` or `grid25`.
+    pub dataset: TargetConfig,
+    /// Its number of modes.
+    pub modes: usize,
     /// Every trial, in seed order.
     pub trials: Vec<Trial>,
     /// Mean ± standard error over the trials.
@@ -196,14 +205,15 @@ pub struct Outcome {
 /// Trains `config` (a `ring8` or `grid25` config) `trials` times, seeds `0..trials`, under
 /// `root/seed-S` on `jobs` threads, and scores every trial.
 pub fn run(
-    dataset: Dataset,
+    dataset: &TargetConfig,
     config: &TrainConfig,
     trials: usize,
     root: &Path,
     jobs: usize,
     force: bool,
 ) -> Result<Outcome> {
-    if config.target != dataset.target() {
+    let modes = mode_count(dataset)?;
+    if config.target != *dataset {
         return Err(Error::config(
             "--config",
             format!(
@@ -234,7 +244,8 @@ pub fn run(
         reverse_kl: MeanSe::of(&column(|t| t.reverse_kl)),
     };
     Ok(Outcome {
-        dataset,
+        dataset: dataset.clone(),
+        modes,
         trials,
         row,
     })
@@ -261,7 +272,7 @@ fn trial_of(r: &SeedResult) -> Result<Trial> {
 impl Outcome {
     /// The published rows and ours as a Markdown table, for this dataset.
     pub fn table(&self) -> String {
-        let k = self.dataset.modes();
+        let k = self.modes;
         let mut s =
             format!("| method | modes /{k} | high-quality % | reverse KL |\n|---|---|---|---|\n");
         // A trial without any high-quality sample has an infinite reverse KL; the mean is
@@ -280,28 +291,62 @@ impl Outcome {
             );
         };
         for p in &PUBLISHED {
-            let r = match self.dataset {
-                Dataset::Ring8 => &p.ring8,
-                Dataset::Grid25 => &p.grid25,
-            };
-            fmt_row(&mut s, p.method, r);
+            if let Some(r) = p.on(&self.dataset) {
+                fmt_row(&mut s, p.method, r);
+            }
         }
         let ours = format!("curvegan ({} trials)", self.trials.len());
         fmt_row(&mut s, &ours, &self.row);
         s
     }
 
-    /// Every trial as CSV: `seed,modes_captured,high_quality_fraction,reverse_kl,wall_s`.
-    pub fn to_csv(&self) -> String {
-        let mut s = String::from("seed,modes_captured,high_quality_fraction,reverse_kl,wall_s\n");
+    /// Every trial as a table for people: seed, modes, high-quality %, reverse KL, wall time.
+    pub fn trials_table(&self) -> String {
+        let mut s = format!(
+            "{:>6} {:>8} {:>10} {:>10} {:>8}\n",
+            "seed", "modes", "HQ %", "rev-KL", "wall_s"
+        );
         for t in &self.trials {
             let _ = writeln!(
                 s,
-                "{},{},{},{},{}",
-                t.seed, t.modes, t.high_quality, t.reverse_kl, t.wall_s
+                "{:>6} {:>8} {:>10.2} {:>10.4} {:>8.1}",
+                t.seed,
+                t.modes,
+                100.0 * t.high_quality,
+                t.reverse_kl,
+                t.wall_s
             );
         }
         s
+    }
+
+    /// Every trial as CSV: `seed,modes_captured,high_quality_fraction,reverse_kl,wall_s`.
+    pub fn to_csv(&self) -> String {
+        let mut csv = CsvWriter::new();
+        csv.row([
+            "seed",
+            "modes_captured",
+            "high_quality_fraction",
+            "reverse_kl",
+            "wall_s",
+        ]);
+        for t in &self.trials {
+            csv.row([
+                t.seed.to_string(),
+                t.modes.to_string(),
+                t.high_quality.to_string(),
+                t.reverse_kl.to_string(),
+                t.wall_s.to_string(),
+            ]);
+        }
+        csv.finish()
+    }
+
+    /// Writes [`Outcome::to_csv`] and [`Outcome::table`] into `root`
+    /// ([`files::BENCH_CSV`], [`files::BENCH_TABLE`]).
+    pub fn save(&self, root: &Path) -> Result<()> {
+        files::write_atomic(&root.join(files::BENCH_CSV), self.to_csv().as_bytes())?;
+        files::write_atomic(&root.join(files::BENCH_TABLE), self.table().as_bytes())
     }
 }
 
@@ -321,10 +366,21 @@ mod tests {
 
     #[test]
     fn shipped_configs_parse_and_train_their_dataset() {
-        for d in [Dataset::Ring8, Dataset::Grid25] {
-            let c = d.shipped_config().unwrap();
+        for d in DATASETS {
+            let c = shipped_config(&d).unwrap();
             c.validate().unwrap();
-            assert_eq!(c.target, d.target(), "{}", d.name());
+            assert_eq!(c.target, d, "{}", d.name());
+            assert_eq!(parse_dataset(d.name()), Ok(d.clone()));
         }
+        assert_eq!(mode_count(&TargetConfig::Ring8 {}).unwrap(), 8);
+        assert_eq!(mode_count(&TargetConfig::Grid25 {}).unwrap(), 25);
+        assert!(parse_dataset("family").is_err());
+        let msg = mode_count(&TargetConfig::Family {
+            points: 15,
+            x_range: [-1.0, 1.0],
+        })
+        .unwrap_err()
+        .to_string();
+        assert!(msg.contains("--dataset") && msg.contains("family"), "{msg}");
     }
 }

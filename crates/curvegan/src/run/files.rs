@@ -1,14 +1,19 @@
-//! Files: atomic writes and safetensors weights that PyTorch loads unchanged.
+//! Files: run folder names, atomic writes, CSV text and safetensors weights that PyTorch loads
+//! unchanged.
 //!
 //! Every file curvegan writes goes through [`write_atomic`]: the bytes go to a temporary file
 //! in the same folder, which is flushed to disk (`fsync`) and then renamed over the target, so a
 //! reader — or a crash — sees either the old file or the new one, never half of one.
+//!
+//! Every CSV file curvegan writes is built with [`CsvWriter`], which quotes a field only when
+//! it must (RFC 4180).
 //!
 //! Weights are saved as safetensors with `nn.Sequential` state-dict names (`0.weight`,
 //! `0.bias`, `2.weight`, …), f32, PyTorch layout `[out, in]`, so that in PyTorch
 //! `net.load_state_dict(safetensors.torch.load_file(path))` works as it is.
 
 use std::collections::BTreeMap;
+use std::fmt::Display;
 use std::fs;
 use std::io::Write;
 use std::path::{Path, PathBuf};
@@ -37,12 +42,75 @@ pub const BEST: &str = "best.json";
 /// The checkpoint: weights, optimizer states, RNG state, step (see [`crate::run::checkpoint`]).
 pub const CHECKPOINT: &str = "checkpoint.safetensors";
 
-/// The first `runs/train-NNNN` under `root` that does not exist yet.
-pub fn next_run_dir(root: &Path) -> PathBuf {
+/// The folder new runs go into when no `--out` is given.
+pub const RUNS: &str = "runs";
+/// In a sweep's folder: one row per seed.
+pub const SWEEP_CSV: &str = "sweep.csv";
+/// In a benchmark's folder: one row per trial.
+pub const BENCH_CSV: &str = "bench.csv";
+/// In a benchmark's folder: the published rows and ours, as Markdown.
+pub const BENCH_TABLE: &str = "table.md";
+
+/// The first `ROOT/PREFIX-NNNN` (`train-0001`, `sweep-0001`, `bench-ring8-0001`, …) that does
+/// not exist yet.
+pub fn next_run_dir(root: &Path, prefix: &str) -> PathBuf {
     (1..)
-        .map(|i| root.join(format!("train-{i:04}")))
+        .map(|i| root.join(format!("{prefix}-{i:04}")))
         .find(|p| !p.exists())
-        .unwrap_or_else(|| root.join("train"))
+        .unwrap_or_else(|| root.join(prefix))
+}
+
+/// CSV text built one row at a time: fields separated by commas, each row ended by `\n`, and
+/// a field quoted (`"…"`, inner quotes doubled) only when it holds a comma, a quote or a line
+/// break. Fields are written with `Display`, so floats get Rust's shortest text that reads
+/// back to the same value.
+///
+/// ```
+/// use curvegan::run::files::CsvWriter;
+///
+/// let mut csv = CsvWriter::new();
+/// csv.row(["seed", "a,b"]).row([1.5, 2.0]);
+/// assert_eq!(csv.finish(), "seed,\"a,b\"\n1.5,2\n");
+/// ```
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct CsvWriter {
+    text: String,
+}
+
+impl CsvWriter {
+    /// An empty CSV text.
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// Appends one row.
+    pub fn row<T: Display>(&mut self, fields: impl IntoIterator<Item = T>) -> &mut Self {
+        for (i, field) in fields.into_iter().enumerate() {
+            if i > 0 {
+                self.text.push(',');
+            }
+            let field = field.to_string();
+            if field.contains([',', '"', '\n', '\r']) {
+                self.text.push('"');
+                self.text.push_str(&field.replace('"', "\"\""));
+                self.text.push('"');
+            } else {
+                self.text.push_str(&field);
+            }
+        }
+        self.text.push('\n');
+        self
+    }
+
+    /// The text so far.
+    pub fn as_str(&self) -> &str {
+        &self.text
+    }
+
+    /// The text.
+    pub fn finish(self) -> String {
+        self.text
+    }
 }
 
 /// Writes `bytes` to `path` atomically: temporary file in the same folder, fsync, rename.

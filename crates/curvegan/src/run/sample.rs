@@ -8,8 +8,7 @@
 //! - JSON: `{"x": [n x values], "curves": [[n values], …]}`;
 //! - CSV: a header line holding the x values, then one curve per line.
 
-use std::fmt::Write as _;
-use std::path::Path;
+use std::path::{Path, PathBuf};
 
 use serde::Serialize;
 
@@ -20,11 +19,21 @@ use crate::eval::catalogue::{available, score, Report};
 use crate::gan::noise::{generate, Stream};
 use crate::nn::mlp::{Mlp, Tape};
 use crate::run::files;
-use crate::run::files::load_mlp;
+use crate::run::files::{load_mlp, CsvWriter};
+
+/// Samples `curvegan sample` draws unless told otherwise.
+pub const DEFAULT_COUNT: usize = 10;
+
+/// Generated (and real) samples `curvegan eval` compares unless told otherwise.
+pub const DEFAULT_EVAL_COUNT: usize = 2000;
+
+/// The fewest samples [`evaluate`] accepts: the k-NN metrics use k = 3 neighbours.
+pub const MIN_EVAL_COUNT: usize = 4;
 
 /// A trained generator with the settings it was trained with.
 #[derive(Debug, Clone)]
 pub struct Generator {
+    dir: PathBuf,
     config: TrainConfig,
     target: Target,
     mlp: Mlp,
@@ -58,10 +67,16 @@ impl Generator {
         let (g_spec, _) = config.specs(&target)?;
         let mlp = load_mlp(&weights, &g_spec)?;
         Ok(Generator {
+            dir: run.to_path_buf(),
             target,
             config,
             mlp,
         })
+    }
+
+    /// The run folder it was loaded from.
+    pub fn dir(&self) -> &Path {
+        &self.dir
     }
 
     /// The real data the generator was trained on.
@@ -186,29 +201,29 @@ impl Samples {
                 s
             }
             Format::Csv => {
-                let mut s = String::new();
-                let line = |s: &mut String, v: &[f32]| {
-                    for (i, x) in v.iter().enumerate() {
-                        if i > 0 {
-                            s.push(',');
-                        }
-                        let _ = write!(s, "{x}");
-                    }
-                    s.push('\n');
-                };
-                line(&mut s, &self.x);
+                let mut csv = CsvWriter::new();
+                csv.row(&self.x);
                 for c in &self.curves {
-                    line(&mut s, c);
+                    csv.row(c);
                 }
-                s
+                csv.finish()
             }
         }
     }
 }
 
 /// Scores `generator` on every metric that fits its target, with `count` generated samples
-/// (noise from `seed`) against `count` real samples (from `seed`'s own stream).
-pub fn evaluate(generator: &Generator, count: usize, seed: u64) -> Result<Report> {
+/// (noise from `seed`) against `count` real samples (from `seed`'s own stream). `count` must be
+/// at least [`MIN_EVAL_COUNT`]; `option` names it in the error (e.g. `--n`).
+pub fn evaluate(generator: &Generator, count: usize, seed: u64, option: &str) -> Result<Report> {
+    if count < MIN_EVAL_COUNT {
+        return Err(Error::config(
+            option,
+            format!(
+                "needs at least {MIN_EVAL_COUNT} samples (k-NN metrics use k = 3), got {count}"
+            ),
+        ));
+    }
     let target = generator.target();
     let fake: Vec<f32> = generator
         .sample(count, seed, None)?
@@ -222,6 +237,7 @@ pub fn evaluate(generator: &Generator, count: usize, seed: u64) -> Result<Report
     let names = available(target);
     let values = score(target, &fake, Some(&real), &names)?;
     Ok(Report {
+        run: generator.dir().to_path_buf(),
         target: generator.config().target.name().to_string(),
         samples: count,
         metrics: names.iter().map(|n| n.to_string()).zip(values).collect(),

@@ -15,9 +15,12 @@ use std::sync::Mutex;
 use crate::config::TrainConfig;
 use crate::error::{Error, Result};
 use crate::eval::catalogue::Report;
-use crate::run::files;
+use crate::run::files::{self, CsvWriter};
 use crate::run::sample::{evaluate, Generator};
 use crate::run::train::{self, Output, Summary};
+
+/// Samples each run of a sweep is scored on unless told otherwise.
+pub const DEFAULT_SCORING_SAMPLES: usize = 1000;
 
 /// A comparison of a metric with a threshold, e.g. `mse_to_target<=0.01`.
 #[derive(Debug, Clone, PartialEq)]
@@ -202,7 +205,12 @@ fn run_seed(
         None => dir.clone(),
     };
     let score_seed = seed.wrapping_add(scoring.seed_offset);
-    let report = evaluate(&Generator::load(&scored)?, scoring.samples, score_seed)?;
+    let report = evaluate(
+        &Generator::load(&scored)?,
+        scoring.samples,
+        score_seed,
+        "--eval-n",
+    )?;
     Ok(SeedResult {
         seed,
         dir,
@@ -213,27 +221,82 @@ fn run_seed(
 
 /// The sweep as CSV: `seed,wall_s,d_loss,g_loss,<metrics…>`.
 pub fn to_csv(results: &[SeedResult]) -> String {
+    let mut csv = CsvWriter::new();
     let Some(first) = results.first() else {
-        return String::new();
+        return csv.finish();
     };
-    let mut s = String::from("seed,wall_s,d_loss,g_loss");
-    for (name, _) in &first.report.metrics {
-        s.push(',');
-        s.push_str(name);
-    }
-    s.push('\n');
+    let names = first.report.metrics.iter().map(|(name, _)| name.as_str());
+    csv.row(
+        ["seed", "wall_s", "d_loss", "g_loss"]
+            .into_iter()
+            .chain(names),
+    );
     for r in results {
-        s.push_str(&format!(
-            "{},{},{},{}",
-            r.seed,
-            r.summary.wall.as_secs_f64(),
-            r.summary.last.d_loss,
-            r.summary.last.g_loss
-        ));
-        for (_, v) in &r.report.metrics {
-            s.push_str(&format!(",{v}"));
-        }
-        s.push('\n');
+        let s = &r.summary;
+        let mut fields = vec![
+            r.seed.to_string(),
+            s.wall.as_secs_f64().to_string(),
+            s.last.d_loss.to_string(),
+            s.last.g_loss.to_string(),
+        ];
+        fields.extend(r.report.metrics.iter().map(|(_, v)| v.to_string()));
+        csv.row(fields);
     }
-    s
+    csv.finish()
+}
+
+/// Writes [`to_csv`] to `root/sweep.csv` ([`files::SWEEP_CSV`]).
+pub fn save_csv(root: &Path, results: &[SeedResult]) -> Result<()> {
+    files::write_atomic(&root.join(files::SWEEP_CSV), to_csv(results).as_bytes())
+}
+
+/// The sweep as a table for people: seed, wall time and every metric, then, with a
+/// `success` criterion, a yes/no column and the count of seeds that met it. Fails if a run
+/// lacks the criterion's metric.
+pub fn table(results: &[SeedResult], success: Option<&Criterion>) -> Result<String> {
+    let names: Vec<&str> = results.first().map_or(Vec::new(), |r| {
+        r.report.metrics.iter().map(|(n, _)| n.as_str()).collect()
+    });
+    let mut text = format!("{:>6} {:>8}", "seed", "wall_s");
+    for n in &names {
+        text.push_str(&format!(" {:>w$}", n, w = n.len().max(10)));
+    }
+    if success.is_some() {
+        text.push_str("  success");
+    }
+    text.push('\n');
+    let mut met = 0;
+    for r in results {
+        text.push_str(&format!(
+            "{:>6} {:>8.2}",
+            r.seed,
+            r.summary.wall.as_secs_f64()
+        ));
+        for (n, (_, v)) in names.iter().zip(&r.report.metrics) {
+            text.push_str(&format!(" {:>w$.5}", v, w = n.len().max(10)));
+        }
+        if let Some(c) = success {
+            let ok = c.met_by(&r.report).ok_or_else(|| {
+                Error::config(
+                    "--success",
+                    format!(
+                        "no metric '{}'; this target has {}",
+                        c.metric,
+                        names.join(", ")
+                    ),
+                )
+            })?;
+            met += ok as usize;
+            text.push_str(if ok { "  yes" } else { "  no" });
+        }
+        text.push('\n');
+    }
+    if let Some(c) = success {
+        text.push_str(&format!(
+            "success ({c}): {met} of {} seeds ({:.0} %)\n",
+            results.len(),
+            100.0 * met as f64 / results.len() as f64
+        ));
+    }
+    Ok(text)
 }

@@ -1,0 +1,736 @@
+//! The command line: clap's argument types, converted once into a checked [`Job`] that holds
+//! only the library's types.
+//!
+//! Defaults are not written here: `--help` shows the values of [`TrainConfig::default()`] and
+//! of the library's constants (`DEFAULT_*`), read when the help is built.
+
+use std::fmt::Display;
+use std::ops::Range;
+use std::path::{Path, PathBuf};
+use std::sync::LazyLock;
+
+use clap::{Args, CommandFactory, FromArgMatches, Parser, Subcommand, ValueEnum};
+use curvegan::config::{LossKind, LrDecay, TrainConfig};
+use curvegan::data::target::{parse_x_range, TargetConfig, DEFAULT_POINTS, DEFAULT_X_RANGE};
+use curvegan::nn::mlp::Activation;
+use curvegan::nn::optim::OptimizerConfig;
+use curvegan::run::sample::{Format, DEFAULT_COUNT, DEFAULT_EVAL_COUNT};
+use curvegan::run::sweep::{Criterion, Scoring, DEFAULT_SCORING_SAMPLES};
+use curvegan::run::{bench, files};
+use curvegan::{Error, Output};
+
+/// The defaults, from the one place that holds them.
+static DEFAULT: LazyLock<TrainConfig> = LazyLock::new(TrainConfig::default);
+
+/// `text [default: value]`, the form clap gives its own defaults.
+fn with_default(text: &str, value: impl Display) -> String {
+    format!("{text} [default: {value}]")
+}
+
+/// Hidden widths as the options take them: `128` or `400,400,400`.
+fn widths(w: &[usize]) -> String {
+    w.iter().map(usize::to_string).collect::<Vec<_>>().join(",")
+}
+
+/// An optimizer as `--loss`'s help describes it, e.g. `Adam lr 1e-4, betas 0.5,0.9`.
+fn optimizer(o: &OptimizerConfig) -> String {
+    match o {
+        OptimizerConfig::Adam { lr, betas, .. } => {
+            format!("Adam lr {lr:e}, betas {},{}", betas[0], betas[1])
+        }
+        OptimizerConfig::Rmsprop { lr, .. } => format!("RMSprop lr {lr:e}"),
+    }
+}
+
+fn loss_help() -> String {
+    let opt = |k: LossKind| optimizer(&k.default_optimizer());
+    with_default(
+        &format!(
+            "The loss: tutorial (the tutorial's; \"seed\" also reads as it), minimax, \
+             nonsaturating, lsgan, hinge, wgan, wgan-gp. Choosing one also sets its optimizer \
+             defaults (wgan: {}; wgan-gp: {}; others: {})",
+            opt(LossKind::Wgan),
+            opt(LossKind::WganGp),
+            opt(DEFAULT.loss)
+        ),
+        DEFAULT.loss,
+    )
+}
+
+fn activation_help() -> String {
+    let leaky: Activation = "leaky-relu".parse().unwrap_or(Activation::Relu);
+    with_default(
+        &format!("Hidden activation of both nets: relu, leaky-relu[:SLOPE] (leaky-relu is {leaky}) or tanh"),
+        DEFAULT.activation,
+    )
+}
+
+/// Train generative adversarial networks that generate curves from noise.
+#[derive(Debug, Parser)]
+#[command(name = "curvegan", version, about, args_override_self = true)]
+pub struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+enum Command {
+    /// Train a GAN; with no options, exactly the tutorial's (G learns y = 2x² + 1).
+    Train(Box<TrainArgs>),
+    /// Continue a run from its checkpoint, with its own settings.
+    Resume(ResumeArgs),
+    /// Draw samples from a trained generator.
+    Sample(SampleArgs),
+    /// Score a trained generator with the metrics that fit its target.
+    Eval(EvalArgs),
+    /// Train one configuration over many seeds in parallel and score every run.
+    Sweep(Box<SweepArgs>),
+    /// Benchmarks that compare curvegan with published results.
+    Bench(BenchArgs),
+}
+
+#[derive(Debug, Args)]
+struct TrainArgs {
+    #[command(flatten)]
+    steps: StepsArg,
+    /// No progress bar and no summary
+    #[arg(long, short)]
+    quiet: bool,
+    /// The same as `curvegan resume DIR` (kept for old scripts): only --steps and --quiet go
+    /// with it.
+    #[arg(long, value_name = "DIR", hide = true)]
+    resume: Option<PathBuf>,
+    #[command(flatten)]
+    settings: TrainSettings,
+}
+
+#[derive(Debug, Args)]
+struct StepsArg {
+    #[arg(long, help = with_default("Training steps (the tutorial: range(N))", DEFAULT.steps))]
+    steps: Option<usize>,
+}
+
+#[derive(Debug, Args)]
+struct ResumeArgs {
+    /// A run folder with a checkpoint, written by `curvegan train`
+    #[arg(value_name = "DIR")]
+    dir: PathBuf,
+    /// Train until this many steps in all [default: the run's own]
+    #[arg(long)]
+    steps: Option<usize>,
+    /// No progress bar and no summary
+    #[arg(long, short)]
+    quiet: bool,
+}
+
+/// Every setting of a new run (all but `--steps`); `train --resume` conflicts with each
+/// ([`Cli::command_with_alias`]).
+#[derive(Debug, Args)]
+#[group(skip)]
+struct TrainSettings {
+    /// Read every setting from this TOML file (a run's config.toml works); options override it
+    #[arg(long, value_name = "FILE")]
+    config: Option<PathBuf>,
+    #[arg(long, value_name = "N", help = with_default("Save a checkpoint every N steps (0: only on Ctrl-C and at the end)", DEFAULT.checkpoint_every))]
+    checkpoint_every: Option<usize>,
+    #[arg(long, value_name = "TARGET", allow_hyphen_values = true, help = with_default(
+        "What to learn: quadratic (2x² + 1), family (a·x² + a − 1, a ~ U(1,2)), ring8, grid25, \
+         or a formula in x and --param names, e.g. \"a*sin(b*x)\"", DEFAULT.target.name()))]
+    target: Option<String>,
+    /// A formula parameter: NAME=uniform(LO,HI), NAME=normal(MEAN,SD) or NAME=VALUE (repeatable)
+    #[arg(long, value_name = "NAME=SPEC")]
+    param: Vec<String>,
+    #[arg(long, value_name = "N", help = with_default("Points a curve is sampled at", DEFAULT_POINTS))]
+    points: Option<usize>,
+    #[arg(long, value_name = "LO,HI", allow_hyphen_values = true, help = with_default(
+        "The x interval of a curve", format!("{},{}", DEFAULT_X_RANGE[0], DEFAULT_X_RANGE[1])))]
+    x_range: Option<String>,
+    /// Learn the rows of this CSV file (one sample per row, optional header)
+    #[arg(long, value_name = "FILE.csv")]
+    data: Option<PathBuf>,
+    #[arg(long, help = with_default("Seed of every random draw", DEFAULT.seed))]
+    seed: Option<u64>,
+    #[arg(long, help = with_default("Real and fake samples per step", DEFAULT.batch_size))]
+    batch_size: Option<usize>,
+    #[arg(long, help = with_default("Size of the generator's noise input", DEFAULT.latent_dim))]
+    latent_dim: Option<usize>,
+    #[arg(long, help = with_default("Hidden width of both networks (one hidden layer each)", widths(&DEFAULT.g_hidden)))]
+    hidden: Option<usize>,
+    #[arg(long, value_name = "W,W,…", value_delimiter = ',', num_args = 1..,
+        help = with_default("The generator's hidden widths, e.g. 400,400,400", widths(&DEFAULT.g_hidden)))]
+    g_hidden: Option<Vec<usize>>,
+    #[arg(long, value_name = "W,W,…", value_delimiter = ',', num_args = 1..,
+        help = with_default("The discriminator's hidden widths", widths(&DEFAULT.d_hidden)))]
+    d_hidden: Option<Vec<usize>>,
+    #[arg(long, value_name = "ACT", help = activation_help())]
+    activation: Option<Activation>,
+    #[arg(long, value_name = "LOSS", help = loss_help())]
+    loss: Option<LossKind>,
+    #[arg(long, value_name = "N", help = with_default("D updates per G update", format!(
+        "{} for wgan and wgan-gp, else {}", LossKind::Wgan.default_n_critic(), DEFAULT.loss.default_n_critic())))]
+    n_critic: Option<usize>,
+    #[arg(long, value_name = "C", allow_hyphen_values = true,
+        help = with_default("wgan: clamp every D parameter to [-C, C] after each D update", DEFAULT.clip))]
+    clip: Option<f64>,
+    #[arg(long, value_name = "W", allow_hyphen_values = true,
+        help = with_default("wgan-gp: weight of the gradient penalty", DEFAULT.gp_weight))]
+    gp_weight: Option<f64>,
+    /// The generator's optimizer [default: the loss's]
+    #[arg(long, value_enum, value_name = "OPT")]
+    optim_g: Option<OptimArg>,
+    /// The discriminator's optimizer [default: the loss's]
+    #[arg(long, value_enum, value_name = "OPT")]
+    optim_d: Option<OptimArg>,
+    /// Adam's betas for both nets, e.g. 0.5,0.9 [default: the loss's]
+    #[arg(long, value_name = "B1,B2", value_parser = parse_betas, allow_hyphen_values = true)]
+    betas: Option<[f64; 2]>,
+    #[arg(long, allow_hyphen_values = true, help = with_default("Generator's learning rate",
+        format!("the loss's, {:e} for the tutorial", DEFAULT.optim_g.lr())))]
+    lr_g: Option<f64>,
+    #[arg(long, allow_hyphen_values = true, help = with_default("Discriminator's learning rate",
+        format!("the loss's, {:e} for the tutorial", DEFAULT.optim_d.lr())))]
+    lr_d: Option<f64>,
+    // LrDecay has no Display; its Debug name in lower case is its option value.
+    #[arg(long, value_name = "DECAY", help = with_default(
+        "Learning-rate decay of both nets over the run: none, linear or cosine (to zero)",
+        format!("{:?}", DEFAULT.lr_decay).to_lowercase()))]
+    lr_decay: Option<LrDecay>,
+    #[arg(long, value_name = "N", help = with_default(
+        "Write the tutorial's figure every N steps; 0 turns figures off", DEFAULT.plot_every))]
+    plot_every: Option<usize>,
+    #[arg(long, value_name = "N", help = with_default(
+        "Evaluate the generator every N steps and at the end, into metrics.csv (0: only at the end)",
+        DEFAULT.eval_every))]
+    eval_every: Option<usize>,
+    #[arg(long, value_name = "N", help = with_default("Fresh samples each evaluation draws", DEFAULT.eval_samples))]
+    eval_samples: Option<usize>,
+    /// Metrics each evaluation computes, e.g. reverse_kl,energy_distance, or "all"
+    /// [default: the target's cheap ones — see `curvegan eval`]
+    #[arg(long, value_name = "M,M,…", value_delimiter = ',', num_args = 1..)]
+    eval_metrics: Option<Vec<String>>,
+    /// Keep the nets of the evaluation with the best value of this metric in RUN/best
+    #[arg(long, value_name = "METRIC")]
+    keep_best: Option<String>,
+    #[arg(long, value_name = "P", help = with_default(
+        "Stop when the --keep-best metric has not improved for P evaluations in a row (0: never)",
+        DEFAULT.early_stop))]
+    early_stop: Option<usize>,
+    #[arg(long, help = with_default("Run folder (a sweep's folder for sweep)",
+        format!("a new {}/train-NNNN, {0}/sweep-NNNN for sweep", files::RUNS)))]
+    out: Option<PathBuf>,
+    /// Train a conditional GAN: the target's random parameters (a of family, a formula's
+    /// random --params) are appended to G's noise and D's input
+    #[arg(long)]
+    conditional: bool,
+    #[arg(long, value_name = "M", help = with_default(
+        "PacGAN: D judges M samples at once, concatenated (1: no packing)", DEFAULT.pack))]
+    pack: Option<usize>,
+    /// Write into an existing non-empty run folder
+    #[arg(long)]
+    force: bool,
+}
+
+#[derive(Debug, Clone, Copy, ValueEnum)]
+enum OptimArg {
+    Adam,
+    Rmsprop,
+}
+
+#[derive(Debug, Args)]
+struct SampleArgs {
+    /// A run folder written by `curvegan train`
+    #[arg(long)]
+    run: PathBuf,
+    /// Number of samples
+    #[arg(long, short, default_value_t = DEFAULT_COUNT)]
+    n: usize,
+    /// Seed of the noise
+    #[arg(long, default_value_t = DEFAULT.seed)]
+    seed: u64,
+    /// Output format
+    #[arg(long, value_enum, default_value_t = FormatArg::Json)]
+    format: FormatArg,
+    /// Write to this file (atomically) instead of standard output
+    #[arg(long)]
+    out: Option<PathBuf>,
+    /// A conditional generator's condition, e.g. a=1.8 (repeatable; default: drawn from the
+    /// target's distribution)
+    #[arg(long, value_name = "NAME=VALUE")]
+    condition: Vec<String>,
+}
+
+#[derive(Debug, Clone, Copy, ValueEnum)]
+enum FormatArg {
+    Csv,
+    Json,
+}
+
+#[derive(Debug, Args)]
+struct EvalArgs {
+    /// A run folder written by `curvegan train`
+    run: PathBuf,
+    /// Generated (and real) samples to compare
+    #[arg(long, short, default_value_t = DEFAULT_EVAL_COUNT)]
+    n: usize,
+    /// Seed of the noise and of the real samples
+    #[arg(long, default_value_t = DEFAULT.seed)]
+    seed: u64,
+    /// Print JSON instead of a table
+    #[arg(long)]
+    json: bool,
+}
+
+#[derive(Debug, Args)]
+struct SweepArgs {
+    /// Seeds A..B (B excluded), e.g. 0..10
+    #[arg(long, value_parser = parse_seeds, conflicts_with = "seed")]
+    seeds: Range<u64>,
+    /// Runs trained at once (each uses one core) [default: the number of cores]
+    #[arg(long)]
+    jobs: Option<usize>,
+    /// A run succeeds if it meets this, e.g. "mse_to_target<=0.01"
+    #[arg(long, value_name = "METRIC<=VALUE")]
+    success: Option<Criterion>,
+    /// Samples each run is scored on
+    #[arg(long, default_value_t = DEFAULT_SCORING_SAMPLES)]
+    eval_n: usize,
+    /// No table; sweep.csv is still written
+    #[arg(long, short)]
+    quiet: bool,
+    #[command(flatten)]
+    steps: StepsArg,
+    /// Training settings, as for `curvegan train`; each seed trains into OUT/seed-S
+    #[command(flatten)]
+    train: TrainSettings,
+}
+
+#[derive(Debug, Args)]
+struct BenchArgs {
+    #[command(subcommand)]
+    which: BenchCommand,
+}
+
+#[derive(Debug, Subcommand)]
+enum BenchCommand {
+    /// The mode-collapse benchmark (VEEGAN / PacGAN protocol): train --trials GANs on ring8 or
+    /// grid25, score 2500 samples of each, print mean ± standard error beside PacGAN's Table 1
+    Modes(ModesArgs),
+}
+
+#[derive(Debug, Args)]
+struct ModesArgs {
+    /// ring8 or grid25
+    #[arg(long, value_parser = bench::parse_dataset)]
+    dataset: TargetConfig,
+    /// Trials (seeds 0..TRIALS)
+    #[arg(long, default_value_t = bench::DEFAULT_TRIALS)]
+    trials: usize,
+    /// Training settings [default: the shipped configs/ring8.toml or configs/grid25.toml]
+    #[arg(long, value_name = "FILE")]
+    config: Option<PathBuf>,
+    /// Override the config's training steps
+    #[arg(long)]
+    steps: Option<usize>,
+    /// Trials trained at once (each uses one core) [default: the number of cores]
+    #[arg(long)]
+    jobs: Option<usize>,
+    /// Folder of the trials' runs, bench.csv and table.md [default: runs/bench-DATASET-NNNN]
+    #[arg(long)]
+    out: Option<PathBuf>,
+    /// Write into an existing non-empty folder
+    #[arg(long)]
+    force: bool,
+}
+
+/// What to do, checked: only the library's types.
+#[derive(Debug)]
+pub enum Job {
+    /// Train a new run.
+    Train {
+        config: Box<TrainConfig>,
+        out: Output,
+        quiet: bool,
+    },
+    /// Continue the run in `dir` (to `steps` in all, if given).
+    Resume {
+        dir: PathBuf,
+        steps: Option<usize>,
+        quiet: bool,
+    },
+    /// Draw samples.
+    Sample(SampleJob),
+    /// Score a generator.
+    Eval(EvalJob),
+    /// Train one config once per seed.
+    Sweep(SweepJob),
+    /// The mode-collapse benchmark.
+    BenchModes(BenchJob),
+}
+
+/// Draw `count` samples from the generator in `run`.
+#[derive(Debug)]
+pub struct SampleJob {
+    pub run: PathBuf,
+    pub count: usize,
+    pub seed: u64,
+    /// `NAME=VALUE` pairs, parsed by the generator, which knows its names.
+    pub condition: Vec<String>,
+    pub format: Format,
+    /// Where to write; standard output if `None`.
+    pub out: Option<PathBuf>,
+}
+
+/// Score the generator in `run` with `count` samples.
+#[derive(Debug)]
+pub struct EvalJob {
+    pub run: PathBuf,
+    pub count: usize,
+    pub seed: u64,
+    pub json: bool,
+}
+
+/// Train `config` once per seed under `root`.
+#[derive(Debug)]
+pub struct SweepJob {
+    pub config: TrainConfig,
+    pub seeds: Vec<u64>,
+    pub root: PathBuf,
+    pub jobs: usize,
+    pub scoring: Scoring,
+    pub force: bool,
+    pub success: Option<Criterion>,
+    pub quiet: bool,
+}
+
+/// The mode-collapse benchmark on `dataset`.
+#[derive(Debug)]
+pub struct BenchJob {
+    pub dataset: TargetConfig,
+    pub config: TrainConfig,
+    pub trials: usize,
+    pub root: PathBuf,
+    pub jobs: usize,
+    pub force: bool,
+}
+
+impl Cli {
+    /// clap's command, with every setting of a new run ([`TrainSettings`]) in conflict with
+    /// `train --resume`. The conflicts are set per option, so that an error names the option
+    /// given (a conflict with a group lists all of its options), and here, because `sweep`
+    /// shares the settings but has no `--resume`.
+    pub fn command_with_alias() -> clap::Command {
+        Cli::command().mut_subcommand("train", |mut train| {
+            let settings: Vec<clap::Id> =
+                TrainSettings::augment_args(clap::Command::new("settings"))
+                    .get_arguments()
+                    .map(|a| a.get_id().clone())
+                    .collect();
+            for id in settings {
+                train = train.mut_arg(id, |a| a.conflicts_with("resume"));
+            }
+            train
+        })
+    }
+
+    /// Parses the process's arguments; on a usage error, prints it and exits with code 2.
+    pub fn parse_args() -> Cli {
+        let matches = Self::command_with_alias().get_matches();
+        Cli::from_arg_matches(&matches).unwrap_or_else(|e| e.exit())
+    }
+
+    /// The checked job the arguments ask for; the error names the option and its value.
+    pub fn job(self) -> Result<Job, Error> {
+        Ok(match self.command {
+            Command::Train(a) => match a.resume {
+                Some(dir) => Job::Resume {
+                    dir,
+                    steps: a.steps.steps,
+                    quiet: a.quiet,
+                },
+                None => Job::Train {
+                    config: Box::new(a.settings.config(a.steps.steps)?),
+                    out: Output {
+                        dir: out_dir(&a.settings.out, "train"),
+                        force: a.settings.force,
+                    },
+                    quiet: a.quiet,
+                },
+            },
+            Command::Resume(a) => Job::Resume {
+                dir: a.dir,
+                steps: a.steps,
+                quiet: a.quiet,
+            },
+            Command::Sample(a) => {
+                if a.n == 0 {
+                    return Err(Error::config("--n", "must be at least 1, got 0"));
+                }
+                Job::Sample(SampleJob {
+                    run: a.run,
+                    count: a.n,
+                    seed: a.seed,
+                    condition: a.condition,
+                    format: match a.format {
+                        FormatArg::Csv => Format::Csv,
+                        FormatArg::Json => Format::Json,
+                    },
+                    out: a.out,
+                })
+            }
+            Command::Eval(a) => Job::Eval(EvalJob {
+                run: a.run,
+                count: a.n,
+                seed: a.seed,
+                json: a.json,
+            }),
+            Command::Sweep(a) => Job::Sweep(SweepJob {
+                config: a.train.config(a.steps.steps)?,
+                seeds: a.seeds.collect(),
+                root: out_dir(&a.train.out, "sweep"),
+                jobs: jobs(a.jobs),
+                scoring: Scoring {
+                    samples: a.eval_n,
+                    seed_offset: 0,
+                },
+                force: a.train.force,
+                success: a.success,
+                quiet: a.quiet,
+            }),
+            Command::Bench(BenchArgs {
+                which: BenchCommand::Modes(a),
+            }) => {
+                let mut config = match &a.config {
+                    Some(path) => TrainConfig::load(path)?,
+                    None => bench::shipped_config(&a.dataset)?,
+                };
+                if let Some(steps) = a.steps {
+                    config.steps = steps;
+                }
+                Job::BenchModes(BenchJob {
+                    root: out_dir(&a.out, &format!("bench-{}", a.dataset.name())),
+                    dataset: a.dataset,
+                    config,
+                    trials: a.trials,
+                    jobs: jobs(a.jobs),
+                    force: a.force,
+                })
+            }
+        })
+    }
+}
+
+/// `--out`, or a new `runs/PREFIX-NNNN`.
+fn out_dir(out: &Option<PathBuf>, prefix: &str) -> PathBuf {
+    out.clone()
+        .unwrap_or_else(|| files::next_run_dir(Path::new(files::RUNS), prefix))
+}
+
+/// `--jobs`, or the number of cores.
+fn jobs(jobs: Option<usize>) -> usize {
+    jobs.unwrap_or_else(|| std::thread::available_parallelism().map_or(1, |n| n.get()))
+}
+
+impl TrainSettings {
+    /// The settings: the `--config` file's, or the defaults, with the given options applied.
+    fn config(&self, steps: Option<usize>) -> Result<TrainConfig, Error> {
+        let mut c = match &self.config {
+            Some(path) => TrainConfig::load(path)?,
+            None => TrainConfig::default(),
+        };
+        let set = |dst: &mut usize, v: Option<usize>| {
+            if let Some(v) = v {
+                *dst = v
+            }
+        };
+        set(&mut c.steps, steps);
+        set(&mut c.batch_size, self.batch_size);
+        set(&mut c.latent_dim, self.latent_dim);
+        set(&mut c.plot_every, self.plot_every);
+        set(&mut c.eval_every, self.eval_every);
+        set(&mut c.eval_samples, self.eval_samples);
+        if let Some(d) = self.lr_decay {
+            c.lr_decay = d;
+        }
+        set(&mut c.early_stop, self.early_stop);
+        if let Some(m) = &self.eval_metrics {
+            c.eval_metrics = m.clone();
+        }
+        if self.keep_best.is_some() {
+            c.keep_best = self.keep_best.clone();
+        }
+        set(&mut c.checkpoint_every, self.checkpoint_every);
+        set(&mut c.pack, self.pack);
+        if self.conditional {
+            c.conditional = true;
+        }
+        let target_given = self.target.is_some()
+            || !self.param.is_empty()
+            || self.points.is_some()
+            || self.x_range.is_some()
+            || self.data.is_some();
+        if target_given {
+            let x_range = self.x_range.as_deref().map(parse_x_range).transpose()?;
+            c.target = TargetConfig::from_cli(
+                self.target.as_deref(),
+                &self.param,
+                self.points,
+                x_range,
+                self.data.as_deref(),
+            )?;
+        }
+        if let Some(seed) = self.seed {
+            c.seed = seed;
+        }
+        if let Some(h) = self.hidden {
+            c.g_hidden = vec![h];
+            c.d_hidden = vec![h];
+        }
+        if let Some(w) = &self.g_hidden {
+            c.g_hidden = w.clone();
+        }
+        if let Some(w) = &self.d_hidden {
+            c.d_hidden = w.clone();
+        }
+        if let Some(a) = self.activation {
+            c.activation = a;
+        }
+        if let Some(loss) = self.loss {
+            c.loss = loss;
+            c.optim_g = loss.default_optimizer();
+            c.optim_d = loss.default_optimizer();
+        }
+        if self.n_critic.is_some() {
+            c.n_critic = self.n_critic;
+        }
+        if let Some(clip) = self.clip {
+            c.clip = clip;
+        }
+        if let Some(w) = self.gp_weight {
+            c.gp_weight = w;
+        }
+        for (opt, choice, lr, net) in [
+            (&mut c.optim_g, self.optim_g, self.lr_g, "generator"),
+            (&mut c.optim_d, self.optim_d, self.lr_d, "discriminator"),
+        ] {
+            if let Some(choice) = choice {
+                *opt = match choice {
+                    OptimArg::Adam => OptimizerConfig::adam(opt.lr()),
+                    OptimArg::Rmsprop => OptimizerConfig::rmsprop(opt.lr()),
+                };
+            }
+            match opt {
+                OptimizerConfig::Adam {
+                    lr: rate, betas, ..
+                } => {
+                    *rate = lr.unwrap_or(*rate);
+                    *betas = self.betas.unwrap_or(*betas);
+                }
+                OptimizerConfig::Rmsprop { lr: rate, .. } => {
+                    *rate = lr.unwrap_or(*rate);
+                    if let Some(b) = self.betas {
+                        return Err(Error::config(
+                            "--betas",
+                            format!("{b:?} given, but the {net}'s optimizer is RMSprop, which has no betas"),
+                        ));
+                    }
+                }
+            }
+        }
+        Ok(c)
+    }
+}
+
+/// Parses `A..B` (B excluded).
+fn parse_seeds(text: &str) -> Result<Range<u64>, String> {
+    let (a, b) = text
+        .split_once("..")
+        .ok_or_else(|| format!("expected A..B, e.g. 0..10, got '{text}'"))?;
+    let parse = |v: &str| {
+        v.trim()
+            .parse::<u64>()
+            .map_err(|_| format!("'{v}' in '{text}' is not a seed"))
+    };
+    let range = parse(a)?..parse(b)?;
+    if range.is_empty() {
+        return Err(format!("'{text}' holds no seed"));
+    }
+    Ok(range)
+}
+
+/// Parses `B1,B2`; the optimizer's validation checks their range.
+fn parse_betas(text: &str) -> Result<[f64; 2], String> {
+    let parts: Vec<&str> = text.split(',').map(str::trim).collect();
+    match parts[..] {
+        [a, b] => match (a.parse(), b.parse()) {
+            (Ok(a), Ok(b)) => Ok([a, b]),
+            _ => Err(format!("'{text}' is not two numbers")),
+        },
+        _ => Err(format!("expected two numbers B1,B2, got '{text}'")),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn parse(args: &[&str]) -> Result<Cli, clap::Error> {
+        let matches = Cli::command_with_alias().try_get_matches_from(args)?;
+        Cli::from_arg_matches(&matches)
+    }
+
+    #[test]
+    fn argument_definitions_are_consistent() {
+        Cli::command().debug_assert();
+        Cli::command_with_alias().debug_assert();
+    }
+
+    #[test]
+    fn no_options_is_the_tutorial() {
+        let job = parse(&["curvegan", "train"]).unwrap().job().unwrap();
+        let Job::Train { config, .. } = job else {
+            panic!("not train: {job:?}")
+        };
+        assert_eq!(*config, TrainConfig::default());
+    }
+
+    #[test]
+    fn help_shows_the_library_defaults() {
+        let mut cmd = Cli::command();
+        let help = cmd
+            .find_subcommand_mut("train")
+            .unwrap()
+            .render_help()
+            .to_string();
+        let d = TrainConfig::default();
+        for shown in [
+            format!("[default: {}]", d.steps),
+            format!("[default: {}]", d.batch_size),
+            format!("[default: {}]", d.loss),
+            format!("[default: {}]", d.activation),
+        ] {
+            assert!(help.contains(&shown), "{shown} missing from:\n{help}");
+        }
+    }
+
+    #[test]
+    fn train_resume_is_resume_and_takes_only_steps_and_quiet() {
+        let job = parse(&["curvegan", "train", "--resume", "r", "--steps", "9", "-q"])
+            .unwrap()
+            .job()
+            .unwrap();
+        assert!(
+            matches!(&job, Job::Resume { dir, steps: Some(9), quiet: true } if dir == Path::new("r")),
+            "{job:?}"
+        );
+        for other in [["--seed", "3"], ["--out", "x"], ["--loss", "wgan"]] {
+            let args = [&["curvegan", "train", "--resume", "r"][..], &other].concat();
+            let err = parse(&args).unwrap_err();
+            assert_eq!(err.kind(), clap::error::ErrorKind::ArgumentConflict);
+            // The message names the setting given, not every setting of the group.
+            let msg = err.to_string();
+            assert!(msg.contains(other[0]) && !msg.contains("--pack"), "{msg}");
+        }
+        let err = parse(&["curvegan", "train", "--resume", "r", "--force"]).unwrap_err();
+        assert_eq!(err.kind(), clap::error::ErrorKind::ArgumentConflict);
+    }
+}

@@ -1,0 +1,185 @@
+//! What the command line shows: the progress bar of a training run (indicatif, on stderr,
+//! hidden when stderr is not a terminal or with `--quiet`), the summary after it, and the
+//! reports of `sweep` and `bench modes` around the library's tables. Standard output goes
+//! through [`print`], for which a closed pipe is not an error.
+
+use std::io::{IsTerminal, Write};
+use std::path::Path;
+use std::sync::atomic::{AtomicBool, Ordering};
+
+use anyhow::{Context, Result};
+use curvegan::gan::step::StepStats;
+use curvegan::run::bench::{self, Outcome};
+use curvegan::run::files;
+use curvegan::run::sweep::{self, Criterion, SeedResult};
+use curvegan::run::trainer::Evaluation;
+use curvegan::{Observer, Summary, TrainConfig};
+use indicatif::{ProgressBar, ProgressStyle};
+
+/// Set by Ctrl-C: the run saves a checkpoint and stops after the current step.
+static STOP: AtomicBool = AtomicBool::new(false);
+
+/// Watches for Ctrl-C, and shows a progress bar on stderr with the live losses when it has one.
+struct Progress {
+    bar: Option<ProgressBar>,
+    /// The watched metric (`--keep-best`), else the first one, at the last evaluation.
+    last_metric: Option<(&'static str, f64)>,
+    watched: Option<String>,
+}
+
+impl Observer for Progress {
+    fn should_stop(&mut self) -> bool {
+        STOP.load(Ordering::Relaxed)
+    }
+
+    fn on_step(&mut self, step: usize, s: &StepStats) {
+        let Some(bar) = &self.bar else { return };
+        if step % 50 == 0 {
+            let metric = self
+                .last_metric
+                .map(|(name, v)| format!("  {name} {v:.4}"))
+                .unwrap_or_default();
+            bar.set_message(format!(
+                "D_loss {:.4}  G_loss {:.4}  D(real) {:.3}  D(fake) {:.3}{metric}",
+                s.d_loss, s.g_loss, s.d_real, s.d_fake
+            ));
+        }
+        bar.set_position(step as u64 + 1);
+    }
+
+    fn on_eval(&mut self, eval: &Evaluation) {
+        let shown = match &self.watched {
+            Some(w) => eval.names.iter().position(|n| n == w),
+            None => (!eval.names.is_empty()).then_some(0),
+        };
+        self.last_metric = shown.map(|i| (eval.names[i], eval.values[i]));
+    }
+}
+
+/// Runs `train` (a new run or a resumed one, `steps` long in all, with settings `config`)
+/// under a progress bar that stops it on Ctrl-C, then prints the summary unless `quiet`.
+pub fn train(
+    steps: usize,
+    config: &TrainConfig,
+    quiet: bool,
+    train: impl FnOnce(&mut dyn Observer) -> curvegan::Result<Summary>,
+) -> Result<()> {
+    // Ctrl-C asks the run to checkpoint and stop; if the handler cannot be installed, Ctrl-C
+    // simply kills the process, which the atomic checkpoints survive too.
+    let _ = ctrlc::set_handler(|| STOP.store(true, Ordering::Relaxed));
+    let bar = (!quiet && std::io::stderr().is_terminal()).then(|| {
+        let bar = ProgressBar::new(steps as u64);
+        bar.set_style(
+            ProgressStyle::with_template("{bar:30} {pos}/{len} {elapsed} ETA {eta}  {msg}")
+                .unwrap_or_else(|_| ProgressStyle::default_bar()),
+        );
+        bar
+    });
+    let mut progress = Progress {
+        bar,
+        last_metric: None,
+        watched: config.keep_best.clone(),
+    };
+    let result = train(&mut progress);
+    if let Some(bar) = &progress.bar {
+        bar.finish_and_clear();
+    }
+    let summary = result?;
+    if quiet {
+        return Ok(());
+    }
+    print(&summary_text(&summary, config.eval_samples))
+}
+
+/// The summary of a finished run: the last losses beside their equilibrium values, the final
+/// evaluation and the best one kept.
+fn summary_text(s: &Summary, eval_samples: usize) -> String {
+    let l = &s.last;
+    let eq = &s.equilibrium;
+    // "0.6931 (ln 2)", or "—" where the loss fixes no value.
+    let reference = |r: Option<(f32, &str)>| match r {
+        Some((v, label)) if format!("{v}") == label => format!("{v}"),
+        Some((v, label)) => format!("{v:.4} ({label})"),
+        None => "—".to_string(),
+    };
+    let mut text = format!(
+        "run folder: {}\n\
+         {} steps in {:.2} s ({:.1} µs per training step)\n\
+         mean of the last {} steps     value    equilibrium\n",
+        s.out.display(),
+        s.steps,
+        s.wall.as_secs_f64(),
+        s.us_per_step(),
+        s.window,
+    );
+    for (name, value, eq) in [
+        ("D(real)", l.d_real, eq.d_output),
+        ("D(fake)", l.d_fake, eq.d_output),
+        ("D_loss", l.d_loss, eq.d_loss),
+        ("G_loss", l.g_loss, eq.g_loss),
+    ] {
+        text.push_str(&format!("{name:<26} {value:>8.4}    {}\n", reference(eq)));
+    }
+    if let (true, Some(b)) = (s.stopped_early, &s.best) {
+        text.push_str(&format!(
+            "stopped early at step {}: {} had stopped improving\n",
+            s.final_eval.step, b.metric
+        ));
+    }
+    let e = &s.final_eval;
+    let width = e.names.iter().map(|n| n.len()).max().unwrap_or(0);
+    text.push_str(&format!(
+        "evaluation at step {} ({eval_samples} fresh samples)\n",
+        e.step
+    ));
+    for (name, v) in e.names.iter().zip(&e.values) {
+        text.push_str(&format!("  {name:<width$}  {v:>10.5}\n"));
+    }
+    if let Some(b) = &s.best {
+        text.push_str(&format!(
+            "best {} {:.5} at step {}, kept in {}\n",
+            b.metric,
+            b.value,
+            b.step,
+            s.out.join(files::BEST_DIR).display()
+        ));
+    }
+    text
+}
+
+/// The sweep's table ([`sweep::table`]) and where its files are.
+pub fn sweep_report(
+    results: &[SeedResult],
+    success: Option<&Criterion>,
+    root: &Path,
+) -> Result<String> {
+    Ok(format!(
+        "{}runs and {} in {}\n",
+        sweep::table(results, success)?,
+        files::SWEEP_CSV,
+        root.display()
+    ))
+}
+
+/// The benchmark's trials, its table beside the published rows, and where its files are.
+pub fn bench_report(outcome: &Outcome, root: &Path) -> String {
+    format!(
+        "{}\n{} ({} samples per trial; published rows: PacGAN, Table 1)\n{}\nruns, {} and {} in {}\n",
+        outcome.trials_table(),
+        outcome.dataset.name(),
+        bench::SAMPLES,
+        outcome.table(),
+        files::BENCH_CSV,
+        files::BENCH_TABLE,
+        root.display()
+    )
+}
+
+/// Writes to standard output; a closed pipe (`curvegan sample | head`) is not an error.
+pub fn print(text: &str) -> Result<()> {
+    let mut out = std::io::stdout().lock();
+    match out.write_all(text.as_bytes()).and_then(|_| out.flush()) {
+        Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => Ok(()),
+        r => r.context("cannot write to standard output"),
+    }
+}
