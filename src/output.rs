@@ -8,11 +8,11 @@ use std::path::Path;
 use std::sync::atomic::{AtomicBool, Ordering};
 
 use anyhow::{Context, Result};
+use curvegan::eval::catalogue::Report;
 use curvegan::gan::step::StepStats;
 use curvegan::run::bench::{self, Outcome};
 use curvegan::run::files;
 use curvegan::run::sweep::{self, Criterion, SeedResult};
-use curvegan::run::trainer::Evaluation;
 use curvegan::{Observer, Summary, TrainConfig};
 use indicatif::{ProgressBar, ProgressStyle};
 
@@ -23,7 +23,7 @@ static STOP: AtomicBool = AtomicBool::new(false);
 struct Progress {
     bar: Option<ProgressBar>,
     /// The watched metric (`--keep-best`), else the first one, at the last evaluation.
-    last_metric: Option<(&'static str, f64)>,
+    last_metric: Option<(String, f64)>,
     watched: Option<String>,
 }
 
@@ -37,6 +37,7 @@ impl Observer for Progress {
         if step % 50 == 0 {
             let metric = self
                 .last_metric
+                .as_ref()
                 .map(|(name, v)| format!("  {name} {v:.4}"))
                 .unwrap_or_default();
             bar.set_message(format!(
@@ -47,12 +48,12 @@ impl Observer for Progress {
         bar.set_position(step as u64 + 1);
     }
 
-    fn on_eval(&mut self, eval: &Evaluation) {
+    fn on_eval(&mut self, eval: &Report) {
         let shown = match &self.watched {
-            Some(w) => eval.names.iter().position(|n| n == w),
-            None => (!eval.names.is_empty()).then_some(0),
+            Some(w) => eval.metrics.iter().find(|(n, _)| n == w),
+            None => eval.metrics.first(),
         };
-        self.last_metric = shown.map(|i| (eval.names[i], eval.values[i]));
+        self.last_metric = shown.cloned();
     }
 }
 
@@ -123,16 +124,17 @@ fn summary_text(s: &Summary, eval_samples: usize) -> String {
     if let (true, Some(b)) = (s.stopped_early, &s.best) {
         text.push_str(&format!(
             "stopped early at step {}: {} had stopped improving\n",
-            s.final_eval.step, b.metric
+            s.final_eval.step.unwrap_or_default(),
+            b.metric
         ));
     }
     let e = &s.final_eval;
-    let width = e.names.iter().map(|n| n.len()).max().unwrap_or(0);
+    let width = e.metrics.iter().map(|(n, _)| n.len()).max().unwrap_or(0);
     text.push_str(&format!(
         "evaluation at step {} ({eval_samples} fresh samples)\n",
-        e.step
+        e.step.unwrap_or_default()
     ));
-    for (name, v) in e.names.iter().zip(&e.values) {
+    for (name, v) in &e.metrics {
         text.push_str(&format!("  {name:<width$}  {v:>10.5}\n"));
     }
     if let Some(b) = &s.best {

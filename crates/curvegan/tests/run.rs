@@ -4,9 +4,9 @@
 use std::fs;
 use std::path::Path;
 
+use curvegan::eval::catalogue::Report;
 use curvegan::gan::step::StepStats;
 use curvegan::run::sweep::{self, Scoring};
-use curvegan::run::trainer::Evaluation;
 use curvegan::{resume, train, Generator, Observer, Output, TrainConfig};
 use tempfile::TempDir;
 
@@ -46,8 +46,8 @@ impl Observer for StopAt {
     fn on_step(&mut self, _step: usize, _stats: &StepStats) {
         self.seen += 1;
     }
-    fn on_eval(&mut self, eval: &Evaluation) {
-        self.evals.push(eval.step);
+    fn on_eval(&mut self, eval: &Report) {
+        self.evals.push(eval.step.unwrap());
     }
     fn should_stop(&mut self) -> bool {
         self.seen >= self.at
@@ -75,7 +75,7 @@ fn train_writes_a_complete_run_folder() {
     assert_eq!(metrics.lines().count(), 1 + 7, "{metrics}");
     assert!(metrics.starts_with("step,d_loss,g_loss,d_real,d_fake,mse_to_target\n"));
     // The final evaluation is the one at the last step, and it is in metrics.csv.
-    assert_eq!(summary.final_eval.step, 6);
+    assert_eq!(summary.final_eval.step, Some(6));
     let last = metrics.lines().last().unwrap();
     let mse: f64 = last.rsplit(',').next().unwrap().parse().unwrap();
     assert_eq!(Some(mse), summary.final_eval.get("mse_to_target"));

@@ -268,8 +268,13 @@ pub fn score(
 /// "metrics": {name: value, …}}`, the metrics in their fixed order.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct Report {
-    /// The folder of the scored generator (a run folder, or its `best/`).
-    pub run: PathBuf,
+    /// The folder of the scored generator (a run folder, or its `best/`); `None` for an
+    /// evaluation during training.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub run: Option<PathBuf>,
+    /// The training step of the scored generator, for an evaluation during training.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub step: Option<usize>,
     /// The target's kind, e.g. `family`.
     pub target: String,
     /// Generated (and real) samples compared.
@@ -291,6 +296,11 @@ impl Report {
             .iter()
             .find(|(n, _)| n == name)
             .map(|(_, v)| *v)
+    }
+
+    /// The values alone, in the order of [`Report::metrics`].
+    pub fn values(&self) -> Vec<f64> {
+        self.metrics.iter().map(|(_, v)| *v).collect()
     }
 
     /// A two-column table for people.

@@ -237,7 +237,8 @@ pub fn evaluate(generator: &Generator, count: usize, seed: u64, option: &str) ->
     let names = available(target);
     let values = score(target, &fake, Some(&real), &names)?;
     Ok(Report {
-        run: generator.dir().to_path_buf(),
+        run: Some(generator.dir().to_path_buf()),
+        step: None,
         target: generator.config().target.name().to_string(),
         samples: count,
         metrics: names.iter().map(|n| n.to_string()).zip(values).collect(),

@@ -24,22 +24,21 @@
 //! Every file is written atomically. A run that fails before it has written anything removes
 //! the folder it created, so bad input leaves nothing behind.
 
-use std::fmt::Write as _;
 use std::fs;
 use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 
 use crate::config::{LrDecay, TrainConfig};
 use crate::error::{Error, Result};
-use crate::eval::catalogue::{self, Better};
+use crate::eval::catalogue::{self, Better, Report};
 use crate::gan::loss::Equilibrium;
 use crate::gan::noise::Stream;
 use crate::run::checkpoint;
-use crate::run::files::{self, save_mlp, write_atomic};
+use crate::run::files::{self, save_mlp, write_atomic, CsvWriter};
 
 use crate::gan::step::StepStats;
 use crate::run::plot::{self, CurveFigure, LossFigure, ScatterFigure};
-use crate::run::trainer::{Evaluation, Trainer};
+use crate::run::trainer::Trainer;
 
 /// How many of the last steps the summary averages over.
 pub const SUMMARY_WINDOW: usize = 100;
@@ -56,7 +55,7 @@ pub struct Summary {
     /// Steps averaged in `last`.
     pub window: usize,
     /// The evaluation at the last step.
-    pub final_eval: Evaluation,
+    pub final_eval: Report,
     /// The best evaluation of the watched metric (with `keep_best`), kept in `best/`.
     pub best: Option<Best>,
     /// True if early stopping ended the run before its last step.
@@ -92,7 +91,7 @@ pub trait Observer {
     /// Called after every step.
     fn on_step(&mut self, _step: usize, _stats: &StepStats) {}
     /// Called after every evaluation.
-    fn on_eval(&mut self, _eval: &Evaluation) {}
+    fn on_eval(&mut self, _eval: &Report) {}
     /// Asked after every step: true saves a checkpoint and stops (e.g. on Ctrl-C).
     fn should_stop(&mut self) -> bool {
         false
@@ -377,7 +376,7 @@ fn run(
             // Only scheduled evaluations compete: the extra one at the last step is not one
             // when a finished run is extended, and best/ must not depend on where it stopped.
             if let Some(w) = watch.as_mut().filter(|_| scheduled) {
-                if let Some(best) = w.update(step, &eval.values) {
+                if let Some(best) = w.update(step, &eval.values()) {
                     write_best(dir, &config_toml, &trainer, &best)?;
                 }
                 if w.exhausted() && !last {
@@ -386,7 +385,7 @@ fn run(
                 }
             }
             observer.on_eval(&eval);
-            metrics = Some(eval.values.clone());
+            metrics = Some(eval.values());
             final_eval = Some(eval);
         }
         if config.plot_every > 0 && step % config.plot_every == 0 {
@@ -527,34 +526,36 @@ const METRICS_HEADER: &str = "step,d_loss,g_loss,d_real,d_fake";
 /// form, so equal runs give byte-identical files, and parsing a row back gives the same
 /// numbers.
 fn metrics_csv(rows: &[Row], names: &[&str]) -> String {
-    let mut header = METRICS_HEADER.to_string();
-    for name in names {
-        header.push(',');
-        header.push_str(name);
-    }
-    format!("{header}\n{}", metrics_rows(rows, names.len()))
+    let mut csv = CsvWriter::new();
+    csv.row(METRICS_HEADER.split(',').chain(names.iter().copied()));
+    metrics_rows_into(&mut csv, rows, names.len());
+    csv.finish()
 }
 
 /// The rows of `metrics.csv`, without the header; `n_metrics` (possibly empty) metric
 /// columns each.
 fn metrics_rows(rows: &[Row], n_metrics: usize) -> String {
-    let mut s = String::with_capacity(rows.len() * (48 + 8 * n_metrics));
+    let mut csv = CsvWriter::new();
+    metrics_rows_into(&mut csv, rows, n_metrics);
+    csv.finish()
+}
+
+fn metrics_rows_into(csv: &mut CsvWriter, rows: &[Row], n_metrics: usize) {
     for (step, r) in rows.iter().enumerate() {
         let st = &r.stats;
-        let _ = write!(
-            s,
-            "{step},{},{},{},{}",
-            st.d_loss, st.g_loss, st.d_real, st.d_fake
-        );
+        let mut fields = vec![
+            step.to_string(),
+            st.d_loss.to_string(),
+            st.g_loss.to_string(),
+            st.d_real.to_string(),
+            st.d_fake.to_string(),
+        ];
         match &r.metrics {
-            Some(values) => values.iter().for_each(|v| {
-                let _ = write!(s, ",{v}");
-            }),
-            None => (0..n_metrics).for_each(|_| s.push(',')),
+            Some(values) => fields.extend(values.iter().map(f64::to_string)),
+            None => fields.resize(fields.len() + n_metrics, String::new()),
         }
-        s.push('\n');
+        csv.row(fields);
     }
-    s
 }
 
 /// Parses rows written by [`metrics_rows`] (a checkpoint's) with `n_metrics` metric columns;

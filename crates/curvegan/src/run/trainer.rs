@@ -7,36 +7,12 @@ use rand_chacha::ChaCha8Rng;
 use crate::config::{LrDecay, TrainConfig};
 use crate::data::target::Target;
 use crate::error::{Error, Result};
-use crate::eval::catalogue;
+use crate::eval::catalogue::{self, Report};
 use crate::gan::loss::{LossKind, LossSettings};
 use crate::gan::noise::{fill_normal, generate, Stream};
 use crate::gan::step::{train_step, Gan, Optimizers, StepNoise, StepStats, Workspace};
 use crate::nn::mlp::{Mlp, Tape};
 use crate::nn::optim::Optimizer;
-
-/// The result of evaluating the generator on fresh noise.
-#[derive(Debug, Clone, PartialEq)]
-pub struct Evaluation {
-    /// Training step at which it was measured.
-    pub step: usize,
-    /// The metrics' names ([`Trainer::metric_names`]).
-    pub names: Vec<&'static str>,
-    /// Their values, in the order of `names`.
-    pub values: Vec<f64>,
-}
-
-impl Evaluation {
-    /// The value of a metric by name.
-    pub fn get(&self, name: &str) -> Option<f64> {
-        let i = self.names.iter().position(|n| *n == name)?;
-        Some(self.values[i])
-    }
-
-    /// The mean squared error to the fixed target curve, if it was computed.
-    pub fn mse(&self) -> Option<f64> {
-        self.get("mse_to_target")
-    }
-}
 
 /// Owns everything a training run changes: weights, optimizer states, RNGs, buffers.
 #[derive(Debug, Clone)]
@@ -320,17 +296,24 @@ impl Trainer {
     /// once per run. The noise comes from an RNG stream of its own, fixed by the seed and the
     /// step, and the real samples from another: evaluating never changes training, and the
     /// evaluation at a step is the same however often (or whether) earlier ones ran.
-    pub fn evaluate(&mut self) -> Result<Evaluation> {
+    pub fn evaluate(&mut self) -> Result<Report> {
         let count = self.config.eval_samples;
         let step = self.step.saturating_sub(1);
         let mut rng = Stream::TrainingEval { step: step as u64 }.rng(self.config.seed);
         let samples = self.generate(count, &mut rng)?;
         let real = (!self.eval_real.is_empty()).then_some(&self.eval_real[..]);
         let values = catalogue::score(&self.target, &samples, real, &self.eval_metrics)?;
-        Ok(Evaluation {
-            step,
-            names: self.eval_metrics.clone(),
-            values,
+        Ok(Report {
+            run: None,
+            step: Some(step),
+            target: self.config.target.name().to_string(),
+            samples: count,
+            metrics: self
+                .eval_metrics
+                .iter()
+                .map(|n| n.to_string())
+                .zip(values)
+                .collect(),
         })
     }
 }
