@@ -46,7 +46,7 @@ def main():
         from safetensors.torch import load_file
     except Exception as e:
         fail(3, f"cannot import torch/safetensors with {sys.executable}: {type(e).__name__}: {e}\n"
-                "  install them, e.g. /work/venv-torch/bin/pip install torch numpy safetensors")
+                "  install them, e.g. python3 -m venv venv-torch && venv-torch/bin/pip install torch numpy safetensors")
 
     if not os.path.isdir(args.run_dir):
         fail(2, f"not a folder: {args.run_dir}")

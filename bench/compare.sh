@@ -17,8 +17,8 @@
 #    bench/check_torch_load.py and its generator's MSE to 2x^2+1 shown.
 #
 # Environment:
-#   PYTHON        Python with torch (default /work/venv-torch/bin/python if it
-#                 exists, else python3). Without torch, only curvegan is timed.
+#   PYTHON        Python with torch (default python3), e.g. a virtualenv's
+#                 venv-torch/bin/python. Without torch, only curvegan is timed.
 #   CURVEGAN_BIN  curvegan binary to time instead of building one.
 #   CARGO_TARGET_DIR  honoured when locating target/release/curvegan.
 #
@@ -80,7 +80,7 @@ fi
 
 # ---- the Python with torch ------------------------------------------------------
 if [[ -z "${PYTHON:-}" ]]; then
-    if [[ -x /work/venv-torch/bin/python ]]; then PYTHON=/work/venv-torch/bin/python; else PYTHON=python3; fi
+    PYTHON=python3
 fi
 have_torch=0
 torch_why=""
@@ -198,5 +198,6 @@ if ((have_torch)) && ((${#t_times[@]})); then
 else
     echo
     echo "torch: not found ($torch_why); only curvegan was timed."
-    echo "       install it with: python3 -m venv /work/venv-torch && /work/venv-torch/bin/pip install torch numpy safetensors"
+    echo "       install it with: python3 -m venv venv-torch && venv-torch/bin/pip install torch numpy safetensors,"
+    echo "       then run with PYTHON=venv-torch/bin/python"
 fi

@@ -1,5 +1,5 @@
 #!/usr/bin/env python3
-"""The GAN of the PyTorch tutorial (shared/seed/gan-tutorial.md), timed.
+"""The GAN of the PyTorch tutorial (docs/tutorial.md), timed.
 
 The training loop is the tutorial's own: same networks, same inverted-label
 BCE losses, same statement order, 10001 steps of batch 64 with Adam lr 1e-4.
@@ -55,8 +55,8 @@ def main(argv=None):
     except Exception as e:  # ImportError, or a broken install raising OSError/ValueError
         print(f"tutorial_torch.py: cannot import torch/numpy with {sys.executable}: "
               f"{type(e).__name__}: {e}", file=sys.stderr)
-        print("tutorial_torch.py: install them, e.g. python3 -m venv /work/venv-torch && "
-              "/work/venv-torch/bin/pip install torch numpy safetensors", file=sys.stderr)
+        print("tutorial_torch.py: install them, e.g. python3 -m venv venv-torch && "
+              "venv-torch/bin/pip install torch numpy safetensors", file=sys.stderr)
         return 3
 
     torch.set_num_threads(1)

@@ -1,0 +1,662 @@
+#!/usr/bin/env python3
+"""Regenerate the golden fixtures of curvegan from real PyTorch.
+
+    python3 tools/make_fixtures.py [--out DIR] [--only NAME ...]
+
+writes, under DIR (default: crates/curvegan/tests/fixtures next to this
+script), the five fixture sets that the golden tests read:
+
+    seed_gan/          5 training steps of the tutorial GAN (seed 0)
+    seed_gan_forward/  single forward passes and BCE edge cases (seed 0, x from 2024)
+    losses/<kind>/     six GAN losses, 3 steps each (seed 1)
+    mlp/               generic MLP forward/backward and gradient-penalty pieces (seed 2)
+    optim/             Adam and RMSprop on one [5,7] tensor, 4 steps (seed 3)
+
+with the same file names, tensor names, shapes and JSON keys as the committed
+files. crates/curvegan/tests/fixtures/README.md documents every file and the
+procedure, which this script follows statement by statement; it is the
+authority, this script its executable form.
+
+Requirements: Python 3 with torch, numpy and safetensors (the committed
+fixtures were made with torch 2.15.0+cu132 on the CPU, numpy 2.4.6,
+safetensors 0.8.0):
+
+    python3 -m venv /tmp/venv-torch
+    /tmp/venv-torch/bin/pip install torch numpy safetensors
+    /tmp/venv-torch/bin/python tools/make_fixtures.py --out /tmp/fixtures
+
+Everything runs on the CPU with one thread (torch.set_num_threads(1)), in
+float32. The output is deterministic for a given torch build and CPU kernel
+(`torch.backends.cpu.get_cpu_capability()`, AVX512 for the committed set):
+another CPU capability or torch version may change the last bits of the
+matrix products, sqrt and the FMA-based optimiser kernels; see the README's
+tolerances. Nothing here is run by CI or by `cargo test`.
+
+Exit status: 0 written; 2 bad arguments; 3 torch/numpy/safetensors missing.
+"""
+import argparse
+import json
+import os
+import struct
+import sys
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+DEFAULT_OUT = os.path.join(HERE, "..", "crates", "curvegan", "tests", "fixtures")
+SETS = ["seed_gan", "seed_gan_forward", "losses", "mlp", "optim"]
+
+
+def parse_args(argv):
+    p = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    p.add_argument("--out", default=DEFAULT_OUT, metavar="DIR",
+                   help="fixture folder to write (default: crates/curvegan/tests/fixtures)")
+    p.add_argument("--only", nargs="+", choices=SETS, metavar="NAME",
+                   help="regenerate only these sets (%s)" % ", ".join(SETS))
+    return p.parse_args(argv)
+
+
+try:
+    import numpy as np
+    import safetensors
+    import torch
+    import torch.nn as nn
+    import torch.nn.functional as F
+    from safetensors.torch import save_file
+except Exception as e:  # ImportError, or a broken install (OSError for a missing .so)
+    if __name__ == "__main__":
+        parse_args(sys.argv[1:])  # --help still works
+        print(f"make_fixtures.py: cannot import torch/numpy/safetensors with {sys.executable}: "
+              f"{type(e).__name__}: {e}", file=sys.stderr)
+        print("make_fixtures.py: install them, e.g. python3 -m venv /tmp/venv-torch && "
+              "/tmp/venv-torch/bin/pip install torch numpy safetensors", file=sys.stderr)
+        sys.exit(3)
+    raise
+
+F32 = torch.float32
+BATCH = 64
+N = 15  # points per curve = G's input and output size
+HIDDEN = 128
+
+
+# ---- helpers -------------------------------------------------------------------
+
+def f32_bits(v):
+    """Hex IEEE-754 bit pattern of a float32 value."""
+    return "0x%08x" % struct.unpack("<I", struct.pack("<f", v))[0]
+
+
+def item(t):
+    """A one-element f32 tensor as a Python float (exactly its f32 value)."""
+    return float(t.detach().reshape(()).item())
+
+
+def save(path, tensors):
+    os.makedirs(os.path.dirname(path), exist_ok=True)
+    save_file({k: v.detach().to(F32).contiguous().clone() for k, v in tensors.items()}, path)
+
+
+def dump_json(path, obj):
+    os.makedirs(os.path.dirname(path), exist_ok=True)
+    with open(path, "w") as f:
+        json.dump(obj, f, indent=1)  # no trailing newline, as json.dump writes it
+
+
+def with_bits(rec, names):
+    rec["f32_bits"] = {n: f32_bits(rec[n]) for n in names}
+    return rec
+
+
+def prefixed(prefix, module):
+    return {f"{prefix}{k}": v for k, v in module.state_dict().items()}
+
+
+def gd_weights(G, D):
+    out = prefixed("G.", G)
+    out.update(prefixed("D.", D))
+    return out
+
+
+def grads(prefix, module):
+    return {f"{prefix}{k}": p.grad.detach().clone() for k, p in module.named_parameters()}
+
+
+def make_G():
+    return nn.Sequential(nn.Linear(N, HIDDEN), nn.ReLU(), nn.Linear(HIDDEN, N))
+
+
+def make_D(sigmoid):
+    layers = [nn.Linear(N, HIDDEN), nn.ReLU(), nn.Linear(HIDDEN, 1)]
+    if sigmoid:
+        layers.append(nn.Sigmoid())
+    return nn.Sequential(*layers)
+
+
+def versions():
+    return {
+        "torch_version": torch.__version__,
+        "numpy_version": np.__version__,
+        "safetensors_version": safetensors.__version__,
+        "torch_num_threads": torch.get_num_threads(),
+        "cpu_capability": torch.backends.cpu.get_cpu_capability(),
+        "dtype": "float32",
+    }
+
+
+ADAM_IMPL = "torch.optim.Adam single-tensor path (CPU default: foreach=False, fused=False)"
+RMSPROP_IMPL = "torch.optim.RMSprop single-tensor path (CPU default: foreach=False, fused=False)"
+BCE_LOGITS_DOC = ("bce_logits(s, t) = F.binary_cross_entropy_with_logits(s, t) (reduction mean); "
+                  "per element (1-t)*s - log_sigmoid(s), log_sigmoid(s) = min(s,0) - log1p(exp(-|s|)); "
+                  "backward: d/ds = (sigmoid(s) - t) * upstream / N")
+
+
+# ---- seed_gan: the tutorial's loop, 5 steps, seed 0 -----------------------------
+
+def seed_gan(out):
+    K = 5
+    d = os.path.join(out, "seed_gan")
+    torch.manual_seed(0)
+    G = make_G()
+    D = make_D(sigmoid=True)
+    save(os.path.join(d, "init.safetensors"), gd_weights(G, D))
+    optimizer_G = torch.optim.Adam(G.parameters(), lr=0.0001, foreach=False)
+    optimizer_D = torch.optim.Adam(D.parameters(), lr=0.0001, foreach=False)
+    bceloss = nn.BCELoss()
+
+    # The tutorial's real_points(): 2x^2+1 in float64 (numpy), then .float().
+    paint_points = np.vstack([np.linspace(-1, 1, N) for _ in range(BATCH)])
+    real = torch.from_numpy(2 * np.power(paint_points, 2) + 1).float()
+    save(os.path.join(d, "real.safetensors"), {"x": real})
+
+    zs, trace = [], []
+    for k in range(1, K + 1):
+        real_data = real.clone()
+        randn_input = torch.randn(BATCH, N)
+        zs.append(randn_input.clone())
+
+        D_real = D(real_data)
+        D_fake = D(G(randn_input))
+        D_loss = bceloss(1 - D_real, torch.ones_like(D_real)) + bceloss(1 - D_fake, torch.zeros_like(D_fake))
+        optimizer_D.zero_grad()
+        D_loss.backward()
+        grad_D = grads("grad.D.", D)
+        optimizer_D.step()
+
+        G_fake_out = G(randn_input)
+        D_fake_G = D(G_fake_out)
+        G_loss = bceloss(D_fake_G, torch.zeros_like(D_fake_G))
+        optimizer_G.zero_grad()
+        G_loss.backward()
+        grad_G = grads("grad.G.", G)
+        optimizer_G.step()
+
+        save(os.path.join(d, f"after_step_{k}.safetensors"), gd_weights(G, D))
+        dbg = dict(grad_D)
+        dbg.update(grad_G)
+        for name, net, opt in (("G", G, optimizer_G), ("D", D, optimizer_D)):
+            for pname, p in net.named_parameters():
+                st = opt.state[p]
+                dbg[f"exp_avg.{name}.{pname}"] = st["exp_avg"]
+                dbg[f"exp_avg_sq.{name}.{pname}"] = st["exp_avg_sq"]
+        dbg["G_fake_out"] = G_fake_out
+        save(os.path.join(d, "debug", f"step_{k}.safetensors"), dbg)
+
+        names = ["D_real_mean", "D_fake_mean", "D_loss", "G_loss", "D_fake_mean_Gstep"]
+        rec = {"step": k, "D_real_mean": item(D_real.mean()), "D_fake_mean": item(D_fake.mean()),
+               "D_loss": item(D_loss), "G_loss": item(G_loss),
+               "D_fake_mean_Gstep": item(D_fake_G.mean())}
+        trace.append(with_bits(rec, names))
+
+    z = torch.stack(zs)
+    save(os.path.join(d, "noise.safetensors"), {"z": z})
+    # Check the claim recorded in trace.json: the per-step draws equal one
+    # torch.randn(K,64,15) drawn right after the init.
+    torch.manual_seed(0)
+    make_G(), make_D(sigmoid=True)
+    same = bool(torch.equal(torch.randn(K, BATCH, N), z))
+
+    meta = {
+        "torch_version": torch.__version__,
+        "seed": 0,
+        "steps": K,
+        "batch_size": BATCH,
+        "dtype": "float32",
+        "torch_num_threads": torch.get_num_threads(),
+        "noise_equals_single_randn_K_64_15_after_init": same,
+        "adam": {"lr": 0.0001, "betas": [0.9, 0.999], "eps": 1e-08, "weight_decay": 0.0,
+                 "amsgrad": False, "maximize": False,
+                 "implementation": "torch.optim.Adam single-tensor (CPU default, foreach=False, fused=False)"},
+        "optimizers": "separate Adam for G.parameters() and D.parameters(), same hyperparameters",
+        "loss": {
+            "D_loss": "bce(1-D_real, 1) + bce(1-D_fake, 0)",
+            "G_loss": "bce(D_fake_Gstep, 0)",
+            "bce": "torch.nn.BCELoss(reduction='mean'); per element -(t*max(log p,-100) + (1-t)*max(log1p(-p),-100))",
+        },
+        "trace_fields": {
+            "D_real_mean": "mean of D(real) in the D step",
+            "D_fake_mean": "mean of D(G(z)) in the D step (D before its update)",
+            "D_loss": "D loss of the step (before D update)",
+            "G_loss": "G loss of the step, computed with the UPDATED D",
+            "D_fake_mean_Gstep": "mean of D(G(z)) in the G step (updated D, G before its update)",
+        },
+        "steps_trace": trace,
+    }
+    dump_json(os.path.join(d, "trace.json"), meta)
+
+
+# ---- seed_gan_forward: forward passes at init and BCE edge cases ----------------
+
+def seed_gan_forward(out):
+    d = os.path.join(out, "seed_gan_forward")
+    torch.manual_seed(0)
+    G = make_G()
+    D = make_D(sigmoid=True)
+    save(os.path.join(d, "init.safetensors"), gd_weights(G, D))
+
+    x = torch.randn(7, N, generator=torch.Generator().manual_seed(2024)) * 1.5
+    with torch.no_grad():
+        G_hidden = G[1](G[0](x))
+        G_x = G(x)
+        D_hidden = D[1](D[0](x))
+        D_logit_x = D[2](D_hidden)
+        D_x = D(x)
+        D_G_x = D(G_x)
+    save(os.path.join(d, "forward.safetensors"),
+         {"x": x, "G_x": G_x, "G_hidden": G_hidden, "D_x": D_x, "D_hidden": D_hidden,
+          "D_logit_x": D_logit_x, "D_G_x": D_G_x})
+
+    one_m = 1.0 - 2.0 ** -24
+    cases = [("bce", [0.0], [0.0]), ("bce", [0.0], [1.0]), ("bce", [1.0], [1.0]), ("bce", [1.0], [0.0]),
+             ("bce", [0.5], [0.0]), ("bce", [0.5], [1.0]), ("bce", [0.25], [1.0]), ("bce", [0.75], [0.0]),
+             ("bce", [1e-8], [0.0]), ("bce", [1e-8], [1.0]), ("bce", [1e-44], [1.0]),
+             ("bce", [one_m], [0.0]), ("bce", [one_m], [1.0]), ("bce", [0.3], [0.7]),
+             ("bce", [0.0, 0.2, 0.9, 1.0], [1.0, 0.0, 1.0, 0.0]),
+             ("bce", [0.0, 0.2, 0.9, 1.0], [0.0, 0.0, 1.0, 1.0])]
+    dvals = [0.0, 1e-8, 0.25, 0.5, one_m, 1.0]
+    for expr in ("seed_real", "seed_fake", "seed_G"):
+        cases += [(expr, [v], None) for v in dvals]
+        cases.append((expr, list(dvals), None))
+
+    bce = nn.BCELoss()
+    records = []
+    for expr, pred_list, target_list in cases:
+        pred = torch.tensor(pred_list, dtype=F32, requires_grad=True)
+        if expr == "bce":
+            loss = bce(pred, torch.tensor(target_list, dtype=F32))
+        elif expr == "seed_real":
+            loss = bce(1 - pred, torch.ones_like(pred))
+        elif expr == "seed_fake":
+            loss = bce(1 - pred, torch.zeros_like(pred))
+        else:  # seed_G
+            loss = bce(pred, torch.zeros_like(pred))
+        loss.backward()
+        pv = pred.detach().tolist()
+        records.append({
+            "expr": expr,
+            "pred": pv,
+            "pred_f32_bits": [f32_bits(v) for v in pv],
+            "target": None if target_list is None else torch.tensor(target_list, dtype=F32).tolist(),
+            "loss": item(loss),
+            "loss_f32_bits": f32_bits(item(loss)),
+            "grad_pred": pred.grad.tolist(),
+        })
+
+    dump_json(os.path.join(d, "cases.json"), {
+        "torch_version": torch.__version__,
+        "seed": 0,
+        "dtype": "float32",
+        "weights_file": "init.safetensors",
+        "x_generation": "torch.randn(7,15, generator=torch.Generator().manual_seed(2024)) * 1.5",
+        "x": x.tolist(),
+        "G_x": G_x.tolist(),
+        "D_x": D_x.tolist(),
+        "D_G_x": D_G_x.tolist(),
+        "D_logit_x": D_logit_x.tolist(),
+        "bce_cases": records,
+    })
+
+
+# ---- losses/<kind>: six GAN losses, 3 steps, seed 1 ------------------------------
+
+KINDS = {
+    # kind: (n_critic, optimiser, weight_clip, gp_lambda, loss formulas as text)
+    "minimax": (1, "adam", None, None, {
+        "D_loss": "bce_logits(s_real, 1) + bce_logits(s_fake, 0)",
+        "G_loss": "-bce_logits(s_fake_G, 0)  (= mean(log(1 - sigmoid(s_fake_G))), saturating)",
+        "bce_logits": BCE_LOGITS_DOC}),
+    "nonsaturating": (1, "adam", None, None, {
+        "D_loss": "bce_logits(s_real, 1) + bce_logits(s_fake, 0)",
+        "G_loss": "bce_logits(s_fake_G, 1)  (= -mean(log(sigmoid(s_fake_G))))",
+        "bce_logits": BCE_LOGITS_DOC}),
+    "lsgan": (1, "adam", None, None, {
+        "D_loss": "0.5*mean((s_real-1)**2) + 0.5*mean(s_fake**2)",
+        "G_loss": "0.5*mean((s_fake_G-1)**2)"}),
+    "hinge": (1, "adam", None, None, {
+        "D_loss": "mean(relu(1 - s_real)) + mean(relu(1 + s_fake))",
+        "G_loss": "-mean(s_fake_G)"}),
+    "wgan": (5, "rmsprop", 0.01, None, {
+        "D_loss": "mean(s_fake) - mean(s_real)",
+        "G_loss": "-mean(s_fake_G)",
+        "after_each_D_step": "for every D parameter p: p.clamp_(-0.01, 0.01) (after optimizer_D.step())"}),
+    "wgan_gp": (5, "adam_gp", None, 10.0, {
+        "D_loss": "(mean(s_fake) - mean(s_real)) + 10 * gp",
+        "gp": "mean((||grad_xhat sum(D(xhat))||_2 - 1)**2), norm over the 15 features of each row, "
+              "xhat = eps*real + (1-eps)*fake, eps [64,1]; grad via torch.autograd.grad(create_graph=True)",
+        "G_loss": "-mean(s_fake_G)"}),
+}
+
+
+def d_loss_of(kind, s_r, s_f):
+    if kind in ("minimax", "nonsaturating"):
+        return (F.binary_cross_entropy_with_logits(s_r, torch.ones_like(s_r))
+                + F.binary_cross_entropy_with_logits(s_f, torch.zeros_like(s_f)))
+    if kind == "lsgan":
+        return 0.5 * torch.mean((s_r - 1) ** 2) + 0.5 * torch.mean(s_f ** 2)
+    if kind == "hinge":
+        return torch.mean(F.relu(1 - s_r)) + torch.mean(F.relu(1 + s_f))
+    return torch.mean(s_f) - torch.mean(s_r)  # wgan, wgan_gp (before the penalty)
+
+
+def g_loss_of(kind, s):
+    if kind == "minimax":
+        return -F.binary_cross_entropy_with_logits(s, torch.zeros_like(s))
+    if kind == "nonsaturating":
+        return F.binary_cross_entropy_with_logits(s, torch.ones_like(s))
+    if kind == "lsgan":
+        return 0.5 * torch.mean((s - 1) ** 2)
+    return -torch.mean(s)  # hinge, wgan, wgan_gp
+
+
+def losses_kind(out, kind):
+    K = 3
+    n_critic, opt_name, clip, gp_lambda, loss_doc = KINDS[kind]
+    d = os.path.join(out, "losses", kind)
+    torch.manual_seed(1)
+    G = make_G()
+    D = make_D(sigmoid=False)
+    init = gd_weights(G, D)
+    save(os.path.join(d, "init.safetensors"), init)
+
+    a = torch.rand(BATCH) + 1.0
+    grid = np.linspace(-1, 1, N)
+    a64 = a.double().numpy()[:, None]
+    x = torch.from_numpy(a64 * grid ** 2 + (a64 - 1)).float()
+
+    if opt_name == "rmsprop":
+        hyper = {"name": "RMSprop", "lr": 5e-05, "alpha": 0.99, "eps": 1e-08, "weight_decay": 0.0,
+                 "momentum": 0.0, "centered": False, "maximize": False, "implementation": RMSPROP_IMPL}
+        make_opt = lambda ps: torch.optim.RMSprop(ps, lr=5e-05, alpha=0.99, eps=1e-08, foreach=False)
+        update = "v = v*alpha + (1-alpha)*g*g; p -= lr * g / (sqrt(v) + eps)   (v starts at 0, no bias correction)"
+    else:
+        betas = (0.5, 0.9) if opt_name == "adam_gp" else (0.9, 0.999)
+        hyper = {"name": "Adam", "lr": 0.0001, "betas": list(betas), "eps": 1e-08, "weight_decay": 0.0,
+                 "amsgrad": False, "maximize": False, "implementation": ADAM_IMPL}
+        make_opt = lambda ps: torch.optim.Adam(ps, lr=0.0001, betas=betas, eps=1e-08, foreach=False)
+        update = ("m = lerp(m, g, 1-beta1); v = v*beta2 + (1-beta2)*g*g; "
+                  "p -= (lr/(1-beta1^t)) * m / (sqrt(v)/sqrt(1-beta2^t) + eps)")
+    hyper["instances"] = ("two separate optimisers, one over G.parameters(), one over D.parameters(); "
+                          "step counters separate")
+    hyper["update"] = update
+    optimizer_G = make_opt(G.parameters())
+    optimizer_D = make_opt(D.parameters())
+
+    z_d, z_g, eps_all, trace = [], [], [], []
+    for k in range(1, K + 1):
+        critic, zk, ek = [], [], []
+        for i in range(1, n_critic + 1):
+            z = torch.randn(BATCH, N)
+            zk.append(z)
+            if gp_lambda is not None:
+                eps = torch.rand(BATCH, 1)
+                ek.append(eps)
+            fake = G(z).detach()
+            s_r = D(x)
+            s_f = D(fake)
+            rec = {"critic_update": i}
+            if gp_lambda is not None:
+                xhat = (eps * x + (1 - eps) * fake).requires_grad_(True)
+                s_hat = D(xhat)
+                g = torch.autograd.grad(s_hat, xhat, grad_outputs=torch.ones_like(s_hat),
+                                        create_graph=True)[0]
+                n = g.norm(2, dim=1)
+                gp = torch.mean((n - 1) ** 2)
+                D_loss = d_loss_of(kind, s_r, s_f) + gp_lambda * gp
+            else:
+                D_loss = d_loss_of(kind, s_r, s_f)
+            optimizer_D.zero_grad()
+            D_loss.backward()
+            grad_D = grads("grad.D.", D)  # kept from the last critic update of the step
+            optimizer_D.step()
+            if clip is not None:
+                with torch.no_grad():
+                    for p in D.parameters():
+                        p.clamp_(-clip, clip)
+            rec["D_loss"] = item(D_loss)
+            rec["s_real_mean"] = item(s_r.mean())
+            rec["s_fake_mean"] = item(s_f.mean())
+            names = ["D_loss", "s_real_mean", "s_fake_mean"]
+            if gp_lambda is not None:
+                rec["gp"] = item(gp)
+                rec["grad_norm_mean"] = item(n.mean())
+                names += ["gp", "grad_norm_mean"]
+            critic.append(with_bits(rec, names))
+        z_d.append(torch.stack(zk))
+        if gp_lambda is not None:
+            eps_all.append(torch.stack(ek))
+
+        z = torch.randn(BATCH, N)
+        z_g.append(z)
+        s = D(G(z))
+        G_loss = g_loss_of(kind, s)
+        optimizer_G.zero_grad()
+        G_loss.backward()
+        grad_G = grads("grad.G.", G)
+        optimizer_G.step()
+
+        save(os.path.join(d, f"after_step_{k}.safetensors"), gd_weights(G, D))
+        gr = dict(grad_D)
+        gr.update(grad_G)
+        save(os.path.join(d, f"grads_step_{k}.safetensors"), gr)
+        trace.append(with_bits({"step": k, "critic": critic, "G_loss": item(G_loss),
+                                "s_fake_mean_Gstep": item(s.mean())},
+                               ["G_loss", "s_fake_mean_Gstep"]))
+
+    data = {"a": a, "x": x, "z_d": torch.stack(z_d), "z_g": torch.stack(z_g)}
+    data_doc = "a [64], x [64,15], z_d [K,n_critic,64,15], z_g [K,64,15]"
+    draws = "for k in 1..K: for i in 1..n_critic: z_d[k,i] = torch.randn(64,15); "
+    if gp_lambda is not None:
+        data["eps"] = torch.stack(eps_all)
+        data_doc += ", eps [K,n_critic,64,1]"
+        draws += "eps[k,i] = torch.rand(64,1); "
+    draws += "then z_g[k] = torch.randn(64,15)"
+    save(os.path.join(d, "data.safetensors"), data)
+
+    d_update = ("D update i (i=1..n_critic): fake = G(z_d[k,i]).detach(); s_real = D(x); s_fake = D(fake); "
+                + ("gp from xhat = eps[k,i]*x + (1-eps[k,i])*fake; " if gp_lambda is not None else "")
+                + "optimizer_D.zero_grad(); D_loss.backward(); optimizer_D.step()"
+                + ("; clamp every D parameter to [-0.01, 0.01]" if clip is not None else ""))
+    meta = versions()
+    meta.update({
+        "seed": 1,
+        "kind": kind,
+        "steps": K,
+        "n_critic": n_critic,
+        "batch_size": BATCH,
+        "architecture": {"G": "Linear(15,128) -> ReLU -> Linear(128,15)",
+                         "D": "Linear(15,128) -> ReLU -> Linear(128,1)  (raw score / logit, no sigmoid)"},
+        "real_batch": ("x[j,:] = a[j]*grid^2 + (a[j]-1), grid = linspace(-1,1,15), computed in float64 from "
+                       "the f32 a, rounded to f32; the same x is used in every D update"),
+        "rng_draw_order": [
+            "torch.manual_seed(seed)",
+            "G = Sequential(Linear(15,128), ReLU, Linear(128,15)) (default init)",
+            "D = Sequential(Linear(15,128), ReLU, Linear(128,1)) (default init, NO sigmoid)",
+            "a = torch.rand(64) + 1.0",
+            draws,
+        ],
+        "optimizer": hyper,
+        "weight_clip": clip,
+        "gp_lambda": gp_lambda,
+        "loss": loss_doc,
+        "procedure": [
+            d_update,
+            "G update: s_fake_G = D(G(z_g[k])) with the updated D; optimizer_G.zero_grad(); G_loss.backward(); "
+            "optimizer_G.step() (the D gradients this backward leaves are discarded by the next zero_grad)",
+        ],
+        "files": {
+            "init.safetensors": "G.* and D.* before training",
+            "data.safetensors": data_doc,
+            "after_step_k.safetensors": "all weights after step k (after its G update)",
+            "grads_step_k.safetensors": ("grad.D.*: D grads of the LAST critic update of step k (before its "
+                                         "optimizer step / clamp); grad.G.*: G grads of the G update of step k"),
+        },
+        "trace_fields": {
+            "D_loss": "D loss of that critic update (before the D step)",
+            "s_real_mean": "mean(D(x)) in that critic update",
+            "s_fake_mean": "mean(D(fake))",
+            "gp": "the gradient-penalty term alone, WITHOUT the factor 10 (wgan_gp only)",
+            "grad_norm_mean": "mean over the batch of ||grad_xhat D(xhat)|| (wgan_gp only)",
+            "G_loss": "G loss of the step (computed with the updated D)",
+            "s_fake_mean_Gstep": "mean(D(G(z_g))) in the G update",
+        },
+        "steps_trace": trace,
+    })
+    dump_json(os.path.join(d, "trace.json"), meta)
+
+
+def losses(out):
+    for kind in KINDS:
+        losses_kind(out, kind)
+
+
+# ---- mlp: generic forward/backward, seed 2 ----------------------------------------
+
+MLP_CASES = {
+    "a_relu": lambda: nn.Sequential(nn.Linear(2, 400), nn.ReLU(), nn.Linear(400, 400), nn.ReLU(),
+                                    nn.Linear(400, 400), nn.ReLU(), nn.Linear(400, 2)),
+    "b_leaky_relu": lambda: nn.Sequential(nn.Linear(16, 64), nn.LeakyReLU(0.2), nn.Linear(64, 64),
+                                          nn.LeakyReLU(0.2), nn.Linear(64, 1)),
+    "c_tanh_sigmoid": lambda: nn.Sequential(nn.Linear(15, 32), nn.Tanh(), nn.Linear(32, 15), nn.Sigmoid()),
+}
+
+
+def mlp(out):
+    d = os.path.join(out, "mlp")
+    meta = versions()
+    meta["cases"] = {}
+    for name, build in MLP_CASES.items():
+        torch.manual_seed(2)
+        model = build()
+        linears = [m for m in model if isinstance(m, nn.Linear)]
+        n_in, n_out = linears[0].in_features, linears[-1].out_features
+        x = torch.randn(9, n_in).requires_grad_(True)
+        r = torch.randn(9, n_out)
+        outs, h = [], x
+        for m in model:
+            h = m(h)
+            outs.append(h)
+        y = h
+        L = torch.sum(y * r)
+        L.backward()
+        data = {"x": x, "r": r, "y": y, "L": L.reshape(1), "grad_x": x.grad}
+        for i, o in enumerate(outs):
+            data[f"out.{i}"] = o
+        for pname, p in model.named_parameters():
+            data[f"grad.{pname}"] = p.grad
+        scalars = {"L": item(L)}
+        if name == "b_leaky_relu":
+            xg = x.detach().clone().requires_grad_(True)
+            s = model(xg)
+            g = torch.autograd.grad(s.sum(), xg, create_graph=True)[0]
+            norm = g.norm(2, dim=1)
+            P = torch.mean((norm - 1) ** 2)
+            params = list(model.named_parameters())
+            dP = torch.autograd.grad(P, [p for _, p in params], allow_unused=True)
+            data["gp.g"] = g
+            data["gp.norm"] = norm
+            data["gp.P"] = P.reshape(1)
+            for (pname, p), gg in zip(params, dP):
+                data[f"gp.grad.{pname}"] = torch.zeros_like(p) if gg is None else gg
+            scalars["P"] = item(P)
+        scalars["f32_bits"] = {k: f32_bits(v) for k, v in scalars.items()}
+        save(os.path.join(d, name, "weights.safetensors"), model.state_dict())
+        save(os.path.join(d, name, "data.safetensors"), data)
+        meta["cases"][name] = {
+            "layers": [str(m) for m in model],
+            "weights": {k: list(v.shape) for k, v in model.state_dict().items()},
+            "data": {k: list(v.shape) for k, v in data.items()},
+            "scalars": scalars,
+        }
+    meta["procedure"] = ("per case: torch.manual_seed(2); build the nn.Sequential (default init); "
+                         "x = torch.randn(9,in); r = torch.randn(9,out); y = model(x); L = sum(y*r); grads of L "
+                         "w.r.t. every parameter and x. Case b also: g = d(sum s)/dx, norm = ||g|| per row, "
+                         "P = mean((norm-1)^2), dP/dparams by double backprop (create_graph=True).")
+    dump_json(os.path.join(d, "cases.json"), meta)
+
+
+# ---- optim: Adam and RMSprop on one [5,7] tensor, seed 3 ---------------------------
+
+OPTIM_CASES = {
+    "adam_lr1e-3_b0.9_0.999": ("Adam", dict(lr=0.001, betas=(0.9, 0.999), eps=1e-08)),
+    "adam_lr1e-4_b0.5_0.9": ("Adam", dict(lr=0.0001, betas=(0.5, 0.9), eps=1e-08)),
+    "rmsprop_lr5e-5_a0.99": ("RMSprop", dict(lr=5e-05, alpha=0.99, eps=1e-08)),
+    "rmsprop_lr1e-3_a0.9": ("RMSprop", dict(lr=0.001, alpha=0.9, eps=1e-08)),
+}
+
+
+def optim(out):
+    d = os.path.join(out, "optim")
+    row_scale = [1.0, 0.1, 0.001, 1e-06, 1e-09]
+    torch.manual_seed(3)
+    p0 = torch.randn(5, 7)
+    gr = torch.randn(4, 5, 7) * torch.tensor(row_scale).view(1, 5, 1)
+    gr[0, 0, :3] = 0
+    meta = versions()
+    meta["cases"] = {}
+    for name, (kind, kw) in OPTIM_CASES.items():
+        p = p0.clone().requires_grad_(True)
+        if kind == "Adam":
+            opt = torch.optim.Adam([p], foreach=False, **kw)
+            state_keys = ["exp_avg", "exp_avg_sq"]
+            hyper = {"name": "Adam", "lr": kw["lr"], "betas": list(kw["betas"]), "eps": kw["eps"],
+                     "weight_decay": 0.0, "amsgrad": False, "maximize": False}
+        else:
+            opt = torch.optim.RMSprop([p], foreach=False, **kw)
+            state_keys = ["square_avg"]
+            hyper = {"name": "RMSprop", "lr": kw["lr"], "alpha": kw["alpha"], "eps": kw["eps"],
+                     "weight_decay": 0.0, "momentum": 0.0, "centered": False, "maximize": False}
+        hyper["implementation"] = f"torch.optim.{kind} single-tensor path (CPU default)"
+        ps, states = [], {k: [] for k in state_keys}
+        for t in range(1, 5):
+            p.grad = gr[t - 1].clone()
+            opt.step()
+            ps.append(p.detach().clone())
+            for k in state_keys:
+                states[k].append(opt.state[p][k].clone())
+        tensors = {"p0": p0, "grads": gr, "p": torch.stack(ps)}
+        tensors.update({k: torch.stack(v) for k, v in states.items()})
+        save(os.path.join(d, f"{name}.safetensors"), tensors)
+        meta["cases"][name] = {"hyperparameters": hyper,
+                               "tensors": {k: list(v.shape) for k, v in tensors.items()}}
+    meta["inputs"] = ("torch.manual_seed(3); p0 = torch.randn(5,7); grads = torch.randn(4,5,7) * row_scale "
+                      f"(row_scale over the 5 rows = {row_scale}); grads[0,0,:3] = 0. "
+                      "Same p0/grads in every case.")
+    meta["procedure"] = "p = p0; for t in 1..4: p.grad = grads[t-1]; opt.step(); p[t-1] = p (after the step)"
+    dump_json(os.path.join(d, "cases.json"), meta)
+
+
+def main(argv=None):
+    args = parse_args(sys.argv[1:] if argv is None else argv)
+    torch.set_num_threads(1)
+    try:
+        torch.set_num_interop_threads(1)
+    except RuntimeError:
+        pass
+    out = os.path.abspath(args.out)
+    for name in args.only or SETS:
+        globals()[name](out)
+        print(f"make_fixtures.py: wrote {os.path.join(out, name)}", file=sys.stderr)
+    print(f"make_fixtures.py: torch {torch.__version__}, cpu_capability "
+          f"{torch.backends.cpu.get_cpu_capability()}, threads {torch.get_num_threads()}", file=sys.stderr)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
