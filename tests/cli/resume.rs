@@ -11,8 +11,7 @@ use assert_cmd::cargo::cargo_bin;
 use predicates::prelude::*;
 use tempfile::TempDir;
 
-mod common;
-use common::curvegan;
+use crate::common::curvegan;
 
 const STEPS: &str = "3000";
 

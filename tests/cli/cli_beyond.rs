@@ -7,8 +7,7 @@ use std::path::Path;
 use predicates::prelude::*;
 use tempfile::TempDir;
 
-mod common;
-use common::{curvegan, stdout_of};
+use crate::common::{curvegan, stdout_of};
 
 fn train(out: &Path, args: &[&str]) {
     curvegan()

@@ -5,11 +5,9 @@
 //!
 //! Run with `--nocapture` to see the largest differences measured.
 
-mod common;
-
 use std::path::Path;
 
-use common::*;
+use crate::common::*;
 use curvegan::config::TrainConfig;
 use curvegan::gan::loss::{LossKind, LossSettings, DEFAULT_CLIP, DEFAULT_GP_WEIGHT};
 use curvegan::gan::step::{train_step, Gan, Optimizers, StepNoise, Workspace};

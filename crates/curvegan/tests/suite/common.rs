@@ -1,5 +1,4 @@
 //! Shared helpers of the golden tests: where the fixtures are and how to compare floats.
-#![allow(dead_code)]
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};

@@ -1,8 +1,6 @@
 //! Golden tests: the tutorial's GAN against real PyTorch (`fixtures/seed_gan*`).
 
-mod common;
-
-use common::*;
+use crate::common::*;
 use curvegan::config::{LossKind, TrainConfig};
 use curvegan::gan::loss::{tutorial_term, LossSettings, TutorialTerm};
 use curvegan::gan::step::{train_step, Gan, Optimizers, StepNoise, Workspace};

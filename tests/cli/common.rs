@@ -1,7 +1,6 @@
 //! Helpers shared by the tests that run the `curvegan` binary.
 
 // Each test crate includes this module and uses only part of it.
-#![allow(dead_code)]
 
 use assert_cmd::Command;
 

@@ -1,9 +1,7 @@
 //! Golden tests of the MLP engine against PyTorch (`fixtures/mlp`): forward outputs of every
 //! module, and the gradients of L = sum(y ⊙ r) with respect to every parameter and the input.
 
-mod common;
-
-use common::*;
+use crate::common::*;
 use curvegan::nn::mlp::{Activation, Mlp, MlpSpec, Tape};
 use curvegan::nn::state_dict::mlp_from_tensors;
 

@@ -6,8 +6,7 @@ use std::path::Path;
 use predicates::prelude::*;
 use tempfile::TempDir;
 
-mod common;
-use common::{curvegan, stdout_of};
+use crate::common::{curvegan, stdout_of};
 
 /// Trains a short run into `dir` with extra options.
 fn train(dir: &Path, extra: &[&str]) {

@@ -7,8 +7,7 @@ use std::path::{Path, PathBuf};
 use predicates::prelude::*;
 use tempfile::TempDir;
 
-mod common;
-use common::{curvegan, stdout_of};
+use crate::common::{curvegan, stdout_of};
 
 /// A small, fast ring8 GAN.
 const RING: [&str; 14] = [

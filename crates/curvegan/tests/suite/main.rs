@@ -1,0 +1,18 @@
+//! The library's integration tests, in one test binary (one link instead of nine):
+//!
+//! - `golden_*`: against real PyTorch, from the fixtures in `tests/fixtures/` (made by
+//!   `tools/make_fixtures.py`); `gradcheck`: backward against finite differences;
+//! - `metrics`, `targets`, `plot`: the evaluation metrics, the real data, the figures;
+//! - `run`: training, resuming, sampling and sweeping through the library's API;
+//! - `layers`: the library's modules import only downward, with no cycle.
+
+mod common;
+mod golden_losses;
+mod golden_mlp;
+mod golden_seed;
+mod gradcheck;
+mod layers;
+mod metrics;
+mod plot;
+mod run;
+mod targets;

@@ -1,0 +1,13 @@
+//! Tests that run the real `curvegan` binary, in one test binary:
+//!
+//! - `basics`: the tutorial's run folder, sampling, determinism, bad input;
+//! - `cli_beyond`: every loss, 2-D sets, formulas, data files, deeper and conditional nets;
+//! - `model_selection`: evaluation during training, keep-best, early stop, sweeps, the
+//!   reduced mode benchmark;
+//! - `resume`: kills at random moments, Ctrl-C, extension, `--config` reproduction.
+
+mod basics;
+mod cli_beyond;
+mod common;
+mod model_selection;
+mod resume;
