@@ -36,7 +36,7 @@
 //! `P = mean_j (‖∂D(x̂)_j/∂x̂_j‖₂ − 1)²`, with weight λ = 10 by default. [`LossKind::d_loss`]
 //! returns only the Wasserstein part `mean(s_f) − mean(s_r)`; the training step adds `λ·P`.
 //!
-//! Defaults per kind (those of the PyTorch fixtures, `shared/fixtures/losses/`): `wgan` and
+//! Defaults per kind (those of the PyTorch fixtures, `tests/fixtures/losses/`): `wgan` and
 //! `wgan-gp` take 5 D updates ("critic" updates) per G update, the others 1; `wgan` uses
 //! RMSprop(lr 5e-5), `wgan-gp` Adam(lr 1e-4, betas (0.5, 0.9)), the others Adam(lr 1e-4,
 //! betas (0.9, 0.999)); the clip bound is 0.01.

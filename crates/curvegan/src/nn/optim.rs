@@ -3,7 +3,7 @@
 //! Both act element-wise on a flat parameter buffer `p` with its gradient `g` (same length).
 //! Hyperparameters are kept in `f64`, as Python floats are, and rounded to `f32` where PyTorch
 //! rounds them. Fused multiply-adds are used where PyTorch's vectorised kernels use them, which
-//! makes the results bit-identical to PyTorch's on the fixtures (see `shared/fixtures/README.md`).
+//! makes the results bit-identical to PyTorch's on the fixtures (see `crates/curvegan/tests/fixtures/README.md`).
 //!
 //! **Adam** (step t counted from 1, `w = f32(1 − β₁)`):
 //! ```text
