@@ -2,7 +2,7 @@
 //! other small vectors from noise.
 //!
 //! The modules are layers, listed from the bottom up; each imports only from itself and the
-//! layers above it in this list (a test, `tests/layers.rs`, keeps it so):
+//! layers above it in this list (a test, `tests/suite/layers.rs`, keeps it so):
 //!
 //! - [`error`]: the crate's error type;
 //! - [`nn`]: the engine — MLP, optimizers, element losses, gradient penalty, state dicts;
