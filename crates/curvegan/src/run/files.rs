@@ -41,6 +41,8 @@ pub const BEST_DIR: &str = "best";
 pub const BEST: &str = "best.json";
 /// The checkpoint: weights, optimizer states, RNG state, step (see [`crate::run::checkpoint`]).
 pub const CHECKPOINT: &str = "checkpoint.safetensors";
+/// The lock a process holds while it writes the run folder (see [`crate::run::folder`]).
+pub const LOCK: &str = ".lock";
 
 /// The folder new runs go into when no `--out` is given.
 pub const RUNS: &str = "runs";
@@ -139,6 +141,29 @@ pub fn write_atomic(path: &Path, bytes: &[u8]) -> Result<()> {
         let _ = fs::remove_file(&tmp);
         Error::io("cannot write", path, e)
     })
+}
+
+/// The name of the step figure at `step`: `step_00000.png`, `step_01000.png`, …
+pub fn step_figure(step: usize) -> String {
+    format!("step_{step:05}.png")
+}
+
+/// True for a name [`step_figure`] gives.
+pub fn is_step_figure(name: &str) -> bool {
+    name.strip_prefix("step_")
+        .and_then(|n| n.strip_suffix(".png"))
+        .is_some_and(|n| n.len() >= 5 && n.bytes().all(|b| b.is_ascii_digit()))
+}
+
+/// True for the name of a temporary file of [`write_atomic`], `.NAME.tmp-PID`: one a killed
+/// process left behind.
+pub fn is_temporary(name: &str) -> bool {
+    match name.strip_prefix('.').and_then(|n| n.rsplit_once(".tmp-")) {
+        Some((target, pid)) => {
+            !target.is_empty() && !pid.is_empty() && pid.bytes().all(|b| b.is_ascii_digit())
+        }
+        None => false,
+    }
 }
 
 /// Reads every tensor of a safetensors file; each must be f32.

@@ -2,6 +2,7 @@
 //! figures, sampling from a finished run, sweeps over seeds and the mode-collapse benchmark.
 //!
 //! - [`files`]: file names of a run folder, atomic writes, weights files;
+//! - [`folder`]: opening a run folder for writing: creating, locking, replacing;
 //! - [`trainer`]: the [`trainer::Trainer`], which owns a run's state and draws its randomness;
 //! - [`checkpoint`]: everything needed to continue a run exactly;
 //! - [`train`]: the training loop, [`train::train`] and [`train::resume`];
@@ -13,6 +14,7 @@
 pub mod bench;
 pub mod checkpoint;
 pub mod files;
+pub mod folder;
 pub mod plot;
 pub mod sample;
 pub mod sweep;

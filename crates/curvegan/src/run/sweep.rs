@@ -16,6 +16,7 @@ use crate::config::TrainConfig;
 use crate::error::{Error, Result};
 use crate::eval::catalogue::Report;
 use crate::run::files::{self, CsvWriter};
+use crate::run::folder;
 use crate::run::sample::{evaluate, Generator};
 use crate::run::train::{self, Output, Summary};
 
@@ -129,7 +130,8 @@ pub struct Scoring {
 
 /// Trains `config` once per seed under `root` on `jobs` threads and scores each run as
 /// `scoring` says. Results come back in the order of `seeds`. The first error stops the
-/// sweep (runs already started finish) and is returned.
+/// sweep (runs already started finish) and is returned. A non-empty `root` is an error
+/// unless `force`, which replaces each seed's run ([`folder::RunFolder::create`]).
 pub fn sweep(
     config: &TrainConfig,
     seeds: &[u64],
@@ -145,6 +147,25 @@ pub fn sweep(
         return Err(Error::config("--jobs", "must be at least 1, got 0"));
     }
     config.validate()?;
+    folder::check_empty(root, force)?;
+    // Created here, not by the first seed's run, so that a failing seed removes only its own
+    // folder; a sweep that fails leaves no empty folder it created.
+    let created = folder::create_dirs(root, "--out")?;
+    let results = sweep_seeds(config, seeds, root, jobs, scoring, force);
+    if results.is_err() {
+        folder::remove_empty(&created);
+    }
+    results
+}
+
+fn sweep_seeds(
+    config: &TrainConfig,
+    seeds: &[u64],
+    root: &Path,
+    jobs: usize,
+    scoring: Scoring,
+    force: bool,
+) -> Result<Vec<SeedResult>> {
     let next = AtomicUsize::new(0);
     let results: Mutex<Vec<Option<Result<SeedResult>>>> =
         Mutex::new((0..seeds.len()).map(|_| None).collect());

@@ -33,8 +33,10 @@ use crate::error::{Error, Result};
 use crate::eval::catalogue::{self, Better, Report};
 use crate::gan::loss::Equilibrium;
 use crate::gan::noise::Stream;
+use crate::nn::state_dict::{mlp_tensors, tensors_to_bytes};
 use crate::run::checkpoint;
 use crate::run::files::{self, save_mlp, write_atomic, CsvWriter};
+use crate::run::folder::RunFolder;
 
 use crate::gan::step::StepStats;
 use crate::run::plot::{self, CurveFigure, LossFigure, ScatterFigure};
@@ -110,55 +112,26 @@ pub struct Output {
     pub force: bool,
 }
 
-/// Creates the run folder; returns whether it was created (and so may be removed on failure).
-fn prepare_dir(out: &Output) -> Result<bool> {
-    let dir = &out.dir;
-    if dir.exists() {
-        if !dir.is_dir() {
-            return Err(Error::config(
-                "--out",
-                format!("{} exists and is not a folder", dir.display()),
-            ));
-        }
-        let non_empty = fs::read_dir(dir)
-            .map_err(|e| Error::io("cannot read", dir, e))?
-            .next()
-            .is_some();
-        if non_empty && !out.force {
-            return Err(Error::config(
-                "--out",
-                format!(
-                    "{} exists and is not empty; pass --force to write into it",
-                    dir.display()
-                ),
-            ));
-        }
-        return Ok(false);
-    }
-    fs::create_dir_all(dir).map_err(|e| {
-        Error::config(
-            "--out",
-            format!("cannot create folder {}: {e}", dir.display()),
-        )
-    })?;
-    Ok(true)
-}
-
-/// Trains a GAN as `config` says and writes the run folder. Checks the config before it
-/// creates anything.
+/// Trains a GAN as `config` says and writes the run folder, locked while it writes
+/// ([`RunFolder`]). Checks the config before it creates anything.
 pub fn train(config: &TrainConfig, out: &Output, observer: &mut dyn Observer) -> Result<Summary> {
     let trainer = Trainer::new(config)?;
-    let created = prepare_dir(out)?;
-    let result = run(trainer, Vec::new(), &out.dir, observer);
-    // A run that failed before its first checkpoint leaves nothing behind.
-    if result.is_err() && created && !out.dir.join(files::CHECKPOINT).exists() {
-        let _ = fs::remove_dir_all(&out.dir);
+    let folder = RunFolder::create(&out.dir, out.force)?;
+    let result = run(trainer, Vec::new(), &out.dir, observer, false);
+    // A run that failed before its first checkpoint leaves no folder it created behind.
+    if result.is_err() && !out.dir.join(files::CHECKPOINT).exists() {
+        folder.remove_created();
     }
     result
 }
 
 /// Continues the run in `dir` from its checkpoint, up to `steps` steps in all (default: the
 /// run's own). The result is byte-identical to a run that was never stopped.
+///
+/// A checkpoint at the run's end (its last step, or an early stop) with final outputs missing
+/// or unlike the checkpoint's — the process died between writing them — gets them written
+/// from the checkpoint; a finished run with every output in place is an error. Nothing is
+/// written before the checkpoint, the config and `steps` are known to be valid.
 pub fn resume(dir: &Path, steps: Option<usize>, observer: &mut dyn Observer) -> Result<Summary> {
     let path = dir.join(files::CHECKPOINT);
     if !path.is_file() {
@@ -171,8 +144,10 @@ pub fn resume(dir: &Path, steps: Option<usize>, observer: &mut dyn Observer) -> 
             ),
         ));
     }
+    let folder = RunFolder::open(dir, "--resume")?;
     let ckpt = checkpoint::load(&path)?;
-    let mut config = TrainConfig::from_toml(&ckpt.config, &path)?;
+    let saved = TrainConfig::from_toml(&ckpt.config, &path)?;
+    let mut config = saved.clone();
     if let Some(steps) = steps {
         if steps != config.steps && config.lr_decay != LrDecay::None {
             return Err(Error::config(
@@ -186,27 +161,9 @@ pub fn resume(dir: &Path, steps: Option<usize>, observer: &mut dyn Observer) -> 
         }
         config.steps = steps;
     }
-    if ckpt.step >= config.steps {
-        return Err(Error::config(
-            "--steps",
-            format!(
-                "the run in {} already has {} steps; pass a larger --steps to continue it",
-                dir.display(),
-                ckpt.step
-            ),
-        ));
-    }
     let target = config.target.build()?;
     let n_metrics = config.eval_metric_names(&target)?.len();
     let mut rows = parse_rows(&ckpt.metrics, n_metrics).map_err(|m| Error::bad_file(&path, m))?;
-    // A finished run evaluated its last step; extended, that step may not be an evaluation
-    // step any more. Evaluations are a function of (weights, seed, step), so dropping it gives
-    // exactly the metrics of a run that was never stopped.
-    for (step, row) in rows.iter_mut().enumerate() {
-        if config.eval_every == 0 || step % config.eval_every != 0 {
-            row.metrics = None;
-        }
-    }
     if rows.len() != ckpt.step {
         return Err(Error::bad_file(
             &path,
@@ -218,7 +175,48 @@ pub fn resume(dir: &Path, steps: Option<usize>, observer: &mut dyn Observer) -> 
         ));
     }
     let trainer = Trainer::from_checkpoint(&config, &ckpt)?;
-    run(trainer, rows, dir, observer)
+    let names = trainer.metric_names().to_vec();
+    let watch = Watch::replay(&config, &names, &rows);
+    let stop_message = watch
+        .as_ref()
+        .filter(|w| w.exhausted())
+        .map(|w| w.stop_message(dir, rows.len().saturating_sub(1)));
+    let ended = ckpt.step >= saved.steps || stop_message.is_some();
+    if ended && config.steps == saved.steps {
+        let config_toml = config.to_toml()?;
+        let mut outputs = final_outputs(&trainer, &rows, &names)?;
+        outputs.push((files::CONFIG, config_toml.into_bytes()));
+        let complete = outputs
+            .iter()
+            .all(|(name, bytes)| fs::read(dir.join(name)).ok().as_ref() == Some(bytes));
+        if !complete {
+            folder.remove_temporaries()?;
+            return run(trainer, rows, dir, observer, true);
+        }
+    }
+    if let Some(message) = stop_message {
+        return Err(Error::config("--resume", message));
+    }
+    if ckpt.step >= config.steps {
+        return Err(Error::config(
+            "--steps",
+            format!(
+                "the run in {} already has {} steps; pass a larger --steps to continue it",
+                dir.display(),
+                ckpt.step
+            ),
+        ));
+    }
+    // A finished run evaluated its last step; extended, that step may not be an evaluation
+    // step any more. Evaluations are a function of (weights, seed, step), so dropping it gives
+    // exactly the metrics of a run that was never stopped.
+    for (step, row) in rows.iter_mut().enumerate() {
+        if config.eval_every == 0 || step % config.eval_every != 0 {
+            row.metrics = None;
+        }
+    }
+    folder.remove_temporaries()?;
+    run(trainer, rows, dir, observer, false)
 }
 
 /// One row of `metrics.csv`.
@@ -256,6 +254,17 @@ impl Watch {
             stale: 0,
             patience: config.early_stop,
         })
+    }
+
+    /// The state after the evaluations of `rows`.
+    fn replay(config: &TrainConfig, names: &[&'static str], rows: &[Row]) -> Option<Watch> {
+        let mut watch = Watch::new(config, names)?;
+        for (step, row) in rows.iter().enumerate() {
+            if let Some(values) = &row.metrics {
+                watch.update(step, values);
+            }
+        }
+        Some(watch)
     }
 
     /// Takes the evaluation at `step`; returns the new best if it is one.
@@ -314,11 +323,15 @@ fn write_best(dir: &Path, config_toml: &str, trainer: &Trainer, best: &Best) -> 
     write_atomic(&best_dir.join(files::BEST), json.as_bytes())
 }
 
+/// Trains from `rows.len()` steps to the config's end and writes the run's files. `ended`: the
+/// trainer is at the run's end already (the resume of a run whose final outputs are missing),
+/// so only the outputs written after the last checkpoint are written.
 fn run(
     mut trainer: Trainer,
     mut rows: Vec<Row>,
     dir: &Path,
     observer: &mut dyn Observer,
+    ended: bool,
 ) -> Result<Summary> {
     let started = Instant::now();
     let config = trainer.config().clone();
@@ -332,28 +345,16 @@ fn run(
         )
     };
 
-    let mut watch = Watch::new(&config, &names);
-    if let Some(w) = watch.as_mut() {
-        for (step, row) in rows.iter().enumerate() {
-            if let Some(values) = &row.metrics {
-                w.update(step, values);
-            }
-        }
-        if w.exhausted() {
-            return Err(Error::config(
-                "--resume",
-                w.stop_message(dir, rows.len() - 1),
-            ));
-        }
-    }
+    let mut watch = Watch::replay(&config, &names, &rows);
     write_atomic(&dir.join(files::CONFIG), config_toml.as_bytes())?;
 
     let mut train_time = Duration::ZERO;
     let mut final_eval = None;
-    let mut stopped_early = false;
+    let mut stopped_early = ended && watch.as_ref().is_some_and(Watch::exhausted);
     let first = rows.len();
-    rows.reserve(config.steps.saturating_sub(first));
-    for step in first..config.steps {
+    let end = if ended { first } else { config.steps };
+    rows.reserve(end.saturating_sub(first));
+    for step in first..end {
         let t = Instant::now();
         let kept = dir.join(files::CHECKPOINT);
         let stats = trainer.step().map_err(|e| match e {
@@ -410,29 +411,21 @@ fn run(
         }
     }
 
-    save_checkpoint(&trainer, &rows)?;
-    let csv = metrics_csv(&rows, &names);
-    write_atomic(&dir.join(files::METRICS), csv.as_bytes())?;
-    let steps: Vec<usize> = (0..rows.len()).collect();
-    let d_loss: Vec<f32> = rows.iter().map(|r| r.stats.d_loss).collect();
-    let g_loss: Vec<f32> = rows.iter().map(|r| r.stats.g_loss).collect();
+    if !ended {
+        save_checkpoint(&trainer, &rows)?;
+    }
+    // Written after the checkpoint that marks the run's end; a process killed meanwhile is
+    // finished by `resume`, which writes them from that checkpoint.
+    for (name, bytes) in final_outputs(&trainer, &rows, &names)? {
+        write_atomic(&dir.join(name), &bytes)?;
+    }
+    let final_eval = match final_eval {
+        Some(eval) => Some(eval),
+        // The evaluation at the last step is a function of the weights, the seed and the step.
+        None if ended => Some(trainer.evaluate()?),
+        None => None,
+    };
     let equilibrium = config.loss.equilibrium();
-    let references: Vec<(&str, f32)> = [equilibrium.g_loss, equilibrium.d_loss]
-        .into_iter()
-        .flatten()
-        .map(|(v, label)| (label, v))
-        .collect();
-    let losses = plot::losses_png(&LossFigure {
-        steps: &steps,
-        d_loss: &d_loss,
-        g_loss: &g_loss,
-        references: &references,
-    })?;
-    write_atomic(&dir.join(files::LOSSES), &losses)?;
-    let gan = trainer.gan();
-    save_mlp(&dir.join(files::GENERATOR), &gan.generator)?;
-    save_mlp(&dir.join(files::DISCRIMINATOR), &gan.discriminator)?;
-
     let window = rows.len().min(SUMMARY_WINDOW);
     let mean = |rows: &[Row], f: fn(&StepStats) -> f32| {
         (rows.iter().map(|r| f(&r.stats) as f64).sum::<f64>() / rows.len().max(1) as f64) as f32
@@ -461,6 +454,45 @@ fn run(
         wall: started.elapsed(),
         train_time,
     })
+}
+
+/// The files a run writes after its last checkpoint, with their bytes: `metrics.csv`,
+/// `losses.png` and both nets' weights.
+fn final_outputs(
+    trainer: &Trainer,
+    rows: &[Row],
+    names: &[&str],
+) -> Result<Vec<(&'static str, Vec<u8>)>> {
+    let steps: Vec<usize> = (0..rows.len()).collect();
+    let d_loss: Vec<f32> = rows.iter().map(|r| r.stats.d_loss).collect();
+    let g_loss: Vec<f32> = rows.iter().map(|r| r.stats.g_loss).collect();
+    let references: Vec<(&str, f32)> = {
+        let equilibrium = trainer.config().loss.equilibrium();
+        [equilibrium.g_loss, equilibrium.d_loss]
+            .into_iter()
+            .flatten()
+            .map(|(v, label)| (label, v))
+            .collect()
+    };
+    let losses = plot::losses_png(&LossFigure {
+        steps: &steps,
+        d_loss: &d_loss,
+        g_loss: &g_loss,
+        references: &references,
+    })?;
+    let gan = trainer.gan();
+    Ok(vec![
+        (files::METRICS, metrics_csv(rows, names).into_bytes()),
+        (files::LOSSES, losses),
+        (
+            files::GENERATOR,
+            tensors_to_bytes(mlp_tensors(&gan.generator, ""))?,
+        ),
+        (
+            files::DISCRIMINATOR,
+            tensors_to_bytes(mlp_tensors(&gan.discriminator, ""))?,
+        ),
+    ])
 }
 
 /// The figure at `step`. Curve targets get the tutorial's figure: the real curve (or a band of
@@ -516,7 +548,7 @@ fn write_step_figure(
             d_loss: stats.d_loss,
         })?
     };
-    write_atomic(&dir.join(format!("step_{step:05}.png")), &png)
+    write_atomic(&dir.join(files::step_figure(step)), &png)
 }
 
 /// The first columns of `metrics.csv`; the evaluation metrics follow.
