@@ -215,8 +215,9 @@ pub fn create_dirs(dir: &Path, option: &str) -> Result<Vec<PathBuf>> {
 /// Removes the folders of `created` (outermost first) that are empty, innermost first.
 pub fn remove_empty(created: &[PathBuf]) {
     for path in created.iter().rev() {
-        if fs::remove_dir(path).is_err() {
-            break;
+        match fs::remove_dir(path) {
+            Err(e) if e.kind() != std::io::ErrorKind::NotFound => break,
+            _ => {}
         }
     }
 }

@@ -4,6 +4,7 @@
 //!   `tools/make_fixtures.py`); `gradcheck`: backward against finite differences;
 //! - `metrics`, `targets`, `plot`: the evaluation metrics, the real data, the figures;
 //! - `run`: training, resuming, sampling and sweeping through the library's API;
+//! - `locks`: run folders opened for writing: the lock, `--force`, leftovers, failed resumes;
 //! - `layers`: the library's modules import only downward, with no cycle.
 
 mod common;
@@ -12,6 +13,7 @@ mod golden_mlp;
 mod golden_seed;
 mod gradcheck;
 mod layers;
+mod locks;
 mod metrics;
 mod plot;
 mod run;

@@ -1,0 +1,182 @@
+//! Run folders opened for writing: the lock, `--force` replacing a run, what a failed run and a
+//! killed process leave behind, and a failed resume that changes nothing.
+
+use std::collections::BTreeMap;
+use std::fs;
+use std::path::Path;
+
+use curvegan::nn::optim::OptimizerConfig;
+use curvegan::run::folder::RunFolder;
+use curvegan::{resume, train, Output, TrainConfig};
+use tempfile::TempDir;
+
+fn small(steps: usize) -> TrainConfig {
+    TrainConfig {
+        steps,
+        batch_size: 8,
+        g_hidden: vec![8],
+        d_hidden: vec![8],
+        plot_every: 0,
+        eval_every: 3,
+        checkpoint_every: 3,
+        ..TrainConfig::default()
+    }
+}
+
+fn out(dir: &Path, force: bool) -> Output {
+    Output {
+        dir: dir.to_path_buf(),
+        force,
+    }
+}
+
+/// Every file under `dir` with its bytes.
+fn snapshot(dir: &Path) -> BTreeMap<String, Vec<u8>> {
+    let mut files = BTreeMap::new();
+    for entry in fs::read_dir(dir).unwrap() {
+        let path = entry.unwrap().path();
+        let name = path.file_name().unwrap().to_string_lossy().into_owned();
+        if path.is_dir() {
+            for (inner, bytes) in snapshot(&path) {
+                files.insert(format!("{name}/{inner}"), bytes);
+            }
+        } else {
+            files.insert(name, fs::read(&path).unwrap());
+        }
+    }
+    files
+}
+
+#[test]
+fn a_locked_run_folder_cannot_be_written_by_another_writer() {
+    let tmp = TempDir::new().unwrap();
+    let dir = tmp.path().join("run");
+    let held = RunFolder::create(&dir, false).unwrap();
+    for err in [
+        train(&small(3), &out(&dir, true), &mut ()).unwrap_err(),
+        RunFolder::open(&dir, "--resume").unwrap_err(),
+    ] {
+        let err = err.to_string();
+        assert!(err.contains("another curvegan process"), "{err}");
+        assert!(err.contains(&dir.display().to_string()), "{err}");
+    }
+    assert_eq!(snapshot(&dir).keys().collect::<Vec<_>>(), [".lock"]);
+    // The kernel releases the lock with its holder.
+    drop(held);
+    train(&small(3), &out(&dir, false), &mut ()).unwrap();
+}
+
+#[test]
+fn force_replaces_the_whole_old_run_and_refuses_foreign_files() {
+    let tmp = TempDir::new().unwrap();
+    let dir = tmp.path().join("run");
+    let old = TrainConfig {
+        plot_every: 2,
+        keep_best: Some("mse_to_target".into()),
+        eval_every: 2,
+        ..small(5)
+    };
+    train(&old, &out(&dir, false), &mut ()).unwrap();
+    fs::write(dir.join(".metrics.csv.tmp-999999"), "stale").unwrap();
+    assert!(dir.join("best").is_dir() && dir.join("step_00004.png").is_file());
+    train(&small(3), &out(&dir, true), &mut ()).unwrap();
+    let names: Vec<String> = snapshot(&dir).into_keys().collect();
+    assert_eq!(
+        names,
+        [
+            ".lock",
+            "checkpoint.safetensors",
+            "config.toml",
+            "discriminator.safetensors",
+            "generator.safetensors",
+            "losses.png",
+            "metrics.csv"
+        ]
+    );
+    // A file curvegan does not write: --force refuses the folder and removes nothing.
+    fs::write(dir.join("notes.txt"), "mine").unwrap();
+    let before = snapshot(&dir);
+    let err = train(&small(2), &out(&dir, true), &mut ())
+        .unwrap_err()
+        .to_string();
+    assert!(err.contains("notes.txt") && err.contains("--out"), "{err}");
+    assert_eq!(snapshot(&dir), before);
+}
+
+#[test]
+fn a_failed_run_removes_every_folder_it_created() {
+    let tmp = TempDir::new().unwrap();
+    fs::create_dir(tmp.path().join("a")).unwrap();
+    let dir = tmp.path().join("a/p1/p2/run");
+    // Diverges before its first checkpoint.
+    let diverging = TrainConfig {
+        optim_g: OptimizerConfig::adam(1e30),
+        optim_d: OptimizerConfig::adam(1e30),
+        checkpoint_every: 0,
+        ..small(50)
+    };
+    let err = train(&diverging, &out(&dir, false), &mut ()).unwrap_err();
+    assert!(err.to_string().contains("diverged"), "{err}");
+    assert!(!tmp.path().join("a/p1").exists());
+    assert!(tmp.path().join("a").is_dir());
+    // The folders of a run that cannot start are never created.
+    let err = train(
+        &TrainConfig {
+            batch_size: 0,
+            ..small(3)
+        },
+        &out(&dir, false),
+        &mut (),
+    );
+    assert!(err.is_err());
+    assert!(!tmp.path().join("a/p1").exists());
+}
+
+#[test]
+fn resume_removes_temporary_files_of_killed_processes() {
+    let tmp = TempDir::new().unwrap();
+    let dir = tmp.path().join("run");
+    train(&small(3), &out(&dir, false), &mut ()).unwrap();
+    let stale = [".checkpoint.safetensors.tmp-123", ".metrics.csv.tmp-45"];
+    for name in stale {
+        fs::write(dir.join(name), "half").unwrap();
+    }
+    fs::write(dir.join(".notmine.tmp-x"), "kept").unwrap();
+    resume(&dir, Some(5), &mut ()).unwrap();
+    for name in stale {
+        assert!(!dir.join(name).exists(), "{name} left behind");
+    }
+    assert!(dir.join(".notmine.tmp-x").exists());
+}
+
+#[test]
+fn a_failed_resume_changes_nothing() {
+    let tmp = TempDir::new().unwrap();
+    let dir = tmp.path().join("run");
+    let decayed = TrainConfig {
+        lr_decay: curvegan::config::LrDecay::Linear,
+        ..small(6)
+    };
+    train(&decayed, &out(&dir, false), &mut ()).unwrap();
+    fs::write(dir.join(".metrics.csv.tmp-77"), "stale").unwrap();
+    let before = snapshot(&dir);
+    for steps in [Some(2), Some(6), Some(9), None] {
+        assert!(resume(&dir, steps, &mut ()).is_err(), "{steps:?}");
+        assert_eq!(snapshot(&dir), before, "--steps {steps:?}");
+    }
+    // A checkpoint whose config fails validation (the same length, so the file stays valid).
+    let path = dir.join("checkpoint.safetensors");
+    let bytes = fs::read(&path).unwrap();
+    let pattern = b"batch_size = 8";
+    let at = bytes
+        .windows(pattern.len())
+        .position(|w| w == pattern)
+        .unwrap();
+    let mut bad = bytes.clone();
+    bad[at + "batch_size = ".len()] = b'0';
+    fs::write(&path, bad).unwrap();
+    let before = snapshot(&dir);
+    let err = resume(&dir, None, &mut ()).unwrap_err().to_string();
+    assert!(err.contains("batch"), "{err}");
+    assert_eq!(snapshot(&dir), before);
+}
