@@ -2,6 +2,8 @@
 //!
 //! - `basics`: the tutorial's run folder, sampling, determinism, bad input;
 //! - `cli_beyond`: every loss, 2-D sets, formulas, data files, deeper and conditional nets;
+//! - `end_of_run`: a run killed after its final checkpoint, two processes for one folder,
+//!   sweeps and benchmarks into a non-empty folder;
 //! - `model_selection`: evaluation during training, keep-best, early stop, sweeps, the
 //!   reduced mode benchmark;
 //! - `resume`: kills at random moments, Ctrl-C, extension, `--config` reproduction.
@@ -9,5 +11,6 @@
 mod basics;
 mod cli_beyond;
 mod common;
+mod end_of_run;
 mod model_selection;
 mod resume;
