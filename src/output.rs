@@ -34,7 +34,7 @@ impl Observer for Progress {
 
     fn on_step(&mut self, step: usize, s: &StepStats) {
         let Some(bar) = &self.bar else { return };
-        if step % 50 == 0 {
+        if step.is_multiple_of(50) {
             let metric = self
                 .last_metric
                 .as_ref()

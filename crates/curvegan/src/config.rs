@@ -167,7 +167,7 @@ impl TrainConfig {
                 return Err(Error::config(option, "must be at least 1, got 0"));
             }
         }
-        if self.batch_size % self.pack != 0 {
+        if !self.batch_size.is_multiple_of(self.pack) {
             return Err(Error::config(
                 "--pack",
                 format!(

@@ -823,7 +823,7 @@ impl Target {
         mut cond: Option<&mut [f32]>,
     ) -> Result<()> {
         let dim = self.dim();
-        if out.len() % dim != 0 {
+        if !out.len().is_multiple_of(dim) {
             return Err(Error::Shape(format!(
                 "real batch has {} values, not a whole number of samples of {dim}",
                 out.len()

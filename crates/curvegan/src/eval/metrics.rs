@@ -64,7 +64,7 @@ fn rows(values: &[f32], d: usize, name: &str, min: usize) -> Result<usize> {
             values.len()
         )));
     }
-    if values.len() % d != 0 {
+    if !values.len().is_multiple_of(d) {
         return Err(Error::Shape(format!(
             "`{name}` has {} values, not a whole number of rows of d = {d}",
             values.len()

@@ -396,7 +396,7 @@ pub fn check_step(
     let (kind, n_critic) = (loss.kind, loss.n_critic);
     let (g, d) = (&gan.generator, &gan.discriminator);
     let n = g.spec().output_dim();
-    if real.is_empty() || real.len() % n != 0 {
+    if real.is_empty() || !real.len().is_multiple_of(n) {
         return Err(Error::Shape(format!(
             "real batch has {} values, not a positive multiple of the sample size {n}",
             real.len()
@@ -404,7 +404,7 @@ pub fn check_step(
     }
     let batch = real.len() / n;
     let cond = noise.cond.unwrap_or(&[]);
-    if cond.len() % batch != 0 {
+    if !cond.len().is_multiple_of(batch) {
         return Err(Error::Shape(format!(
             "condition has {} values, not a multiple of the batch size {batch}",
             cond.len()
@@ -412,7 +412,7 @@ pub fn check_step(
     }
     let c_dim = cond.len() / batch;
     let pack = check_nets(kind, g, d, c_dim)?;
-    if batch % pack != 0 {
+    if !batch.is_multiple_of(pack) {
         return Err(Error::Shape(format!(
             "D packs {pack} samples per input, the batch of {batch} is not a multiple of it"
         )));

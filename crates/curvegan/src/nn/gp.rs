@@ -152,7 +152,7 @@ pub fn gradient_penalty(
         )));
     }
     let n0 = spec.input_dim();
-    if xhat.is_empty() || xhat.len() % n0 != 0 {
+    if xhat.is_empty() || !xhat.len().is_multiple_of(n0) {
         return Err(Error::Shape(format!(
             "interpolates have {} values, not a positive multiple of the input width {n0}",
             xhat.len()

@@ -368,7 +368,7 @@ impl Mlp {
     /// and returns the output `[B, n_L]`.
     pub fn forward<'t>(&self, x: &[f32], tape: &'t mut Tape) -> Result<&'t [f32]> {
         let n0 = self.spec.input_dim();
-        if n0 == 0 || x.len() % n0 != 0 {
+        if n0 == 0 || !x.len().is_multiple_of(n0) {
             return Err(Error::Shape(format!(
                 "MLP input has {} values, not a multiple of the input width {n0}",
                 x.len()
