@@ -21,8 +21,9 @@
 //! `early_stop = P` the run ends after the first of them that leaves the watched metric
 //! without improvement for `P` evaluations in a row.
 //!
-//! Every file is written atomically. A run that fails before it has written anything removes
-//! the folder it created, so bad input leaves nothing behind.
+//! Every file is written atomically, into a folder locked while the run writes it
+//! ([`crate::run::folder`]). A run that fails before its first checkpoint removes every folder
+//! it created, so bad input leaves nothing behind.
 
 use std::fs;
 use std::path::{Path, PathBuf};
