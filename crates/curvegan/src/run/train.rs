@@ -9,7 +9,8 @@
 //! - `losses.png`: both losses over the steps with their equilibrium values where the loss
 //!   fixes them ([`crate::gan::loss::LossKind::equilibrium`]; ln 2 and 2 ln 2 for the tutorial);
 //! - `generator.safetensors`, `discriminator.safetensors`: the final weights;
-//! - `checkpoint.safetensors`: weights, optimizer states, RNG states and metrics, every
+//! - `checkpoint.safetensors`: weights, optimizer states, RNG state, and the length and checksum
+//!   of `metrics.csv` (written just before it), every
 //!   `checkpoint_every` steps, on interruption and at the end ([`crate::run::checkpoint`]);
 //!   [`resume`] continues from it, byte-identical to a run never stopped;
 //! - `best/` (with `keep_best`): `config.toml`, both nets' weights and `best.json` (metric,
@@ -198,7 +199,14 @@ pub fn resume(dir: &Path, steps: Option<usize>, observer: &mut dyn Observer) -> 
     }
     let target = config.target.build()?;
     let n_metrics = config.eval_metric_names(&target)?.len();
-    let mut rows = parse_rows(&ckpt.metrics, n_metrics).map_err(|m| Error::bad_file(&path, m))?;
+    let (text, source) = match &ckpt.metrics {
+        checkpoint::Metrics::Inline(text) => (text.clone(), path.clone()),
+        checkpoint::Metrics::InFile { bytes, crc32 } => (
+            metrics_at_checkpoint(dir, *bytes, crc32)?,
+            dir.join(files::METRICS),
+        ),
+    };
+    let mut rows = parse_rows(&text, n_metrics).map_err(|m| Error::bad_file(&source, m))?;
     // A finished run evaluated its last step; extended, that step may not be an evaluation
     // step any more. Evaluations are a function of (weights, seed, step), so dropping it gives
     // exactly the metrics of a run that was never stopped.
@@ -219,6 +227,40 @@ pub fn resume(dir: &Path, steps: Option<usize>, observer: &mut dyn Observer) -> 
     }
     let trainer = Trainer::from_checkpoint(&config, &ckpt)?;
     run(trainer, rows, dir, observer)
+}
+
+/// The rows of `metrics.csv` (without the header) as they were at the checkpoint: its first
+/// `bytes` bytes, which must have the CRC-32 `crc32`. Rows written after the checkpoint (by a
+/// process that stopped before its next checkpoint) are dropped.
+fn metrics_at_checkpoint(dir: &Path, bytes: usize, crc32: &str) -> Result<String> {
+    let path = dir.join(files::METRICS);
+    let text = fs::read(&path).map_err(|e| Error::io("cannot read", &path, e))?;
+    let prefix = text.get(..bytes).ok_or_else(|| {
+        Error::bad_file(
+            &path,
+            format!(
+                "holds {} bytes, fewer than the {bytes} the checkpoint was written with",
+                text.len()
+            ),
+        )
+    })?;
+    let computed = checkpoint::metrics_checksum(prefix);
+    if computed != crc32 {
+        return Err(Error::bad_file(
+            &path,
+            format!(
+                "the file is corrupt: checksum mismatch with the checkpoint (crc32 stored {crc32}, computed {computed} over its first {bytes} bytes)"
+            ),
+        ));
+    }
+    let text = String::from_utf8(prefix.to_vec())
+        .map_err(|_| Error::bad_file(&path, "is not UTF-8 text"))?;
+    // The header names the columns, which the config fixes: skip it.
+    Ok(text
+        .split_once('\n')
+        .map(|(_, rows)| rows)
+        .unwrap_or_default()
+        .to_string())
 }
 
 /// One row of `metrics.csv`.
@@ -324,12 +366,11 @@ fn run(
     let config = trainer.config().clone();
     let config_toml = config.to_toml()?;
     let names = trainer.metric_names().to_vec();
+    // metrics.csv first: the checkpoint stores its length and checksum, not its rows.
     let save_checkpoint = |trainer: &Trainer, rows: &[Row]| {
-        trainer.save_checkpoint(
-            &dir.join(files::CHECKPOINT),
-            &config_toml,
-            &metrics_rows(rows, names.len()),
-        )
+        let csv = metrics_csv(rows, &names);
+        write_atomic(&dir.join(files::METRICS), csv.as_bytes())?;
+        trainer.save_checkpoint(&dir.join(files::CHECKPOINT), &config_toml, &csv)
     };
 
     let mut watch = Watch::new(&config, &names);
@@ -398,8 +439,6 @@ fn run(
         }
         if !last && observer.should_stop() {
             save_checkpoint(&trainer, &rows)?;
-            let csv = metrics_csv(&rows, &names);
-            write_atomic(&dir.join(files::METRICS), csv.as_bytes())?;
             return Err(Error::Interrupted {
                 step: done,
                 dir: dir.to_path_buf(),
@@ -411,8 +450,6 @@ fn run(
     }
 
     save_checkpoint(&trainer, &rows)?;
-    let csv = metrics_csv(&rows, &names);
-    write_atomic(&dir.join(files::METRICS), csv.as_bytes())?;
     let steps: Vec<usize> = (0..rows.len()).collect();
     let d_loss: Vec<f32> = rows.iter().map(|r| r.stats.d_loss).collect();
     let g_loss: Vec<f32> = rows.iter().map(|r| r.stats.g_loss).collect();
@@ -532,14 +569,6 @@ fn metrics_csv(rows: &[Row], names: &[&str]) -> String {
     csv.finish()
 }
 
-/// The rows of `metrics.csv`, without the header; `n_metrics` (possibly empty) metric
-/// columns each.
-fn metrics_rows(rows: &[Row], n_metrics: usize) -> String {
-    let mut csv = CsvWriter::new();
-    metrics_rows_into(&mut csv, rows, n_metrics);
-    csv.finish()
-}
-
 fn metrics_rows_into(csv: &mut CsvWriter, rows: &[Row], n_metrics: usize) {
     for (step, r) in rows.iter().enumerate() {
         let st = &r.stats;
@@ -558,7 +587,7 @@ fn metrics_rows_into(csv: &mut CsvWriter, rows: &[Row], n_metrics: usize) {
     }
 }
 
-/// Parses rows written by [`metrics_rows`] (a checkpoint's) with `n_metrics` metric columns;
+/// Parses rows of `metrics.csv` without its header (or a format-1 checkpoint's rows) with `n_metrics` metric columns;
 /// the error names the line.
 fn parse_rows(text: &str, n_metrics: usize) -> std::result::Result<Vec<Row>, String> {
     text.lines()
