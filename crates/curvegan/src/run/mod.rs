@@ -4,6 +4,7 @@
 //! - [`files`]: file names of a run folder, atomic writes, weights files;
 //! - [`trainer`]: the [`trainer::Trainer`], which owns a run's state and draws its randomness;
 //! - [`checkpoint`]: everything needed to continue a run exactly;
+//! - [`data_record`]: `data.json`, the data file a `--data` run was trained on;
 //! - [`train`]: the training loop, [`train::train`] and [`train::resume`];
 //! - [`plot`]: the figures;
 //! - [`sample`]: loading a run's generator and sampling it;
@@ -12,6 +13,7 @@
 
 pub mod bench;
 pub mod checkpoint;
+pub mod data_record;
 pub mod files;
 pub mod plot;
 pub mod sample;

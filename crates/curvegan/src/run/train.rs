@@ -13,6 +13,8 @@
 //!   of `metrics.csv` (written just before it), every
 //!   `checkpoint_every` steps, on interruption and at the end ([`crate::run::checkpoint`]);
 //!   [`resume`] continues from it, byte-identical to a run never stopped;
+//! - `data.json` (with a data file): its length, CRC-32 and row length
+//!   ([`crate::run::data_record`]), so the run samples without it and a resume notices a change;
 //! - `best/` (with `keep_best`): `config.toml`, both nets' weights and `best.json` (metric,
 //!   value, step) of the evaluation with the best value of the watched metric so far — a run
 //!   folder of its own for `curvegan sample` and `curvegan eval`.
@@ -35,6 +37,7 @@ use crate::eval::catalogue::{self, Better, Report};
 use crate::gan::loss::Equilibrium;
 use crate::gan::noise::Stream;
 use crate::run::checkpoint;
+use crate::run::data_record::DataRecord;
 use crate::run::files::{self, save_mlp, write_atomic, CsvWriter};
 
 use crate::gan::step::StepStats;
@@ -196,6 +199,17 @@ pub fn resume(dir: &Path, steps: Option<usize>, observer: &mut dyn Observer) -> 
                 ckpt.step
             ),
         ));
+    }
+    if let Some(record) = DataRecord::load(dir)? {
+        if let Some(problem) = record.problem() {
+            return Err(Error::bad_file(
+                &record.path,
+                format!(
+                    "cannot resume the run in {}: the data file {problem}",
+                    dir.display()
+                ),
+            ));
+        }
     }
     let target = config.target.build()?;
     let n_metrics = config.eval_metric_names(&target)?.len();
@@ -388,6 +402,10 @@ fn run(
         }
     }
     write_atomic(&dir.join(files::CONFIG), config_toml.as_bytes())?;
+    let data_record = trainer.target().dataset().map(DataRecord::of).transpose()?;
+    if let Some(record) = &data_record {
+        record.save(dir)?;
+    }
 
     let mut train_time = Duration::ZERO;
     let mut final_eval = None;
@@ -419,6 +437,9 @@ fn run(
             if let Some(w) = watch.as_mut().filter(|_| scheduled) {
                 if let Some(best) = w.update(step, &eval.values()) {
                     write_best(dir, &config_toml, &trainer, &best)?;
+                    if let Some(record) = &data_record {
+                        record.save(&dir.join(files::BEST_DIR))?;
+                    }
                 }
                 if w.exhausted() && !last {
                     last = true;

@@ -4,6 +4,8 @@
 //!   `tools/make_fixtures.py`); `gradcheck`: backward against finite differences;
 //! - `metrics`, `targets`, `plot`: the evaluation metrics, the real data, the figures;
 //! - `run`: training, resuming, sampling and sweeping through the library's API;
+//! - `integrity`: checkpoint size, checksums, validation of loaded state, data runs, special
+//!   files;
 //! - `layers`: the library's modules import only downward, with no cycle.
 
 mod common;
@@ -11,6 +13,7 @@ mod golden_losses;
 mod golden_mlp;
 mod golden_seed;
 mod gradcheck;
+mod integrity;
 mod layers;
 mod metrics;
 mod plot;
