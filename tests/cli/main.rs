@@ -2,6 +2,7 @@
 //!
 //! - `basics`: the tutorial's run folder, sampling, determinism, bad input;
 //! - `cli_beyond`: every loss, 2-D sets, formulas, data files, deeper and conditional nets;
+//! - `integrity`: special output files, identical checkpoints, a changed data file;
 //! - `model_selection`: evaluation during training, keep-best, early stop, sweeps, the
 //!   reduced mode benchmark;
 //! - `resume`: kills at random moments, Ctrl-C, extension, `--config` reproduction.
@@ -9,5 +10,6 @@
 mod basics;
 mod cli_beyond;
 mod common;
+mod integrity;
 mod model_selection;
 mod resume;
