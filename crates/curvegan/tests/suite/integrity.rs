@@ -164,8 +164,11 @@ fn a_flipped_byte_in_weights_or_checkpoint_is_reported() {
     );
 }
 
+/// A change to a checkpoint's state.
+type Change = fn(&mut Checkpoint, &mut Gan);
+
 /// Writes a checkpoint like the one in `dir`, with `change` applied to its state.
-fn tamper(dir: &Path, change: fn(&mut Checkpoint, &mut Gan)) {
+fn tamper(dir: &Path, change: Change) {
     let path = dir.join("checkpoint.safetensors");
     let mut c = checkpoint::load(&path).unwrap();
     let config = TrainConfig::from_toml(&c.config, &path).unwrap();
@@ -207,7 +210,7 @@ fn loaded_state_is_validated() {
     let dir = tmp.path().join("run");
     let _ = train(&small(20), &out(&dir), &mut StopAt(7, 0));
     let good = fs::read(dir.join("checkpoint.safetensors")).unwrap();
-    let cases: [(&str, fn(&mut Checkpoint, &mut Gan)); 5] = [
+    let cases: [(&str, Change); 5] = [
         ("opt.G.sq_avg", |c, _| c.opt_g.2[3] = -1.0),
         ("opt.D.sq_avg", |c, _| c.opt_d.2[0] = f32::NAN),
         ("opt.G.exp_avg", |c, _| c.opt_g.1[1] = f32::INFINITY),
