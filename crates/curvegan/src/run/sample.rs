@@ -8,8 +8,10 @@
 //! - JSON: `{"x": [n x values], "curves": [[n values], …]}`;
 //! - CSV: a header line holding the x values, then one curve per line.
 //!
-//! Nothing non-finite is printed: a generator whose output or metrics are NaN or infinite
-//! gives an error naming its weights file (a bad file: exit code 2 in the CLI). A `--data`
+//! No NaN or infinite sample is printed or scored: a generator whose output is not finite
+//! gives an error naming its weights file (a bad file: exit code 2 in the CLI). (A metric may
+//! still be infinite for finite samples, e.g. a KL divergence where a bin is empty: that is its
+//! true value.) A `--data`
 //! run samples from `data.json`'s row length when its data file is gone or changed; only
 //! [`evaluate`], which needs the real rows, then refuses ([`crate::run::data_record`]).
 
@@ -288,12 +290,6 @@ pub fn evaluate(generator: &Generator, count: usize, seed: u64, option: &str) ->
     target.draw(&mut rng, &mut real, None)?;
     let names = available(target);
     let values = score(target, &fake, Some(&real), &names)?;
-    if let Some((name, v)) = names.iter().zip(&values).find(|(_, v)| !v.is_finite()) {
-        return Err(Error::bad_file(
-            generator.dir().join(files::GENERATOR),
-            format!("metric {name} is {v}: the generator's samples cannot be scored"),
-        ));
-    }
     Ok(Report {
         run: Some(generator.dir().to_path_buf()),
         step: None,
