@@ -57,19 +57,20 @@ fn killed_after_the_final_checkpoint_resume_finishes_the_outputs() {
         .assert()
         .code(2)
         .stderr(predicate::str::contains("already has 300 steps"));
-    // Killed after the checkpoint and after each final output but the last; or a final
-    // output damaged, or left over from an earlier state (the metrics of an interruption).
-    for crash in 0..=FINAL.len() + 1 {
+    // `metrics.csv` is written before every checkpoint; after the final one come the other
+    // outputs. Killed after the checkpoint and after each of them but the last; or a final
+    // output damaged.
+    let after_checkpoint = &FINAL[1..];
+    for crash in 0..=after_checkpoint.len() {
         let dir = tmp.path().join(format!("crash-{crash}"));
         curvegan().args(train_args(&dir)).assert().success();
         match crash {
-            c if c < FINAL.len() => {
-                for f in &FINAL[c..] {
+            c if c < after_checkpoint.len() => {
+                for f in &after_checkpoint[c..] {
                     fs::remove_file(dir.join(f)).unwrap();
                 }
             }
-            c if c == FINAL.len() => fs::write(dir.join("generator.safetensors"), b"bad").unwrap(),
-            _ => fs::write(dir.join("metrics.csv"), b"step,d_loss\n0,1\n").unwrap(),
+            _ => fs::write(dir.join("generator.safetensors"), b"bad").unwrap(),
         }
         curvegan()
             .args(["resume", "--quiet"])
@@ -79,6 +80,21 @@ fn killed_after_the_final_checkpoint_resume_finishes_the_outputs() {
         assert_same(&reference, &dir);
         stdout_of(curvegan().args(["sample", "--n", "2", "--run"]).arg(&dir));
     }
+    // A metrics.csv shorter than the checkpoint says cannot give back its rows: refused,
+    // naming it, and nothing is changed.
+    let dir = tmp.path().join("damaged");
+    curvegan().args(train_args(&dir)).assert().success();
+    fs::write(dir.join("metrics.csv"), b"step,d_loss\n0,1\n").unwrap();
+    curvegan()
+        .args(["resume", "--quiet"])
+        .arg(&dir)
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains("metrics.csv"));
+    assert_eq!(
+        fs::read(dir.join("metrics.csv")).unwrap(),
+        b"step,d_loss\n0,1\n"
+    );
 }
 
 #[test]

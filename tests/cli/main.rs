@@ -4,6 +4,7 @@
 //! - `cli_beyond`: every loss, 2-D sets, formulas, data files, deeper and conditional nets;
 //! - `end_of_run`: a run killed after its final checkpoint, two processes for one folder,
 //!   sweeps and benchmarks into a non-empty folder;
+//! - `integrity`: special output files, identical checkpoints, a changed data file;
 //! - `model_selection`: evaluation during training, keep-best, early stop, sweeps, the
 //!   reduced mode benchmark;
 //! - `resume`: kills at random moments, Ctrl-C, extension, `--config` reproduction.
@@ -12,5 +13,6 @@ mod basics;
 mod cli_beyond;
 mod common;
 mod end_of_run;
+mod integrity;
 mod model_selection;
 mod resume;

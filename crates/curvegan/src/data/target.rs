@@ -552,11 +552,7 @@ impl TargetConfig {
             }
             TargetConfig::Family { .. } => curve(x64, None, Source::Family),
             TargetConfig::Expr { expr, params, .. } => build_expr(expr, params, x64)?,
-            TargetConfig::Data { path } => {
-                let data = Dataset::load(path)?;
-                let x64 = (0..data.dim()).map(|i| i as f64).collect();
-                curve(x64, None, Source::Data(data))
-            }
+            TargetConfig::Data { path } => Target::from_data(Dataset::load(path)?),
             TargetConfig::Ring8 {} => {
                 let centres = (0..8)
                     .flat_map(|k| {
@@ -574,6 +570,28 @@ impl TargetConfig {
             }
         };
         Ok(target)
+    }
+}
+
+impl Target {
+    /// The target of a data set already loaded (what [`TargetConfig::build`] gives for
+    /// `kind = "data"`): x is the column index `0..dim`.
+    pub fn from_data(data: Dataset) -> Target {
+        let x64: Vec<f64> = (0..data.dim()).map(|i| i as f64).collect();
+        Target {
+            x: x64.iter().map(|&v| v as f32).collect(),
+            x64,
+            fixed: None,
+            source: Source::Data(data),
+        }
+    }
+
+    /// The data set of a `kind = "data"` target.
+    pub fn dataset(&self) -> Option<&Dataset> {
+        match &self.source {
+            Source::Data(data) => Some(data),
+            _ => None,
+        }
     }
 }
 

@@ -11,11 +11,22 @@
 //!
 //! and, as string metadata, the step, both optimizers' step counters, the state of the training random
 //! number generator (seed, stream and position, so the next draw is the one an uninterrupted
-//! run would make), the run's config as TOML and the metrics rows written so far. Because
-//! weights, metrics and RNG state are in one file replaced by one rename, a process killed at
-//! any moment leaves either the previous checkpoint or the new one, never a mix.
+//! run would make), the run's config as TOML, and `metrics.bytes` and `metrics.crc32`: the
+//! length and CRC-32 of `metrics.csv` as it was when the checkpoint was written. The metrics
+//! rows themselves stay in `metrics.csv` (written atomically just before the checkpoint), so a
+//! checkpoint's size does not grow with the steps. On resume `metrics.csv` is cut to
+//! `metrics.bytes` (a crash between the two writes leaves rows of later steps, which are
+//! dropped) and must match `metrics.crc32`. The file's own checksum (`crc32`, see
+//! [`crate::nn::state_dict`]) covers the tensors and all of this metadata.
+//!
+//! Format `curvegan-checkpoint-2`. Checkpoints of format `curvegan-checkpoint-1` (older
+//! versions) held the metrics rows in the metadata (`metrics`) and no checksum; they still load.
+//!
+//! Everything loaded is checked before use: the weights as [`crate::nn::state_dict`] checks
+//! them (finite, within ±1e6), the optimizer moments finite, the second moments (Adam's
+//! `exp_avg_sq`, RMSprop's `square_avg`) non-negative; errors name the file and the tensor.
 
-use std::collections::{BTreeMap, HashMap};
+use std::collections::BTreeMap;
 use std::path::Path;
 
 use rand::SeedableRng;
@@ -25,11 +36,35 @@ use safetensors::SafeTensors;
 use crate::error::{Error, Result};
 use crate::gan::step::Gan;
 use crate::nn::optim::Optimizer;
-use crate::nn::state_dict::{mlp_tensors, tensors_to_bytes_with_metadata, Tensor};
+use crate::nn::state_dict::{
+    mlp_tensors, tensors_from_bytes, tensors_to_bytes_with_metadata, Tensor,
+};
 use crate::run::files::write_atomic;
 
 /// Format tag stored in the metadata.
-const FORMAT: &str = "curvegan-checkpoint-1";
+const FORMAT: &str = "curvegan-checkpoint-2";
+/// The format of older versions, still read: the metrics rows in the metadata, no checksum.
+const FORMAT_1: &str = "curvegan-checkpoint-1";
+
+/// The checksum of `metrics.csv`'s text, as stored in `metrics.crc32`: 8 hex digits.
+pub fn metrics_checksum(text: &[u8]) -> String {
+    format!("{:08x}", crc32fast::hash(text))
+}
+
+/// Where a checkpoint's metrics rows are.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Metrics {
+    /// Format 1: the rows (CSV lines without the header) in the checkpoint itself.
+    Inline(String),
+    /// Format 2: the first `bytes` bytes of `metrics.csv`, with this CRC-32
+    /// ([`metrics_checksum`]).
+    InFile {
+        /// Length of `metrics.csv`'s text at the checkpoint.
+        bytes: usize,
+        /// Its CRC-32, 8 hex digits.
+        crc32: String,
+    },
+}
 
 /// The RNG state as written before it went through `rand_chacha`'s serde support:
 /// `HEXKEY:STREAM:WORD_POS` (64 hex digits, then two decimal numbers). Still read, so that
@@ -70,8 +105,8 @@ pub struct Checkpoint {
     pub rng: ChaCha8Rng,
     /// The run's config, as TOML.
     pub config: String,
-    /// The metrics rows written so far (CSV lines without the header).
-    pub metrics: String,
+    /// The metrics rows so far, or where to find them.
+    pub metrics: Metrics,
 }
 
 /// What [`save`] writes: borrowed views of the live training state.
@@ -89,8 +124,8 @@ pub struct CheckpointRef<'a> {
     pub rng: &'a ChaCha8Rng,
     /// The run's config, as TOML.
     pub config: &'a str,
-    /// The metrics rows so far (CSV lines without the header).
-    pub metrics: &'a str,
+    /// `metrics.csv`'s text as just written (its length and checksum are stored).
+    pub metrics_csv: &'a str,
 }
 
 /// Writes a checkpoint atomically to `path`.
@@ -109,7 +144,7 @@ pub fn save(path: &Path, c: &CheckpointRef) -> Result<()> {
             tensors.push((name.to_string(), vec![data.len()], data));
         }
     }
-    let metadata = HashMap::from([
+    let metadata = BTreeMap::from([
         ("format".to_string(), FORMAT.to_string()),
         ("step".to_string(), c.step.to_string()),
         ("opt.G.step".to_string(), g_step.to_string()),
@@ -120,12 +155,13 @@ pub fn save(path: &Path, c: &CheckpointRef) -> Result<()> {
                 .map_err(|e| Error::Serialize(format!("the RNG state: {e}")))?,
         ),
         ("config".to_string(), c.config.to_string()),
-        ("metrics".to_string(), c.metrics.to_string()),
+        ("metrics.bytes".to_string(), c.metrics_csv.len().to_string()),
+        (
+            "metrics.crc32".to_string(),
+            metrics_checksum(c.metrics_csv.as_bytes()),
+        ),
     ]);
-    write_atomic(
-        path,
-        &tensors_to_bytes_with_metadata(tensors, Some(metadata))?,
-    )
+    write_atomic(path, &tensors_to_bytes_with_metadata(tensors, metadata)?)
 }
 
 /// Reads a checkpoint, checking that every part is present and well formed.
@@ -143,10 +179,10 @@ pub fn load(path: &Path) -> Result<Checkpoint> {
             .cloned()
             .ok_or_else(|| bad(format!("checkpoint metadata lacks '{k}'")))
     };
-    if get("format")? != FORMAT {
+    let format = get("format")?;
+    if format != FORMAT && format != FORMAT_1 {
         return Err(bad(format!(
-            "unknown checkpoint format '{}', expected '{FORMAT}'",
-            get("format")?
+            "unknown checkpoint format '{format}', expected '{FORMAT}'"
         )));
     }
     let num = |k: &str| -> Result<u64> {
@@ -161,7 +197,7 @@ pub fn load(path: &Path) -> Result<Checkpoint> {
             .or_else(|| decode_legacy_rng(&v))
             .ok_or_else(|| bad(format!("checkpoint '{k}' is malformed: '{v}'")))
     };
-    let mut tensors = crate::run::files::read_tensors(path)?;
+    let mut tensors = tensors_from_bytes(&bytes).map_err(bad)?;
     let mut take = |k: &str| tensors.remove(k).map(|t| t.data).unwrap_or_default();
     let opt_g = (
         num("opt.G.step")?,
@@ -173,6 +209,32 @@ pub fn load(path: &Path) -> Result<Checkpoint> {
         take("opt.D.exp_avg"),
         take("opt.D.sq_avg"),
     );
+    for (net, (_, m, v)) in [("G", &opt_g), ("D", &opt_d)] {
+        let which = [("exp_avg", m, false), ("sq_avg", v, true)];
+        for (name, values, non_negative) in which {
+            if let Some(x) = values
+                .iter()
+                .find(|x| !x.is_finite() || (non_negative && **x < 0.0))
+            {
+                return Err(bad(format!(
+                    "tensor 'opt.{net}.{name}' holds {x}, which {}",
+                    if non_negative {
+                        "a second moment cannot be (it must be finite and ≥ 0)"
+                    } else {
+                        "is not finite"
+                    }
+                )));
+            }
+        }
+    }
+    let metrics = if format == FORMAT_1 {
+        Metrics::Inline(get("metrics")?)
+    } else {
+        Metrics::InFile {
+            bytes: num("metrics.bytes")? as usize,
+            crc32: get("metrics.crc32")?,
+        }
+    };
     Ok(Checkpoint {
         step: num("step")? as usize,
         weights: tensors,
@@ -180,7 +242,7 @@ pub fn load(path: &Path) -> Result<Checkpoint> {
         opt_d,
         rng: rng("rng")?,
         config: get("config")?,
-        metrics: get("metrics")?,
+        metrics,
     })
 }
 

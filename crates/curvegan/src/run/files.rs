@@ -3,7 +3,9 @@
 //!
 //! Every file curvegan writes goes through [`write_atomic`]: the bytes go to a temporary file
 //! in the same folder, which is flushed to disk (`fsync`) and then renamed over the target, so a
-//! reader — or a crash — sees either the old file or the new one, never half of one.
+//! reader — or a crash — sees either the old file or the new one, never half of one. Paths
+//! that are not regular files (`/dev/null`, a FIFO, `-` for standard output) are written
+//! directly instead: renaming over them would replace a device with a regular file.
 //!
 //! Every CSV file curvegan writes is built with [`CsvWriter`], which quotes a field only when
 //! it must (RFC 4180).
@@ -43,6 +45,9 @@ pub const BEST: &str = "best.json";
 pub const CHECKPOINT: &str = "checkpoint.safetensors";
 /// The lock a process holds while it writes the run folder (see [`crate::run::folder`]).
 pub const LOCK: &str = ".lock";
+
+/// With a data file: its length, checksum and row length (see [`crate::run::data_record`]).
+pub const DATA: &str = "data.json";
 
 /// The folder new runs go into when no `--out` is given.
 pub const RUNS: &str = "runs";
@@ -116,7 +121,13 @@ impl CsvWriter {
 }
 
 /// Writes `bytes` to `path` atomically: temporary file in the same folder, fsync, rename.
+/// Only a regular file, or a path that does not exist yet, is replaced so: `-` means standard
+/// output, and anything else that exists and is not a regular file (a device such as
+/// `/dev/null`, a FIFO) is written to directly and never replaced (see [`write_special`]).
 pub fn write_atomic(path: &Path, bytes: &[u8]) -> Result<()> {
+    if write_special(path, bytes)? {
+        return Ok(());
+    }
     let dir = match path.parent() {
         Some(d) if !d.as_os_str().is_empty() => d,
         _ => Path::new("."),
@@ -163,6 +174,31 @@ pub fn is_temporary(name: &str) -> bool {
             !target.is_empty() && !pid.is_empty() && pid.bytes().all(|b| b.is_ascii_digit())
         }
         None => false,
+    }
+}
+
+/// Writes `bytes` straight to `path` if it is `-` (standard output) or an existing path that is
+/// not a regular file (a device, a FIFO: renaming over one would replace it with a regular
+/// file). Returns false, having written nothing, for a regular file or a new path.
+pub fn write_special(path: &Path, bytes: &[u8]) -> Result<bool> {
+    if path == Path::new("-") {
+        let mut out = std::io::stdout().lock();
+        out.write_all(bytes)
+            .and_then(|()| out.flush())
+            .map_err(|e| Error::io("cannot write", path, e))?;
+        return Ok(true);
+    }
+    match fs::metadata(path) {
+        Ok(m) if m.is_dir() => Err(Error::bad_file(path, "is a folder, not a file")),
+        Ok(m) if !m.is_file() => {
+            fs::OpenOptions::new()
+                .write(true)
+                .open(path)
+                .and_then(|mut f| f.write_all(bytes))
+                .map_err(|e| Error::io("cannot write", path, e))?;
+            Ok(true)
+        }
+        _ => Ok(false),
     }
 }
 

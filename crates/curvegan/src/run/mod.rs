@@ -5,6 +5,7 @@
 //! - [`folder`]: opening a run folder for writing: creating, locking, replacing;
 //! - [`trainer`]: the [`trainer::Trainer`], which owns a run's state and draws its randomness;
 //! - [`checkpoint`]: everything needed to continue a run exactly;
+//! - [`data_record`]: `data.json`, the data file a `--data` run was trained on;
 //! - [`train`]: the training loop, [`train::train`] and [`train::resume`];
 //! - [`plot`]: the figures;
 //! - [`sample`]: loading a run's generator and sampling it;
@@ -13,6 +14,7 @@
 
 pub mod bench;
 pub mod checkpoint;
+pub mod data_record;
 pub mod files;
 pub mod folder;
 pub mod plot;

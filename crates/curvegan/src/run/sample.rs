@@ -7,17 +7,26 @@
 //!
 //! - JSON: `{"x": [n x values], "curves": [[n values], …]}`;
 //! - CSV: a header line holding the x values, then one curve per line.
+//!
+//! No NaN or infinite sample is printed or scored: a generator whose output is not finite
+//! gives an error naming its weights file (a bad file: exit code 2 in the CLI). (A metric may
+//! still be infinite for finite samples, e.g. a KL divergence where a bin is empty: that is its
+//! true value.) A `--data`
+//! run samples from `data.json`'s row length when its data file is gone or changed; only
+//! [`evaluate`], which needs the real rows, then refuses ([`crate::run::data_record`]).
 
 use std::path::{Path, PathBuf};
 
 use serde::Serialize;
 
 use crate::config::TrainConfig;
-use crate::data::target::Target;
+use crate::data::csv_data::Dataset;
+use crate::data::target::{Target, TargetConfig};
 use crate::error::{Error, Result};
 use crate::eval::catalogue::{available, score, Report};
 use crate::gan::noise::{generate, Stream};
 use crate::nn::mlp::{Mlp, Tape};
+use crate::run::data_record::DataRecord;
 use crate::run::files;
 use crate::run::files::{load_mlp, CsvWriter};
 
@@ -36,6 +45,8 @@ pub struct Generator {
     dir: PathBuf,
     config: TrainConfig,
     target: Target,
+    /// A data run whose data file is missing or changed: the file and what is wrong.
+    data_problem: Option<(PathBuf, String)>,
     mlp: Mlp,
 }
 
@@ -60,18 +71,43 @@ impl Generator {
             ));
         }
         let config = TrainConfig::load(&run.join(files::CONFIG))?;
-        config.validate().map_err(|e| {
-            Error::bad_file(run.join(files::CONFIG), format!("invalid settings: {e}"))
-        })?;
-        let target = config.target.build()?;
+        // A data run samples from data.json's row length when its data file is gone or changed
+        // (its settings are then checked as far as they do not need the file: the nets' shapes);
+        // only evaluation, which needs the real rows, refuses.
+        let record = match config.target {
+            TargetConfig::Data { .. } => DataRecord::load(run)?,
+            _ => None,
+        };
+        let (target, data_problem) = match record.and_then(|r| r.problem().map(|p| (r, p))) {
+            Some((r, problem)) => {
+                let zeros = vec!["0"; r.dim].join(",");
+                let placeholder = Target::from_data(Dataset::parse(&zeros, &r.path)?);
+                (placeholder, Some((r.path, problem)))
+            }
+            None => {
+                config.validate().map_err(|e| {
+                    Error::bad_file(run.join(files::CONFIG), format!("invalid settings: {e}"))
+                })?;
+                (config.target.build()?, None)
+            }
+        };
         let (g_spec, _) = config.specs(&target)?;
         let mlp = load_mlp(&weights, &g_spec)?;
         Ok(Generator {
             dir: run.to_path_buf(),
             target,
+            data_problem,
             config,
             mlp,
         })
+    }
+
+    /// For a data run whose data file is missing or has changed since training: the file and
+    /// what is wrong with it. Sampling works; evaluation, which needs the real rows, refuses.
+    pub fn data_problem(&self) -> Option<(&Path, &str)> {
+        self.data_problem
+            .as_ref()
+            .map(|(p, m)| (p.as_path(), m.as_str()))
     }
 
     /// The run folder it was loaded from.
@@ -79,7 +115,9 @@ impl Generator {
         &self.dir
     }
 
-    /// The real data the generator was trained on.
+    /// The real data the generator was trained on. For a data run whose file is missing or
+    /// changed, a placeholder of the right row length with one row of zeros (see
+    /// [`Generator::data_problem`]).
     pub fn target(&self) -> &Target {
         &self.target
     }
@@ -162,6 +200,16 @@ impl Generator {
             &mut rng,
             &mut tape,
         )?;
+        if let Some(i) = flat.iter().position(|v| !v.is_finite()) {
+            return Err(Error::bad_file(
+                self.dir.join(files::GENERATOR),
+                format!(
+                    "the generator's output is not finite ({} in sample {}): its weights are unusable",
+                    flat[i],
+                    i / self.target.dim().max(1)
+                ),
+            ));
+        }
         Ok(Samples {
             x: self.target.x().to_vec(),
             curves: flat
@@ -222,6 +270,12 @@ pub fn evaluate(generator: &Generator, count: usize, seed: u64, option: &str) ->
             format!(
                 "needs at least {MIN_EVAL_COUNT} samples (k-NN metrics use k = 3), got {count}"
             ),
+        ));
+    }
+    if let Some((path, problem)) = generator.data_problem() {
+        return Err(Error::bad_file(
+            path,
+            format!("evaluation needs the run's real data, but the data file {problem}"),
         ));
     }
     let target = generator.target();

@@ -9,9 +9,12 @@
 //! - `losses.png`: both losses over the steps with their equilibrium values where the loss
 //!   fixes them ([`crate::gan::loss::LossKind::equilibrium`]; ln 2 and 2 ln 2 for the tutorial);
 //! - `generator.safetensors`, `discriminator.safetensors`: the final weights;
-//! - `checkpoint.safetensors`: weights, optimizer states, RNG states and metrics, every
+//! - `checkpoint.safetensors`: weights, optimizer states, RNG state, and the length and checksum
+//!   of `metrics.csv` (written just before it), every
 //!   `checkpoint_every` steps, on interruption and at the end ([`crate::run::checkpoint`]);
 //!   [`resume`] continues from it, byte-identical to a run never stopped;
+//! - `data.json` (with a data file): its length, CRC-32 and row length
+//!   ([`crate::run::data_record`]), so the run samples without it and a resume notices a change;
 //! - `best/` (with `keep_best`): `config.toml`, both nets' weights and `best.json` (metric,
 //!   value, step) of the evaluation with the best value of the watched metric so far — a run
 //!   folder of its own for `curvegan sample` and `curvegan eval`.
@@ -36,6 +39,7 @@ use crate::gan::loss::Equilibrium;
 use crate::gan::noise::Stream;
 use crate::nn::state_dict::{mlp_tensors, tensors_to_bytes};
 use crate::run::checkpoint;
+use crate::run::data_record::DataRecord;
 use crate::run::files::{self, save_mlp, write_atomic, CsvWriter};
 use crate::run::folder::RunFolder;
 
@@ -162,9 +166,27 @@ pub fn resume(dir: &Path, steps: Option<usize>, observer: &mut dyn Observer) -> 
         }
         config.steps = steps;
     }
+    if let Some(record) = DataRecord::load(dir)? {
+        if let Some(problem) = record.problem() {
+            return Err(Error::bad_file(
+                &record.path,
+                format!(
+                    "cannot resume the run in {}: the data file {problem}",
+                    dir.display()
+                ),
+            ));
+        }
+    }
     let target = config.target.build()?;
     let n_metrics = config.eval_metric_names(&target)?.len();
-    let mut rows = parse_rows(&ckpt.metrics, n_metrics).map_err(|m| Error::bad_file(&path, m))?;
+    let (text, source) = match &ckpt.metrics {
+        checkpoint::Metrics::Inline(text) => (text.clone(), path.clone()),
+        checkpoint::Metrics::InFile { bytes, crc32 } => (
+            metrics_at_checkpoint(dir, *bytes, crc32)?,
+            dir.join(files::METRICS),
+        ),
+    };
+    let mut rows = parse_rows(&text, n_metrics).map_err(|m| Error::bad_file(&source, m))?;
     if rows.len() != ckpt.step {
         return Err(Error::bad_file(
             &path,
@@ -218,6 +240,40 @@ pub fn resume(dir: &Path, steps: Option<usize>, observer: &mut dyn Observer) -> 
     }
     folder.remove_temporaries()?;
     run(trainer, rows, dir, observer, false)
+}
+
+/// The rows of `metrics.csv` (without the header) as they were at the checkpoint: its first
+/// `bytes` bytes, which must have the CRC-32 `crc32`. Rows written after the checkpoint (by a
+/// process that stopped before its next checkpoint) are dropped.
+fn metrics_at_checkpoint(dir: &Path, bytes: usize, crc32: &str) -> Result<String> {
+    let path = dir.join(files::METRICS);
+    let text = fs::read(&path).map_err(|e| Error::io("cannot read", &path, e))?;
+    let prefix = text.get(..bytes).ok_or_else(|| {
+        Error::bad_file(
+            &path,
+            format!(
+                "holds {} bytes, fewer than the {bytes} the checkpoint was written with",
+                text.len()
+            ),
+        )
+    })?;
+    let computed = checkpoint::metrics_checksum(prefix);
+    if computed != crc32 {
+        return Err(Error::bad_file(
+            &path,
+            format!(
+                "the file is corrupt: checksum mismatch with the checkpoint (crc32 stored {crc32}, computed {computed} over its first {bytes} bytes)"
+            ),
+        ));
+    }
+    let text = String::from_utf8(prefix.to_vec())
+        .map_err(|_| Error::bad_file(&path, "is not UTF-8 text"))?;
+    // The header names the columns, which the config fixes: skip it.
+    Ok(text
+        .split_once('\n')
+        .map(|(_, rows)| rows)
+        .unwrap_or_default()
+        .to_string())
 }
 
 /// One row of `metrics.csv`.
@@ -338,16 +394,19 @@ fn run(
     let config = trainer.config().clone();
     let config_toml = config.to_toml()?;
     let names = trainer.metric_names().to_vec();
+    // metrics.csv first: the checkpoint stores its length and checksum, not its rows.
     let save_checkpoint = |trainer: &Trainer, rows: &[Row]| {
-        trainer.save_checkpoint(
-            &dir.join(files::CHECKPOINT),
-            &config_toml,
-            &metrics_rows(rows, names.len()),
-        )
+        let csv = metrics_csv(rows, &names);
+        write_atomic(&dir.join(files::METRICS), csv.as_bytes())?;
+        trainer.save_checkpoint(&dir.join(files::CHECKPOINT), &config_toml, &csv)
     };
 
     let mut watch = Watch::replay(&config, &names, &rows);
     write_atomic(&dir.join(files::CONFIG), config_toml.as_bytes())?;
+    let data_record = trainer.target().dataset().map(DataRecord::of).transpose()?;
+    if let Some(record) = &data_record {
+        record.save(dir)?;
+    }
 
     let mut train_time = Duration::ZERO;
     let mut final_eval = None;
@@ -380,6 +439,9 @@ fn run(
             if let Some(w) = watch.as_mut().filter(|_| scheduled) {
                 if let Some(best) = w.update(step, &eval.values()) {
                     write_best(dir, &config_toml, &trainer, &best)?;
+                    if let Some(record) = &data_record {
+                        record.save(&dir.join(files::BEST_DIR))?;
+                    }
                 }
                 if w.exhausted() && !last {
                     last = true;
@@ -400,8 +462,6 @@ fn run(
         }
         if !last && observer.should_stop() {
             save_checkpoint(&trainer, &rows)?;
-            let csv = metrics_csv(&rows, &names);
-            write_atomic(&dir.join(files::METRICS), csv.as_bytes())?;
             return Err(Error::Interrupted {
                 step: done,
                 dir: dir.to_path_buf(),
@@ -565,14 +625,6 @@ fn metrics_csv(rows: &[Row], names: &[&str]) -> String {
     csv.finish()
 }
 
-/// The rows of `metrics.csv`, without the header; `n_metrics` (possibly empty) metric
-/// columns each.
-fn metrics_rows(rows: &[Row], n_metrics: usize) -> String {
-    let mut csv = CsvWriter::new();
-    metrics_rows_into(&mut csv, rows, n_metrics);
-    csv.finish()
-}
-
 fn metrics_rows_into(csv: &mut CsvWriter, rows: &[Row], n_metrics: usize) {
     for (step, r) in rows.iter().enumerate() {
         let st = &r.stats;
@@ -591,7 +643,7 @@ fn metrics_rows_into(csv: &mut CsvWriter, rows: &[Row], n_metrics: usize) {
     }
 }
 
-/// Parses rows written by [`metrics_rows`] (a checkpoint's) with `n_metrics` metric columns;
+/// Parses rows of `metrics.csv` without its header (or a format-1 checkpoint's rows) with `n_metrics` metric columns;
 /// the error names the line.
 fn parse_rows(text: &str, n_metrics: usize) -> std::result::Result<Vec<Row>, String> {
     text.lines()

@@ -111,7 +111,19 @@ impl Trainer {
                 path,
             )?,
         };
-        let restore = |cfg, n: usize, (step, m, v): &(u64, Vec<f32>, Vec<f32>)| {
+        // Each training step takes one G update and n_critic D updates: a counter beyond that
+        // is corrupt (and Adam's bias correction needs a small one).
+        let max_updates = ckpt.step as u64 * trainer.config.loss_settings().n_critic.max(1) as u64;
+        let restore = |net: &str, cfg, n: usize, (step, m, v): &(u64, Vec<f32>, Vec<f32>)| {
+            if *step > max_updates {
+                return Err(Error::bad_file(
+                    path,
+                    format!(
+                        "'opt.{net}.step' is {step}, more than the {max_updates} updates of {} training steps",
+                        ckpt.step
+                    ),
+                ));
+            }
             if v.len() != n {
                 return Err(Error::bad_file(
                     path,
@@ -122,11 +134,13 @@ impl Trainer {
         };
         trainer.opt = Optimizers {
             generator: restore(
+                "G",
                 config.optim_g,
                 trainer.gan.generator.params().len(),
                 &ckpt.opt_g,
             )?,
             discriminator: restore(
+                "D",
                 config.optim_d,
                 trainer.gan.discriminator.params().len(),
                 &ckpt.opt_d,
@@ -142,7 +156,7 @@ impl Trainer {
         &self,
         path: &std::path::Path,
         config_toml: &str,
-        metrics: &str,
+        metrics_csv: &str,
     ) -> Result<()> {
         // Never replace a good checkpoint with non-finite weights.
         for (net, mlp) in [("G", &self.gan.generator), ("D", &self.gan.discriminator)] {
@@ -167,7 +181,7 @@ impl Trainer {
                 opt_d: &self.opt.discriminator,
                 rng: &self.rng,
                 config: config_toml,
-                metrics,
+                metrics_csv,
             },
         )
     }

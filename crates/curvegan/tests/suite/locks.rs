@@ -164,7 +164,7 @@ fn a_failed_resume_changes_nothing() {
         assert!(resume(&dir, steps, &mut ()).is_err(), "{steps:?}");
         assert_eq!(snapshot(&dir), before, "--steps {steps:?}");
     }
-    // A checkpoint whose config fails validation (the same length, so the file stays valid).
+    // A checkpoint whose config was edited to fail validation: its checksum refuses it first.
     let path = dir.join("checkpoint.safetensors");
     let bytes = fs::read(&path).unwrap();
     let pattern = b"batch_size = 8";
@@ -177,6 +177,6 @@ fn a_failed_resume_changes_nothing() {
     fs::write(&path, bad).unwrap();
     let before = snapshot(&dir);
     let err = resume(&dir, None, &mut ()).unwrap_err().to_string();
-    assert!(err.contains("batch"), "{err}");
+    assert!(err.contains("checksum mismatch"), "{err}");
     assert_eq!(snapshot(&dir), before);
 }

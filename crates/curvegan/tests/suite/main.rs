@@ -5,6 +5,8 @@
 //! - `metrics`, `targets`, `plot`: the evaluation metrics, the real data, the figures;
 //! - `run`: training, resuming, sampling and sweeping through the library's API;
 //! - `locks`: run folders opened for writing: the lock, `--force`, leftovers, failed resumes;
+//! - `integrity`: checkpoint size, checksums, validation of loaded state, data runs, special
+//!   files;
 //! - `layers`: the library's modules import only downward, with no cycle.
 
 mod common;
@@ -12,6 +14,7 @@ mod golden_losses;
 mod golden_mlp;
 mod golden_seed;
 mod gradcheck;
+mod integrity;
 mod layers;
 mod locks;
 mod metrics;

@@ -1,0 +1,87 @@
+//! `data.json`: what a `--data` run was trained on, so that the run can be sampled without
+//! its data file and a resume notices when that file has changed.
+//!
+//! ```json
+//! {"path": "curves.csv", "bytes": 1234, "crc32": "89abcdef", "dim": 15}
+//! ```
+//!
+//! `bytes` and `crc32` (CRC-32 IEEE, 8 hex digits) are those of the file's bytes when the run
+//! was trained; `dim` is the length of a row, all that sampling needs (the x of a data set is
+//! the column index `0..dim`). Only runs with `kind = "data"` have the file.
+
+use std::fs;
+use std::path::{Path, PathBuf};
+
+use serde::{Deserialize, Serialize};
+
+use crate::data::csv_data::Dataset;
+use crate::error::{Error, Result};
+use crate::run::files::{self, write_atomic};
+
+/// The content of `data.json`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct DataRecord {
+    /// The data file, as the config names it.
+    pub path: PathBuf,
+    /// Its length in bytes at training time.
+    pub bytes: u64,
+    /// Its CRC-32 at training time.
+    pub crc32: String,
+    /// Values per row.
+    pub dim: usize,
+}
+
+impl DataRecord {
+    /// The record of `data` as it is on disk now.
+    pub fn of(data: &Dataset) -> Result<DataRecord> {
+        let (bytes, crc32) =
+            fingerprint(data.path()).map_err(|e| Error::io("cannot read", data.path(), e))?;
+        Ok(DataRecord {
+            path: data.path().to_path_buf(),
+            bytes,
+            crc32,
+            dim: data.dim(),
+        })
+    }
+
+    /// Writes `dir/data.json` atomically.
+    pub fn save(&self, dir: &Path) -> Result<()> {
+        let json = serde_json::to_string_pretty(self)
+            .map_err(|e| Error::Serialize(format!("data.json: {e}")))?;
+        write_atomic(&dir.join(files::DATA), json.as_bytes())
+    }
+
+    /// Reads `dir/data.json`, or `None` if the run has none (not a data run, or an older one).
+    pub fn load(dir: &Path) -> Result<Option<DataRecord>> {
+        let path = dir.join(files::DATA);
+        if !path.is_file() {
+            return Ok(None);
+        }
+        let text = fs::read_to_string(&path).map_err(|e| Error::io("cannot read", &path, e))?;
+        serde_json::from_str(&text)
+            .map(Some)
+            .map_err(|e| Error::bad_file(&path, format!("malformed: {e}")))
+    }
+
+    /// Why the data file cannot be used as the run's data any more (missing, or changed since
+    /// training), or `None` if it is unchanged.
+    pub fn problem(&self) -> Option<String> {
+        match fingerprint(&self.path) {
+            Err(e) => Some(format!("cannot be read ({e})")),
+            Ok((bytes, crc32)) if bytes != self.bytes || crc32 != self.crc32 => Some(format!(
+                "has changed since the run was trained ({} bytes with crc32 {}, now {bytes} bytes with crc32 {crc32})",
+                self.bytes, self.crc32
+            )),
+            Ok(_) => None,
+        }
+    }
+}
+
+/// Length and CRC-32 of a file's bytes.
+fn fingerprint(path: &Path) -> std::io::Result<(u64, String)> {
+    let bytes = fs::read(path)?;
+    Ok((
+        bytes.len() as u64,
+        format!("{:08x}", crc32fast::hash(&bytes)),
+    ))
+}
