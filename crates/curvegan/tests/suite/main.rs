@@ -4,9 +4,11 @@
 //!   `tools/make_fixtures.py`); `gradcheck`: backward against finite differences;
 //! - `metrics`, `targets`, `plot`: the evaluation metrics, the real data, the figures;
 //! - `run`: training, resuming, sampling and sweeping through the library's API;
-//! - `layers`: the library's modules import only downward, with no cycle.
+//! - `layers`: the library's modules import only downward, with no cycle;
+//! - `fuzz`: the parsers (formula, CSV, TOML, safetensors, checkpoint) on arbitrary and mutated input.
 
 mod common;
+mod fuzz;
 mod golden_losses;
 mod golden_mlp;
 mod golden_seed;
