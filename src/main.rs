@@ -64,7 +64,9 @@ fn run() -> Result<()> {
 }
 
 /// The exit code of a failure: 2 for bad input (an option, a file's content), as clap's own
-/// usage errors; 130 after Ctrl-C, as a shell reports a process ended by SIGINT; else 1.
+/// usage errors; 130 after Ctrl-C, as a shell reports a process ended by SIGINT, and after
+/// SIGTERM or SIGHUP too (the handler cannot tell them apart; every one stops the same way);
+/// else 1.
 fn exit_code(e: &anyhow::Error) -> u8 {
     match e.downcast_ref::<Error>() {
         Some(Error::Config { .. } | Error::BadFile { .. }) => 2,

@@ -16,7 +16,8 @@ use curvegan::run::sweep::{self, Criterion, SeedResult};
 use curvegan::{Observer, Summary, TrainConfig};
 use indicatif::{ProgressBar, ProgressStyle};
 
-/// Set by Ctrl-C: the run saves a checkpoint and stops after the current step.
+/// Set by Ctrl-C, SIGTERM or SIGHUP: the run saves a checkpoint and stops after the current
+/// step.
 static STOP: AtomicBool = AtomicBool::new(false);
 
 /// Watches for Ctrl-C, and shows a progress bar on stderr with the live losses when it has one.
@@ -65,9 +66,17 @@ pub fn train(
     quiet: bool,
     train: impl FnOnce(&mut dyn Observer) -> curvegan::Result<Summary>,
 ) -> Result<()> {
-    // Ctrl-C asks the run to checkpoint and stop; if the handler cannot be installed, Ctrl-C
-    // simply kills the process, which the atomic checkpoints survive too.
-    let _ = ctrlc::set_handler(|| STOP.store(true, Ordering::Relaxed));
+    // Ctrl-C, SIGTERM and SIGHUP (`kill`, `timeout`, Slurm, Kubernetes) ask the run to
+    // checkpoint and stop after the current step. A second one stops at once, even in the middle
+    // of a long evaluation: the previous checkpoint stays valid, since every write is atomic.
+    // If the handler cannot be installed, a signal simply kills the process, which the atomic
+    // checkpoints survive too.
+    let _ = ctrlc::set_handler(|| {
+        if STOP.swap(true, Ordering::Relaxed) {
+            eprintln!("error: interrupted again; stopped at once, the last checkpoint is kept");
+            std::process::exit(130);
+        }
+    });
     let bar = (!quiet && std::io::stderr().is_terminal()).then(|| {
         let bar = ProgressBar::new(steps as u64);
         bar.set_style(

@@ -7,12 +7,16 @@
 //! - `integrity`: special output files, identical checkpoints, a changed data file;
 //! - `model_selection`: evaluation during training, keep-best, early stop, sweeps, the
 //!   reduced mode benchmark;
-//! - `resume`: kills at random moments, Ctrl-C, extension, `--config` reproduction.
+//! - `resume`: kills at random moments, Ctrl-C, extension, `--config` reproduction;
+//! - `signals`: SIGTERM, SIGHUP and a second Ctrl-C sent to real runs;
+//! - `faults`: a kill or an I/O error injected at every write point of a run, then recovery.
 
 mod basics;
 mod cli_beyond;
 mod common;
 mod end_of_run;
+mod faults;
 mod integrity;
 mod model_selection;
 mod resume;
+mod signals;

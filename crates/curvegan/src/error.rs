@@ -49,7 +49,7 @@ pub enum Error {
     /// Data could not be serialised (e.g. a value TOML cannot hold).
     #[error("cannot serialise {0}")]
     Serialize(String),
-    /// Training was stopped on request (Ctrl-C) after saving a checkpoint.
+    /// Training was stopped on request (Ctrl-C, SIGTERM, SIGHUP) after saving a checkpoint.
     #[error("interrupted after step {step}; checkpoint saved. Resume with: curvegan resume {}", dir.display())]
     Interrupted {
         /// Steps completed.

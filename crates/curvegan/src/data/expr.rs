@@ -48,6 +48,10 @@ const OPTION: &str = "--target";
 /// How deeply parentheses, function calls and unary signs may nest.
 const MAX_DEPTH: usize = 64;
 
+/// The most tokens a formula may have: a chain of `+`, `*`… makes a tree as tall as it is
+/// long, which compiling and dropping walk recursively, so its length bounds their stack.
+const MAX_TOKENS: usize = 10_000;
+
 /// Functions of one argument, each the `f64` method of that name (`log` is `ln`).
 pub const UNARY_FUNCTIONS: [&str; 26] = [
     "abs", "signum", "sin", "cos", "tan", "asin", "acos", "atan", "sinh", "cosh", "tanh", "asinh",
@@ -213,6 +217,16 @@ impl Formula {
             }
         }
         let tokens = tokenize(text)?;
+        // `tokens` ends with Tok::End.
+        if tokens.len() > MAX_TOKENS + 1 {
+            return Err(Error::config(
+                OPTION,
+                format!(
+                    "the formula has {} tokens (numbers, names, operators); at most {MAX_TOKENS} are allowed",
+                    tokens.len() - 1
+                ),
+            ));
+        }
         let mut parser = Parser {
             text,
             tokens: &tokens,
@@ -886,6 +900,14 @@ mod tests {
         assert_eq!(eval(&text, 1.0), 5_000.0);
     }
 
+    /// Found by fuzzing: a sum of 100000 terms overflowed the stack when compiled.
+    #[test]
+    fn overlong_formulas_are_refused() {
+        let text = vec!["x"; 100_000].join("+");
+        let e = Formula::parse(&text, &[]).unwrap_err().to_string();
+        assert!(e.contains("199999 tokens"), "{e}");
+    }
+
     #[test]
     fn syntax_errors_name_the_position() {
         for (text, pos) in [
@@ -908,7 +930,8 @@ mod tests {
 
     #[test]
     fn deep_nesting_is_an_error_not_a_stack_overflow() {
-        let text = format!("{}x{}", "(".repeat(10_000), ")".repeat(10_000));
+        // 1000 levels: within MAX_TOKENS, so the nesting is what is refused.
+        let text = format!("{}x{}", "(".repeat(1_000), ")".repeat(1_000));
         let err = Formula::parse(&text, &[]).unwrap_err().to_string();
         assert!(err.contains("nested"), "{err}");
         let text = format!("{}x", "-".repeat(10_000));

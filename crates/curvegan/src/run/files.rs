@@ -124,6 +124,9 @@ impl CsvWriter {
 /// Only a regular file, or a path that does not exist yet, is replaced so: `-` means standard
 /// output, and anything else that exists and is not a regular file (a device such as
 /// `/dev/null`, a FIFO) is written to directly and never replaced (see [`write_special`]).
+///
+/// Each of its five steps (create, write, fsync, rename, fsync of the folder) is a *write
+/// point*, where the testing hook [`fault`] can kill the process or fail with an I/O error.
 pub fn write_atomic(path: &Path, bytes: &[u8]) -> Result<()> {
     if write_special(path, bytes)? {
         return Ok(());
@@ -138,13 +141,19 @@ pub fn write_atomic(path: &Path, bytes: &[u8]) -> Result<()> {
         .to_string_lossy();
     let tmp = dir.join(format!(".{name}.tmp-{}", std::process::id()));
     let result = (|| {
+        fault::point("create", path)?;
         let mut f = fs::File::create(&tmp)?;
+        fault::point("write", path)?;
         f.write_all(bytes)?;
+        fault::point("fsync", path)?;
         f.sync_all()?;
+        fault::point("rename", path)?;
         fs::rename(&tmp, path)?;
         // Make the rename itself durable; not every platform can open a folder, so best effort.
-        if let Ok(d) = fs::File::open(dir) {
-            let _ = d.sync_all();
+        if fault::point("fsync-dir", path).is_ok() {
+            if let Ok(d) = fs::File::open(dir) {
+                let _ = d.sync_all();
+            }
         }
         Ok(())
     })();
@@ -199,6 +208,84 @@ pub fn write_special(path: &Path, bytes: &[u8]) -> Result<bool> {
             Ok(true)
         }
         _ => Ok(false),
+    }
+}
+
+/// A testing hook, off unless the environment variable `CURVEGAN_FAULT` is set: it numbers
+/// the write points of [`write_atomic`] in the process (1, 2, …) and injects a fault at one.
+///
+/// - `CURVEGAN_FAULT=count`: prints `curvegan-fault: write point N: STEP PATH` to stderr at
+///   every write point, and injects nothing;
+/// - `CURVEGAN_FAULT=write:N:kill`: at the N-th write point, exits at once with code 137 (as
+///   SIGKILL would: no cleanup, temporary files left as they are);
+/// - `CURVEGAN_FAULT=write:N:eio`: the N-th write point fails with an I/O error (at the
+///   folder's fsync, which is best effort, the error is ignored as a real one would be).
+///
+/// The CLI tests (`tests/cli/faults.rs`) use it to kill or fail a small run at every one of its
+/// write points in turn, then check that it recovers exactly.
+pub mod fault {
+    use std::io;
+    use std::path::Path;
+    use std::sync::atomic::{AtomicUsize, Ordering};
+    use std::sync::OnceLock;
+
+    /// The environment variable read.
+    pub const VAR: &str = "CURVEGAN_FAULT";
+
+    /// What to inject where; read once per process.
+    enum Plan {
+        Off,
+        Count,
+        Kill(usize),
+        Eio(usize),
+        Malformed(String),
+    }
+
+    fn plan() -> &'static Plan {
+        static PLAN: OnceLock<Plan> = OnceLock::new();
+        PLAN.get_or_init(|| {
+            let Ok(v) = std::env::var(VAR) else {
+                return Plan::Off;
+            };
+            let parts: Vec<&str> = v.split(':').collect();
+            match parts[..] {
+                ["count"] => Plan::Count,
+                ["write", n, kind] => match (n.parse::<usize>(), kind) {
+                    (Ok(n), "kill") => Plan::Kill(n),
+                    (Ok(n), "eio") => Plan::Eio(n),
+                    _ => Plan::Malformed(v),
+                },
+                _ => Plan::Malformed(v),
+            }
+        })
+    }
+
+    /// One write point: `step` of the write of `path`.
+    pub(super) fn point(step: &str, path: &Path) -> io::Result<()> {
+        static POINTS: AtomicUsize = AtomicUsize::new(0);
+        let plan = plan();
+        if let Plan::Off = plan {
+            return Ok(());
+        }
+        let n = POINTS.fetch_add(1, Ordering::SeqCst) + 1;
+        let at = || format!("write point {n}: {step} {}", path.display());
+        match *plan {
+            Plan::Count => eprintln!("curvegan-fault: {}", at()),
+            Plan::Kill(k) if k == n => {
+                eprintln!("curvegan-fault: killed at {}", at());
+                std::process::exit(137);
+            }
+            Plan::Eio(k) if k == n => {
+                return Err(io::Error::other(format!("injected I/O error at {}", at())));
+            }
+            Plan::Malformed(ref v) => {
+                return Err(io::Error::other(format!(
+                    "{VAR}='{v}' is not 'count', 'write:N:kill' or 'write:N:eio'"
+                )));
+            }
+            _ => {}
+        }
+        Ok(())
     }
 }
 

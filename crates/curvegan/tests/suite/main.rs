@@ -7,9 +7,11 @@
 //! - `locks`: run folders opened for writing: the lock, `--force`, leftovers, failed resumes;
 //! - `integrity`: checkpoint size, checksums, validation of loaded state, data runs, special
 //!   files;
-//! - `layers`: the library's modules import only downward, with no cycle.
+//! - `layers`: the library's modules import only downward, with no cycle;
+//! - `fuzz`: the parsers (formula, CSV, TOML, safetensors, checkpoint) on arbitrary and mutated input.
 
 mod common;
+mod fuzz;
 mod golden_losses;
 mod golden_mlp;
 mod golden_seed;
