@@ -115,6 +115,18 @@ impl CsvWriter {
 
 /// Writes `bytes` to `path` atomically: temporary file in the same folder, fsync, rename.
 pub fn write_atomic(path: &Path, bytes: &[u8]) -> Result<()> {
+    write_atomic_with(path, |f| {
+        f.write_all(bytes)
+            .map_err(|e| Error::io("cannot write", path, e))
+    })
+}
+
+/// Writes `path` atomically as `write` fills it, for output too large to hold in memory; if
+/// `write` fails, the temporary file is removed and its error returned.
+pub fn write_atomic_with(
+    path: &Path,
+    write: impl FnOnce(&mut dyn Write) -> Result<()>,
+) -> Result<()> {
     let dir = match path.parent() {
         Some(d) if !d.as_os_str().is_empty() => d,
         _ => Path::new("."),
@@ -124,21 +136,26 @@ pub fn write_atomic(path: &Path, bytes: &[u8]) -> Result<()> {
         .ok_or_else(|| Error::bad_file(path, "not a file name"))?
         .to_string_lossy();
     let tmp = dir.join(format!(".{name}.tmp-{}", std::process::id()));
-    let result = (|| {
-        let mut f = fs::File::create(&tmp)?;
-        f.write_all(bytes)?;
-        f.sync_all()?;
-        fs::rename(&tmp, path)?;
-        // Make the rename itself durable; not every platform can open a folder, so best effort.
-        if let Ok(d) = fs::File::open(dir) {
-            let _ = d.sync_all();
-        }
-        Ok(())
-    })();
-    result.map_err(|e| {
+    let file = fs::File::create(&tmp).map_err(|e| Error::io("cannot write", path, e))?;
+    let mut f = std::io::BufWriter::new(file);
+    let result = write(&mut f).and_then(|()| {
+        (|| {
+            let f = f.into_inner().map_err(|e| e.into_error())?;
+            f.sync_all()?;
+            fs::rename(&tmp, path)?;
+            // Make the rename itself durable; not every platform can open a folder, so best
+            // effort.
+            if let Ok(d) = fs::File::open(dir) {
+                let _ = d.sync_all();
+            }
+            Ok(())
+        })()
+        .map_err(|e| Error::io("cannot write", path, e))
+    });
+    if result.is_err() {
         let _ = fs::remove_file(&tmp);
-        Error::io("cannot write", path, e)
-    })
+    }
+    result
 }
 
 /// Reads every tensor of a safetensors file; each must be f32.

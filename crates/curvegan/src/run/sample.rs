@@ -12,12 +12,12 @@ use std::path::{Path, PathBuf};
 
 use serde::Serialize;
 
-use crate::config::TrainConfig;
+use crate::config::{memory_error, TrainConfig, MAX_BYTES};
 use crate::data::target::Target;
 use crate::error::{Error, Result};
 use crate::eval::catalogue::{available, score, Report};
 use crate::gan::noise::{generate, Stream};
-use crate::nn::mlp::{Mlp, Tape};
+use crate::nn::mlp::{Mlp, MlpSpec, Tape};
 use crate::run::files;
 use crate::run::files::{load_mlp, CsvWriter};
 
@@ -42,16 +42,22 @@ pub struct Generator {
 impl Generator {
     /// Loads the generator of a run folder.
     pub fn load(run: &Path) -> Result<Self> {
+        Self::load_named(run, "--run")
+    }
+
+    /// [`Generator::load`], with `option` naming the run folder in errors (`RUN` for the
+    /// positional argument of `eval`).
+    pub fn load_named(run: &Path, option: &str) -> Result<Self> {
         if !run.is_dir() {
             return Err(Error::config(
-                "--run",
+                option,
                 format!("{} is not a run folder", run.display()),
             ));
         }
         let weights = run.join(files::GENERATOR);
         if !weights.is_file() {
             return Err(Error::config(
-                "--run",
+                option,
                 format!(
                     "{} has no {} (was training finished?)",
                     run.display(),
@@ -170,7 +176,74 @@ impl Generator {
                 .collect(),
         })
     }
+
+    /// Writes `count` samples to `out` in `format` as they are generated, [`CHUNK`] at a time,
+    /// so that memory does not grow with `count`; the text is that of
+    /// [`Samples::render`] for all of them. (The rows past the first chunk of a conditional
+    /// generator with drawn conditions differ from one [`Generator::sample`] call: noise
+    /// and conditions are drawn chunk by chunk.) `dest` names `out` in a write error.
+    pub fn write_samples(
+        &self,
+        count: usize,
+        seed: u64,
+        condition: Option<&[f32]>,
+        format: Format,
+        out: &mut dyn std::io::Write,
+        dest: &Path,
+    ) -> Result<()> {
+        let mut rng = Stream::Sample.rng(seed);
+        let c_dim = self.condition_names().len();
+        let mut tape = Tape::default();
+        let x = self.target.x();
+        let mut put = |text: &str| {
+            out.write_all(text.as_bytes())
+                .map_err(|e| Error::io("cannot write", dest, e))
+        };
+        let json = |v: &[f32]| serde_json::to_string(v).unwrap_or_default();
+        match format {
+            Format::Json => put(&format!("{{\"x\":{},\"curves\":[", json(x)))?,
+            Format::Csv => put(CsvWriter::new().row(x).as_str())?,
+        }
+        let mut done = 0;
+        while done < count {
+            let n = CHUNK.min(count - done);
+            let flat = generate(
+                &self.mlp,
+                &self.target,
+                n,
+                c_dim,
+                condition,
+                &mut rng,
+                &mut tape,
+            )?;
+            let mut text = String::new();
+            let mut csv = CsvWriter::new();
+            for (i, curve) in flat.chunks_exact(self.target.dim()).enumerate() {
+                match format {
+                    Format::Json => {
+                        if done + i > 0 {
+                            text.push(',');
+                        }
+                        text.push_str(&json(curve));
+                    }
+                    Format::Csv => {
+                        csv.row(curve);
+                    }
+                }
+            }
+            text.push_str(csv.as_str());
+            put(&text)?;
+            done += n;
+        }
+        match format {
+            Format::Json => put("]}\n"),
+            Format::Csv => Ok(()),
+        }
+    }
 }
+
+/// Samples [`Generator::write_samples`] generates at a time.
+pub const CHUNK: usize = 4096;
 
 /// Generated samples with their x grid.
 #[derive(Debug, Clone, PartialEq, Serialize)]
@@ -212,10 +285,10 @@ impl Samples {
     }
 }
 
-/// Scores `generator` on every metric that fits its target, with `count` generated samples
-/// (noise from `seed`) against `count` real samples (from `seed`'s own stream). `count` must be
-/// at least [`MIN_EVAL_COUNT`]; `option` names it in the error (e.g. `--n`).
-pub fn evaluate(generator: &Generator, count: usize, seed: u64, option: &str) -> Result<Report> {
+/// Checks an evaluation of `count` samples from a generator of shape `g` on samples of size
+/// `dim` before it starts: at least [`MIN_EVAL_COUNT`], and within [`MAX_BYTES`] of memory;
+/// `option` names `count` in the error (e.g. `--n`, `--eval-n`).
+pub fn check_eval_count(g: &MlpSpec, dim: usize, count: usize, option: &str) -> Result<()> {
     if count < MIN_EVAL_COUNT {
         return Err(Error::config(
             option,
@@ -224,7 +297,25 @@ pub fn evaluate(generator: &Generator, count: usize, seed: u64, option: &str) ->
             ),
         ));
     }
+    // G's forward pass, the fakes and as many reals, 8 bytes a value to leave room.
+    let bytes = g
+        .widths
+        .iter()
+        .chain([&dim, &dim])
+        .try_fold(0u64, |sum, &w| sum.checked_add(w as u64))
+        .and_then(|row| row.checked_mul(count as u64)?.checked_mul(8));
+    match bytes {
+        Some(b) if b <= MAX_BYTES => Ok(()),
+        _ => Err(memory_error(option, &count.to_string(), bytes)),
+    }
+}
+
+/// Scores `generator` on every metric that fits its target, with `count` generated samples
+/// (noise from `seed`) against `count` real samples (from `seed`'s own stream). `count` must be
+/// at least [`MIN_EVAL_COUNT`]; `option` names it in the error (e.g. `--n`).
+pub fn evaluate(generator: &Generator, count: usize, seed: u64, option: &str) -> Result<Report> {
     let target = generator.target();
+    check_eval_count(generator.mlp.spec(), target.dim(), count, option)?;
     let fake: Vec<f32> = generator
         .sample(count, seed, None)?
         .curves
