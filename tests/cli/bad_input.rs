@@ -549,3 +549,63 @@ fn every_bad_input_is_one_error_line_exit_2_and_leaves_nothing() {
         failures.join("\n")
     );
 }
+
+/// The good side of the same inputs: options given with `--config` modify its target instead
+/// of replacing it.
+#[test]
+fn options_modify_the_config_files_target() {
+    let dir = tempfile::tempdir().unwrap();
+    copy_dir(template(), dir.path());
+    let train = |param: &str| {
+        let args = "train --config formula.toml --points 7 --x-range -3,3 --steps 2 -q --out o";
+        curvegan()
+            .current_dir(dir.path())
+            .args(args.split(' '))
+            .args(["--plot-every", "0", "--param", param])
+            .output()
+            .unwrap()
+    };
+    // b is declared but not in the formula: refused, so the formula was kept.
+    let out = train("b=1");
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        stderr.contains("\"a*x\"") && out.status.code() == Some(2),
+        "{stderr}"
+    );
+    let out = train("a=normal(1,0.1)");
+    assert!(out.status.success(), "{out:?}");
+    let config = fs::read_to_string(dir.path().join("o/config.toml")).unwrap();
+    for kept in [
+        "kind = \"expr\"",
+        "expr = \"a*x\"",
+        "points = 7",
+        "a=normal(1,0.1)",
+    ] {
+        assert!(config.contains(kept), "{kept} missing from {config}");
+    }
+    assert!(config.contains("x_range = [-3.0, 3.0]"), "{config}");
+}
+
+/// `sample` streams its rows: more than one chunk comes out whole, and the first rows are
+/// those of a smaller `--n` with the same seed.
+#[test]
+fn sample_streams_more_than_one_chunk() {
+    let run = template().join("run");
+    let sample = |n: &str, format: &str| {
+        let out = curvegan()
+            .args(["sample", "--run"])
+            .arg(&run)
+            .args(["--n", n, "--format", format])
+            .output()
+            .unwrap();
+        assert!(out.status.success(), "{out:?}");
+        String::from_utf8(out.stdout).unwrap()
+    };
+    let big = sample("5000", "csv");
+    let small = sample("10", "csv");
+    assert_eq!(big.lines().count(), 5001);
+    assert!(big.starts_with(&small));
+    let json: serde_json::Value = serde_json::from_str(&sample("5000", "json")).unwrap();
+    assert_eq!(json["curves"].as_array().unwrap().len(), 5000);
+    assert_eq!(json["x"].as_array().unwrap().len(), 15);
+}

@@ -655,18 +655,20 @@ impl TargetConfig {
 fn check_f32_curve(target: &TargetConfig, ends: &[f64]) -> Result<()> {
     for &x in ends {
         let y = match target {
-            TargetConfig::Quadratic { .. } | TargetConfig::Family { .. } => 2.0 * x * x + 1.0,
-            _ => 0.0,
+            TargetConfig::Quadratic { .. } | TargetConfig::Family { .. } => Some(2.0 * x * x + 1.0),
+            _ => None,
         };
-        if !((x as f32).is_finite() && (y as f32).is_finite()) {
-            return Err(Error::config(
-                "--x-range",
-                format!(
-                    "x = {x:e} gives the {} curve the value {y:e}, beyond f32's range",
-                    target.name()
-                ),
-            ));
+        if (x as f32).is_finite() && !y.is_some_and(|y| !(y as f32).is_finite()) {
+            continue;
         }
+        let what = match y {
+            Some(y) => format!("gives the {} curve the value {y:e}", target.name()),
+            None => "is".to_string(),
+        };
+        return Err(Error::config(
+            "--x-range",
+            format!("x = {x:e} {what}, beyond f32's range"),
+        ));
     }
     Ok(())
 }
