@@ -698,15 +698,20 @@ impl TrainSettings {
             }
         }
         // Checked now, before a run folder or a sweep's first seed; `--hidden` is reported
-        // as given, not as the two lists it sets.
+        // as given, not as the two lists it sets, and the config file is named.
         c.validate().map_err(|e| match e {
-            Error::Config { option, message }
-                if self.hidden.is_some()
-                    && self.g_hidden.is_none()
-                    && self.d_hidden.is_none()
-                    && (option == "--g-hidden" || option == "--d-hidden") =>
-            {
-                Error::config("--hidden", message)
+            Error::Config {
+                mut option,
+                mut message,
+            } => {
+                let hidden = self.hidden.is_some() && self.g_hidden.is_none();
+                if hidden && self.d_hidden.is_none() && option.ends_with("-hidden") {
+                    option = "--hidden".to_string();
+                }
+                if let Some(path) = &self.config {
+                    message.push_str(&format!(" (settings from {})", path.display()));
+                }
+                Error::Config { option, message }
             }
             e => e,
         })?;

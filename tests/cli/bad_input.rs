@@ -178,12 +178,15 @@ const CASES: &[(&str, &str)] = &[
     ("train --config unknown.toml", "unknown.toml"),
     ("train --config latin1.toml", "line 3"),
     ("train --config folder", "folder"),
-    ("train --config zero_steps.toml", "--steps"),
+    (
+        "train --config zero_steps.toml",
+        "--steps: must be at least 1, got 0 (settings from zero_steps.toml)",
+    ),
     ("train --config negative.toml", "negative.toml"),
     ("train --config too_big.toml", "too_big.toml"),
     ("train --config ring_points.toml", "ring_points.toml"),
     ("train --config bad_kind.toml", "bad_kind.toml"),
-    ("train --config huge_hidden.toml", "--g-hidden"),
+    ("train --config huge_hidden.toml", "huge_hidden.toml"),
     (
         "train --config ring8.toml --points 20",
         "--points does not apply to the target ring8",
