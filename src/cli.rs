@@ -16,7 +16,7 @@ use curvegan::eval::catalogue::available;
 use curvegan::nn::mlp::Activation;
 use curvegan::nn::optim::OptimizerConfig;
 use curvegan::run::sample::{check_eval_count, Format, DEFAULT_COUNT, DEFAULT_EVAL_COUNT};
-use curvegan::run::sweep::{Criterion, Scoring, DEFAULT_SCORING_SAMPLES};
+use curvegan::run::sweep::{self, Criterion, Scoring, DEFAULT_SCORING_SAMPLES};
 use curvegan::run::{bench, files};
 use curvegan::{Error, Output};
 
@@ -495,7 +495,10 @@ impl Cli {
             }),
             Command::Sweep(a) => Job::Sweep(SweepJob {
                 config: a.checked_config()?,
-                seeds: a.seeds.collect(),
+                seeds: {
+                    sweep::check_runs("--seeds", a.seeds.end - a.seeds.start)?;
+                    a.seeds.collect()
+                },
                 root: out_dir(&a.train.out, "sweep"),
                 jobs: jobs(a.jobs),
                 scoring: Scoring {
@@ -517,6 +520,7 @@ impl Cli {
                     config.steps = steps;
                 }
                 config.validate()?;
+                sweep::check_runs("--trials", a.trials as u64)?;
                 Job::BenchModes(BenchJob {
                     root: out_dir(&a.out, &format!("bench-{}", a.dataset.name())),
                     dataset: a.dataset,

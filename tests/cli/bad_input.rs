@@ -259,6 +259,7 @@ const CASES: &[(&str, &str)] = &[
     ("sweep --seeds 5..2", "--seeds"),
     ("sweep --seeds a..b", "--seeds"),
     ("sweep --seeds 3", "--seeds"),
+    ("sweep --seeds 0..18446744073709551615", "--seeds"),
     ("sweep --seeds 0..2 --eval-n 0", "--eval-n"),
     ("sweep --seeds 0..2 --eval-n -1", "--eval-n"),
     (
@@ -282,6 +283,10 @@ const CASES: &[(&str, &str)] = &[
     ("bench modes --dataset quadratic", "quadratic"),
     ("bench modes --dataset ring8 --trials 0", "--trials"),
     ("bench modes --dataset ring8 --trials -1", "--trials"),
+    (
+        "bench modes --dataset ring8 --trials 18446744073709551615",
+        "--trials",
+    ),
     ("bench modes --dataset ring8 --steps 0", "--steps"),
     (
         "bench modes --dataset ring8 --steps 18446744073709551615",
