@@ -12,10 +12,11 @@ use std::sync::LazyLock;
 use clap::{Args, CommandFactory, FromArgMatches, Parser, Subcommand, ValueEnum};
 use curvegan::config::{LossKind, LrDecay, TrainConfig};
 use curvegan::data::target::{parse_x_range, TargetConfig, DEFAULT_POINTS, DEFAULT_X_RANGE};
+use curvegan::eval::catalogue::available;
 use curvegan::nn::mlp::Activation;
 use curvegan::nn::optim::OptimizerConfig;
-use curvegan::run::sample::{Format, DEFAULT_COUNT, DEFAULT_EVAL_COUNT};
-use curvegan::run::sweep::{Criterion, Scoring, DEFAULT_SCORING_SAMPLES};
+use curvegan::run::sample::{check_eval_count, Format, DEFAULT_COUNT, DEFAULT_EVAL_COUNT};
+use curvegan::run::sweep::{self, Criterion, Scoring, DEFAULT_SCORING_SAMPLES};
 use curvegan::run::{bench, files};
 use curvegan::{Error, Output};
 
@@ -419,7 +420,16 @@ impl Cli {
     /// given (a conflict with a group lists all of its options), and here, because `sweep`
     /// shares the settings but has no `--resume`.
     pub fn command_with_alias() -> clap::Command {
-        Cli::command().mut_subcommand("train", |mut train| {
+        // A negative number is read as a value, so that `--steps -1` is reported as an invalid
+        // value of --steps, not as an unknown argument.
+        fn negatives(cmd: clap::Command) -> clap::Command {
+            cmd.mut_args(|a| match a.get_action().takes_values() {
+                true => a.allow_negative_numbers(true),
+                false => a,
+            })
+            .mut_subcommands(negatives)
+        }
+        negatives(Cli::command()).mut_subcommand("train", |mut train| {
             let settings: Vec<clap::Id> =
                 TrainSettings::augment_args(clap::Command::new("settings"))
                     .get_arguments()
@@ -484,8 +494,11 @@ impl Cli {
                 json: a.json,
             }),
             Command::Sweep(a) => Job::Sweep(SweepJob {
-                config: a.train.config(a.steps.steps)?,
-                seeds: a.seeds.collect(),
+                config: a.checked_config()?,
+                seeds: {
+                    sweep::check_runs("--seeds", a.seeds.end - a.seeds.start)?;
+                    a.seeds.collect()
+                },
                 root: out_dir(&a.train.out, "sweep"),
                 jobs: jobs(a.jobs),
                 scoring: Scoring {
@@ -506,6 +519,8 @@ impl Cli {
                 if let Some(steps) = a.steps {
                     config.steps = steps;
                 }
+                config.validate()?;
+                sweep::check_runs("--trials", a.trials as u64)?;
                 Job::BenchModes(BenchJob {
                     root: out_dir(&a.out, &format!("bench-{}", a.dataset.name())),
                     dataset: a.dataset,
@@ -516,6 +531,32 @@ impl Cli {
                 })
             }
         })
+    }
+}
+
+impl SweepArgs {
+    /// The training settings, with `--eval-n` and `--success` checked against them before any
+    /// seed trains.
+    fn checked_config(&self) -> Result<TrainConfig, Error> {
+        let config = self.train.config(self.steps.steps)?;
+        let target = config.target.build()?;
+        let (g, _) = config.specs(&target)?;
+        check_eval_count(&g, target.dim(), self.eval_n, "--eval-n")?;
+        if let Some(c) = &self.success {
+            let names = available(&target);
+            if !names.contains(&c.metric.as_str()) {
+                return Err(Error::config(
+                    "--success",
+                    format!(
+                        "'{}' is not a metric of the target {}; it has: {}",
+                        c.metric,
+                        config.target.name(),
+                        names.join(", ")
+                    ),
+                ));
+            }
+        }
+        Ok(config)
     }
 }
 
@@ -570,18 +611,27 @@ impl TrainSettings {
             || self.data.is_some();
         if target_given {
             let x_range = self.x_range.as_deref().map(parse_x_range).transpose()?;
-            c.target = TargetConfig::from_cli(
-                self.target.as_deref(),
-                &self.param,
-                self.points,
-                x_range,
-                self.data.as_deref(),
-            )?;
+            c.target = match &self.config {
+                // Options that modify the config file's target, not replace it.
+                Some(path) if self.target.is_none() && self.data.is_none() => c
+                    .target
+                    .with_options(&self.param, self.points, x_range, path)?,
+                _ => TargetConfig::from_cli(
+                    self.target.as_deref(),
+                    &self.param,
+                    self.points,
+                    x_range,
+                    self.data.as_deref(),
+                )?,
+            };
         }
         if let Some(seed) = self.seed {
             c.seed = seed;
         }
         if let Some(h) = self.hidden {
+            if h == 0 {
+                return Err(Error::config("--hidden", "must be at least 1, got 0"));
+            }
             c.g_hidden = vec![h];
             c.d_hidden = vec![h];
         }
@@ -602,11 +652,26 @@ impl TrainSettings {
         if self.n_critic.is_some() {
             c.n_critic = self.n_critic;
         }
-        if let Some(clip) = self.clip {
-            c.clip = clip;
-        }
-        if let Some(w) = self.gp_weight {
-            c.gp_weight = w;
+        for (option, value, dst, loss) in [
+            ("--clip", self.clip, &mut c.clip, LossKind::Wgan),
+            (
+                "--gp-weight",
+                self.gp_weight,
+                &mut c.gp_weight,
+                LossKind::WganGp,
+            ),
+        ] {
+            let Some(v) = value else { continue };
+            if c.loss != loss {
+                return Err(Error::config(
+                    option,
+                    format!(
+                        "{v} given, but only the loss {loss} uses it, not {}",
+                        c.loss
+                    ),
+                ));
+            }
+            *dst = v;
         }
         for (opt, choice, lr, net) in [
             (&mut c.optim_g, self.optim_g, self.lr_g, "generator"),
@@ -636,6 +701,24 @@ impl TrainSettings {
                 }
             }
         }
+        // Checked now, before a run folder or a sweep's first seed; `--hidden` is reported
+        // as given, not as the two lists it sets, and the config file is named.
+        c.validate().map_err(|e| match e {
+            Error::Config {
+                mut option,
+                mut message,
+            } => {
+                let hidden = self.hidden.is_some() && self.g_hidden.is_none();
+                if hidden && self.d_hidden.is_none() && option.ends_with("-hidden") {
+                    option = "--hidden".to_string();
+                }
+                if let Some(path) = &self.config {
+                    message.push_str(&format!(" (settings from {})", path.display()));
+                }
+                Error::Config { option, message }
+            }
+            e => e,
+        })?;
         Ok(c)
     }
 }

@@ -7,7 +7,10 @@ mod output;
 use std::process::ExitCode;
 
 use anyhow::Result;
-use curvegan::run::files::{self, write_atomic};
+use std::io::Write;
+use std::path::Path;
+
+use curvegan::run::files::{self, write_atomic_with};
 use curvegan::run::sample::evaluate;
 use curvegan::run::{bench, sweep};
 use curvegan::{Error, Generator, TrainConfig};
@@ -32,15 +35,17 @@ fn run() -> Result<()> {
                 true => None,
                 false => Some(generator.parse_condition(&j.condition)?),
             };
-            let samples = generator.sample(j.count, j.seed, condition.as_deref())?;
-            let text = samples.render(j.format);
+            let write = |out: &mut dyn Write, dest: &Path| {
+                generator.write_samples(j.count, j.seed, condition.as_deref(), j.format, out, dest)
+            };
             match j.out {
-                Some(path) => Ok(write_atomic(&path, text.as_bytes())?),
-                None => output::print(&text),
+                Some(path) => Ok(write_atomic_with(&path, |f| write(f, &path))?),
+                None => output::stream(|out| write(out, Path::new("standard output"))),
             }
         }
         Job::Eval(j) => {
-            let report = evaluate(&Generator::load(&j.run)?, j.count, j.seed, "--n")?;
+            let generator = Generator::load_named(&j.run, "RUN")?;
+            let report = evaluate(&generator, j.count, j.seed, "--n")?;
             output::print(&match j.json {
                 true => serde_json::to_string_pretty(&report)? + "\n",
                 false => report.table(),
@@ -69,7 +74,7 @@ fn run() -> Result<()> {
 /// else 1.
 fn exit_code(e: &anyhow::Error) -> u8 {
     match e.downcast_ref::<Error>() {
-        Some(Error::Config { .. } | Error::BadFile { .. }) => 2,
+        Some(e) if e.is_bad_input() => 2,
         Some(Error::Interrupted { .. }) => 130,
         _ => 1,
     }

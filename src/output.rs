@@ -194,3 +194,20 @@ pub fn print(text: &str) -> Result<()> {
         r => r.context("cannot write to standard output"),
     }
 }
+
+/// Runs `write` on a buffered standard output; a closed pipe is not an error.
+pub fn stream(write: impl FnOnce(&mut dyn Write) -> curvegan::Result<()>) -> Result<()> {
+    let mut out = std::io::BufWriter::new(std::io::stdout().lock());
+    let result = write(&mut out).and_then(|()| {
+        out.flush()
+            .map_err(|e| curvegan::Error::io("cannot write", "standard output", e))
+    });
+    match result {
+        Err(curvegan::Error::Io { cause, .. })
+            if cause.kind() == std::io::ErrorKind::BrokenPipe =>
+        {
+            Ok(())
+        }
+        r => Ok(r?),
+    }
+}

@@ -140,7 +140,7 @@ fn impossible_options_fail_with_exit_2_and_write_nothing() {
         (vec!["--lr-g", "-1e-4"], "--lr-g"),
         (vec!["--lr-d", "NaN"], "--lr-d"),
         (vec!["--lr-g", "inf"], "--lr-g"),
-        (vec!["--hidden", "0"], "--g-hidden"),
+        (vec!["--hidden", "0"], "--hidden"),
         (vec!["--steps", "0"], "--steps"),
         (vec!["--latent-dim", "0"], "--latent-dim"),
     ];

@@ -282,7 +282,7 @@ fn eval_prints_the_metrics_that_fit_the_target() {
         .arg(tmp.path().join("missing"))
         .assert()
         .code(2)
-        .stderr(predicate::str::contains("--run"));
+        .stderr(predicate::str::contains("RUN"));
 }
 
 #[test]

@@ -1,5 +1,6 @@
 //! Tests that run the real `curvegan` binary, in one test binary:
 //!
+//! - `bad_input`: every kind of bad input, one table: exit 2, one line, nothing left;
 //! - `basics`: the tutorial's run folder, sampling, determinism, bad input;
 //! - `cli_beyond`: every loss, 2-D sets, formulas, data files, deeper and conditional nets;
 //! - `end_of_run`: a run killed after its final checkpoint, two processes for one folder,
@@ -11,6 +12,7 @@
 //! - `signals`: SIGTERM, SIGHUP and a second Ctrl-C sent to real runs;
 //! - `faults`: a kill or an I/O error injected at every write point of a run, then recovery.
 
+mod bad_input;
 mod basics;
 mod cli_beyond;
 mod common;

@@ -17,6 +17,29 @@ use crate::nn::optim::OptimizerConfig;
 
 pub use crate::gan::loss::LossKind;
 
+/// The most memory a run, an evaluation or a sample may ask for: 4 GiB. A setting that would
+/// need more is refused before anything is allocated or written.
+pub const MAX_BYTES: u64 = 4 << 30;
+
+/// Bytes of one step's row of metrics kept in memory and written to the checkpoint, beside
+/// 32 bytes per evaluation metric.
+const ROW_BYTES: u64 = 128;
+
+/// The error for `option` = `value` needing `bytes` (`None`: beyond 2⁶⁴) of memory.
+pub fn memory_error(option: &str, value: &str, bytes: Option<u64>) -> Error {
+    let need = match bytes {
+        Some(b) => format!("{:.1} GiB", b as f64 / (1u64 << 30) as f64),
+        None => "more than 2^64 bytes".to_string(),
+    };
+    Error::config(
+        option,
+        format!(
+            "{value} would need {need} of memory, above the limit of {} GiB",
+            MAX_BYTES >> 30
+        ),
+    )
+}
+
 /// How the learning rates change over a run of `T` steps: at step `t` (from 0) both
 /// optimizers use their configured rate times [`LrDecay::factor`].
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
@@ -202,8 +225,89 @@ impl TrainConfig {
         self.optim_d
             .validate("--lr-d/--betas (discriminator optimizer)")?;
         let target = self.target.build()?;
-        self.eval_metric_names(&target)?;
-        Ok(())
+        let names = self.eval_metric_names(&target)?;
+        let min = catalogue::min_samples(&names);
+        if self.eval_samples < min {
+            return Err(Error::config(
+                "--eval-samples",
+                format!(
+                    "the metrics {} need at least {min} samples, got {}",
+                    names.join(", "),
+                    self.eval_samples
+                ),
+            ));
+        }
+        self.check_memory(&target, names.len())
+    }
+
+    /// Refuses a run that would hold more than [`MAX_BYTES`] in memory, naming the option that
+    /// asks for the most: weights with their gradients and optimizer state (`--g-hidden`,
+    /// `--d-hidden`, `--latent-dim`, `--points`), one step's activations (`--batch-size`), one
+    /// evaluation's samples (`--eval-samples`) and the metrics rows kept (`--steps`).
+    fn check_memory(&self, target: &Target, n_metrics: usize) -> Result<()> {
+        let (g, d) = self.specs(target)?;
+        let mut terms: Vec<(&str, String, Option<u64>)> = Vec::new();
+        for (net, hidden, input) in [
+            (&g, "--g-hidden", "--latent-dim"),
+            (&d, "--d-hidden", "--points"),
+        ] {
+            // Weight, gradient and two optimizer moments per parameter, 4 bytes each.
+            let params = net.widths.windows(2).try_fold(0u64, |sum, w| {
+                (w[0] as u64)
+                    .checked_add(1)?
+                    .checked_mul(w[1] as u64)?
+                    .checked_add(sum)
+            });
+            let widest = (0..net.widths.len())
+                .max_by_key(|&i| net.widths[i])
+                .unwrap_or(0);
+            let option = match widest {
+                0 => input,
+                i if i + 1 == net.widths.len() => "--points",
+                _ => hidden,
+            };
+            let value = match option {
+                "--latent-dim" => self.latent_dim.to_string(),
+                "--points" => target.dim().to_string(),
+                _ => format!("{:?}", &net.widths[1..net.widths.len() - 1]),
+            };
+            terms.push((option, value, params.and_then(|p| p.checked_mul(16))));
+        }
+        let row = |spec: &MlpSpec| {
+            spec.widths
+                .iter()
+                .try_fold(0u64, |sum, &w| sum.checked_add(w as u64))
+        };
+        // Activations and their gradients of G, and of D on the real and the fake batch.
+        let step_row = row(&g)
+            .zip(row(&d))
+            .and_then(|(g, d)| d.checked_mul(2)?.checked_add(g));
+        let batch = step_row.and_then(|r| r.checked_mul(self.batch_size as u64)?.checked_mul(8));
+        terms.push(("--batch-size", self.batch_size.to_string(), batch));
+        // G's forward pass on the evaluation's noise, the fakes and as many reals.
+        let eval_row = row(&g).and_then(|r| r.checked_add((target.dim() as u64).checked_mul(2)?));
+        let eval = eval_row.and_then(|r| r.checked_mul(self.eval_samples as u64)?.checked_mul(8));
+        terms.push(("--eval-samples", self.eval_samples.to_string(), eval));
+        // One metrics row per step, in memory and as text in the checkpoint.
+        let rows = (self.steps as u64).checked_mul(ROW_BYTES + 32 * n_metrics as u64);
+        terms.push(("--steps", self.steps.to_string(), rows));
+        let total = terms
+            .iter()
+            .try_fold(0u64, |sum, (_, _, bytes)| sum.checked_add((*bytes)?));
+        if total.is_some_and(|t| t <= MAX_BYTES) {
+            return Ok(());
+        }
+        // The first term over the limit on its own (the nets' sizes before what multiplies
+        // them), else the largest.
+        let over = |b: &Option<u64>| !b.is_some_and(|b| b <= MAX_BYTES);
+        let culprit = match terms.iter().position(|(_, _, b)| over(b)) {
+            Some(i) => i,
+            None => (0..terms.len())
+                .max_by_key(|&i| terms[i].2.unwrap_or(u64::MAX))
+                .unwrap_or(0),
+        };
+        let (option, value, bytes) = terms.swap_remove(culprit);
+        Err(memory_error(option, &value, bytes))
     }
 
     /// The metrics each evaluation computes for `target`: `eval_metrics` resolved
@@ -329,12 +433,36 @@ impl TrainConfig {
 
     /// Parses a TOML config; a missing key takes its default, an unknown key is an error.
     pub fn from_toml(text: &str, path: &Path) -> Result<Self> {
-        toml::from_str(text).map_err(|e| Error::bad_file(path, e.to_string().trim_end()))
+        toml::from_str(text).map_err(|e| {
+            // One line: where, what, and the line itself (toml's own text spreads these over
+            // several lines).
+            let message = e.message().trim_end();
+            let text = match e.span() {
+                Some(span) => {
+                    let before = text.get(..span.start).unwrap_or(text);
+                    let line = 1 + before.matches('\n').count();
+                    let column = 1 + before.chars().rev().take_while(|&c| c != '\n').count();
+                    let source: String = text
+                        .lines()
+                        .nth(line - 1)
+                        .unwrap_or("")
+                        .chars()
+                        .take(80)
+                        .collect();
+                    format!(
+                        "line {line}, column {column}: {message} in `{}`",
+                        source.trim()
+                    )
+                }
+                None => message.to_string(),
+            };
+            Error::bad_file(path, text)
+        })
     }
 
     /// Reads a TOML config file.
     pub fn load(path: &Path) -> Result<Self> {
-        let text = std::fs::read_to_string(path).map_err(|e| Error::io("cannot read", path, e))?;
+        let text = crate::data::read_text(path)?;
         Self::from_toml(&text, path)
     }
 }

@@ -19,15 +19,16 @@ pub enum Error {
     /// A tensor or buffer does not have the shape an operation needs.
     #[error("shape mismatch: {0}")]
     Shape(String),
-    /// Reading or writing a file failed.
-    #[error("{action} {path}: {source}")]
+    /// Reading or writing a file failed. The OS error is part of the message and not a
+    /// `source()`, so that a printed chain (`{:#}`) shows it once.
+    #[error("{action} {path}: {cause}")]
     Io {
         /// What was being done, e.g. `cannot write`.
         action: &'static str,
         /// The file or folder concerned.
         path: PathBuf,
         /// The underlying error.
-        source: std::io::Error,
+        cause: std::io::Error,
     },
     /// A file exists but its content is not what curvegan expects.
     #[error("{path}: {message}")]
@@ -62,6 +63,9 @@ pub enum Error {
     Plot(#[from] PlotError),
 }
 
+/// The action of an [`Error::Io`] that failed to read an input.
+pub const READ: &str = "cannot read";
+
 /// The crate's result type.
 pub type Result<T, E = Error> = std::result::Result<T, E>;
 
@@ -79,7 +83,17 @@ impl Error {
         Error::Io {
             action,
             path: path.into(),
-            source,
+            cause: source,
+        }
+    }
+
+    /// True for an error in what the user gave: an option, a file's content, or an input file
+    /// that cannot be read (missing, unreadable). Failures to write are not.
+    pub fn is_bad_input(&self) -> bool {
+        match self {
+            Error::Config { .. } | Error::BadFile { .. } => true,
+            Error::Io { action, .. } => *action == READ,
+            _ => false,
         }
     }
 

@@ -42,7 +42,7 @@ pub struct Dataset {
 impl Dataset {
     /// Reads and checks a CSV file (see the module docs).
     pub fn load(path: &Path) -> Result<Self> {
-        let text = std::fs::read_to_string(path).map_err(|e| Error::io("cannot read", path, e))?;
+        let text = super::read_text(path)?;
         Self::parse(&text, path)
     }
 

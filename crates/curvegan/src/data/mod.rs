@@ -9,3 +9,22 @@
 pub mod csv_data;
 pub mod expr;
 pub mod target;
+
+use std::path::Path;
+
+use crate::error::{Error, Result, READ};
+
+/// Reads a text file (a CSV file, a TOML config). A missing or unreadable file is an
+/// [`Error::Io`] naming it; bytes that are not UTF-8 are an [`Error::BadFile`] naming the line.
+pub fn read_text(path: &Path) -> Result<String> {
+    let bytes = std::fs::read(path).map_err(|e| Error::io(READ, path, e))?;
+    String::from_utf8(bytes).map_err(|e| {
+        let valid = &e.as_bytes()[..e.utf8_error().valid_up_to()];
+        let line = 1 + valid.iter().filter(|&&b| b == b'\n').count();
+        let column = 1 + valid.iter().rev().take_while(|&&b| b != b'\n').count();
+        Error::bad_file(
+            path,
+            format!("line {line}, column {column}: not UTF-8 text"),
+        )
+    })
+}

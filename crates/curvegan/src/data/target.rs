@@ -429,10 +429,76 @@ fn check_x_range([lo, hi]: [f64; 2]) -> Result<()> {
     Ok(())
 }
 
+/// The most points a curve may have (2²⁴): a sample of more would not fit the nets' memory
+/// limit (`MAX_BYTES` of the config) anyway, and the grid is built before that is checked.
+pub const MAX_POINTS: usize = 1 << 24;
+
 /// The target names `--target` reserves; any other text is a formula.
 pub const RESERVED_TARGETS: [&str; 4] = ["quadratic", "family", "ring8", "grid25"];
 
 impl TargetConfig {
+    /// This target with the command line's `--param`, `--points` and `--x-range` applied, for
+    /// a target read from the config file `source`: a formula keeps its formula (a `--param`
+    /// replaces the parameter of its name or adds one), a curve its kind. An option the
+    /// target does not have is an error naming both.
+    pub fn with_options(
+        mut self,
+        params: &[String],
+        points: Option<usize>,
+        x_range: Option<[f64; 2]>,
+        source: &Path,
+    ) -> Result<TargetConfig> {
+        let name = self.name();
+        let refuse = |option: &str, value: String| {
+            Error::config(
+                option,
+                format!(
+                    "{value} given, but {option} does not apply to the target {name} from {}",
+                    source.display()
+                ),
+            )
+        };
+        match &mut self {
+            TargetConfig::Quadratic {
+                points: p,
+                x_range: r,
+            }
+            | TargetConfig::Family {
+                points: p,
+                x_range: r,
+            }
+            | TargetConfig::Expr {
+                points: p,
+                x_range: r,
+                ..
+            } => {
+                *p = points.unwrap_or(*p);
+                *r = x_range.unwrap_or(*r);
+            }
+            _ => {
+                if let Some(p) = points {
+                    return Err(refuse("--points", p.to_string()));
+                }
+                if let Some([lo, hi]) = x_range {
+                    return Err(refuse("--x-range", format!("{lo},{hi}")));
+                }
+            }
+        }
+        if let Some(first) = params.first() {
+            let TargetConfig::Expr { params: have, .. } = &mut self else {
+                return Err(refuse("--param", first.clone()));
+            };
+            for p in params {
+                let p: Param = p.parse()?;
+                match have.iter_mut().find(|h| h.name == p.name) {
+                    Some(h) => *h = p,
+                    None => have.push(p),
+                }
+            }
+        }
+        Ok(self)
+    }
+
     /// The settings from the command line: `--target` (`None` if not given: quadratic),
     /// `--param NAME=SPEC` (repeatable), `--points`, `--x-range` and `--data`.
     ///
@@ -533,8 +599,15 @@ impl TargetConfig {
                         format!("a curve needs at least 2 points, got {points}"),
                     ));
                 }
+                if points > MAX_POINTS {
+                    return Err(Error::config(
+                        "--points",
+                        format!("at most {MAX_POINTS} points, got {points}"),
+                    ));
+                }
                 check_x_range(x_range)?;
                 let [lo, hi] = x_range;
+                check_f32_curve(self, &[lo, hi])?;
                 linspace(lo, hi, points)
             }
             None => Vec::new(),
@@ -593,6 +666,29 @@ impl Target {
             _ => None,
         }
     }
+}
+
+/// Checks that the x range's ends and, for `quadratic` and `family` (at a = 2), the curve's
+/// values there hold in f32 (their largest |y| is at an end of the range).
+fn check_f32_curve(target: &TargetConfig, ends: &[f64]) -> Result<()> {
+    for &x in ends {
+        let y = match target {
+            TargetConfig::Quadratic { .. } | TargetConfig::Family { .. } => Some(2.0 * x * x + 1.0),
+            _ => None,
+        };
+        if (x as f32).is_finite() && y.is_none_or(|y| (y as f32).is_finite()) {
+            continue;
+        }
+        let what = match y {
+            Some(y) => format!("gives the {} curve the value {y:e}", target.name()),
+            None => "is".to_string(),
+        };
+        return Err(Error::config(
+            "--x-range",
+            format!("x = {x:e} {what}, beyond f32's range"),
+        ));
+    }
+    Ok(())
 }
 
 fn modes_target(centres: Vec<f32>, sigma: f32) -> Target {

@@ -194,6 +194,16 @@ pub fn needs_real(names: &[&str]) -> bool {
         .any(|n| metric_info(n).is_some_and(|m| m.needs_real))
 }
 
+/// The fewest samples `names` can be computed from: k + 1 for the k-NN metrics (precision,
+/// recall, density, coverage), else 1.
+pub fn min_samples(names: &[&str]) -> usize {
+    let knn = ["precision", "recall", "density", "coverage"];
+    match names.iter().any(|n| knn.contains(n)) {
+        true => metrics::DEFAULT_K + 1,
+        false => 1,
+    }
+}
+
 /// Computes `names` (from [`resolve`]) for the generated samples `fake` (`[N, n]`) against
 /// the real samples `real` (`[M, n]`; needed only if [`needs_real`]). Values come back in the
 /// order of `names`.

@@ -123,13 +123,28 @@ impl CsvWriter {
 /// Writes `bytes` to `path` atomically: temporary file in the same folder, fsync, rename.
 /// Only a regular file, or a path that does not exist yet, is replaced so: `-` means standard
 /// output, and anything else that exists and is not a regular file (a device such as
-/// `/dev/null`, a FIFO) is written to directly and never replaced (see [`write_special`]).
+/// `/dev/null`, a FIFO) is written to directly and never replaced (see [`write_atomic_with`]).
 ///
 /// Each of its five steps (create, write, fsync, rename, fsync of the folder) is a *write
 /// point*, where the testing hook [`fault`] can kill the process or fail with an I/O error.
 pub fn write_atomic(path: &Path, bytes: &[u8]) -> Result<()> {
-    if write_special(path, bytes)? {
-        return Ok(());
+    write_atomic_with(path, |f| {
+        f.write_all(bytes)
+            .map_err(|e| Error::io("cannot write", path, e))
+    })
+}
+
+/// Writes `path` as `write` fills it, atomically as [`write_atomic`] does (for output too large
+/// to hold in memory); `-`, a device or a FIFO is written to directly. If `write` fails, the
+/// temporary file is removed and its error returned.
+pub fn write_atomic_with(
+    path: &Path,
+    write: impl FnOnce(&mut dyn Write) -> Result<()>,
+) -> Result<()> {
+    let io = |e: std::io::Error| Error::io("cannot write", path, e);
+    if let Some(mut out) = special_target(path)? {
+        write(&mut out)?;
+        return out.flush().map_err(io);
     }
     let dir = match path.parent() {
         Some(d) if !d.as_os_str().is_empty() => d,
@@ -141,14 +156,15 @@ pub fn write_atomic(path: &Path, bytes: &[u8]) -> Result<()> {
         .to_string_lossy();
     let tmp = dir.join(format!(".{name}.tmp-{}", std::process::id()));
     let result = (|| {
-        fault::point("create", path)?;
-        let mut f = fs::File::create(&tmp)?;
-        fault::point("write", path)?;
-        f.write_all(bytes)?;
-        fault::point("fsync", path)?;
-        f.sync_all()?;
-        fault::point("rename", path)?;
-        fs::rename(&tmp, path)?;
+        fault::point("create", path).map_err(io)?;
+        let mut f = std::io::BufWriter::new(fs::File::create(&tmp).map_err(io)?);
+        fault::point("write", path).map_err(io)?;
+        write(&mut f)?;
+        let f = f.into_inner().map_err(|e| io(e.into_error()))?;
+        fault::point("fsync", path).map_err(io)?;
+        f.sync_all().map_err(io)?;
+        fault::point("rename", path).map_err(io)?;
+        fs::rename(&tmp, path).map_err(io)?;
         // Make the rename itself durable; not every platform can open a folder, so best effort.
         if fault::point("fsync-dir", path).is_ok() {
             if let Ok(d) = fs::File::open(dir) {
@@ -157,10 +173,10 @@ pub fn write_atomic(path: &Path, bytes: &[u8]) -> Result<()> {
         }
         Ok(())
     })();
-    result.map_err(|e| {
+    if result.is_err() {
         let _ = fs::remove_file(&tmp);
-        Error::io("cannot write", path, e)
-    })
+    }
+    result
 }
 
 /// The name of the step figure at `step`: `step_00000.png`, `step_01000.png`, …
@@ -186,28 +202,23 @@ pub fn is_temporary(name: &str) -> bool {
     }
 }
 
-/// Writes `bytes` straight to `path` if it is `-` (standard output) or an existing path that is
-/// not a regular file (a device, a FIFO: renaming over one would replace it with a regular
-/// file). Returns false, having written nothing, for a regular file or a new path.
-pub fn write_special(path: &Path, bytes: &[u8]) -> Result<bool> {
+/// Where a write to `path` goes straight, without a temporary file and a rename: standard
+/// output for `-`, and an existing path that is not a regular file (a device, a FIFO: renaming
+/// over one would replace it with a regular file). `None` for a regular file or a new path.
+fn special_target(path: &Path) -> Result<Option<Box<dyn Write>>> {
     if path == Path::new("-") {
-        let mut out = std::io::stdout().lock();
-        out.write_all(bytes)
-            .and_then(|()| out.flush())
-            .map_err(|e| Error::io("cannot write", path, e))?;
-        return Ok(true);
+        return Ok(Some(Box::new(std::io::stdout().lock())));
     }
     match fs::metadata(path) {
         Ok(m) if m.is_dir() => Err(Error::bad_file(path, "is a folder, not a file")),
         Ok(m) if !m.is_file() => {
-            fs::OpenOptions::new()
+            let f = fs::OpenOptions::new()
                 .write(true)
                 .open(path)
-                .and_then(|mut f| f.write_all(bytes))
                 .map_err(|e| Error::io("cannot write", path, e))?;
-            Ok(true)
+            Ok(Some(Box::new(f)))
         }
-        _ => Ok(false),
+        _ => Ok(None),
     }
 }
 

@@ -19,13 +19,13 @@ use std::path::{Path, PathBuf};
 
 use serde::Serialize;
 
-use crate::config::TrainConfig;
+use crate::config::{memory_error, TrainConfig, MAX_BYTES};
 use crate::data::csv_data::Dataset;
 use crate::data::target::{Target, TargetConfig};
 use crate::error::{Error, Result};
 use crate::eval::catalogue::{available, score, Report};
 use crate::gan::noise::{generate, Stream};
-use crate::nn::mlp::{Mlp, Tape};
+use crate::nn::mlp::{Mlp, MlpSpec, Tape};
 use crate::run::data_record::DataRecord;
 use crate::run::files;
 use crate::run::files::{load_mlp, CsvWriter};
@@ -53,16 +53,22 @@ pub struct Generator {
 impl Generator {
     /// Loads the generator of a run folder.
     pub fn load(run: &Path) -> Result<Self> {
+        Self::load_named(run, "--run")
+    }
+
+    /// [`Generator::load`], with `option` naming the run folder in errors (`RUN` for the
+    /// positional argument of `eval`).
+    pub fn load_named(run: &Path, option: &str) -> Result<Self> {
         if !run.is_dir() {
             return Err(Error::config(
-                "--run",
+                option,
                 format!("{} is not a run folder", run.display()),
             ));
         }
         let weights = run.join(files::GENERATOR);
         if !weights.is_file() {
             return Err(Error::config(
-                "--run",
+                option,
                 format!(
                     "{} has no {} (was training finished?)",
                     run.display(),
@@ -200,16 +206,7 @@ impl Generator {
             &mut rng,
             &mut tape,
         )?;
-        if let Some(i) = flat.iter().position(|v| !v.is_finite()) {
-            return Err(Error::bad_file(
-                self.dir.join(files::GENERATOR),
-                format!(
-                    "the generator's output is not finite ({} in sample {}): its weights are unusable",
-                    flat[i],
-                    i / self.target.dim().max(1)
-                ),
-            ));
-        }
+        self.check_finite(&flat, 0)?;
         Ok(Samples {
             x: self.target.x().to_vec(),
             curves: flat
@@ -218,7 +215,91 @@ impl Generator {
                 .collect(),
         })
     }
+
+    /// An error naming the weights file if a generated value (rows numbered from `first`) is
+    /// not finite: such curves are never printed or scored.
+    fn check_finite(&self, flat: &[f32], first: usize) -> Result<()> {
+        match flat.iter().position(|v| !v.is_finite()) {
+            None => Ok(()),
+            Some(i) => Err(Error::bad_file(
+                self.dir.join(files::GENERATOR),
+                format!(
+                    "the generator's output is not finite ({} in sample {}): its weights are unusable",
+                    flat[i],
+                    first + i / self.target.dim().max(1)
+                ),
+            )),
+        }
+    }
+
+    /// Writes `count` samples to `out` in `format` as they are generated, [`CHUNK`] at a time,
+    /// so that memory does not grow with `count`; the text is that of
+    /// [`Samples::render`] for all of them. (The rows past the first chunk of a conditional
+    /// generator with drawn conditions differ from one [`Generator::sample`] call: noise
+    /// and conditions are drawn chunk by chunk.) `dest` names `out` in a write error.
+    pub fn write_samples(
+        &self,
+        count: usize,
+        seed: u64,
+        condition: Option<&[f32]>,
+        format: Format,
+        out: &mut dyn std::io::Write,
+        dest: &Path,
+    ) -> Result<()> {
+        let mut rng = Stream::Sample.rng(seed);
+        let c_dim = self.condition_names().len();
+        let mut tape = Tape::default();
+        let x = self.target.x();
+        let mut put = |text: &str| {
+            out.write_all(text.as_bytes())
+                .map_err(|e| Error::io("cannot write", dest, e))
+        };
+        let json = |v: &[f32]| serde_json::to_string(v).unwrap_or_default();
+        match format {
+            Format::Json => put(&format!("{{\"x\":{},\"curves\":[", json(x)))?,
+            Format::Csv => put(CsvWriter::new().row(x).as_str())?,
+        }
+        let mut done = 0;
+        while done < count {
+            let n = CHUNK.min(count - done);
+            let flat = generate(
+                &self.mlp,
+                &self.target,
+                n,
+                c_dim,
+                condition,
+                &mut rng,
+                &mut tape,
+            )?;
+            self.check_finite(&flat, done)?;
+            let mut text = String::new();
+            let mut csv = CsvWriter::new();
+            for (i, curve) in flat.chunks_exact(self.target.dim()).enumerate() {
+                match format {
+                    Format::Json => {
+                        if done + i > 0 {
+                            text.push(',');
+                        }
+                        text.push_str(&json(curve));
+                    }
+                    Format::Csv => {
+                        csv.row(curve);
+                    }
+                }
+            }
+            text.push_str(csv.as_str());
+            put(&text)?;
+            done += n;
+        }
+        match format {
+            Format::Json => put("]}\n"),
+            Format::Csv => Ok(()),
+        }
+    }
 }
+
+/// Samples [`Generator::write_samples`] generates at a time.
+pub const CHUNK: usize = 4096;
 
 /// Generated samples with their x grid.
 #[derive(Debug, Clone, PartialEq, Serialize)]
@@ -260,10 +341,10 @@ impl Samples {
     }
 }
 
-/// Scores `generator` on every metric that fits its target, with `count` generated samples
-/// (noise from `seed`) against `count` real samples (from `seed`'s own stream). `count` must be
-/// at least [`MIN_EVAL_COUNT`]; `option` names it in the error (e.g. `--n`).
-pub fn evaluate(generator: &Generator, count: usize, seed: u64, option: &str) -> Result<Report> {
+/// Checks an evaluation of `count` samples from a generator of shape `g` on samples of size
+/// `dim` before it starts: at least [`MIN_EVAL_COUNT`], and within [`MAX_BYTES`] of memory;
+/// `option` names `count` in the error (e.g. `--n`, `--eval-n`).
+pub fn check_eval_count(g: &MlpSpec, dim: usize, count: usize, option: &str) -> Result<()> {
     if count < MIN_EVAL_COUNT {
         return Err(Error::config(
             option,
@@ -272,6 +353,23 @@ pub fn evaluate(generator: &Generator, count: usize, seed: u64, option: &str) ->
             ),
         ));
     }
+    // G's forward pass, the fakes and as many reals, 8 bytes a value to leave room.
+    let bytes = g
+        .widths
+        .iter()
+        .chain([&dim, &dim])
+        .try_fold(0u64, |sum, &w| sum.checked_add(w as u64))
+        .and_then(|row| row.checked_mul(count as u64)?.checked_mul(8));
+    match bytes {
+        Some(b) if b <= MAX_BYTES => Ok(()),
+        _ => Err(memory_error(option, &count.to_string(), bytes)),
+    }
+}
+
+/// Scores `generator` on every metric that fits its target, with `count` generated samples
+/// (noise from `seed`) against `count` real samples (from `seed`'s own stream). `count` must be
+/// at least [`MIN_EVAL_COUNT`]; `option` names it in the error (e.g. `--n`).
+pub fn evaluate(generator: &Generator, count: usize, seed: u64, option: &str) -> Result<Report> {
     if let Some((path, problem)) = generator.data_problem() {
         return Err(Error::bad_file(
             path,
@@ -279,6 +377,7 @@ pub fn evaluate(generator: &Generator, count: usize, seed: u64, option: &str) ->
         ));
     }
     let target = generator.target();
+    check_eval_count(generator.mlp.spec(), target.dim(), count, option)?;
     let fake: Vec<f32> = generator
         .sample(count, seed, None)?
         .curves

@@ -23,6 +23,21 @@ use crate::run::train::{self, Output, Summary};
 /// Samples each run of a sweep is scored on unless told otherwise.
 pub const DEFAULT_SCORING_SAMPLES: usize = 1000;
 
+/// The most runs one sweep or benchmark trains (a million): each keeps a run folder on disk
+/// and its result in memory, and the list of seeds is built before the first one trains.
+pub const MAX_RUNS: u64 = 1_000_000;
+
+/// Checks a number of runs against [`MAX_RUNS`]; `option` names it in the error.
+pub fn check_runs(option: &str, runs: u64) -> Result<()> {
+    if runs > MAX_RUNS {
+        return Err(Error::config(
+            option,
+            format!("{runs} runs, above the limit of {MAX_RUNS}"),
+        ));
+    }
+    Ok(())
+}
+
 /// A comparison of a metric with a threshold, e.g. `mse_to_target<=0.01`.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Criterion {

@@ -11,7 +11,7 @@ use curvegan::nn::optim::Optimizer;
 use curvegan::nn::state_dict::{mlp_from_tensors, tensors_from_bytes, tensors_to_bytes};
 use curvegan::run::checkpoint::{self, Checkpoint, CheckpointRef};
 use curvegan::run::files::write_atomic;
-use curvegan::run::sample::evaluate;
+use curvegan::run::sample::{evaluate, Format};
 use curvegan::{resume, train, Generator, Observer, Output, TrainConfig};
 use tempfile::TempDir;
 
@@ -263,6 +263,18 @@ fn huge_weights_and_non_finite_outputs_are_refused() {
     let generator = Generator::load(&dir).unwrap();
     let e = generator.sample(10, 0, None).unwrap_err().to_string();
     assert!(e.contains("not finite"), "{e}");
+    // What `curvegan sample` calls: streamed, it refuses before writing the bad chunk.
+    let mut out = Vec::new();
+    let e = generator
+        .write_samples(10, 0, None, Format::Csv, &mut out, Path::new("-"))
+        .unwrap_err()
+        .to_string();
+    assert!(e.contains("not finite"), "{e}");
+    assert_eq!(
+        out.iter().filter(|&&b| b == b'\n').count(),
+        1,
+        "only the header"
+    );
     let e = evaluate(&generator, 10, 0, "--n").unwrap_err().to_string();
     assert!(e.contains("not finite"), "{e}");
 }

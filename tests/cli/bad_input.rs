@@ -1,0 +1,619 @@
+//! Bad input, table-driven: every command and kind of input (options, formulas, CSV files,
+//! TOML configs, weights and checkpoints) in one loop. Each case runs in a fresh folder holding
+//! every input file, and must exit with code 2, print one `error:` line naming the culprit,
+//! not panic, finish within [`LIMIT`] and leave the folder as it was (no `runs/`, no temporary
+//! file).
+
+use std::collections::BTreeMap;
+use std::fs;
+use std::path::Path;
+use std::sync::OnceLock;
+use std::time::Duration;
+
+use crate::common::curvegan;
+
+/// The longest a case may take.
+const LIMIT: Duration = Duration::from_secs(30);
+
+/// `(arguments, a substring of the error)`. Arguments are split on spaces; `''` is an empty
+/// argument. The files named are made by [`template`].
+const CASES: &[(&str, &str)] = &[
+    // train: sizes and counts (zero, negative, huge, malformed)
+    ("train --steps 0", "--steps"),
+    ("train --steps -1", "--steps"),
+    ("train --steps 18446744073709551615", "--steps"),
+    ("train --steps 18446744073709551616", "--steps"),
+    ("train --steps 99999999999", "--steps"),
+    ("train --steps 1e3", "--steps"),
+    ("train --steps ''", "--steps"),
+    ("train --batch-size 0", "--batch-size"),
+    ("train --batch-size -5", "--batch-size"),
+    ("train --batch-size 18446744073709551615", "--batch-size"),
+    ("train --batch-size 1000000000000", "--batch-size"),
+    ("train --latent-dim 0", "--latent-dim"),
+    ("train --latent-dim 18446744073709551615", "--latent-dim"),
+    ("train --latent-dim 10000000000", "--latent-dim"),
+    ("train --hidden 0", "--hidden"),
+    ("train --hidden -1", "--hidden"),
+    ("train --hidden 99999999999", "--hidden"),
+    ("train --hidden 18446744073709551615", "--hidden"),
+    ("train --g-hidden 0", "--g-hidden"),
+    ("train --g-hidden 128,,128", "--g-hidden"),
+    ("train --g-hidden 128,x", "--g-hidden"),
+    ("train --g-hidden 100000,100000,100000", "--g-hidden"),
+    ("train --d-hidden 0,5", "--d-hidden"),
+    ("train --d-hidden 18446744073709551615", "--d-hidden"),
+    ("train --d-hidden -3", "--d-hidden"),
+    ("train --eval-samples 0", "--eval-samples"),
+    ("train --eval-samples -1", "--eval-samples"),
+    (
+        "train --eval-samples 18446744073709551615",
+        "--eval-samples",
+    ),
+    ("train --eval-samples 1000000000", "--eval-samples"),
+    (
+        "train --target family --eval-metrics precision --eval-samples 3",
+        "--eval-samples",
+    ),
+    ("train --pack 0", "--pack"),
+    ("train --pack 3", "--pack"),
+    ("train --pack 18446744073709551615", "--pack"),
+    ("train --n-critic 0 --loss wgan", "--n-critic"),
+    ("train --n-critic -2", "--n-critic"),
+    ("train --n-critic 2", "--n-critic"),
+    ("train --plot-every -1", "--plot-every"),
+    ("train --eval-every -1", "--eval-every"),
+    ("train --checkpoint-every -1", "--checkpoint-every"),
+    ("train --early-stop -1", "--early-stop"),
+    ("train --early-stop 3", "--early-stop"),
+    ("train --seed -1", "--seed"),
+    ("train --seed 18446744073709551616", "--seed"),
+    // train: choices, rates and options that do not apply
+    ("train --activation sigmoid", "--activation"),
+    ("train --activation leaky-relu:abc", "leaky-relu:abc"),
+    ("train --activation leaky-relu:nan", "--activation"),
+    ("train --activation foo", "foo"),
+    ("train --loss foo", "foo"),
+    ("train --loss ''", "--loss"),
+    ("train --clip 0.1", "--clip"),
+    ("train --clip 0 --loss wgan", "--clip"),
+    ("train --clip nan --loss wgan", "--clip"),
+    ("train --clip -1 --loss wgan", "--clip"),
+    ("train --gp-weight 5 --loss wgan", "--gp-weight"),
+    ("train --gp-weight 5", "--gp-weight"),
+    ("train --gp-weight inf --loss wgan-gp", "--gp-weight"),
+    ("train --gp-weight -1 --loss wgan-gp", "--gp-weight"),
+    ("train --lr-g 0", "--lr-g"),
+    ("train --lr-g -1", "--lr-g"),
+    ("train --lr-g nan", "--lr-g"),
+    ("train --lr-d inf", "--lr-d"),
+    ("train --lr-d 1e400", "--lr-d"),
+    ("train --lr-d abc", "--lr-d"),
+    ("train --betas 0.5", "--betas"),
+    ("train --betas 0.5,0.9,0.1", "--betas"),
+    ("train --betas 1.5,0.9", "--betas"),
+    ("train --betas nan,0.9", "--betas"),
+    ("train --betas a,b", "--betas"),
+    ("train --betas -0.5,0.9", "--betas"),
+    ("train --optim-g rmsprop --betas 0.5,0.9", "--betas"),
+    ("train --optim-g sgd", "sgd"),
+    ("train --lr-decay exp", "exp"),
+    ("train --eval-metrics foo", "foo"),
+    ("train --eval-metrics ''", "--eval-metrics"),
+    ("train --eval-metrics mse_to_target,,", "--eval-metrics"),
+    ("train --eval-metrics modes_captured", "modes_captured"),
+    ("train --keep-best foo", "foo"),
+    ("train --keep-best all", "--keep-best"),
+    (
+        "train --target family --keep-best family_a_mean",
+        "family_a_mean",
+    ),
+    (
+        "train --keep-best mse_to_target --eval-every 0",
+        "--keep-best",
+    ),
+    ("train --conditional", "--conditional"),
+    ("train --resume nope", "nope"),
+    ("train --resume run --seed 3", "--seed"),
+    // train: targets, formulas and parameters
+    ("train --target foo", "foo"),
+    ("train --target ''", "--target"),
+    ("train --target a*sin(", "a*sin("),
+    ("train --target a*x", "a"),
+    ("train --target x+*2", "x+*2"),
+    ("train --target sin(x", "sin(x"),
+    ("train --target foo(x)", "foo"),
+    ("train --target 1/x --x-range 0,1", "1/x"),
+    ("train --target exp(x) --x-range 0,1000", "exp(x)"),
+    ("train --target sqrt(x) --x-range -1,1", "sqrt(x)"),
+    ("train --target a*x --param a=uniform(2,1)", "uniform(2,1)"),
+    ("train --target a*x --param a=normal(0,-1)", "normal(0,-1)"),
+    ("train --target a*x --param a=beta(1,2)", "beta"),
+    ("train --target a*x --param a", "--param"),
+    ("train --target a*x --param =1", "--param"),
+    ("train --target a*x --param a=nan", "--param"),
+    ("train --target a*x --param a=uniform(1)", "uniform(1)"),
+    ("train --target a*x --param a=1 --param a=2", "a"),
+    ("train --target x --param x=1", "x"),
+    ("train --target a*x --param a=1 --param b=2", "b"),
+    ("train --param a=1", "--param"),
+    ("train --target ring8 --param a=1", "--param"),
+    ("train --points 0", "--points"),
+    ("train --points 1", "--points"),
+    ("train --points -3", "--points"),
+    ("train --points 18446744073709551615", "--points"),
+    ("train --points 100000000000", "--points"),
+    ("train --x-range 1,0", "--x-range"),
+    ("train --x-range 1,1", "--x-range"),
+    ("train --x-range 1", "--x-range"),
+    ("train --x-range a,b", "--x-range"),
+    ("train --x-range nan,1", "--x-range"),
+    ("train --x-range -inf,1", "--x-range"),
+    ("train --x-range 0,1,2", "--x-range"),
+    ("train --x-range 1e19,1e20", "--x-range"),
+    ("train --target family --x-range -1e20,0", "--x-range"),
+    ("train --target ring8 --points 20", "--points"),
+    ("train --target grid25 --x-range 0,1", "--x-range"),
+    // train: CSV data files
+    ("train --data empty.csv", "empty.csv"),
+    ("train --data bom_only.csv", "bom_only.csv"),
+    ("train --data header_only.csv", "header_only.csv"),
+    ("train --data ragged.csv", "line 3"),
+    ("train --data text.csv", "text.csv"),
+    ("train --data nan.csv", "nan.csv"),
+    ("train --data inf.csv", "inf.csv"),
+    ("train --data half.csv", "half.csv"),
+    ("train --data bom_half.csv", "bom_half.csv"),
+    ("train --data latin1.csv", "line 2"),
+    ("train --data missing.csv", "missing.csv"),
+    ("train --data folder", "folder"),
+    ("train --data good.csv --target quadratic", "--data"),
+    ("train --data good.csv --points 5", "--points"),
+    ("train --data good.csv --x-range 0,1", "--x-range"),
+    ("train --data good.csv --param a=1", "--param"),
+    // train: TOML configs, and options that do not apply to their target
+    ("train --config missing.toml", "missing.toml"),
+    ("train --config malformed.toml", "malformed.toml"),
+    ("train --config types.toml", "types.toml: line 1, column 9"),
+    ("train --config unknown.toml", "unknown.toml"),
+    ("train --config latin1.toml", "line 3"),
+    ("train --config folder", "folder"),
+    (
+        "train --config zero_steps.toml",
+        "--steps: must be at least 1, got 0 (settings from zero_steps.toml)",
+    ),
+    ("train --config negative.toml", "negative.toml"),
+    ("train --config too_big.toml", "too_big.toml"),
+    ("train --config ring_points.toml", "ring_points.toml"),
+    ("train --config bad_kind.toml", "bad_kind.toml"),
+    ("train --config huge_hidden.toml", "huge_hidden.toml"),
+    (
+        "train --config ring8.toml --points 20",
+        "--points does not apply to the target ring8",
+    ),
+    (
+        "train --config ring8.toml --x-range -3,3",
+        "--x-range does not apply to the target ring8",
+    ),
+    (
+        "train --config ring8.toml --param a=1",
+        "--param does not apply to the target ring8",
+    ),
+    (
+        "train --config data.toml --points 5",
+        "--points does not apply to the target data",
+    ),
+    (
+        "train --config quadratic.toml --param a=1",
+        "--param does not apply",
+    ),
+    (
+        "train --config formula.toml --param a=uniform(3,1)",
+        "uniform(3,1)",
+    ),
+    ("train --config formula.toml --points 1", "--points"),
+    (
+        "train --config formula.toml --x-range 1e38,1e39",
+        "--x-range",
+    ),
+    // resume
+    ("resume nope", "nope"),
+    ("resume folder", "checkpoint"),
+    ("resume run_ckpt_truncated", "checkpoint.safetensors"),
+    ("resume run_ckpt_random", "checkpoint.safetensors"),
+    ("resume run --steps 2", "--steps"),
+    ("resume run --steps -1", "--steps"),
+    ("resume run --steps x", "--steps"),
+    // sample
+    ("sample --run nope", "nope"),
+    ("sample --run folder", "generator.safetensors"),
+    ("sample --run run --n 0", "--n"),
+    ("sample --run run --n -1", "--n"),
+    ("sample --run run --n abc", "--n"),
+    ("sample --run run --n 18446744073709551616", "--n"),
+    ("sample --run run --seed -1", "--seed"),
+    ("sample --run run --format xml", "xml"),
+    ("sample --run run --condition a=1", "--condition"),
+    ("sample --run run_truncated", "generator.safetensors"),
+    ("sample --run run_random", "generator.safetensors"),
+    ("sample --run run_shape", "generator.safetensors"),
+    ("sample --run run_no_config", "config.toml"),
+    ("sample --run run_bad_config", "config.toml"),
+    ("sample --run run_latin1_config", "config.toml"),
+    ("sample --run run_zero_config", "config.toml"),
+    ("sample --run run_data_gone", "gone.csv"),
+    // eval
+    ("eval nope", "nope"),
+    ("eval folder", "generator.safetensors"),
+    ("eval run --n 0", "--n"),
+    ("eval run --n 3", "--n"),
+    ("eval run --n -5", "--n"),
+    ("eval run --n 18446744073709551615", "--n"),
+    ("eval run --n 1000000000", "--n"),
+    ("eval run_truncated", "generator.safetensors"),
+    ("eval run_random", "generator.safetensors"),
+    ("eval run_shape", "generator.safetensors"),
+    ("eval run_bad_config", "config.toml"),
+    // sweep
+    ("sweep --seeds 0..0", "--seeds"),
+    ("sweep --seeds 5..2", "--seeds"),
+    ("sweep --seeds a..b", "--seeds"),
+    ("sweep --seeds 3", "--seeds"),
+    ("sweep --seeds 0..18446744073709551615", "--seeds"),
+    ("sweep --seeds 0..2 --eval-n 0", "--eval-n"),
+    ("sweep --seeds 0..2 --eval-n -1", "--eval-n"),
+    (
+        "sweep --seeds 0..2 --eval-n 18446744073709551615",
+        "--eval-n",
+    ),
+    ("sweep --seeds 0..2 --success foo<=1", "foo"),
+    ("sweep --seeds 0..2 --success mse_to_target<=abc", "abc"),
+    ("sweep --seeds 0..2 --success mse_to_target", "--success"),
+    ("sweep --seeds 0..2 --jobs 0", "--jobs"),
+    ("sweep --seeds 0..2 --jobs -1", "--jobs"),
+    ("sweep --seeds 0..2 --steps 0", "--steps"),
+    ("sweep --seeds 0..2 --data missing.csv", "missing.csv"),
+    (
+        "sweep --seeds 0..2 --config malformed.toml",
+        "malformed.toml",
+    ),
+    ("sweep --seeds 0..2 --hidden 0", "--hidden"),
+    // bench modes
+    ("bench modes --dataset ring9", "ring9"),
+    ("bench modes --dataset quadratic", "quadratic"),
+    ("bench modes --dataset ring8 --trials 0", "--trials"),
+    ("bench modes --dataset ring8 --trials -1", "--trials"),
+    (
+        "bench modes --dataset ring8 --trials 18446744073709551615",
+        "--trials",
+    ),
+    ("bench modes --dataset ring8 --steps 0", "--steps"),
+    (
+        "bench modes --dataset ring8 --steps 18446744073709551615",
+        "--steps",
+    ),
+    (
+        "bench modes --dataset ring8 --config missing.toml",
+        "missing.toml",
+    ),
+    (
+        "bench modes --dataset ring8 --config malformed.toml",
+        "malformed.toml",
+    ),
+    ("bench modes --dataset ring8 --jobs 0", "--jobs"),
+];
+
+/// A safetensors file of the given tensors (name, shape), every value 0.5.
+fn safetensors(tensors: &[(&str, &[usize])]) -> Vec<u8> {
+    let mut header = BTreeMap::new();
+    let mut offset = 0;
+    for (name, shape) in tensors {
+        let bytes = 4 * shape.iter().product::<usize>();
+        header.insert(
+            name.to_string(),
+            serde_json::json!({"dtype": "F32", "shape": shape, "data_offsets": [offset, offset + bytes]}),
+        );
+        offset += bytes;
+    }
+    let header = serde_json::to_vec(&header).unwrap();
+    let mut out = (header.len() as u64).to_le_bytes().to_vec();
+    out.extend(header);
+    out.extend(0.5f32.to_le_bytes().repeat(offset / 4));
+    out
+}
+
+/// Copies the folder `from` into `to`, recursively.
+fn copy_dir(from: &Path, to: &Path) {
+    fs::create_dir_all(to).unwrap();
+    for entry in fs::read_dir(from).unwrap() {
+        let entry = entry.unwrap();
+        let dst = to.join(entry.file_name());
+        match entry.file_type().unwrap().is_dir() {
+            true => copy_dir(&entry.path(), &dst),
+            false => {
+                fs::copy(entry.path(), dst).unwrap();
+            }
+        }
+    }
+}
+
+/// Every file and folder under `dir` with its size, recursively.
+fn listing(dir: &Path, out: &mut BTreeMap<String, u64>) {
+    for entry in fs::read_dir(dir).unwrap() {
+        let entry = entry.unwrap();
+        let meta = entry.metadata().unwrap();
+        out.insert(entry.path().display().to_string(), meta.len());
+        if meta.is_dir() {
+            listing(&entry.path(), out);
+        }
+    }
+}
+
+/// The inputs every case may use: CSV files, TOML configs, a trained run and damaged copies.
+fn template() -> &'static Path {
+    static DIR: OnceLock<tempfile::TempDir> = OnceLock::new();
+    DIR.get_or_init(|| {
+        let dir = tempfile::tempdir().unwrap();
+        let d = dir.path();
+        let latin1 = b"x,y\n1,caf\xe9\n".to_vec();
+        let files: &[(&str, &[u8])] = &[
+            ("good.csv", b"1,2,3\n4,5,6\n"),
+            ("empty.csv", b""),
+            ("bom_only.csv", b"\xef\xbb\xbf"),
+            ("header_only.csv", b"a,b,c\n"),
+            ("ragged.csv", b"1,2,3\n4,5,6\n7,8\n"),
+            ("text.csv", b"1,2,3\n4,five,6\n"),
+            ("nan.csv", b"1,2,3\n4,NaN,6\n"),
+            ("inf.csv", b"1,2,3\n4,inf,6\n"),
+            ("half.csv", b"a,2,c\n1,2,3\n"),
+            ("bom_half.csv", b"\xef\xbb\xbfa,2\n1,2\n"),
+            ("latin1.csv", &latin1),
+            ("malformed.toml", b"steps = [1,\n"),
+            ("types.toml", b"steps = \"ten\"\n"),
+            ("unknown.toml", b"stepz = 3\n"),
+            ("latin1.toml", b"# config\nsteps = 3\n# caf\xe9\n"),
+            ("zero_steps.toml", b"steps = 0\n"),
+            ("negative.toml", b"batch_size = -1\n"),
+            ("too_big.toml", b"steps = 99999999999999999999\n"),
+            (
+                "ring_points.toml",
+                b"target = { kind = \"ring8\", points = 3 }\n",
+            ),
+            ("bad_kind.toml", b"target = { kind = \"cubic\" }\n"),
+            ("huge_hidden.toml", b"g_hidden = [100000, 100000, 100000]\n"),
+            ("ring8.toml", include_bytes!("../../configs/ring8.toml")),
+            (
+                "data.toml",
+                b"target = { kind = \"data\", path = \"good.csv\" }\n",
+            ),
+            ("quadratic.toml", b"target = { kind = \"quadratic\" }\n"),
+            (
+                "formula.toml",
+                b"[target]\nkind = \"expr\"\nexpr = \"a*x\"\nparams = [\"a=uniform(1,2)\"]\n",
+            ),
+        ];
+        for (name, bytes) in files {
+            fs::write(d.join(name), bytes).unwrap();
+        }
+        fs::create_dir(d.join("folder")).unwrap();
+        let run = d.join("run");
+        let trained = curvegan()
+            .current_dir(d)
+            .args([
+                "train",
+                "--steps",
+                "3",
+                "--plot-every",
+                "0",
+                "-q",
+                "--out",
+                "run",
+            ])
+            .output()
+            .unwrap();
+        assert!(trained.status.success(), "{trained:?}");
+        let damaged: &[(&str, &str, Option<Vec<u8>>)] = &[
+            (
+                "run_truncated",
+                "generator.safetensors",
+                Some(b"\x40\0\0\0\0\0\0\0{\"0.weight\"".to_vec()),
+            ),
+            (
+                "run_random",
+                "generator.safetensors",
+                Some((0..999u32).map(|i| (i * 7919 % 251) as u8).collect()),
+            ),
+            (
+                "run_shape",
+                "generator.safetensors",
+                Some(safetensors(&[
+                    ("0.weight", &[3, 2]),
+                    ("0.bias", &[3]),
+                    ("2.weight", &[15, 3]),
+                    ("2.bias", &[15]),
+                ])),
+            ),
+            ("run_no_config", "config.toml", None),
+            (
+                "run_bad_config",
+                "config.toml",
+                Some(b"steps = [\n".to_vec()),
+            ),
+            (
+                "run_latin1_config",
+                "config.toml",
+                Some(b"steps = 3 # \xff\n".to_vec()),
+            ),
+            (
+                "run_zero_config",
+                "config.toml",
+                Some(b"batch_size = 0\n".to_vec()),
+            ),
+            (
+                "run_data_gone",
+                "config.toml",
+                Some(b"target = { kind = \"data\", path = \"gone.csv\" }\n".to_vec()),
+            ),
+            (
+                "run_ckpt_truncated",
+                "checkpoint.safetensors",
+                Some(b"\x10\0\0\0".to_vec()),
+            ),
+            (
+                "run_ckpt_random",
+                "checkpoint.safetensors",
+                Some((0..4096u32).map(|i| (i * 31 % 256) as u8).collect()),
+            ),
+        ];
+        for (name, file, bytes) in damaged {
+            copy_dir(&run, &d.join(name));
+            let path = d.join(name).join(file);
+            match bytes {
+                Some(b) => fs::write(path, b).unwrap(),
+                None => fs::remove_file(path).unwrap(),
+            }
+        }
+        dir
+    })
+    .path()
+}
+
+/// The case's error line, or what went wrong with it.
+fn check(args: &str, culprit: &str) -> Result<String, String> {
+    let dir = tempfile::tempdir().unwrap();
+    copy_dir(template(), dir.path());
+    let mut before = BTreeMap::new();
+    listing(dir.path(), &mut before);
+    let argv: Vec<&str> = args
+        .split(' ')
+        .map(|a| if a == "''" { "" } else { a })
+        .collect();
+    let out = curvegan()
+        .current_dir(dir.path())
+        .args(&argv)
+        .timeout(LIMIT)
+        .output()
+        .map_err(|e| format!("hang: {e}"))?;
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    let mut after = BTreeMap::new();
+    listing(dir.path(), &mut after);
+    if stderr.contains("panicked") || stderr.contains("RUST_BACKTRACE") {
+        return Err(format!("panic: {stderr}"));
+    }
+    if out.status.code().is_none() {
+        return Err(format!("hang (killed after {LIMIT:?}): {stderr}"));
+    }
+    if before != after {
+        let left: Vec<_> = after
+            .keys()
+            .filter(|k| before.get(*k) != after.get(*k))
+            .collect();
+        return Err(format!("leftover {left:?}; stderr {stderr}"));
+    }
+    if out.status.code() != Some(2) {
+        return Err(format!("exit {:?}: {stderr}", out.status.code()));
+    }
+    // clap's usage errors add a blank line and a hint after their one `error:` line.
+    let lines = stderr.lines().filter(|l| !l.is_empty()).count();
+    let clap_hint = stderr.contains("For more information, try '--help'.");
+    if !stderr.starts_with("error:") || (lines != 1 && !clap_hint) {
+        return Err(format!("not one error line: {stderr}"));
+    }
+    let first = stderr.lines().next().unwrap_or_default();
+    if !first.contains(culprit) {
+        return Err(format!("does not name '{culprit}': {first}"));
+    }
+    Ok(first.to_string())
+}
+
+#[test]
+fn every_bad_input_is_one_error_line_exit_2_and_leaves_nothing() {
+    template();
+    let failures: Vec<String> = CASES
+        .iter()
+        .filter_map(|(args, culprit)| match check(args, culprit) {
+            // Shown with --nocapture, to read the messages.
+            Ok(line) => {
+                eprintln!("{args}\n    {line}");
+                None
+            }
+            Err(e) => Some(format!("{args}: {e}")),
+        })
+        .collect();
+    let count = |what: &str| failures.iter().filter(|f| f.contains(what)).count();
+    eprintln!(
+        "{} cases: {} exit 2 as expected, {} panics, {} hangs, {} leftovers",
+        CASES.len(),
+        CASES.len() - failures.len(),
+        count(": panic:"),
+        count(": hang"),
+        count(": leftover"),
+    );
+    assert!(CASES.len() >= 150);
+    assert!(
+        failures.is_empty(),
+        "{} failures:\n{}",
+        failures.len(),
+        failures.join("\n")
+    );
+}
+
+/// The good side of the same inputs: options given with `--config` modify its target instead
+/// of replacing it.
+#[test]
+fn options_modify_the_config_files_target() {
+    let dir = tempfile::tempdir().unwrap();
+    copy_dir(template(), dir.path());
+    let train = |param: &str| {
+        let args = "train --config formula.toml --points 7 --x-range -3,3 --steps 2 -q --out o";
+        curvegan()
+            .current_dir(dir.path())
+            .args(args.split(' '))
+            .args(["--plot-every", "0", "--param", param])
+            .output()
+            .unwrap()
+    };
+    // b is declared but not in the formula: refused, so the formula was kept.
+    let out = train("b=1");
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        stderr.contains("\"a*x\"") && out.status.code() == Some(2),
+        "{stderr}"
+    );
+    let out = train("a=normal(1,0.1)");
+    assert!(out.status.success(), "{out:?}");
+    let config = fs::read_to_string(dir.path().join("o/config.toml")).unwrap();
+    for kept in [
+        "kind = \"expr\"",
+        "expr = \"a*x\"",
+        "points = 7",
+        "a=normal(1,0.1)",
+    ] {
+        assert!(config.contains(kept), "{kept} missing from {config}");
+    }
+    assert!(config.contains("x_range = [-3.0, 3.0]"), "{config}");
+}
+
+/// `sample` streams its rows: more than one chunk comes out whole, and the first rows are
+/// those of a smaller `--n` with the same seed.
+#[test]
+fn sample_streams_more_than_one_chunk() {
+    let run = template().join("run");
+    let sample = |n: &str, format: &str| {
+        let out = curvegan()
+            .args(["sample", "--run"])
+            .arg(&run)
+            .args(["--n", n, "--format", format])
+            .output()
+            .unwrap();
+        assert!(out.status.success(), "{out:?}");
+        String::from_utf8(out.stdout).unwrap()
+    };
+    let big = sample("5000", "csv");
+    let small = sample("10", "csv");
+    assert_eq!(big.lines().count(), 5001);
+    assert!(big.starts_with(&small));
+    let json: serde_json::Value = serde_json::from_str(&sample("5000", "json")).unwrap();
+    assert_eq!(json["curves"].as_array().unwrap().len(), 5000);
+    assert_eq!(json["x"].as_array().unwrap().len(), 15);
+}
