@@ -230,6 +230,8 @@ const CASES: &[(&str, &str)] = &[
     ("sample --run run --n 0", "--n"),
     ("sample --run run --n -1", "--n"),
     ("sample --run run --n abc", "--n"),
+    ("sample --run run --out missing/samples.csv", "missing"),
+    ("sample --run run --out folder", "folder"),
     ("sample --run run --n 18446744073709551616", "--n"),
     ("sample --run run --seed -1", "--seed"),
     ("sample --run run --format xml", "xml"),

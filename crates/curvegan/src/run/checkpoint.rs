@@ -166,7 +166,7 @@ pub fn save(path: &Path, c: &CheckpointRef) -> Result<()> {
 
 /// Reads a checkpoint, checking that every part is present and well formed.
 pub fn load(path: &Path) -> Result<Checkpoint> {
-    let bytes = std::fs::read(path).map_err(|e| Error::io("cannot read", path, e))?;
+    let bytes = crate::run::files::read_at_most(path, crate::run::files::MAX_TENSOR_FILE)?;
     let bad = |m: String| Error::bad_file(path, m);
     let (_, meta) = SafeTensors::read_metadata(&bytes)
         .map_err(|e| bad(format!("not a safetensors file: {e}")))?;

@@ -20,6 +20,7 @@ use std::fs;
 use std::io::Write;
 use std::path::{Path, PathBuf};
 
+use crate::config::MAX_BYTES;
 use crate::error::{Error, Result};
 use crate::nn::mlp::{Mlp, MlpSpec};
 use crate::nn::state_dict::{
@@ -154,6 +155,15 @@ pub fn write_atomic_with(
         .file_name()
         .ok_or_else(|| Error::bad_file(path, "not a file name"))?
         .to_string_lossy();
+    if !dir.is_dir() {
+        return Err(Error::bad_file(
+            path,
+            format!(
+                "cannot be written: the folder {} does not exist",
+                dir.display()
+            ),
+        ));
+    }
     let tmp = dir.join(format!(".{name}.tmp-{}", std::process::id()));
     let result = (|| {
         fault::point("create", path).map_err(io)?;
@@ -302,8 +312,47 @@ pub mod fault {
 
 /// Reads every tensor of a safetensors file; each must be f32.
 pub fn read_tensors(path: &Path) -> Result<BTreeMap<String, Tensor>> {
-    let bytes = fs::read(path).map_err(|e| Error::io("cannot read", path, e))?;
+    read_tensors_at_most(path, MAX_TENSOR_FILE)
+}
+
+/// The largest safetensors file curvegan reads: a header of at most 100 MB (the format's own
+/// limit) and [`MAX_BYTES`] of data, the most a run may hold.
+pub const MAX_TENSOR_FILE: u64 = 8 + 100_000_000 + MAX_BYTES;
+
+/// [`read_tensors`] of a file that can hold at most `limit` bytes.
+fn read_tensors_at_most(path: &Path, limit: u64) -> Result<BTreeMap<String, Tensor>> {
+    let bytes = read_at_most(path, limit)?;
     tensors_from_bytes(&bytes).map_err(|m| Error::bad_file(path, m))
+}
+
+/// Reads `path` whole, but refuses a file of more than `limit` bytes before holding it: a file
+/// whose size is absurd for what it should contain (checked as it is read, so a device or a
+/// FIFO that never ends is refused too).
+pub fn read_at_most(path: &Path, limit: u64) -> Result<Vec<u8>> {
+    use std::io::Read;
+    let file = fs::File::open(path).map_err(|e| Error::io("cannot read", path, e))?;
+    if let Ok(m) = file.metadata() {
+        if m.is_file() && m.len() > limit {
+            return Err(Error::bad_file(
+                path,
+                format!(
+                    "holds {} bytes, more than the {limit} it can hold at most",
+                    m.len()
+                ),
+            ));
+        }
+    }
+    let mut bytes = Vec::new();
+    file.take(limit.saturating_add(1))
+        .read_to_end(&mut bytes)
+        .map_err(|e| Error::io("cannot read", path, e))?;
+    if bytes.len() as u64 > limit {
+        return Err(Error::bad_file(
+            path,
+            format!("holds more than the {limit} bytes it can hold at most"),
+        ));
+    }
+    Ok(bytes)
 }
 
 /// Saves an MLP's state dict (keys `0.weight`, `0.bias`, …) atomically.
@@ -313,5 +362,8 @@ pub fn save_mlp(path: &Path, mlp: &Mlp) -> Result<()> {
 
 /// Loads an MLP of shape `spec` from a state-dict safetensors file.
 pub fn load_mlp(path: &Path, spec: &MlpSpec) -> Result<Mlp> {
-    mlp_from_tensors(spec, &read_tensors(path)?, "", path)
+    // The weights of `spec` in f32, and a header of at most 100 MB.
+    let data = (spec.num_params() as u64).saturating_mul(4);
+    let limit = data.saturating_add(8 + 100_000_000);
+    mlp_from_tensors(spec, &read_tensors_at_most(path, limit)?, "", path)
 }

@@ -355,3 +355,24 @@ fn special_files_are_written_not_replaced() {
         "a temporary file was left"
     );
 }
+
+/// Item 5: a weights file far larger than its network can be is refused before it is read
+/// (a sparse file of 1 GB here: nothing is allocated for it).
+#[test]
+fn an_absurdly_large_weights_file_is_refused_unread() {
+    let tmp = TempDir::new().unwrap();
+    let dir = tmp.path().join("run");
+    train(&small(2), &out(&dir), &mut ()).unwrap();
+    let weights = dir.join("generator.safetensors");
+    fs::File::options()
+        .write(true)
+        .open(&weights)
+        .unwrap()
+        .set_len(1 << 30)
+        .unwrap();
+    let e = Generator::load(&dir).unwrap_err().to_string();
+    assert!(
+        e.contains("generator.safetensors") && e.contains("more than"),
+        "{e}"
+    );
+}
