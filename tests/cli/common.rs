@@ -1,6 +1,6 @@
 //! Helpers shared by the tests that run the `curvegan` binary.
 
-// Each test crate includes this module and uses only part of it.
+use std::path::Path;
 
 use assert_cmd::Command;
 
@@ -19,4 +19,15 @@ pub fn stdout_of(cmd: &mut Command) -> Vec<u8> {
         String::from_utf8_lossy(&out.stderr)
     );
     out.stdout
+}
+
+/// `train OPTIONS… --quiet --out OUT` as arguments.
+pub fn train_args_with(options: &[&str], out: &Path) -> Vec<String> {
+    ["train"]
+        .iter()
+        .chain(options)
+        .chain(&["--quiet", "--out"])
+        .map(|s| s.to_string())
+        .chain([out.display().to_string()])
+        .collect()
 }

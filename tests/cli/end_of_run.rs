@@ -10,22 +10,10 @@ use assert_cmd::cargo::cargo_bin;
 use predicates::prelude::*;
 use tempfile::TempDir;
 
-use crate::common::{curvegan, stdout_of};
+use crate::common::{curvegan, stdout_of, train_args_with};
 
 fn train_args(out: &Path) -> Vec<String> {
-    [
-        "train",
-        "--steps",
-        "300",
-        "--plot-every",
-        "100",
-        "--quiet",
-        "--out",
-    ]
-    .iter()
-    .map(|s| s.to_string())
-    .chain([out.display().to_string()])
-    .collect()
+    train_args_with(&["--steps", "300", "--plot-every", "100"], out)
 }
 
 /// Written after the final checkpoint, in this order.

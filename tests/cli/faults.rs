@@ -11,36 +11,32 @@ use std::sync::Mutex;
 
 use tempfile::TempDir;
 
-use crate::common::curvegan;
+use crate::common::{curvegan, train_args_with};
 
 /// Every kind of file: config.toml, step figures, best/ (improved at steps 0 and 100),
 /// periodic and final checkpoints, metrics.csv, losses.png, both weights.
 fn train_args(out: &Path) -> Vec<String> {
-    [
-        "train",
-        "--steps",
-        "300",
-        "--lr-g",
-        "1e-3",
-        "--lr-d",
-        "1e-3",
-        "--checkpoint-every",
-        "100",
-        "--plot-every",
-        "100",
-        "--eval-every",
-        "100",
-        "--eval-samples",
-        "100",
-        "--keep-best",
-        "mse_to_target",
-        "--quiet",
-        "--out",
-    ]
-    .iter()
-    .map(|s| s.to_string())
-    .chain([out.display().to_string()])
-    .collect()
+    train_args_with(
+        &[
+            "--steps",
+            "300",
+            "--lr-g",
+            "1e-3",
+            "--lr-d",
+            "1e-3",
+            "--checkpoint-every",
+            "100",
+            "--plot-every",
+            "100",
+            "--eval-every",
+            "100",
+            "--eval-samples",
+            "100",
+            "--keep-best",
+            "mse_to_target",
+        ],
+        out,
+    )
 }
 
 /// The files a recovered run must have byte-identical to the undisturbed one.

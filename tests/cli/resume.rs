@@ -11,28 +11,24 @@ use assert_cmd::cargo::cargo_bin;
 use predicates::prelude::*;
 use tempfile::TempDir;
 
-use crate::common::curvegan;
+use crate::common::{curvegan, train_args_with};
 
 const STEPS: &str = "3000";
 
 fn base_args(out: &Path) -> Vec<String> {
-    [
-        "train",
-        "--steps",
-        STEPS,
-        "--checkpoint-every",
-        "100",
-        "--plot-every",
-        "1000",
-        "--eval-every",
-        "500",
-        "--quiet",
-        "--out",
-    ]
-    .iter()
-    .map(|s| s.to_string())
-    .chain([out.display().to_string()])
-    .collect()
+    train_args_with(
+        &[
+            "--steps",
+            STEPS,
+            "--checkpoint-every",
+            "100",
+            "--plot-every",
+            "1000",
+            "--eval-every",
+            "500",
+        ],
+        out,
+    )
 }
 
 /// The files that must be identical to an uninterrupted run's.

@@ -5,6 +5,7 @@ use std::path::{Path, PathBuf};
 
 use curvegan::nn::state_dict::Tensor;
 use curvegan::run::files::read_tensors;
+use curvegan::{Output, TrainConfig};
 
 /// The fixture root: `$CURVEGAN_FIXTURES`, else `tests/fixtures` of this crate (made by
 /// `tools/make_fixtures.py`).
@@ -117,5 +118,28 @@ pub fn optimizer_from_json(h: &serde_json::Value) -> curvegan::nn::optim::Optimi
             eps,
         },
         other => panic!("unknown optimizer {other}"),
+    }
+}
+
+/// A small, fast configuration of the tutorial's GAN: batch 8, hidden width 8, no figures, an
+/// evaluation and a checkpoint every 3 steps.
+pub fn small(steps: usize) -> TrainConfig {
+    TrainConfig {
+        steps,
+        batch_size: 8,
+        g_hidden: vec![8],
+        d_hidden: vec![8],
+        plot_every: 0,
+        eval_every: 3,
+        checkpoint_every: 3,
+        ..TrainConfig::default()
+    }
+}
+
+/// Where a run writes: `dir`, replacing a run there if `force`.
+pub fn out(dir: &Path, force: bool) -> Output {
+    Output {
+        dir: dir.to_path_buf(),
+        force,
     }
 }

@@ -12,26 +12,17 @@ use curvegan::nn::state_dict::{mlp_from_tensors, tensors_from_bytes, tensors_to_
 use curvegan::run::checkpoint::{self, Checkpoint, CheckpointRef};
 use curvegan::run::files::write_atomic;
 use curvegan::run::sample::{evaluate, Format};
-use curvegan::{resume, train, Generator, Observer, Output, TrainConfig};
+use curvegan::{resume, train, Generator, Observer, TrainConfig};
 use tempfile::TempDir;
 
+use crate::common::out;
+
+/// [`crate::common::small`] without evaluations, with a checkpoint every 5 steps.
 fn small(steps: usize) -> TrainConfig {
     TrainConfig {
-        steps,
-        batch_size: 8,
-        g_hidden: vec![8],
-        d_hidden: vec![8],
-        plot_every: 0,
         eval_every: 0,
         checkpoint_every: 5,
-        ..TrainConfig::default()
-    }
-}
-
-fn out(dir: &Path) -> Output {
-    Output {
-        dir: dir.to_path_buf(),
-        force: false,
+        ..crate::common::small(steps)
     }
 }
 
@@ -61,7 +52,7 @@ fn checkpoint_size_does_not_grow_with_the_steps() {
     let tmp = TempDir::new().unwrap();
     let size = |steps: usize| {
         let dir = tmp.path().join(format!("s{steps}"));
-        let _ = train(&small(2000), &out(&dir), &mut StopAt(steps, 0));
+        let _ = train(&small(2000), &out(&dir, false), &mut StopAt(steps, 0));
         fs::metadata(dir.join("checkpoint.safetensors"))
             .unwrap()
             .len()
@@ -79,14 +70,14 @@ fn checkpoint_size_does_not_grow_with_the_steps() {
 fn resume_cuts_metrics_csv_to_the_checkpoint_and_checks_it() {
     let tmp = TempDir::new().unwrap();
     let dir = tmp.path().join("run");
-    let _ = train(&small(20), &out(&dir), &mut StopAt(7, 0));
+    let _ = train(&small(20), &out(&dir, false), &mut StopAt(7, 0));
     let metrics = dir.join("metrics.csv");
     let mut text = fs::read_to_string(&metrics).unwrap();
     text.push_str("7,1,1,0.5,0.5\n");
     fs::write(&metrics, &text).unwrap();
     resume(&dir, None, &mut ()).unwrap();
     let fresh = tmp.path().join("fresh");
-    train(&small(20), &out(&fresh), &mut ()).unwrap();
+    train(&small(20), &out(&fresh, false), &mut ()).unwrap();
     for file in [
         "metrics.csv",
         "generator.safetensors",
@@ -100,7 +91,7 @@ fn resume_cuts_metrics_csv_to_the_checkpoint_and_checks_it() {
     }
 
     let _ = fs::remove_dir_all(&dir);
-    let _ = train(&small(20), &out(&dir), &mut StopAt(7, 0));
+    let _ = train(&small(20), &out(&dir, false), &mut StopAt(7, 0));
     let text = fs::read_to_string(&metrics)
         .unwrap()
         .replacen("0,", "0,9", 2);
@@ -118,7 +109,7 @@ fn identical_runs_give_byte_identical_checkpoints() {
     let tmp = TempDir::new().unwrap();
     let run = |name: &str| {
         let dir = tmp.path().join(name);
-        train(&small(12), &out(&dir), &mut ()).unwrap();
+        train(&small(12), &out(&dir, false), &mut ()).unwrap();
         fs::read(dir.join("checkpoint.safetensors")).unwrap()
     };
     let first = run("a");
@@ -132,7 +123,7 @@ fn identical_runs_give_byte_identical_checkpoints() {
 fn a_flipped_byte_in_weights_or_checkpoint_is_reported() {
     let tmp = TempDir::new().unwrap();
     let dir = tmp.path().join("run");
-    let _ = train(&small(20), &out(&dir), &mut StopAt(7, 0));
+    let _ = train(&small(20), &out(&dir, false), &mut StopAt(7, 0));
     let ckpt = dir.join("checkpoint.safetensors");
     let good = fs::read(&ckpt).unwrap();
     flip_last_byte(&ckpt);
@@ -208,7 +199,7 @@ fn tamper(dir: &Path, change: Change) {
 fn loaded_state_is_validated() {
     let tmp = TempDir::new().unwrap();
     let dir = tmp.path().join("run");
-    let _ = train(&small(20), &out(&dir), &mut StopAt(7, 0));
+    let _ = train(&small(20), &out(&dir, false), &mut StopAt(7, 0));
     let good = fs::read(dir.join("checkpoint.safetensors")).unwrap();
     let cases: [(&str, Change); 5] = [
         ("opt.G.sq_avg", |c, _| c.opt_g.2[3] = -1.0),
@@ -236,7 +227,7 @@ fn huge_weights_and_non_finite_outputs_are_refused() {
     let dir = tmp.path().join("run");
     let mut config = small(3);
     config.g_hidden = vec![8; 7];
-    train(&config, &out(&dir), &mut ()).unwrap();
+    train(&config, &out(&dir, false), &mut ()).unwrap();
     let weights = dir.join("generator.safetensors");
     let mut tensors = tensors_from_bytes(&fs::read(&weights).unwrap()).unwrap();
     let write = |tensors: &std::collections::BTreeMap<_, curvegan::nn::state_dict::Tensor>| {
@@ -292,7 +283,7 @@ fn a_data_run_samples_without_its_file_and_resume_sees_a_change() {
     let mut config = small(20);
     config.target = TargetConfig::Data { path: csv.clone() };
     let dir = tmp.path().join("run");
-    let _ = train(&config, &out(&dir), &mut StopAt(7, 0));
+    let _ = train(&config, &out(&dir, false), &mut StopAt(7, 0));
     assert!(dir.join("data.json").is_file());
 
     resume(&dir, Some(10), &mut ()).unwrap();
@@ -362,7 +353,7 @@ fn special_files_are_written_not_replaced() {
 fn an_absurdly_large_weights_file_is_refused_unread() {
     let tmp = TempDir::new().unwrap();
     let dir = tmp.path().join("run");
-    train(&small(2), &out(&dir), &mut ()).unwrap();
+    train(&small(2), &out(&dir, false), &mut ()).unwrap();
     let weights = dir.join("generator.safetensors");
     fs::File::options()
         .write(true)

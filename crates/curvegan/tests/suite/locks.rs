@@ -7,28 +7,10 @@ use std::path::Path;
 
 use curvegan::nn::optim::OptimizerConfig;
 use curvegan::run::folder::RunFolder;
-use curvegan::{resume, train, Output, TrainConfig};
+use curvegan::{resume, train, TrainConfig};
 use tempfile::TempDir;
 
-fn small(steps: usize) -> TrainConfig {
-    TrainConfig {
-        steps,
-        batch_size: 8,
-        g_hidden: vec![8],
-        d_hidden: vec![8],
-        plot_every: 0,
-        eval_every: 3,
-        checkpoint_every: 3,
-        ..TrainConfig::default()
-    }
-}
-
-fn out(dir: &Path, force: bool) -> Output {
-    Output {
-        dir: dir.to_path_buf(),
-        force,
-    }
-}
+use crate::common::{out, small};
 
 /// Every file under `dir` with its bytes.
 fn snapshot(dir: &Path) -> BTreeMap<String, Vec<u8>> {

@@ -7,29 +7,10 @@ use std::path::Path;
 use curvegan::eval::catalogue::Report;
 use curvegan::gan::step::StepStats;
 use curvegan::run::sweep::{self, Scoring};
-use curvegan::{resume, train, Generator, Observer, Output, TrainConfig};
+use curvegan::{resume, train, Generator, Observer, TrainConfig};
 use tempfile::TempDir;
 
-/// A small, fast configuration of the tutorial's GAN.
-fn small(steps: usize) -> TrainConfig {
-    TrainConfig {
-        steps,
-        batch_size: 8,
-        g_hidden: vec![8],
-        d_hidden: vec![8],
-        plot_every: 0,
-        eval_every: 3,
-        checkpoint_every: 3,
-        ..TrainConfig::default()
-    }
-}
-
-fn out(dir: &Path) -> Output {
-    Output {
-        dir: dir.to_path_buf(),
-        force: false,
-    }
-}
+use crate::common::{out, small};
 
 fn bytes(dir: &Path, file: &str) -> Vec<u8> {
     fs::read(dir.join(file)).unwrap_or_else(|e| panic!("{}: {e}", dir.join(file).display()))
@@ -58,7 +39,7 @@ impl Observer for StopAt {
 fn train_writes_a_complete_run_folder() {
     let tmp = TempDir::new().unwrap();
     let dir = tmp.path().join("run");
-    let summary = train(&small(7), &out(&dir), &mut ()).unwrap();
+    let summary = train(&small(7), &out(&dir, false), &mut ()).unwrap();
     assert_eq!(summary.steps, 7);
     assert_eq!(summary.window, 7);
     for file in [
@@ -89,14 +70,14 @@ fn a_stopped_run_resumes_byte_identically() {
     let tmp = TempDir::new().unwrap();
     let whole = tmp.path().join("whole");
     let parts = tmp.path().join("parts");
-    let full = train(&small(9), &out(&whole), &mut ()).unwrap();
+    let full = train(&small(9), &out(&whole, false), &mut ()).unwrap();
 
     let mut stop = StopAt {
         at: 4,
         seen: 0,
         evals: Vec::new(),
     };
-    let err = train(&small(9), &out(&parts), &mut stop).unwrap_err();
+    let err = train(&small(9), &out(&parts, false), &mut stop).unwrap_err();
     assert!(
         matches!(err, curvegan::Error::Interrupted { step: 4, .. }),
         "{err}"
@@ -133,7 +114,7 @@ fn a_stopped_run_resumes_byte_identically() {
 fn resume_refuses_a_finished_run_and_a_folder_without_checkpoint() {
     let tmp = TempDir::new().unwrap();
     let dir = tmp.path().join("run");
-    train(&small(3), &out(&dir), &mut ()).unwrap();
+    train(&small(3), &out(&dir, false), &mut ()).unwrap();
     let err = resume(&dir, None, &mut ()).unwrap_err().to_string();
     assert!(err.contains("already has 3 steps"), "{err}");
     let empty = tmp.path().join("empty");
@@ -167,7 +148,7 @@ fn a_run_folder_of_an_older_version_resumes_and_samples() {
     let fresh = tmp.path().join("fresh");
     let mut config = small(9);
     config.g_hidden = vec![8];
-    train(&config, &out(&fresh), &mut ()).unwrap();
+    train(&config, &out(&fresh, false), &mut ()).unwrap();
     for file in ["generator.safetensors", "discriminator.safetensors"] {
         assert_eq!(bytes(&old, file), bytes(&fresh, file), "{file} differs");
     }
@@ -180,7 +161,7 @@ fn a_run_folder_of_an_older_version_resumes_and_samples() {
 fn sampling_is_deterministic_and_seeded() {
     let tmp = TempDir::new().unwrap();
     let dir = tmp.path().join("run");
-    train(&small(3), &out(&dir), &mut ()).unwrap();
+    train(&small(3), &out(&dir, false), &mut ()).unwrap();
     let g = Generator::load(&dir).unwrap();
     let a = g.sample(5, 1, None).unwrap();
     assert_eq!(a, g.sample(5, 1, None).unwrap());
@@ -210,7 +191,7 @@ fn a_sweep_runs_each_seed_as_train_would() {
         seed: 5,
         ..config.clone()
     };
-    train(&seeded, &out(&single), &mut ()).unwrap();
+    train(&seeded, &out(&single, false), &mut ()).unwrap();
     assert_eq!(
         bytes(&root.join("seed-5"), "generator.safetensors"),
         bytes(&single, "generator.safetensors")
