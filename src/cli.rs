@@ -15,6 +15,7 @@ use curvegan::data::target::{parse_x_range, TargetConfig, DEFAULT_POINTS, DEFAUL
 use curvegan::eval::catalogue::available;
 use curvegan::nn::mlp::Activation;
 use curvegan::nn::optim::OptimizerConfig;
+use curvegan::run::record::Label;
 use curvegan::run::sample::{check_eval_count, Format, DEFAULT_COUNT, DEFAULT_EVAL_COUNT};
 use curvegan::run::sweep::{self, Criterion, Scoring, DEFAULT_SCORING_SAMPLES};
 use curvegan::run::{bench, files};
@@ -101,6 +102,13 @@ struct TrainArgs {
     /// with it.
     #[arg(long, value_name = "DIR", hide = true)]
     resume: Option<PathBuf>,
+    /// A name for the run, kept in its run.json and shown by `curvegan runs` [default: the
+    /// folder's name]
+    #[arg(long, value_name = "NAME", conflicts_with = "resume")]
+    name: Option<String>,
+    /// A tag for the run, kept in its run.json (repeatable)
+    #[arg(long = "tag", value_name = "TAG", conflicts_with = "resume")]
+    tags: Vec<String>,
     #[command(flatten)]
     settings: TrainSettings,
 }
@@ -462,6 +470,13 @@ impl Cli {
                     out: Output {
                         dir: out_dir(&a.settings.out, "train"),
                         force: a.settings.force,
+                        label: Label {
+                            name: non_blank("--name", a.name)?,
+                            tags: (a.tags.into_iter())
+                                .map(|t| non_blank("--tag", Some(t)).map(Option::unwrap_or_default))
+                                .collect::<Result<_, _>>()?,
+                            command: command_line(),
+                        },
                     },
                     quiet: a.quiet,
                 },
@@ -561,6 +576,24 @@ impl SweepArgs {
 }
 
 /// `--out`, or a new `runs/PREFIX-NNNN`.
+/// `value`, refused (naming `option`) when it is blank or holds a control character.
+fn non_blank(option: &str, value: Option<String>) -> Result<Option<String>, Error> {
+    match value {
+        Some(v) if v.trim().is_empty() || v.chars().any(char::is_control) => Err(Error::config(
+            option,
+            format!("must be non-blank text without control characters, got {v:?}"),
+        )),
+        v => Ok(v),
+    }
+}
+
+/// The process's command line, for `run.json` (the library never reads it itself).
+pub fn command_line() -> Vec<String> {
+    std::env::args_os()
+        .map(|a| a.to_string_lossy().into_owned())
+        .collect()
+}
+
 fn out_dir(out: &Option<PathBuf>, prefix: &str) -> PathBuf {
     out.clone()
         .unwrap_or_else(|| files::next_run_dir(Path::new(files::RUNS), prefix))

@@ -26,7 +26,7 @@ fn run() -> Result<()> {
             // For the progress bar and the summary only; resume() reads and checks it itself.
             let saved = TrainConfig::load(&dir.join(files::CONFIG)).unwrap_or_default();
             output::train(steps.unwrap_or(saved.steps), &saved, quiet, |o| {
-                curvegan::resume(&dir, steps, o)
+                curvegan::resume(&dir, steps, &cli::command_line(), o)
             })
         }
         Job::Sample(j) => {

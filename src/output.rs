@@ -1,4 +1,5 @@
-//! What the command line shows: the progress bar of a training run (indicatif, on stderr,
+//! What the command line shows: the run folder as a run starts (on stderr, unless `--quiet`),
+//! the progress bar of a training run (indicatif, on stderr,
 //! hidden when stderr is not a terminal or with `--quiet`), the summary after it, and the
 //! reports of `sweep` and `bench modes` around the library's tables. Standard output goes
 //! through [`print`], for which a closed pipe is not an error.
@@ -26,9 +27,16 @@ struct Progress {
     /// The watched metric (`--keep-best`), else the first one, at the last evaluation.
     last_metric: Option<(String, f64)>,
     watched: Option<String>,
+    quiet: bool,
 }
 
 impl Observer for Progress {
+    fn on_start(&mut self, dir: &Path) {
+        if !self.quiet {
+            eprintln!("run folder: {}", dir.display());
+        }
+    }
+
     fn should_stop(&mut self) -> bool {
         STOP.load(Ordering::Relaxed)
     }
@@ -89,6 +97,7 @@ pub fn train(
         bar,
         last_metric: None,
         watched: config.keep_best.clone(),
+        quiet,
     };
     let result = train(&mut progress);
     if let Some(bar) = &progress.bar {

@@ -20,6 +20,10 @@ const LIMIT: Duration = Duration::from_secs(30);
 const CASES: &[(&str, &str)] = &[
     // train: sizes and counts (zero, negative, huge, malformed)
     ("train --steps 0", "--steps"),
+    // train: labels
+    ("train --name ''", "--name"),
+    ("train --tag a --tag ''", "--tag"),
+    ("train --resume r --name x", "--name"),
     ("train --steps -1", "--steps"),
     ("train --steps 18446744073709551615", "--steps"),
     ("train --steps 18446744073709551616", "--steps"),

@@ -18,7 +18,7 @@
 //!
 //! // The tutorial: G learns y = 2x² + 1 at 15 points of [-1, 1].
 //! let config = TrainConfig::default();
-//! let out = Output { dir: "runs/example".into(), force: false };
+//! let out = Output { dir: "runs/example".into(), force: false, label: Default::default() };
 //! let summary = train(&config, &out, &mut ()).unwrap();
 //! println!("MSE to the target: {:?}", summary.final_eval.get("mse_to_target"));
 //! ```

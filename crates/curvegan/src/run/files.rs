@@ -47,6 +47,9 @@ pub const CHECKPOINT: &str = "checkpoint.safetensors";
 /// The lock a process holds while it writes the run folder (see [`crate::run::folder`]).
 pub const LOCK: &str = ".lock";
 
+/// When the run started and ended, how it ended, its name and tags (see [`crate::run::record`]).
+pub const RUN_RECORD: &str = "run.json";
+
 /// With a data file: its length, checksum and row length (see [`crate::run::data_record`]).
 pub const DATA: &str = "data.json";
 

@@ -6,6 +6,7 @@
 //! - [`trainer`]: the [`trainer::Trainer`], which owns a run's state and draws its randomness;
 //! - [`checkpoint`]: everything needed to continue a run exactly;
 //! - [`data_record`]: `data.json`, the data file a `--data` run was trained on;
+//! - [`record`]: `run.json`, when a run started and ended and how it ended;
 //! - [`train`]: the training loop, [`train::train`] and [`train::resume`];
 //! - [`plot`]: the figures;
 //! - [`sample`]: loading a run's generator and sampling it;
@@ -18,6 +19,7 @@ pub mod data_record;
 pub mod files;
 pub mod folder;
 pub mod plot;
+pub mod record;
 pub mod sample;
 pub mod sweep;
 pub mod train;

@@ -233,6 +233,7 @@ fn run_seed(
         &Output {
             dir: dir.clone(),
             force,
+            label: Default::default(),
         },
         &mut (),
     )?;

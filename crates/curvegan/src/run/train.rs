@@ -42,6 +42,7 @@ use crate::run::checkpoint;
 use crate::run::data_record::DataRecord;
 use crate::run::files::{self, save_mlp, write_atomic, CsvWriter};
 use crate::run::folder::RunFolder;
+use crate::run::record::{Label, RunRecord, Status};
 
 use crate::gan::step::StepStats;
 use crate::run::plot::{self, CurveFigure, LossFigure, ScatterFigure};
@@ -95,6 +96,8 @@ pub struct Best {
 
 /// Something that wants to hear about the run's progress (a progress bar, a logger).
 pub trait Observer {
+    /// Called once the run folder `dir` is open and its `run.json` written, before the first step.
+    fn on_start(&mut self, _dir: &Path) {}
     /// Called after every step.
     fn on_step(&mut self, _step: usize, _stats: &StepStats) {}
     /// Called after every evaluation.
@@ -115,6 +118,8 @@ pub struct Output {
     pub dir: PathBuf,
     /// Allow an existing non-empty folder.
     pub force: bool,
+    /// The run's name, tags and command line, for `run.json` ([`crate::run::record`]).
+    pub label: Label,
 }
 
 /// Trains a GAN as `config` says and writes the run folder, locked while it writes
@@ -122,7 +127,10 @@ pub struct Output {
 pub fn train(config: &TrainConfig, out: &Output, observer: &mut dyn Observer) -> Result<Summary> {
     let trainer = Trainer::new(config)?;
     let folder = RunFolder::create(&out.dir, out.force)?;
-    let result = run(trainer, Vec::new(), &out.dir, observer, false);
+    let record = RunRecord::start(&out.label);
+    let result = session(&out.dir, record, observer, |o| {
+        run(trainer, Vec::new(), &out.dir, o, false)
+    });
     // A run that failed before its first checkpoint leaves no folder it created behind.
     if result.is_err() && !out.dir.join(files::CHECKPOINT).exists() {
         folder.remove_created();
@@ -131,13 +139,19 @@ pub fn train(config: &TrainConfig, out: &Output, observer: &mut dyn Observer) ->
 }
 
 /// Continues the run in `dir` from its checkpoint, up to `steps` steps in all (default: the
-/// run's own). The result is byte-identical to a run that was never stopped.
+/// run's own). The result is byte-identical to a run that was never stopped. `command` (the
+/// command line, as data) is added to `run.json`'s resumes.
 ///
 /// A checkpoint at the run's end (its last step, or an early stop) with final outputs missing
 /// or unlike the checkpoint's — the process died between writing them — gets them written
 /// from the checkpoint; a finished run with every output in place is an error. Nothing is
 /// written before the checkpoint, the config and `steps` are known to be valid.
-pub fn resume(dir: &Path, steps: Option<usize>, observer: &mut dyn Observer) -> Result<Summary> {
+pub fn resume(
+    dir: &Path,
+    steps: Option<usize>,
+    command: &[String],
+    observer: &mut dyn Observer,
+) -> Result<Summary> {
     let path = dir.join(files::CHECKPOINT);
     if !path.is_file() {
         return Err(Error::config(
@@ -214,7 +228,8 @@ pub fn resume(dir: &Path, steps: Option<usize>, observer: &mut dyn Observer) -> 
             .all(|(name, bytes)| fs::read(dir.join(name)).ok().as_ref() == Some(bytes));
         if !complete {
             folder.remove_temporaries()?;
-            return run(trainer, rows, dir, observer, true);
+            let record = RunRecord::resumed(dir, command)?;
+            return session(dir, record, observer, |o| run(trainer, rows, dir, o, true));
         }
     }
     if let Some(message) = stop_message {
@@ -239,7 +254,32 @@ pub fn resume(dir: &Path, steps: Option<usize>, observer: &mut dyn Observer) -> 
         }
     }
     folder.remove_temporaries()?;
-    run(trainer, rows, dir, observer, false)
+    let record = RunRecord::resumed(dir, command)?;
+    session(dir, record, observer, |o| run(trainer, rows, dir, o, false))
+}
+
+/// One session of a run in `dir`: writes `record` as running, tells the observer, trains with
+/// `train`, and writes how it ended.
+fn session(
+    dir: &Path,
+    mut record: RunRecord,
+    observer: &mut dyn Observer,
+    train: impl FnOnce(&mut dyn Observer) -> Result<Summary>,
+) -> Result<Summary> {
+    let started = Instant::now();
+    record.save(dir)?;
+    observer.on_start(dir);
+    let result = train(observer);
+    let (status, error) = match &result {
+        Ok(s) if s.stopped_early => (Status::EarlyStopped, None),
+        Ok(_) => (Status::Finished, None),
+        Err(Error::Interrupted { .. }) => (Status::Stopped, None),
+        Err(e) => (Status::Failed, Some(e.to_string())),
+    };
+    record.end(status, error, started.elapsed());
+    let saved = record.save(dir);
+    let summary = result?;
+    saved.map(|()| summary)
 }
 
 /// The rows of `metrics.csv` (without the header) as they were at the checkpoint: its first

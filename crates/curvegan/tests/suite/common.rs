@@ -141,5 +141,6 @@ pub fn out(dir: &Path, force: bool) -> Output {
     Output {
         dir: dir.to_path_buf(),
         force,
+        label: Default::default(),
     }
 }

@@ -86,6 +86,7 @@ fn valid_files() -> &'static (Vec<u8>, Vec<u8>) {
         let out = Output {
             dir: tmp.path().join("run"),
             force: false,
+            label: Default::default(),
         };
         curvegan::train(&config, &out, &mut ()).unwrap();
         let read = |f: &str| std::fs::read(out.dir.join(f)).unwrap();

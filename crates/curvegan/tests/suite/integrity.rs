@@ -75,7 +75,7 @@ fn resume_cuts_metrics_csv_to_the_checkpoint_and_checks_it() {
     let mut text = fs::read_to_string(&metrics).unwrap();
     text.push_str("7,1,1,0.5,0.5\n");
     fs::write(&metrics, &text).unwrap();
-    resume(&dir, None, &mut ()).unwrap();
+    resume(&dir, None, &[], &mut ()).unwrap();
     let fresh = tmp.path().join("fresh");
     train(&small(20), &out(&fresh, false), &mut ()).unwrap();
     for file in [
@@ -96,7 +96,7 @@ fn resume_cuts_metrics_csv_to_the_checkpoint_and_checks_it() {
         .unwrap()
         .replacen("0,", "0,9", 2);
     fs::write(&metrics, text).unwrap();
-    let e = resume(&dir, None, &mut ()).unwrap_err().to_string();
+    let e = resume(&dir, None, &[], &mut ()).unwrap_err().to_string();
     assert!(
         e.contains("metrics.csv") && e.contains("checksum mismatch"),
         "{e}"
@@ -127,7 +127,7 @@ fn a_flipped_byte_in_weights_or_checkpoint_is_reported() {
     let ckpt = dir.join("checkpoint.safetensors");
     let good = fs::read(&ckpt).unwrap();
     flip_last_byte(&ckpt);
-    let e = resume(&dir, None, &mut ()).unwrap_err().to_string();
+    let e = resume(&dir, None, &[], &mut ()).unwrap_err().to_string();
     assert!(
         e.contains("checkpoint.safetensors") && e.contains("is corrupt: checksum mismatch"),
         "{e}"
@@ -140,10 +140,10 @@ fn a_flipped_byte_in_weights_or_checkpoint_is_reported() {
     let mut changed = good.clone();
     changed[at + 13] = b'9';
     fs::write(&ckpt, changed).unwrap();
-    let e = resume(&dir, None, &mut ()).unwrap_err().to_string();
+    let e = resume(&dir, None, &[], &mut ()).unwrap_err().to_string();
     assert!(e.contains("checksum mismatch"), "{e}");
     fs::write(&ckpt, &good).unwrap();
-    resume(&dir, None, &mut ()).unwrap();
+    resume(&dir, None, &[], &mut ()).unwrap();
 
     let weights = dir.join("generator.safetensors");
     assert!(tensors_from_bytes(&fs::read(&weights).unwrap()).is_ok());
@@ -211,7 +211,7 @@ fn loaded_state_is_validated() {
     for (tensor, change) in cases {
         fs::write(dir.join("checkpoint.safetensors"), &good).unwrap();
         tamper(&dir, change);
-        let e = resume(&dir, None, &mut ()).unwrap_err().to_string();
+        let e = resume(&dir, None, &[], &mut ()).unwrap_err().to_string();
         assert!(
             e.contains("checkpoint.safetensors") && e.contains(tensor),
             "{tensor}: {e}"
@@ -286,7 +286,7 @@ fn a_data_run_samples_without_its_file_and_resume_sees_a_change() {
     let _ = train(&config, &out(&dir, false), &mut StopAt(7, 0));
     assert!(dir.join("data.json").is_file());
 
-    resume(&dir, Some(10), &mut ()).unwrap();
+    resume(&dir, Some(10), &[], &mut ()).unwrap();
     let before = Generator::load(&dir).unwrap().sample(3, 1, None).unwrap();
     let moved = tmp.path().join("moved.csv");
     fs::rename(&csv, &moved).unwrap();
@@ -299,12 +299,12 @@ fn a_data_run_samples_without_its_file_and_resume_sees_a_change() {
     );
 
     fs::write(&csv, format!("a,b,c\n{rows}9,9,9\n")).unwrap();
-    let e = resume(&dir, Some(20), &mut ()).unwrap_err();
+    let e = resume(&dir, Some(20), &[], &mut ()).unwrap_err();
     assert!(matches!(e, curvegan::Error::BadFile { .. }), "{e}");
     let e = e.to_string();
     assert!(e.contains("curves.csv") && e.contains("has changed"), "{e}");
     fs::rename(&moved, &csv).unwrap();
-    resume(&dir, Some(20), &mut ()).unwrap();
+    resume(&dir, Some(20), &[], &mut ()).unwrap();
 }
 
 /// Item 13: a device or a FIFO is written to, never replaced by a regular file.

@@ -72,7 +72,8 @@ fn force_replaces_the_whole_old_run_and_refuses_foreign_files() {
             "discriminator.safetensors",
             "generator.safetensors",
             "losses.png",
-            "metrics.csv"
+            "metrics.csv",
+            "run.json"
         ]
     );
     // A file curvegan does not write: --force refuses the folder and removes nothing.
@@ -124,7 +125,7 @@ fn resume_removes_temporary_files_of_killed_processes() {
         fs::write(dir.join(name), "half").unwrap();
     }
     fs::write(dir.join(".notmine.tmp-x"), "kept").unwrap();
-    resume(&dir, Some(5), &mut ()).unwrap();
+    resume(&dir, Some(5), &[], &mut ()).unwrap();
     for name in stale {
         assert!(!dir.join(name).exists(), "{name} left behind");
     }
@@ -143,7 +144,7 @@ fn a_failed_resume_changes_nothing() {
     fs::write(dir.join(".metrics.csv.tmp-77"), "stale").unwrap();
     let before = snapshot(&dir);
     for steps in [Some(2), Some(6), Some(9), None] {
-        assert!(resume(&dir, steps, &mut ()).is_err(), "{steps:?}");
+        assert!(resume(&dir, steps, &[], &mut ()).is_err(), "{steps:?}");
         assert_eq!(snapshot(&dir), before, "--steps {steps:?}");
     }
     // A checkpoint whose config was edited to fail validation: its checksum refuses it first.
@@ -158,7 +159,7 @@ fn a_failed_resume_changes_nothing() {
     bad[at + "batch_size = ".len()] = b'0';
     fs::write(&path, bad).unwrap();
     let before = snapshot(&dir);
-    let err = resume(&dir, None, &mut ()).unwrap_err().to_string();
+    let err = resume(&dir, None, &[], &mut ()).unwrap_err().to_string();
     assert!(err.contains("checksum mismatch"), "{err}");
     assert_eq!(snapshot(&dir), before);
 }

@@ -88,7 +88,7 @@ fn a_stopped_run_resumes_byte_identically() {
         seen: 0,
         evals: Vec::new(),
     };
-    let resumed = resume(&parts, None, &mut evals).unwrap();
+    let resumed = resume(&parts, None, &[], &mut evals).unwrap();
     assert_eq!(resumed.steps, 5);
     assert_eq!(evals.evals, vec![6, 8]);
     for file in [
@@ -115,14 +115,14 @@ fn resume_refuses_a_finished_run_and_a_folder_without_checkpoint() {
     let tmp = TempDir::new().unwrap();
     let dir = tmp.path().join("run");
     train(&small(3), &out(&dir, false), &mut ()).unwrap();
-    let err = resume(&dir, None, &mut ()).unwrap_err().to_string();
+    let err = resume(&dir, None, &[], &mut ()).unwrap_err().to_string();
     assert!(err.contains("already has 3 steps"), "{err}");
     let empty = tmp.path().join("empty");
     fs::create_dir(&empty).unwrap();
-    let err = resume(&empty, None, &mut ()).unwrap_err().to_string();
+    let err = resume(&empty, None, &[], &mut ()).unwrap_err().to_string();
     assert!(err.contains("checkpoint.safetensors"), "{err}");
     // Extending a finished run works.
-    assert_eq!(resume(&dir, Some(5), &mut ()).unwrap().steps, 2);
+    assert_eq!(resume(&dir, Some(5), &[], &mut ()).unwrap().steps, 2);
 }
 
 /// `tests/fixtures/old_run` was written by curvegan before the layered redesign (its config
@@ -144,7 +144,7 @@ fn a_run_folder_of_an_older_version_resumes_and_samples() {
     assert_eq!(samples.curves.len(), 4);
     assert!(samples.curves.iter().flatten().all(|v| v.is_finite()));
 
-    resume(&old, Some(9), &mut ()).unwrap();
+    resume(&old, Some(9), &[], &mut ()).unwrap();
     let fresh = tmp.path().join("fresh");
     let mut config = small(9);
     config.g_hidden = vec![8];
@@ -200,4 +200,62 @@ fn a_sweep_runs_each_seed_as_train_would() {
     // Bad requests are refused before anything is trained.
     let err = sweep::sweep(&config, &[], &root, 2, scoring, false).unwrap_err();
     assert!(err.to_string().contains("--seeds"), "{err}");
+}
+
+/// `run.json`: written running at the start (the observer sees it), then how the run ended;
+/// a resume keeps the first start and adds itself; labels are kept, config.toml is unchanged.
+#[test]
+fn run_json_records_how_each_session_ended() {
+    use curvegan::run::record::{Label, RunRecord, Status};
+    struct SeeStart(Option<Status>);
+    impl Observer for SeeStart {
+        fn on_start(&mut self, dir: &Path) {
+            self.0 = RunRecord::load(dir).unwrap().map(|r| r.status);
+        }
+        fn should_stop(&mut self) -> bool {
+            true
+        }
+    }
+    let tmp = TempDir::new().unwrap();
+    let dir = tmp.path().join("run");
+    let mut output = out(&dir, false);
+    output.label = Label {
+        name: Some("first".into()),
+        tags: vec!["a".into(), "b".into()],
+        command: vec!["curvegan".into(), "train".into()],
+    };
+    let mut see = SeeStart(None);
+    let err = train(&small(5), &output, &mut see).unwrap_err();
+    assert!(matches!(err, curvegan::Error::Interrupted { .. }), "{err}");
+    assert_eq!(see.0, Some(Status::Running));
+    let stopped = RunRecord::load(&dir).unwrap().unwrap();
+    assert_eq!(stopped.status, Status::Stopped);
+    assert_eq!(stopped.name.as_deref(), Some("first"));
+    assert_eq!(stopped.tags, ["a", "b"]);
+    assert_eq!(stopped.command, ["curvegan", "train"]);
+    assert_eq!(stopped.version, env!("CARGO_PKG_VERSION"));
+    assert!(stopped.cores >= 1 && stopped.end.is_some() && stopped.resumes.is_empty());
+    assert!(stopped.start.utc.ends_with('Z') && stopped.start.utc.len() == 20);
+    assert!(!bytes(&dir, "config.toml").windows(5).any(|w| w == b"first"));
+
+    resume(&dir, None, &["again".to_string()], &mut ()).unwrap();
+    let finished = RunRecord::load(&dir).unwrap().unwrap();
+    assert_eq!(finished.status, Status::Finished);
+    assert_eq!(finished.start, stopped.start);
+    assert_eq!(finished.resumes.len(), 1);
+    assert_eq!(finished.resumes[0].command, ["again"]);
+    assert!(finished.duration_s >= stopped.duration_s);
+    assert!(finished.end.unwrap().unix >= finished.start.unix);
+
+    // A run of a version without run.json gets one when resumed.
+    let fixture = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/old_run");
+    let old = tmp.path().join("old");
+    fs::create_dir(&old).unwrap();
+    for entry in fs::read_dir(&fixture).unwrap() {
+        let entry = entry.unwrap();
+        fs::copy(entry.path(), old.join(entry.file_name())).unwrap();
+    }
+    resume(&old, Some(9), &[], &mut ()).unwrap();
+    let record = RunRecord::load(&old).unwrap().unwrap();
+    assert_eq!((record.status, record.resumes.len()), (Status::Finished, 1));
 }
