@@ -89,6 +89,18 @@ enum Command {
     Sweep(Box<SweepArgs>),
     /// Benchmarks that compare curvegan with published results.
     Bench(BenchArgs),
+    /// List the run folders under a folder: name, start, target, loss, steps, status, metric.
+    Runs(RunsArgs),
+}
+
+#[derive(Debug, Args)]
+struct RunsArgs {
+    /// The folder to list (its run folders, a few levels deep)
+    #[arg(value_name = "DIR", default_value = files::RUNS)]
+    dir: PathBuf,
+    /// Print JSON (one object per run) instead of a table
+    #[arg(long)]
+    json: bool,
 }
 
 #[derive(Debug, Args)]
@@ -374,6 +386,8 @@ pub enum Job {
     Sweep(SweepJob),
     /// The mode-collapse benchmark.
     BenchModes(BenchJob),
+    /// List the run folders under `dir`, as a table or as JSON.
+    Runs { dir: PathBuf, json: bool },
 }
 
 /// Draw `count` samples from the generator in `run`.
@@ -524,6 +538,10 @@ impl Cli {
                 success: a.success,
                 quiet: a.quiet,
             }),
+            Command::Runs(a) => Job::Runs {
+                dir: a.dir,
+                json: a.json,
+            },
             Command::Bench(BenchArgs {
                 which: BenchCommand::Modes(a),
             }) => {

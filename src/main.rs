@@ -65,6 +65,13 @@ fn run() -> Result<()> {
             outcome.save(&j.root)?;
             output::print(&output::bench_report(&outcome, &j.root))
         }
+        Job::Runs { dir, json } => {
+            let rows = curvegan::run::listing::list(&dir)?;
+            output::print(&match json {
+                true => serde_json::to_string_pretty(&rows)? + "\n",
+                false => output::runs_table(&rows),
+            })
+        }
     }
 }
 

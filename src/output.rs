@@ -13,6 +13,7 @@ use curvegan::eval::catalogue::Report;
 use curvegan::gan::step::StepStats;
 use curvegan::run::bench::{self, Outcome};
 use curvegan::run::files;
+use curvegan::run::listing::RunRow;
 use curvegan::run::sweep::{self, Criterion, SeedResult};
 use curvegan::{Observer, Summary, TrainConfig};
 use indicatif::{ProgressBar, ProgressStyle};
@@ -193,6 +194,48 @@ pub fn bench_report(outcome: &Outcome, root: &Path) -> String {
         files::BENCH_TABLE,
         root.display()
     )
+}
+
+/// The table of `curvegan runs`: one line per run folder, columns aligned.
+pub fn runs_table(rows: &[RunRow]) -> String {
+    let header = [
+        "name", "start", "target", "loss", "steps", "status", "metric", "best",
+    ];
+    let dash = || "—".to_string();
+    let lines: Vec<[String; 8]> = rows
+        .iter()
+        .map(|r| {
+            let count = |n: Option<usize>| n.map_or("?".to_string(), |n| n.to_string());
+            [
+                r.name.clone(),
+                r.start.clone().unwrap_or_else(dash),
+                r.target.clone().unwrap_or_else(dash),
+                r.loss.clone().unwrap_or_else(dash),
+                format!("{}/{}", count(r.steps_done), count(r.steps_planned)),
+                r.status.name().to_string(),
+                (r.metric.as_ref()).map_or_else(dash, |m| format!("{} {:.5}", m.name, m.value)),
+                (r.best.as_ref()).map_or_else(dash, |b| format!("{:.5} at {}", b.value, b.step)),
+            ]
+        })
+        .collect();
+    let widths: Vec<usize> = (0..header.len())
+        .map(|i| {
+            let cells = lines.iter().map(|l| l[i].chars().count());
+            cells.chain([header[i].len()]).max().unwrap_or(0)
+        })
+        .collect();
+    let line = |cells: &mut dyn Iterator<Item = &str>| {
+        let padded: Vec<String> = cells
+            .zip(&widths)
+            .map(|(c, w)| format!("{c}{}", " ".repeat(w - c.chars().count())))
+            .collect();
+        padded.join("  ").trim_end().to_string() + "\n"
+    };
+    let mut text = line(&mut header.iter().copied());
+    for l in &lines {
+        text += &line(&mut l.iter().map(String::as_str));
+    }
+    text
 }
 
 /// Writes to standard output; a closed pipe (`curvegan sample | head`) is not an error.

@@ -24,6 +24,8 @@ const CASES: &[(&str, &str)] = &[
     ("train --name ''", "--name"),
     ("train --tag a --tag ''", "--tag"),
     ("train --resume r --name x", "--name"),
+    ("runs missing-folder", "missing-folder"),
+    ("runs --json --json2", "--json2"),
     ("train --steps -1", "--steps"),
     ("train --steps 18446744073709551615", "--steps"),
     ("train --steps 18446744073709551616", "--steps"),

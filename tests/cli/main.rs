@@ -9,7 +9,7 @@
 //! - `model_selection`: evaluation during training, keep-best, early stop, sweeps, the
 //!   reduced mode benchmark;
 //! - `resume`: kills at random moments, Ctrl-C, extension, `--config` reproduction;
-//! - `runs`: `run.json`, `--name` and `--tag`, the run folder shown at the start;
+//! - `runs`: `run.json`, `--name` and `--tag`, the run folder shown at the start, `runs`;
 //! - `signals`: SIGTERM, SIGHUP and a second Ctrl-C sent to real runs;
 //! - `faults`: a kill or an I/O error injected at every write point of a run, then recovery.
 

@@ -1,9 +1,9 @@
 //! Run records and listings: `run.json` with `--name`/`--tag`, the run folder shown as a run
-//! starts.
+//! starts, `curvegan runs`.
 
 use tempfile::TempDir;
 
-use crate::common::curvegan;
+use crate::common::{curvegan, stdout_of};
 
 #[test]
 fn train_records_run_json_and_names_the_folder_first() {
@@ -47,4 +47,55 @@ fn train_records_run_json_and_names_the_folder_first() {
     let json: serde_json::Value =
         serde_json::from_slice(&std::fs::read(dir.join("run.json")).unwrap()).unwrap();
     assert_eq!(json["name"], serde_json::Value::Null);
+}
+
+/// `curvegan runs DIR`: a finished run, a run held by a live process (this test holds its
+/// lock) and a run of an older version without run.json; `--json` gives the same rows.
+#[test]
+fn runs_lists_finished_running_and_old_runs() {
+    let tmp = TempDir::new().unwrap();
+    let root = tmp.path();
+    for (dir, name) in [("done", "first"), ("live", "second")] {
+        stdout_of(
+            curvegan()
+                .args(["train", "--steps", "3", "--quiet", "--name", name, "--out"])
+                .arg(root.join(dir)),
+        );
+    }
+    let old = root.join("old");
+    std::fs::create_dir(&old).unwrap();
+    let fixture = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("crates/curvegan/tests/fixtures/old_run");
+    for entry in std::fs::read_dir(&fixture).unwrap() {
+        let entry = entry.unwrap();
+        std::fs::copy(entry.path(), old.join(entry.file_name())).unwrap();
+    }
+    let lock = std::fs::File::open(root.join("live/.lock")).unwrap();
+    lock.try_lock().unwrap();
+
+    let table = String::from_utf8(stdout_of(curvegan().arg("runs").arg(root))).unwrap();
+    let lines: Vec<&str> = table.lines().collect();
+    assert_eq!(lines.len(), 4, "{table}");
+    assert!(
+        lines[0].starts_with("name") && lines[0].contains("status"),
+        "{table}"
+    );
+    let line = |name: &str| *lines.iter().find(|l| l.starts_with(name)).unwrap();
+    assert!(line("first").contains(" finished "), "{table}");
+    assert!(line("first").contains("3/3") && line("first").contains("quadratic"));
+    assert!(line("second").contains(" running "), "{table}");
+    assert!(line("old ").contains(" finished ") && line("old ").contains("6/6"));
+
+    let json = stdout_of(curvegan().args(["runs", "--json"]).arg(root));
+    let rows: serde_json::Value = serde_json::from_slice(&json).unwrap();
+    let status: Vec<&str> = (0..3)
+        .map(|i| rows[i]["status"].as_str().unwrap())
+        .collect();
+    assert_eq!(status, ["finished", "running", "finished"]);
+    assert_eq!(rows[0]["metric"]["name"], "mse_to_target");
+    assert!(rows[2]["start"].is_null());
+    drop(lock);
+    let json = stdout_of(curvegan().args(["runs", "--json"]).arg(root));
+    let rows: serde_json::Value = serde_json::from_slice(&json).unwrap();
+    assert_eq!(rows[1]["status"], "finished");
 }

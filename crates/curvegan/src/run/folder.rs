@@ -225,6 +225,16 @@ pub fn remove_empty(created: &[PathBuf]) {
 }
 
 /// Opens `dir`'s lock file and locks it, or fails naming the folder and `option`.
+/// True if a process holds the lock of the run folder `dir` — it is writing it now. Tested
+/// with a shared lock, taken and released at once (a writer that starts in that instant is
+/// refused as if another writer held the folder). False when there is no lock file.
+pub fn is_locked(dir: &Path) -> bool {
+    match File::open(dir.join(files::LOCK)) {
+        Ok(file) => matches!(file.try_lock_shared(), Err(TryLockError::WouldBlock)),
+        Err(_) => false,
+    }
+}
+
 fn lock(dir: &Path, option: &str) -> Result<File> {
     let path = dir.join(files::LOCK);
     let file = OpenOptions::new()

@@ -8,6 +8,7 @@
 //! - [`data_record`]: `data.json`, the data file a `--data` run was trained on;
 //! - [`record`]: `run.json`, when a run started and ended and how it ended;
 //! - [`train`]: the training loop, [`train::train`] and [`train::resume`];
+//! - [`listing`]: the run folders under a folder, as `curvegan runs` lists them;
 //! - [`plot`]: the figures;
 //! - [`sample`]: loading a run's generator and sampling it;
 //! - [`sweep`]: one configuration over many seeds;
@@ -18,6 +19,7 @@ pub mod checkpoint;
 pub mod data_record;
 pub mod files;
 pub mod folder;
+pub mod listing;
 pub mod plot;
 pub mod record;
 pub mod sample;

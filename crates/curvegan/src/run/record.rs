@@ -17,7 +17,7 @@ use crate::run::files::{self, write_atomic};
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "kebab-case")]
 pub enum Status {
-    /// A process is training it (or was, and died without a word: its folder's lock tells).
+    /// A process is training it (listings check the folder's lock).
     Running,
     /// It trained all its steps.
     Finished,
@@ -27,6 +27,10 @@ pub enum Status {
     EarlyStopped,
     /// An error ended it (see [`RunRecord::error`]).
     Failed,
+    /// Only in listings ([`crate::run::listing`]), never in `run.json`: the record says
+    /// running but no process holds the folder's lock, so the process was killed; the run
+    /// resumes from its last checkpoint.
+    Killed,
 }
 
 impl Status {
@@ -39,6 +43,7 @@ impl Status {
             Status::Stopped => "stopped",
             Status::EarlyStopped => "early-stopped",
             Status::Failed => "failed",
+            Status::Killed => "killed",
         }
     }
 }

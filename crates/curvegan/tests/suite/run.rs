@@ -16,6 +16,17 @@ fn bytes(dir: &Path, file: &str) -> Vec<u8> {
     fs::read(dir.join(file)).unwrap_or_else(|e| panic!("{}: {e}", dir.join(file).display()))
 }
 
+/// Copies `tests/fixtures/old_run` (a run folder of an older curvegan, without run.json) to
+/// `to`, creating it and the folders above it.
+fn copy_old_run(to: &Path) {
+    let fixture = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/old_run");
+    fs::create_dir_all(to).unwrap();
+    for entry in fs::read_dir(&fixture).unwrap() {
+        let entry = entry.unwrap();
+        fs::copy(entry.path(), to.join(entry.file_name())).unwrap();
+    }
+}
+
 /// Stops the run after `at` steps, as Ctrl-C does.
 struct StopAt {
     at: usize,
@@ -248,14 +259,87 @@ fn run_json_records_how_each_session_ended() {
     assert!(finished.end.unwrap().unix >= finished.start.unix);
 
     // A run of a version without run.json gets one when resumed.
-    let fixture = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/old_run");
     let old = tmp.path().join("old");
-    fs::create_dir(&old).unwrap();
-    for entry in fs::read_dir(&fixture).unwrap() {
-        let entry = entry.unwrap();
-        fs::copy(entry.path(), old.join(entry.file_name())).unwrap();
-    }
+    copy_old_run(&old);
     resume(&old, Some(9), &[], &mut ()).unwrap();
     let record = RunRecord::load(&old).unwrap().unwrap();
     assert_eq!((record.status, record.resumes.len()), (Status::Finished, 1));
+}
+
+/// `listing::list`: finished, early-stopped (with best/), stopped and a run of an older
+/// version (no run.json, status from its files), a run held by a live lock, and a folder
+/// that is not a run.
+#[test]
+fn listing_reports_every_run_folder_and_its_status() {
+    use curvegan::run::listing::list;
+    use curvegan::run::record::{Label, Status};
+    let tmp = TempDir::new().unwrap();
+    let root = tmp.path();
+    let mut named = out(&root.join("a"), false);
+    named.label = Label {
+        name: Some("named".into()),
+        ..Label::default()
+    };
+    train(&small(3), &named, &mut ()).unwrap();
+    let early = TrainConfig {
+        keep_best: Some("mse_to_target".into()),
+        eval_every: 1,
+        early_stop: 1,
+        ..small(40)
+    };
+    let summary = train(&early, &out(&root.join("b"), false), &mut ()).unwrap();
+    let mut stop = StopAt {
+        at: 2,
+        seen: 0,
+        evals: Vec::new(),
+    };
+    train(&small(5), &out(&root.join("c"), false), &mut stop).unwrap_err();
+    copy_old_run(&root.join("sub/old"));
+    fs::create_dir(root.join("not-a-run")).unwrap();
+
+    let rows = list(root).unwrap();
+    let names: Vec<&str> = rows.iter().map(|r| r.name.as_str()).collect();
+    assert_eq!(names, ["named", "b", "c", "old"]);
+    let status: Vec<Status> = rows.iter().map(|r| r.status).collect();
+    let expected_b = match summary.stopped_early {
+        true => Status::EarlyStopped,
+        false => Status::Finished,
+    };
+    assert_eq!(
+        status,
+        [
+            Status::Finished,
+            expected_b,
+            Status::Stopped,
+            Status::Finished
+        ]
+    );
+    assert_eq!(
+        (rows[0].steps_done, rows[0].steps_planned),
+        (Some(3), Some(3))
+    );
+    assert_eq!(rows[0].target.as_deref(), Some("quadratic"));
+    assert!(rows[0].start.is_some() && rows[3].start.is_none());
+    assert_eq!(rows[0].metric.as_ref().unwrap().name, "mse_to_target");
+    let (listed, best) = (rows[1].best.clone().unwrap(), summary.best.unwrap());
+    assert_eq!((&listed.metric, listed.step), (&best.metric, best.step));
+    assert!((listed.value - best.value).abs() <= 1e-12 * best.value.abs());
+    assert_eq!(
+        (rows[2].steps_done, rows[2].steps_planned),
+        (Some(2), Some(5))
+    );
+    assert_eq!(
+        (rows[3].steps_done, rows[3].steps_planned),
+        (Some(6), Some(6))
+    );
+
+    // Held by a live lock, a run is running whatever run.json says.
+    let lock = fs::File::open(root.join("c/.lock")).unwrap();
+    lock.try_lock().unwrap();
+    assert_eq!(list(root).unwrap()[2].status, Status::Running);
+    drop(lock);
+    assert_eq!(list(root).unwrap()[2].status, Status::Stopped);
+
+    let err = list(&root.join("missing")).unwrap_err().to_string();
+    assert!(err.contains("missing"), "{err}");
 }
