@@ -52,7 +52,10 @@ fn run() -> Result<()> {
             })
         }
         Job::Sweep(j) => {
-            let results = sweep::sweep(&j.config, &j.seeds, &j.root, j.jobs, j.scoring, j.force)?;
+            let seeds = output::Seeds::new(j.seeds.len(), j.quiet);
+            let results = sweep::sweep(
+                &j.config, &j.seeds, &j.root, j.jobs, j.scoring, j.force, &seeds,
+            )?;
             sweep::save_csv(&j.root, &results)?;
             let report = output::sweep_report(&results, j.success.as_ref(), &j.root)?;
             match j.quiet {
@@ -61,17 +64,14 @@ fn run() -> Result<()> {
             }
         }
         Job::BenchModes(j) => {
-            let outcome = bench::run(&j.dataset, &j.config, j.trials, &j.root, j.jobs, j.force)?;
+            let trials = output::Seeds::new(j.trials, false);
+            let outcome = bench::run(
+                &j.dataset, &j.config, j.trials, &j.root, j.jobs, j.force, &trials,
+            )?;
             outcome.save(&j.root)?;
             output::print(&output::bench_report(&outcome, &j.root))
         }
-        Job::Runs { dir, json } => {
-            let rows = curvegan::run::listing::list(&dir)?;
-            output::print(&match json {
-                true => serde_json::to_string_pretty(&rows)? + "\n",
-                false => output::runs_table(&rows),
-            })
-        }
+        Job::Runs { dir, json } => output::runs(&dir, json),
     }
 }
 

@@ -6,7 +6,7 @@
 
 use std::io::{IsTerminal, Write};
 use std::path::Path;
-use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 
 use anyhow::{Context, Result};
 use curvegan::eval::catalogue::Report;
@@ -14,7 +14,7 @@ use curvegan::gan::step::StepStats;
 use curvegan::run::bench::{self, Outcome};
 use curvegan::run::files;
 use curvegan::run::listing::RunRow;
-use curvegan::run::sweep::{self, Criterion, SeedResult};
+use curvegan::run::sweep::{self, Criterion, SeedObserver, SeedResult};
 use curvegan::{Observer, Summary, TrainConfig};
 use indicatif::{ProgressBar, ProgressStyle};
 
@@ -67,6 +67,18 @@ impl Observer for Progress {
     }
 }
 
+/// A progress bar on stderr of `len` steps drawn as `template`; none if `quiet` or when stderr
+/// is not a terminal.
+fn bar(len: usize, template: &str, quiet: bool) -> Option<ProgressBar> {
+    (!quiet && std::io::stderr().is_terminal()).then(|| {
+        let bar = ProgressBar::new(len as u64);
+        bar.set_style(
+            ProgressStyle::with_template(template).unwrap_or_else(|_| ProgressStyle::default_bar()),
+        );
+        bar
+    })
+}
+
 /// Runs `train` (a new run or a resumed one, `steps` long in all, with settings `config`)
 /// under a progress bar that stops it on Ctrl-C, then prints the summary unless `quiet`.
 pub fn train(
@@ -86,14 +98,11 @@ pub fn train(
             std::process::exit(130);
         }
     });
-    let bar = (!quiet && std::io::stderr().is_terminal()).then(|| {
-        let bar = ProgressBar::new(steps as u64);
-        bar.set_style(
-            ProgressStyle::with_template("{bar:30} {pos}/{len} {elapsed} ETA {eta}  {msg}")
-                .unwrap_or_else(|_| ProgressStyle::default_bar()),
-        );
-        bar
-    });
+    let bar = bar(
+        steps,
+        "{bar:30} {pos}/{len} {elapsed} ETA {eta}  {msg}",
+        quiet,
+    );
     let mut progress = Progress {
         bar,
         last_metric: None,
@@ -196,8 +205,77 @@ pub fn bench_report(outcome: &Outcome, root: &Path) -> String {
     )
 }
 
+/// The progress of `sweep` and `bench modes`: a line on stderr per seed as it finishes (seed,
+/// steps, latest metric, wall time) unless `quiet`, and a bar on stderr when it is a terminal.
+pub struct Seeds {
+    total: usize,
+    done: AtomicUsize,
+    quiet: bool,
+    bar: Option<ProgressBar>,
+}
+
+impl Seeds {
+    /// The progress of `total` seeds.
+    pub fn new(total: usize, quiet: bool) -> Seeds {
+        let bar = bar(
+            total,
+            "{bar:30} {pos}/{len} runs {elapsed} ETA {eta}",
+            quiet,
+        );
+        Seeds {
+            total,
+            done: AtomicUsize::new(0),
+            quiet,
+            bar,
+        }
+    }
+}
+
+impl SeedObserver for Seeds {
+    fn on_seed(&self, r: &SeedResult) {
+        let done = self.done.fetch_add(1, Ordering::Relaxed) + 1;
+        if self.quiet {
+            return;
+        }
+        let metric = (r.summary.final_eval.metrics.first())
+            .map(|(name, v)| format!(", {name} {v:.5}"))
+            .unwrap_or_default();
+        let line = format!(
+            "[{done}/{}] seed {}: {} steps{metric}, {:.2} s",
+            self.total,
+            r.seed,
+            r.summary.steps,
+            r.summary.wall.as_secs_f64()
+        );
+        match &self.bar {
+            Some(bar) => {
+                bar.println(line);
+                bar.inc(1);
+            }
+            None => eprintln!("{line}"),
+        }
+    }
+}
+
+impl Drop for Seeds {
+    fn drop(&mut self) {
+        if let Some(bar) = &self.bar {
+            bar.finish_and_clear();
+        }
+    }
+}
+
+/// `curvegan runs`: the run folders under `dir`, as a table or (`json`) as JSON.
+pub fn runs(dir: &Path, json: bool) -> Result<()> {
+    let rows = curvegan::run::listing::list(dir)?;
+    print(&match json {
+        true => serde_json::to_string_pretty(&rows)? + "\n",
+        false => runs_table(&rows),
+    })
+}
+
 /// The table of `curvegan runs`: one line per run folder, columns aligned.
-pub fn runs_table(rows: &[RunRow]) -> String {
+fn runs_table(rows: &[RunRow]) -> String {
     let header = [
         "name", "start", "target", "loss", "steps", "status", "metric", "best",
     ];

@@ -5,6 +5,12 @@ use tempfile::TempDir;
 
 use crate::common::{curvegan, stdout_of};
 
+/// Fails the test with the command's stderr unless it succeeded.
+fn assert_ok(out: &std::process::Output) {
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(out.status.success(), "{stderr}");
+}
+
 #[test]
 fn train_records_run_json_and_names_the_folder_first() {
     let tmp = TempDir::new().unwrap();
@@ -15,11 +21,7 @@ fn train_records_run_json_and_names_the_folder_first() {
         .arg(&dir)
         .output()
         .unwrap();
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+    assert_ok(&out);
     let stderr = String::from_utf8(out.stderr).unwrap();
     assert!(
         stderr.starts_with(&format!("run folder: {}\n", dir.display())),
@@ -98,4 +100,55 @@ fn runs_lists_finished_running_and_old_runs() {
     let json = stdout_of(curvegan().args(["runs", "--json"]).arg(root));
     let rows: serde_json::Value = serde_json::from_slice(&json).unwrap();
     assert_eq!(rows[1]["status"], "finished");
+}
+
+/// `sweep` and `bench modes` print one line per seed on stderr as it finishes (its seed,
+/// steps, latest metric and wall time); `sweep --quiet` prints none.
+#[test]
+fn sweep_and_bench_show_a_line_per_finished_seed() {
+    let tmp = TempDir::new().unwrap();
+    let sweep = |out: &str, quiet: bool| {
+        let mut cmd = curvegan();
+        cmd.args([
+            "sweep",
+            "--seeds",
+            "2..5",
+            "--steps",
+            "12",
+            "--plot-every",
+            "0",
+        ]);
+        if quiet {
+            cmd.arg("--quiet");
+        }
+        let out = cmd.arg("--out").arg(tmp.path().join(out)).output().unwrap();
+        assert_ok(&out);
+        String::from_utf8(out.stderr).unwrap()
+    };
+    let stderr = sweep("loud", false);
+    let lines: Vec<&str> = stderr.lines().collect();
+    assert_eq!(lines.len(), 3, "{stderr}");
+    for seed in 2..5 {
+        let line = lines
+            .iter()
+            .find(|l| l.contains(&format!("] seed {seed}: ")))
+            .unwrap_or_else(|| panic!("seed {seed} missing:\n{stderr}"));
+        assert!(
+            line.contains("12 steps, mse_to_target ") && line.ends_with(" s"),
+            "{line}"
+        );
+    }
+    assert!(lines[2].starts_with("[3/3] "), "{stderr}");
+    assert_eq!(sweep("quiet", true), "");
+
+    let out = curvegan()
+        .args(["bench", "modes", "--dataset", "ring8", "--trials", "2"])
+        .args(["--steps", "5", "--out"])
+        .arg(tmp.path().join("bench"))
+        .output()
+        .unwrap();
+    assert_ok(&out);
+    let stderr = String::from_utf8(out.stderr).unwrap();
+    assert_eq!(stderr.lines().count(), 2, "{stderr}");
+    assert!(stderr.contains("] seed 0: 5 steps") && stderr.contains("] seed 1: 5 steps"));
 }

@@ -203,7 +203,8 @@ pub struct Outcome {
 }
 
 /// Trains `config` (a `ring8` or `grid25` config) `trials` times, seeds `0..trials`, under
-/// `root/seed-S` on `jobs` threads, and scores every trial.
+/// `root/seed-S` on `jobs` threads, and scores every trial; `observer` hears of each trial as
+/// it finishes.
 pub fn run(
     dataset: &TargetConfig,
     config: &TrainConfig,
@@ -211,6 +212,7 @@ pub fn run(
     root: &Path,
     jobs: usize,
     force: bool,
+    observer: &dyn sweep::SeedObserver,
 ) -> Result<Outcome> {
     let modes = mode_count(dataset)?;
     if config.target != *dataset {
@@ -232,7 +234,7 @@ pub fn run(
         samples: SAMPLES,
         seed_offset: SCORE_SEED_OFFSET,
     };
-    let results = sweep::sweep(config, &seeds, root, jobs, scoring, force)?;
+    let results = sweep::sweep(config, &seeds, root, jobs, scoring, force, observer)?;
     let trials = results
         .iter()
         .map(trial_of)

@@ -34,7 +34,8 @@ const MAX_METRICS_BYTES: u64 = 1 << 30;
 pub struct RunRow {
     /// The run folder.
     pub folder: PathBuf,
-    /// The `--name` it was given, else the folder's name.
+    /// The `--name` it was given, else the folder's path below the listed folder (its name,
+    /// for [`row`]).
     pub name: String,
     /// Its tags.
     pub tags: Vec<String>,
@@ -80,7 +81,13 @@ pub fn list(root: &Path) -> Result<Vec<RunRow>> {
     find_runs(root, MAX_DEPTH, &mut dirs)
         .map_err(|e| Error::io("cannot read", root.to_path_buf(), e))?;
     dirs.sort();
-    Ok(dirs.iter().map(|d| row(d)).collect())
+    Ok(dirs
+        .iter()
+        .map(|d| {
+            let below = d.strip_prefix(root).unwrap_or(d);
+            row_named(d, below.display().to_string())
+        })
+        .collect())
 }
 
 fn find_runs(dir: &Path, depth: usize, out: &mut Vec<PathBuf>) -> std::io::Result<()> {
@@ -102,6 +109,14 @@ fn find_runs(dir: &Path, depth: usize, out: &mut Vec<PathBuf>) -> std::io::Resul
 
 /// The row of the run folder `dir`.
 pub fn row(dir: &Path) -> RunRow {
+    let name = dir
+        .file_name()
+        .map_or_else(|| dir.display().to_string(), |n| n.to_string_lossy().into());
+    row_named(dir, name)
+}
+
+/// The row of the run folder `dir`, named `unnamed` unless it has a `--name`.
+fn row_named(dir: &Path, unnamed: String) -> RunRow {
     let config = TrainConfig::load(&dir.join(files::CONFIG)).ok();
     let record = RunRecord::load(dir).ok().flatten();
     let metrics = fs::metadata(dir.join(files::METRICS))
@@ -127,10 +142,7 @@ pub fn row(dir: &Path) -> RunRow {
         name: record
             .as_ref()
             .and_then(|r| r.name.clone())
-            .unwrap_or_else(|| {
-                dir.file_name()
-                    .map_or_else(|| dir.display().to_string(), |n| n.to_string_lossy().into())
-            }),
+            .unwrap_or(unnamed),
         tags: record.as_ref().map(|r| r.tags.clone()).unwrap_or_default(),
         start: record.as_ref().map(|r| r.start.utc.clone()),
         target: config.as_ref().map(|c| c.target.name().to_string()),

@@ -143,8 +143,18 @@ pub struct Scoring {
     pub seed_offset: u64,
 }
 
+/// Hears about each seed of a sweep as it finishes (progress lines, a bar); called from the
+/// sweep's worker threads, in the order the seeds finish.
+pub trait SeedObserver: Sync {
+    /// Called when a seed's run is trained and scored.
+    fn on_seed(&self, _result: &SeedResult) {}
+}
+
+/// An observer that ignores every seed.
+impl SeedObserver for () {}
+
 /// Trains `config` once per seed under `root` on `jobs` threads and scores each run as
-/// `scoring` says. Results come back in the order of `seeds`. The first error stops the
+/// `scoring` says; `observer` hears of each seed as it finishes. Results come back in the order of `seeds`. The first error stops the
 /// sweep (runs already started finish) and is returned. A non-empty `root` is an error
 /// unless `force`, which replaces each seed's run ([`folder::RunFolder::create`]).
 pub fn sweep(
@@ -154,6 +164,7 @@ pub fn sweep(
     jobs: usize,
     scoring: Scoring,
     force: bool,
+    observer: &dyn SeedObserver,
 ) -> Result<Vec<SeedResult>> {
     if seeds.is_empty() {
         return Err(Error::config("--seeds", "the range is empty"));
@@ -166,7 +177,7 @@ pub fn sweep(
     // Created here, not by the first seed's run, so that a failing seed removes only its own
     // folder; a sweep that fails leaves no empty folder it created.
     let created = folder::create_dirs(root, "--out")?;
-    let results = sweep_seeds(config, seeds, root, jobs, scoring, force);
+    let results = sweep_seeds(config, seeds, root, jobs, scoring, force, observer);
     if results.is_err() {
         folder::remove_empty(&created);
     }
@@ -180,6 +191,7 @@ fn sweep_seeds(
     jobs: usize,
     scoring: Scoring,
     force: bool,
+    observer: &dyn SeedObserver,
 ) -> Result<Vec<SeedResult>> {
     let next = AtomicUsize::new(0);
     let results: Mutex<Vec<Option<Result<SeedResult>>>> =
@@ -193,8 +205,9 @@ fn sweep_seeds(
                     break;
                 }
                 let outcome = run_seed(config, seeds[i], root, scoring, force);
-                if outcome.is_err() {
-                    failed.store(true, Ordering::Relaxed);
+                match &outcome {
+                    Ok(result) => observer.on_seed(result),
+                    Err(_) => failed.store(true, Ordering::Relaxed),
                 }
                 if let Ok(mut r) = results.lock() {
                     r[i] = Some(outcome);

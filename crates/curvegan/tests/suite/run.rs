@@ -193,7 +193,7 @@ fn a_sweep_runs_each_seed_as_train_would() {
         samples: 50,
         seed_offset: 0,
     };
-    let results = sweep::sweep(&config, &[3, 5], &root, 2, scoring, false).unwrap();
+    let results = sweep::sweep(&config, &[3, 5], &root, 2, scoring, false, &()).unwrap();
     assert_eq!(results.len(), 2);
     assert_eq!(results[0].seed, 3);
     assert_eq!(results[1].seed, 5);
@@ -209,7 +209,7 @@ fn a_sweep_runs_each_seed_as_train_would() {
     );
     assert!(results[1].report.get("mse_to_target").is_some());
     // Bad requests are refused before anything is trained.
-    let err = sweep::sweep(&config, &[], &root, 2, scoring, false).unwrap_err();
+    let err = sweep::sweep(&config, &[], &root, 2, scoring, false, &()).unwrap_err();
     assert!(err.to_string().contains("--seeds"), "{err}");
 }
 
@@ -299,7 +299,7 @@ fn listing_reports_every_run_folder_and_its_status() {
 
     let rows = list(root).unwrap();
     let names: Vec<&str> = rows.iter().map(|r| r.name.as_str()).collect();
-    assert_eq!(names, ["named", "b", "c", "old"]);
+    assert_eq!(names, ["named", "b", "c", "sub/old"]);
     let status: Vec<Status> = rows.iter().map(|r| r.status).collect();
     let expected_b = match summary.stopped_early {
         true => Status::EarlyStopped,
