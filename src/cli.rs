@@ -24,6 +24,24 @@ use curvegan::{Error, Output};
 /// The defaults, from the one place that holds them.
 static DEFAULT: LazyLock<TrainConfig> = LazyLock::new(TrainConfig::default);
 
+// The headings `train --help` groups its options under.
+const LEARN: &str = "What to learn";
+const NETS: &str = "Networks";
+const LOSS: &str = "Loss and optimiser";
+const EVAL: &str = "Evaluation";
+const OUTPUT: &str = "Output";
+const CKPT: &str = "Checkpoints";
+
+/// The examples at the end of `train --help` (not of `train -h`).
+const TRAIN_EXAMPLES: &str = "\
+Examples:
+  curvegan train                                   the tutorial, into a new runs/train-NNNN
+  curvegan train --seed 3 --out runs/s3 --plot-every 0
+  curvegan train --target family --conditional --keep-best mse_to_target --early-stop 5
+  curvegan train --loss wgan-gp --g-hidden 400,400,400 --name deep --tag wgan
+  curvegan train --config runs/s3/config.toml --out runs/s3-again   repeats runs/s3 exactly
+  curvegan resume runs/s3 --steps 20001                             continues it";
+
 /// `text [default: value]`, the form clap gives its own defaults.
 fn with_default(text: &str, value: impl Display) -> String {
     format!("{text} [default: {value}]")
@@ -78,6 +96,7 @@ pub struct Cli {
 #[derive(Debug, Subcommand)]
 enum Command {
     /// Train a GAN; with no options, exactly the tutorial's (G learns y = 2x² + 1).
+    #[command(after_long_help = TRAIN_EXAMPLES)]
     Train(Box<TrainArgs>),
     /// Continue a run from its checkpoint, with its own settings.
     Resume(ResumeArgs),
@@ -107,22 +126,22 @@ struct RunsArgs {
 struct TrainArgs {
     #[command(flatten)]
     steps: StepsArg,
-    /// No progress bar and no summary
-    #[arg(long, short)]
-    quiet: bool,
     /// The same as `curvegan resume DIR` (kept for old scripts): only --steps and --quiet go
     /// with it.
     #[arg(long, value_name = "DIR", hide = true)]
     resume: Option<PathBuf>,
-    /// A name for the run, kept in its run.json and shown by `curvegan runs` [default: the
-    /// folder's name]
-    #[arg(long, value_name = "NAME", conflicts_with = "resume")]
-    name: Option<String>,
-    /// A tag for the run, kept in its run.json (repeatable)
-    #[arg(long = "tag", value_name = "TAG", conflicts_with = "resume")]
-    tags: Vec<String>,
     #[command(flatten)]
     settings: TrainSettings,
+    /// No run folder line, no progress bar and no summary
+    #[arg(long, short, help_heading = OUTPUT)]
+    quiet: bool,
+    /// A name for the run, kept in its run.json and shown by `curvegan runs` [default: the
+    /// folder's name]
+    #[arg(long, value_name = "NAME", conflicts_with = "resume", help_heading = OUTPUT)]
+    name: Option<String>,
+    /// A tag for the run, kept in its run.json (repeatable)
+    #[arg(long = "tag", value_name = "TAG", conflicts_with = "resume", help_heading = OUTPUT)]
+    tags: Vec<String>,
 }
 
 #[derive(Debug, Args)]
@@ -150,105 +169,105 @@ struct ResumeArgs {
 #[group(skip)]
 struct TrainSettings {
     /// Read every setting from this TOML file (a run's config.toml works); options override it
-    #[arg(long, value_name = "FILE")]
+    #[arg(help_heading = LEARN, long, value_name = "FILE")]
     config: Option<PathBuf>,
-    #[arg(long, value_name = "N", help = with_default("Save a checkpoint every N steps (0: only on Ctrl-C and at the end)", DEFAULT.checkpoint_every))]
-    checkpoint_every: Option<usize>,
-    #[arg(long, value_name = "TARGET", allow_hyphen_values = true, help = with_default(
+    #[arg(help_heading = LEARN, long, value_name = "TARGET", allow_hyphen_values = true, help = with_default(
         "What to learn: quadratic (2x² + 1), family (a·x² + a − 1, a ~ U(1,2)), ring8, grid25, \
          or a formula in x and --param names, e.g. \"a*sin(b*x)\"", DEFAULT.target.name()))]
     target: Option<String>,
     /// A formula parameter: NAME=uniform(LO,HI), NAME=normal(MEAN,SD) or NAME=VALUE (repeatable)
-    #[arg(long, value_name = "NAME=SPEC")]
+    #[arg(help_heading = LEARN, long, value_name = "NAME=SPEC")]
     param: Vec<String>,
-    #[arg(long, value_name = "N", help = with_default("Points a curve is sampled at", DEFAULT_POINTS))]
+    #[arg(help_heading = LEARN, long, value_name = "N", help = with_default("Points a curve is sampled at", DEFAULT_POINTS))]
     points: Option<usize>,
-    #[arg(long, value_name = "LO,HI", allow_hyphen_values = true, help = with_default(
+    #[arg(help_heading = LEARN, long, value_name = "LO,HI", allow_hyphen_values = true, help = with_default(
         "The x interval of a curve", format!("{},{}", DEFAULT_X_RANGE[0], DEFAULT_X_RANGE[1])))]
     x_range: Option<String>,
     /// Learn the rows of this CSV file (one sample per row, optional header)
-    #[arg(long, value_name = "FILE.csv")]
+    #[arg(help_heading = LEARN, long, value_name = "FILE.csv")]
     data: Option<PathBuf>,
-    #[arg(long, help = with_default("Seed of every random draw", DEFAULT.seed))]
+    #[arg(help_heading = LEARN, long, help = with_default("Seed of every random draw", DEFAULT.seed))]
     seed: Option<u64>,
-    #[arg(long, help = with_default("Real and fake samples per step", DEFAULT.batch_size))]
+    #[arg(help_heading = LEARN, long, help = with_default("Real and fake samples per step", DEFAULT.batch_size))]
     batch_size: Option<usize>,
-    #[arg(long, help = with_default("Size of the generator's noise input", DEFAULT.latent_dim))]
+    #[arg(help_heading = NETS, long, help = with_default("Size of the generator's noise input", DEFAULT.latent_dim))]
     latent_dim: Option<usize>,
-    #[arg(long, help = with_default("Hidden width of both networks (one hidden layer each)", widths(&DEFAULT.g_hidden)))]
+    #[arg(help_heading = NETS, long, help = with_default("Hidden width of both networks (one hidden layer each)", widths(&DEFAULT.g_hidden)))]
     hidden: Option<usize>,
-    #[arg(long, value_name = "W,W,…", value_delimiter = ',', num_args = 1..,
+    #[arg(help_heading = NETS, long, value_name = "W,W,…", value_delimiter = ',', num_args = 1..,
         help = with_default("The generator's hidden widths, e.g. 400,400,400", widths(&DEFAULT.g_hidden)))]
     g_hidden: Option<Vec<usize>>,
-    #[arg(long, value_name = "W,W,…", value_delimiter = ',', num_args = 1..,
+    #[arg(help_heading = NETS, long, value_name = "W,W,…", value_delimiter = ',', num_args = 1..,
         help = with_default("The discriminator's hidden widths", widths(&DEFAULT.d_hidden)))]
     d_hidden: Option<Vec<usize>>,
-    #[arg(long, value_name = "ACT", help = activation_help())]
+    #[arg(help_heading = NETS, long, value_name = "ACT", help = activation_help())]
     activation: Option<Activation>,
-    #[arg(long, value_name = "LOSS", help = loss_help())]
+    #[arg(help_heading = LOSS, long, value_name = "LOSS", help = loss_help())]
     loss: Option<LossKind>,
-    #[arg(long, value_name = "N", help = with_default("D updates per G update", format!(
+    #[arg(help_heading = LOSS, long, value_name = "N", help = with_default("D updates per G update", format!(
         "{} for wgan and wgan-gp, else {}", LossKind::Wgan.default_n_critic(), DEFAULT.loss.default_n_critic())))]
     n_critic: Option<usize>,
-    #[arg(long, value_name = "C", allow_hyphen_values = true,
+    #[arg(help_heading = LOSS, long, value_name = "C", allow_hyphen_values = true,
         help = with_default("wgan: clamp every D parameter to [-C, C] after each D update", DEFAULT.clip))]
     clip: Option<f64>,
-    #[arg(long, value_name = "W", allow_hyphen_values = true,
+    #[arg(help_heading = LOSS, long, value_name = "W", allow_hyphen_values = true,
         help = with_default("wgan-gp: weight of the gradient penalty", DEFAULT.gp_weight))]
     gp_weight: Option<f64>,
     /// The generator's optimizer [default: the loss's]
-    #[arg(long, value_enum, value_name = "OPT")]
+    #[arg(help_heading = LOSS, long, value_enum, value_name = "OPT")]
     optim_g: Option<OptimArg>,
     /// The discriminator's optimizer [default: the loss's]
-    #[arg(long, value_enum, value_name = "OPT")]
+    #[arg(help_heading = LOSS, long, value_enum, value_name = "OPT")]
     optim_d: Option<OptimArg>,
     /// Adam's betas for both nets, e.g. 0.5,0.9 [default: the loss's]
-    #[arg(long, value_name = "B1,B2", value_parser = parse_betas, allow_hyphen_values = true)]
+    #[arg(help_heading = LOSS, long, value_name = "B1,B2", value_parser = parse_betas, allow_hyphen_values = true)]
     betas: Option<[f64; 2]>,
-    #[arg(long, allow_hyphen_values = true, help = with_default("Generator's learning rate",
+    #[arg(help_heading = LOSS, long, allow_hyphen_values = true, help = with_default("Generator's learning rate",
         format!("the loss's, {:e} for the tutorial", DEFAULT.optim_g.lr())))]
     lr_g: Option<f64>,
-    #[arg(long, allow_hyphen_values = true, help = with_default("Discriminator's learning rate",
+    #[arg(help_heading = LOSS, long, allow_hyphen_values = true, help = with_default("Discriminator's learning rate",
         format!("the loss's, {:e} for the tutorial", DEFAULT.optim_d.lr())))]
     lr_d: Option<f64>,
     // LrDecay has no Display; its Debug name in lower case is its option value.
-    #[arg(long, value_name = "DECAY", help = with_default(
+    #[arg(help_heading = LOSS, long, value_name = "DECAY", help = with_default(
         "Learning-rate decay of both nets over the run: none, linear or cosine (to zero)",
         format!("{:?}", DEFAULT.lr_decay).to_lowercase()))]
     lr_decay: Option<LrDecay>,
-    #[arg(long, value_name = "N", help = with_default(
-        "Write the tutorial's figure every N steps; 0 turns figures off", DEFAULT.plot_every))]
-    plot_every: Option<usize>,
-    #[arg(long, value_name = "N", help = with_default(
+    #[arg(help_heading = EVAL, long, value_name = "N", help = with_default(
         "Evaluate the generator every N steps and at the end, into metrics.csv (0: only at the end)",
         DEFAULT.eval_every))]
     eval_every: Option<usize>,
-    #[arg(long, value_name = "N", help = with_default("Fresh samples each evaluation draws", DEFAULT.eval_samples))]
+    #[arg(help_heading = EVAL, long, value_name = "N", help = with_default("Fresh samples each evaluation draws", DEFAULT.eval_samples))]
     eval_samples: Option<usize>,
     /// Metrics each evaluation computes, e.g. reverse_kl,energy_distance, or "all"
     /// [default: the target's cheap ones — see `curvegan eval`]
-    #[arg(long, value_name = "M,M,…", value_delimiter = ',', num_args = 1..)]
+    #[arg(help_heading = EVAL, long, value_name = "M,M,…", value_delimiter = ',', num_args = 1..)]
     eval_metrics: Option<Vec<String>>,
     /// Keep the nets of the evaluation with the best value of this metric in RUN/best
-    #[arg(long, value_name = "METRIC")]
+    #[arg(help_heading = EVAL, long, value_name = "METRIC")]
     keep_best: Option<String>,
-    #[arg(long, value_name = "P", help = with_default(
+    #[arg(help_heading = EVAL, long, value_name = "P", help = with_default(
         "Stop when the --keep-best metric has not improved for P evaluations in a row (0: never)",
         DEFAULT.early_stop))]
     early_stop: Option<usize>,
-    #[arg(long, help = with_default("Run folder (a sweep's folder for sweep)",
+    #[arg(help_heading = OUTPUT, long, value_name = "N", help = with_default(
+        "Write the tutorial's figure every N steps; 0 turns figures off", DEFAULT.plot_every))]
+    plot_every: Option<usize>,
+    #[arg(help_heading = OUTPUT, long, help = with_default("Run folder (a sweep's folder for sweep)",
         format!("a new {}/train-NNNN, {0}/sweep-NNNN for sweep", files::RUNS)))]
     out: Option<PathBuf>,
     /// Train a conditional GAN: the target's random parameters (a of family, a formula's
     /// random --params) are appended to G's noise and D's input
-    #[arg(long)]
+    #[arg(help_heading = LEARN, long)]
     conditional: bool,
-    #[arg(long, value_name = "M", help = with_default(
+    #[arg(help_heading = NETS, long, value_name = "M", help = with_default(
         "PacGAN: D judges M samples at once, concatenated (1: no packing)", DEFAULT.pack))]
     pack: Option<usize>,
     /// Write into an existing non-empty run folder
-    #[arg(long)]
+    #[arg(help_heading = OUTPUT, long)]
     force: bool,
+    #[arg(help_heading = CKPT, long, value_name = "N", help = with_default("Save a checkpoint every N steps (0: only on Ctrl-C and at the end)", DEFAULT.checkpoint_every))]
+    checkpoint_every: Option<usize>,
 }
 
 #[derive(Debug, Clone, Copy, ValueEnum)]
@@ -451,14 +470,24 @@ impl Cli {
             })
             .mut_subcommands(negatives)
         }
-        negatives(Cli::command()).mut_subcommand("train", |mut train| {
+        // A sweep takes its seeds from --seeds: --seed is refused there, so not listed.
+        let cmd = negatives(Cli::command())
+            .mut_subcommand("sweep", |sweep| sweep.mut_arg("seed", |a| a.hide(true)));
+        cmd.mut_subcommand("train", |mut train| {
             let settings: Vec<clap::Id> =
                 TrainSettings::augment_args(clap::Command::new("settings"))
                     .get_arguments()
                     .map(|a| a.get_id().clone())
                     .collect();
-            for id in settings {
-                train = train.mut_arg(id, |a| a.conflicts_with("resume"));
+            // mut_arg moves an argument to the end, and --help orders its headings by the
+            // arguments: every argument is passed through, in order, to keep that order.
+            let all: Vec<clap::Id> = train.get_arguments().map(|a| a.get_id().clone()).collect();
+            for id in all {
+                let conflicts = settings.contains(&id);
+                train = train.mut_arg(id, |a| match conflicts {
+                    true => a.conflicts_with("resume"),
+                    false => a,
+                });
             }
             train
         })
@@ -844,6 +873,42 @@ mod tests {
         ] {
             assert!(help.contains(&shown), "{shown} missing from:\n{help}");
         }
+    }
+
+    #[test]
+    fn help_groups_train_options_and_lists_only_accepted_ones() {
+        let help = |args: &[&str]| parse(args).unwrap_err().render().to_string();
+        let long = help(&["curvegan", "train", "--help"]);
+        let headings = [
+            "What to learn:",
+            "Networks:",
+            "Loss and optimiser:",
+            "Evaluation:",
+            "Output:",
+            "Checkpoints:",
+            "Examples:",
+        ];
+        let at: Vec<usize> = headings.iter().map(|h| long.find(h).unwrap()).collect();
+        assert!(at.windows(2).all(|w| w[0] < w[1]), "{long}");
+        let short = help(&["curvegan", "train", "-h"]);
+        assert!(
+            short.contains("Networks:") && !short.contains("Examples:"),
+            "{short}"
+        );
+        let sweep = help(&["curvegan", "sweep", "--help"]);
+        assert!(
+            sweep.contains("--seeds") && sweep.contains("Networks:"),
+            "{sweep}"
+        );
+        assert!(
+            !sweep.contains("--seed ") && !sweep.contains("--resume"),
+            "{sweep}"
+        );
+        let resume = help(&["curvegan", "resume", "--help"]);
+        assert!(
+            !resume.contains("--target") && !resume.contains("--seed"),
+            "{resume}"
+        );
     }
 
     #[test]
