@@ -5,7 +5,8 @@
 //! - `metrics.csv`: one row per step — `step,d_loss,g_loss,d_real,d_fake`, then one column per
 //!   evaluation metric ([`crate::eval::catalogue`]; for the tutorial `mse_to_target`, the mean squared
 //!   error of `eval_samples` fresh curves to the target), filled at evaluation steps only;
-//! - `step_00000.png`, `step_01000.png`, …: the tutorial's figure every `plot_every` steps;
+//! - `step_00000.png`, `step_01000.png`, …: the tutorial's figure every `plot_every` steps and at
+//!   the last step (none with `plot_every = 0`);
 //! - `losses.png`: both losses over the steps with their equilibrium values where the loss
 //!   fixes them ([`crate::gan::loss::LossKind::equilibrium`]; ln 2 and 2 ln 2 for the tutorial);
 //! - `generator.safetensors`, `discriminator.safetensors`: the final weights;
@@ -452,7 +453,8 @@ fn run(
             metrics = Some(eval.values());
             final_eval = Some(eval);
         }
-        if config.plot_every > 0 && step % config.plot_every == 0 {
+        // The last step is always plotted, so a run's final state has its figure.
+        if config.plot_every > 0 && (step % config.plot_every == 0 || last) {
             write_step_figure(&mut trainer, step, &stats, dir)?;
         }
         rows.push(Row { stats, metrics });

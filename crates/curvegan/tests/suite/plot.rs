@@ -8,6 +8,9 @@ use curvegan::run::plot::{
     curves_png, losses_png, scatter_png, CurveFigure, LossFigure, PlotError, ScatterFigure,
 };
 use proptest::prelude::*;
+use tempfile::TempDir;
+
+use crate::common::{out, small};
 
 const WIDTH: u32 = 800;
 const HEIGHT: u32 = 600;
@@ -613,4 +616,35 @@ proptest! {
             decode(&png);
         }
     }
+}
+
+#[test]
+fn the_last_step_is_always_plotted_and_plot_every_0_plots_nothing() {
+    let pngs = |steps: usize, plot_every: usize| -> Vec<String> {
+        let dir = TempDir::new().unwrap();
+        let run = dir.path().join("run");
+        let config = curvegan::TrainConfig {
+            plot_every,
+            ..small(steps)
+        };
+        curvegan::train(&config, &out(&run, false), &mut ()).unwrap();
+        let mut names: Vec<String> = std::fs::read_dir(&run)
+            .unwrap()
+            .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+            .filter(|n| n.starts_with("step_"))
+            .collect();
+        names.sort();
+        names
+    };
+    // 2001 steps end at step 2000, a multiple of plot_every: no extra figure.
+    assert_eq!(
+        pngs(2001, 1000),
+        ["step_00000.png", "step_01000.png", "step_02000.png"]
+    );
+    // 1500 steps end at step 1499, which is plotted too.
+    assert_eq!(
+        pngs(1500, 1000),
+        ["step_00000.png", "step_01000.png", "step_01499.png"]
+    );
+    assert!(pngs(5, 0).is_empty());
 }
