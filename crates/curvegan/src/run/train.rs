@@ -529,14 +529,7 @@ fn final_outputs(
     let steps: Vec<usize> = (0..rows.len()).collect();
     let d_loss: Vec<f32> = rows.iter().map(|r| r.stats.d_loss).collect();
     let g_loss: Vec<f32> = rows.iter().map(|r| r.stats.g_loss).collect();
-    let references: Vec<(&str, f32)> = {
-        let equilibrium = trainer.config().loss.equilibrium();
-        [equilibrium.g_loss, equilibrium.d_loss]
-            .into_iter()
-            .flatten()
-            .map(|(v, label)| (label, v))
-            .collect()
-    };
+    let references = plot::loss_references(trainer.config().loss);
     let losses = plot::losses_png(&LossFigure {
         steps: &steps,
         d_loss: &d_loss,
@@ -606,6 +599,7 @@ fn write_step_figure(
         plot::scatter_png(&ScatterFigure {
             real: &real,
             generated: &generated,
+            centres: target.modes().map_or(&[][..], |(centres, _)| centres),
             step,
             g_loss: stats.g_loss,
             d_loss: stats.d_loss,
