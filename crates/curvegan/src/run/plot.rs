@@ -10,7 +10,8 @@
 //!
 //! * [`curves_png`] — the tutorial's figure. The real curve(s) in light blue
 //!   (`#74BCFF`) and the generated curve(s) in green (`#4AD631`) against `x`,
-//!   the training step in the title, the two losses (`G_loss= 0.693`,
+//!   the run's name, the step and its main metric in the title ([`step_title`]),
+//!   the two losses (`G_loss= 0.693`,
 //!   `D_loss= 1.386`) in a subtitle line above the plot, where they cover no
 //!   data, and a legend at the upper right ("Real Curve", "Generated Curve
 //!   (first)", "Other generated samples"). The y axis keeps a preferred range
@@ -113,8 +114,12 @@ pub struct CurveFigure<'a> {
     /// Generated curves, `[n_gen * points]`, row-major. The first is drawn
     /// prominently, the others thinner and semi-transparent. May be empty.
     pub generated: &'a [f32],
+    /// The run's name (its folder's name), shown in the title; may be empty.
+    pub run: &'a str,
     /// Training step, shown in the title.
     pub step: usize,
+    /// The run's main metric at this step, `(name, value)`, shown in the title when known.
+    pub metric: Option<(&'a str, f64)>,
     /// Generator loss, written as `G_loss= 0.693`.
     pub g_loss: f32,
     /// Discriminator loss, written as `D_loss= 1.386`.
@@ -177,7 +182,7 @@ pub fn curves_png(fig: &CurveFigure) -> Result<Vec<u8>, PlotError> {
     let n_real = fig.real.len() / points;
 
     render(|root| {
-        let area = title(root, &format!("Step {}", fig.step))?;
+        let area = title(root, &step_title(fig.run, fig.step, fig.metric))?;
         let area = losses_subtitle(&area, fig.g_loss, fig.d_loss)?;
         let mut chart = ChartBuilder::on(&area)
             .margin(15)
@@ -246,6 +251,44 @@ pub fn curves_png(fig: &CurveFigure) -> Result<Vec<u8>, PlotError> {
         draw_line_legend(&mut chart, &legend)?;
         Ok(())
     })
+}
+
+/// The title of a step's figure: the run's name (if any), the step and the metric (if
+/// known), e.g. `train-0001 — step 10000 — mse_to_target 0.0101`. Values are written with
+/// four significant digits (in scientific notation when very large or small).
+///
+/// ```
+/// use curvegan::run::plot::step_title;
+///
+/// let title = step_title("train-0001", 10000, Some(("mse_to_target", 0.010123)));
+/// assert_eq!(title, "train-0001 — step 10000 — mse_to_target 0.01012");
+/// assert_eq!(step_title("", 0, None), "step 0");
+/// ```
+pub fn step_title(run: &str, step: usize, metric: Option<(&str, f64)>) -> String {
+    let mut parts = Vec::with_capacity(3);
+    if !run.is_empty() {
+        parts.push(run.to_string());
+    }
+    parts.push(format!("step {step}"));
+    if let Some((name, value)) = metric {
+        parts.push(format!("{name} {}", significant(value, 4)));
+    }
+    parts.join(" — ")
+}
+
+/// `value` with `digits` significant digits: plain for magnitudes in [1e-3, 1e5), else in
+/// scientific notation; non-finite values as Rust writes them.
+fn significant(value: f64, digits: usize) -> String {
+    let magnitude = value.abs();
+    if !value.is_finite() || value == 0.0 {
+        return format!("{value}");
+    }
+    if !(1e-3..1e5).contains(&magnitude) {
+        return format!("{value:.prec$e}", prec = digits.saturating_sub(1));
+    }
+    let exponent = magnitude.log10().floor() as i32;
+    let decimals = (digits as i32 - 1 - exponent).max(0) as usize;
+    format!("{value:.decimals$}")
 }
 
 /// The y range of a curve figure showing `values`: `preferred` (the tutorial's `(0, 3)`)
@@ -477,8 +520,12 @@ pub struct ScatterFigure<'a> {
     /// Centres of the real data's modes, `[n_modes * 2]`, row-major `(x, y)`
     /// pairs, marked with crosses. May be empty.
     pub centres: &'a [f32],
+    /// The run's name (its folder's name), shown in the title; may be empty.
+    pub run: &'a str,
     /// Training step, shown in the title.
     pub step: usize,
+    /// The run's main metric at this step, `(name, value)`, shown in the title when known.
+    pub metric: Option<(&'a str, f64)>,
     /// Generator loss, written as `G_loss= 0.693`.
     pub g_loss: f32,
     /// Discriminator loss, written as `D_loss= 1.386`.
@@ -525,7 +572,7 @@ pub fn scatter_png(fig: &ScatterFigure) -> Result<Vec<u8>, PlotError> {
     let y_data = padded(min_max(all().map(|p| p.1)), 0.08);
 
     render(|root| {
-        let area = title(root, &format!("Step {}", fig.step))?;
+        let area = title(root, &step_title(fig.run, fig.step, fig.metric))?;
         let area = losses_subtitle(&area, fig.g_loss, fig.d_loss)?;
         let (margin, x_label, y_label) = (15u32, 45u32, 60u32);
         // The plotting area is what ChartBuilder leaves after the margins and

@@ -455,7 +455,13 @@ fn run(
         }
         // The last step is always plotted, so a run's final state has its figure.
         if config.plot_every > 0 && (step % config.plot_every == 0 || last) {
-            write_step_figure(&mut trainer, step, &stats, dir)?;
+            // The title shows the watched metric (else the first) when evaluated at this step.
+            let main = config.keep_best.as_deref().or(names.first().copied());
+            let metric = main.and_then(|name| {
+                let i = names.iter().position(|n| *n == name)?;
+                Some((name, *metrics.as_ref()?.get(i)?))
+            });
+            write_step_figure(&mut trainer, step, &stats, dir, metric)?;
         }
         rows.push(Row { stats, metrics });
         let done = step + 1;
@@ -553,12 +559,14 @@ fn final_outputs(
 
 /// The figure at `step`. Curve targets get the tutorial's figure: the real curve (or a band of
 /// real curves for a random family) and the step's first generated curves; 2-D sets get a
-/// scatter of real against freshly generated points.
+/// scatter of real against freshly generated points. The title names the run folder, the step
+/// and `metric`.
 fn write_step_figure(
     trainer: &mut Trainer,
     step: usize,
     stats: &StepStats,
     dir: &Path,
+    metric: Option<(&str, f64)>,
 ) -> Result<()> {
     /// Generated curves drawn per figure: the first prominently, as the tutorial does.
     const SHOWN: usize = 5;
@@ -568,6 +576,10 @@ fn write_step_figure(
     let mut rng = Stream::Figures.rng(trainer.config().seed);
     let target = trainer.target().clone();
     let n = target.dim();
+    let run = dir
+        .file_name()
+        .map(|n| n.to_string_lossy())
+        .unwrap_or_default();
     let png = if target.is_curve() {
         let drawn;
         let real = match target.fixed_curve() {
@@ -587,7 +599,9 @@ fn write_step_figure(
             x: target.x(),
             real,
             generated: shown,
+            run: &run,
             step,
+            metric,
             g_loss: stats.g_loss,
             d_loss: stats.d_loss,
             y_range: tutorial.then_some((0.0, 3.0)),
@@ -600,7 +614,9 @@ fn write_step_figure(
             real: &real,
             generated: &generated,
             centres: target.modes().map_or(&[][..], |(centres, _)| centres),
+            run: &run,
             step,
+            metric,
             g_loss: stats.g_loss,
             d_loss: stats.d_loss,
         })?

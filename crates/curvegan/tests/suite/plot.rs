@@ -6,8 +6,8 @@ use std::time::{Duration, Instant};
 
 use curvegan::gan::loss::LossKind;
 use curvegan::run::plot::{
-    curve_y_range, curves_png, loss_references, losses_png, scatter_png, CurveFigure, LossFigure,
-    PlotError, ScatterFigure,
+    curve_y_range, curves_png, loss_references, losses_png, scatter_png, step_title, CurveFigure,
+    LossFigure, PlotError, ScatterFigure,
 };
 use proptest::prelude::*;
 use tempfile::TempDir;
@@ -92,6 +92,16 @@ fn parabola(x: &[f32]) -> Vec<f32> {
     x.iter().map(|&x| 2.0 * x * x + 1.0).collect()
 }
 
+/// 20 real curves a·x² + 1 for a = 1, 1.1, …, 2.9: a band around the parabola.
+fn family(x: &[f32]) -> Vec<f32> {
+    (0..20)
+        .flat_map(|a| {
+            x.iter()
+                .map(move |&x| (1.0 + a as f32 / 10.0) * x * x + 1.0)
+        })
+        .collect()
+}
+
 /// `n` generated curves near the parabola (a + 0.1k)x² + 0.8.
 fn generated(x: &[f32], n: usize) -> Vec<f32> {
     (0..n)
@@ -104,7 +114,9 @@ fn tutorial_figure<'a>(x: &'a [f32], real: &'a [f32], gen: &'a [f32]) -> CurveFi
         x,
         real,
         generated: gen,
+        run: "train-0001",
         step: 1000,
+        metric: Some(("mse_to_target", 0.0101)),
         g_loss: 0.693,
         d_loss: 1.386,
         y_range: Some((0.0, 3.0)),
@@ -214,6 +226,47 @@ fn step_is_written_in_the_title() {
 }
 
 #[test]
+fn titles_carry_the_run_the_step_and_the_metric() {
+    assert_eq!(
+        step_title("train-0001", 10000, Some(("mse_to_target", 0.0101))),
+        "train-0001 — step 10000 — mse_to_target 0.01010"
+    );
+    assert_eq!(step_title("", 7, None), "step 7");
+    assert_eq!(
+        step_title("r", 1, Some(("kl", 123456.0))),
+        "r — step 1 — kl 1.235e5"
+    );
+    assert_eq!(
+        step_title("r", 1, Some(("kl", f64::NAN))),
+        "r — step 1 — kl NaN"
+    );
+    // The run's name and the metric change the title, and only the title.
+    let x = xs(15);
+    let real = parabola(&x);
+    let gen = generated(&x, 1);
+    let fig = tutorial_figure(&x, &real, &gen);
+    let a = decode(&curves_png(&fig).unwrap());
+    for other in [
+        CurveFigure {
+            run: "train-0002",
+            ..fig
+        },
+        CurveFigure {
+            metric: Some(("mse_to_target", 0.5)),
+            ..fig
+        },
+        CurveFigure {
+            metric: None,
+            ..fig
+        },
+    ] {
+        let diff = a.diff(&decode(&curves_png(&other).unwrap()));
+        assert!(diff.len() > 40);
+        assert!(diff.iter().all(|&(_, y)| y < 45), "title is at the top");
+    }
+}
+
+#[test]
 fn empty_generated_draws_only_the_real_curve() {
     let x = xs(15);
     let real = parabola(&x);
@@ -225,12 +278,7 @@ fn empty_generated_draws_only_the_real_curve() {
 #[test]
 fn families_of_real_and_generated_curves_render() {
     let x = xs(15);
-    let real: Vec<f32> = (0..20)
-        .flat_map(|a| {
-            x.iter()
-                .map(move |&x| (1.0 + a as f32 / 10.0) * x * x + 1.0)
-        })
-        .collect();
+    let real = family(&x);
     let gen = generated(&x, 16);
     let fig = CurveFigure {
         y_range: None,
@@ -245,13 +293,8 @@ fn families_of_real_and_generated_curves_render() {
 #[test]
 fn fakes_over_a_band_of_real_curves_are_drawn_on_top_in_a_contrasting_colour() {
     let x = xs(15);
-    // Real curves a·x² + 1 for a in [1, 2.9]; the fake is a = 2, in the middle of the band.
-    let real: Vec<f32> = (0..20)
-        .flat_map(|a| {
-            x.iter()
-                .map(move |&x| (1.0 + a as f32 / 10.0) * x * x + 1.0)
-        })
-        .collect();
+    // The fake is a = 2, in the middle of the band.
+    let real = family(&x);
     let gen: Vec<f32> = x.iter().map(|&x| 2.0 * x * x + 1.0).collect();
     let img = decode(&curves_png(&tutorial_figure(&x, &real, &gen)).unwrap());
     assert_eq!(
@@ -617,7 +660,9 @@ fn scatter_figure_is_an_800x600_png_with_real_and_generated_colours() {
         real: &ring,
         generated: &gen,
         centres: &[],
+        run: "",
         step: 10,
+        metric: None,
         g_loss: 0.7,
         d_loss: 1.3,
     };
@@ -656,7 +701,9 @@ fn bad_scatter_input_is_rejected() {
         real: &[0.0; 7],
         generated: &[],
         centres: &[],
+        run: "",
         step: 0,
+        metric: None,
         g_loss: 0.0,
         d_loss: 0.0,
     };
@@ -693,7 +740,9 @@ fn real_modes_show_through_fakes_and_centres_are_marked() {
         real: &ring,
         generated: &ring,
         centres: &ring,
+        run: "ring8",
         step: 10,
+        metric: None,
         g_loss: 0.7,
         d_loss: 1.3,
     };
@@ -757,7 +806,7 @@ proptest! {
         steps in prop::collection::vec(0usize..1000, 0..8),
         losses in prop::collection::vec(any_f32(), 0..8),
     ) {
-        let fig = CurveFigure { x: &x, real: &real, generated: &gen, step: 1, g_loss: 0.0, d_loss: 0.0, y_range: range };
+        let fig = CurveFigure { x: &x, real: &real, generated: &gen, run: "r", step: 1, metric: None, g_loss: 0.0, d_loss: 0.0, y_range: range };
         if let Ok(png) = curves_png(&fig) {
             decode(&png);
         }
@@ -765,7 +814,7 @@ proptest! {
         if let Ok(png) = losses_png(&fig) {
             decode(&png);
         }
-        let fig = ScatterFigure { real: &real, generated: &gen, centres: &real, step: 1, g_loss: 0.0, d_loss: 0.0 };
+        let fig = ScatterFigure { real: &real, generated: &gen, centres: &real, run: "r", step: 1, metric: Some(("m", 1.0)), g_loss: 0.0, d_loss: 0.0 };
         if let Ok(png) = scatter_png(&fig) {
             decode(&png);
         }
