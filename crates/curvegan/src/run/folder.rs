@@ -138,13 +138,14 @@ fn check_replaceable(dir: &Path, force: bool) -> Result<()> {
 
 /// True for a name curvegan writes into a run folder: `(name, is_folder)`.
 fn written_by_a_run((name, is_dir): &(String, bool)) -> bool {
-    const FILES: [&str; 8] = [
+    const FILES: [&str; 9] = [
         files::CONFIG,
         files::DATA,
         files::METRICS,
         files::GENERATOR,
         files::DISCRIMINATOR,
         files::LOSSES,
+        files::METRICS_FIGURE,
         files::CHECKPOINT,
         files::LOCK,
     ];

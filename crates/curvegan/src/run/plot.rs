@@ -25,6 +25,8 @@
 //!   the training step, with dashed, labelled horizontal reference lines such
 //!   as `ln 2` and `2 ln 2` (where the losses of a balanced GAN settle;
 //!   [`loss_references`] gives them for a loss kind).
+//! * [`metrics_png`] — every evaluation metric over the steps, one panel each
+//!   (log scale for positive values spanning more than a factor of 20).
 //! * [`scatter_png`] — real and generated points of a 2-D data set (such as
 //!   eight Gaussians on a ring), with equal scales on both axes: real points
 //!   first, generated ones semi-transparent over them, the modes' centres as
@@ -508,6 +510,115 @@ pub fn losses_png(fig: &LossFigure) -> Result<Vec<u8>, PlotError> {
     })
 }
 
+/// Every evaluation metric over the training steps, one panel each. Rendered by
+/// [`metrics_png`].
+#[derive(Debug, Clone, Copy)]
+pub struct MetricsFigure<'a> {
+    /// The metrics' names, one panel each, top to bottom.
+    pub names: &'a [&'a str],
+    /// The evaluation steps, the x axis.
+    pub steps: &'a [usize],
+    /// The values, `[steps.len() * names.len()]`, row-major: one row per evaluation step.
+    pub values: &'a [f64],
+}
+
+/// Renders a [`MetricsFigure`] as a PNG 800 pixels wide: one panel per metric, in one
+/// column for up to three metrics and two columns for more, each panel at least 160
+/// pixels high (so the figure is 600 pixels high or more). A metric whose finite values are all positive and span more than a
+/// factor of 20 is drawn on a log scale (tick labels give the values). Non-finite values
+/// are skipped; a panel without finite values says so. No metrics render an empty figure
+/// with a note.
+///
+/// # Errors
+///
+/// [`PlotError::BadInput`] if `values` is not `steps.len() × names.len()` long;
+/// [`PlotError::Render`] or [`PlotError::Encode`] if drawing or encoding fails.
+pub fn metrics_png(fig: &MetricsFigure) -> Result<Vec<u8>, PlotError> {
+    let (n, m) = (fig.steps.len(), fig.names.len());
+    if n.checked_mul(m) != Some(fig.values.len()) {
+        return Err(PlotError::BadInput(format!(
+            "values has {} entries, not steps × names = {n} × {m}",
+            fig.values.len()
+        )));
+    }
+    let x_range = padded(min_max(fig.steps.iter().map(|&s| s as f64)), 0.02);
+    let columns = if m > 3 { 2 } else { 1 };
+    let rows = m.div_ceil(columns).max(1);
+    let height = (rows as u32 * 160 + 50).max(HEIGHT);
+    render_sized(WIDTH, height, |root| {
+        let area = title(root, "Evaluation metrics")?;
+        if m == 0 {
+            let (w, h) = area.dim_in_pixel();
+            let (xs, ys) = (0..w as i32, 0..h as i32);
+            return draw_centered_note(&area, &xs, &ys, "no evaluation metrics");
+        }
+        let panels = area.split_evenly((rows, columns));
+        for (j, panel) in panels.iter().take(m).enumerate() {
+            let column: Vec<(f64, f64)> = fig
+                .steps
+                .iter()
+                .zip(fig.values.iter().skip(j).step_by(m))
+                .filter(|(_, v)| v.is_finite())
+                .map(|(&s, &v)| (s as f64, v))
+                .collect();
+            let range = min_max(column.iter().map(|p| p.1));
+            let log = matches!(range, Some((lo, hi)) if lo > 0.0 && hi > 20.0 * lo);
+            let points: Vec<(f64, f64)> = column
+                .iter()
+                .map(|&(s, v)| (s, if log { v.log10() } else { v }))
+                .collect();
+            let y_range = padded(min_max(points.iter().map(|p| p.1)), 0.08);
+            let mut chart = ChartBuilder::on(panel)
+                .margin(8)
+                .x_label_area_size(40)
+                .y_label_area_size(70)
+                .caption(fig.names[j], (FONT, 16))
+                .build_cartesian_2d(x_range.0..x_range.1, y_range.0..y_range.1)?;
+            // Ticks a rounding error away from 0 are 0.
+            let zero = 1e-9 * (y_range.1 - y_range.0);
+            let value_label = move |v: &f64| match log {
+                true => significant(10f64.powf(*v), 3),
+                false if v.abs() < zero => "0".to_string(),
+                false => significant(*v, 3),
+            };
+            let step_label = |v: &f64| format!("{v:.0}");
+            let mut mesh = chart.configure_mesh();
+            mesh.y_label_formatter(&value_label)
+                .x_label_formatter(&step_label)
+                .label_style((FONT, 13))
+                .bold_line_style(GRID_COLOR)
+                .light_line_style(TRANSPARENT)
+                .x_labels(if columns == 1 { 8 } else { 5 })
+                .y_labels(4)
+                .x_desc("step")
+                .axis_desc_style((FONT, 13));
+            mesh.draw()?;
+            match points.as_slice() {
+                [] => {
+                    let (xs, ys) = chart.plotting_area().get_pixel_range();
+                    draw_centered_note(root, &xs, &ys, "no finite values")?;
+                }
+                [single] => {
+                    chart.draw_series(std::iter::once(Circle::new(
+                        *single,
+                        3,
+                        D_LOSS_COLOR.filled(),
+                    )))?;
+                }
+                _ => {
+                    draw_thick_path(&mut chart, &points, D_LOSS_COLOR, 2)?;
+                    chart.draw_series(
+                        points
+                            .iter()
+                            .map(|&p| Circle::new(p, 2, D_LOSS_COLOR.filled())),
+                    )?;
+                }
+            }
+        }
+        Ok(())
+    })
+}
+
 /// Real against generated points of a 2-D data set (e.g. eight Gaussians on
 /// a ring). Rendered by [`scatter_png`].
 #[derive(Debug, Clone, Copy)]
@@ -674,10 +785,18 @@ fn render<F>(draw: F) -> Result<Vec<u8>, PlotError>
 where
     F: FnOnce(&Root<'_>) -> Result<(), PlotError>,
 {
+    render_sized(WIDTH, HEIGHT, draw)
+}
+
+/// [`render`] on a `width`×`height` canvas.
+fn render_sized<F>(width: u32, height: u32, draw: F) -> Result<Vec<u8>, PlotError>
+where
+    F: FnOnce(&Root<'_>) -> Result<(), PlotError>,
+{
     ensure_font()?;
-    let mut buf = vec![255u8; WIDTH as usize * HEIGHT as usize * 3];
+    let mut buf = vec![255u8; width as usize * height as usize * 3];
     let drawn = catch_unwind(AssertUnwindSafe(|| {
-        let root = BitMapBackend::with_buffer(&mut buf, (WIDTH, HEIGHT)).into_drawing_area();
+        let root = BitMapBackend::with_buffer(&mut buf, (width, height)).into_drawing_area();
         root.fill(&WHITE)?;
         draw(&root)?;
         root.present()?;
@@ -694,7 +813,7 @@ where
             return Err(PlotError::Render(format!("plotting panicked: {what}")));
         }
     }
-    encode_png(&buf, WIDTH, HEIGHT)
+    encode_png(&buf, width, height)
 }
 
 /// Encodes an 8-bit RGB buffer as PNG.

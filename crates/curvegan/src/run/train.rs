@@ -9,6 +9,8 @@
 //!   the last step (none with `plot_every = 0`);
 //! - `losses.png`: both losses over the steps with their equilibrium values where the loss
 //!   fixes them ([`crate::gan::loss::LossKind::equilibrium`]; ln 2 and 2 ln 2 for the tutorial);
+//! - `metrics.png` (with `plot_every > 0`): every evaluation metric over the evaluation steps,
+//!   one panel each;
 //! - `generator.safetensors`, `discriminator.safetensors`: the final weights;
 //! - `checkpoint.safetensors`: weights, optimizer states, RNG state, and the length and checksum
 //!   of `metrics.csv` (written just before it), every
@@ -45,7 +47,7 @@ use crate::run::files::{self, save_mlp, write_atomic, CsvWriter};
 use crate::run::folder::RunFolder;
 
 use crate::gan::step::StepStats;
-use crate::run::plot::{self, CurveFigure, LossFigure, ScatterFigure};
+use crate::run::plot::{self, CurveFigure, LossFigure, MetricsFigure, ScatterFigure};
 use crate::run::trainer::Trainer;
 
 /// How many of the last steps the summary averages over.
@@ -526,7 +528,7 @@ fn run(
 }
 
 /// The files a run writes after its last checkpoint, with their bytes: `metrics.csv`,
-/// `losses.png` and both nets' weights.
+/// `losses.png`, both nets' weights and (with `plot_every > 0`) `metrics.png`.
 fn final_outputs(
     trainer: &Trainer,
     rows: &[Row],
@@ -542,8 +544,14 @@ fn final_outputs(
         g_loss: &g_loss,
         references: &references,
     })?;
+    let (eval_steps, values): (Vec<usize>, Vec<&[f64]>) = rows
+        .iter()
+        .enumerate()
+        .filter_map(|(step, r)| Some((step, r.metrics.as_deref()?)))
+        .filter(|(_, v)| v.len() == names.len())
+        .unzip();
     let gan = trainer.gan();
-    Ok(vec![
+    let mut outputs = vec![
         (files::METRICS, metrics_csv(rows, names).into_bytes()),
         (files::LOSSES, losses),
         (
@@ -554,7 +562,17 @@ fn final_outputs(
             files::DISCRIMINATOR,
             tensors_to_bytes(mlp_tensors(&gan.discriminator, ""))?,
         ),
-    ])
+    ];
+    // A new figure, so only where figures are asked for.
+    if trainer.config().plot_every > 0 {
+        let metrics = plot::metrics_png(&MetricsFigure {
+            names,
+            steps: &eval_steps,
+            values: &values.concat(),
+        })?;
+        outputs.push((files::METRICS_FIGURE, metrics));
+    }
+    Ok(outputs)
 }
 
 /// The figure at `step`. Curve targets get the tutorial's figure: the real curve (or a band of

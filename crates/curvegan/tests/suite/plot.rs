@@ -6,8 +6,8 @@ use std::time::{Duration, Instant};
 
 use curvegan::gan::loss::LossKind;
 use curvegan::run::plot::{
-    curve_y_range, curves_png, loss_references, losses_png, scatter_png, step_title, CurveFigure,
-    LossFigure, PlotError, ScatterFigure,
+    curve_y_range, curves_png, loss_references, losses_png, metrics_png, scatter_png, step_title,
+    CurveFigure, LossFigure, MetricsFigure, PlotError, ScatterFigure,
 };
 use proptest::prelude::*;
 use tempfile::TempDir;
@@ -850,4 +850,55 @@ fn the_last_step_is_always_plotted_and_plot_every_0_plots_nothing() {
         ["step_00000.png", "step_01000.png", "step_01499.png"]
     );
     assert!(pngs(5, 0).is_empty());
+}
+
+#[test]
+fn metrics_figure_has_a_panel_per_metric_and_a_run_writes_it() {
+    let names = ["mse_to_target", "energy_distance"];
+    let steps = [0, 1000, 2000];
+    // mse spans a factor of 300 (log scale); one energy distance is missing.
+    let values = [3.0, 0.5, 0.1, f64::NAN, 0.01, 0.2];
+    let fig = MetricsFigure {
+        names: &names,
+        steps: &steps,
+        values: &values,
+    };
+    let img = decode(&metrics_png(&fig).unwrap());
+    assert_eq!((img.width, img.height), (WIDTH, HEIGHT));
+    // The line colour in both panels, one above the other.
+    let rows_with_line: Vec<u32> = (0..img.height)
+        .filter(|&y| (0..img.width).any(|x| img.pixel(x, y) == D_LOSS))
+        .collect();
+    assert!(rows_with_line.iter().any(|&y| y < HEIGHT / 2));
+    assert!(rows_with_line.iter().any(|&y| y > HEIGHT / 2));
+    // Ten metrics: a taller figure in two columns.
+    let ten: Vec<&str> = (0..10).map(|_| "m").collect();
+    let tall = MetricsFigure {
+        names: &ten,
+        steps: &[0, 1],
+        values: &[1.0; 20],
+    };
+    assert!(decode(&metrics_png(&tall).unwrap()).height > HEIGHT);
+    let msg = bad_input(metrics_png(&MetricsFigure {
+        values: &values[..5],
+        ..fig
+    }));
+    assert!(msg.contains('5') && msg.contains("3 × 2"), "{msg}");
+    decode(
+        &metrics_png(&MetricsFigure {
+            names: &[],
+            steps: &[],
+            values: &[],
+        })
+        .unwrap(),
+    );
+
+    let dir = TempDir::new().unwrap();
+    let run = dir.path().join("run");
+    let config = curvegan::TrainConfig {
+        plot_every: 3,
+        ..small(7)
+    };
+    curvegan::train(&config, &out(&run, false), &mut ()).unwrap();
+    decode(&std::fs::read(run.join("metrics.png")).unwrap());
 }
