@@ -31,3 +31,11 @@ pub fn train_args_with(options: &[&str], out: &Path) -> Vec<String> {
         .chain([out.display().to_string()])
         .collect()
 }
+
+/// The run folder `<tmp>/<case>/run`, its parent created. Step figures carry the run folder's
+/// name in their title, so runs whose figures are compared byte for byte share that name.
+pub fn run_folder(tmp: &Path, case: &str) -> std::path::PathBuf {
+    let parent = tmp.join(case);
+    std::fs::create_dir_all(&parent).unwrap();
+    parent.join("run")
+}

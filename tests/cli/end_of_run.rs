@@ -10,7 +10,7 @@ use assert_cmd::cargo::cargo_bin;
 use predicates::prelude::*;
 use tempfile::TempDir;
 
-use crate::common::{curvegan, stdout_of, train_args_with};
+use crate::common::{curvegan, run_folder, stdout_of, train_args_with};
 
 fn train_args(out: &Path) -> Vec<String> {
     train_args_with(&["--steps", "300", "--plot-every", "100"], out)
@@ -36,7 +36,7 @@ fn assert_same(a: &Path, b: &Path) {
 #[test]
 fn killed_after_the_final_checkpoint_resume_finishes_the_outputs() {
     let tmp = TempDir::new().unwrap();
-    let reference = tmp.path().join("reference");
+    let reference = run_folder(tmp.path(), "reference");
     curvegan().args(train_args(&reference)).assert().success();
     // Nothing missing: the finished run has nothing to resume.
     curvegan()
@@ -50,7 +50,7 @@ fn killed_after_the_final_checkpoint_resume_finishes_the_outputs() {
     // output damaged.
     let after_checkpoint = &FINAL[1..];
     for crash in 0..=after_checkpoint.len() {
-        let dir = tmp.path().join(format!("crash-{crash}"));
+        let dir = run_folder(tmp.path(), &format!("crash-{crash}"));
         curvegan().args(train_args(&dir)).assert().success();
         match crash {
             c if c < after_checkpoint.len() => {
@@ -115,7 +115,7 @@ fn two_processes_one_folder_the_loser_fails_and_changes_nothing() {
         "{stderr}"
     );
     // The winner's folder is one run: the same bytes as a run alone.
-    let alone = tmp.path().join("alone");
+    let alone = run_folder(tmp.path(), "alone");
     curvegan()
         .args(train_args(&alone))
         .arg("--steps")

@@ -11,7 +11,7 @@ use assert_cmd::cargo::cargo_bin;
 use predicates::prelude::*;
 use tempfile::TempDir;
 
-use crate::common::{curvegan, train_args_with};
+use crate::common::{curvegan, run_folder, train_args_with};
 
 const STEPS: &str = "3000";
 
@@ -40,7 +40,7 @@ const SAME: [&str; 4] = [
 ];
 
 fn reference(tmp: &Path) -> std::path::PathBuf {
-    let dir = tmp.join("reference");
+    let dir = run_folder(tmp, "reference");
     curvegan().args(base_args(&dir)).assert().success();
     dir
 }
@@ -67,7 +67,7 @@ fn killed_at_random_moments_and_resumed_is_identical() {
             .wrapping_mul(6364136223846793005)
             .wrapping_add(1442695040888963407);
         let delay = 40 + (state >> 33) % 200;
-        let dir = tmp.path().join(format!("killed-{trial}"));
+        let dir = run_folder(tmp.path(), &format!("killed-{trial}"));
         let mut child = StdCommand::new(cargo_bin("curvegan"))
             .args(base_args(&dir))
             .stdout(Stdio::null())
@@ -106,7 +106,7 @@ fn killed_at_random_moments_and_resumed_is_identical() {
 fn ctrl_c_saves_a_checkpoint_and_resume_is_identical() {
     let tmp = TempDir::new().unwrap();
     let reference = reference(tmp.path());
-    let dir = tmp.path().join("interrupted");
+    let dir = run_folder(tmp.path(), "interrupted");
     let mut args = base_args(&dir);
     // No periodic checkpoints: the one on Ctrl-C is the only one.
     args[4] = "0".into();
@@ -146,7 +146,7 @@ fn ctrl_c_saves_a_checkpoint_and_resume_is_identical() {
 fn a_finished_run_can_be_extended_exactly() {
     let tmp = TempDir::new().unwrap();
     let reference = reference(tmp.path());
-    let dir = tmp.path().join("short");
+    let dir = run_folder(tmp.path(), "short");
     let mut args = base_args(&dir);
     args[2] = "1200".into();
     curvegan().args(&args).assert().success();

@@ -12,7 +12,7 @@ use std::time::{Duration, Instant};
 use assert_cmd::cargo::cargo_bin;
 use tempfile::TempDir;
 
-use crate::common::curvegan;
+use crate::common::{curvegan, run_folder};
 
 fn args(out: &Path, extra: &[&str]) -> Vec<String> {
     ["train", "--quiet", "--out", &out.display().to_string()]
@@ -94,10 +94,10 @@ fn stderr_of(child: &mut Child) -> String {
 #[test]
 fn sigterm_and_sighup_save_a_checkpoint_and_resume_is_identical() {
     let tmp = TempDir::new().unwrap();
-    let reference = tmp.path().join("reference");
+    let reference = run_folder(tmp.path(), "reference");
     curvegan().args(args(&reference, &LONG)).assert().success();
     for signal in ["TERM", "HUP"] {
-        let dir = tmp.path().join(signal);
+        let dir = run_folder(tmp.path(), signal);
         let mut child = spawn(&args(&dir, &LONG));
         wait_started(&dir, &mut child);
         sleep(Duration::from_millis(30));

@@ -38,6 +38,8 @@ pub const GENERATOR: &str = "generator.safetensors";
 pub const DISCRIMINATOR: &str = "discriminator.safetensors";
 /// The loss curves.
 pub const LOSSES: &str = "losses.png";
+/// The evaluation metrics over the steps.
+pub const METRICS_FIGURE: &str = "metrics.png";
 /// The folder of the best evaluation so far (with `keep_best`).
 pub const BEST_DIR: &str = "best";
 /// In [`BEST_DIR`]: which metric, its value and the step.

@@ -146,6 +146,7 @@ fn written_by_a_run((name, is_dir): &(String, bool)) -> bool {
         files::GENERATOR,
         files::DISCRIMINATOR,
         files::LOSSES,
+        files::METRICS_FIGURE,
         files::CHECKPOINT,
         files::LOCK,
     ];

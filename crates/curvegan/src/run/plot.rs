@@ -10,18 +10,27 @@
 //!
 //! * [`curves_png`] — the tutorial's figure. The real curve(s) in light blue
 //!   (`#74BCFF`) and the generated curve(s) in green (`#4AD631`) against `x`,
-//!   the training step in the title, a legend ("Real Curve", "Generated
-//!   Curve") at the upper right and the two losses (`G_loss= 0.693`,
-//!   `D_loss= 1.386`) written near the lower left. A single real curve is
-//!   drawn as a thick line; a family of real curves as a light min–max band
-//!   with thin lines. The first generated curve is drawn thick, any others
-//!   thin and semi-transparent beneath it.
+//!   the run's name, the step and its main metric in the title ([`step_title`]),
+//!   the two losses (`G_loss= 0.693`,
+//!   `D_loss= 1.386`) in a subtitle line above the plot, where they cover no
+//!   data, and a legend at the upper right ("Real Curve", "Generated Curve
+//!   (first)", "Other generated samples"). The y axis keeps a preferred range
+//!   (the tutorial's 0–3) while every curve fits in it and widens with a
+//!   margin when one leaves it ([`curve_y_range`]). A single real curve is
+//!   drawn as a thick line; a family of real curves as a pale min–max band
+//!   with light thin lines, the generated curves then in red (`#D62728`) on
+//!   top. The first generated curve is drawn thick, any others thin and
+//!   semi-transparent beneath it.
 //! * [`losses_png`] — the discriminator's and the generator's losses against
 //!   the training step, with dashed, labelled horizontal reference lines such
-//!   as `ln 2` and `2 ln 2` (where the losses of a balanced GAN settle).
+//!   as `ln 2` and `2 ln 2` (where the losses of a balanced GAN settle;
+//!   [`loss_references`] gives them for a loss kind).
+//! * [`metrics_png`] — every evaluation metric over the steps, one panel each
+//!   (log scale for positive values spanning more than a factor of 20).
 //! * [`scatter_png`] — real and generated points of a 2-D data set (such as
-//!   eight Gaussians on a ring), with equal scales on both axes, the step in
-//!   the title and both losses near the lower left.
+//!   eight Gaussians on a ring), with equal scales on both axes: real points
+//!   first, generated ones semi-transparent over them, the modes' centres as
+//!   dark crosses; the step in the title and both losses in the subtitle.
 //!
 //! Input handling: mismatched lengths are reported as
 //! [`PlotError::BadInput`] naming the lengths. Non-finite coordinates in the
@@ -55,6 +64,10 @@ const FONT: &str = "sans-serif";
 const REAL_COLOR: RGBColor = RGBColor(0x74, 0xBC, 0xFF);
 /// Colour of generated curves and points (the tutorial's `#4AD631`).
 const GEN_COLOR: RGBColor = RGBColor(0x4A, 0xD6, 0x31);
+/// Colour of generated curves over a band of real curves (a red that stands out on blue).
+const GEN_ON_BAND_COLOR: RGBColor = RGBColor(0xD6, 0x27, 0x28);
+/// Colour of the mode centres' crosses in the scatter figure.
+const CENTRE_COLOR: RGBColor = RGBColor(0x20, 0x20, 0x20);
 /// Colour of the discriminator's loss in the losses figure.
 const D_LOSS_COLOR: RGBColor = RGBColor(0x1F, 0x77, 0xB4);
 /// Colour of the generator's loss in the losses figure.
@@ -86,6 +99,8 @@ const REF_LABEL_AREA: u32 = 110;
 /// symbols are lifted by this much to line up with their labels.
 const LEGEND_GLYPH_LIFT: i32 = 4;
 
+use crate::gan::loss::LossKind;
+
 pub use crate::error::PlotError;
 
 /// The tutorial's figure: the real curve(s) and generated curve(s) against
@@ -101,15 +116,19 @@ pub struct CurveFigure<'a> {
     /// Generated curves, `[n_gen * points]`, row-major. The first is drawn
     /// prominently, the others thinner and semi-transparent. May be empty.
     pub generated: &'a [f32],
+    /// The run's name (its folder's name), shown in the title; may be empty.
+    pub run: &'a str,
     /// Training step, shown in the title.
     pub step: usize,
+    /// The run's main metric at this step, `(name, value)`, shown in the title when known.
+    pub metric: Option<(&'a str, f64)>,
     /// Generator loss, written as `G_loss= 0.693`.
     pub g_loss: f32,
     /// Discriminator loss, written as `D_loss= 1.386`.
     pub d_loss: f32,
-    /// The range of the y axis: `None` fits the data with a margin; the
-    /// tutorial uses `Some((0.0, 3.0))`. Parts of curves outside it are
-    /// clipped.
+    /// The preferred range of the y axis (the tutorial's `Some((0.0, 3.0))`),
+    /// kept when every curve fits in it and widened with a margin when one
+    /// leaves it; `None` fits the data with a margin ([`curve_y_range`]).
     pub y_range: Option<(f32, f32)>,
 }
 
@@ -145,21 +164,15 @@ pub fn curves_png(fig: &CurveFigure) -> Result<Vec<u8>, PlotError> {
     check_finite("generated", fig.generated, points)?;
 
     let x_range = padded(min_max(fig.x.iter().copied()), 0.03);
-    let y_range = match fig.y_range {
-        Some((lo, hi)) => {
-            if !(lo.is_finite() && hi.is_finite() && lo < hi) {
-                return Err(PlotError::BadInput(format!(
-                    "y_range ({lo}, {hi}) is not a finite, increasing range"
-                )));
-            }
-            (f64::from(lo), f64::from(hi))
+    if let Some((lo, hi)) = fig.y_range {
+        if !(lo.is_finite() && hi.is_finite() && lo < hi) {
+            return Err(PlotError::BadInput(format!(
+                "y_range ({lo}, {hi}) is not a finite, increasing range"
+            )));
         }
-        None => padded_with_headroom(
-            min_max(fig.real.iter().chain(fig.generated).copied()),
-            0.08,
-            LEGEND_HEADROOM,
-        ),
-    };
+    }
+    let values: Vec<f32> = fig.real.iter().chain(fig.generated).copied().collect();
+    let y_range = curve_y_range(&values, fig.y_range);
 
     let xs: Vec<f64> = fig.x.iter().map(|&v| f64::from(v)).collect();
     let curve = |row: &[f32]| -> Vec<(f64, f64)> {
@@ -171,7 +184,8 @@ pub fn curves_png(fig: &CurveFigure) -> Result<Vec<u8>, PlotError> {
     let n_real = fig.real.len() / points;
 
     render(|root| {
-        let area = title(root, &format!("Step {}", fig.step))?;
+        let area = title(root, &step_title(fig.run, fig.step, fig.metric))?;
+        let area = losses_subtitle(&area, fig.g_loss, fig.d_loss)?;
         let mut chart = ChartBuilder::on(&area)
             .margin(15)
             .x_label_area_size(45)
@@ -180,7 +194,13 @@ pub fn curves_png(fig: &CurveFigure) -> Result<Vec<u8>, PlotError> {
         configure_mesh(&mut chart, "x", "y")?;
         let bounds: Bounds = (x_range, y_range);
 
-        // Real curves beneath the generated ones.
+        // Real curves beneath the generated ones; over a band of real curves the generated
+        // ones take a contrasting colour.
+        let gen_color = if n_real > 1 {
+            GEN_ON_BAND_COLOR
+        } else {
+            GEN_COLOR
+        };
         if n_real == 1 {
             draw_curve(&mut chart, &curve(fig.real), bounds, REAL_COLOR, THICK)?;
         } else if n_real > 1 {
@@ -194,32 +214,110 @@ pub fn curves_png(fig: &CurveFigure) -> Result<Vec<u8>, PlotError> {
                 .collect();
             chart.draw_series(std::iter::once(Polygon::new(
                 band,
-                REAL_COLOR.mix(0.3).filled(),
+                REAL_COLOR.mix(0.15).filled(),
             )))?;
             for row in fig.real.chunks_exact(points).take(MAX_CURVES) {
-                draw_curve(&mut chart, &curve(row), bounds, REAL_COLOR.mix(0.8), 1)?;
+                draw_curve(&mut chart, &curve(row), bounds, REAL_COLOR.mix(0.45), 1)?;
             }
         }
         let mut generated = fig.generated.chunks_exact(points);
         let first = generated.next();
+        let others = fig.generated.len() / points > 1;
         for row in generated.take(MAX_CURVES - 1) {
-            draw_curve(&mut chart, &curve(row), bounds, GEN_COLOR.mix(0.4), 1)?;
+            draw_curve(&mut chart, &curve(row), bounds, gen_color.mix(0.5), 1)?;
         }
         if let Some(row) = first {
-            draw_curve(&mut chart, &curve(row), bounds, GEN_COLOR, THICK)?;
+            draw_curve(&mut chart, &curve(row), bounds, gen_color, THICK)?;
         }
 
         let mut legend = Vec::new();
         if n_real > 0 {
-            legend.push(("Real Curve", REAL_COLOR));
+            let label = if n_real > 1 {
+                "Real Curves"
+            } else {
+                "Real Curve"
+            };
+            legend.push((label, REAL_COLOR.to_rgba(), THICK));
         }
         if first.is_some() {
-            legend.push(("Generated Curve", GEN_COLOR));
+            let label = if others {
+                "Generated Curve (first)"
+            } else {
+                "Generated Curve"
+            };
+            legend.push((label, gen_color.to_rgba(), THICK));
+        }
+        if others {
+            legend.push(("Other generated samples", gen_color.mix(0.5), 2));
         }
         draw_line_legend(&mut chart, &legend)?;
-        draw_losses_text(root, &chart, fig.g_loss, fig.d_loss)?;
         Ok(())
     })
+}
+
+/// The title of a step's figure: the run's name (if any), the step and the metric (if
+/// known), e.g. `train-0001 — step 10000 — mse_to_target 0.0101`. Values are written with
+/// four significant digits (in scientific notation when very large or small).
+///
+/// ```
+/// use curvegan::run::plot::step_title;
+///
+/// let title = step_title("train-0001", 10000, Some(("mse_to_target", 0.010123)));
+/// assert_eq!(title, "train-0001 — step 10000 — mse_to_target 0.01012");
+/// assert_eq!(step_title("", 0, None), "step 0");
+/// ```
+pub fn step_title(run: &str, step: usize, metric: Option<(&str, f64)>) -> String {
+    let mut parts = Vec::with_capacity(3);
+    if !run.is_empty() {
+        parts.push(run.to_string());
+    }
+    parts.push(format!("step {step}"));
+    if let Some((name, value)) = metric {
+        parts.push(format!("{name} {}", significant(value, 4)));
+    }
+    parts.join(" — ")
+}
+
+/// `value` with `digits` significant digits: plain for magnitudes in [1e-3, 1e5), else in
+/// scientific notation; non-finite values as Rust writes them.
+fn significant(value: f64, digits: usize) -> String {
+    let magnitude = value.abs();
+    if !value.is_finite() || value == 0.0 {
+        return format!("{value}");
+    }
+    if !(1e-3..1e5).contains(&magnitude) {
+        return format!("{value:.prec$e}", prec = digits.saturating_sub(1));
+    }
+    let exponent = magnitude.log10().floor() as i32;
+    let decimals = (digits as i32 - 1 - exponent).max(0) as usize;
+    format!("{value:.decimals$}")
+}
+
+/// The y range of a curve figure showing `values`: `preferred` (the tutorial's `(0, 3)`)
+/// when every finite value lies in it, else the smallest range holding both `preferred` and
+/// the values, widened by a margin (more at the top, where the legend goes). With no
+/// `preferred` range the values are fitted with that margin. Non-finite values are ignored.
+///
+/// ```
+/// use curvegan::run::plot::curve_y_range;
+///
+/// assert_eq!(curve_y_range(&[1.0, 3.0], Some((0.0, 3.0))), (0.0, 3.0));
+/// let (lo, hi) = curve_y_range(&[-0.5, 2.0], Some((0.0, 3.0)));
+/// assert!(lo < -0.5 && hi >= 3.0);
+/// ```
+pub fn curve_y_range(values: &[f32], preferred: Option<(f32, f32)>) -> (f64, f64) {
+    let data = min_max(values.iter().copied().filter(|v| v.is_finite()));
+    let preferred = preferred
+        .filter(|(lo, hi)| lo.is_finite() && hi.is_finite() && lo < hi)
+        .map(|(lo, hi)| (f64::from(lo), f64::from(hi)));
+    match (preferred, data) {
+        (Some(range), None) => range,
+        (Some((lo, hi)), Some((dlo, dhi))) if lo <= dlo && dhi <= hi => (lo, hi),
+        (Some((lo, hi)), Some((dlo, dhi))) => {
+            padded_with_headroom(Some((lo.min(dlo), hi.max(dhi))), 0.05, LEGEND_HEADROOM)
+        }
+        (None, data) => padded_with_headroom(data, 0.08, LEGEND_HEADROOM),
+    }
 }
 
 /// Both losses over the training steps, with horizontal dashed reference
@@ -235,6 +333,22 @@ pub struct LossFigure<'a> {
     /// Labelled horizontal reference lines, e.g. `("ln 2", 0.693)` and
     /// `("2 ln 2", 1.386)`; drawn dashed with their label and value.
     pub references: &'a [(&'a str, f32)],
+}
+
+/// The reference lines a [`LossFigure`] draws for `kind`: the equilibrium values its losses
+/// really settle at ([`LossKind::equilibrium`]), G's first. None for `wgan-gp`: its recorded
+/// D loss includes the gradient penalty, so the Wasserstein part's 0 is no level it settles
+/// at.
+pub fn loss_references(kind: LossKind) -> Vec<(&'static str, f32)> {
+    if kind.has_gradient_penalty() {
+        return Vec::new();
+    }
+    let equilibrium = kind.equilibrium();
+    [equilibrium.g_loss, equilibrium.d_loss]
+        .into_iter()
+        .flatten()
+        .map(|(value, label)| (label, value))
+        .collect()
 }
 
 /// Renders a [`LossFigure`] as an 800×600 PNG.
@@ -344,7 +458,10 @@ pub fn losses_png(fig: &LossFigure) -> Result<Vec<u8>, PlotError> {
         }
         draw_line_legend(
             &mut chart,
-            &[("D_loss", D_LOSS_COLOR), ("G_loss", G_LOSS_COLOR)],
+            &[
+                ("D_loss", D_LOSS_COLOR.to_rgba(), THICK),
+                ("G_loss", G_LOSS_COLOR.to_rgba(), THICK),
+            ],
         )?;
 
         // Reference labels in the margin right of the plot, at their line's
@@ -354,7 +471,13 @@ pub fn losses_png(fig: &LossFigure) -> Result<Vec<u8>, PlotError> {
             .iter()
             .map(|&(label, value)| {
                 let py = chart.backend_coord(&(x_range.1, value)).1;
-                (py, format!("{label} = {value:.3}"))
+                let number = format!("{value:.3}");
+                // A label that is its own value (`0`) is not repeated as `0 = 0.000`.
+                let text = match label.parse::<f64>() {
+                    Ok(v) if v == value => number,
+                    _ => format!("{label} = {number}"),
+                };
+                (py, text)
             })
             .collect();
         labels.sort_by_key(|l| l.0);
@@ -387,6 +510,115 @@ pub fn losses_png(fig: &LossFigure) -> Result<Vec<u8>, PlotError> {
     })
 }
 
+/// Every evaluation metric over the training steps, one panel each. Rendered by
+/// [`metrics_png`].
+#[derive(Debug, Clone, Copy)]
+pub struct MetricsFigure<'a> {
+    /// The metrics' names, one panel each, top to bottom.
+    pub names: &'a [&'a str],
+    /// The evaluation steps, the x axis.
+    pub steps: &'a [usize],
+    /// The values, `[steps.len() * names.len()]`, row-major: one row per evaluation step.
+    pub values: &'a [f64],
+}
+
+/// Renders a [`MetricsFigure`] as a PNG 800 pixels wide: one panel per metric, in one
+/// column for up to three metrics and two columns for more, each panel at least 160
+/// pixels high (so the figure is 600 pixels high or more). A metric whose finite values are all positive and span more than a
+/// factor of 20 is drawn on a log scale (tick labels give the values). Non-finite values
+/// are skipped; a panel without finite values says so. No metrics render an empty figure
+/// with a note.
+///
+/// # Errors
+///
+/// [`PlotError::BadInput`] if `values` is not `steps.len() × names.len()` long;
+/// [`PlotError::Render`] or [`PlotError::Encode`] if drawing or encoding fails.
+pub fn metrics_png(fig: &MetricsFigure) -> Result<Vec<u8>, PlotError> {
+    let (n, m) = (fig.steps.len(), fig.names.len());
+    if n.checked_mul(m) != Some(fig.values.len()) {
+        return Err(PlotError::BadInput(format!(
+            "values has {} entries, not steps × names = {n} × {m}",
+            fig.values.len()
+        )));
+    }
+    let x_range = padded(min_max(fig.steps.iter().map(|&s| s as f64)), 0.02);
+    let columns = if m > 3 { 2 } else { 1 };
+    let rows = m.div_ceil(columns).max(1);
+    let height = (rows as u32 * 160 + 50).max(HEIGHT);
+    render_sized(WIDTH, height, |root| {
+        let area = title(root, "Evaluation metrics")?;
+        if m == 0 {
+            let (w, h) = area.dim_in_pixel();
+            let (xs, ys) = (0..w as i32, 0..h as i32);
+            return draw_centered_note(&area, &xs, &ys, "no evaluation metrics");
+        }
+        let panels = area.split_evenly((rows, columns));
+        for (j, panel) in panels.iter().take(m).enumerate() {
+            let column: Vec<(f64, f64)> = fig
+                .steps
+                .iter()
+                .zip(fig.values.iter().skip(j).step_by(m))
+                .filter(|(_, v)| v.is_finite())
+                .map(|(&s, &v)| (s as f64, v))
+                .collect();
+            let range = min_max(column.iter().map(|p| p.1));
+            let log = matches!(range, Some((lo, hi)) if lo > 0.0 && hi > 20.0 * lo);
+            let points: Vec<(f64, f64)> = column
+                .iter()
+                .map(|&(s, v)| (s, if log { v.log10() } else { v }))
+                .collect();
+            let y_range = padded(min_max(points.iter().map(|p| p.1)), 0.08);
+            let mut chart = ChartBuilder::on(panel)
+                .margin(8)
+                .x_label_area_size(40)
+                .y_label_area_size(70)
+                .caption(fig.names[j], (FONT, 16))
+                .build_cartesian_2d(x_range.0..x_range.1, y_range.0..y_range.1)?;
+            // Ticks a rounding error away from 0 are 0.
+            let zero = 1e-9 * (y_range.1 - y_range.0);
+            let value_label = move |v: &f64| match log {
+                true => significant(10f64.powf(*v), 3),
+                false if v.abs() < zero => "0".to_string(),
+                false => significant(*v, 3),
+            };
+            let step_label = |v: &f64| format!("{v:.0}");
+            let mut mesh = chart.configure_mesh();
+            mesh.y_label_formatter(&value_label)
+                .x_label_formatter(&step_label)
+                .label_style((FONT, 13))
+                .bold_line_style(GRID_COLOR)
+                .light_line_style(TRANSPARENT)
+                .x_labels(if columns == 1 { 8 } else { 5 })
+                .y_labels(4)
+                .x_desc("step")
+                .axis_desc_style((FONT, 13));
+            mesh.draw()?;
+            match points.as_slice() {
+                [] => {
+                    let (xs, ys) = chart.plotting_area().get_pixel_range();
+                    draw_centered_note(root, &xs, &ys, "no finite values")?;
+                }
+                [single] => {
+                    chart.draw_series(std::iter::once(Circle::new(
+                        *single,
+                        3,
+                        D_LOSS_COLOR.filled(),
+                    )))?;
+                }
+                _ => {
+                    draw_thick_path(&mut chart, &points, D_LOSS_COLOR, 2)?;
+                    chart.draw_series(
+                        points
+                            .iter()
+                            .map(|&p| Circle::new(p, 2, D_LOSS_COLOR.filled())),
+                    )?;
+                }
+            }
+        }
+        Ok(())
+    })
+}
+
 /// Real against generated points of a 2-D data set (e.g. eight Gaussians on
 /// a ring). Rendered by [`scatter_png`].
 #[derive(Debug, Clone, Copy)]
@@ -396,8 +628,15 @@ pub struct ScatterFigure<'a> {
     /// Generated points, `[n_gen * 2]`, row-major `(x, y)` pairs. May be
     /// empty.
     pub generated: &'a [f32],
+    /// Centres of the real data's modes, `[n_modes * 2]`, row-major `(x, y)`
+    /// pairs, marked with crosses. May be empty.
+    pub centres: &'a [f32],
+    /// The run's name (its folder's name), shown in the title; may be empty.
+    pub run: &'a str,
     /// Training step, shown in the title.
     pub step: usize,
+    /// The run's main metric at this step, `(name, value)`, shown in the title when known.
+    pub metric: Option<(&'a str, f64)>,
     /// Generator loss, written as `G_loss= 0.693`.
     pub g_loss: f32,
     /// Discriminator loss, written as `D_loss= 1.386`.
@@ -406,8 +645,10 @@ pub struct ScatterFigure<'a> {
 
 /// Renders a [`ScatterFigure`] as an 800×600 PNG.
 ///
-/// Both axes use the same scale, so a ring stays round. At most 20 000
-/// points of each kind are drawn (the first ones).
+/// Both axes use the same scale, so a ring stays round. Real points are drawn
+/// first, generated points semi-transparent over them (so real modes show
+/// through), and mode centres as dark crosses on top. At most 20 000 points of
+/// each kind are drawn (the first ones).
 ///
 /// # Errors
 ///
@@ -415,7 +656,11 @@ pub struct ScatterFigure<'a> {
 /// non-finite coordinate; [`PlotError::Render`] or [`PlotError::Encode`] if
 /// drawing or encoding fails.
 pub fn scatter_png(fig: &ScatterFigure) -> Result<Vec<u8>, PlotError> {
-    for (name, values) in [("real", fig.real), ("generated", fig.generated)] {
+    for (name, values) in [
+        ("real", fig.real),
+        ("generated", fig.generated),
+        ("centres", fig.centres),
+    ] {
         if values.len() % 2 != 0 {
             return Err(PlotError::BadInput(format!(
                 "{name} has {} values, which is not a whole number of (x, y) pairs",
@@ -432,12 +677,14 @@ pub fn scatter_png(fig: &ScatterFigure) -> Result<Vec<u8>, PlotError> {
     };
     let real = pairs(fig.real);
     let generated = pairs(fig.generated);
-    let all = || real.iter().chain(&generated);
+    let centres = pairs(fig.centres);
+    let all = || real.iter().chain(&generated).chain(&centres);
     let x_data = padded(min_max(all().map(|p| p.0)), 0.08);
     let y_data = padded(min_max(all().map(|p| p.1)), 0.08);
 
     render(|root| {
-        let area = title(root, &format!("Step {}", fig.step))?;
+        let area = title(root, &step_title(fig.run, fig.step, fig.metric))?;
+        let area = losses_subtitle(&area, fig.g_loss, fig.d_loss)?;
         let (margin, x_label, y_label) = (15u32, 45u32, 60u32);
         // The plotting area is what ChartBuilder leaves after the margins and
         // label areas; widen one data range so both axes share one scale.
@@ -462,15 +709,17 @@ pub fn scatter_png(fig: &ScatterFigure) -> Result<Vec<u8>, PlotError> {
         chart.draw_series(
             generated
                 .iter()
-                .map(|&p| Circle::new(p, 3, GEN_COLOR.filled())),
+                .map(|&p| Circle::new(p, 3, GEN_COLOR.mix(0.3).filled())),
         )?;
+        let cross = CENTRE_COLOR.stroke_width(1);
+        chart.draw_series(centres.iter().map(|&p| Cross::new(p, 5, cross)))?;
 
-        let mut legend: Vec<(&str, RGBColor)> = Vec::new();
+        let mut legend: Vec<(&str, RGBAColor)> = Vec::new();
         if !real.is_empty() {
-            legend.push(("Real Data", REAL_COLOR));
+            legend.push(("Real Data", REAL_COLOR.to_rgba()));
         }
         if !generated.is_empty() {
-            legend.push(("Generated Data", GEN_COLOR));
+            legend.push(("Generated Data", GEN_COLOR.mix(0.3)));
         }
         for (label, color) in legend {
             chart
@@ -480,8 +729,13 @@ pub fn scatter_png(fig: &ScatterFigure) -> Result<Vec<u8>, PlotError> {
                     Circle::new((x + 10, y - LEGEND_GLYPH_LIFT), 5, color.filled())
                 });
         }
+        if !centres.is_empty() {
+            chart
+                .draw_series(std::iter::empty::<Cross<(f64, f64), i32>>())?
+                .label("Mode centres")
+                .legend(move |(x, y)| Cross::new((x + 10, y - LEGEND_GLYPH_LIFT), 6, cross));
+        }
         draw_legend_box(&mut chart)?;
-        draw_losses_text(root, &chart, fig.g_loss, fig.d_loss)?;
         Ok(())
     })
 }
@@ -531,10 +785,18 @@ fn render<F>(draw: F) -> Result<Vec<u8>, PlotError>
 where
     F: FnOnce(&Root<'_>) -> Result<(), PlotError>,
 {
+    render_sized(WIDTH, HEIGHT, draw)
+}
+
+/// [`render`] on a `width`×`height` canvas.
+fn render_sized<F>(width: u32, height: u32, draw: F) -> Result<Vec<u8>, PlotError>
+where
+    F: FnOnce(&Root<'_>) -> Result<(), PlotError>,
+{
     ensure_font()?;
-    let mut buf = vec![255u8; WIDTH as usize * HEIGHT as usize * 3];
+    let mut buf = vec![255u8; width as usize * height as usize * 3];
     let drawn = catch_unwind(AssertUnwindSafe(|| {
-        let root = BitMapBackend::with_buffer(&mut buf, (WIDTH, HEIGHT)).into_drawing_area();
+        let root = BitMapBackend::with_buffer(&mut buf, (width, height)).into_drawing_area();
         root.fill(&WHITE)?;
         draw(&root)?;
         root.present()?;
@@ -551,7 +813,7 @@ where
             return Err(PlotError::Render(format!("plotting panicked: {what}")));
         }
     }
-    encode_png(&buf, WIDTH, HEIGHT)
+    encode_png(&buf, width, height)
 }
 
 /// Encodes an 8-bit RGB buffer as PNG.
@@ -584,21 +846,21 @@ fn configure_mesh(chart: &mut Chart<'_, '_>, x_desc: &str, y_desc: &str) -> Resu
     Ok(())
 }
 
-/// One legend entry per `(label, colour)`, each a thick line, at the upper right.
+/// One legend entry per `(label, colour, line width)`, each a line, at the upper right.
 fn draw_line_legend<'a, 'b: 'a>(
     chart: &mut Chart<'a, 'b>,
-    entries: &[(&str, RGBColor)],
+    entries: &[(&str, RGBAColor, u32)],
 ) -> Result<(), PlotError> {
     if entries.is_empty() {
         return Ok(());
     }
-    for &(label, color) in entries {
+    for &(label, color, width) in entries {
         chart
             .draw_series(std::iter::empty::<PathElement<(f64, f64)>>())?
             .label(label)
             .legend(move |(x, y)| {
                 let y = y - LEGEND_GLYPH_LIFT;
-                PathElement::new([(x, y), (x + 24, y)], color.stroke_width(THICK))
+                PathElement::new([(x, y), (x + 24, y)], color.stroke_width(width))
             });
     }
     draw_legend_box(chart)
@@ -618,41 +880,11 @@ fn draw_legend_box<'a, 'b: 'a>(chart: &mut Chart<'a, 'b>) -> Result<(), PlotErro
     Ok(())
 }
 
-/// Writes `G_loss= …` and `D_loss= …` near the lower left of the plotting area.
-fn draw_losses_text(
-    root: &Root<'_>,
-    chart: &Chart<'_, '_>,
-    g_loss: f32,
-    d_loss: f32,
-) -> Result<(), PlotError> {
-    let (xs, ys) = chart.plotting_area().get_pixel_range();
-    let style = TextStyle::from((FONT, 20).into_font()).pos(Pos::new(HPos::Left, VPos::Top));
-    let lines = [
-        format!("G_loss= {g_loss:.3}"),
-        format!("D_loss= {d_loss:.3}"),
-    ];
-    let line_h = 26;
-    let (x, top) = (xs.start + 14, ys.end - 14 - line_h * lines.len() as i32);
-    let mut width = 0;
-    for line in &lines {
-        width = width.max(root.estimate_text_size(line, &style)?.0 as i32);
-    }
-    // A translucent backdrop keeps the text legible over curves and points.
-    root.draw(&Rectangle::new(
-        [
-            (x - 6, top - 4),
-            (x + width + 6, top + line_h * lines.len() as i32),
-        ],
-        WHITE.mix(0.7).filled(),
-    ))?;
-    for (i, line) in lines.iter().enumerate() {
-        root.draw(&Text::new(
-            line.as_str(),
-            (x, top + line_h * i as i32),
-            style.clone(),
-        ))?;
-    }
-    Ok(())
+/// Writes `G_loss= …   D_loss= …` as a subtitle line at the top of `area`, outside the
+/// plotting area where it cannot cover data, and returns the area below it.
+fn losses_subtitle<'b>(area: &Root<'b>, g_loss: f32, d_loss: f32) -> Result<Root<'b>, PlotError> {
+    let text = format!("G_loss= {g_loss:.3}    D_loss= {d_loss:.3}");
+    Ok(area.titled(&text, (FONT, 18).into_font().color(&REF_COLOR))?)
 }
 
 /// Writes `text` in the middle of the plotting area.

@@ -5,9 +5,12 @@
 //! - `metrics.csv`: one row per step — `step,d_loss,g_loss,d_real,d_fake`, then one column per
 //!   evaluation metric ([`crate::eval::catalogue`]; for the tutorial `mse_to_target`, the mean squared
 //!   error of `eval_samples` fresh curves to the target), filled at evaluation steps only;
-//! - `step_00000.png`, `step_01000.png`, …: the tutorial's figure every `plot_every` steps;
+//! - `step_00000.png`, `step_01000.png`, …: the tutorial's figure every `plot_every` steps and at
+//!   the last step (none with `plot_every = 0`);
 //! - `losses.png`: both losses over the steps with their equilibrium values where the loss
 //!   fixes them ([`crate::gan::loss::LossKind::equilibrium`]; ln 2 and 2 ln 2 for the tutorial);
+//! - `metrics.png` (with `plot_every > 0`): every evaluation metric over the evaluation steps,
+//!   one panel each;
 //! - `generator.safetensors`, `discriminator.safetensors`: the final weights;
 //! - `checkpoint.safetensors`: weights, optimizer states, RNG state, and the length and checksum
 //!   of `metrics.csv` (written just before it), every
@@ -45,7 +48,7 @@ use crate::run::folder::RunFolder;
 use crate::run::record::{Label, RunRecord, Status};
 
 use crate::gan::step::StepStats;
-use crate::run::plot::{self, CurveFigure, LossFigure, ScatterFigure};
+use crate::run::plot::{self, CurveFigure, LossFigure, MetricsFigure, ScatterFigure};
 use crate::run::trainer::Trainer;
 
 /// How many of the last steps the summary averages over.
@@ -492,8 +495,15 @@ fn run(
             metrics = Some(eval.values());
             final_eval = Some(eval);
         }
-        if config.plot_every > 0 && step % config.plot_every == 0 {
-            write_step_figure(&mut trainer, step, &stats, dir)?;
+        // The last step is always plotted, so a run's final state has its figure.
+        if config.plot_every > 0 && (step % config.plot_every == 0 || last) {
+            // The title shows the watched metric (else the first) when evaluated at this step.
+            let main = config.keep_best.as_deref().or(names.first().copied());
+            let metric = main.and_then(|name| {
+                let i = names.iter().position(|n| *n == name)?;
+                Some((name, *metrics.as_ref()?.get(i)?))
+            });
+            write_step_figure(&mut trainer, step, &stats, dir, metric)?;
         }
         rows.push(Row { stats, metrics });
         let done = step + 1;
@@ -558,7 +568,7 @@ fn run(
 }
 
 /// The files a run writes after its last checkpoint, with their bytes: `metrics.csv`,
-/// `losses.png` and both nets' weights.
+/// `losses.png`, both nets' weights and (with `plot_every > 0`) `metrics.png`.
 fn final_outputs(
     trainer: &Trainer,
     rows: &[Row],
@@ -567,22 +577,21 @@ fn final_outputs(
     let steps: Vec<usize> = (0..rows.len()).collect();
     let d_loss: Vec<f32> = rows.iter().map(|r| r.stats.d_loss).collect();
     let g_loss: Vec<f32> = rows.iter().map(|r| r.stats.g_loss).collect();
-    let references: Vec<(&str, f32)> = {
-        let equilibrium = trainer.config().loss.equilibrium();
-        [equilibrium.g_loss, equilibrium.d_loss]
-            .into_iter()
-            .flatten()
-            .map(|(v, label)| (label, v))
-            .collect()
-    };
+    let references = plot::loss_references(trainer.config().loss);
     let losses = plot::losses_png(&LossFigure {
         steps: &steps,
         d_loss: &d_loss,
         g_loss: &g_loss,
         references: &references,
     })?;
+    let (eval_steps, values): (Vec<usize>, Vec<&[f64]>) = rows
+        .iter()
+        .enumerate()
+        .filter_map(|(step, r)| Some((step, r.metrics.as_deref()?)))
+        .filter(|(_, v)| v.len() == names.len())
+        .unzip();
     let gan = trainer.gan();
-    Ok(vec![
+    let mut outputs = vec![
         (files::METRICS, metrics_csv(rows, names).into_bytes()),
         (files::LOSSES, losses),
         (
@@ -593,17 +602,29 @@ fn final_outputs(
             files::DISCRIMINATOR,
             tensors_to_bytes(mlp_tensors(&gan.discriminator, ""))?,
         ),
-    ])
+    ];
+    // A new figure, so only where figures are asked for.
+    if trainer.config().plot_every > 0 {
+        let metrics = plot::metrics_png(&MetricsFigure {
+            names,
+            steps: &eval_steps,
+            values: &values.concat(),
+        })?;
+        outputs.push((files::METRICS_FIGURE, metrics));
+    }
+    Ok(outputs)
 }
 
 /// The figure at `step`. Curve targets get the tutorial's figure: the real curve (or a band of
 /// real curves for a random family) and the step's first generated curves; 2-D sets get a
-/// scatter of real against freshly generated points.
+/// scatter of real against freshly generated points. The title names the run folder, the step
+/// and `metric`.
 fn write_step_figure(
     trainer: &mut Trainer,
     step: usize,
     stats: &StepStats,
     dir: &Path,
+    metric: Option<(&str, f64)>,
 ) -> Result<()> {
     /// Generated curves drawn per figure: the first prominently, as the tutorial does.
     const SHOWN: usize = 5;
@@ -613,6 +634,10 @@ fn write_step_figure(
     let mut rng = Stream::Figures.rng(trainer.config().seed);
     let target = trainer.target().clone();
     let n = target.dim();
+    let run = dir
+        .file_name()
+        .map(|n| n.to_string_lossy())
+        .unwrap_or_default();
     let png = if target.is_curve() {
         let drawn;
         let real = match target.fixed_curve() {
@@ -632,7 +657,9 @@ fn write_step_figure(
             x: target.x(),
             real,
             generated: shown,
+            run: &run,
             step,
+            metric,
             g_loss: stats.g_loss,
             d_loss: stats.d_loss,
             y_range: tutorial.then_some((0.0, 3.0)),
@@ -644,7 +671,10 @@ fn write_step_figure(
         plot::scatter_png(&ScatterFigure {
             real: &real,
             generated: &generated,
+            centres: target.modes().map_or(&[][..], |(centres, _)| centres),
+            run: &run,
             step,
+            metric,
             g_loss: stats.g_loss,
             d_loss: stats.d_loss,
         })?

@@ -4,10 +4,15 @@
 
 use std::time::{Duration, Instant};
 
+use curvegan::gan::loss::LossKind;
 use curvegan::run::plot::{
-    curves_png, losses_png, scatter_png, CurveFigure, LossFigure, PlotError, ScatterFigure,
+    curve_y_range, curves_png, loss_references, losses_png, metrics_png, scatter_png, step_title,
+    CurveFigure, LossFigure, MetricsFigure, PlotError, ScatterFigure,
 };
 use proptest::prelude::*;
+use tempfile::TempDir;
+
+use crate::common::{out, small};
 
 const WIDTH: u32 = 800;
 const HEIGHT: u32 = 600;
@@ -18,6 +23,12 @@ const GENERATED: [u8; 3] = [0x4A, 0xD6, 0x31];
 const D_LOSS: [u8; 3] = [0x1F, 0x77, 0xB4];
 const G_LOSS: [u8; 3] = [0xE3, 0x6C, 0x0A];
 const REFERENCES: [(&str, f32); 2] = [("ln 2", 0.693), ("2 ln 2", 1.386)];
+/// Generated curves over a band of real curves.
+const GEN_ON_BAND: [u8; 3] = [0xD6, 0x27, 0x28];
+/// The crosses marking mode centres in the scatter figure.
+const CENTRE: [u8; 3] = [0x20, 0x20, 0x20];
+/// The plotting area starts below this row; the title and the losses' subtitle sit above it.
+const PLOT_TOP: u32 = 75;
 
 /// A decoded RGB image.
 struct Image {
@@ -81,6 +92,16 @@ fn parabola(x: &[f32]) -> Vec<f32> {
     x.iter().map(|&x| 2.0 * x * x + 1.0).collect()
 }
 
+/// 20 real curves a·x² + 1 for a = 1, 1.1, …, 2.9: a band around the parabola.
+fn family(x: &[f32]) -> Vec<f32> {
+    (0..20)
+        .flat_map(|a| {
+            x.iter()
+                .map(move |&x| (1.0 + a as f32 / 10.0) * x * x + 1.0)
+        })
+        .collect()
+}
+
 /// `n` generated curves near the parabola (a + 0.1k)x² + 0.8.
 fn generated(x: &[f32], n: usize) -> Vec<f32> {
     (0..n)
@@ -93,7 +114,9 @@ fn tutorial_figure<'a>(x: &'a [f32], real: &'a [f32], gen: &'a [f32]) -> CurveFi
         x,
         real,
         generated: gen,
+        run: "train-0001",
         step: 1000,
+        metric: Some(("mse_to_target", 0.0101)),
         g_loss: 0.693,
         d_loss: 1.386,
         y_range: Some((0.0, 3.0)),
@@ -157,7 +180,7 @@ fn generated_curve_is_drawn_where_its_values_are() {
 }
 
 #[test]
-fn loss_text_follows_the_losses_and_sits_at_the_lower_left() {
+fn loss_text_follows_the_losses_and_sits_above_the_plot() {
     let x = xs(15);
     let real = parabola(&x);
     let gen = generated(&x, 1);
@@ -173,11 +196,11 @@ fn loss_text_follows_the_losses_and_sits_at_the_lower_left() {
     );
     let diff = a.diff(&b);
     assert!(diff.len() > 40, "only {} pixels differ", diff.len());
+    // In the subtitle line, below the title and above the plot, where it covers no data.
     assert!(
-        diff.iter().all(|&(x, y)| x < WIDTH / 2 && y > HEIGHT / 2),
-        "loss text should change only the lower left: {:?}",
-        diff.iter()
-            .find(|&&(x, y)| x >= WIDTH / 2 || y <= HEIGHT / 2)
+        diff.iter().all(|&(_, y)| (35..PLOT_TOP).contains(&y)),
+        "loss text should change only the subtitle line: {:?}",
+        diff.iter().find(|&&(_, y)| !(35..PLOT_TOP).contains(&y))
     );
     // The same input renders the same bytes.
     assert_eq!(curves_png(&fig).unwrap(), curves_png(&fig).unwrap());
@@ -203,6 +226,47 @@ fn step_is_written_in_the_title() {
 }
 
 #[test]
+fn titles_carry_the_run_the_step_and_the_metric() {
+    assert_eq!(
+        step_title("train-0001", 10000, Some(("mse_to_target", 0.0101))),
+        "train-0001 — step 10000 — mse_to_target 0.01010"
+    );
+    assert_eq!(step_title("", 7, None), "step 7");
+    assert_eq!(
+        step_title("r", 1, Some(("kl", 123456.0))),
+        "r — step 1 — kl 1.235e5"
+    );
+    assert_eq!(
+        step_title("r", 1, Some(("kl", f64::NAN))),
+        "r — step 1 — kl NaN"
+    );
+    // The run's name and the metric change the title, and only the title.
+    let x = xs(15);
+    let real = parabola(&x);
+    let gen = generated(&x, 1);
+    let fig = tutorial_figure(&x, &real, &gen);
+    let a = decode(&curves_png(&fig).unwrap());
+    for other in [
+        CurveFigure {
+            run: "train-0002",
+            ..fig
+        },
+        CurveFigure {
+            metric: Some(("mse_to_target", 0.5)),
+            ..fig
+        },
+        CurveFigure {
+            metric: None,
+            ..fig
+        },
+    ] {
+        let diff = a.diff(&decode(&curves_png(&other).unwrap()));
+        assert!(diff.len() > 40);
+        assert!(diff.iter().all(|&(_, y)| y < 45), "title is at the top");
+    }
+}
+
+#[test]
 fn empty_generated_draws_only_the_real_curve() {
     let x = xs(15);
     let real = parabola(&x);
@@ -214,12 +278,7 @@ fn empty_generated_draws_only_the_real_curve() {
 #[test]
 fn families_of_real_and_generated_curves_render() {
     let x = xs(15);
-    let real: Vec<f32> = (0..20)
-        .flat_map(|a| {
-            x.iter()
-                .map(move |&x| (1.0 + a as f32 / 10.0) * x * x + 1.0)
-        })
-        .collect();
+    let real = family(&x);
     let gen = generated(&x, 16);
     let fig = CurveFigure {
         y_range: None,
@@ -227,8 +286,104 @@ fn families_of_real_and_generated_curves_render() {
     };
     let img = decode(&curves_png(&fig).unwrap());
     assert_eq!((img.width, img.height), (WIDTH, HEIGHT));
-    assert!(img.count(GENERATED) > 500);
+    assert!(img.count(GEN_ON_BAND) > 500);
     assert!(img.count(REAL) > 0, "legend shows the real colour");
+}
+
+#[test]
+fn fakes_over_a_band_of_real_curves_are_drawn_on_top_in_a_contrasting_colour() {
+    let x = xs(15);
+    // The fake is a = 2, in the middle of the band.
+    let real = family(&x);
+    let gen: Vec<f32> = x.iter().map(|&x| 2.0 * x * x + 1.0).collect();
+    let img = decode(&curves_png(&tutorial_figure(&x, &real, &gen)).unwrap());
+    assert_eq!(
+        img.count(GENERATED),
+        0,
+        "not the tutorial's green over blue"
+    );
+    // Fake pixels with the band (tinted, not white) a few pixels above and below them.
+    let white = [255, 255, 255];
+    let on_band = (PLOT_TOP..HEIGHT - 60)
+        .flat_map(|y| (100..WIDTH - 40).map(move |x| (x, y)))
+        .filter(|&(x, y)| img.pixel(x, y) == GEN_ON_BAND)
+        .filter(|&(x, y)| {
+            let (up, down) = (img.pixel(x, y - 6), img.pixel(x, y + 6));
+            up != white && down != white && up != GEN_ON_BAND && down != GEN_ON_BAND
+        })
+        .count();
+    assert!(on_band > 200, "{on_band} fake pixels inside the band");
+}
+
+#[test]
+fn curves_leaving_the_preferred_range_widen_it() {
+    // Inside (0, 3): the tutorial's range, exactly.
+    assert_eq!(
+        curve_y_range(&[0.0, 1.5, 3.0], Some((0.0, 3.0))),
+        (0.0, 3.0)
+    );
+    assert_eq!(curve_y_range(&[], Some((0.0, 3.0))), (0.0, 3.0));
+    // An untrained generator's curves below 0 and above 3: the range holds them with a margin.
+    let (lo, hi) = curve_y_range(&[-0.6, 1.0, 3.4], Some((0.0, 3.0)));
+    assert!(lo < -0.6 && hi > 3.4, "({lo}, {hi})");
+    assert!(
+        lo > -1.5 && hi < 5.0,
+        "a margin, not a blow-up: ({lo}, {hi})"
+    );
+    // Non-finite values are ignored; a bad preferred range is ignored too.
+    assert_eq!(
+        curve_y_range(&[f32::NAN, 1.0], Some((0.0, 3.0))),
+        (0.0, 3.0)
+    );
+    let (lo, hi) = curve_y_range(&[1.0, 2.0], Some((3.0, 0.0)));
+    assert!(lo < 1.0 && hi > 2.0);
+    // Without a preferred range the data is fitted.
+    let (lo, hi) = curve_y_range(&[10.0, 20.0], None);
+    assert!(
+        lo < 10.0 && lo > 5.0 && hi > 20.0 && hi < 25.0,
+        "({lo}, {hi})"
+    );
+}
+
+#[test]
+fn a_curve_below_the_tutorial_range_is_drawn_not_cut_off() {
+    let x = xs(15);
+    let real = parabola(&x);
+    let gen = vec![-0.5; 15];
+    let img = decode(&curves_png(&tutorial_figure(&x, &real, &gen)).unwrap());
+    assert!(img.count(GENERATED) > 500, "{}", img.count(GENERATED));
+}
+
+#[test]
+fn other_generated_samples_have_a_legend_entry() {
+    let x = xs(15);
+    let real = parabola(&x);
+    let one = generated(&x, 1);
+    // Four more copies of the first curve: drawn thin beneath it, so only the legend changes.
+    let five: Vec<f32> = one.iter().cycle().take(5 * 15).copied().collect();
+    let a = decode(&curves_png(&tutorial_figure(&x, &real, &one)).unwrap());
+    let b = decode(&curves_png(&tutorial_figure(&x, &real, &five)).unwrap());
+    let diff = a.diff(&b);
+    assert!(diff.len() > 200, "only {} pixels differ", diff.len());
+    assert!(
+        diff.iter()
+            .all(|&(x, y)| x > WIDTH / 2 && (PLOT_TOP..HEIGHT / 3).contains(&y)),
+        "only the legend at the upper right changes: {:?}",
+        diff.iter()
+            .find(|&&(x, y)| x <= WIDTH / 2 || !(PLOT_TOP..HEIGHT / 3).contains(&y))
+    );
+}
+
+#[test]
+fn loss_references_are_the_equilibria_the_loss_really_has() {
+    let tutorial = loss_references(LossKind::Tutorial);
+    let labels: Vec<&str> = tutorial.iter().map(|r| r.0).collect();
+    assert_eq!(labels, ["ln 2", "2 ln 2"]);
+    assert!((tutorial[0].1 - std::f32::consts::LN_2).abs() < 1e-6);
+    // wgan-gp's recorded D loss includes the gradient penalty: no level to mark.
+    assert!(loss_references(LossKind::WganGp).is_empty());
+    assert_eq!(loss_references(LossKind::Hinge), [("2", 2.0)]);
+    assert_eq!(loss_references(LossKind::Wgan), [("0", 0.0)]);
 }
 
 #[test]
@@ -504,17 +659,19 @@ fn scatter_figure_is_an_800x600_png_with_real_and_generated_colours() {
     let fig = ScatterFigure {
         real: &ring,
         generated: &gen,
+        centres: &[],
+        run: "",
         step: 10,
+        metric: None,
         g_loss: 0.7,
         d_loss: 1.3,
     };
     let img = decode(&scatter_png(&fig).unwrap());
     assert_eq!((img.width, img.height), (WIDTH, HEIGHT));
     assert!(img.count(REAL) > 100);
-    assert!(img.count(GENERATED) > 100);
     let other = decode(&scatter_png(&ScatterFigure { g_loss: 3.5, ..fig }).unwrap());
     let diff = img.diff(&other);
-    assert!(!diff.is_empty() && diff.iter().all(|&(x, y)| x < WIDTH / 2 && y > HEIGHT / 2));
+    assert!(!diff.is_empty() && diff.iter().all(|&(_, y)| (35..PLOT_TOP).contains(&y)));
 
     let only_real = decode(
         &scatter_png(&ScatterFigure {
@@ -543,7 +700,10 @@ fn bad_scatter_input_is_rejected() {
     let fig = ScatterFigure {
         real: &[0.0; 7],
         generated: &[],
+        centres: &[],
+        run: "",
         step: 0,
+        metric: None,
         g_loss: 0.0,
         d_loss: 0.0,
     };
@@ -559,6 +719,52 @@ fn bad_scatter_input_is_rejected() {
         msg.contains("generated point 1 (y)") && msg.contains("NaN"),
         "{msg}"
     );
+    let msg = bad_input(scatter_png(&ScatterFigure {
+        real: &[],
+        centres: &[1.0],
+        ..fig
+    }));
+    assert!(msg.contains("centres"), "{msg}");
+}
+
+#[test]
+fn real_modes_show_through_fakes_and_centres_are_marked() {
+    let ring: Vec<f32> = (0..8)
+        .flat_map(|i| {
+            let a = i as f32 * std::f32::consts::FRAC_PI_4;
+            [a.cos(), a.sin()]
+        })
+        .collect();
+    // Fakes exactly on the real points: opaque fakes would hide them.
+    let fig = ScatterFigure {
+        real: &ring,
+        generated: &ring,
+        centres: &ring,
+        run: "ring8",
+        step: 10,
+        metric: None,
+        g_loss: 0.7,
+        d_loss: 1.3,
+    };
+    let both = decode(&scatter_png(&fig).unwrap());
+    let fakes_only = decode(&scatter_png(&ScatterFigure { real: &[], ..fig }).unwrap());
+    // Real points change pixels of the plot, not only the legend at the upper right.
+    let shown = both
+        .diff(&fakes_only)
+        .into_iter()
+        .filter(|&(x, y)| y > HEIGHT / 3 && x < WIDTH - 20)
+        .count();
+    assert!(shown > 50, "{shown} pixels of real points show through");
+    // Eight crosses (and one in the legend).
+    let no_centres = decode(
+        &scatter_png(&ScatterFigure {
+            centres: &[],
+            ..fig
+        })
+        .unwrap(),
+    );
+    let crosses = both.count(CENTRE) - no_centres.count(CENTRE);
+    assert!(crosses > 8 * 10, "{crosses} cross pixels");
 }
 
 #[test]
@@ -600,7 +806,7 @@ proptest! {
         steps in prop::collection::vec(0usize..1000, 0..8),
         losses in prop::collection::vec(any_f32(), 0..8),
     ) {
-        let fig = CurveFigure { x: &x, real: &real, generated: &gen, step: 1, g_loss: 0.0, d_loss: 0.0, y_range: range };
+        let fig = CurveFigure { x: &x, real: &real, generated: &gen, run: "r", step: 1, metric: None, g_loss: 0.0, d_loss: 0.0, y_range: range };
         if let Ok(png) = curves_png(&fig) {
             decode(&png);
         }
@@ -608,9 +814,91 @@ proptest! {
         if let Ok(png) = losses_png(&fig) {
             decode(&png);
         }
-        let fig = ScatterFigure { real: &real, generated: &gen, step: 1, g_loss: 0.0, d_loss: 0.0 };
+        let fig = ScatterFigure { real: &real, generated: &gen, centres: &real, run: "r", step: 1, metric: Some(("m", 1.0)), g_loss: 0.0, d_loss: 0.0 };
         if let Ok(png) = scatter_png(&fig) {
             decode(&png);
         }
     }
+}
+
+#[test]
+fn the_last_step_is_always_plotted_and_plot_every_0_plots_nothing() {
+    let pngs = |steps: usize, plot_every: usize| -> Vec<String> {
+        let dir = TempDir::new().unwrap();
+        let run = dir.path().join("run");
+        let config = curvegan::TrainConfig {
+            plot_every,
+            ..small(steps)
+        };
+        curvegan::train(&config, &out(&run, false), &mut ()).unwrap();
+        let mut names: Vec<String> = std::fs::read_dir(&run)
+            .unwrap()
+            .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+            .filter(|n| n.starts_with("step_"))
+            .collect();
+        names.sort();
+        names
+    };
+    // 2001 steps end at step 2000, a multiple of plot_every: no extra figure.
+    assert_eq!(
+        pngs(2001, 1000),
+        ["step_00000.png", "step_01000.png", "step_02000.png"]
+    );
+    // 1500 steps end at step 1499, which is plotted too.
+    assert_eq!(
+        pngs(1500, 1000),
+        ["step_00000.png", "step_01000.png", "step_01499.png"]
+    );
+    assert!(pngs(5, 0).is_empty());
+}
+
+#[test]
+fn metrics_figure_has_a_panel_per_metric_and_a_run_writes_it() {
+    let names = ["mse_to_target", "energy_distance"];
+    let steps = [0, 1000, 2000];
+    // mse spans a factor of 300 (log scale); one energy distance is missing.
+    let values = [3.0, 0.5, 0.1, f64::NAN, 0.01, 0.2];
+    let fig = MetricsFigure {
+        names: &names,
+        steps: &steps,
+        values: &values,
+    };
+    let img = decode(&metrics_png(&fig).unwrap());
+    assert_eq!((img.width, img.height), (WIDTH, HEIGHT));
+    // The line colour in both panels, one above the other.
+    let rows_with_line: Vec<u32> = (0..img.height)
+        .filter(|&y| (0..img.width).any(|x| img.pixel(x, y) == D_LOSS))
+        .collect();
+    assert!(rows_with_line.iter().any(|&y| y < HEIGHT / 2));
+    assert!(rows_with_line.iter().any(|&y| y > HEIGHT / 2));
+    // Ten metrics: a taller figure in two columns.
+    let ten: Vec<&str> = (0..10).map(|_| "m").collect();
+    let tall = MetricsFigure {
+        names: &ten,
+        steps: &[0, 1],
+        values: &[1.0; 20],
+    };
+    assert!(decode(&metrics_png(&tall).unwrap()).height > HEIGHT);
+    let msg = bad_input(metrics_png(&MetricsFigure {
+        values: &values[..5],
+        ..fig
+    }));
+    assert!(msg.contains('5') && msg.contains("3 × 2"), "{msg}");
+    decode(
+        &metrics_png(&MetricsFigure {
+            names: &[],
+            steps: &[],
+            values: &[],
+        })
+        .unwrap(),
+    );
+
+    let dir = TempDir::new().unwrap();
+    let run = dir.path().join("run");
+    let config = curvegan::TrainConfig {
+        plot_every: 3,
+        ..small(7)
+    };
+    curvegan::train(&config, &out(&run, false), &mut ()).unwrap();
+    decode(&std::fs::read(run.join("metrics.png")).unwrap());
 }
