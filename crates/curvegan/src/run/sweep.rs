@@ -154,9 +154,10 @@ pub trait SeedObserver: Sync {
 impl SeedObserver for () {}
 
 /// Trains `config` once per seed under `root` on `jobs` threads and scores each run as
-/// `scoring` says; `observer` hears of each seed as it finishes. Results come back in the order of `seeds`. The first error stops the
-/// sweep (runs already started finish) and is returned. A non-empty `root` is an error
-/// unless `force`, which replaces each seed's run ([`folder::RunFolder::create`]).
+/// `scoring` says; `observer` hears of each seed as it finishes. Results come back in the
+/// order of `seeds`. The first error stops the sweep (runs already started finish) and is
+/// returned. A non-empty `root` is an error unless `force`, which replaces each seed's run
+/// ([`folder::RunFolder::create`]).
 pub fn sweep(
     config: &TrainConfig,
     seeds: &[u64],
