@@ -40,6 +40,8 @@ pub const DISCRIMINATOR: &str = "discriminator.safetensors";
 pub const LOSSES: &str = "losses.png";
 /// The evaluation metrics over the steps.
 pub const METRICS_FIGURE: &str = "metrics.png";
+/// The step figures in step order, animated.
+pub const EVOLUTION: &str = "evolution.gif";
 /// The folder of the best evaluation so far (with `keep_best`).
 pub const BEST_DIR: &str = "best";
 /// In [`BEST_DIR`]: which metric, its value and the step.
@@ -204,6 +206,11 @@ pub fn is_step_figure(name: &str) -> bool {
     name.strip_prefix("step_")
         .and_then(|n| n.strip_suffix(".png"))
         .is_some_and(|n| n.len() >= 5 && n.bytes().all(|b| b.is_ascii_digit()))
+}
+
+/// The step of a name [`step_figure`] gives, `None` for any other name.
+pub fn figure_step(name: &str) -> Option<usize> {
+    is_step_figure(name).then(|| name["step_".len()..name.len() - ".png".len()].parse().ok())?
 }
 
 /// True for the name of a temporary file of [`write_atomic`], `.NAME.tmp-PID`: one a killed

@@ -138,7 +138,7 @@ fn check_replaceable(dir: &Path, force: bool) -> Result<()> {
 
 /// True for a name curvegan writes into a run folder: `(name, is_folder)`.
 fn written_by_a_run((name, is_dir): &(String, bool)) -> bool {
-    const FILES: [&str; 10] = [
+    const FILES: [&str; 11] = [
         files::CONFIG,
         files::RUN_RECORD,
         files::DATA,
@@ -147,6 +147,7 @@ fn written_by_a_run((name, is_dir): &(String, bool)) -> bool {
         files::DISCRIMINATOR,
         files::LOSSES,
         files::METRICS_FIGURE,
+        files::EVOLUTION,
         files::CHECKPOINT,
         files::LOCK,
     ];

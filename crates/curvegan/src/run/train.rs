@@ -11,6 +11,8 @@
 //!   fixes them ([`crate::gan::loss::LossKind::equilibrium`]; ln 2 and 2 ln 2 for the tutorial);
 //! - `metrics.png` (with `plot_every > 0`): every evaluation metric over the evaluation steps,
 //!   one panel each;
+//! - `evolution.gif` (with `plot_every > 0`): the step figures in step order, animated, written
+//!   at the end from the figures in the folder;
 //! - `generator.safetensors`, `discriminator.safetensors`: the final weights;
 //! - `checkpoint.safetensors`: weights, optimizer states, RNG state, and the length and checksum
 //!   of `metrics.csv` (written just before it), every
@@ -36,7 +38,7 @@ use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 
 use crate::config::{LrDecay, TrainConfig};
-use crate::error::{Error, Result};
+use crate::error::{Error, Result, READ};
 use crate::eval::catalogue::{self, Better, Report};
 use crate::gan::loss::Equilibrium;
 use crate::gan::noise::Stream;
@@ -224,7 +226,7 @@ pub fn resume(
     let ended = ckpt.step >= saved.steps || stop_message.is_some();
     if ended && config.steps == saved.steps {
         let config_toml = config.to_toml()?;
-        let mut outputs = final_outputs(&trainer, &rows, &names)?;
+        let mut outputs = final_outputs(&trainer, &rows, &names, dir)?;
         outputs.push((files::CONFIG, config_toml.into_bytes()));
         let complete = outputs
             .iter()
@@ -527,7 +529,7 @@ fn run(
     }
     // Written after the checkpoint that marks the run's end; a process killed meanwhile is
     // finished by `resume`, which writes them from that checkpoint.
-    for (name, bytes) in final_outputs(&trainer, &rows, &names)? {
+    for (name, bytes) in final_outputs(&trainer, &rows, &names, dir)? {
         write_atomic(&dir.join(name), &bytes)?;
     }
     let final_eval = match final_eval {
@@ -568,11 +570,13 @@ fn run(
 }
 
 /// The files a run writes after its last checkpoint, with their bytes: `metrics.csv`,
-/// `losses.png`, both nets' weights and (with `plot_every > 0`) `metrics.png`.
+/// `losses.png`, both nets' weights and (with `plot_every > 0`) `metrics.png` and
+/// `evolution.gif`, the latter made from the step figures in `dir`.
 fn final_outputs(
     trainer: &Trainer,
     rows: &[Row],
     names: &[&str],
+    dir: &Path,
 ) -> Result<Vec<(&'static str, Vec<u8>)>> {
     let steps: Vec<usize> = (0..rows.len()).collect();
     let d_loss: Vec<f32> = rows.iter().map(|r| r.stats.d_loss).collect();
@@ -611,8 +615,33 @@ fn final_outputs(
             values: &values.concat(),
         })?;
         outputs.push((files::METRICS_FIGURE, metrics));
+        outputs.push((files::EVOLUTION, evolution_gif(dir, rows.len())?));
     }
     Ok(outputs)
+}
+
+/// `evolution.gif`: the step figures of the run's `steps` steps in `dir`, read back in step
+/// order and animated.
+fn evolution_gif(dir: &Path, steps: usize) -> Result<Vec<u8>> {
+    let read_dir = |e| Error::io("cannot list", dir, e);
+    let mut figures = Vec::new();
+    for entry in fs::read_dir(dir).map_err(read_dir)? {
+        let name = entry.map_err(read_dir)?.file_name();
+        let Some(name) = name.to_str() else { continue };
+        match files::figure_step(name) {
+            Some(step) if step < steps => figures.push((step, name.to_owned())),
+            _ => {}
+        }
+    }
+    figures.sort();
+    let pngs = figures
+        .iter()
+        .map(|(_, name)| {
+            let path = dir.join(name);
+            fs::read(&path).map_err(|e| Error::io(READ, path, e))
+        })
+        .collect::<Result<Vec<_>>>()?;
+    Ok(plot::evolution_gif(&pngs)?)
 }
 
 /// The figure at `step`. Curve targets get the tutorial's figure: the real curve (or a band of

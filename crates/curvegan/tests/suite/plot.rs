@@ -6,8 +6,9 @@ use std::time::{Duration, Instant};
 
 use curvegan::gan::loss::LossKind;
 use curvegan::run::plot::{
-    curve_y_range, curves_png, loss_references, losses_png, metrics_png, scatter_png, step_title,
-    CurveFigure, LossFigure, MetricsFigure, PlotError, ScatterFigure,
+    curve_y_range, curves_png, evolution_gif, loss_references, losses_png, metrics_png,
+    scatter_png, step_title, CurveFigure, LossFigure, MetricsFigure, PlotError, ScatterFigure,
+    GIF_FRAME_DELAY, GIF_LAST_DELAY,
 };
 use proptest::prelude::*;
 use tempfile::TempDir;
@@ -901,4 +902,109 @@ fn metrics_figure_has_a_panel_per_metric_and_a_run_writes_it() {
     };
     curvegan::train(&config, &out(&run, false), &mut ()).unwrap();
     decode(&std::fs::read(run.join("metrics.png")).unwrap());
+}
+
+/// A GIF's frames as (width, height, delay).
+type Frames = Vec<(u16, u16, u16)>;
+
+/// A GIF's frames, its screen size and whether it loops forever.
+fn gif_frames(bytes: &[u8]) -> (Frames, (u16, u16), gif::Repeat) {
+    let mut options = gif::DecodeOptions::new();
+    options.set_color_output(gif::ColorOutput::RGBA);
+    let mut decoder = options.read_info(bytes).expect("GIF header decodes");
+    let mut frames = Vec::new();
+    while let Some(frame) = decoder.read_next_frame().expect("GIF frame decodes") {
+        frames.push((frame.width, frame.height, frame.delay));
+    }
+    let screen = (decoder.width(), decoder.height());
+    (frames, screen, decoder.repeat())
+}
+
+#[test]
+fn a_run_animates_its_step_figures_in_evolution_gif() {
+    let dir = TempDir::new().unwrap();
+    let run = dir.path().join("run");
+    let config = curvegan::TrainConfig {
+        plot_every: 2,
+        ..small(5)
+    };
+    curvegan::train(&config, &out(&run, false), &mut ()).unwrap();
+    let figures: Vec<_> = (0..5)
+        .filter(|s| run.join(format!("step_{s:05}.png")).exists())
+        .collect();
+    assert_eq!(figures, [0, 2, 4]);
+    let size = decode(&std::fs::read(run.join("step_00000.png")).unwrap());
+    let (frames, screen, repeat) = gif_frames(&std::fs::read(run.join("evolution.gif")).unwrap());
+    assert_eq!(frames.len(), figures.len());
+    assert_eq!(screen, (size.width as u16, size.height as u16));
+    assert_eq!(repeat, gif::Repeat::Infinite);
+    for (i, &(w, h, delay)) in frames.iter().enumerate() {
+        assert_eq!((w, h), screen, "frame {i}");
+        let want = if i + 1 == frames.len() {
+            GIF_LAST_DELAY
+        } else {
+            GIF_FRAME_DELAY
+        };
+        assert_eq!(delay, want, "frame {i}");
+    }
+}
+
+#[test]
+fn plot_every_0_writes_no_evolution_gif() {
+    let dir = TempDir::new().unwrap();
+    let run = dir.path().join("run");
+    curvegan::train(&small(5), &out(&run, false), &mut ()).unwrap();
+    assert!(run.join("metrics.csv").exists());
+    assert!(!run.join("evolution.gif").exists());
+}
+
+#[test]
+fn evolution_gif_of_the_tutorials_eleven_figures_is_quick() {
+    let x = xs(100);
+    let real = parabola(&x);
+    let figures: Vec<Vec<u8>> = (0..11)
+        .map(|k| {
+            let gen = generated(&x, 1 + k % 5);
+            curves_png(&CurveFigure {
+                step: 1000 * k,
+                ..tutorial_figure(&x, &real, &gen)
+            })
+            .unwrap()
+        })
+        .collect();
+    let started = Instant::now();
+    let bytes = evolution_gif(&figures).unwrap();
+    let elapsed = started.elapsed();
+    eprintln!(
+        "evolution.gif of 11 figures: {elapsed:?}, {} bytes",
+        bytes.len()
+    );
+    // About 0.1 s in release; generous for slow CI machines and debug builds.
+    assert!(elapsed < Duration::from_secs(20), "took {elapsed:?}");
+    let (frames, screen, _) = gif_frames(&bytes);
+    assert_eq!(frames.len(), 11);
+    assert_eq!(screen, (WIDTH as u16, HEIGHT as u16));
+}
+
+#[test]
+fn evolution_gif_rejects_no_figures_bad_bytes_and_mixed_sizes() {
+    assert!(bad_input(evolution_gif(&[])).contains("no figures"));
+    let msg = bad_input(evolution_gif(&[b"not a png".to_vec()]));
+    assert!(msg.contains("figure 0"), "{msg}");
+    let x = xs(10);
+    let real = parabola(&x);
+    let big = curves_png(&tutorial_figure(&x, &real, &[])).unwrap();
+    let tiny = {
+        let mut out = Vec::new();
+        let mut enc = png::Encoder::new(&mut out, 2, 2);
+        enc.set_color(png::ColorType::Rgb);
+        enc.set_depth(png::BitDepth::Eight);
+        enc.write_header()
+            .unwrap()
+            .write_image_data(&[0; 12])
+            .unwrap();
+        out
+    };
+    let msg = bad_input(evolution_gif(&[big, tiny]));
+    assert!(msg.contains("figure 1 is 2x2"), "{msg}");
 }
