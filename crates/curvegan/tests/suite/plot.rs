@@ -959,7 +959,7 @@ fn plot_every_0_writes_no_evolution_gif() {
 }
 
 #[test]
-fn evolution_gif_of_the_tutorials_eleven_figures_is_quick() {
+fn evolution_gif_of_the_tutorials_eleven_figures_has_eleven_full_size_frames() {
     let x = xs(100);
     let real = parabola(&x);
     let figures: Vec<Vec<u8>> = (0..11)
@@ -972,15 +972,8 @@ fn evolution_gif_of_the_tutorials_eleven_figures_is_quick() {
             .unwrap()
         })
         .collect();
-    let started = Instant::now();
+    // Its cost is measured, not asserted here: ~0.17 s in release (closing note of the change).
     let bytes = evolution_gif(&figures).unwrap();
-    let elapsed = started.elapsed();
-    eprintln!(
-        "evolution.gif of 11 figures: {elapsed:?}, {} bytes",
-        bytes.len()
-    );
-    // About 0.1 s in release; generous for slow CI machines and debug builds.
-    assert!(elapsed < Duration::from_secs(20), "took {elapsed:?}");
     let (frames, screen, _) = gif_frames(&bytes);
     assert_eq!(frames.len(), 11);
     assert_eq!(screen, (WIDTH as u16, HEIGHT as u16));
