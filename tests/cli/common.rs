@@ -39,3 +39,13 @@ pub fn run_folder(tmp: &Path, case: &str) -> std::path::PathBuf {
     std::fs::create_dir_all(&parent).unwrap();
     parent.join("run")
 }
+
+/// Runs `curvegan resume --quiet EXTRA… DIR`; fails the test unless it succeeds.
+pub fn resume_quietly(dir: &Path, extra: &[&str]) {
+    curvegan()
+        .args(["resume", "--quiet"])
+        .args(extra)
+        .arg(dir)
+        .assert()
+        .success();
+}

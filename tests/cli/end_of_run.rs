@@ -10,7 +10,7 @@ use assert_cmd::cargo::cargo_bin;
 use predicates::prelude::*;
 use tempfile::TempDir;
 
-use crate::common::{curvegan, run_folder, stdout_of, train_args_with};
+use crate::common::{curvegan, resume_quietly, run_folder, stdout_of, train_args_with};
 
 fn train_args(out: &Path) -> Vec<String> {
     train_args_with(&["--steps", "300", "--plot-every", "100"], out)
@@ -60,11 +60,7 @@ fn killed_after_the_final_checkpoint_resume_finishes_the_outputs() {
             }
             _ => fs::write(dir.join("generator.safetensors"), b"bad").unwrap(),
         }
-        curvegan()
-            .args(["resume", "--quiet"])
-            .arg(&dir)
-            .assert()
-            .success();
+        resume_quietly(&dir, &[]);
         assert_same(&reference, &dir);
         stdout_of(curvegan().args(["sample", "--n", "2", "--run"]).arg(&dir));
     }

@@ -7,7 +7,7 @@ use std::path::{Path, PathBuf};
 use predicates::prelude::*;
 use tempfile::TempDir;
 
-use crate::common::{curvegan, stdout_of};
+use crate::common::{curvegan, resume_quietly, stdout_of};
 
 /// A small, fast ring8 GAN.
 const RING: [&str; 14] = [
@@ -253,11 +253,7 @@ fn resumed_runs_keep_the_same_best_and_metrics() {
     .concat();
     train(&whole, &[&["--steps", "300"][..], &args].concat());
     train(&split, &[&["--steps", "140"][..], &args].concat());
-    curvegan()
-        .args(["resume", "--quiet", "--steps", "300"])
-        .arg(&split)
-        .assert()
-        .success();
+    resume_quietly(&split, &["--steps", "300"]);
     for f in [
         "metrics.csv",
         "generator.safetensors",

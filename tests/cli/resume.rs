@@ -11,7 +11,7 @@ use assert_cmd::cargo::cargo_bin;
 use predicates::prelude::*;
 use tempfile::TempDir;
 
-use crate::common::{curvegan, run_folder, train_args_with};
+use crate::common::{curvegan, resume_quietly, run_folder, train_args_with};
 
 const STEPS: &str = "3000";
 
@@ -81,11 +81,7 @@ fn killed_at_random_moments_and_resumed_is_identical() {
             continue; // killed before the first checkpoint: nothing to resume, start again
         }
         // Whatever moment it died at, the checkpoint loads and the run completes exactly.
-        curvegan()
-            .args(["resume", "--quiet"])
-            .arg(&dir)
-            .assert()
-            .success();
+        resume_quietly(&dir, &[]);
         assert_same(&reference, &dir);
         resumed += 1;
         // No temporary files are left behind by the atomic writes of the finished run.
@@ -134,11 +130,7 @@ fn ctrl_c_saves_a_checkpoint_and_resume_is_identical() {
         "stderr: {stderr}"
     );
     assert!(dir.join("checkpoint.safetensors").is_file());
-    curvegan()
-        .args(["resume", "--quiet"])
-        .arg(&dir)
-        .assert()
-        .success();
+    resume_quietly(&dir, &[]);
     assert_same(&reference, &dir);
 }
 
@@ -150,11 +142,7 @@ fn a_finished_run_can_be_extended_exactly() {
     let mut args = base_args(&dir);
     args[2] = "1200".into();
     curvegan().args(&args).assert().success();
-    curvegan()
-        .args(["resume", "--quiet", "--steps", STEPS])
-        .arg(&dir)
-        .assert()
-        .success();
+    resume_quietly(&dir, &["--steps", STEPS]);
     assert_same(&reference, &dir);
 }
 

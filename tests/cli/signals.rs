@@ -12,7 +12,7 @@ use std::time::{Duration, Instant};
 use assert_cmd::cargo::cargo_bin;
 use tempfile::TempDir;
 
-use crate::common::{curvegan, run_folder};
+use crate::common::{curvegan, resume_quietly, run_folder};
 
 fn args(out: &Path, extra: &[&str]) -> Vec<String> {
     ["train", "--quiet", "--out", &out.display().to_string()]
@@ -112,11 +112,7 @@ fn sigterm_and_sighup_save_a_checkpoint_and_resume_is_identical() {
             );
             let ckpt = curvegan::run::checkpoint::load(&dir.join("checkpoint.safetensors"));
             assert!(ckpt.unwrap().step < 3000);
-            curvegan()
-                .args(["resume", "--quiet"])
-                .arg(&dir)
-                .assert()
-                .success();
+            resume_quietly(&dir, &[]);
         } // else the machine finished first; the run must then simply be complete
         for f in [
             "metrics.csv",

@@ -178,21 +178,22 @@ pub fn sweep(
     // Created here, not by the first seed's run, so that a failing seed removes only its own
     // folder; a sweep that fails leaves no empty folder it created.
     let created = folder::create_dirs(root, "--out")?;
-    let results = sweep_seeds(config, seeds, root, jobs, scoring, force, observer);
+    let results = sweep_seeds(seeds, jobs, observer, |seed| {
+        run_seed(config, seed, root, scoring, force)
+    });
     if results.is_err() {
         folder::remove_empty(&created);
     }
     results
 }
 
+/// Runs `run_seed` for every seed on `jobs` threads, in the order of `seeds`; the first error
+/// stops the threads from starting new seeds and is returned.
 fn sweep_seeds(
-    config: &TrainConfig,
     seeds: &[u64],
-    root: &Path,
     jobs: usize,
-    scoring: Scoring,
-    force: bool,
     observer: &dyn SeedObserver,
+    run_seed: impl Fn(u64) -> Result<SeedResult> + Sync,
 ) -> Result<Vec<SeedResult>> {
     let next = AtomicUsize::new(0);
     let results: Mutex<Vec<Option<Result<SeedResult>>>> =
@@ -205,7 +206,7 @@ fn sweep_seeds(
                 if i >= seeds.len() || failed.load(Ordering::Relaxed) {
                     break;
                 }
-                let outcome = run_seed(config, seeds[i], root, scoring, force);
+                let outcome = run_seed(seeds[i]);
                 match &outcome {
                     Ok(result) => observer.on_seed(result),
                     Err(_) => failed.store(true, Ordering::Relaxed),
