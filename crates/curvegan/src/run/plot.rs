@@ -1110,10 +1110,12 @@ fn padded_with_headroom(range: Option<(f64, f64)>, below: f64, above: f64) -> (f
     }
 }
 
-/// Reduces a long series to the first point, the minimum and maximum of
-/// each of `max_points / 2` runs of consecutive points (in their order), and
-/// the last point.
-fn decimate(points: &[(f64, f64)], max_points: usize) -> Vec<(f64, f64)> {
+/// Reduces a long series `(x, y)` to at most `max_points` points that draw the same line at a
+/// figure's resolution: the first point, the minimum and maximum `y` of each of
+/// `max_points / 2 - 1` runs of consecutive points (in their order), and the last point. The
+/// global minimum and maximum are always kept. A series of at most `max_points` points (or a
+/// `max_points` below 4) is returned as it is.
+pub fn decimate(points: &[(f64, f64)], max_points: usize) -> Vec<(f64, f64)> {
     if points.len() <= max_points || max_points < 4 {
         return points.to_vec();
     }
