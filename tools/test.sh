@@ -1,0 +1,53 @@
+#!/usr/bin/env bash
+# Runs every test, as CI does, on a fresh clone:
+#
+#   bash tools/test.sh [cargo test arguments…]
+#
+# 1. installs what the tests drive for real when it is missing: Debian's `tmux` (the live
+#    terminal view), `chromium` (the HTML report, headless) and `slurm-wlm` + `munge` (the
+#    Slurm backend); this needs root and apt-get, else the script names the missing packages
+#    and stops;
+# 2. starts a one-node Slurm cluster (scripts/slurm/start.sh) unless one answers already;
+# 3. runs `cargo test --workspace --locked` with the given arguments;
+# 4. stops the cluster it started (only the processes it started), also on failure or Ctrl-C.
+#
+# Exit status: that of cargo test, or 1 when a prerequisite cannot be installed or started.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+# command → Debian package, for what the tests need.
+needed=(tmux:tmux chromium:chromium slurmctld:slurm-wlm slurmd:slurm-wlm sinfo:slurm-wlm munged:munge)
+missing=()
+for pair in "${needed[@]}"; do
+    PATH="$PATH:/usr/sbin:/sbin" command -v "${pair%%:*}" >/dev/null 2>&1 || missing+=("${pair#*:}")
+done
+mapfile -t missing < <(printf '%s\n' "${missing[@]}" | sort -u | sed '/^$/d')
+if ((${#missing[@]})); then
+    if [[ $(id -u) -ne 0 ]] || ! command -v apt-get >/dev/null 2>&1; then
+        echo "tools/test.sh: the tests need Debian packages ${missing[*]}; install them as root (apt-get install ${missing[*]})" >&2
+        exit 1
+    fi
+    echo "=== installing ${missing[*]}"
+    export DEBIAN_FRONTEND=noninteractive
+    apt-get update -qq
+    apt-get install -y -qq "${missing[@]}" >/dev/null
+fi
+
+started=0
+stop_cluster() {
+    if ((started)); then
+        bash scripts/slurm/stop.sh || true
+    fi
+}
+trap stop_cluster EXIT
+if [[ -x scripts/slurm/start.sh || -f scripts/slurm/start.sh ]]; then
+    if timeout 10 sinfo -h >/dev/null 2>&1; then
+        echo "=== a Slurm cluster answers already; the tests use it"
+    else
+        echo "=== starting a one-node Slurm cluster"
+        started=1
+        bash scripts/slurm/start.sh
+    fi
+fi
+
+cargo test --workspace --locked "$@"
