@@ -332,7 +332,11 @@ pub fn watch(dir: &Path) -> Result<()> {
     if !dir.join(files::CONFIG).is_file() {
         return Err(Error::config(
             "RUN",
-            format!("{} is not a run folder (it has no {})", dir.display(), files::CONFIG),
+            format!(
+                "{} is not a run folder (it has no {})",
+                dir.display(),
+                files::CONFIG
+            ),
         )
         .into());
     }
@@ -484,9 +488,7 @@ impl View {
         };
         let width = e.names.iter().map(String::len).max().unwrap_or(0);
         let mut lines = vec![format!("at step {step}:")];
-        lines.extend(
-            (e.latest().into_iter()).map(|(name, v)| format!("{name:<width$} {v:>10.5}")),
-        );
+        lines.extend((e.latest().into_iter()).map(|(name, v)| format!("{name:<width$} {v:>10.5}")));
         lines
     }
 }
@@ -533,16 +535,21 @@ fn render(f: &mut Frame, v: &View) {
         Constraint::Length(1),
     ])
     .areas(f.area());
-    let dir = v.dir.as_deref().map_or(String::new(), |d| d.display().to_string());
+    let dir = v
+        .dir
+        .as_deref()
+        .map_or(String::new(), |d| d.display().to_string());
     let status_style = match v.status.as_str() {
         "PAUSED" => Style::new().black().on_yellow(),
         "RUNNING" => Style::new().black().on_green(),
         _ => Style::new().add_modifier(Modifier::REVERSED),
     };
     let status = format!(" {} ", v.status);
-    let [left, right] =
-        Layout::horizontal([Constraint::Min(10), Constraint::Length(status.chars().count() as u16)])
-            .areas(header);
+    let [left, right] = Layout::horizontal([
+        Constraint::Min(10),
+        Constraint::Length(status.chars().count() as u16),
+    ])
+    .areas(header);
     f.render_widget(
         Paragraph::new(TextLine::from(vec![
             Span::styled("curvegan ", Style::new().bold()),
@@ -574,7 +581,10 @@ fn render(f: &mut Frame, v: &View) {
         s.references.iter().map(|(_, r)| *r as f64).collect()
     });
     let series = |f: fn(&LossPoint) -> f32| -> Vec<(f64, f64)> {
-        v.history.iter().map(|p| (p.step as f64, f(p) as f64)).collect()
+        v.history
+            .iter()
+            .map(|p| (p.step as f64, f(p) as f64))
+            .collect()
     };
     let title = |parts: [(&str, f32, Color); 2]| {
         TextLine::from(
@@ -592,16 +602,32 @@ fn render(f: &mut Frame, v: &View) {
     chart(
         f,
         losses,
-        title([("D_loss", v.last.d_loss, D_LOSS), ("G_loss", v.last.g_loss, G_LOSS)]),
-        &[(series(|p| p.d_loss), D_LOSS), (series(|p| p.g_loss), G_LOSS)],
+        title([
+            ("D_loss", v.last.d_loss, D_LOSS),
+            ("G_loss", v.last.g_loss, G_LOSS),
+        ]),
+        &[
+            (series(|p| p.d_loss), D_LOSS),
+            (series(|p| p.g_loss), G_LOSS),
+        ],
         &refs,
     );
-    let d_ref = v.snapshot.as_ref().and_then(|s| s.d_reference).map(f64::from);
+    let d_ref = v
+        .snapshot
+        .as_ref()
+        .and_then(|s| s.d_reference)
+        .map(f64::from);
     chart(
         f,
         outputs,
-        title([("D(real)", v.last.d_real, D_REAL), ("D(fake)", v.last.d_fake, D_FAKE)]),
-        &[(series(|p| p.d_real), D_REAL), (series(|p| p.d_fake), D_FAKE)],
+        title([
+            ("D(real)", v.last.d_real, D_REAL),
+            ("D(fake)", v.last.d_fake, D_FAKE),
+        ]),
+        &[
+            (series(|p| p.d_real), D_REAL),
+            (series(|p| p.d_fake), D_FAKE),
+        ],
         &d_ref.into_iter().collect::<Vec<_>>(),
     );
     let lines: Vec<TextLine> = v.metrics().into_iter().map(TextLine::from).collect();
@@ -615,7 +641,9 @@ fn render(f: &mut Frame, v: &View) {
 fn bounds(values: impl Iterator<Item = f64>) -> [f64; 2] {
     let (lo, hi) = values
         .filter(|v| v.is_finite())
-        .fold((f64::INFINITY, f64::NEG_INFINITY), |(lo, hi), v| (lo.min(v), hi.max(v)));
+        .fold((f64::INFINITY, f64::NEG_INFINITY), |(lo, hi), v| {
+            (lo.min(v), hi.max(v))
+        });
     if lo > hi {
         return [0.0, 1.0];
     }
@@ -637,8 +665,16 @@ fn chart(
     // percentile of the values (lines beyond it are clipped) and the guides.
     let mut ys: Vec<f64> = all().map(|p| p.1).filter(|v| v.is_finite()).collect();
     ys.sort_by(f64::total_cmp);
-    let q = |f: f64| ys.get(((ys.len() as f64 - 1.0) * f).round() as usize).copied();
-    let y = bounds([q(0.02), q(0.98)].into_iter().flatten().chain(guides.iter().copied()));
+    let q = |f: f64| {
+        ys.get(((ys.len() as f64 - 1.0) * f).round() as usize)
+            .copied()
+    };
+    let y = bounds(
+        [q(0.02), q(0.98)]
+            .into_iter()
+            .flatten()
+            .chain(guides.iter().copied()),
+    );
     let canvas = Canvas::default()
         .block(Block::bordered().title(title))
         .marker(Marker::Braille)
@@ -679,7 +715,10 @@ fn polyline(ctx: &mut Painter, points: &[(f64, f64)], color: Color) {
 
 /// The step figure: real curves and generated ones, or real and generated points.
 fn render_samples(f: &mut Frame, area: Rect, v: &View) {
-    let step = v.snapshot.as_ref().map_or(String::new(), |s| format!(" at step {}", s.step));
+    let step = v
+        .snapshot
+        .as_ref()
+        .map_or(String::new(), |s| format!(" at step {}", s.step));
     let block = Block::bordered().title(TextLine::from(vec![
         Span::styled(" real", Style::new().fg(REAL).bold()),
         Span::raw(" and "),
@@ -687,7 +726,10 @@ fn render_samples(f: &mut Frame, area: Rect, v: &View) {
         Span::raw(format!("{step} ")),
     ]));
     let Some(snap) = &v.snapshot else {
-        f.render_widget(Paragraph::new("waiting for the first figure step").block(block), area);
+        f.render_widget(
+            Paragraph::new("waiting for the first figure step").block(block),
+            area,
+        );
         return;
     };
     let [x, y] = figure_bounds(&snap.figure);
@@ -710,7 +752,12 @@ fn pairs(data: &[f32]) -> Vec<(f64, f64)> {
 /// The curves of the row-major `[n * x.len()]` `data` as `(x, y)` points.
 fn curves(x: &[f32], data: &[f32]) -> Vec<Vec<(f64, f64)>> {
     (data.chunks_exact(x.len().max(1)))
-        .map(|c| x.iter().zip(c).map(|(&a, &b)| (a as f64, b as f64)).collect())
+        .map(|c| {
+            x.iter()
+                .zip(c)
+                .map(|(&a, &b)| (a as f64, b as f64))
+                .collect()
+        })
         .collect()
 }
 
@@ -750,10 +797,7 @@ fn figure_bounds(figure: &Figure) -> [[f64; 2]; 2] {
 fn paint_figure(ctx: &mut Painter, figure: &Figure) {
     match figure {
         Figure::Curves {
-            x,
-            real,
-            generated,
-            ..
+            x, real, generated, ..
         } => {
             let real = curves(x, real);
             let colour = if real.len() > 1 { GUIDE } else { REAL };

@@ -150,8 +150,47 @@ pub struct Evaluations {
     pub names: Vec<String>,
     /// The evaluation steps.
     pub steps: Vec<usize>,
-    /// One row per evaluation step.
+    /// One row per evaluation step. A metric can be infinite or NaN (a KL divergence with an
+    /// empty bin); JSON has no such numbers, so those are written as the strings `"inf"`,
+    /// `"-inf"` and `"NaN"`.
+    #[serde(with = "any_floats")]
     pub values: Vec<Vec<f64>>,
+}
+
+/// Rows of f64 in JSON, non-finite values as strings (see [`Evaluations::values`]).
+mod any_floats {
+    use serde::{de::Error as _, Deserialize, Deserializer, Serialize, Serializer};
+
+    #[derive(Serialize, Deserialize)]
+    #[serde(untagged)]
+    enum Number {
+        Finite(f64),
+        Text(String),
+    }
+
+    pub fn serialize<S: Serializer>(rows: &[Vec<f64>], s: S) -> Result<S::Ok, S::Error> {
+        let number = |v: f64| match v.is_finite() {
+            true => Number::Finite(v),
+            false => Number::Text(v.to_string()),
+        };
+        let rows: Vec<Vec<Number>> = (rows.iter())
+            .map(|r| r.iter().map(|&v| number(v)).collect())
+            .collect();
+        rows.serialize(s)
+    }
+
+    pub fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<Vec<Vec<f64>>, D::Error> {
+        let value = |n: Number| match n {
+            Number::Finite(v) => Ok(v),
+            Number::Text(t) => {
+                (t.parse::<f64>()).map_err(|_| D::Error::custom(format!("'{t}' is not a number")))
+            }
+        };
+        let rows = Vec::<Vec<Number>>::deserialize(d)?;
+        (rows.into_iter())
+            .map(|r| r.into_iter().map(value).collect())
+            .collect()
+    }
 }
 
 impl Evaluations {
@@ -180,7 +219,12 @@ impl Evaluations {
     /// The last value of each metric, `(name, value)`.
     pub fn latest(&self) -> Vec<(&str, f64)> {
         match self.values.last() {
-            Some(v) => self.names.iter().map(String::as_str).zip(v.iter().copied()).collect(),
+            Some(v) => self
+                .names
+                .iter()
+                .map(String::as_str)
+                .zip(v.iter().copied())
+                .collect(),
             None => Vec::new(),
         }
     }

@@ -520,7 +520,8 @@ fn run(
                 (true, false) => Status::Finished,
                 (true, true) => Status::EarlyStopped,
             };
-            let snapshot = live_snapshot(&mut trainer, dir, &rows, &history, started, first, status)?;
+            let snapshot =
+                live_snapshot(&mut trainer, dir, &rows, &history, started, first, status)?;
             snapshot.save(dir)?;
             observer.on_snapshot(&snapshot);
         }
