@@ -116,7 +116,10 @@ struct State {
 
 struct Shared {
     state: Mutex<State>,
+    /// `p` was pressed: the training thread is to wait.
     paused: AtomicBool,
+    /// The training thread waits (so the step shown is the one it stopped at).
+    held: AtomicBool,
 }
 
 impl Shared {
@@ -150,8 +153,12 @@ impl Observer for LiveObserver {
     }
 
     fn should_stop(&mut self) -> bool {
-        while self.0.paused.load(Ordering::Relaxed) && !STOP.load(Ordering::Relaxed) {
-            std::thread::sleep(Duration::from_millis(20));
+        if self.0.paused.load(Ordering::Relaxed) {
+            self.0.held.store(true, Ordering::SeqCst);
+            while self.0.paused.load(Ordering::SeqCst) && !STOP.load(Ordering::Relaxed) {
+                std::thread::sleep(Duration::from_millis(20));
+            }
+            self.0.held.store(false, Ordering::SeqCst);
         }
         STOP.load(Ordering::Relaxed)
     }
@@ -182,6 +189,7 @@ impl Dashboard {
         let shared = Arc::new(Shared {
             state: Mutex::new(State::default()),
             paused: AtomicBool::new(false),
+            held: AtomicBool::new(false),
         });
         let ui = {
             let shared = shared.clone();
@@ -258,17 +266,20 @@ fn train_view(terminal: &mut Term, shared: &Shared, steps: usize) -> Result<()> 
     let mut note = String::new();
     loop {
         let (view, ended) = {
+            // Read before the step: once the training thread waits, its step is final.
+            let held = shared.held.load(Ordering::SeqCst);
             let s = shared.lock();
             if s.close {
                 return Ok(());
             }
-            let paused = shared.paused.load(Ordering::Relaxed);
+            let paused = shared.paused.load(Ordering::SeqCst);
             let done = s.step.map_or(0, |step| step + 1);
             let per_s = rate.update(done);
-            let status = match (&s.ended, paused) {
-                (Some(how), _) => format!("{how} — press q to close"),
-                (None, true) => "PAUSED".to_string(),
-                (None, false) => "RUNNING".to_string(),
+            let status = match (&s.ended, paused, held) {
+                (Some(how), _, _) => format!("{how} — press q to close"),
+                (None, true, true) => "PAUSED".to_string(),
+                (None, true, false) => "pausing".to_string(),
+                (None, false, _) => "RUNNING".to_string(),
             };
             let view = View {
                 dir: s.dir.clone(),
@@ -540,7 +551,7 @@ fn render(f: &mut Frame, v: &View) {
         .as_deref()
         .map_or(String::new(), |d| d.display().to_string());
     let status_style = match v.status.as_str() {
-        "PAUSED" => Style::new().black().on_yellow(),
+        "PAUSED" | "pausing" => Style::new().black().on_yellow(),
         "RUNNING" => Style::new().black().on_green(),
         _ => Style::new().add_modifier(Modifier::REVERSED),
     };

@@ -205,6 +205,9 @@ fn infinite_and_nan_metrics_survive_the_json_round_trip() {
     assert!(json.contains(r#"["inf","-inf","NaN",0.25]"#), "{json}");
     let back: Evaluations = serde_json::from_str(&json).unwrap();
     let got = &back.values[0];
-    assert_eq!((got[0], got[1], got[3]), (f64::INFINITY, f64::NEG_INFINITY, 0.25));
+    assert_eq!(
+        (got[0], got[1], got[3]),
+        (f64::INFINITY, f64::NEG_INFINITY, 0.25)
+    );
     assert!(got[2].is_nan());
 }
