@@ -24,7 +24,7 @@
 //! and a second signal, which exits at once.
 
 use std::collections::VecDeque;
-use std::io::{IsTerminal, Stderr};
+use std::io::{BufWriter, IsTerminal, Stderr};
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard, Once};
@@ -74,7 +74,8 @@ fn has_terminal() -> bool {
     std::io::stdin().is_terminal() && std::io::stderr().is_terminal()
 }
 
-type Term = Terminal<CrosstermBackend<Stderr>>;
+/// Buffered: a frame goes out in a few writes, not one per changed cell.
+type Term = Terminal<CrosstermBackend<BufWriter<Stderr>>>;
 
 /// Puts the terminal in raw mode on the alternate screen (restored by [`restore_terminal`],
 /// also on a panic).
@@ -92,7 +93,9 @@ fn enter() -> Result<Term> {
     let mut err = std::io::stderr();
     let entered = execute!(err, EnterAlternateScreen, cursor::Hide)
         .context("cannot switch to the alternate screen")
-        .and_then(|()| Terminal::new(CrosstermBackend::new(err)).context("cannot draw"));
+        .and_then(|()| {
+            Terminal::new(CrosstermBackend::new(BufWriter::new(err))).context("cannot draw")
+        });
     if entered.is_err() {
         restore_terminal();
     }
