@@ -11,10 +11,11 @@
 //! └ keys: q stop/close, p pause, s save the figure                                 ┘
 //! ```
 //!
-//! In a training process the UI runs in a thread of its own and redraws at most 10 times a
-//! second from shared state; the training thread only pushes each step's numbers into it
-//! (a [`History`] push under an uncontended lock) and the run's [`Snapshot`]s (samples, real
-//! data, evaluations) at its figure and evaluation steps. `p` makes the training thread wait
+//! In a training process the UI runs in a thread of its own and redraws 5 times a second (at
+//! once after a key) from shared state. The training thread keeps each step's numbers itself
+//! (a [`History`] push and an atomic load per step) and copies them into the shared state once
+//! per frame, when the UI asks; the run's [`Snapshot`]s (samples, real data, evaluations) go
+//! there at its figure and evaluation steps. `p` makes the training thread wait
 //! in [`Observer::should_stop`]; `q` (or Ctrl-C, which raw mode delivers as a key) sets the
 //! same stop flag as Ctrl-C, so the run checkpoints and exits with code 130. `watch` reads
 //! `RUN/live.json` four times a second, `RUN/run.json` for the status, and the folder's lock
@@ -52,8 +53,8 @@ use ratatui::{Frame, Terminal};
 
 use crate::output::STOP;
 
-/// Time between two frames: at most 10 a second.
-const FRAME: Duration = Duration::from_millis(100);
+/// Time between two frames (a key redraws at once): 5 a second.
+const FRAME: Duration = Duration::from_millis(200);
 /// Time between two reads of `live.json` by `watch`.
 const WATCH_EVERY: Duration = Duration::from_millis(250);
 
@@ -123,6 +124,8 @@ struct Shared {
     paused: AtomicBool,
     /// The training thread waits (so the step shown is the one it stopped at).
     held: AtomicBool,
+    /// The UI drew a frame: the training thread publishes its numbers at its next step.
+    wanted: AtomicBool,
 }
 
 impl Shared {
@@ -131,37 +134,57 @@ impl Shared {
     }
 }
 
-/// The observer of a run under the view.
-struct LiveObserver(Arc<Shared>);
+/// The observer of a run under the view. It keeps the numbers of the steps itself and hands
+/// them to the UI once per frame, so a step costs a [`History::push`] and an atomic load.
+struct LiveObserver {
+    shared: Arc<Shared>,
+    step: Option<usize>,
+    stats: StepStats,
+    history: History,
+}
+
+impl LiveObserver {
+    /// Hands the numbers so far to the UI.
+    fn publish(&self) -> MutexGuard<'_, State> {
+        let mut s = self.shared.lock();
+        s.step = self.step;
+        s.stats = self.stats;
+        s.history.clone_from(&self.history);
+        s
+    }
+}
 
 impl Observer for LiveObserver {
     fn on_start(&mut self, dir: &Path) {
-        self.0.lock().dir = Some(dir.to_path_buf());
+        self.shared.lock().dir = Some(dir.to_path_buf());
     }
 
     fn on_step(&mut self, step: usize, stats: &StepStats) {
-        let mut s = self.0.lock();
-        s.step = Some(step);
-        s.stats = *stats;
-        s.history.push(step, stats);
+        self.step = Some(step);
+        self.stats = *stats;
+        self.history.push(step, stats);
+        if self.shared.wanted.load(Ordering::Relaxed) {
+            self.shared.wanted.store(false, Ordering::Relaxed);
+            drop(self.publish());
+        }
     }
 
     fn on_eval(&mut self, _eval: &Report) {}
 
     fn on_snapshot(&mut self, snapshot: &Snapshot) {
-        let mut s = self.0.lock();
         // From step 0 (a resumed run's steps before this process included).
-        s.history = snapshot.history.clone();
-        s.snapshot = Some(snapshot.clone());
+        self.history.clone_from(&snapshot.history);
+        self.publish().snapshot = Some(snapshot.clone());
     }
 
     fn should_stop(&mut self) -> bool {
-        if self.0.paused.load(Ordering::Relaxed) {
-            self.0.held.store(true, Ordering::SeqCst);
-            while self.0.paused.load(Ordering::SeqCst) && !STOP.load(Ordering::Relaxed) {
+        if self.shared.paused.load(Ordering::Relaxed) {
+            drop(self.publish());
+            self.shared.held.store(true, Ordering::SeqCst);
+            while self.shared.paused.load(Ordering::SeqCst) && !STOP.load(Ordering::Relaxed) {
                 std::thread::sleep(Duration::from_millis(20));
             }
-            self.0.held.store(false, Ordering::SeqCst);
+            self.shared.held.store(false, Ordering::SeqCst);
         }
         STOP.load(Ordering::Relaxed)
     }
@@ -193,6 +216,7 @@ impl Dashboard {
             state: Mutex::new(State::default()),
             paused: AtomicBool::new(false),
             held: AtomicBool::new(false),
+            wanted: AtomicBool::new(true),
         });
         let ui = {
             let shared = shared.clone();
@@ -202,7 +226,12 @@ impl Dashboard {
                 drawn
             })
         };
-        let result = train(&mut LiveObserver(shared.clone()));
+        let result = train(&mut LiveObserver {
+            shared: shared.clone(),
+            step: None,
+            stats: StepStats::default(),
+            history: History::default(),
+        });
         {
             let mut s = shared.lock();
             match &result {
@@ -303,6 +332,7 @@ fn train_view(terminal: &mut Term, shared: &Shared, steps: usize) -> Result<()> 
             (view, s.ended.is_some())
         };
         terminal.draw(|f| render(f, &view))?;
+        shared.wanted.store(true, Ordering::Relaxed);
         match next_key(FRAME)? {
             Some(Key::Quit) => {
                 if !ended {
