@@ -21,6 +21,8 @@ use curvegan::run::sweep::{self, Criterion, Scoring, DEFAULT_SCORING_SAMPLES};
 use curvegan::run::{bench, files};
 use curvegan::{Error, Output};
 
+use crate::output::Show;
+
 /// The defaults, from the one place that holds them.
 static DEFAULT: LazyLock<TrainConfig> = LazyLock::new(TrainConfig::default);
 
@@ -406,15 +408,13 @@ pub enum Job {
     Train {
         config: Box<TrainConfig>,
         out: Output,
-        quiet: bool,
-        live: bool,
+        show: Show,
     },
     /// Continue the run in `dir` (to `steps` in all, if given).
     Resume {
         dir: PathBuf,
         steps: Option<usize>,
-        quiet: bool,
-        live: bool,
+        show: Show,
     },
     /// Draw samples.
     Sample(SampleJob),
@@ -527,8 +527,10 @@ impl Cli {
                 Some(dir) => Job::Resume {
                     dir,
                     steps: a.steps.steps,
-                    quiet: a.quiet,
-                    live: false,
+                    show: Show {
+                        quiet: a.quiet,
+                        live: false,
+                    },
                 },
                 None => Job::Train {
                     config: Box::new(a.settings.config(a.steps.steps)?),
@@ -543,15 +545,19 @@ impl Cli {
                             command: command_line(),
                         },
                     },
-                    quiet: a.quiet,
-                    live: a.live,
+                    show: Show {
+                        quiet: a.quiet,
+                        live: a.live,
+                    },
                 },
             },
             Command::Resume(a) => Job::Resume {
                 dir: a.dir,
                 steps: a.steps,
-                quiet: a.quiet,
-                live: a.live,
+                show: Show {
+                    quiet: a.quiet,
+                    live: a.live,
+                },
             },
             Command::Watch(a) => Job::Watch { dir: a.run },
             Command::Sample(a) => {
@@ -943,7 +949,7 @@ mod tests {
             .job()
             .unwrap();
         assert!(
-            matches!(&job, Job::Resume { dir, steps: Some(9), quiet: true, live: false } if dir == Path::new("r")),
+            matches!(&job, Job::Resume { dir, steps: Some(9), show: Show { quiet: true, live: false } } if dir == Path::new("r")),
             "{job:?}"
         );
         for other in [["--seed", "3"], ["--out", "x"], ["--loss", "wgan"]] {

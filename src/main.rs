@@ -20,23 +20,13 @@ use cli::{Cli, Job};
 
 fn run() -> Result<()> {
     match Cli::parse_args().job()? {
-        Job::Train {
-            config,
-            out,
-            quiet,
-            live,
-        } => output::train(config.steps, &config, (quiet, live), |o| {
+        Job::Train { config, out, show } => output::train(config.steps, &config, show, |o| {
             curvegan::train(&config, &out, o)
         }),
-        Job::Resume {
-            dir,
-            steps,
-            quiet,
-            live,
-        } => {
+        Job::Resume { dir, steps, show } => {
             // For the progress bar and the summary only; resume() reads and checks it itself.
             let saved = TrainConfig::load(&dir.join(files::CONFIG)).unwrap_or_default();
-            output::train(steps.unwrap_or(saved.steps), &saved, (quiet, live), |o| {
+            output::train(steps.unwrap_or(saved.steps), &saved, show, |o| {
                 curvegan::resume(&dir, steps, &cli::command_line(), o)
             })
         }

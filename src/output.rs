@@ -79,14 +79,22 @@ fn bar(len: usize, template: &str, quiet: bool) -> Option<ProgressBar> {
     })
 }
 
+/// What a training command shows: `quiet` hides the text around a run (the run folder line,
+/// the progress bar, the summary), `live` asks for the live view ([`crate::live`]), which
+/// `quiet` does not hide.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Show {
+    pub quiet: bool,
+    pub live: bool,
+}
+
 /// Runs `train` (a new run or a resumed one, `steps` long in all, with settings `config`)
-/// under a progress bar, or with `live` the live view ([`crate::live`]), that stops it on
-/// Ctrl-C, then prints the summary unless `quiet`. `--quiet` hides the text (the run folder
-/// line, the bar, the summary), not the live view asked for beside it.
+/// under a progress bar, or the live view ([`crate::live`]), that stops it on Ctrl-C, then
+/// prints the summary unless `quiet` ([`Show`]).
 pub fn train(
     steps: usize,
     config: &TrainConfig,
-    (quiet, live): (bool, bool),
+    Show { quiet, live }: Show,
     train: impl FnOnce(&mut dyn Observer) -> curvegan::Result<Summary>,
 ) -> Result<()> {
     // Ctrl-C, SIGTERM and SIGHUP (`kill`, `timeout`, Slurm, Kubernetes) ask the run to
