@@ -21,6 +21,8 @@ use curvegan::run::sweep::{self, Criterion, Scoring, DEFAULT_SCORING_SAMPLES};
 use curvegan::run::{bench, files};
 use curvegan::{Error, Output};
 
+use crate::output::Show;
+
 /// The defaults, from the one place that holds them.
 static DEFAULT: LazyLock<TrainConfig> = LazyLock::new(TrainConfig::default);
 
@@ -110,6 +112,9 @@ enum Command {
     Bench(BenchArgs),
     /// List the run folders under a folder: name, start, target, loss, steps, status, metric.
     Runs(RunsArgs),
+    /// Follow a run another process is training (or show a finished one) in a full-screen
+    /// live view, from its live.json; q closes it.
+    Watch(WatchArgs),
 }
 
 #[derive(Debug, Args)]
@@ -135,6 +140,10 @@ struct TrainArgs {
     /// No run folder line, no progress bar and no summary
     #[arg(long, short, help_heading = OUTPUT)]
     quiet: bool,
+    /// A full-screen live view (keys: q stop with a checkpoint, p pause, s save the figure);
+    /// the usual progress where stdin or stderr is not a terminal
+    #[arg(long, conflicts_with = "resume", help_heading = OUTPUT)]
+    live: bool,
     /// A name for the run, kept in its run.json and shown by `curvegan runs` [default: the
     /// folder's name]
     #[arg(long, value_name = "NAME", conflicts_with = "resume", help_heading = OUTPUT)]
@@ -161,6 +170,16 @@ struct ResumeArgs {
     /// No progress bar and no summary
     #[arg(long, short)]
     quiet: bool,
+    /// A full-screen live view, as `train --live`
+    #[arg(long)]
+    live: bool,
+}
+
+#[derive(Debug, Args)]
+struct WatchArgs {
+    /// A run folder, running or not
+    #[arg(value_name = "RUN")]
+    run: PathBuf,
 }
 
 /// Every setting of a new run (all but `--steps`); `train --resume` conflicts with each
@@ -389,13 +408,13 @@ pub enum Job {
     Train {
         config: Box<TrainConfig>,
         out: Output,
-        quiet: bool,
+        show: Show,
     },
     /// Continue the run in `dir` (to `steps` in all, if given).
     Resume {
         dir: PathBuf,
         steps: Option<usize>,
-        quiet: bool,
+        show: Show,
     },
     /// Draw samples.
     Sample(SampleJob),
@@ -407,6 +426,8 @@ pub enum Job {
     BenchModes(BenchJob),
     /// List the run folders under `dir`, as a table or as JSON.
     Runs { dir: PathBuf, json: bool },
+    /// Show the run in `dir` live.
+    Watch { dir: PathBuf },
 }
 
 /// Draw `count` samples from the generator in `run`.
@@ -506,7 +527,10 @@ impl Cli {
                 Some(dir) => Job::Resume {
                     dir,
                     steps: a.steps.steps,
-                    quiet: a.quiet,
+                    show: Show {
+                        quiet: a.quiet,
+                        live: false,
+                    },
                 },
                 None => Job::Train {
                     config: Box::new(a.settings.config(a.steps.steps)?),
@@ -521,14 +545,21 @@ impl Cli {
                             command: command_line(),
                         },
                     },
-                    quiet: a.quiet,
+                    show: Show {
+                        quiet: a.quiet,
+                        live: a.live,
+                    },
                 },
             },
             Command::Resume(a) => Job::Resume {
                 dir: a.dir,
                 steps: a.steps,
-                quiet: a.quiet,
+                show: Show {
+                    quiet: a.quiet,
+                    live: a.live,
+                },
             },
+            Command::Watch(a) => Job::Watch { dir: a.run },
             Command::Sample(a) => {
                 if a.n == 0 {
                     return Err(Error::config("--n", "must be at least 1, got 0"));
@@ -918,7 +949,7 @@ mod tests {
             .job()
             .unwrap();
         assert!(
-            matches!(&job, Job::Resume { dir, steps: Some(9), quiet: true } if dir == Path::new("r")),
+            matches!(&job, Job::Resume { dir, steps: Some(9), show: Show { quiet: true, live: false } } if dir == Path::new("r")),
             "{job:?}"
         );
         for other in [["--seed", "3"], ["--out", "x"], ["--loss", "wgan"]] {

@@ -2,6 +2,7 @@
 //! library's checked settings ([`cli`]), runs the library, and prints ([`output`]).
 
 mod cli;
+mod live;
 mod output;
 
 use std::process::ExitCode;
@@ -19,13 +20,13 @@ use cli::{Cli, Job};
 
 fn run() -> Result<()> {
     match Cli::parse_args().job()? {
-        Job::Train { config, out, quiet } => output::train(config.steps, &config, quiet, |o| {
+        Job::Train { config, out, show } => output::train(config.steps, &config, show, |o| {
             curvegan::train(&config, &out, o)
         }),
-        Job::Resume { dir, steps, quiet } => {
+        Job::Resume { dir, steps, show } => {
             // For the progress bar and the summary only; resume() reads and checks it itself.
             let saved = TrainConfig::load(&dir.join(files::CONFIG)).unwrap_or_default();
-            output::train(steps.unwrap_or(saved.steps), &saved, quiet, |o| {
+            output::train(steps.unwrap_or(saved.steps), &saved, show, |o| {
                 curvegan::resume(&dir, steps, &cli::command_line(), o)
             })
         }
@@ -72,6 +73,7 @@ fn run() -> Result<()> {
             output::print(&output::bench_report(&outcome, &j.root))
         }
         Job::Runs { dir, json } => output::runs(&dir, json),
+        Job::Watch { dir } => live::watch(&dir),
     }
 }
 

@@ -20,7 +20,7 @@ use indicatif::{ProgressBar, ProgressStyle};
 
 /// Set by Ctrl-C, SIGTERM or SIGHUP: the run saves a checkpoint and stops after the current
 /// step.
-static STOP: AtomicBool = AtomicBool::new(false);
+pub static STOP: AtomicBool = AtomicBool::new(false);
 
 /// Watches for Ctrl-C, and shows a progress bar on stderr with the live losses when it has one.
 struct Progress {
@@ -79,12 +79,22 @@ fn bar(len: usize, template: &str, quiet: bool) -> Option<ProgressBar> {
     })
 }
 
+/// What a training command shows: `quiet` hides the text around a run (the run folder line,
+/// the progress bar, the summary), `live` asks for the live view ([`crate::live`]), which
+/// `quiet` does not hide.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Show {
+    pub quiet: bool,
+    pub live: bool,
+}
+
 /// Runs `train` (a new run or a resumed one, `steps` long in all, with settings `config`)
-/// under a progress bar that stops it on Ctrl-C, then prints the summary unless `quiet`.
+/// under a progress bar, or the live view ([`crate::live`]), that stops it on Ctrl-C, then
+/// prints the summary unless `quiet` ([`Show`]).
 pub fn train(
     steps: usize,
     config: &TrainConfig,
-    quiet: bool,
+    Show { quiet, live }: Show,
     train: impl FnOnce(&mut dyn Observer) -> curvegan::Result<Summary>,
 ) -> Result<()> {
     // Ctrl-C, SIGTERM and SIGHUP (`kill`, `timeout`, Slurm, Kubernetes) ask the run to
@@ -94,26 +104,32 @@ pub fn train(
     // checkpoints survive too.
     let _ = ctrlc::set_handler(|| {
         if STOP.swap(true, Ordering::Relaxed) {
+            crate::live::restore_terminal();
             eprintln!("error: interrupted again; stopped at once, the last checkpoint is kept");
             std::process::exit(130);
         }
     });
-    let bar = bar(
-        steps,
-        "{bar:30} {pos}/{len} {elapsed} ETA {eta}  {msg}",
-        quiet,
-    );
-    let mut progress = Progress {
-        bar,
-        last_metric: None,
-        watched: config.keep_best.clone(),
-        quiet,
+    let summary = match live.then(crate::live::open).flatten() {
+        Some(dashboard) => dashboard.run(steps, train)??,
+        None => {
+            let bar = bar(
+                steps,
+                "{bar:30} {pos}/{len} {elapsed} ETA {eta}  {msg}",
+                quiet,
+            );
+            let mut progress = Progress {
+                bar,
+                last_metric: None,
+                watched: config.keep_best.clone(),
+                quiet,
+            };
+            let result = train(&mut progress);
+            if let Some(bar) = &progress.bar {
+                bar.finish_and_clear();
+            }
+            result?
+        }
     };
-    let result = train(&mut progress);
-    if let Some(bar) = &progress.bar {
-        bar.finish_and_clear();
-    }
-    let summary = result?;
     if quiet {
         return Ok(());
     }

@@ -11,6 +11,8 @@
 //! - `resume`: kills at random moments, Ctrl-C, extension, `--config` reproduction;
 //! - `runs`: `run.json`, `--name` and `--tag`, the run folder shown at the start, `runs`;
 //! - `signals`: SIGTERM, SIGHUP and a second Ctrl-C sent to real runs;
+//! - `live`: the live view and `watch` in an 80×24 tmux pane (tmux required), and without
+//!   a terminal;
 //! - `faults`: a kill or an I/O error injected at every write point of a run, then recovery.
 
 mod bad_input;
@@ -20,6 +22,7 @@ mod common;
 mod end_of_run;
 mod faults;
 mod integrity;
+mod live;
 mod model_selection;
 mod resume;
 mod runs;

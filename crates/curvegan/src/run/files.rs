@@ -57,6 +57,9 @@ pub const RUN_RECORD: &str = "run.json";
 /// With a data file: its length, checksum and row length (see [`crate::run::data_record`]).
 pub const DATA: &str = "data.json";
 
+/// A snapshot of the run for a live view of it (see [`crate::run::live`]).
+pub const LIVE: &str = "live.json";
+
 /// The folder new runs go into when no `--out` is given.
 pub const RUNS: &str = "runs";
 /// In a sweep's folder: one row per seed.
@@ -194,6 +197,16 @@ pub fn write_atomic_with(
         let _ = fs::remove_file(&tmp);
     }
     result
+}
+
+/// The name of the figure a live view saves at `step` (the `s` key): `live_step_01000.png`.
+pub fn live_figure(step: usize) -> String {
+    format!("live_{}", step_figure(step))
+}
+
+/// True for a name [`live_figure`] gives.
+pub fn is_live_figure(name: &str) -> bool {
+    name.strip_prefix("live_").is_some_and(is_step_figure)
 }
 
 /// The name of the step figure at `step`: `step_00000.png`, `step_01000.png`, …

@@ -138,7 +138,7 @@ fn check_replaceable(dir: &Path, force: bool) -> Result<()> {
 
 /// True for a name curvegan writes into a run folder: `(name, is_folder)`.
 fn written_by_a_run((name, is_dir): &(String, bool)) -> bool {
-    const FILES: [&str; 11] = [
+    const FILES: [&str; 12] = [
         files::CONFIG,
         files::RUN_RECORD,
         files::DATA,
@@ -150,12 +150,14 @@ fn written_by_a_run((name, is_dir): &(String, bool)) -> bool {
         files::EVOLUTION,
         files::CHECKPOINT,
         files::LOCK,
+        files::LIVE,
     ];
     match is_dir {
         true => name == files::BEST_DIR,
         false => {
             FILES.contains(&name.as_str())
                 || files::is_step_figure(name)
+                || files::is_live_figure(name)
                 || files::is_temporary(name)
         }
     }

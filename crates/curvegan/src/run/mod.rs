@@ -8,6 +8,7 @@
 //! - [`data_record`]: `data.json`, the data file a `--data` run was trained on;
 //! - [`record`]: `run.json`, when a run started and ended and how it ended;
 //! - [`train`]: the training loop, [`train::train`] and [`train::resume`];
+//! - [`live`]: `live.json`, a snapshot of a run for a live view of it;
 //! - [`listing`]: the run folders under a folder, as `curvegan runs` lists them;
 //! - [`plot`]: the figures;
 //! - [`sample`]: loading a run's generator and sampling it;
@@ -20,6 +21,7 @@ pub mod data_record;
 pub mod files;
 pub mod folder;
 pub mod listing;
+pub mod live;
 pub mod plot;
 pub mod record;
 pub mod sample;

@@ -47,6 +47,7 @@ use crate::run::checkpoint;
 use crate::run::data_record::DataRecord;
 use crate::run::files::{self, save_mlp, write_atomic, CsvWriter};
 use crate::run::folder::RunFolder;
+use crate::run::live::{self, Evaluations, History, Snapshot};
 use crate::run::record::{Label, RunRecord, Status};
 
 use crate::gan::step::StepStats;
@@ -107,6 +108,9 @@ pub trait Observer {
     fn on_step(&mut self, _step: usize, _stats: &StepStats) {}
     /// Called after every evaluation.
     fn on_eval(&mut self, _eval: &Report) {}
+    /// Called with each [`Snapshot`] the run writes to `live.json` (figure and evaluation steps,
+    /// the last step).
+    fn on_snapshot(&mut self, _snapshot: &Snapshot) {}
     /// Asked after every step: true saves a checkpoint and stops (e.g. on Ctrl-C).
     fn should_stop(&mut self) -> bool {
         false
@@ -459,6 +463,7 @@ fn run(
     let first = rows.len();
     let end = if ended { first } else { config.steps };
     rows.reserve(end.saturating_sub(first));
+    let mut history = History::of(rows.iter().map(|r| r.stats));
     for step in first..end {
         let t = Instant::now();
         let kept = dir.join(files::CHECKPOINT);
@@ -508,6 +513,18 @@ fn run(
             write_step_figure(&mut trainer, step, &stats, dir, metric)?;
         }
         rows.push(Row { stats, metrics });
+        history.push(step, &stats);
+        if last || scheduled || (config.plot_every > 0 && step % config.plot_every == 0) {
+            let status = match (last, stopped_early) {
+                (false, _) => Status::Running,
+                (true, false) => Status::Finished,
+                (true, true) => Status::EarlyStopped,
+            };
+            let snapshot =
+                live_snapshot(&mut trainer, dir, &rows, &history, started, first, status)?;
+            snapshot.save(dir)?;
+            observer.on_snapshot(&snapshot);
+        }
         let done = step + 1;
         if config.checkpoint_every > 0 && done % config.checkpoint_every == 0 && !last {
             save_checkpoint(&trainer, &rows)?;
@@ -709,6 +726,31 @@ fn write_step_figure(
         })?
     };
     write_atomic(&dir.join(files::step_figure(step)), &png)
+}
+
+/// The [`Snapshot`] after the last of `rows` (whose first `first` came from a checkpoint), in
+/// a training loop started at `started`, the run `status` at that step.
+fn live_snapshot(
+    trainer: &mut Trainer,
+    dir: &Path,
+    rows: &[Row],
+    history: &History,
+    started: Instant,
+    first: usize,
+    status: Status,
+) -> Result<Snapshot> {
+    let step = rows.len() - 1;
+    let names = trainer.metric_names().to_vec();
+    let evaluations = rows
+        .iter()
+        .enumerate()
+        .filter_map(|(step, r)| Some((step, r.metrics.as_deref()?)));
+    let timing = live::Timing {
+        elapsed: started.elapsed(),
+        trained: rows.len() - first,
+    };
+    let evaluations = Evaluations::of(&names, evaluations);
+    Snapshot::of(trainer, dir, step, status, timing, history, evaluations)
 }
 
 /// The first columns of `metrics.csv`; the evaluation metrics follow.

@@ -60,6 +60,8 @@ fn force_replaces_the_whole_old_run_and_refuses_foreign_files() {
     };
     train(&old, &out(&dir, false), &mut ()).unwrap();
     fs::write(dir.join(".metrics.csv.tmp-999999"), "stale").unwrap();
+    // A figure the live view saved (the `s` key).
+    fs::write(dir.join("live_step_00004.png"), "png").unwrap();
     assert!(dir.join("best").is_dir() && dir.join("step_00004.png").is_file());
     train(&small(3), &out(&dir, true), &mut ()).unwrap();
     let names: Vec<String> = snapshot(&dir).into_keys().collect();
@@ -71,6 +73,7 @@ fn force_replaces_the_whole_old_run_and_refuses_foreign_files() {
             "config.toml",
             "discriminator.safetensors",
             "generator.safetensors",
+            "live.json",
             "losses.png",
             "metrics.csv",
             "run.json"

@@ -18,6 +18,7 @@ mod golden_seed;
 mod gradcheck;
 mod integrity;
 mod layers;
+mod live;
 mod locks;
 mod metrics;
 mod plot;

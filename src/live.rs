@@ -1,0 +1,875 @@
+//! The live view: a full-screen terminal dashboard of a training run (`curvegan train --live`,
+//! `curvegan resume --live`) or of a run another process writes or wrote
+//! (`curvegan watch RUN`), drawn with ratatui on stderr.
+//!
+//! ```text
+//! ┌ header: run folder, status (RUNNING, PAUSED, finished …)                      ┐
+//! │ step, steps per second, ETA, elapsed                                          │
+//! │ real and generated samples  │ D_loss, G_loss over the steps, equilibrium lines │
+//! │ (the step figure, fixed     │ D(real), D(fake) over the steps                  │
+//! │ axes)                       │ the evaluation metrics so far                    │
+//! └ keys: q stop/close, p pause, s save the figure                                 ┘
+//! ```
+//!
+//! In a training process the UI runs in a thread of its own and redraws 5 times a second (at
+//! once after a key) from shared state. The training thread keeps each step's numbers itself
+//! (a [`History`] push and an atomic load per step) and copies them into the shared state once
+//! per frame, when the UI asks; the run's [`Snapshot`]s (samples, real data, evaluations) go
+//! there at its figure and evaluation steps. `p` makes the training thread wait
+//! in [`Observer::should_stop`]; `q` (or Ctrl-C, which raw mode delivers as a key) sets the
+//! same stop flag as Ctrl-C, so the run checkpoints and exits with code 130. `watch` reads
+//! `RUN/live.json` four times a second, `RUN/run.json` for the status, and the folder's lock
+//! for whether a process still writes it.
+//!
+//! The terminal is restored on every exit: the end of the view, an error, a panic (a hook),
+//! and a second signal, which exits at once.
+
+use std::collections::VecDeque;
+use std::io::{BufWriter, IsTerminal, Stderr};
+use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, Mutex, MutexGuard, Once};
+use std::time::{Duration, Instant, SystemTime};
+
+use anyhow::{Context, Result};
+use curvegan::eval::catalogue::Report;
+use curvegan::gan::step::StepStats;
+use curvegan::run::files;
+use curvegan::run::folder::is_locked;
+use curvegan::run::live::{Figure, History, LossPoint, Snapshot};
+use curvegan::run::record::{RunRecord, Status};
+use curvegan::{Error, Observer, Summary};
+use ratatui::backend::CrosstermBackend;
+use ratatui::crossterm::event::{self, Event, KeyCode, KeyEventKind, KeyModifiers};
+use ratatui::crossterm::terminal::{self, EnterAlternateScreen, LeaveAlternateScreen};
+use ratatui::crossterm::{cursor, execute};
+use ratatui::layout::{Constraint, Layout, Rect};
+use ratatui::style::{Color, Modifier, Style};
+use ratatui::symbols::Marker;
+use ratatui::text::{Line as TextLine, Span};
+use ratatui::widgets::canvas::{Canvas, Context as Painter, Line, Points};
+use ratatui::widgets::{Block, Paragraph};
+use ratatui::{Frame, Terminal};
+
+use crate::output::STOP;
+
+/// Time between two frames (a key redraws at once): 5 a second.
+const FRAME: Duration = Duration::from_millis(200);
+/// Time between two reads of `live.json` by `watch`.
+const WATCH_EVERY: Duration = Duration::from_millis(250);
+
+/// True while the terminal is in raw mode on the alternate screen.
+static ACTIVE: AtomicBool = AtomicBool::new(false);
+
+/// Leaves raw mode and the alternate screen if the view put the terminal there; safe to call
+/// from any thread, any number of times.
+pub fn restore_terminal() {
+    if ACTIVE.swap(false, Ordering::SeqCst) {
+        let _ = terminal::disable_raw_mode();
+        let _ = execute!(std::io::stderr(), LeaveAlternateScreen, cursor::Show);
+    }
+}
+
+/// True if the view can be drawn: stdin (for the keys) and stderr are terminals.
+fn has_terminal() -> bool {
+    std::io::stdin().is_terminal() && std::io::stderr().is_terminal()
+}
+
+/// Buffered: a frame goes out in a few writes, not one per changed cell.
+type Term = Terminal<CrosstermBackend<BufWriter<Stderr>>>;
+
+/// Puts the terminal in raw mode on the alternate screen (restored by [`restore_terminal`],
+/// also on a panic).
+fn enter() -> Result<Term> {
+    static HOOK: Once = Once::new();
+    HOOK.call_once(|| {
+        let previous = std::panic::take_hook();
+        std::panic::set_hook(Box::new(move |info| {
+            restore_terminal();
+            previous(info);
+        }));
+    });
+    terminal::enable_raw_mode().context("cannot put the terminal in raw mode")?;
+    ACTIVE.store(true, Ordering::SeqCst);
+    let mut err = std::io::stderr();
+    let entered = execute!(err, EnterAlternateScreen, cursor::Hide)
+        .context("cannot switch to the alternate screen")
+        .and_then(|()| {
+            Terminal::new(CrosstermBackend::new(BufWriter::new(err))).context("cannot draw")
+        });
+    if entered.is_err() {
+        restore_terminal();
+    }
+    entered
+}
+
+/// What the training thread shares with the UI thread.
+#[derive(Default)]
+struct State {
+    dir: Option<PathBuf>,
+    /// The last step trained.
+    step: Option<usize>,
+    stats: StepStats,
+    history: History,
+    snapshot: Option<Snapshot>,
+    /// How the run ended, once it has: the view then waits for `q`.
+    ended: Option<String>,
+    /// The view closes at once (the run failed or was stopped).
+    close: bool,
+}
+
+struct Shared {
+    state: Mutex<State>,
+    /// `p` was pressed: the training thread is to wait.
+    paused: AtomicBool,
+    /// The training thread waits (so the step shown is the one it stopped at).
+    held: AtomicBool,
+    /// The UI drew a frame: the training thread publishes its numbers at its next step.
+    wanted: AtomicBool,
+}
+
+impl Shared {
+    fn lock(&self) -> MutexGuard<'_, State> {
+        self.state.lock().unwrap_or_else(|e| e.into_inner())
+    }
+}
+
+/// The observer of a run under the view. It keeps the numbers of the steps itself and hands
+/// them to the UI once per frame, so a step costs a [`History::push`] and an atomic load.
+struct LiveObserver {
+    shared: Arc<Shared>,
+    step: Option<usize>,
+    stats: StepStats,
+    history: History,
+}
+
+impl LiveObserver {
+    /// Hands the numbers so far to the UI.
+    fn publish(&self) -> MutexGuard<'_, State> {
+        let mut s = self.shared.lock();
+        s.step = self.step;
+        s.stats = self.stats;
+        s.history.clone_from(&self.history);
+        s
+    }
+}
+
+impl Observer for LiveObserver {
+    fn on_start(&mut self, dir: &Path) {
+        self.shared.lock().dir = Some(dir.to_path_buf());
+    }
+
+    fn on_step(&mut self, step: usize, stats: &StepStats) {
+        self.step = Some(step);
+        self.stats = *stats;
+        self.history.push(step, stats);
+        if self.shared.wanted.load(Ordering::Relaxed) {
+            self.shared.wanted.store(false, Ordering::Relaxed);
+            drop(self.publish());
+        }
+    }
+
+    fn on_eval(&mut self, _eval: &Report) {}
+
+    fn on_snapshot(&mut self, snapshot: &Snapshot) {
+        // From step 0 (a resumed run's steps before this process included).
+        self.history.clone_from(&snapshot.history);
+        self.publish().snapshot = Some(snapshot.clone());
+    }
+
+    fn should_stop(&mut self) -> bool {
+        if self.shared.paused.load(Ordering::Relaxed) {
+            drop(self.publish());
+            self.shared.held.store(true, Ordering::SeqCst);
+            while self.shared.paused.load(Ordering::SeqCst) && !STOP.load(Ordering::Relaxed) {
+                std::thread::sleep(Duration::from_millis(20));
+            }
+            self.shared.held.store(false, Ordering::SeqCst);
+        }
+        STOP.load(Ordering::Relaxed)
+    }
+}
+
+/// The live view of a training run, if the terminal allows one; else a note on stderr and
+/// `None` (the caller shows the usual progress).
+pub fn open() -> Option<Dashboard> {
+    if !has_terminal() {
+        eprintln!("note: --live needs a terminal on stdin and stderr; showing the usual progress");
+        return None;
+    }
+    Some(Dashboard)
+}
+
+/// The live view of a training run ([`open`]).
+pub struct Dashboard;
+
+impl Dashboard {
+    /// Runs `train` (`steps` long in all) under the view. After a successful run the view stays
+    /// until `q`; after an error or a stop it closes at once.
+    pub fn run(
+        self,
+        steps: usize,
+        train: impl FnOnce(&mut dyn Observer) -> curvegan::Result<Summary>,
+    ) -> Result<curvegan::Result<Summary>> {
+        let mut terminal = enter()?;
+        let shared = Arc::new(Shared {
+            state: Mutex::new(State::default()),
+            paused: AtomicBool::new(false),
+            held: AtomicBool::new(false),
+            wanted: AtomicBool::new(true),
+        });
+        let ui = {
+            let shared = shared.clone();
+            std::thread::spawn(move || {
+                let drawn = train_view(&mut terminal, &shared, steps);
+                restore_terminal();
+                drawn
+            })
+        };
+        let result = train(&mut LiveObserver {
+            shared: shared.clone(),
+            step: None,
+            stats: StepStats::default(),
+            history: History::default(),
+        });
+        {
+            let mut s = shared.lock();
+            match &result {
+                Ok(summary) if summary.stopped_early => s.ended = Some("early-stopped".into()),
+                Ok(_) => s.ended = Some("finished".into()),
+                Err(_) => s.close = true,
+            }
+        }
+        let drawn = ui.join();
+        restore_terminal();
+        match drawn {
+            Ok(drawn) => drawn?,
+            Err(_) => anyhow::bail!("the live view failed"),
+        }
+        Ok(result)
+    }
+}
+
+/// A key the view acts on.
+enum Key {
+    Quit,
+    Pause,
+    Save,
+}
+
+/// The next key pressed within `wait`, if any.
+fn next_key(wait: Duration) -> Result<Option<Key>> {
+    if !event::poll(wait)? {
+        return Ok(None);
+    }
+    let Event::Key(k) = event::read()? else {
+        return Ok(None);
+    };
+    if k.kind != KeyEventKind::Press {
+        return Ok(None);
+    }
+    Ok(match k.code {
+        KeyCode::Char('c') if k.modifiers.contains(KeyModifiers::CONTROL) => Some(Key::Quit),
+        KeyCode::Char('q') | KeyCode::Esc => Some(Key::Quit),
+        KeyCode::Char('p') | KeyCode::Char(' ') => Some(Key::Pause),
+        KeyCode::Char('s') => Some(Key::Save),
+        _ => None,
+    })
+}
+
+/// Saves the figure of `snapshot` into `dir`; the note to show.
+fn save(snapshot: Option<&Snapshot>, dir: Option<&Path>) -> String {
+    match (snapshot, dir) {
+        (Some(snap), Some(dir)) => match snap.save_figure(dir) {
+            Ok(path) => format!(
+                "saved {}",
+                path.file_name().unwrap_or_default().to_string_lossy()
+            ),
+            Err(e) => format!("cannot save: {e}"),
+        },
+        _ => "no figure yet".to_string(),
+    }
+}
+
+/// The view of a training run, until the run ends and `q` is pressed, or `q` stops it.
+fn train_view(terminal: &mut Term, shared: &Shared, steps: usize) -> Result<()> {
+    let started = Instant::now();
+    let mut rate = Rate::default();
+    let mut note = String::new();
+    loop {
+        let (view, ended) = {
+            // Read before the step: once the training thread waits, its step is final.
+            let held = shared.held.load(Ordering::SeqCst);
+            let s = shared.lock();
+            if s.close {
+                return Ok(());
+            }
+            let paused = shared.paused.load(Ordering::SeqCst);
+            let done = s.step.map_or(0, |step| step + 1);
+            let per_s = rate.update(done);
+            let status = match (&s.ended, paused, held) {
+                (Some(how), _, _) => format!("{how} — press q to close"),
+                (None, true, true) => "PAUSED".to_string(),
+                (None, true, false) => "pausing".to_string(),
+                (None, false, _) => "RUNNING".to_string(),
+            };
+            let view = View {
+                dir: s.dir.clone(),
+                step: s.step,
+                steps,
+                last: s.stats,
+                history: s.history.points.clone(),
+                snapshot: s.snapshot.clone(),
+                per_s,
+                elapsed: started.elapsed(),
+                status,
+                note: note.clone(),
+                keys: match s.ended {
+                    Some(_) => "q close  s save figure",
+                    None => "q stop (checkpoint)  p pause  s save figure",
+                },
+            };
+            (view, s.ended.is_some())
+        };
+        terminal.draw(|f| render(f, &view))?;
+        shared.wanted.store(true, Ordering::Relaxed);
+        match next_key(FRAME)? {
+            Some(Key::Quit) => {
+                if !ended {
+                    STOP.store(true, Ordering::Relaxed);
+                    shared.paused.store(false, Ordering::Relaxed);
+                }
+                return Ok(());
+            }
+            Some(Key::Pause) if !ended => {
+                shared.paused.fetch_xor(true, Ordering::Relaxed);
+            }
+            Some(Key::Save) => note = save(view.snapshot.as_ref(), view.dir.as_deref()),
+            _ => {}
+        }
+    }
+}
+
+/// Steps per second over the last few seconds of frames.
+#[derive(Default)]
+struct Rate(VecDeque<(Instant, usize)>);
+
+impl Rate {
+    fn update(&mut self, done: usize) -> f64 {
+        let now = Instant::now();
+        self.0.push_back((now, done));
+        while self.0.len() > 2 && now - self.0[0].0 > Duration::from_secs(3) {
+            self.0.pop_front();
+        }
+        let (t0, d0) = self.0[0];
+        let dt = (now - t0).as_secs_f64();
+        match dt > 0.2 {
+            true => (done - d0) as f64 / dt,
+            false => 0.0,
+        }
+    }
+}
+
+/// `curvegan watch RUN`: the view of the run in `dir`, read from its `live.json`, until `q`.
+/// Without a terminal, prints the run's state once.
+pub fn watch(dir: &Path) -> Result<()> {
+    if !dir.join(files::CONFIG).is_file() {
+        return Err(Error::config(
+            "RUN",
+            format!(
+                "{} is not a run folder (it has no {})",
+                dir.display(),
+                files::CONFIG
+            ),
+        )
+        .into());
+    }
+    if !dir.join(files::LIVE).is_file() {
+        return Err(Error::config(
+            "RUN",
+            format!(
+                "{} has no {} (written by runs of newer versions, at their first figure or evaluation step); nothing to show yet",
+                dir.display(),
+                files::LIVE
+            ),
+        )
+        .into());
+    }
+    let mut reader = Reader::new(dir);
+    if !has_terminal() {
+        let view = reader.view()?;
+        return crate::output::print(&plain(&view));
+    }
+    let mut terminal = enter()?;
+    let result = watch_view(&mut terminal, &mut reader);
+    restore_terminal();
+    result
+}
+
+fn watch_view(terminal: &mut Term, reader: &mut Reader) -> Result<()> {
+    let mut note = String::new();
+    let mut view = reader.view()?;
+    let mut read_at = Instant::now();
+    loop {
+        if read_at.elapsed() >= WATCH_EVERY {
+            // A snapshot being replaced is read whole or not at all (atomic rename); a failed
+            // read keeps the last view.
+            if let Ok(v) = reader.view() {
+                view = v;
+            }
+            read_at = Instant::now();
+        }
+        view.note.clone_from(&note);
+        terminal.draw(|f| render(f, &view))?;
+        match next_key(FRAME)? {
+            Some(Key::Quit) => return Ok(()),
+            Some(Key::Save) => note = save(view.snapshot.as_ref(), view.dir.as_deref()),
+            Some(Key::Pause) => note = "p pauses only in the training process".to_string(),
+            None => {}
+        }
+    }
+}
+
+/// Reads a run's `live.json` when it changed, its status from the lock and `run.json`.
+struct Reader {
+    dir: PathBuf,
+    modified: Option<SystemTime>,
+    snapshot: Option<Snapshot>,
+}
+
+impl Reader {
+    fn new(dir: &Path) -> Reader {
+        Reader {
+            dir: dir.to_path_buf(),
+            modified: None,
+            snapshot: None,
+        }
+    }
+
+    fn view(&mut self) -> Result<View> {
+        let path = self.dir.join(files::LIVE);
+        let modified = std::fs::metadata(&path).and_then(|m| m.modified()).ok();
+        if self.snapshot.is_none() || modified != self.modified {
+            self.snapshot = Some(Snapshot::load(&self.dir)?);
+            self.modified = modified;
+        }
+        let snap = self.snapshot.clone().context("no snapshot")?;
+        let status = match is_locked(&self.dir) {
+            true => Status::Running,
+            false => match RunRecord::load(&self.dir).ok().flatten().map(|r| r.status) {
+                Some(Status::Running) => Status::Killed,
+                Some(s) => s,
+                None => snap.status,
+            },
+        };
+        let running = status == Status::Running;
+        Ok(View {
+            dir: Some(self.dir.clone()),
+            step: Some(snap.step),
+            steps: snap.steps,
+            last: StepStats {
+                d_loss: snap.last.d_loss,
+                g_loss: snap.last.g_loss,
+                d_real: snap.last.d_real,
+                d_fake: snap.last.d_fake,
+                d_fake_g: 0.0,
+            },
+            history: snap.history.points.clone(),
+            per_s: if running { snap.steps_per_s } else { 0.0 },
+            elapsed: Duration::from_secs_f64(snap.elapsed_s.max(0.0)),
+            status: match running {
+                true => "running (watching)".to_string(),
+                false => format!("{} (watching)", status.name()),
+            },
+            note: String::new(),
+            keys: "q close  s save figure",
+            snapshot: Some(snap),
+        })
+    }
+}
+
+/// What one frame shows.
+struct View {
+    dir: Option<PathBuf>,
+    step: Option<usize>,
+    steps: usize,
+    last: StepStats,
+    history: Vec<LossPoint>,
+    snapshot: Option<Snapshot>,
+    /// Steps per second now (0 when unknown or paused).
+    per_s: f64,
+    elapsed: Duration,
+    status: String,
+    note: String,
+    keys: &'static str,
+}
+
+impl View {
+    /// `step 1234/10001  812 steps/s  ETA 0:00:11  elapsed 0:00:02`.
+    fn progress(&self) -> String {
+        let done = self.step.map_or(0, |s| s + 1);
+        let eta = match self.per_s > 0.0 && done < self.steps {
+            true => clock((self.steps - done) as f64 / self.per_s),
+            false => "—".to_string(),
+        };
+        format!(
+            "step {}/{}  {:.0} steps/s  ETA {eta}  elapsed {}",
+            self.step.map_or("—".to_string(), |s| s.to_string()),
+            self.steps,
+            self.per_s,
+            clock(self.elapsed.as_secs_f64())
+        )
+    }
+
+    /// The evaluation metrics' lines: `name  value  (step N)`.
+    fn metrics(&self) -> Vec<String> {
+        let Some(snap) = &self.snapshot else {
+            return vec!["no evaluation yet".to_string()];
+        };
+        let e = &snap.evaluations;
+        let Some(&step) = e.steps.last() else {
+            return vec!["no evaluation yet".to_string()];
+        };
+        let width = e.names.iter().map(String::len).max().unwrap_or(0);
+        let mut lines = vec![format!("at step {step}:")];
+        lines.extend((e.latest().into_iter()).map(|(name, v)| format!("{name:<width$} {v:>10.5}")));
+        lines
+    }
+}
+
+/// `h:mm:ss`.
+fn clock(seconds: f64) -> String {
+    let s = seconds.max(0.0).round() as u64;
+    format!("{}:{:02}:{:02}", s / 3600, s / 60 % 60, s % 60)
+}
+
+/// The view as plain text, for `watch` without a terminal.
+fn plain(v: &View) -> String {
+    let dir = v.dir.as_deref().map(Path::display);
+    let mut text = format!(
+        "{}  {}\n{}\nD_loss {:.4}  G_loss {:.4}  D(real) {:.4}  D(fake) {:.4}\n",
+        dir.map_or(String::new(), |d| d.to_string()),
+        v.status,
+        v.progress(),
+        v.last.d_loss,
+        v.last.g_loss,
+        v.last.d_real,
+        v.last.d_fake
+    );
+    for line in v.metrics() {
+        text += &format!("{line}\n");
+    }
+    text
+}
+
+const D_LOSS: Color = Color::Cyan;
+const G_LOSS: Color = Color::Magenta;
+const D_REAL: Color = Color::Green;
+const D_FAKE: Color = Color::Red;
+const REAL: Color = Color::White;
+const FAKE: Color = Color::LightRed;
+const GUIDE: Color = Color::DarkGray;
+
+/// Draws `v` into the frame; laid out for 80×24 and larger.
+fn render(f: &mut Frame, v: &View) {
+    let [header, progress, body, footer] = Layout::vertical([
+        Constraint::Length(1),
+        Constraint::Length(1),
+        Constraint::Min(8),
+        Constraint::Length(1),
+    ])
+    .areas(f.area());
+    let dir = v
+        .dir
+        .as_deref()
+        .map_or(String::new(), |d| d.display().to_string());
+    let status_style = match v.status.as_str() {
+        "PAUSED" | "pausing" => Style::new().black().on_yellow(),
+        "RUNNING" => Style::new().black().on_green(),
+        _ => Style::new().add_modifier(Modifier::REVERSED),
+    };
+    let status = format!(" {} ", v.status);
+    let [left, right] = Layout::horizontal([
+        Constraint::Min(10),
+        Constraint::Length(status.chars().count() as u16),
+    ])
+    .areas(header);
+    f.render_widget(
+        Paragraph::new(TextLine::from(vec![
+            Span::styled("curvegan ", Style::new().bold()),
+            Span::raw(dir),
+        ])),
+        left,
+    );
+    f.render_widget(Paragraph::new(status).style(status_style), right);
+    f.render_widget(Paragraph::new(v.progress()), progress);
+    f.render_widget(
+        Paragraph::new(TextLine::from(vec![
+            Span::styled(v.keys, Style::new().bold()),
+            Span::raw("  "),
+            Span::raw(v.note.as_str()),
+        ])),
+        footer,
+    );
+
+    let [samples, charts] =
+        Layout::horizontal([Constraint::Percentage(50), Constraint::Percentage(50)]).areas(body);
+    render_samples(f, samples, v);
+    let [losses, outputs, metrics] = Layout::vertical([
+        Constraint::Percentage(45),
+        Constraint::Percentage(30),
+        Constraint::Min(4),
+    ])
+    .areas(charts);
+    let refs = v.snapshot.as_ref().map_or(Vec::new(), |s| {
+        s.references.iter().map(|(_, r)| *r as f64).collect()
+    });
+    let series = |f: fn(&LossPoint) -> f32| -> Vec<(f64, f64)> {
+        v.history
+            .iter()
+            .map(|p| (p.step as f64, f(p) as f64))
+            .collect()
+    };
+    let title = |parts: [(&str, f32, Color); 2]| {
+        TextLine::from(
+            parts
+                .iter()
+                .flat_map(|(name, value, color)| {
+                    [
+                        Span::styled(format!(" {name} "), Style::new().fg(*color).bold()),
+                        Span::raw(format!("{value:.4}")),
+                    ]
+                })
+                .collect::<Vec<_>>(),
+        )
+    };
+    chart(
+        f,
+        losses,
+        title([
+            ("D_loss", v.last.d_loss, D_LOSS),
+            ("G_loss", v.last.g_loss, G_LOSS),
+        ]),
+        &[
+            (series(|p| p.d_loss), D_LOSS),
+            (series(|p| p.g_loss), G_LOSS),
+        ],
+        &refs,
+    );
+    let d_ref = v
+        .snapshot
+        .as_ref()
+        .and_then(|s| s.d_reference)
+        .map(f64::from);
+    chart(
+        f,
+        outputs,
+        title([
+            ("D(real)", v.last.d_real, D_REAL),
+            ("D(fake)", v.last.d_fake, D_FAKE),
+        ]),
+        &[
+            (series(|p| p.d_real), D_REAL),
+            (series(|p| p.d_fake), D_FAKE),
+        ],
+        &d_ref.into_iter().collect::<Vec<_>>(),
+    );
+    let lines: Vec<TextLine> = v.metrics().into_iter().map(TextLine::from).collect();
+    f.render_widget(
+        Paragraph::new(lines).block(Block::bordered().title(" metrics ")),
+        metrics,
+    );
+}
+
+/// `lo..hi` of `values` widened by 5 % on each side (and to a span of at least 1e-3).
+fn bounds(values: impl Iterator<Item = f64>) -> [f64; 2] {
+    let (lo, hi) = values
+        .filter(|v| v.is_finite())
+        .fold((f64::INFINITY, f64::NEG_INFINITY), |(lo, hi), v| {
+            (lo.min(v), hi.max(v))
+        });
+    if lo > hi {
+        return [0.0, 1.0];
+    }
+    let margin = ((hi - lo) * 0.05).max(5e-4);
+    [lo - margin, hi + margin]
+}
+
+/// A line chart of `series` over the steps with horizontal `guides`, in a block titled `title`.
+fn chart(
+    f: &mut Frame,
+    area: Rect,
+    title: TextLine,
+    series: &[(Vec<(f64, f64)>, Color)],
+    guides: &[f64],
+) {
+    let all = || series.iter().flat_map(|(s, _)| s.iter());
+    let x = bounds(all().map(|p| p.0));
+    // The early steps' swings would flatten the rest: the y axis spans the 2nd to the 98th
+    // percentile of the values (lines beyond it are clipped) and the guides.
+    let mut ys: Vec<f64> = all().map(|p| p.1).filter(|v| v.is_finite()).collect();
+    ys.sort_by(f64::total_cmp);
+    let q = |f: f64| {
+        ys.get(((ys.len() as f64 - 1.0) * f).round() as usize)
+            .copied()
+    };
+    let y = bounds(
+        [q(0.02), q(0.98)]
+            .into_iter()
+            .flatten()
+            .chain(guides.iter().copied()),
+    );
+    let canvas = Canvas::default()
+        .block(Block::bordered().title(title))
+        .marker(Marker::Braille)
+        .x_bounds(x)
+        .y_bounds(y)
+        .paint(|ctx| {
+            for &g in guides {
+                dashed(ctx, x, g);
+            }
+            ctx.layer();
+            for (points, color) in series {
+                polyline(ctx, points, *color);
+            }
+        });
+    f.render_widget(canvas, area);
+}
+
+/// A dashed horizontal line at `y` over `x`.
+fn dashed(ctx: &mut Painter, x: [f64; 2], y: f64) {
+    let dash = (x[1] - x[0]) / 40.0;
+    for i in (0..40).step_by(2) {
+        let x1 = x[0] + dash * i as f64;
+        ctx.draw(&Line::new(x1, y, x1 + dash, y, GUIDE));
+    }
+}
+
+fn polyline(ctx: &mut Painter, points: &[(f64, f64)], color: Color) {
+    for w in points.windows(2) {
+        ctx.draw(&Line::new(w[0].0, w[0].1, w[1].0, w[1].1, color));
+    }
+    if let [only] = points {
+        ctx.draw(&Points {
+            coords: &[*only],
+            color,
+        });
+    }
+}
+
+/// The step figure: real curves and generated ones, or real and generated points.
+fn render_samples(f: &mut Frame, area: Rect, v: &View) {
+    let step = v
+        .snapshot
+        .as_ref()
+        .map_or(String::new(), |s| format!(" at step {}", s.step));
+    let block = Block::bordered().title(TextLine::from(vec![
+        Span::styled(" real", Style::new().fg(REAL).bold()),
+        Span::raw(" and "),
+        Span::styled("generated", Style::new().fg(FAKE).bold()),
+        Span::raw(format!("{step} ")),
+    ]));
+    let Some(snap) = &v.snapshot else {
+        f.render_widget(
+            Paragraph::new("waiting for the first figure step").block(block),
+            area,
+        );
+        return;
+    };
+    let [x, y] = figure_bounds(&snap.figure);
+    let canvas = Canvas::default()
+        .block(block)
+        .marker(Marker::Braille)
+        .x_bounds(x)
+        .y_bounds(y)
+        .paint(|ctx| paint_figure(ctx, &snap.figure));
+    f.render_widget(canvas, area);
+}
+
+/// `(x, y)` pairs of the row-major `[n * 2]` `data`.
+fn pairs(data: &[f32]) -> Vec<(f64, f64)> {
+    (data.chunks_exact(2))
+        .map(|p| (p[0] as f64, p[1] as f64))
+        .collect()
+}
+
+/// The curves of the row-major `[n * x.len()]` `data` as `(x, y)` points.
+fn curves(x: &[f32], data: &[f32]) -> Vec<Vec<(f64, f64)>> {
+    (data.chunks_exact(x.len().max(1)))
+        .map(|c| {
+            x.iter()
+                .zip(c)
+                .map(|(&a, &b)| (a as f64, b as f64))
+                .collect()
+        })
+        .collect()
+}
+
+/// The axes of the step figure: a curve figure keeps its fixed y range while every curve fits
+/// in it.
+fn figure_bounds(figure: &Figure) -> [[f64; 2]; 2] {
+    match figure {
+        Figure::Curves {
+            x,
+            real,
+            generated,
+            y_range,
+        } => {
+            let fitted = bounds(real.iter().chain(generated).map(|&v| v as f64));
+            let ys = match *y_range {
+                Some((lo, hi)) => [fitted[0].min(lo as f64), fitted[1].max(hi as f64)],
+                None => fitted,
+            };
+            [bounds(x.iter().map(|&v| v as f64)), ys]
+        }
+        Figure::Points {
+            real,
+            generated,
+            centres,
+        } => {
+            let all: Vec<f32> = [&real[..], generated, centres].concat();
+            let all = pairs(&all);
+            [
+                bounds(all.iter().map(|p| p.0)),
+                bounds(all.iter().map(|p| p.1)),
+            ]
+        }
+    }
+}
+
+/// The real data (grey band or white curve, grey points) under the generated samples (red).
+fn paint_figure(ctx: &mut Painter, figure: &Figure) {
+    match figure {
+        Figure::Curves {
+            x, real, generated, ..
+        } => {
+            let real = curves(x, real);
+            let colour = if real.len() > 1 { GUIDE } else { REAL };
+            for c in &real {
+                polyline(ctx, c, colour);
+            }
+            ctx.layer();
+            for c in curves(x, generated) {
+                polyline(ctx, &c, FAKE);
+            }
+        }
+        Figure::Points {
+            real,
+            generated,
+            centres,
+        } => {
+            ctx.draw(&Points {
+                coords: &pairs(real),
+                color: GUIDE,
+            });
+            ctx.layer();
+            ctx.draw(&Points {
+                coords: &pairs(generated),
+                color: FAKE,
+            });
+            for (cx, cy) in pairs(centres) {
+                ctx.print(cx, cy, Span::styled("+", Style::new().fg(REAL)));
+            }
+        }
+    }
+}

@@ -1,0 +1,389 @@
+//! The live view as a person sees it: the real binary in an 80×24 `tmux` pane, keys sent
+//! with `send-keys`, the screen read with `capture-pane`. tmux is required (these tests fail,
+//! never skip, without it). Every wait polls the screen with a timeout.
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::time::{Duration, Instant};
+
+use tempfile::TempDir;
+
+use crate::common::{curvegan, resume_quietly};
+
+/// Longest wait for something to appear on screen.
+const TIMEOUT: Duration = Duration::from_secs(60);
+
+/// A tmux server of its own running one session, 80×24, with a command; killed on drop.
+struct Tmux {
+    socket: String,
+    /// The command's exit code is written here when it ends.
+    exit_file: PathBuf,
+}
+
+impl Tmux {
+    /// Starts `curvegan ARGS…` in `dir`, in an 80×24 pane.
+    fn start(dir: &Path, args: &[&str]) -> Tmux {
+        static NEXT: AtomicUsize = AtomicUsize::new(0);
+        let socket = format!(
+            "curvegan-test-{}-{}",
+            std::process::id(),
+            NEXT.fetch_add(1, Ordering::SeqCst)
+        );
+        let exit_file = dir.join(format!("{socket}.exit"));
+        let quote = |s: &str| format!("'{}'", s.replace('\'', r"'\''"));
+        let mut line = quote(env!("CARGO_BIN_EXE_curvegan"));
+        for a in args {
+            line += &format!(" {}", quote(a));
+        }
+        // The pane stays open after the command, so its last words can be read.
+        let script = format!(
+            "cd {}; {line}; echo $? > {}; sleep 600",
+            quote(&dir.display().to_string()),
+            quote(&exit_file.display().to_string())
+        );
+        let t = Tmux { socket, exit_file };
+        let out = t.tmux(&[
+            "new-session",
+            "-d",
+            "-x",
+            "80",
+            "-y",
+            "24",
+            "-s",
+            "live",
+            &script,
+        ]);
+        assert!(out.status.success(), "tmux new-session: {out:?}");
+        t
+    }
+
+    fn tmux(&self, args: &[&str]) -> Output {
+        Command::new("tmux")
+            .args(["-L", &self.socket, "-f", "/dev/null"])
+            .args(args)
+            .env_remove("TMUX")
+            .output()
+            .unwrap_or_else(|e| panic!("tmux is needed (apt-get install tmux): {e}"))
+    }
+
+    /// The pane's text, one line per row.
+    fn screen(&self) -> String {
+        let out = self.tmux(&["capture-pane", "-p", "-t", "live"]);
+        String::from_utf8_lossy(&out.stdout).into_owned()
+    }
+
+    fn keys(&self, keys: &str) {
+        assert!(self
+            .tmux(&["send-keys", "-t", "live", keys])
+            .status
+            .success());
+    }
+
+    /// Waits until the screen satisfies `ok`; returns it.
+    fn wait_for(&self, what: &str, ok: impl Fn(&str) -> bool) -> String {
+        let start = Instant::now();
+        loop {
+            let screen = self.screen();
+            if ok(&screen) {
+                return screen;
+            }
+            assert!(
+                start.elapsed() < TIMEOUT,
+                "timed out waiting for {what}; the screen:\n{screen}"
+            );
+            std::thread::sleep(Duration::from_millis(100));
+        }
+    }
+
+    /// Waits for the command to end; its exit code.
+    fn exit_code(&self) -> i32 {
+        let start = Instant::now();
+        loop {
+            if let Ok(text) = std::fs::read_to_string(&self.exit_file) {
+                if let Ok(code) = text.trim().parse() {
+                    return code;
+                }
+            }
+            assert!(
+                start.elapsed() < TIMEOUT,
+                "the command did not end; the screen:\n{}",
+                self.screen()
+            );
+            std::thread::sleep(Duration::from_millis(100));
+        }
+    }
+}
+
+impl Drop for Tmux {
+    fn drop(&mut self) {
+        let _ = self.tmux(&["kill-server"]);
+    }
+}
+
+/// Fails the test unless tmux runs.
+fn require_tmux() {
+    let ok = Command::new("tmux")
+        .arg("-V")
+        .output()
+        .is_ok_and(|o| o.status.success());
+    assert!(ok, "tmux is needed (apt-get install tmux)");
+}
+
+/// The step the progress line shows (`step 1234/10001 …`).
+fn step_of(screen: &str) -> Option<usize> {
+    let line = screen.lines().find(|l| l.starts_with("step "))?;
+    line["step ".len()..].split('/').next()?.parse().ok()
+}
+
+/// The screen's rows, which must be 24 of at most 80 columns.
+fn rows(screen: &str) -> Vec<&str> {
+    let rows: Vec<&str> = screen.lines().collect();
+    assert!(rows.len() <= 24, "{screen}");
+    for r in &rows {
+        assert!(r.chars().count() <= 80, "{r}");
+    }
+    rows
+}
+
+#[test]
+fn live_view_shows_the_run_pauses_saves_a_figure_and_stops_with_a_checkpoint() {
+    require_tmux();
+    let tmp = TempDir::new().unwrap();
+    let dir = tmp.path().join("run");
+    let out = dir.display().to_string();
+    let t = Tmux::start(
+        tmp.path(),
+        &[
+            "train",
+            "--live",
+            "--steps",
+            "1000001",
+            "--plot-every",
+            "200",
+            "--eval-every",
+            "200",
+            "--out",
+            &out,
+        ],
+    );
+    let screen = t.wait_for("the dashboard with an evaluation", |s| {
+        s.contains("mse_to_target") && step_of(s).is_some_and(|n| n >= 200)
+    });
+    let r = rows(&screen);
+    assert!(r[0].contains(&out) && r[0].contains("RUNNING"), "{screen}");
+    for label in [
+        "D_loss",
+        "G_loss",
+        "D(real)",
+        "D(fake)",
+        "real and generated",
+        "steps/s",
+        "ETA",
+    ] {
+        assert!(screen.contains(label), "no {label}:\n{screen}");
+    }
+    // Nothing is cut at 80×24: the key hints are whole on the last row.
+    let last = screen.lines().rfind(|l| !l.trim().is_empty()).unwrap();
+    assert!(
+        last.contains("q stop (checkpoint)  p pause  s save figure"),
+        "{screen}"
+    );
+    assert!(screen.contains("/1000001"), "{screen}");
+
+    // p pauses: the step stands still (two screens apart), and PAUSED shows.
+    t.keys("p");
+    let paused = t.wait_for("PAUSED", |s| s.contains("PAUSED"));
+    let step = step_of(&paused).unwrap();
+    std::thread::sleep(Duration::from_millis(700));
+    let later = t.wait_for("PAUSED again", |s| s.contains("PAUSED"));
+    assert_eq!(step_of(&later), Some(step), "{later}");
+    // p again: training goes on.
+    t.keys("p");
+    t.wait_for("the step to advance", |s| {
+        s.contains("RUNNING") && step_of(s).is_some_and(|n| n > step)
+    });
+
+    // s saves the current figure as a PNG into the run folder.
+    t.keys("s");
+    let saved = t.wait_for("the saved note", |s| s.contains("saved live_step_"));
+    let name = saved
+        .split("saved ")
+        .nth(1)
+        .unwrap()
+        .split_whitespace()
+        .next()
+        .unwrap();
+    let png = std::fs::read(dir.join(name)).unwrap();
+    let decoder = png::Decoder::new(std::io::Cursor::new(png));
+    let info = decoder.read_info().unwrap().info().clone();
+    assert_eq!((info.width, info.height), (800, 600));
+
+    // q stops cleanly: a checkpoint, exit code 130, and the run resumes.
+    t.keys("q");
+    assert_eq!(t.exit_code(), 130, "{}", t.screen());
+    let after = t.screen();
+    assert!(after.contains("interrupted after step"), "{after}");
+    let stopped: usize = after
+        .split("interrupted after step ")
+        .nth(1)
+        .and_then(|r| r.split(';').next())
+        .and_then(|n| n.parse().ok())
+        .unwrap();
+    assert!(dir.join("checkpoint.safetensors").is_file());
+    let more = (stopped + 50).to_string();
+    resume_quietly(&dir, &["--steps", &more]);
+    let rows = std::fs::read_to_string(dir.join("metrics.csv"))
+        .unwrap()
+        .lines()
+        .count();
+    assert_eq!(rows, stopped + 50 + 1);
+}
+
+#[test]
+fn live_view_stays_on_the_finished_run_until_q_then_prints_the_summary() {
+    require_tmux();
+    let tmp = TempDir::new().unwrap();
+    let out = tmp.path().join("run").display().to_string();
+    let t = Tmux::start(
+        tmp.path(),
+        &[
+            "train",
+            "--live",
+            "--steps",
+            "301",
+            "--plot-every",
+            "100",
+            "--out",
+            &out,
+        ],
+    );
+    let screen = t.wait_for("the finished state", |s| {
+        s.contains("finished — press q to close")
+    });
+    assert!(screen.contains("step 300/301"), "{screen}");
+    assert!(
+        screen.contains("at step 300:") && screen.contains("mse_to_target"),
+        "{screen}"
+    );
+    assert!(screen.contains("q close  s save figure"), "{screen}");
+    t.keys("q");
+    assert_eq!(t.exit_code(), 0);
+    let summary = t.wait_for("the summary", |s| s.contains("µs per training step"));
+    assert!(summary.contains("evaluation at step 300"), "{summary}");
+}
+
+#[test]
+fn watch_follows_a_run_another_process_writes_and_shows_it_finished() {
+    require_tmux();
+    let tmp = TempDir::new().unwrap();
+    let dir = tmp.path().join("run");
+    // Wide nets and many steps, so the run lasts several seconds.
+    let mut run = std::process::Command::new(env!("CARGO_BIN_EXE_curvegan"))
+        .args([
+            "train",
+            "--quiet",
+            "--steps",
+            "4001",
+            "--hidden",
+            "512",
+            "--plot-every",
+            "100",
+        ])
+        .args(["--eval-every", "500", "--out"])
+        .arg(&dir)
+        .spawn()
+        .unwrap();
+    let start = Instant::now();
+    while !dir.join("live.json").is_file() {
+        assert!(start.elapsed() < TIMEOUT, "the run wrote no live.json");
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    let t = Tmux::start(tmp.path(), &["watch", &dir.display().to_string()]);
+    let first = t.wait_for("the running run", |s| {
+        s.contains("running (watching)") && step_of(s).is_some()
+    });
+    let step = step_of(&first).unwrap();
+    assert!(step < 4000, "the run ended before it was watched: {first}");
+    t.wait_for("a later step", |s| step_of(s).is_some_and(|n| n > step));
+    assert!(run.wait().unwrap().success());
+    let done = t.wait_for("the finished run", |s| s.contains("finished (watching)"));
+    assert!(
+        done.contains("step 4000/4001") && done.contains("mse_to_target"),
+        "{done}"
+    );
+    assert!(done.contains("q close"), "{done}");
+    t.keys("q");
+    assert_eq!(t.exit_code(), 0);
+
+    // A finished run, watched afterwards.
+    let t = Tmux::start(tmp.path(), &["watch", &dir.display().to_string()]);
+    t.wait_for("the finished run", |s| {
+        s.contains("finished (watching)") && s.contains("step 4000/4001")
+    });
+    t.keys("q");
+    assert_eq!(t.exit_code(), 0);
+}
+
+#[test]
+fn live_without_a_terminal_trains_as_without_it_and_writes_no_escape_codes() {
+    let tmp = TempDir::new().unwrap();
+    let dir = tmp.path().join("run");
+    let out = curvegan()
+        .args([
+            "train",
+            "--live",
+            "--steps",
+            "101",
+            "--plot-every",
+            "50",
+            "--out",
+        ])
+        .arg(&dir)
+        .output()
+        .unwrap();
+    assert!(out.status.success());
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(stderr.contains("note: --live needs a terminal"), "{stderr}");
+    assert_eq!(stderr.matches("note:").count(), 1, "{stderr}");
+    assert!(!out.stderr.contains(&0x1b) && !out.stdout.contains(&0x1b));
+    assert!(String::from_utf8_lossy(&out.stdout).contains("µs per training step"));
+    assert!(dir.join("live.json").is_file() && dir.join("generator.safetensors").is_file());
+
+    // watch without a terminal prints the state once.
+    let shown = curvegan().arg("watch").arg(&dir).output().unwrap();
+    assert!(shown.status.success());
+    let text = String::from_utf8_lossy(&shown.stdout);
+    assert!(
+        text.contains("finished") && text.contains("step 100/101"),
+        "{text}"
+    );
+    assert!(
+        text.contains("mse_to_target") && text.contains("D_loss"),
+        "{text}"
+    );
+}
+
+#[test]
+fn watch_refuses_a_folder_that_is_not_a_run_or_has_no_live_json() {
+    let tmp = TempDir::new().unwrap();
+    let out = curvegan().arg("watch").arg(tmp.path()).output().unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(stderr.contains("is not a run folder"), "{stderr}");
+
+    let dir = tmp.path().join("old");
+    curvegan()
+        .args(["train", "--quiet", "--steps", "2", "--out"])
+        .arg(&dir)
+        .assert()
+        .success();
+    std::fs::remove_file(dir.join("live.json")).unwrap();
+    let out = curvegan().arg("watch").arg(&dir).output().unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        stderr.contains("has no live.json") && stderr.lines().count() == 1,
+        "{stderr}"
+    );
+}
