@@ -56,7 +56,7 @@ fn run() -> Result<()> {
             let results = sweep::sweep(
                 &j.config, &j.seeds, &j.root, j.jobs, j.scoring, j.force, &seeds,
             )?;
-            sweep::save_csv(&j.root, &results)?;
+            sweep::save(&j.root, &results)?;
             let report = output::sweep_report(&results, j.success.as_ref(), &j.root)?;
             match j.quiet {
                 true => Ok(()),
@@ -72,6 +72,7 @@ fn run() -> Result<()> {
             output::print(&output::bench_report(&outcome, &j.root))
         }
         Job::Runs { dir, json } => output::runs(&dir, json),
+        Job::Report { runs, out } => output::report(&runs, out.as_deref()),
     }
 }
 

@@ -20,8 +20,7 @@ use crate::config::TrainConfig;
 use crate::error::{Error, Result};
 use crate::run::files;
 use crate::run::folder;
-use crate::run::record::{RunRecord, Status};
-use crate::run::train::Best;
+use crate::run::record::{Best, RunRecord, Status};
 
 /// How deep below the listed folder run folders are looked for.
 pub const MAX_DEPTH: usize = 3;

@@ -10,6 +10,7 @@
 //! - [`train`]: the training loop, [`train::train`] and [`train::resume`];
 //! - [`listing`]: the run folders under a folder, as `curvegan runs` lists them;
 //! - [`plot`]: the figures;
+//! - [`report`]: `report.html`, a run's page for the browser, and pages comparing runs;
 //! - [`sample`]: loading a run's generator and sampling it;
 //! - [`sweep`]: one configuration over many seeds;
 //! - [`bench`](mod@bench): the mode-collapse benchmark against published rows.
@@ -22,6 +23,7 @@ pub mod folder;
 pub mod listing;
 pub mod plot;
 pub mod record;
+pub mod report;
 pub mod sample;
 pub mod sweep;
 pub mod train;

@@ -1112,8 +1112,9 @@ fn padded_with_headroom(range: Option<(f64, f64)>, below: f64, above: f64) -> (f
 
 /// Reduces a long series to the first point, the minimum and maximum of
 /// each of `max_points / 2` runs of consecutive points (in their order), and
-/// the last point.
-fn decimate(points: &[(f64, f64)], max_points: usize) -> Vec<(f64, f64)> {
+/// the last point: at most `max_points` points, the same for the same input. (Also used by the
+/// HTML report, [`crate::run::report`].)
+pub fn decimate(points: &[(f64, f64)], max_points: usize) -> Vec<(f64, f64)> {
     if points.len() <= max_points || max_points < 4 {
         return points.to_vec();
     }
