@@ -266,7 +266,7 @@
     ];
     if (r.resumes && r.resumes.length) rows.push(['resumed', r.resumes.map(function (x) { return x.at.utc; }).join(', ')]);
     return table('summary', null, rows.map(function (x) {
-      return el('tr', { 'data-key': x[0] }, [el('th', { text: x[0] }), cell(x[1])]);
+      return el('tr', { 'data-summary': x[0] }, [el('th', { text: x[0] }), cell(x[1])]);
     }));
   }
 

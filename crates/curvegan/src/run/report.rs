@@ -305,10 +305,12 @@ fn run_data(p: Parts) -> Result<RunData> {
                 .filter_map(|(s, v)| Some((*s, *v.get(i)?)))
                 .collect();
             let best = better.and_then(|b| {
-                points.iter().fold(None, |acc: Option<(usize, f64)>, &(s, v)| match acc {
-                    Some((_, old)) if !b.improves(v, old) => acc,
-                    _ => Some((s, v)),
-                })
+                points
+                    .iter()
+                    .fold(None, |acc: Option<(usize, f64)>, &(s, v)| match acc {
+                        Some((_, old)) if !b.improves(v, old) => acc,
+                        _ => Some((s, v)),
+                    })
             });
             MetricData {
                 name: name.clone(),
@@ -340,7 +342,10 @@ fn run_data(p: Parts) -> Result<RunData> {
             .map(|(n, f)| Series::new(n, column(*f)))
             .collect(),
         references: references(p.config.loss),
-        means: picks.iter().map(|(n, f)| (n.to_string(), mean(*f))).collect(),
+        means: picks
+            .iter()
+            .map(|(n, f)| (n.to_string(), mean(*f)))
+            .collect(),
         window,
         metrics,
         best: p.best,
@@ -367,9 +372,8 @@ fn flat_config(text: &str, dir: &Path) -> Result<Vec<(String, String)>> {
             }
         }
     }
-    let table: toml::Table = toml::from_str(text).map_err(|e| {
-        Error::bad_file(dir.join(files::CONFIG), format!("is not valid TOML: {e}"))
-    })?;
+    let table: toml::Table = toml::from_str(text)
+        .map_err(|e| Error::bad_file(dir.join(files::CONFIG), format!("is not valid TOML: {e}")))?;
     let mut out = Vec::new();
     flatten("", &table, &mut out);
     Ok(out)
@@ -462,7 +466,11 @@ pub fn write_live(
 ) -> Result<()> {
     let config = trainer.config().clone();
     let config_toml = config.to_toml()?;
-    let names: Vec<String> = trainer.metric_names().iter().map(|s| s.to_string()).collect();
+    let names: Vec<String> = trainer
+        .metric_names()
+        .iter()
+        .map(|s| s.to_string())
+        .collect();
     let generated = match trainer.target().is_family() {
         true => Some(trainer.generate(FAMILY_SAMPLES, &mut Stream::Sample.rng(config.seed))?),
         false => None,
@@ -488,7 +496,10 @@ pub fn write_live(
         generated,
         figures: true,
     })?;
-    write_atomic(&dir.join(files::REPORT), html(&page(vec![data]))?.as_bytes())
+    write_atomic(
+        &dir.join(files::REPORT),
+        html(&page(vec![data]))?.as_bytes(),
+    )
 }
 
 /// The data of the run folder `dir`, read from its files (`figures`: with its step figures
@@ -650,10 +661,11 @@ window.addEventListener('unhandledrejection', function (ev) {\n\
 /// below it (a sweep's or a benchmark's). The error names `run`.
 pub fn runs_in(run: &Path) -> Result<Vec<PathBuf>> {
     if !run.is_dir() {
-        return Err(Error::config(
-            "RUN",
-            format!("{} is not a folder", run.display()),
-        ));
+        let what = match run.exists() {
+            true => "is not a folder",
+            false => "does not exist",
+        };
+        return Err(Error::config("RUN", format!("{} {what}", run.display())));
     }
     if run.join(files::CONFIG).is_file() {
         return Ok(vec![run.to_path_buf()]);
@@ -744,8 +756,8 @@ fn write_page(out: &Path, page: &Page) -> Result<()> {
         }
     }
     let text = html(page)?;
-    let folder = (out.parent())
-        .filter(|d| out != Path::new("-") && d.join(files::CONFIG).is_file());
+    let folder =
+        (out.parent()).filter(|d| out != Path::new("-") && d.join(files::CONFIG).is_file());
     let _lock = folder.map(|d| RunFolder::open(d, "RUN")).transpose()?;
     write_atomic(out, text.as_bytes())
 }

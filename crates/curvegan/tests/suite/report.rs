@@ -18,7 +18,9 @@ use crate::common::{out, small};
 fn page_data(html: &str) -> Value {
     let open = r#"<script type="application/json" id="data">"#;
     let start = html.find(open).expect("the page has a data block") + open.len();
-    let len = html[start..].find("</script>").expect("the data block ends");
+    let len = html[start..]
+        .find("</script>")
+        .expect("the data block ends");
     serde_json::from_str(&html[start..start + len]).expect("the data block is JSON")
 }
 
@@ -31,7 +33,15 @@ fn report_of(dir: &Path) -> (String, Value) {
 
 /// No `src`, `href` or CSS `url(` of the page points outside it.
 fn assert_self_contained(html: &str) {
-    for bad in ["src=\"http", "href=\"http", "src='http", "href='http", "url(http", "url(//", "@import"] {
+    for bad in [
+        "src=\"http",
+        "href=\"http",
+        "src='http",
+        "href='http",
+        "url(http",
+        "url(//",
+        "@import",
+    ] {
         assert!(!html.contains(bad), "the page loads '{bad}…'");
     }
     for tag in ["<link", "<iframe"] {
@@ -42,7 +52,10 @@ fn assert_self_contained(html: &str) {
 /// Equal but for the last bit or so: serde_json (without `float_roundtrip`, as this crate
 /// uses it) may parse a number one ulp off.
 fn assert_close(got: f64, want: f64) {
-    assert!((got - want).abs() <= 4.0 * f64::EPSILON * want.abs(), "{got} != {want}");
+    assert!(
+        (got - want).abs() <= 4.0 * f64::EPSILON * want.abs(),
+        "{got} != {want}"
+    );
 }
 
 /// The last value of column `name` in `metrics.csv`.
@@ -82,10 +95,21 @@ fn a_runs_page_holds_its_metrics_figures_config_and_status() {
     assert_eq!(run["steps_planned"], 10);
     // Both losses at every step (10 points, none dropped), as metrics.csv has them.
     let csv = fs::read_to_string(dir.join("metrics.csv")).unwrap();
-    let first_d_loss: f64 = csv.lines().nth(1).unwrap().split(',').nth(1).unwrap().parse().unwrap();
+    let first_d_loss: f64 = csv
+        .lines()
+        .nth(1)
+        .unwrap()
+        .split(',')
+        .nth(1)
+        .unwrap()
+        .parse()
+        .unwrap();
     assert_eq!(run["losses"][0]["name"], "D_loss");
     assert_eq!(run["losses"][0]["step"].as_array().unwrap().len(), 10);
-    assert_eq!(run["losses"][0]["value"][0].as_f64().unwrap() as f32, first_d_loss as f32);
+    assert_eq!(
+        run["losses"][0]["value"][0].as_f64().unwrap() as f32,
+        first_d_loss as f32
+    );
     // The final evaluation is metrics.csv's last value of the metric.
     let (step, value) = last_in_metrics(&dir, "mse_to_target");
     let metric = &run["metrics"][0];
@@ -117,7 +141,9 @@ fn a_runs_page_holds_its_metrics_figures_config_and_status() {
     assert!(run["family"].is_null());
     // The tutorial loss's equilibrium values stand beside the means.
     let refs = run["references"].as_array().unwrap();
-    assert!(refs.iter().any(|r| r["series"] == "G_loss" && r["label"] == "ln 2"));
+    assert!(refs
+        .iter()
+        .any(|r| r["series"] == "G_loss" && r["label"] == "ln 2"));
 }
 
 #[test]
@@ -165,7 +191,10 @@ fn two_runs_differ_in_the_settings_that_differ() {
         report::load_run(&b, false).unwrap(),
     ];
     let page = report::page(runs);
-    assert_eq!(page.differing, vec!["lr_decay".to_string(), "seed".to_string()]);
+    assert_eq!(
+        page.differing,
+        vec!["lr_decay".to_string(), "seed".to_string()]
+    );
     assert!(!page.live);
     let html = report::html(&page).unwrap();
     assert_self_contained(&html);
@@ -192,7 +221,12 @@ fn a_family_page_has_histograms_of_a_for_generated_and_real_curves() {
     let h = &data["runs"][0]["family"];
     assert_eq!(h["samples"], FAMILY_SAMPLES);
     let sum = |key: &str, k: usize| {
-        h[key].as_array().unwrap().iter().map(|c| c.as_u64().unwrap()).sum::<u64>()
+        h[key]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|c| c.as_u64().unwrap())
+            .sum::<u64>()
             + h["below"][k].as_u64().unwrap()
             + h["above"][k].as_u64().unwrap()
     };
@@ -247,13 +281,19 @@ fn a_training_runs_page_is_live_and_a_stopped_runs_is_not() {
         seen: None,
     };
     let stopped = train(&config, &out(&dir, false), &mut peek);
-    assert!(matches!(stopped, Err(curvegan::Error::Interrupted { step: 8, .. })), "{stopped:?}");
+    assert!(
+        matches!(stopped, Err(curvegan::Error::Interrupted { step: 8, .. })),
+        "{stopped:?}"
+    );
     // At step 7 the page of the figure at step 6 stood: running, live, 7 rows (steps 0–6).
     let seen = peek.seen.unwrap();
     assert_eq!(seen["live"], true);
     assert_eq!(seen["runs"][0]["status"], "running");
     assert_eq!(seen["runs"][0]["steps_done"], 7);
-    assert_eq!(seen["runs"][0]["figures"]["step"], serde_json::json!([0, 3, 6]));
+    assert_eq!(
+        seen["runs"][0]["figures"]["step"],
+        serde_json::json!([0, 3, 6])
+    );
     // Stopped: its page says so and no longer reloads.
     let (_, data) = report_of(&dir);
     assert_eq!(data["live"], false);
@@ -269,6 +309,13 @@ fn text_from_the_run_cannot_end_the_data_block() {
     output.label.name = Some("</script><script>alert(1)</script>".into());
     train(&small(3), &output, &mut ()).unwrap();
     let (html, data) = report_of(&dir);
-    assert_eq!(html.matches("</script>").count(), 3, "error hook, data, script");
-    assert_eq!(data["runs"][0]["name"], "</script><script>alert(1)</script>");
+    assert_eq!(
+        html.matches("</script>").count(),
+        3,
+        "error hook, data, script"
+    );
+    assert_eq!(
+        data["runs"][0]["name"],
+        "</script><script>alert(1)</script>"
+    );
 }
