@@ -70,7 +70,7 @@
   // A chart of series {name, color, step[], value[]} over the steps, with dashed reference
   // lines {label, value}; hover shows the nearest point of every series, a checkbox switches
   // the y axis to a log scale.
-  var W = 640, H = 280, L = 64, R = 12, T = 12, B = 36;
+  var W = 640, H = 280, L = 64, R = 24, T = 12, B = 36;
 
   function ticks(lo, hi, n) {
     var span = hi - lo, step = Math.pow(10, Math.floor(Math.log10(span / n)));

@@ -126,9 +126,7 @@ fn row_named(dir: &Path, unnamed: String) -> RunRow {
         .as_deref()
         .map(|m| m.lines().count().saturating_sub(1));
     let steps_planned = config.as_ref().map(|c| c.steps);
-    let best = files::read_at_most(&dir.join(files::BEST_DIR).join(files::BEST), 1 << 16)
-        .ok()
-        .and_then(|b| serde_json::from_slice::<Best>(&b).ok());
+    let best = best(dir);
     let watched = config.as_ref().and_then(|c| c.keep_best.clone());
     let status = match &record {
         _ if folder::is_locked(dir) => Status::Running,
@@ -155,6 +153,14 @@ fn row_named(dir: &Path, unnamed: String) -> RunRow {
             .and_then(|m| last_metric(m, watched.as_deref())),
         best,
     }
+}
+
+/// The best evaluation kept in `dir`'s `best/best.json`; `None` if there is none (or it cannot
+/// be read).
+pub fn best(dir: &Path) -> Option<Best> {
+    files::read_at_most(&dir.join(files::BEST_DIR).join(files::BEST), 1 << 16)
+        .ok()
+        .and_then(|b| serde_json::from_slice::<Best>(&b).ok())
 }
 
 /// The status of a run written before `run.json`, from its files.

@@ -276,20 +276,23 @@ struct Parts<'a> {
     figures: bool,
 }
 
+/// One number of a step's [`StepStats`].
+type Pick = fn(&StepStats) -> f32;
+
 fn run_data(p: Parts) -> Result<RunData> {
     let rows = p.stats.len();
-    let column = |f: fn(&StepStats) -> f32| {
+    let column = |f: Pick| {
         p.stats
             .iter()
             .enumerate()
             .map(move |(s, st)| (s, f(st) as f64))
     };
     let window = rows.min(WINDOW);
-    let mean = |f: fn(&StepStats) -> f32| {
+    let mean = |f: Pick| {
         let tail = &p.stats[rows - window..];
         Num(tail.iter().map(|s| f(s) as f64).sum::<f64>() / window.max(1) as f64)
     };
-    let picks: [(&str, fn(&StepStats) -> f32); 4] = [
+    let picks: [(&str, Pick); 4] = [
         ("D_loss", |s| s.d_loss),
         ("G_loss", |s| s.g_loss),
         ("D(real)", |s| s.d_real),
@@ -481,10 +484,13 @@ pub fn write_live(
         r.duration_s += session.as_secs_f64();
         r.end = (status != Status::Running).then(Time::now);
     }
-    let row = listing::row(dir);
+    // Named as `curvegan runs` names it; the run's own rows, not metrics.csv, are its steps.
+    let name = (record.as_ref().and_then(|r| r.name.clone()))
+        .or_else(|| dir.file_name().map(|n| n.to_string_lossy().into_owned()))
+        .unwrap_or_else(|| dir.display().to_string());
     let data = run_data(Parts {
         dir,
-        name: row.name,
+        name,
         config: &config,
         config_toml: &config_toml,
         record,
@@ -492,7 +498,7 @@ pub fn write_live(
         stats,
         names: &names,
         evals,
-        best: row.best,
+        best: listing::best(dir),
         generated,
         figures: true,
     })?;
