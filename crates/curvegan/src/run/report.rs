@@ -4,7 +4,7 @@
 //!
 //! A page needs nothing but a browser: no network, no external file. It holds
 //!
-//! - for one run: its status, steps, start, end and duration (from `run.json`, [`record`]),
+//! - for one run: its status, steps, start, end and duration (from `run.json`, [`crate::run::record`]),
 //!   the final and the best value of every evaluation metric (the best in the metric's better
 //!   direction, [`catalogue::metric_info`]) and `best/best.json`, the means of the losses and of
 //!   D's outputs over the last [`WINDOW`] steps beside the loss's equilibrium values, charts of
@@ -165,7 +165,7 @@ pub struct Figures {
 }
 
 /// Histograms of `a` of a `family` run: fitted to generated curves and to real ones, on
-/// [`HIST_BINS`] equal bins over `[lo, hi]`; values outside are counted in `below`/`above`.
+/// 40 equal bins over `[lo, hi]`; values outside are counted in `below`/`above`.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct FamilyHist {
     /// The left end of the first bin.
