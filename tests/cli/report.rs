@@ -305,6 +305,17 @@ fn report_of_two_runs_shows_the_setting_that_differs_and_both_finals() {
             value
         );
     }
+    // `--out -`: the page on standard output, nothing written.
+    let page = stdout_of(
+        curvegan()
+            .arg("report")
+            .arg(&a)
+            .arg(&b)
+            .args(["--out", "-"]),
+    );
+    assert!(String::from_utf8(page)
+        .unwrap()
+        .starts_with("<!DOCTYPE html>"));
     // Overlaid: the D_loss chart has a line per run.
     let d_loss = &dom
         [dom.find(r#"data-chart="d-loss""#).unwrap()..dom.find(r#"data-chart="g-loss""#).unwrap()];
@@ -382,4 +393,64 @@ fn report_refuses_bad_input_naming_it_and_writes_nothing() {
     assert_eq!(fs::read(run.join("report.html")).unwrap(), before);
     assert!(!tmp.path().join("report.html").exists());
     assert_eq!(fs::read_dir(&empty).unwrap().count(), 0);
+}
+
+#[test]
+fn a_killed_runs_last_page_is_live_and_its_report_says_killed() {
+    let tmp = TempDir::new().unwrap();
+    let dir = tmp.path().join("run");
+    let args = |dir: &Path| {
+        train_args_with(
+            &[
+                "--steps",
+                "300",
+                "--plot-every",
+                "100",
+                "--checkpoint-every",
+                "100",
+            ],
+            dir,
+        )
+    };
+    // Killed as it starts the figure of step 100: its page is the one of step 0's figure.
+    let count = curvegan()
+        .env("CURVEGAN_FAULT", "count")
+        .args(args(&tmp.path().join("counted")))
+        .output()
+        .unwrap();
+    let points = String::from_utf8_lossy(&count.stderr).into_owned();
+    let n = points
+        .lines()
+        .filter(|l| l.contains("write point"))
+        .position(|l| l.contains("create") && l.ends_with("step_00100.png"))
+        .unwrap()
+        + 1;
+    let killed = curvegan()
+        .env("CURVEGAN_FAULT", format!("write:{n}:kill"))
+        .args(args(&dir))
+        .output()
+        .unwrap();
+    assert_eq!(killed.status.code(), Some(137));
+    let dom = rendered(&dir.join("report.html"));
+    assert!(element(&dom, r#"id="live""#)
+        .unwrap()
+        .contains("reloads every 5 s"));
+    assert!(element(&dom, r#"data-summary="status""#)
+        .unwrap()
+        .contains("<td>running</td>"));
+    assert!(element(&dom, r#"data-summary="steps""#)
+        .unwrap()
+        .contains("<td>1 of 300</td>"));
+    // Read from the folder, the run is known dead: killed, and the page no longer reloads.
+    let out = tmp.path().join("after.html");
+    stdout_of(curvegan().arg("report").arg(&dir).arg("--out").arg(&out));
+    let dom = rendered(&out);
+    assert!(!dom.contains(r#"id="live""#));
+    assert!(element(&dom, r#"data-summary="status""#)
+        .unwrap()
+        .contains("<td>killed</td>"));
+    // metrics.csv holds the rows of the checkpoint at step 100.
+    assert!(element(&dom, r#"data-summary="steps""#)
+        .unwrap()
+        .contains("<td>100 of 300</td>"));
 }

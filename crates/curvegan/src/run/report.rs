@@ -290,7 +290,8 @@ fn run_data(p: Parts) -> Result<RunData> {
     let window = rows.min(WINDOW);
     let mean = |f: Pick| {
         let tail = &p.stats[rows - window..];
-        Num(tail.iter().map(|s| f(s) as f64).sum::<f64>() / window.max(1) as f64)
+        // NaN for a run without steps yet.
+        Num(tail.iter().map(|s| f(s) as f64).sum::<f64>() / window as f64)
     };
     let picks: [(&str, Pick); 4] = [
         ("D_loss", |s| s.d_loss),
