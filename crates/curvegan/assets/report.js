@@ -477,6 +477,6 @@
     if (D.live) setTimeout(function () { saveState(); location.reload(); }, D.reload_s * 1000);
     document.body.setAttribute('data-ready', 'true');
   } catch (e) {
-    window.reportError('error: ' + (e && e.stack ? e.stack : e));
+    window.curveganError('error: ' + (e && e.stack ? e.stack : e));
   }
 })();

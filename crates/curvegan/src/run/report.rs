@@ -354,7 +354,7 @@ fn run_data(p: Parts) -> Result<RunData> {
         metrics,
         best: p.best,
         figures: match p.figures {
-            true => figures(p.dir)?,
+            true => figures(p.dir, rows)?,
             false => Figures::default(),
         },
         family,
@@ -383,10 +383,11 @@ fn flat_config(text: &str, dir: &Path) -> Result<Vec<(String, String)>> {
     Ok(out)
 }
 
-/// The run's step figures, at most [`MAX_FIGURES`] of them evenly spaced (the first and the
-/// last included), as base64 PNG.
-fn figures(dir: &Path) -> Result<Figures> {
-    let all = files::step_figures(dir, usize::MAX)?;
+/// The run's step figures of its first `steps` steps (a figure a killed process wrote after
+/// its last checkpoint is not yet the run's), at most [`MAX_FIGURES`] of them evenly spaced
+/// (the first and the last included), as base64 PNG.
+fn figures(dir: &Path, steps: usize) -> Result<Figures> {
+    let all = files::step_figures(dir, steps)?;
     let n = all.len();
     let mut chosen: Vec<usize> = match n <= MAX_FIGURES {
         true => (0..n).collect(),
@@ -652,16 +653,16 @@ pub fn html(page: &Page) -> Result<String> {
 
 /// The first script of a page: records JavaScript errors in `#errors`, where a reader (and
 /// the tests) see them.
-const ERRORS: &str = "window.reportError = function (text) {\n\
+const ERRORS: &str = "window.curveganError = function (text) {\n\
   var e = document.getElementById('errors');\n\
   e.textContent += text + '\\n';\n\
   e.hidden = false;\n\
 };\n\
 window.addEventListener('error', function (ev) {\n\
-  window.reportError('error: ' + ev.message + ' (line ' + ev.lineno + ')');\n\
+  window.curveganError('error: ' + ev.message + ' (line ' + ev.lineno + ')');\n\
 });\n\
 window.addEventListener('unhandledrejection', function (ev) {\n\
-  window.reportError('unhandled rejection: ' + ev.reason);\n\
+  window.curveganError('unhandled rejection: ' + ev.reason);\n\
 });\n";
 
 /// The run folders `run` stands for: itself when it holds `config.toml`, else the run folders

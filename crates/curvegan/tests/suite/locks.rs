@@ -73,6 +73,7 @@ fn force_replaces_the_whole_old_run_and_refuses_foreign_files() {
             "generator.safetensors",
             "losses.png",
             "metrics.csv",
+            "report.html",
             "run.json"
         ]
     );
