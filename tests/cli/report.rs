@@ -454,3 +454,51 @@ fn a_killed_runs_last_page_is_live_and_its_report_says_killed() {
         .unwrap()
         .contains("<td>100 of 300</td>"));
 }
+
+/// Clicks a chart's log-scale box and moves the pointer over its right end, then writes what
+/// the chart shows into `<body data-probe>`: appended to a copy of the page, run after it.
+const PROBE: &str = r#"<script>
+(function () {
+  var box = document.querySelector('[data-chart="metric-mse_to_target"]');
+  box.querySelector('input.log-toggle').click();
+  var area = box.querySelector('rect.hover');
+  var r = area.getBoundingClientRect();
+  area.dispatchEvent(new MouseEvent('mousemove', { clientX: r.right - 1, clientY: r.top + 5, bubbles: true }));
+  var ticks = Array.prototype.map.call(box.querySelectorAll('g.axes text'), function (t) { return t.textContent; });
+  document.body.setAttribute('data-probe', box.querySelector('.tip').textContent + '|' + ticks.join(' '));
+})();
+</script>
+</body>"#;
+
+#[test]
+fn hovering_shows_the_values_and_the_log_box_switches_the_scale() {
+    let tmp = TempDir::new().unwrap();
+    let dir = tmp.path().join("run");
+    quick_run(&dir, &["--plot-every", "0"]);
+    let page = fs::read_to_string(dir.join("report.html")).unwrap();
+    let probed = tmp.path().join("probed.html");
+    fs::write(&probed, page.replace("</body>", PROBE)).unwrap();
+    let dom = rendered(&probed);
+    let probe = tags(&dom, "data-probe=")
+        .first()
+        .and_then(|t| attribute(t, "data-probe"))
+        .expect("the probe ran")
+        .to_string();
+    let (tip, ticks) = probe.split_once('|').unwrap();
+    // The pointer at the right end: the last evaluation, step 2000.
+    let (step, value) = last_evaluation(&dir, "mse_to_target");
+    assert!(tip.starts_with(&format!("step {step}")), "{tip}");
+    let shown: f64 = tip
+        .split("mse_to_target: ")
+        .nth(1)
+        .unwrap()
+        .parse()
+        .unwrap();
+    assert!(
+        (shown - value).abs() <= 1e-4 * value,
+        "{shown} against {value}"
+    );
+    // Log scale: the y ticks are powers of ten.
+    let ticks: Vec<&str> = ticks.split(' ').collect();
+    assert!(ticks.contains(&"0.1") && ticks.contains(&"1"), "{ticks:?}");
+}
