@@ -395,42 +395,42 @@ fn report_refuses_bad_input_naming_it_and_writes_nothing() {
     assert_eq!(fs::read_dir(&empty).unwrap().count(), 0);
 }
 
-#[test]
-fn a_killed_runs_last_page_is_live_and_its_report_says_killed() {
-    let tmp = TempDir::new().unwrap();
-    let dir = tmp.path().join("run");
+/// A run of 300 steps (figures and checkpoints every 100) into `dir`, with the fault `kind`
+/// (`kill` or `eio`) injected as it creates `file`; returns its exit code.
+fn faulted_run(tmp: &Path, dir: &Path, file: &str, kind: &str) -> Option<i32> {
     let args = |dir: &Path| {
-        train_args_with(
-            &[
-                "--steps",
-                "300",
-                "--plot-every",
-                "100",
-                "--checkpoint-every",
-                "100",
-            ],
-            dir,
-        )
+        let every = ["--plot-every", "100", "--checkpoint-every", "100"];
+        train_args_with(&[&["--steps", "300"][..], &every].concat(), dir)
     };
-    // Killed as it starts the figure of step 100: its page is the one of step 0's figure.
     let count = curvegan()
         .env("CURVEGAN_FAULT", "count")
-        .args(args(&tmp.path().join("counted")))
+        .args(args(&tmp.join("counted")))
         .output()
         .unwrap();
     let points = String::from_utf8_lossy(&count.stderr).into_owned();
     let n = points
         .lines()
         .filter(|l| l.contains("write point"))
-        .position(|l| l.contains("create") && l.ends_with("step_00100.png"))
+        .position(|l| l.contains("create") && l.ends_with(file))
         .unwrap()
         + 1;
-    let killed = curvegan()
-        .env("CURVEGAN_FAULT", format!("write:{n}:kill"))
-        .args(args(&dir))
+    let out = curvegan()
+        .env("CURVEGAN_FAULT", format!("write:{n}:{kind}"))
+        .args(args(dir))
         .output()
         .unwrap();
-    assert_eq!(killed.status.code(), Some(137));
+    out.status.code()
+}
+
+#[test]
+fn a_killed_runs_last_page_is_live_and_its_report_says_killed() {
+    let tmp = TempDir::new().unwrap();
+    let dir = tmp.path().join("run");
+    // Killed as it starts the figure of step 100: its page is the one of step 0's figure.
+    assert_eq!(
+        faulted_run(tmp.path(), &dir, "step_00100.png", "kill"),
+        Some(137)
+    );
     let dom = rendered(&dir.join("report.html"));
     assert!(element(&dom, r#"id="live""#)
         .unwrap()
@@ -501,4 +501,25 @@ fn hovering_shows_the_values_and_the_log_box_switches_the_scale() {
     // Log scale: the y ticks are powers of ten.
     let ticks: Vec<&str> = ticks.split(' ').collect();
     assert!(ticks.contains(&"0.1") && ticks.contains(&"1"), "{ticks:?}");
+}
+
+#[test]
+fn a_failed_runs_page_says_failed_and_why() {
+    let tmp = TempDir::new().unwrap();
+    let dir = tmp.path().join("run");
+    // An I/O error as it writes the figure of step 200, after the checkpoint at step 100.
+    assert_eq!(
+        faulted_run(tmp.path(), &dir, "step_00200.png", "eio"),
+        Some(1)
+    );
+    let dom = rendered(&dir.join("report.html"));
+    assert!(!dom.contains(r#"id="live""#));
+    let status = element(&dom, r#"data-summary="status""#).unwrap();
+    assert!(
+        status.contains("<td>failed: ") && status.contains("injected I/O error"),
+        "{status}"
+    );
+    assert!(element(&dom, r#"data-summary="steps""#)
+        .unwrap()
+        .contains("<td>200 of 300</td>"));
 }

@@ -20,7 +20,7 @@
 //!
 //! While a run trains, [`crate::run::train`] rewrites its page at every figure step (from the
 //! rows it holds in memory: `metrics.csv` is only written at checkpoints), when it is stopped,
-//! and at its end; a page whose run is `running` reloads itself every [`RELOAD_SECONDS`]
+//! and at its end (a failed run's, from its folder: the rows of its last checkpoint); a page whose run is `running` reloads itself every [`RELOAD_SECONDS`]
 //! seconds, and stops once it is not. `curvegan report` builds pages from run folders (the
 //! status as `curvegan runs` tells it, [`listing`]); a sweep's or a benchmark's folder stands
 //! for the runs below it. Every page is written atomically ([`files::write_atomic`]).
@@ -504,6 +504,18 @@ pub fn write_live(
         generated,
         figures: true,
     })?;
+    write_atomic(
+        &dir.join(files::REPORT),
+        html(&page(vec![data]))?.as_bytes(),
+    )
+}
+
+/// Rewrites the page of the run in `dir` from its files once its session has ended as `record`
+/// says (a failed run: the page its loop wrote last still says running).
+pub fn write_ended(dir: &Path, record: &RunRecord) -> Result<()> {
+    let mut data = load_run(dir, true)?;
+    data.status = record.status.name();
+    data.record = Some(record.clone());
     write_atomic(
         &dir.join(files::REPORT),
         html(&page(vec![data]))?.as_bytes(),

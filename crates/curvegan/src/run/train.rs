@@ -276,6 +276,10 @@ fn session(
     };
     record.end(status, error, started.elapsed());
     let saved = record.save(dir);
+    // The loop wrote the page of every other ending; this one's error is the run's error.
+    if status == Status::Failed {
+        let _ = report::write_ended(dir, &record);
+    }
     let summary = result?;
     saved.map(|()| summary)
 }
