@@ -115,6 +115,27 @@ enum Command {
     /// Follow a run another process is training (or show a finished one) in a full-screen
     /// live view, from its live.json; q closes it.
     Watch(WatchArgs),
+    /// Write a run's report.html, or one page comparing several runs.
+    #[command(after_long_help = REPORT_EXAMPLES)]
+    Report(ReportArgs),
+}
+
+/// The examples at the end of `report --help`.
+const REPORT_EXAMPLES: &str = "\
+Examples:
+  curvegan report runs/train-0001                 rewrites runs/train-0001/report.html
+  curvegan report runs/sweep-0001                 compares its seeds in runs/sweep-0001/report.html
+  curvegan report runs/a runs/b --out ab.html     compares two runs";
+
+#[derive(Debug, Args)]
+struct ReportArgs {
+    /// Run folders; a sweep's or a benchmark's folder stands for its runs
+    #[arg(value_name = "RUN", required = true)]
+    runs: Vec<PathBuf>,
+    /// The page to write ('-': standard output); a file that is not a curvegan report is never
+    /// overwritten [default: RUN/report.html for one folder, else report.html here]
+    #[arg(long, value_name = "FILE")]
+    out: Option<PathBuf>,
 }
 
 #[derive(Debug, Args)]
@@ -428,6 +449,11 @@ pub enum Job {
     Runs { dir: PathBuf, json: bool },
     /// Show the run in `dir` live.
     Watch { dir: PathBuf },
+    /// Write the report of `runs` (one run's page, or a comparison) to `out` or its default.
+    Report {
+        runs: Vec<PathBuf>,
+        out: Option<PathBuf>,
+    },
 }
 
 /// Draw `count` samples from the generator in `run`.
@@ -601,6 +627,10 @@ impl Cli {
             Command::Runs(a) => Job::Runs {
                 dir: a.dir,
                 json: a.json,
+            },
+            Command::Report(a) => Job::Report {
+                runs: a.runs,
+                out: a.out,
             },
             Command::Bench(BenchArgs {
                 which: BenchCommand::Modes(a),

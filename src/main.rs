@@ -8,8 +8,7 @@ mod output;
 use std::process::ExitCode;
 
 use anyhow::Result;
-use std::io::Write;
-use std::path::Path;
+use std::{io::Write, path::Path};
 
 use curvegan::run::files::{self, write_atomic_with};
 use curvegan::run::sample::evaluate;
@@ -57,7 +56,7 @@ fn run() -> Result<()> {
             let results = sweep::sweep(
                 &j.config, &j.seeds, &j.root, j.jobs, j.scoring, j.force, &seeds,
             )?;
-            sweep::save_csv(&j.root, &results)?;
+            sweep::save(&j.root, &results)?;
             let report = output::sweep_report(&results, j.success.as_ref(), &j.root)?;
             match j.quiet {
                 true => Ok(()),
@@ -74,6 +73,7 @@ fn run() -> Result<()> {
         }
         Job::Runs { dir, json } => output::runs(&dir, json),
         Job::Watch { dir } => live::watch(&dir),
+        Job::Report { runs, out } => output::report(&runs, out.as_deref()),
     }
 }
 

@@ -332,6 +332,16 @@ fn runs_table(rows: &[RunRow]) -> String {
     text
 }
 
+/// `curvegan report`: writes the page ([`curvegan::run::report::write`]) and says where, on
+/// stderr when the page itself goes to standard output.
+pub fn report(runs: &[std::path::PathBuf], out: Option<&Path>) -> Result<()> {
+    let written = curvegan::run::report::write(runs, out)?;
+    match written == Path::new("-") {
+        true => Ok(()),
+        false => print(&format!("report: {}\n", written.display())),
+    }
+}
+
 /// Writes to standard output; a closed pipe (`curvegan sample | head`) is not an error.
 pub fn print(text: &str) -> Result<()> {
     let mut out = std::io::stdout().lock();

@@ -14,7 +14,8 @@ use tempfile::TempDir;
 use crate::common::{curvegan, train_args_with};
 
 /// Every kind of file: config.toml, step figures, best/ (improved at steps 0 and 100),
-/// periodic and final checkpoints, metrics.csv, losses.png, both weights.
+/// periodic and final checkpoints, metrics.csv, losses.png, both weights, report.html (at
+/// each figure step and at the end).
 fn train_args(out: &Path) -> Vec<String> {
     train_args_with(
         &[
@@ -75,6 +76,7 @@ fn write_points(dir: &Path) -> Vec<String> {
         "metrics.csv",
         "losses.png",
         "generator.safetensors",
+        "report.html",
     ] {
         for step in ["create", "write", "fsync ", "rename", "fsync-dir"] {
             assert!(

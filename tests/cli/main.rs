@@ -8,6 +8,7 @@
 //! - `integrity`: special output files, identical checkpoints, a changed data file;
 //! - `model_selection`: evaluation during training, keep-best, early stop, sweeps, the
 //!   reduced mode benchmark;
+//! - `report`: `report.html` and `curvegan report` rendered by headless Chromium;
 //! - `resume`: kills at random moments, Ctrl-C, extension, `--config` reproduction;
 //! - `runs`: `run.json`, `--name` and `--tag`, the run folder shown at the start, `runs`;
 //! - `signals`: SIGTERM, SIGHUP and a second Ctrl-C sent to real runs;
@@ -24,6 +25,7 @@ mod faults;
 mod integrity;
 mod live;
 mod model_selection;
+mod report;
 mod resume;
 mod runs;
 mod signals;

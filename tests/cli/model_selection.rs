@@ -367,6 +367,9 @@ fn mode_benchmark_reduced_two_trials() {
         fs::read_to_string(root.join("table.md")).unwrap(),
         stdout[stdout.find("| method").unwrap()..stdout.find("\nruns,").unwrap()]
     );
+    // The page comparing the trials (tests/cli/report.rs loads such pages in a browser).
+    let page = fs::read_to_string(root.join("report.html")).unwrap();
+    assert!(page.contains(r#""name":"seed-0""#) && page.contains(r#""name":"seed-1""#));
     // Each trial's numbers are `curvegan eval` of its run (best/ with the shipped config's
     // keep_best), scored with seed trial + 1000000, and the mean is theirs.
     let csv = fs::read_to_string(root.join("bench.csv")).unwrap();

@@ -10,7 +10,7 @@
 //! - [`gan`]: the GAN — loss kinds, noise and random streams, the training step (no files);
 //! - [`eval`]: metric functions and the catalogue of metrics by target (no files);
 //! - [`config`]: every setting of a run, defaults in one place;
-//! - [`run`]: a run on disk — trainer, checkpoints, the training loop, figures, sampling,
+//! - [`run`]: a run on disk — trainer, checkpoints, the training loop, figures, reports, sampling,
 //!   sweeps, the mode-collapse benchmark.
 //!
 //! ```no_run

@@ -18,6 +18,7 @@ use crate::config::TrainConfig;
 use crate::data::target::TargetConfig;
 use crate::error::{Error, Result};
 use crate::run::files::{self, CsvWriter};
+use crate::run::report;
 use crate::run::sweep::{self, SeedResult};
 
 /// Samples each trial is scored on (the papers' protocol).
@@ -345,10 +346,12 @@ impl Outcome {
     }
 
     /// Writes [`Outcome::to_csv`] and [`Outcome::table`] into `root`
-    /// ([`files::BENCH_CSV`], [`files::BENCH_TABLE`]).
+    /// ([`files::BENCH_CSV`], [`files::BENCH_TABLE`]), and the page comparing the trials' runs
+    /// ([`report::write_comparison`]).
     pub fn save(&self, root: &Path) -> Result<()> {
         files::write_atomic(&root.join(files::BENCH_CSV), self.to_csv().as_bytes())?;
-        files::write_atomic(&root.join(files::BENCH_TABLE), self.table().as_bytes())
+        files::write_atomic(&root.join(files::BENCH_TABLE), self.table().as_bytes())?;
+        report::write_comparison(root)
     }
 }
 

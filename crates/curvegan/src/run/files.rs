@@ -42,6 +42,8 @@ pub const LOSSES: &str = "losses.png";
 pub const METRICS_FIGURE: &str = "metrics.png";
 /// The step figures in step order, animated.
 pub const EVOLUTION: &str = "evolution.gif";
+/// The run's report: one self-contained HTML page (see [`crate::run::report`]).
+pub const REPORT: &str = "report.html";
 /// The folder of the best evaluation so far (with `keep_best`).
 pub const BEST_DIR: &str = "best";
 /// In [`BEST_DIR`]: which metric, its value and the step.
@@ -224,6 +226,22 @@ pub fn is_step_figure(name: &str) -> bool {
 /// The step of a name [`step_figure`] gives, `None` for any other name.
 pub fn figure_step(name: &str) -> Option<usize> {
     is_step_figure(name).then(|| name["step_".len()..name.len() - ".png".len()].parse().ok())?
+}
+
+/// The step figures in `dir` of the steps before `steps`, in step order, with their paths.
+pub fn step_figures(dir: &Path, steps: usize) -> Result<Vec<(usize, PathBuf)>> {
+    let read_dir = |e| Error::io("cannot list", dir, e);
+    let mut figures = Vec::new();
+    for entry in fs::read_dir(dir).map_err(read_dir)? {
+        let name = entry.map_err(read_dir)?.file_name();
+        let Some(name) = name.to_str() else { continue };
+        match figure_step(name) {
+            Some(step) if step < steps => figures.push((step, dir.join(name))),
+            _ => {}
+        }
+    }
+    figures.sort();
+    Ok(figures)
 }
 
 /// True for the name of a temporary file of [`write_atomic`], `.NAME.tmp-PID`: one a killed

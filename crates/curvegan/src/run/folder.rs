@@ -138,7 +138,7 @@ fn check_replaceable(dir: &Path, force: bool) -> Result<()> {
 
 /// True for a name curvegan writes into a run folder: `(name, is_folder)`.
 fn written_by_a_run((name, is_dir): &(String, bool)) -> bool {
-    const FILES: [&str; 12] = [
+    const FILES: [&str; 13] = [
         files::CONFIG,
         files::RUN_RECORD,
         files::DATA,
@@ -148,6 +148,7 @@ fn written_by_a_run((name, is_dir): &(String, bool)) -> bool {
         files::LOSSES,
         files::METRICS_FIGURE,
         files::EVOLUTION,
+        files::REPORT,
         files::CHECKPOINT,
         files::LOCK,
         files::LIVE,

@@ -20,8 +20,7 @@ use crate::config::TrainConfig;
 use crate::error::{Error, Result};
 use crate::run::files;
 use crate::run::folder;
-use crate::run::record::{RunRecord, Status};
-use crate::run::train::Best;
+use crate::run::record::{Best, RunRecord, Status};
 
 /// How deep below the listed folder run folders are looked for.
 pub const MAX_DEPTH: usize = 3;
@@ -127,9 +126,7 @@ fn row_named(dir: &Path, unnamed: String) -> RunRow {
         .as_deref()
         .map(|m| m.lines().count().saturating_sub(1));
     let steps_planned = config.as_ref().map(|c| c.steps);
-    let best = files::read_at_most(&dir.join(files::BEST_DIR).join(files::BEST), 1 << 16)
-        .ok()
-        .and_then(|b| serde_json::from_slice::<Best>(&b).ok());
+    let best = best(dir);
     let watched = config.as_ref().and_then(|c| c.keep_best.clone());
     let status = match &record {
         _ if folder::is_locked(dir) => Status::Running,
@@ -156,6 +153,14 @@ fn row_named(dir: &Path, unnamed: String) -> RunRow {
             .and_then(|m| last_metric(m, watched.as_deref())),
         best,
     }
+}
+
+/// The best evaluation kept in `dir`'s `best/best.json`; `None` if there is none (or it cannot
+/// be read).
+pub fn best(dir: &Path) -> Option<Best> {
+    files::read_at_most(&dir.join(files::BEST_DIR).join(files::BEST), 1 << 16)
+        .ok()
+        .and_then(|b| serde_json::from_slice::<Best>(&b).ok())
 }
 
 /// The status of a run written before `run.json`, from its files.

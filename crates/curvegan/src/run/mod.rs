@@ -11,6 +11,7 @@
 //! - [`live`]: `live.json`, a snapshot of a run for a live view of it;
 //! - [`listing`]: the run folders under a folder, as `curvegan runs` lists them;
 //! - [`plot`]: the figures;
+//! - [`report`]: `report.html`, a run's page for the browser, and pages comparing runs;
 //! - [`sample`]: loading a run's generator and sampling it;
 //! - [`sweep`]: one configuration over many seeds;
 //! - [`bench`](mod@bench): the mode-collapse benchmark against published rows.
@@ -24,6 +25,7 @@ pub mod listing;
 pub mod live;
 pub mod plot;
 pub mod record;
+pub mod report;
 pub mod sample;
 pub mod sweep;
 pub mod train;

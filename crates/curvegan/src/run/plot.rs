@@ -1114,7 +1114,7 @@ fn padded_with_headroom(range: Option<(f64, f64)>, below: f64, above: f64) -> (f
 /// figure's resolution: the first point, the minimum and maximum `y` of each of
 /// `max_points / 2 - 1` runs of consecutive points (in their order), and the last point. The
 /// global minimum and maximum are always kept. A series of at most `max_points` points (or a
-/// `max_points` below 4) is returned as it is.
+/// `max_points` below 4) is returned as it is. (Also used by the HTML report, [`crate::run::report`].)
 pub fn decimate(points: &[(f64, f64)], max_points: usize) -> Vec<(f64, f64)> {
     if points.len() <= max_points || max_points < 4 {
         return points.to_vec();

@@ -1,3 +1,5 @@
+//! The records of a run: `run.json` and `best/best.json` ([`Best`]).
+//!
 //! `run.json`: when a run started and ended, how it ended, what ran it and the labels its user
 //! gave it (`--name`, `--tag`). Written at the start of a run (status `running`) and at its end,
 //! atomically; a resume keeps the original start and adds itself to `resumes`.
@@ -12,6 +14,17 @@ use serde::{Deserialize, Serialize};
 
 use crate::error::{Error, Result};
 use crate::run::files::{self, write_atomic};
+
+/// The best value of the watched metric so far, as written to `best/best.json`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Best {
+    /// The metric.
+    pub metric: String,
+    /// Its best value.
+    pub value: f64,
+    /// The step of the evaluation that gave it.
+    pub step: usize,
+}
 
 /// How a run ended, or that it has not.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]

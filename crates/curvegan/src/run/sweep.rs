@@ -17,6 +17,7 @@ use crate::error::{Error, Result};
 use crate::eval::catalogue::Report;
 use crate::run::files::{self, CsvWriter};
 use crate::run::folder;
+use crate::run::report;
 use crate::run::sample::{evaluate, Generator};
 use crate::run::train::{self, Output, Summary};
 
@@ -297,9 +298,11 @@ pub fn to_csv(results: &[SeedResult]) -> String {
     csv.finish()
 }
 
-/// Writes [`to_csv`] to `root/sweep.csv` ([`files::SWEEP_CSV`]).
-pub fn save_csv(root: &Path, results: &[SeedResult]) -> Result<()> {
-    files::write_atomic(&root.join(files::SWEEP_CSV), to_csv(results).as_bytes())
+/// Writes [`to_csv`] to `root/sweep.csv` ([`files::SWEEP_CSV`]) and the page comparing the
+/// seeds' runs to `root/report.html` ([`report::write_comparison`]).
+pub fn save(root: &Path, results: &[SeedResult]) -> Result<()> {
+    files::write_atomic(&root.join(files::SWEEP_CSV), to_csv(results).as_bytes())?;
+    report::write_comparison(root)
 }
 
 /// The sweep as a table for people: seed, wall time and every metric, then, with a

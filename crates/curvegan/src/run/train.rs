@@ -13,6 +13,8 @@
 //!   one panel each;
 //! - `evolution.gif` (with `plot_every > 0`): the step figures in step order, animated, written
 //!   at the end from the figures in the folder;
+//! - `report.html`: the run's page for a browser ([`crate::run::report`]), rewritten at every
+//!   figure step, when the run is stopped and at its end (also with `plot_every = 0`);
 //! - `generator.safetensors`, `discriminator.safetensors`: the final weights;
 //! - `checkpoint.safetensors`: weights, optimizer states, RNG state, and the length and checksum
 //!   of `metrics.csv` (written just before it), every
@@ -48,10 +50,12 @@ use crate::run::data_record::DataRecord;
 use crate::run::files::{self, save_mlp, write_atomic, CsvWriter};
 use crate::run::folder::RunFolder;
 use crate::run::live::{self, Evaluations, History, Snapshot};
+pub use crate::run::record::Best;
 use crate::run::record::{Label, RunRecord, Status};
 
 use crate::gan::step::StepStats;
 use crate::run::plot::{self, CurveFigure, LossFigure, MetricsFigure, ScatterFigure};
+use crate::run::report;
 use crate::run::trainer::Trainer;
 
 /// How many of the last steps the summary averages over.
@@ -87,17 +91,6 @@ impl Summary {
     pub fn us_per_step(&self) -> f64 {
         self.train_time.as_secs_f64() * 1e6 / self.steps.max(1) as f64
     }
-}
-
-/// The best value of the watched metric so far, as written to `best/best.json`.
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
-pub struct Best {
-    /// The metric.
-    pub metric: String,
-    /// Its best value.
-    pub value: f64,
-    /// The step of the evaluation that gave it.
-    pub step: usize,
 }
 
 /// Something that wants to hear about the run's progress (a progress bar, a logger).
@@ -287,6 +280,10 @@ fn session(
     };
     record.end(status, error, started.elapsed());
     let saved = record.save(dir);
+    // The loop wrote the page of every other ending; this one's error is the run's error.
+    if status == Status::Failed {
+        let _ = report::write_ended(dir, &record);
+    }
     let summary = result?;
     saved.map(|()| summary)
 }
@@ -503,7 +500,8 @@ fn run(
             final_eval = Some(eval);
         }
         // The last step is always plotted, so a run's final state has its figure.
-        if config.plot_every > 0 && (step % config.plot_every == 0 || last) {
+        let figure = config.plot_every > 0 && (step % config.plot_every == 0 || last);
+        if figure {
             // The title shows the watched metric (else the first) when evaluated at this step.
             let main = config.keep_best.as_deref().or(names.first().copied());
             let metric = main.and_then(|name| {
@@ -514,7 +512,7 @@ fn run(
         }
         rows.push(Row { stats, metrics });
         history.push(step, &stats);
-        if last || scheduled || (config.plot_every > 0 && step % config.plot_every == 0) {
+        if figure || scheduled || last {
             let status = match (last, stopped_early) {
                 (false, _) => Status::Running,
                 (true, false) => Status::Finished,
@@ -525,12 +523,17 @@ fn run(
             snapshot.save(dir)?;
             observer.on_snapshot(&snapshot);
         }
+        // The live report, at each figure but the last (the run's end writes that one).
+        if figure && !last {
+            write_report(&mut trainer, &rows, dir, Status::Running, started.elapsed())?;
+        }
         let done = step + 1;
         if config.checkpoint_every > 0 && done % config.checkpoint_every == 0 && !last {
             save_checkpoint(&trainer, &rows)?;
         }
         if !last && observer.should_stop() {
             save_checkpoint(&trainer, &rows)?;
+            write_report(&mut trainer, &rows, dir, Status::Stopped, started.elapsed())?;
             return Err(Error::Interrupted {
                 step: done,
                 dir: dir.to_path_buf(),
@@ -546,6 +549,11 @@ fn run(
     }
     // Written after the checkpoint that marks the run's end; a process killed meanwhile is
     // finished by `resume`, which writes them from that checkpoint.
+    let status = match stopped_early {
+        true => Status::EarlyStopped,
+        false => Status::Finished,
+    };
+    write_report(&mut trainer, &rows, dir, status, started.elapsed())?;
     for (name, bytes) in final_outputs(&trainer, &rows, &names, dir)? {
         write_atomic(&dir.join(name), &bytes)?;
     }
@@ -640,25 +648,27 @@ fn final_outputs(
 /// `evolution.gif`: the step figures of the run's `steps` steps in `dir`, read back in step
 /// order and animated.
 fn evolution_gif(dir: &Path, steps: usize) -> Result<Vec<u8>> {
-    let read_dir = |e| Error::io("cannot list", dir, e);
-    let mut figures = Vec::new();
-    for entry in fs::read_dir(dir).map_err(read_dir)? {
-        let name = entry.map_err(read_dir)?.file_name();
-        let Some(name) = name.to_str() else { continue };
-        match files::figure_step(name) {
-            Some(step) if step < steps => figures.push((step, name.to_owned())),
-            _ => {}
-        }
-    }
-    figures.sort();
-    let pngs = figures
-        .iter()
-        .map(|(_, name)| {
-            let path = dir.join(name);
-            fs::read(&path).map_err(|e| Error::io(READ, path, e))
-        })
+    let pngs = files::step_figures(dir, steps)?
+        .into_iter()
+        .map(|(_, path)| fs::read(&path).map_err(|e| Error::io(READ, path, e)))
         .collect::<Result<Vec<_>>>()?;
     Ok(plot::evolution_gif(&pngs)?)
+}
+
+/// `report.html` from the rows in memory (`metrics.csv` is only written at checkpoints), with
+/// the run's `status` and this session's time so far ([`report::write_live`]).
+fn write_report(
+    trainer: &mut Trainer,
+    rows: &[Row],
+    dir: &Path,
+    status: Status,
+    session: Duration,
+) -> Result<()> {
+    let stats: Vec<StepStats> = rows.iter().map(|r| r.stats).collect();
+    let evals: Vec<(usize, Vec<f64>)> = (rows.iter().enumerate())
+        .filter_map(|(step, r)| Some((step, r.metrics.clone()?)))
+        .collect();
+    report::write_live(dir, trainer, &stats, &evals, status, session)
 }
 
 /// The figure at `step`. Curve targets get the tutorial's figure: the real curve (or a band of

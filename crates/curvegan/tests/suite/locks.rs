@@ -76,6 +76,7 @@ fn force_replaces_the_whole_old_run_and_refuses_foreign_files() {
             "live.json",
             "losses.png",
             "metrics.csv",
+            "report.html",
             "run.json"
         ]
     );

@@ -3,6 +3,7 @@
 //! - `golden_*`: against real PyTorch, from the fixtures in `tests/fixtures/` (made by
 //!   `tools/make_fixtures.py`); `gradcheck`: backward against finite differences;
 //! - `metrics`, `targets`, `plot`: the evaluation metrics, the real data, the figures;
+//! - `report`: the HTML run report's data and page;
 //! - `run`: training, resuming, sampling and sweeping through the library's API;
 //! - `locks`: run folders opened for writing: the lock, `--force`, leftovers, failed resumes;
 //! - `integrity`: checkpoint size, checksums, validation of loaded state, data runs, special
@@ -22,5 +23,6 @@ mod live;
 mod locks;
 mod metrics;
 mod plot;
+mod report;
 mod run;
 mod targets;

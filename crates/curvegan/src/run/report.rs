@@ -1,0 +1,783 @@
+//! The run report: one self-contained HTML page per run (`RUN/report.html`), and pages that
+//! compare runs (`curvegan report RUN… [--out FILE]`, and `SWEEP/report.html` after a sweep or
+//! a benchmark).
+//!
+//! A page needs nothing but a browser: no network, no external file. It holds
+//!
+//! - for one run: its status, steps, start, end and duration (from `run.json`, [`crate::run::record`]),
+//!   the final and the best value of every evaluation metric (the best in the metric's better
+//!   direction, [`catalogue::metric_info`]) and `best/best.json`, the means of the losses and of
+//!   D's outputs over the last [`WINDOW`] steps beside the loss's equilibrium values, charts of
+//!   both losses, of D(real) and D(fake) and of every metric over the steps (hover for the
+//!   values, a log-scale toggle per chart), the step figures behind a slider with a play button
+//!   (at most [`MAX_FIGURES`], evenly spaced, the first and the last among them; the page says
+//!   when it shows fewer than the run has), for a `family` target a histogram of the fitted `a`
+//!   of [`FAMILY_SAMPLES`] generated curves (least squares, [`metrics::family_fit`]) against
+//!   the `a` fitted to as many real curves, and every setting of `config.toml`;
+//! - for several runs: a table of the runs, the settings whose values differ, the final and best
+//!   value of every metric side by side, and the losses and metrics of all runs overlaid, one
+//!   colour per run.
+//!
+//! While a run trains, [`crate::run::train`] rewrites its page at every figure step (from the
+//! rows it holds in memory: `metrics.csv` is only written at checkpoints), when it is stopped,
+//! and at its end (a failed run's, from its folder: the rows of its last checkpoint); a page whose run is `running` reloads itself every [`RELOAD_SECONDS`]
+//! seconds, and stops once it is not. `curvegan report` builds pages from run folders (the
+//! status as `curvegan runs` tells it, [`listing`]); a sweep's or a benchmark's folder stands
+//! for the runs below it. Every page is written atomically ([`files::write_atomic`]).
+//!
+//! **Format.** The page is `<!DOCTYPE html>` with the marker
+//! `<meta name="generator" content="curvegan report">` (a file without it is never
+//! overwritten), inline CSS, the data as JSON in `<script type="application/json" id="data">`
+//! (every `<` escaped as `\u003c`) and a small script of ours (`assets/report.js`) that draws
+//! the tables and the SVG charts from it. The JSON is a [`Page`]: `format`
+//! (`"curvegan-report-1"`), `title`, `live`, `reload_s`, `written` (RFC 3339 UTC), `runs`
+//! (one [`RunData`] each: series as parallel `step` and `value` arrays of at most
+//! [`MAX_POINTS`] points — longer ones keep the first and last point and the minimum and maximum
+//! of each stretch, [`plot::decimate`] — step figures as base64 PNG) and `differing` (the
+//! `config.toml` keys whose values differ between the runs). Numbers are JSON numbers, except
+//! non-finite metric values, written `"inf"`, `"-inf"` or `"NaN"`. JavaScript errors are shown
+//! in the page's `#errors` element.
+
+use std::io::Read;
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+use base64::Engine;
+use serde::{Serialize, Serializer};
+
+use crate::config::TrainConfig;
+use crate::error::{Error, Result};
+use crate::eval::catalogue::{self, Better};
+use crate::eval::metrics;
+use crate::gan::loss::LossKind;
+use crate::gan::noise::Stream;
+use crate::gan::step::StepStats;
+use crate::run::files::{self, write_atomic};
+use crate::run::folder::RunFolder;
+use crate::run::listing;
+use crate::run::plot;
+use crate::run::record::{Best, RunRecord, Status, Time};
+use crate::run::sample::Generator;
+use crate::run::trainer::Trainer;
+
+/// Generated (and real) curves whose fitted `a` a `family` run's histogram shows.
+pub const FAMILY_SAMPLES: usize = 1000;
+/// The most points of one series on a page.
+pub const MAX_POINTS: usize = 2000;
+/// The most step figures a page embeds.
+pub const MAX_FIGURES: usize = 61;
+/// Seconds between reloads of the page of a running run.
+pub const RELOAD_SECONDS: u32 = 5;
+/// Steps the summary's means are taken over (the last ones).
+pub const WINDOW: usize = 100;
+/// Bins of the histogram of `a`.
+const HIST_BINS: usize = 40;
+/// The largest `metrics.csv` a report reads.
+const MAX_METRICS_BYTES: u64 = 1 << 30;
+
+/// The line that marks a file as a curvegan report.
+const MARK: &str = r#"<meta name="generator" content="curvegan report">"#;
+const SCRIPT: &str = include_str!("../../assets/report.js");
+const STYLE: &str = include_str!("../../assets/report.css");
+
+/// A number as JSON holds it: finite ones as numbers, others as `"inf"`, `"-inf"`, `"NaN"`.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Num(pub f64);
+
+impl Serialize for Num {
+    fn serialize<S: Serializer>(&self, s: S) -> std::result::Result<S::Ok, S::Error> {
+        match self.0 {
+            v if v.is_finite() => s.serialize_f64(v),
+            v if v.is_nan() => s.serialize_str("NaN"),
+            v if v > 0.0 => s.serialize_str("inf"),
+            _ => s.serialize_str("-inf"),
+        }
+    }
+}
+
+/// A page: one run, or several compared.
+#[derive(Debug, Clone, Serialize)]
+pub struct Page {
+    /// `curvegan-report-1`.
+    pub format: &'static str,
+    /// The page's title.
+    pub title: String,
+    /// True while a run on it is running: the page reloads itself.
+    pub live: bool,
+    /// Seconds between reloads.
+    pub reload_s: u32,
+    /// When the page was written (RFC 3339 UTC).
+    pub written: String,
+    /// The runs.
+    pub runs: Vec<RunData>,
+    /// The `config.toml` keys whose values differ between the runs (none for one run).
+    pub differing: Vec<String>,
+}
+
+/// A series over the steps: `step[i]` and `value[i]` are one point.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Series {
+    /// What it is (`D_loss`, a metric's name).
+    pub name: String,
+    /// The steps, increasing.
+    pub step: Vec<usize>,
+    /// The values.
+    pub value: Vec<Num>,
+}
+
+impl Series {
+    /// The series of `points`, reduced to at most [`MAX_POINTS`] ([`plot::decimate`]).
+    pub fn new(name: &str, points: impl IntoIterator<Item = (usize, f64)>) -> Series {
+        let points: Vec<(f64, f64)> = points.into_iter().map(|(s, v)| (s as f64, v)).collect();
+        let kept = plot::decimate(&points, MAX_POINTS);
+        Series {
+            name: name.to_string(),
+            step: kept.iter().map(|p| p.0 as usize).collect(),
+            value: kept.iter().map(|p| Num(p.1)).collect(),
+        }
+    }
+}
+
+/// One metric of a run over its evaluations.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct MetricData {
+    /// The metric's name.
+    pub name: String,
+    /// Which values are better (`lower`, `higher`, or none).
+    pub better: Option<Better>,
+    /// Its values at the evaluation steps.
+    pub series: Series,
+    /// The last evaluation: step and value.
+    pub last: Option<(usize, Num)>,
+    /// The best evaluation in the better direction: step and value.
+    pub best: Option<(usize, Num)>,
+}
+
+/// The step figures a page shows.
+#[derive(Debug, Clone, Default, PartialEq, Serialize)]
+pub struct Figures {
+    /// Step figures the run has.
+    pub total: usize,
+    /// The steps of those embedded.
+    pub step: Vec<usize>,
+    /// The embedded figures, PNG in base64.
+    pub png: Vec<String>,
+}
+
+/// Histograms of `a` of a `family` run: fitted to generated curves and to real ones, on
+/// 40 equal bins over `[lo, hi]`; values outside are counted in `below`/`above`.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct FamilyHist {
+    /// The left end of the first bin.
+    pub lo: f64,
+    /// The right end of the last bin.
+    pub hi: f64,
+    /// Curves of each kind.
+    pub samples: usize,
+    /// Counts of the generated curves' `a`.
+    pub generated: Vec<usize>,
+    /// Counts of the real curves' `a`.
+    pub truth: Vec<usize>,
+    /// Below `lo`: generated, real.
+    pub below: [usize; 2],
+    /// Above `hi` (or not finite): generated, real.
+    pub above: [usize; 2],
+    /// Mean and standard deviation of the generated curves' `a`.
+    pub generated_stats: [Num; 2],
+    /// Mean and standard deviation of the real curves' `a`.
+    pub truth_stats: [Num; 2],
+}
+
+/// Everything a page shows of one run.
+#[derive(Debug, Clone, Serialize)]
+pub struct RunData {
+    /// Its `--name`, else its folder's name (below a listed folder, its path there).
+    pub name: String,
+    /// Its folder.
+    pub folder: String,
+    /// `running`, `finished`, `stopped`, `early-stopped`, `failed` or `killed`.
+    pub status: &'static str,
+    /// `run.json`, if there is one.
+    pub record: Option<RunRecord>,
+    /// Every setting of `config.toml`, tables flattened to dotted keys (`optim_g.lr`).
+    pub config: Vec<(String, String)>,
+    /// Steps done (rows of the metrics).
+    pub steps_done: usize,
+    /// Steps the config plans.
+    pub steps_planned: usize,
+    /// `D_loss` and `G_loss`.
+    pub losses: Vec<Series>,
+    /// `D(real)` and `D(fake)`.
+    pub outputs: Vec<Series>,
+    /// The loss's equilibrium values.
+    pub references: Vec<Reference>,
+    /// Means over the last `window` steps: `D_loss`, `G_loss`, `D(real)`, `D(fake)`.
+    pub means: Vec<(String, Num)>,
+    /// Steps the means are over.
+    pub window: usize,
+    /// Every evaluation metric.
+    pub metrics: Vec<MetricData>,
+    /// `best/best.json`.
+    pub best: Option<Best>,
+    /// The step figures.
+    pub figures: Figures,
+    /// For a `family` run with a generator: the histograms of `a`.
+    pub family: Option<FamilyHist>,
+}
+
+/// An equilibrium value of the loss: the value `series` takes when G matches the data.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Reference {
+    /// `G_loss`, `D_loss`, `D(real)` or `D(fake)`.
+    pub series: &'static str,
+    /// The value as a formula, e.g. `ln 2`.
+    pub label: &'static str,
+    /// The value.
+    pub value: f32,
+}
+
+/// The equilibrium values of `loss` ([`LossKind::equilibrium`]; none for D's loss with a
+/// gradient penalty, which it includes, as in `losses.png`).
+fn references(loss: LossKind) -> Vec<Reference> {
+    let eq = loss.equilibrium();
+    let d_loss = eq.d_loss.filter(|_| !loss.has_gradient_penalty());
+    let all = [
+        ("G_loss", eq.g_loss),
+        ("D_loss", d_loss),
+        ("D(real)", eq.d_output),
+        ("D(fake)", eq.d_output),
+    ];
+    all.into_iter()
+        .filter_map(|(series, e)| {
+            e.map(|(value, label)| Reference {
+                series,
+                label,
+                value,
+            })
+        })
+        .collect()
+}
+
+/// What a run's data is made of, from memory or from its folder.
+struct Parts<'a> {
+    dir: &'a Path,
+    name: String,
+    config: &'a TrainConfig,
+    config_toml: &'a str,
+    record: Option<RunRecord>,
+    status: Status,
+    stats: &'a [StepStats],
+    names: &'a [String],
+    /// `(step, values)` of every evaluation.
+    evals: &'a [(usize, Vec<f64>)],
+    best: Option<Best>,
+    /// Generated curves for a family's histogram (`[FAMILY_SAMPLES, dim]`).
+    generated: Option<Vec<f32>>,
+    figures: bool,
+}
+
+/// One number of a step's [`StepStats`].
+type Pick = fn(&StepStats) -> f32;
+
+fn run_data(p: Parts) -> Result<RunData> {
+    let rows = p.stats.len();
+    let column = |f: Pick| {
+        p.stats
+            .iter()
+            .enumerate()
+            .map(move |(s, st)| (s, f(st) as f64))
+    };
+    let window = rows.min(WINDOW);
+    let mean = |f: Pick| {
+        let tail = &p.stats[rows - window..];
+        // NaN for a run without steps yet.
+        Num(tail.iter().map(|s| f(s) as f64).sum::<f64>() / window as f64)
+    };
+    let picks: [(&str, Pick); 4] = [
+        ("D_loss", |s| s.d_loss),
+        ("G_loss", |s| s.g_loss),
+        ("D(real)", |s| s.d_real),
+        ("D(fake)", |s| s.d_fake),
+    ];
+    let metrics = p
+        .names
+        .iter()
+        .enumerate()
+        .map(|(i, name)| {
+            let better = catalogue::metric_info(name).and_then(|m| m.better);
+            let points: Vec<(usize, f64)> = (p.evals.iter())
+                .filter_map(|(s, v)| Some((*s, *v.get(i)?)))
+                .collect();
+            let best = better.and_then(|b| {
+                points
+                    .iter()
+                    .fold(None, |acc: Option<(usize, f64)>, &(s, v)| match acc {
+                        Some((_, old)) if !b.improves(v, old) => acc,
+                        _ => Some((s, v)),
+                    })
+            });
+            MetricData {
+                name: name.clone(),
+                better,
+                last: points.last().map(|&(s, v)| (s, Num(v))),
+                best: best.map(|(s, v)| (s, Num(v))),
+                series: Series::new(name, points),
+            }
+        })
+        .collect();
+    let family = match &p.generated {
+        Some(generated) => Some(family_hist(p.config, generated)?),
+        None => None,
+    };
+    Ok(RunData {
+        name: p.name,
+        folder: p.dir.display().to_string(),
+        status: p.status.name(),
+        record: p.record,
+        config: flat_config(p.config_toml, p.dir)?,
+        steps_done: rows,
+        steps_planned: p.config.steps,
+        losses: picks[..2]
+            .iter()
+            .map(|(n, f)| Series::new(n, column(*f)))
+            .collect(),
+        outputs: picks[2..]
+            .iter()
+            .map(|(n, f)| Series::new(n, column(*f)))
+            .collect(),
+        references: references(p.config.loss),
+        means: picks
+            .iter()
+            .map(|(n, f)| (n.to_string(), mean(*f)))
+            .collect(),
+        window,
+        metrics,
+        best: p.best,
+        figures: match p.figures {
+            true => figures(p.dir, rows)?,
+            false => Figures::default(),
+        },
+        family,
+    })
+}
+
+/// The settings of `config.toml` text as `(dotted key, value)` rows, in the file's order.
+fn flat_config(text: &str, dir: &Path) -> Result<Vec<(String, String)>> {
+    fn flatten(prefix: &str, table: &toml::Table, out: &mut Vec<(String, String)>) {
+        for (k, v) in table {
+            let key = match prefix.is_empty() {
+                true => k.clone(),
+                false => format!("{prefix}.{k}"),
+            };
+            match v {
+                toml::Value::Table(t) => flatten(&key, t, out),
+                toml::Value::String(s) => out.push((key, s.clone())),
+                other => out.push((key, other.to_string())),
+            }
+        }
+    }
+    let table: toml::Table = toml::from_str(text)
+        .map_err(|e| Error::bad_file(dir.join(files::CONFIG), format!("is not valid TOML: {e}")))?;
+    let mut out = Vec::new();
+    flatten("", &table, &mut out);
+    Ok(out)
+}
+
+/// The run's step figures of its first `steps` steps (a figure a killed process wrote after
+/// its last checkpoint is not yet the run's), at most [`MAX_FIGURES`] of them evenly spaced
+/// (the first and the last included), as base64 PNG.
+fn figures(dir: &Path, steps: usize) -> Result<Figures> {
+    let all = files::step_figures(dir, steps)?;
+    let n = all.len();
+    let mut chosen: Vec<usize> = match n <= MAX_FIGURES {
+        true => (0..n).collect(),
+        false => (0..MAX_FIGURES)
+            .map(|k| k * (n - 1) / (MAX_FIGURES - 1))
+            .collect(),
+    };
+    chosen.dedup();
+    let mut out = Figures {
+        total: n,
+        ..Figures::default()
+    };
+    for i in chosen {
+        let (step, path) = &all[i];
+        let png = std::fs::read(path).map_err(|e| Error::io("cannot read", path, e))?;
+        out.step.push(*step);
+        out.png
+            .push(base64::engine::general_purpose::STANDARD.encode(png));
+    }
+    Ok(out)
+}
+
+/// Histograms of the `a` fitted to `generated` curves and to as many real curves (from the
+/// figures' random stream of the run's seed).
+fn family_hist(config: &TrainConfig, generated: &[f32]) -> Result<FamilyHist> {
+    let target = config.target.build()?;
+    let samples = generated.len() / target.dim().max(1);
+    let mut real = vec![0.0; samples * target.dim()];
+    target.draw(&mut Stream::Figures.rng(config.seed), &mut real, None)?;
+    let fake = metrics::family_fit(generated, target.x())?;
+    let truth = metrics::family_fit(&real, target.x())?;
+    // The truth's range, widened by half its width on each side.
+    let (t_lo, t_hi) = truth
+        .a
+        .iter()
+        .fold((f64::INFINITY, f64::NEG_INFINITY), |(lo, hi), &a| {
+            (lo.min(a), hi.max(a))
+        });
+    let half = ((t_hi - t_lo) / 2.0).max(0.05);
+    let (lo, hi) = (t_lo - half, t_hi + half);
+    let count = |values: &[f64]| {
+        let mut bins = vec![0; HIST_BINS];
+        let (mut below, mut above) = (0, 0);
+        for &a in values {
+            if a < lo {
+                below += 1;
+            } else if a <= hi {
+                let i = ((a - lo) / (hi - lo) * HIST_BINS as f64) as usize;
+                bins[i.min(HIST_BINS - 1)] += 1;
+            } else {
+                above += 1;
+            }
+        }
+        (bins, below, above)
+    };
+    let (generated_bins, g_below, g_above) = count(&fake.a);
+    let (truth_bins, t_below, t_above) = count(&truth.a);
+    Ok(FamilyHist {
+        lo,
+        hi,
+        samples,
+        generated: generated_bins,
+        truth: truth_bins,
+        below: [g_below, t_below],
+        above: [g_above, t_above],
+        generated_stats: [Num(fake.a_mean), Num(fake.a_std)],
+        truth_stats: [Num(truth.a_mean), Num(truth.a_std)],
+    })
+}
+
+/// `report.html` of the run in `dir` as it trains, from what `trainer` holds: `stats`, the
+/// rows so far, `evals` the evaluations (`(step, values)`), `status` how it stands and
+/// `session` how long this session has run (added to `run.json`'s duration).
+pub fn write_live(
+    dir: &Path,
+    trainer: &mut Trainer,
+    stats: &[StepStats],
+    evals: &[(usize, Vec<f64>)],
+    status: Status,
+    session: Duration,
+) -> Result<()> {
+    let config = trainer.config().clone();
+    let config_toml = config.to_toml()?;
+    let names: Vec<String> = trainer
+        .metric_names()
+        .iter()
+        .map(|s| s.to_string())
+        .collect();
+    let generated = match trainer.target().is_family() {
+        true => Some(trainer.generate(FAMILY_SAMPLES, &mut Stream::Sample.rng(config.seed))?),
+        false => None,
+    };
+    let mut record = RunRecord::load(dir)?;
+    if let Some(r) = record.as_mut() {
+        r.status = status;
+        r.duration_s += session.as_secs_f64();
+        r.end = (status != Status::Running).then(Time::now);
+    }
+    // Named as `curvegan runs` names it; the run's own rows, not metrics.csv, are its steps.
+    let name = (record.as_ref().and_then(|r| r.name.clone()))
+        .or_else(|| dir.file_name().map(|n| n.to_string_lossy().into_owned()))
+        .unwrap_or_else(|| dir.display().to_string());
+    let data = run_data(Parts {
+        dir,
+        name,
+        config: &config,
+        config_toml: &config_toml,
+        record,
+        status,
+        stats,
+        names: &names,
+        evals,
+        best: listing::best(dir),
+        generated,
+        figures: true,
+    })?;
+    write_atomic(
+        &dir.join(files::REPORT),
+        html(&page(vec![data]))?.as_bytes(),
+    )
+}
+
+/// Rewrites the page of the run in `dir` from its files once its session has ended as `record`
+/// says (a failed run: the page its loop wrote last still says running).
+pub fn write_ended(dir: &Path, record: &RunRecord) -> Result<()> {
+    let mut data = load_run(dir, true)?;
+    data.status = record.status.name();
+    data.record = Some(record.clone());
+    write_atomic(
+        &dir.join(files::REPORT),
+        html(&page(vec![data]))?.as_bytes(),
+    )
+}
+
+/// The data of the run folder `dir`, read from its files (`figures`: with its step figures
+/// and, for a `family` run, the histogram of `a`). `name` names it on the page.
+pub fn load_run(dir: &Path, figures: bool) -> Result<RunData> {
+    let path = dir.join(files::CONFIG);
+    let config_toml = String::from_utf8(files::read_at_most(&path, 1 << 20)?)
+        .map_err(|_| Error::bad_file(&path, "is not UTF-8 text"))?;
+    let config = TrainConfig::from_toml(&config_toml, &path)?;
+    let row = listing::row(dir);
+    let (stats, names, evals) = read_metrics(dir)?;
+    let generated = match figures && dir.join(files::GENERATOR).is_file() {
+        true if config.target.build()?.is_family() => Some(
+            Generator::load(dir)?
+                .sample(FAMILY_SAMPLES, config.seed, None)?
+                .curves
+                .concat(),
+        ),
+        _ => None,
+    };
+    run_data(Parts {
+        dir,
+        name: row.name,
+        config: &config,
+        config_toml: &config_toml,
+        record: RunRecord::load(dir)?,
+        status: row.status,
+        stats: &stats,
+        names: &names,
+        evals: &evals,
+        best: row.best,
+        generated,
+        figures,
+    })
+}
+
+/// Metrics rows, metric names and the evaluations `(step, values)`.
+type Metrics = (Vec<StepStats>, Vec<String>, Vec<(usize, Vec<f64>)>);
+
+/// `metrics.csv` of `dir`, by its header (`step,d_loss,g_loss,d_real,d_fake`, then the
+/// metrics); none yet is no rows.
+fn read_metrics(dir: &Path) -> Result<Metrics> {
+    let path = dir.join(files::METRICS);
+    if !path.is_file() {
+        return Ok(Default::default());
+    }
+    let text = String::from_utf8(files::read_at_most(&path, MAX_METRICS_BYTES)?)
+        .map_err(|_| Error::bad_file(&path, "is not UTF-8 text"))?;
+    let mut lines = text.lines();
+    let header: Vec<&str> = lines.next().unwrap_or_default().split(',').collect();
+    if header.len() < 5 || header[0] != "step" {
+        return Err(Error::bad_file(
+            &path,
+            format!("has no metrics header: '{}'", header.join(",")),
+        ));
+    }
+    let names: Vec<String> = header[5..].iter().map(|s| s.to_string()).collect();
+    let (mut stats, mut evals) = (Vec::new(), Vec::new());
+    for (i, line) in lines.enumerate() {
+        let bad = || Error::bad_file(&path, format!("row {} is malformed: '{line}'", i + 1));
+        let f: Vec<&str> = line.split(',').collect();
+        if f.len() != header.len() {
+            return Err(bad());
+        }
+        let num = |s: &str| s.parse::<f32>().map_err(|_| bad());
+        stats.push(StepStats {
+            d_loss: num(f[1])?,
+            g_loss: num(f[2])?,
+            d_real: num(f[3])?,
+            d_fake: num(f[4])?,
+            ..StepStats::default()
+        });
+        if !names.is_empty() && f[5..].iter().any(|v| !v.is_empty()) {
+            let values = (f[5..].iter())
+                .map(|v| v.parse::<f64>().map_err(|_| bad()))
+                .collect::<Result<Vec<f64>>>()?;
+            evals.push((i, values));
+        }
+    }
+    Ok((stats, names, evals))
+}
+
+/// A page of `runs`: one run's, or a comparison with the settings that differ.
+pub fn page(runs: Vec<RunData>) -> Page {
+    let title = match runs.as_slice() {
+        [one] => format!("{} — curvegan run", one.name),
+        many => format!("{} runs — curvegan", many.len()),
+    };
+    let mut keys: Vec<&str> = Vec::new();
+    for run in &runs {
+        for (k, _) in &run.config {
+            if !keys.contains(&k.as_str()) {
+                keys.push(k);
+            }
+        }
+    }
+    let value = |run: &RunData, key: &str| {
+        run.config
+            .iter()
+            .find(|(k, _)| k == key)
+            .map(|(_, v)| v.clone())
+    };
+    let differing = match runs.len() {
+        0 | 1 => Vec::new(),
+        _ => keys
+            .iter()
+            .filter(|k| runs.iter().any(|r| value(r, k) != value(&runs[0], k)))
+            .map(|k| k.to_string())
+            .collect(),
+    };
+    Page {
+        format: "curvegan-report-1",
+        title,
+        live: runs.iter().any(|r| r.status == Status::Running.name()),
+        reload_s: RELOAD_SECONDS,
+        written: Time::now().utc,
+        runs,
+        differing,
+    }
+}
+
+/// The page as HTML: the data as JSON and our script that draws it, nothing from outside.
+pub fn html(page: &Page) -> Result<String> {
+    let json = serde_json::to_string(page)
+        .map_err(|e| Error::Serialize(format!("{}: {e}", files::REPORT)))?
+        .replace('<', "\\u003c");
+    let title = page
+        .title
+        .replace('&', "&amp;")
+        .replace('<', "&lt;")
+        .replace('>', "&gt;");
+    Ok(format!(
+        "<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n{MARK}\n\
+         <meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n\
+         <title>{title}</title>\n<style>\n{STYLE}</style>\n</head>\n<body>\n\
+         <pre id=\"errors\" hidden></pre>\n<script>\n{ERRORS}</script>\n\
+         <main id=\"app\"><noscript>This report is drawn by JavaScript; its data is in the \
+         page's source.</noscript></main>\n\
+         <script type=\"application/json\" id=\"data\">{json}</script>\n\
+         <script>\n{SCRIPT}</script>\n</body>\n</html>\n"
+    ))
+}
+
+/// The first script of a page: records JavaScript errors in `#errors`, where a reader (and
+/// the tests) see them.
+const ERRORS: &str = "window.curveganError = function (text) {\n\
+  var e = document.getElementById('errors');\n\
+  e.textContent += text + '\\n';\n\
+  e.hidden = false;\n\
+};\n\
+window.addEventListener('error', function (ev) {\n\
+  window.curveganError('error: ' + ev.message + ' (line ' + ev.lineno + ')');\n\
+});\n\
+window.addEventListener('unhandledrejection', function (ev) {\n\
+  window.curveganError('unhandled rejection: ' + ev.reason);\n\
+});\n";
+
+/// The run folders `run` stands for: itself when it holds `config.toml`, else the run folders
+/// below it (a sweep's or a benchmark's). The error names `run`.
+pub fn runs_in(run: &Path) -> Result<Vec<PathBuf>> {
+    if !run.is_dir() {
+        let what = match run.exists() {
+            true => "is not a folder",
+            false => "does not exist",
+        };
+        return Err(Error::config("RUN", format!("{} {what}", run.display())));
+    }
+    if run.join(files::CONFIG).is_file() {
+        return Ok(vec![run.to_path_buf()]);
+    }
+    let found: Vec<PathBuf> = listing::list(run)?.into_iter().map(|r| r.folder).collect();
+    if found.is_empty() {
+        return Err(Error::config(
+            "RUN",
+            format!(
+                "{} is not a run folder (it has no {}) and holds no run folders",
+                run.display(),
+                files::CONFIG
+            ),
+        ));
+    }
+    Ok(found)
+}
+
+/// `curvegan report RUN… [--out FILE]`: one run folder gets its page (default
+/// `RUN/report.html`); several, or a sweep's or benchmark's folder, a comparison (default
+/// `report.html` in a sweep's or benchmark's folder given alone, else in the current folder).
+/// Everything is read and checked before anything is written; a file that exists and is not
+/// a curvegan report is never overwritten. Returns the path written.
+pub fn write(runs: &[PathBuf], out: Option<&Path>) -> Result<PathBuf> {
+    let mut dirs = Vec::new();
+    for run in runs {
+        dirs.extend(runs_in(run)?);
+    }
+    let single = runs.len() == 1;
+    let out = match (out, single) {
+        (Some(out), _) => out.to_path_buf(),
+        (None, true) => runs[0].join(files::REPORT),
+        (None, false) => PathBuf::from(files::REPORT),
+    };
+    let one_run = single && dirs.len() == 1 && dirs[0] == runs[0];
+    let mut data = Vec::new();
+    for dir in &dirs {
+        data.push(load_run(dir, one_run)?);
+    }
+    // Unnamed runs below a sweep's folder are named by their path there (as `curvegan runs`
+    // names them); runs named alike, by their folder.
+    for d in data.iter_mut().filter(|d| single && !one_run && unnamed(d)) {
+        if let Ok(below) = Path::new(&d.folder).strip_prefix(&runs[0]) {
+            d.name = below.display().to_string();
+        }
+    }
+    let names: Vec<String> = data.iter().map(|d| d.name.clone()).collect();
+    if (1..names.len()).any(|i| names[..i].contains(&names[i])) {
+        for d in &mut data {
+            d.name = d.folder.clone();
+        }
+    }
+    write_page(&out, &page(data))?;
+    Ok(out)
+}
+
+/// True for a run without a `--name`.
+fn unnamed(run: &RunData) -> bool {
+    run.record.as_ref().and_then(|r| r.name.as_ref()).is_none()
+}
+
+/// A sweep's or benchmark's `ROOT/report.html`, comparing the runs below `root`.
+pub fn write_comparison(root: &Path) -> Result<()> {
+    write(&[root.to_path_buf()], None).map(|_| ())
+}
+
+/// Writes `page` to `out`, unless `out` is a folder or a file that is not a curvegan report;
+/// inside a run folder, under its lock.
+fn write_page(out: &Path, page: &Page) -> Result<()> {
+    if out.is_dir() {
+        return Err(Error::config(
+            "--out",
+            format!("{} is a folder; name the report's file", out.display()),
+        ));
+    }
+    if out.is_file() {
+        // The marker is in the page's head, in its first few hundred bytes.
+        let mut head = Vec::new();
+        let read = std::fs::File::open(out).and_then(|f| f.take(4096).read_to_end(&mut head));
+        if read.is_err() || !String::from_utf8_lossy(&head).contains(MARK) {
+            return Err(Error::config(
+                "--out",
+                format!(
+                    "{} exists and is not a curvegan report; it is left as it is (choose another --out)",
+                    out.display()
+                ),
+            ));
+        }
+    }
+    let text = html(page)?;
+    let folder =
+        (out.parent()).filter(|d| out != Path::new("-") && d.join(files::CONFIG).is_file());
+    let _lock = folder.map(|d| RunFolder::open(d, "RUN")).transpose()?;
+    write_atomic(out, text.as_bytes())
+}
