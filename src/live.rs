@@ -423,7 +423,8 @@ fn watch_view(terminal: &mut Term, reader: &mut Reader) -> Result<()> {
         terminal.draw(|f| render(f, &view))?;
         match next_key(FRAME)? {
             Some(Key::Quit) => return Ok(()),
-            Some(Key::Save) => note = save(view.snapshot.as_ref(), view.dir.as_deref()),
+            // Into the current folder: the run's own belongs to the process that trains it.
+            Some(Key::Save) => note = save(view.snapshot.as_ref(), Some(Path::new("."))),
             Some(Key::Pause) => note = "p pauses only in the training process".to_string(),
             None => {}
         }
