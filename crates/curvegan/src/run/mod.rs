@@ -1,5 +1,6 @@
 //! A run on disk: the run folder and its files, the trainer, checkpoints, the training loop,
-//! figures, sampling from a finished run, sweeps over seeds and the mode-collapse benchmark.
+//! figures, sampling from a finished run, sweeps over seeds and the mode-collapse benchmark,
+//! locally or on Slurm.
 //!
 //! - [`files`]: file names of a run folder, atomic writes, weights files;
 //! - [`folder`]: opening a run folder for writing: creating, locking, replacing;
@@ -12,7 +13,8 @@
 //! - [`plot`]: the figures;
 //! - [`sample`]: loading a run's generator and sampling it;
 //! - [`sweep`]: one configuration over many seeds;
-//! - [`bench`](mod@bench): the mode-collapse benchmark against published rows.
+//! - [`bench`](mod@bench): the mode-collapse benchmark against published rows;
+//! - [`slurm`]: sweeps and benchmarks handed to a Slurm cluster as a job array.
 
 pub mod bench;
 pub mod checkpoint;
@@ -23,6 +25,7 @@ pub mod listing;
 pub mod plot;
 pub mod record;
 pub mod sample;
+pub mod slurm;
 pub mod sweep;
 pub mod train;
 pub mod trainer;
