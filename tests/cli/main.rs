@@ -11,6 +11,8 @@
 //! - `resume`: kills at random moments, Ctrl-C, extension, `--config` reproduction;
 //! - `runs`: `run.json`, `--name` and `--tag`, the run folder shown at the start, `runs`;
 //! - `signals`: SIGTERM, SIGHUP and a second Ctrl-C sent to real runs;
+//! - `slurm`: sweeps and the mode benchmark through a real one-node Slurm cluster
+//!   (`scripts/slurm/start.sh`), requeue included, equal to local runs;
 //! - `faults`: a kill or an I/O error injected at every write point of a run, then recovery.
 
 mod bad_input;
@@ -24,3 +26,4 @@ mod model_selection;
 mod resume;
 mod runs;
 mod signals;
+mod slurm;

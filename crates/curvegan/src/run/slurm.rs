@@ -260,23 +260,24 @@ pub fn script(root: &Path, kind: &Kind, first_seed: u64, trials: u64, submit: &S
     s
 }
 
-/// Runs `program` with `args`; its standard output, or an error naming the command and
-/// quoting what it said. A missing program is bad input (exit code 2), naming the packages.
-fn run(program: &str, args: &[String], option: &str) -> Result<String> {
+/// Runs `program` with `args`; its standard output, or a message naming the command and
+/// quoting what it said (a missing program named with the package that has it).
+fn run(program: &str, args: &[String]) -> std::result::Result<String, String> {
     let shown = || format!("{program} {}", args.join(" "));
     let out = Command::new(program).args(args).output().map_err(|e| match e.kind() {
-        std::io::ErrorKind::NotFound => Error::config(
-            option,
-            format!("{program} not found: run where Slurm's commands are on PATH (Debian package slurm-client)"),
+        std::io::ErrorKind::NotFound => format!(
+            "{program} not found: run where Slurm's commands are on PATH (Debian package slurm-client)"
         ),
-        _ => Error::config(option, format!("cannot run {}: {e}", shown())),
+        _ => format!("cannot run {}: {e}", shown()),
     })?;
     let stdout = String::from_utf8_lossy(&out.stdout).into_owned();
     if !out.status.success() {
         let stderr = String::from_utf8_lossy(&out.stderr);
-        return Err(Error::config(
-            option,
-            format!("{} failed ({}): {}", shown(), out.status, stderr.trim()),
+        return Err(format!(
+            "{} failed ({}): {}",
+            shown(),
+            out.status,
+            stderr.trim()
         ));
     }
     Ok(stdout)
@@ -355,7 +356,7 @@ fn write_and_submit(
     let text = script(&root, &kind, first_seed, trials, submit);
     write_atomic(&script_path, text.as_bytes())?;
     let args = ["--parsable".to_string(), script_path.display().to_string()];
-    let out = run("sbatch", &args, "--backend slurm")?;
+    let out = run("sbatch", &args).map_err(|e| Error::config("--backend slurm", e))?;
     let job_id = out.trim().split(';').next().unwrap_or("").to_string();
     if job_id.is_empty() || !job_id.chars().all(|c| c.is_ascii_digit()) {
         return Err(Error::config(
@@ -376,11 +377,7 @@ fn write_and_submit(
         .map_err(|e| Error::Serialize(format!("{}: {e}", files::SLURM_PLAN)))
         .and_then(|json| write_atomic(&root.join(files::SLURM_PLAN), (json + "\n").as_bytes()));
     if let Err(e) = saved {
-        let _ = run(
-            "scancel",
-            std::slice::from_ref(&plan.job_id),
-            "--backend slurm",
-        );
+        let _ = run("scancel", std::slice::from_ref(&plan.job_id));
         return Err(e);
     }
     Ok(plan)
@@ -557,7 +554,7 @@ pub fn status(root: &Path) -> Result<Progress> {
     let plan = Plan::load(root)?;
     let (slurm, slurm_error) = match task_states(&plan) {
         Ok(states) => (states, None),
-        Err(e) => (BTreeMap::new(), Some(e.to_string())),
+        Err(e) => (BTreeMap::new(), Some(e)),
     };
     let trials = (0..plan.trials)
         .map(|task| {
@@ -587,7 +584,7 @@ pub fn status(root: &Path) -> Result<Progress> {
 
 /// Slurm's state of each array task of the plan's job, by task index: `squeue`'s, and for
 /// tasks it no longer lists `sacct`'s (which fails harmlessly where accounting is off).
-fn task_states(plan: &Plan) -> Result<BTreeMap<u64, String>> {
+fn task_states(plan: &Plan) -> std::result::Result<BTreeMap<u64, String>, String> {
     let args = [
         format!("--jobs={}", plan.job_id),
         "--array".to_string(),
@@ -595,10 +592,10 @@ fn task_states(plan: &Plan) -> Result<BTreeMap<u64, String>> {
         "--noheader".to_string(),
         "--format=%i|%T".to_string(),
     ];
-    let mut states = match run("squeue", &args, "squeue") {
+    let mut states = match run("squeue", &args) {
         Ok(out) => parse_states(&out, &plan.job_id),
         // A job that has left the controller's memory is not an error.
-        Err(e) if e.to_string().contains("Invalid job id") => BTreeMap::new(),
+        Err(e) if e.contains("Invalid job id") => BTreeMap::new(),
         Err(e) => return Err(e),
     };
     if (states.len() as u64) < plan.trials {
@@ -609,7 +606,7 @@ fn task_states(plan: &Plan) -> Result<BTreeMap<u64, String>> {
             "--allocations".to_string(),
             "--format=JobID,State".to_string(),
         ];
-        if let Ok(out) = run("sacct", &args, "sacct") {
+        if let Ok(out) = run("sacct", &args) {
             for (task, state) in parse_states(&out, &plan.job_id) {
                 states.entry(task).or_insert(state);
             }
@@ -651,7 +648,7 @@ pub fn wait(root: &Path, poll: Duration, mut progress: impl FnMut(&Progress)) ->
     loop {
         let p = status(root)?;
         if let Some(e) = &p.slurm_error {
-            return Err(Error::config("--wait", e.clone()));
+            return Err(Error::Incomplete(format!("cannot follow the job: {e}")));
         }
         progress(&p);
         if !p.trials.iter().any(|t| t.state.pending()) {
