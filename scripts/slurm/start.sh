@@ -78,6 +78,8 @@ cat >"$conf" <<CONF
 ClusterName=curvegan
 SlurmctldHost=localhost
 AuthType=auth/munge
+# A requeued job waits the credential lifetime (default 120 s) before it starts again.
+AuthInfo=cred_expire=10
 CredType=cred/munge
 ProctrackType=proctrack/linuxproc
 TaskPlugin=task/none
@@ -88,6 +90,8 @@ SelectTypeParameters=CR_Core
 SlurmUser=root
 SlurmdUser=root
 MpiDefault=none
+# Schedule pending jobs every second, not every minute: a test cluster, with short jobs.
+SchedulerParameters=sched_interval=1,bf_interval=1
 ReturnToService=2
 StateSaveLocation=$dir/state
 SlurmdSpoolDir=$dir/spool

@@ -17,7 +17,7 @@ use std::time::{Duration, Instant};
 use assert_cmd::Command;
 use tempfile::TempDir;
 
-use crate::common::{curvegan, stdout_of};
+use crate::common::{curvegan, stdout_of, sweep_csv_seeds};
 
 /// The `slurm.conf` of the cluster to use, once `sinfo` has answered with a usable node.
 fn cluster() -> PathBuf {
@@ -47,6 +47,19 @@ fn cluster() -> PathBuf {
     conf
 }
 
+/// A test's cluster (its `slurm.conf`) and folders, in a temporary folder kept while the
+/// `TempDir` lives: `root` for `--backend slurm`, `local` for the same trials run locally, and
+/// both as text.
+type Case = (PathBuf, TempDir, PathBuf, PathBuf, String, String);
+
+fn case() -> Case {
+    let conf = cluster();
+    let tmp = TempDir::new().unwrap();
+    let (root, local) = (tmp.path().join("slurm"), tmp.path().join("local"));
+    let (r, l) = (root.display().to_string(), local.display().to_string());
+    (conf, tmp, root, local, r, l)
+}
+
 /// `curvegan ARGS…` talking to the cluster of `conf`.
 fn on_cluster(conf: &Path, args: &[&str]) -> Command {
     let mut cmd = curvegan();
@@ -71,13 +84,30 @@ fn text(out: &Output) -> (String, String) {
     )
 }
 
-/// The job id printed by a submission.
-fn job_id(stdout: &str) -> String {
+/// Runs `curvegan ARGS… --backend slurm --slurm-binary BIN --out ROOT` on the cluster, BIN
+/// being the binary under test; fails the test unless it succeeds. Returns the job id it
+/// printed, its stdout and its stderr.
+fn submitted(conf: &Path, args: &[&str], root: &str) -> (String, String, String) {
+    let binary = env!("CARGO_BIN_EXE_curvegan");
+    let out = on_cluster(conf, args)
+        .args([
+            "--backend",
+            "slurm",
+            "--slurm-binary",
+            binary,
+            "--out",
+            root,
+        ])
+        .output()
+        .unwrap();
+    let (stdout, stderr) = text(&out);
+    assert!(out.status.success(), "{stderr}");
     let rest = stdout
         .split("submitted Slurm job ")
         .nth(1)
         .unwrap_or_else(|| panic!("no job id in {stdout}"));
-    rest.split(':').next().unwrap().to_string()
+    let job = rest.split(':').next().unwrap().to_string();
+    (job, stdout, stderr)
 }
 
 /// `curvegan status ROOT`'s output once no trial is queued or running (a hang guard of ten
@@ -153,32 +183,9 @@ fn without_wall(csv: &str) -> String {
 
 #[test]
 fn slurm_sweep_is_submitted_followed_and_collected_as_a_local_sweep() {
-    let conf = cluster();
-    let tmp = TempDir::new().unwrap();
-    let (root, local) = (tmp.path().join("slurm"), tmp.path().join("local"));
-    let (r, l) = (root.display().to_string(), local.display().to_string());
-    let binary = env!("CARGO_BIN_EXE_curvegan");
-    let out = on_cluster(
-        &conf,
-        &[
-            "sweep",
-            "--seeds",
-            "3..6",
-            "--backend",
-            "slurm",
-            "--slurm-binary",
-            binary,
-            "--slurm-arg=--time=00:10:00",
-            "--out",
-            &r,
-        ],
-    )
-    .args(SMALL)
-    .output()
-    .unwrap();
-    let (stdout, stderr) = text(&out);
-    assert!(out.status.success(), "{stderr}");
-    let job = job_id(&stdout);
+    let (conf, _tmp, root, local, r, l) = case();
+    let sweep = ["sweep", "--seeds", "3..6", "--slurm-arg=--time=00:10:00"];
+    let (job, stdout, _) = submitted(&conf, &[&sweep[..], &SMALL].concat(), &r);
     assert!(
         stdout.contains(&format!("curvegan collect {r}")),
         "{stdout}"
@@ -217,7 +224,7 @@ fn slurm_sweep_is_submitted_followed_and_collected_as_a_local_sweep() {
     let csv = |d: &Path| fs::read_to_string(d.join("sweep.csv")).unwrap();
     assert_eq!(without_wall(&csv(&root)), without_wall(&csv(&local)));
     // `curvegan runs` lists the trials, not the sweep's shared config as a run.
-    let runs = String::from_utf8(stdout_of(&mut curvegan().args(["runs", &r]))).unwrap();
+    let runs = String::from_utf8(stdout_of(curvegan().args(["runs", &r]))).unwrap();
     assert_eq!(
         runs.lines().filter(|l| l.contains("finished")).count(),
         3,
@@ -227,47 +234,34 @@ fn slurm_sweep_is_submitted_followed_and_collected_as_a_local_sweep() {
 
 #[test]
 fn a_trial_requeued_mid_run_resumes_from_its_checkpoint_and_equals_a_local_run() {
-    let conf = cluster();
-    let tmp = TempDir::new().unwrap();
-    let (root, local) = (tmp.path().join("slurm"), tmp.path().join("local"));
-    let (r, l) = (root.display().to_string(), local.display().to_string());
+    let (conf, _tmp, root, local, r, l) = case();
     // Long enough to be caught between its first checkpoint and its end.
     let slow = [
         "--steps",
-        "12000",
+        "8000",
         "--checkpoint-every",
-        "500",
+        "200",
         "--plot-every",
         "0",
-        "--eval-every",
-        "2000",
     ];
-    let out = on_cluster(
+    let (job, _, _) = submitted(
         &conf,
-        &[
-            "sweep",
-            "--seeds",
-            "0..1",
-            "--backend",
-            "slurm",
-            "--out",
-            &r,
-        ],
-    )
-    .args(["--slurm-binary", env!("CARGO_BIN_EXE_curvegan")])
-    .args(slow)
-    .output()
-    .unwrap();
-    assert!(out.status.success(), "{}", text(&out).1);
-    let job = job_id(&text(&out).0);
+        &[&["sweep", "--seeds", "0..1"][..], &slow].concat(),
+        &r,
+    );
     let run = root.join("seed-0");
     let start = Instant::now();
     while !run.join("checkpoint.safetensors").exists() {
         assert!(start.elapsed() < Duration::from_secs(600), "no checkpoint");
         sleep(Duration::from_millis(20));
     }
-    // Collecting while the trial runs names it and fails, as --partial would with nothing done.
-    let early = on_cluster(&conf, &["collect", &r]).output().unwrap();
+    // Slurm sends SIGTERM (the run saves a checkpoint), then queues the task again, to start
+    // once its credential has expired (`AuthInfo=cred_expire=10` on the test cluster).
+    slurm(&conf, "scontrol", &["requeue", &format!("{job}_0")]);
+    // Collecting before the trial is done names it and fails (with none done, --partial too).
+    let early = on_cluster(&conf, &["collect", "--partial", &r])
+        .output()
+        .unwrap();
     assert_eq!(early.status.code(), Some(1), "{early:?}");
     let (_, stderr) = text(&early);
     assert!(
@@ -276,15 +270,6 @@ fn a_trial_requeued_mid_run_resumes_from_its_checkpoint_and_equals_a_local_run()
     );
     assert!(!root.join("sweep.csv").exists());
 
-    // Slurm sends SIGTERM (the run saves a checkpoint), then queues the task again; lifting
-    // the delay Slurm gives a requeued job keeps the test short.
-    let task = format!("{job}_0");
-    slurm(&conf, "scontrol", &["requeue", &task]);
-    slurm(
-        &conf,
-        "scontrol",
-        &["update", &format!("JobId={task}"), "StartTime=now"],
-    );
     let status = wait_until_ended(&conf, &root);
     assert!(status.contains("done 1, failed 0"), "{status}");
 
@@ -308,18 +293,14 @@ fn a_trial_requeued_mid_run_resumes_from_its_checkpoint_and_equals_a_local_run()
             .args(["sweep", "--seeds", "0..1", "-q", "--out", &l])
             .args(slow),
     );
-    assert_same_runs(
-        &root,
-        &local,
-        &[0],
-        &[
-            "metrics.csv",
-            "generator.safetensors",
-            "discriminator.safetensors",
-            "checkpoint.safetensors",
-            "losses.png",
-        ],
-    );
+    let same = [
+        "metrics.csv",
+        "generator.safetensors",
+        "discriminator.safetensors",
+        "checkpoint.safetensors",
+        "losses.png",
+    ];
+    assert_same_runs(&root, &local, &[0], &same);
     stdout_of(&mut on_cluster(&conf, &["collect", &r]));
     let csv = |d: &Path| fs::read_to_string(d.join("sweep.csv")).unwrap();
     assert_eq!(without_wall(&csv(&root)), without_wall(&csv(&local)));
@@ -327,31 +308,11 @@ fn a_trial_requeued_mid_run_resumes_from_its_checkpoint_and_equals_a_local_run()
 
 #[test]
 fn a_failed_trial_shows_in_status_and_collect_with_its_log() {
-    let conf = cluster();
-    let tmp = TempDir::new().unwrap();
-    let root = tmp.path().join("slurm");
-    let r = root.display().to_string();
+    let (conf, _tmp, root, _, r, _) = case();
     // Held, so that seed 1's folder can be spoiled before any task starts: a file curvegan
     // did not write makes its `train --force` refuse the folder.
-    let out = on_cluster(
-        &conf,
-        &[
-            "sweep",
-            "--seeds",
-            "0..2",
-            "--backend",
-            "slurm",
-            "--slurm-arg=--hold",
-            "--out",
-            &r,
-        ],
-    )
-    .args(["--slurm-binary", env!("CARGO_BIN_EXE_curvegan")])
-    .args(SMALL)
-    .output()
-    .unwrap();
-    assert!(out.status.success(), "{}", text(&out).1);
-    let job = job_id(&text(&out).0);
+    let sweep = ["sweep", "--seeds", "0..2", "--slurm-arg=--hold"];
+    let (job, _, _) = submitted(&conf, &[&sweep[..], &SMALL].concat(), &r);
     let held = String::from_utf8(stdout_of(&mut on_cluster(&conf, &["status", &r]))).unwrap();
     assert!(
         held.contains("queued 2, running 0, done 0, failed 0"),
@@ -368,12 +329,8 @@ fn a_failed_trial_shows_in_status_and_collect_with_its_log() {
     let out = on_cluster(&conf, &["collect", &r]).output().unwrap();
     let (_, stderr) = text(&out);
     assert_eq!(out.status.code(), Some(1), "{stderr}");
-    assert!(
-        stderr.contains("seed 1 (failed")
-            && stderr.contains("notes.txt")
-            && stderr.contains("--partial"),
-        "{stderr}"
-    );
+    let named = stderr.contains("seed 1 (failed") && stderr.contains("notes.txt");
+    assert!(named && stderr.contains("--partial"), "{stderr}");
     assert!(!root.join("sweep.csv").exists());
 
     let out = stdout_of(&mut on_cluster(&conf, &["collect", "--partial", &r]));
@@ -382,21 +339,12 @@ fn a_failed_trial_shows_in_status_and_collect_with_its_log() {
         report.contains("1 trials not done") && report.contains("seed 1"),
         "{report}"
     );
-    let csv = fs::read_to_string(root.join("sweep.csv")).unwrap();
-    let seeds: Vec<&str> = csv
-        .lines()
-        .skip(1)
-        .map(|l| l.split(',').next().unwrap())
-        .collect();
-    assert_eq!(seeds, ["0"], "{csv}");
+    assert_eq!(sweep_csv_seeds(&root), ["0"]);
 }
 
 #[test]
 fn bench_modes_with_wait_through_slurm_equals_the_local_benchmark() {
-    let conf = cluster();
-    let tmp = TempDir::new().unwrap();
-    let (root, local) = (tmp.path().join("slurm"), tmp.path().join("local"));
-    let (r, l) = (root.display().to_string(), local.display().to_string());
+    let (conf, _tmp, root, local, r, l) = case();
     let bench = [
         "bench",
         "modes",
@@ -407,37 +355,23 @@ fn bench_modes_with_wait_through_slurm_equals_the_local_benchmark() {
         "--steps",
         "300",
     ];
-    let out = on_cluster(&conf, &bench)
-        .args(["--backend", "slurm", "--wait", "--out", &r])
-        .args(["--slurm-binary", env!("CARGO_BIN_EXE_curvegan")])
-        .output()
-        .unwrap();
-    let (stdout, stderr) = text(&out);
-    assert!(out.status.success(), "{stderr}");
-    assert!(
-        stdout.contains("submitted Slurm job") && stdout.contains("PacGAN4"),
-        "{stdout}"
-    );
+    let (_, stdout, stderr) = submitted(&conf, &[&bench[..], &["--wait"]].concat(), &r);
+    let reported = stdout.contains("submitted Slurm job") && stdout.contains("PacGAN4");
+    assert!(reported, "{stdout}");
     assert!(stderr.contains("[2/2] seed"), "no progress lines: {stderr}");
     assert!(stderr.contains("done 2, failed 0"), "{stderr}");
 
     stdout_of(curvegan().args(bench).args(["--out", &l]));
-    assert_same_runs(
-        &root,
-        &local,
-        &[0, 1],
-        &[
-            "metrics.csv",
-            "generator.safetensors",
-            "checkpoint.safetensors",
-        ],
-    );
+    let same = [
+        "metrics.csv",
+        "generator.safetensors",
+        "checkpoint.safetensors",
+    ];
+    assert_same_runs(&root, &local, &[0, 1], &same);
     let read = |d: &Path, f: &str| fs::read_to_string(d.join(f)).unwrap();
     assert_eq!(read(&root, "table.md"), read(&local, "table.md"));
-    assert_eq!(
-        without_wall(&read(&root, "bench.csv")),
-        without_wall(&read(&local, "bench.csv"))
-    );
+    let csv = |d: &Path| without_wall(&read(d, "bench.csv"));
+    assert_eq!(csv(&root), csv(&local));
 }
 
 /// Runs `curvegan ARGS…` expecting bad input: exit code 2, a message holding `needle`, and

@@ -15,8 +15,9 @@
 //! - `seed-S/`: each trial's run folder, once its task starts.
 //!
 //! A trial's [`State`] combines Slurm's view (`squeue`, then `sacct` for tasks `squeue` has
-//! forgotten) with its run folder ([`crate::run::listing`]): a finished run is done whatever
-//! Slurm says; else Slurm's pending and running states are queued and running, and any other
+//! forgotten) with its run folder ([`crate::run::listing`]): a finished run is done, and a run
+//! whose folder a process holds is running, whatever Slurm says; else Slurm's pending and
+//! running states are queued and running, and any other
 //! end (failed, cancelled, timeout, node failure, or a task gone from Slurm with its run
 //! unfinished) is failed, shown with the last lines of its log. [`collect`] scores the done
 //! trials as a local sweep or benchmark does ([`sweep::result_of`], [`bench::outcome`]) and
@@ -420,8 +421,11 @@ impl State {
     /// of its task (`None` when Slurm has no record of it); `slurm_known`: Slurm answered.
     pub fn of(run: Option<&RunRow>, slurm: Option<&str>, slurm_known: bool) -> State {
         let status = run.map(|r| r.status);
-        if matches!(status, Some(Status::Finished | Status::EarlyStopped)) {
-            return State::Done;
+        match status {
+            Some(Status::Finished | Status::EarlyStopped) => return State::Done,
+            // A process holds the folder's lock: some task (a resubmitted one, say) trains it.
+            Some(Status::Running) => return State::Running,
+            _ => {}
         }
         match slurm.map(|s| s.split_whitespace().next().unwrap_or("")) {
             Some(
@@ -433,7 +437,6 @@ impl State {
                 | "STOPPED",
             ) => State::Running,
             Some(_) => State::Failed,
-            None if status == Some(Status::Running) => State::Running,
             None if slurm_known => State::Failed,
             None => State::Unknown,
         }
