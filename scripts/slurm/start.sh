@@ -40,14 +40,18 @@ alive() { [ -n "$1" ] && [ "$(cat "/proc/$1/comm" 2>/dev/null)" = "$2" ]; }
 node_state() { timeout 10 sinfo --noheader --nodes=localhost --format=%T 2>/dev/null | head -n1; }
 
 if [ -f "$pids" ]; then
-    up=1
-    while read -r name pid; do alive "$pid" "$name" || up=0; done <"$pids"
+    up=1 some=0
+    while read -r name pid; do
+        if alive "$pid" "$name"; then some=1; else up=0; fi
+    done <"$pids"
     grep -q '^slurmctld ' "$pids" && grep -q '^slurmd ' "$pids" || up=0
     if [ "$up" = 1 ] && [ "$(node_state)" = idle ]; then
         echo "our Slurm cluster is already up (pids in $pids); export SLURM_CONF=$conf"
         exit 0
     fi
-    die "$pids exists but the cluster it records is not up and idle: run scripts/slurm/stop.sh first"
+    # None of the recorded daemons runs (a reboot, say): the record is stale.
+    [ "$some" = 0 ] || die "the cluster recorded in $pids is not up and idle: run scripts/slurm/stop.sh first"
+    rm -f "$pids"
 fi
 
 mkdir -p "$dir"/{state,spool,log,run}
