@@ -18,7 +18,7 @@ use curvegan::nn::optim::OptimizerConfig;
 use curvegan::run::record::Label;
 use curvegan::run::sample::{check_eval_count, Format, DEFAULT_COUNT, DEFAULT_EVAL_COUNT};
 use curvegan::run::sweep::{self, Criterion, Scoring, DEFAULT_SCORING_SAMPLES};
-use curvegan::run::{bench, files};
+use curvegan::run::{bench, files, slurm};
 use curvegan::{Error, Output};
 
 use crate::output::Show;
@@ -118,6 +118,10 @@ enum Command {
     /// Write a run's report.html, or one page comparing several runs.
     #[command(after_long_help = REPORT_EXAMPLES)]
     Report(ReportArgs),
+    /// The trials of a sweep or benchmark submitted to Slurm: queued, running, done, failed.
+    Status(StatusArgs),
+    /// Score the done trials of a sweep or benchmark submitted to Slurm and write its table.
+    Collect(CollectArgs),
 }
 
 /// The examples at the end of `report --help`.
@@ -136,6 +140,52 @@ struct ReportArgs {
     /// overwritten [default: RUN/report.html for one folder, else report.html here]
     #[arg(long, value_name = "FILE")]
     out: Option<PathBuf>,
+}
+
+#[derive(Debug, Args)]
+struct StatusArgs {
+    /// The folder of a sweep or benchmark submitted with --backend slurm
+    #[arg(value_name = "DIR")]
+    dir: PathBuf,
+}
+
+#[derive(Debug, Args)]
+struct CollectArgs {
+    /// The folder of a sweep or benchmark submitted with --backend slurm
+    #[arg(value_name = "DIR")]
+    dir: PathBuf,
+    /// Collect the done trials even though others are not done
+    #[arg(long)]
+    partial: bool,
+}
+
+/// Where the trials of `sweep` and `bench modes` run.
+#[derive(Debug, Args)]
+struct BackendArgs {
+    /// Where the trials run: local (threads of this process) or slurm (a job array, one trial
+    /// per task; the folder must be on storage every node sees)
+    #[arg(long, value_enum, default_value_t = BackendArg::Local, help_heading = "Backend")]
+    backend: BackendArg,
+    /// An sbatch option for the job array, e.g. --slurm-arg=--partition=cpu (repeatable)
+    #[arg(
+        long = "slurm-arg",
+        value_name = "OPTION",
+        allow_hyphen_values = true,
+        help_heading = "Backend"
+    )]
+    slurm_args: Vec<String>,
+    /// The curvegan binary the tasks run, by absolute path [default: this one]
+    #[arg(long, value_name = "PATH", help_heading = "Backend")]
+    slurm_binary: Option<PathBuf>,
+    /// With --backend slurm: wait for the array to finish, showing progress, then collect
+    #[arg(long, help_heading = "Backend")]
+    wait: bool,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+enum BackendArg {
+    Local,
+    Slurm,
 }
 
 #[derive(Debug, Args)]
@@ -379,6 +429,8 @@ struct SweepArgs {
     quiet: bool,
     #[command(flatten)]
     steps: StepsArg,
+    #[command(flatten)]
+    backend: BackendArgs,
     /// Training settings, as for `curvegan train`; each seed trains into OUT/seed-S
     #[command(flatten)]
     train: TrainSettings,
@@ -420,6 +472,8 @@ struct ModesArgs {
     /// Write into an existing non-empty folder
     #[arg(long)]
     force: bool,
+    #[command(flatten)]
+    backend: BackendArgs,
 }
 
 /// What to do, checked: only the library's types.
@@ -454,6 +508,19 @@ pub enum Job {
         runs: Vec<PathBuf>,
         out: Option<PathBuf>,
     },
+    /// Show the trials of the Slurm sweep in `dir`.
+    Status { dir: PathBuf },
+    /// Collect the Slurm sweep in `dir`.
+    Collect { dir: PathBuf, partial: bool },
+}
+
+/// Where the trials of a sweep or benchmark run.
+#[derive(Debug)]
+pub enum Backend {
+    /// On `jobs` threads of this process.
+    Local { jobs: usize },
+    /// As a Slurm job array; with `wait`, this process waits for it and collects.
+    Slurm { submit: slurm::Submit, wait: bool },
 }
 
 /// Draw `count` samples from the generator in `run`.
@@ -482,9 +549,9 @@ pub struct EvalJob {
 #[derive(Debug)]
 pub struct SweepJob {
     pub config: TrainConfig,
-    pub seeds: Vec<u64>,
+    pub seeds: Range<u64>,
     pub root: PathBuf,
-    pub jobs: usize,
+    pub backend: Backend,
     pub scoring: Scoring,
     pub force: bool,
     pub success: Option<Criterion>,
@@ -498,7 +565,7 @@ pub struct BenchJob {
     pub config: TrainConfig,
     pub trials: usize,
     pub root: PathBuf,
-    pub jobs: usize,
+    pub backend: Backend,
     pub force: bool,
 }
 
@@ -612,10 +679,10 @@ impl Cli {
                 config: a.checked_config()?,
                 seeds: {
                     sweep::check_runs("--seeds", a.seeds.end - a.seeds.start)?;
-                    a.seeds.collect()
+                    a.seeds.clone()
                 },
                 root: out_dir(&a.train.out, "sweep"),
-                jobs: jobs(a.jobs),
+                backend: a.backend.checked(a.jobs, a.train.force)?,
                 scoring: Scoring {
                     samples: a.eval_n,
                     seed_offset: 0,
@@ -632,6 +699,11 @@ impl Cli {
                 runs: a.runs,
                 out: a.out,
             },
+            Command::Status(a) => Job::Status { dir: a.dir },
+            Command::Collect(a) => Job::Collect {
+                dir: a.dir,
+                partial: a.partial,
+            },
             Command::Bench(BenchArgs {
                 which: BenchCommand::Modes(a),
             }) => {
@@ -644,12 +716,13 @@ impl Cli {
                 }
                 config.validate()?;
                 sweep::check_runs("--trials", a.trials as u64)?;
+                bench::check(&a.dataset, &config, a.trials)?;
                 Job::BenchModes(BenchJob {
                     root: out_dir(&a.out, &format!("bench-{}", a.dataset.name())),
                     dataset: a.dataset,
                     config,
                     trials: a.trials,
-                    jobs: jobs(a.jobs),
+                    backend: a.backend.checked(a.jobs, a.force)?,
                     force: a.force,
                 })
             }
@@ -707,9 +780,59 @@ fn out_dir(out: &Option<PathBuf>, prefix: &str) -> PathBuf {
         .unwrap_or_else(|| files::next_run_dir(Path::new(files::RUNS), prefix))
 }
 
-/// `--jobs`, or the number of cores.
-fn jobs(jobs: Option<usize>) -> usize {
-    jobs.unwrap_or_else(|| std::thread::available_parallelism().map_or(1, |n| n.get()))
+impl BackendArgs {
+    /// The backend, with the options that belong to the other one refused: `--jobs` and
+    /// `--force` are for local runs (a Slurm folder is never replaced), `--slurm-arg`,
+    /// `--slurm-binary` and `--wait` for Slurm.
+    fn checked(&self, jobs: Option<usize>, force: bool) -> Result<Backend, Error> {
+        let refuse = |option: &str, why: &str| Err(Error::config(option, why.to_string()));
+        match self.backend {
+            BackendArg::Local => {
+                let slurm_only = [
+                    ("--slurm-arg", !self.slurm_args.is_empty()),
+                    ("--slurm-binary", self.slurm_binary.is_some()),
+                    ("--wait", self.wait),
+                ];
+                if let Some((option, _)) = slurm_only.iter().find(|(_, given)| *given) {
+                    return refuse(option, "goes with --backend slurm only");
+                }
+                // `--jobs`, or the number of cores.
+                let jobs = jobs
+                    .unwrap_or_else(|| std::thread::available_parallelism().map_or(1, |n| n.get()));
+                Ok(Backend::Local { jobs })
+            }
+            BackendArg::Slurm => {
+                if jobs.is_some() {
+                    return refuse("--jobs", "goes with --backend local; on Slurm each trial is one array task (sbatch options: --slurm-arg)");
+                }
+                if force {
+                    return refuse(
+                        "--force",
+                        "--backend slurm writes a new folder only; choose an absent or empty --out",
+                    );
+                }
+                slurm::check_args(&self.slurm_args)?;
+                let binary = match &self.slurm_binary {
+                    Some(path) => std::path::absolute(path).map_err(|e| {
+                        Error::config("--slurm-binary", format!("{}: {e}", path.display()))
+                    })?,
+                    None => std::env::current_exe().map_err(|e| {
+                        Error::config(
+                            "--slurm-binary",
+                            format!("this binary's path is unknown ({e}); give it"),
+                        )
+                    })?,
+                };
+                Ok(Backend::Slurm {
+                    submit: slurm::Submit {
+                        args: self.slurm_args.clone(),
+                        binary,
+                    },
+                    wait: self.wait,
+                })
+            }
+        }
+    }
 }
 
 impl TrainSettings {

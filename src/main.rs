@@ -4,6 +4,7 @@
 mod cli;
 mod live;
 mod output;
+mod scale;
 
 use std::process::ExitCode;
 
@@ -12,7 +13,6 @@ use std::{io::Write, path::Path};
 
 use curvegan::run::files::{self, write_atomic_with};
 use curvegan::run::sample::evaluate;
-use curvegan::run::{bench, sweep};
 use curvegan::{Error, Generator, TrainConfig};
 
 use cli::{Cli, Job};
@@ -51,27 +51,11 @@ fn run() -> Result<()> {
                 false => report.table(),
             })
         }
-        Job::Sweep(j) => {
-            let seeds = output::Seeds::new(j.seeds.len(), j.quiet);
-            let results = sweep::sweep(
-                &j.config, &j.seeds, &j.root, j.jobs, j.scoring, j.force, &seeds,
-            )?;
-            sweep::save(&j.root, &results)?;
-            let report = output::sweep_report(&results, j.success.as_ref(), &j.root)?;
-            match j.quiet {
-                true => Ok(()),
-                false => output::print(&report),
-            }
-        }
-        Job::BenchModes(j) => {
-            let trials = output::Seeds::new(j.trials, false);
-            let outcome = bench::run(
-                &j.dataset, &j.config, j.trials, &j.root, j.jobs, j.force, &trials,
-            )?;
-            outcome.save(&j.root)?;
-            output::print(&output::bench_report(&outcome, &j.root))
-        }
+        Job::Sweep(j) => scale::sweep(j),
+        Job::BenchModes(j) => scale::bench(j),
         Job::Runs { dir, json } => output::runs(&dir, json),
+        Job::Status { dir } => scale::status(&dir),
+        Job::Collect { dir, partial } => scale::collect(&dir, partial, false),
         Job::Watch { dir } => live::watch(&dir),
         Job::Report { runs, out } => output::report(&runs, out.as_deref()),
     }

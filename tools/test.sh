@@ -33,6 +33,8 @@ if ((${#missing[@]})); then
     apt-get install -y -qq "${missing[@]}" >/dev/null
 fi
 
+# The cluster of scripts/slurm/start.sh, found by the tests through SLURM_CONF.
+export SLURM_CONF=${SLURM_CONF:-${CURVEGAN_SLURM_DIR:-/tmp/curvegan-slurm}/slurm.conf}
 started=0
 stop_cluster() {
     if ((started)); then
@@ -40,14 +42,12 @@ stop_cluster() {
     fi
 }
 trap stop_cluster EXIT
-if [[ -x scripts/slurm/start.sh || -f scripts/slurm/start.sh ]]; then
-    if timeout 10 sinfo -h >/dev/null 2>&1; then
-        echo "=== a Slurm cluster answers already; the tests use it"
-    else
-        echo "=== starting a one-node Slurm cluster"
-        started=1
-        bash scripts/slurm/start.sh
-    fi
+if [[ -f $SLURM_CONF ]] && timeout 10 sinfo -h >/dev/null 2>&1; then
+    echo "=== a Slurm cluster answers already ($SLURM_CONF); the tests use it"
+else
+    echo "=== starting a one-node Slurm cluster"
+    started=1
+    bash scripts/slurm/start.sh
 fi
 
 cargo test --workspace --locked "$@"

@@ -7,7 +7,7 @@ use std::path::Path;
 use predicates::prelude::*;
 use tempfile::TempDir;
 
-use crate::common::{curvegan, stdout_of};
+use crate::common::{curvegan, stdout_of, sweep_csv_seeds};
 
 fn train(out: &Path, args: &[&str]) {
     curvegan()
@@ -337,13 +337,7 @@ fn sweep_trains_every_seed_and_counts_successes() {
         fs::read(root.join("seed-4/metrics.csv")).unwrap(),
         fs::read(single.join("metrics.csv")).unwrap()
     );
-    let csv = fs::read_to_string(root.join("sweep.csv")).unwrap();
-    let seeds: Vec<&str> = csv
-        .lines()
-        .skip(1)
-        .map(|l| l.split(',').next().unwrap())
-        .collect();
-    assert_eq!(seeds, ["3", "4", "5"]);
+    assert_eq!(sweep_csv_seeds(&root), ["3", "4", "5"]);
     for (args, says) in [
         (vec!["--seeds", "5..5"], "no seed"),
         (vec!["--seeds", "0..2", "--seed", "1"], "--seed"),

@@ -49,3 +49,10 @@ pub fn resume_quietly(dir: &Path, extra: &[&str]) {
         .assert()
         .success();
 }
+
+/// The seeds in the first column of the `sweep.csv` in `root`.
+pub fn sweep_csv_seeds(root: &Path) -> Vec<String> {
+    let csv = std::fs::read_to_string(root.join("sweep.csv")).unwrap();
+    let seeds = csv.lines().skip(1).map(|l| l.split(',').next().unwrap());
+    seeds.map(str::to_string).collect()
+}

@@ -14,6 +14,8 @@
 //! - `signals`: SIGTERM, SIGHUP and a second Ctrl-C sent to real runs;
 //! - `live`: the live view and `watch` in an 80×24 tmux pane (tmux required), and without
 //!   a terminal;
+//! - `slurm`: sweeps and the mode benchmark through a real one-node Slurm cluster
+//!   (`scripts/slurm/start.sh`), requeue included, equal to local runs;
 //! - `faults`: a kill or an I/O error injected at every write point of a run, then recovery.
 
 mod bad_input;
@@ -29,3 +31,4 @@ mod report;
 mod resume;
 mod runs;
 mod signals;
+mod slurm;

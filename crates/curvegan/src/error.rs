@@ -58,6 +58,10 @@ pub enum Error {
         /// The run folder.
         dir: PathBuf,
     },
+    /// Some trials of a sweep or benchmark submitted to Slurm are not done: the message names
+    /// each, with its state and, for a failed one, the last lines of its log.
+    #[error("{0}")]
+    Incomplete(String),
     /// Rendering a figure failed.
     #[error("cannot render figure: {0}")]
     Plot(#[from] PlotError),

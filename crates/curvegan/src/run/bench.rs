@@ -215,7 +215,16 @@ pub fn run(
     force: bool,
     observer: &dyn sweep::SeedObserver,
 ) -> Result<Outcome> {
-    let modes = mode_count(dataset)?;
+    check(dataset, config, trials)?;
+    let seeds: Vec<u64> = (0..trials as u64).collect();
+    let results = sweep::sweep(config, &seeds, root, jobs, SCORING, force, observer)?;
+    outcome(dataset, &results)
+}
+
+/// Checks a benchmark before its first trial: a dataset with modes, a config of that
+/// dataset, at least one trial.
+pub fn check(dataset: &TargetConfig, config: &TrainConfig, trials: usize) -> Result<()> {
+    mode_count(dataset)?;
     if config.target != *dataset {
         return Err(Error::config(
             "--config",
@@ -230,12 +239,18 @@ pub fn run(
     if trials == 0 {
         return Err(Error::config("--trials", "must be at least 1, got 0"));
     }
-    let seeds: Vec<u64> = (0..trials as u64).collect();
-    let scoring = sweep::Scoring {
-        samples: SAMPLES,
-        seed_offset: SCORE_SEED_OFFSET,
-    };
-    let results = sweep::sweep(config, &seeds, root, jobs, scoring, force, observer)?;
+    Ok(())
+}
+
+/// How a trial is scored: [`SAMPLES`] samples, seeds offset by [`SCORE_SEED_OFFSET`].
+pub const SCORING: sweep::Scoring = sweep::Scoring {
+    samples: SAMPLES,
+    seed_offset: SCORE_SEED_OFFSET,
+};
+
+/// The benchmark's outcome on `dataset` from its trials' results, scored as [`SCORING`] says.
+pub fn outcome(dataset: &TargetConfig, results: &[SeedResult]) -> Result<Outcome> {
+    let modes = mode_count(dataset)?;
     let trials = results
         .iter()
         .map(trial_of)

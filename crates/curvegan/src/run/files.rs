@@ -70,6 +70,14 @@ pub const SWEEP_CSV: &str = "sweep.csv";
 pub const BENCH_CSV: &str = "bench.csv";
 /// In a benchmark's folder: the published rows and ours, as Markdown.
 pub const BENCH_TABLE: &str = "table.md";
+/// In a sweep's or benchmark's folder submitted to Slurm: what was submitted
+/// ([`crate::run::slurm::Plan`]).
+pub const SLURM_PLAN: &str = "slurm.json";
+/// In a sweep's or benchmark's folder submitted to Slurm: the job-array script.
+pub const SLURM_SCRIPT: &str = "slurm.sh";
+/// In a sweep's or benchmark's folder submitted to Slurm: the array tasks' logs,
+/// `task-I.log`.
+pub const SLURM_LOGS: &str = "logs";
 
 /// The first `ROOT/PREFIX-NNNN` (`train-0001`, `sweep-0001`, `bench-ring8-0001`, …) that does
 /// not exist yet.

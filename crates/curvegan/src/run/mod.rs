@@ -1,5 +1,6 @@
 //! A run on disk: the run folder and its files, the trainer, checkpoints, the training loop,
-//! figures, sampling from a finished run, sweeps over seeds and the mode-collapse benchmark.
+//! figures, sampling from a finished run, sweeps over seeds and the mode-collapse benchmark,
+//! locally or on Slurm.
 //!
 //! - [`files`]: file names of a run folder, atomic writes, weights files;
 //! - [`folder`]: opening a run folder for writing: creating, locking, replacing;
@@ -14,7 +15,8 @@
 //! - [`report`]: `report.html`, a run's page for the browser, and pages comparing runs;
 //! - [`sample`]: loading a run's generator and sampling it;
 //! - [`sweep`]: one configuration over many seeds;
-//! - [`bench`](mod@bench): the mode-collapse benchmark against published rows.
+//! - [`bench`](mod@bench): the mode-collapse benchmark against published rows;
+//! - [`slurm`]: sweeps and benchmarks handed to a Slurm cluster as a job array.
 
 pub mod bench;
 pub mod checkpoint;
@@ -27,6 +29,7 @@ pub mod plot;
 pub mod record;
 pub mod report;
 pub mod sample;
+pub mod slurm;
 pub mod sweep;
 pub mod train;
 pub mod trainer;

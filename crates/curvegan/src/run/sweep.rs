@@ -243,7 +243,7 @@ fn run_seed(
         seed,
         ..config.clone()
     };
-    let dir = root.join(format!("seed-{seed}"));
+    let dir = seed_dir(root, seed);
     let summary = train::train(
         &config,
         &Output {
@@ -253,7 +253,26 @@ fn run_seed(
         },
         &mut (),
     )?;
-    let scored = match config.keep_best {
+    score(seed, dir, summary, scoring)
+}
+
+/// The run folder of seed `seed` in the sweep folder `root`: `root/seed-S`.
+pub fn seed_dir(root: &Path, seed: u64) -> PathBuf {
+    root.join(format!("seed-{seed}"))
+}
+
+/// The result of the finished run of seed `seed` in `root` that another process trained (a
+/// trial on Slurm): its summary read back from its files ([`train::summary_of`]), then scored.
+pub fn result_of(root: &Path, seed: u64, scoring: Scoring) -> Result<SeedResult> {
+    let dir = seed_dir(root, seed);
+    let summary = train::summary_of(&dir)?;
+    score(seed, dir, summary, scoring)
+}
+
+/// Scores the run of `seed` in `dir`: its final generator, or its `best/` one when it keeps
+/// the best, on `scoring.samples` samples with seed `seed + scoring.seed_offset`.
+fn score(seed: u64, dir: PathBuf, summary: Summary, scoring: Scoring) -> Result<SeedResult> {
+    let scored = match summary.best {
         Some(_) => dir.join(files::BEST_DIR),
         None => dir.clone(),
     };

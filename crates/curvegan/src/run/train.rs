@@ -563,34 +563,90 @@ fn run(
         None if ended => Some(trainer.evaluate()?),
         None => None,
     };
-    let equilibrium = config.loss.equilibrium();
+    let (last, window) = last_means(&rows, first);
+    Ok(Summary {
+        out: dir.to_path_buf(),
+        steps: rows.len() - first,
+        last,
+        window,
+        final_eval: final_eval.ok_or_else(|| Error::config("--steps", "must be at least 1"))?,
+        best: watch.and_then(|w| w.best()),
+        equilibrium: config.loss.equilibrium(),
+        stopped_early,
+        wall: started.elapsed(),
+        train_time,
+    })
+}
+
+/// The means of the last [`SUMMARY_WINDOW`] rows (or all, if fewer), and how many that is.
+/// `metrics.csv` has no column for D(fake) in the G update, so rows read back from a checkpoint
+/// do not know it: it is averaged over the window's rows from `fresh` on, those trained by this
+/// process (0 when there are none).
+fn last_means(rows: &[Row], fresh: usize) -> (StepStats, usize) {
     let window = rows.len().min(SUMMARY_WINDOW);
     let mean = |rows: &[Row], f: fn(&StepStats) -> f32| {
         (rows.iter().map(|r| f(&r.stats) as f64).sum::<f64>() / rows.len().max(1) as f64) as f32
     };
     let tail = &rows[rows.len() - window..];
     let avg = |f: fn(&StepStats) -> f32| mean(tail, f);
-    // `metrics.csv` has no column for D(fake) in the G update, so rows read back from a
-    // checkpoint do not know it: average it over the window's steps trained by this process.
-    let fresh_tail = &rows[(rows.len() - window).max(first)..];
-    let trained = rows.len() - first;
+    let fresh_tail = &rows[(rows.len() - window).max(fresh.min(rows.len()))..];
+    let last = StepStats {
+        d_loss: avg(|s| s.d_loss),
+        g_loss: avg(|s| s.g_loss),
+        d_real: avg(|s| s.d_real),
+        d_fake: avg(|s| s.d_fake),
+        d_fake_g: mean(fresh_tail, |s| s.d_fake_g),
+    };
+    (last, window)
+}
+
+/// The summary of the finished run in `dir`, read back from its files, for a run some other
+/// process trained (a trial of a sweep on Slurm, [`crate::run::slurm`]): the means of the last
+/// rows of `metrics.csv` (D(fake) of the G update, which the file lacks, reads 0), its last
+/// evaluation, `best/best.json`, and as wall time `run.json`'s `duration_s` (all sessions).
+/// The numbers a sweep's table shows are those [`train`] returned, but for the times.
+pub fn summary_of(dir: &Path) -> Result<Summary> {
+    let config = TrainConfig::load(&dir.join(files::CONFIG))?;
+    let path = dir.join(files::METRICS);
+    let text = fs::read_to_string(&path).map_err(|e| Error::io(READ, &path, e))?;
+    let (header, body) = text.split_once('\n').unwrap_or((&text, ""));
+    let names: Vec<&str> = header
+        .split(',')
+        .skip(METRICS_HEADER.split(',').count())
+        .collect();
+    let rows = parse_rows(body, names.len()).map_err(|m| Error::bad_file(&path, m))?;
+    let (step, values) = (rows.iter().enumerate().rev())
+        .find_map(|(step, r)| Some((step, r.metrics.clone()?)))
+        .ok_or_else(|| Error::bad_file(&path, "has no evaluation"))?;
+    let record = RunRecord::load(dir)?;
+    let best_path = dir.join(files::BEST_DIR).join(files::BEST);
+    let best = match config.keep_best.is_some() && best_path.is_file() {
+        true => Some(
+            serde_json::from_slice::<Best>(&files::read_at_most(&best_path, 1 << 16)?)
+                .map_err(|e| Error::bad_file(&best_path, e.to_string()))?,
+        ),
+        false => None,
+    };
+    let seconds = record.as_ref().map_or(0.0, |r| r.duration_s);
+    let wall = Duration::try_from_secs_f64(seconds).unwrap_or_default();
+    let (last, window) = last_means(&rows, rows.len());
     Ok(Summary {
         out: dir.to_path_buf(),
-        steps: trained,
-        last: StepStats {
-            d_loss: avg(|s| s.d_loss),
-            g_loss: avg(|s| s.g_loss),
-            d_real: avg(|s| s.d_real),
-            d_fake: avg(|s| s.d_fake),
-            d_fake_g: mean(fresh_tail, |s| s.d_fake_g),
-        },
+        steps: rows.len(),
+        last,
         window,
-        final_eval: final_eval.ok_or_else(|| Error::config("--steps", "must be at least 1"))?,
-        best: watch.and_then(|w| w.best()),
-        equilibrium,
-        stopped_early,
-        wall: started.elapsed(),
-        train_time,
+        final_eval: Report {
+            run: None,
+            step: Some(step),
+            target: config.target.name().to_string(),
+            samples: config.eval_samples,
+            metrics: names.iter().map(|n| n.to_string()).zip(values).collect(),
+        },
+        best,
+        equilibrium: config.loss.equilibrium(),
+        stopped_early: record.is_some_and(|r| r.status == Status::EarlyStopped),
+        wall,
+        train_time: wall,
     })
 }
 

@@ -1,0 +1,866 @@
+//! Sweeps and benchmarks on a Slurm cluster: the trials handed to Slurm as one job array, one
+//! trial per array task. curvegan schedules nothing itself; Slurm queues, places, requeues and
+//! accounts, and curvegan writes the job's script, submits it, and reads back what happened.
+//!
+//! A submitted folder `ROOT` (on storage every node sees) holds:
+//! - `config.toml`: the settings every trial shares (its seed aside);
+//! - `slurm.sh`: the job-array script ([`script`]). Task `i` of `--array=0-(N−1)` trains seed
+//!   `S = first + i` with `BIN train --config ROOT/config.toml --seed S --out ROOT/seed-S
+//!   --force`, exactly what [`crate::run::sweep`] does on a thread, so its files are byte for
+//!   byte those of a local sweep; when `ROOT/seed-S` has a checkpoint it runs `BIN resume
+//!   ROOT/seed-S` instead, so a requeued or preempted task continues from its checkpoint (Slurm
+//!   sends SIGTERM first, on which a run saves one), and a finished trial is left as it is;
+//! - `logs/task-I.log`: each task's output, appended to across requeues;
+//! - `slurm.json`: the [`Plan`] — what was submitted, the job id, the binary, the sbatch options;
+//! - `seed-S/`: each trial's run folder, once its task starts.
+//!
+//! A trial's [`State`] combines Slurm's view (`squeue`, then `sacct` for tasks `squeue` has
+//! forgotten) with its run folder ([`crate::run::listing`]): a finished run is done, and a run
+//! whose folder a process holds is running, whatever Slurm says; else Slurm's pending and
+//! running states are queued and running, and any other
+//! end (failed, cancelled, timeout, node failure, or a task gone from Slurm with its run
+//! unfinished) is failed, shown with the last lines of its log. [`collect`] scores the done
+//! trials as a local sweep or benchmark does ([`sweep::result_of`], [`bench::outcome`]) and
+//! writes `sweep.csv`, or `bench.csv` and `table.md`.
+//!
+//! Every Slurm command is run with [`std::process::Command`]; a missing command or a refusal is
+//! an error naming the command and quoting its message.
+
+use std::collections::BTreeMap;
+use std::fs;
+use std::io::{Read, Seek, SeekFrom};
+use std::ops::Range;
+use std::path::{Path, PathBuf};
+use std::process::Command;
+use std::time::Duration;
+
+use serde::{Deserialize, Serialize};
+
+use crate::config::TrainConfig;
+use crate::error::{Error, Result, READ};
+use crate::run::bench::{self, Outcome};
+use crate::run::files::{self, write_atomic};
+use crate::run::folder;
+use crate::run::listing::{self, RunRow};
+use crate::run::record::{Status, Time};
+use crate::run::sweep::{self, Criterion, Scoring, SeedResult};
+
+/// Lines of a failed task's log that [`Trial::log_tail`] shows.
+pub const LOG_TAIL: usize = 8;
+
+/// How often [`wait`] asks Slurm about the array.
+pub const POLL: Duration = Duration::from_secs(3);
+
+/// sbatch options curvegan sets itself, refused in `--slurm-arg`: the array, its logs and the
+/// output of `sbatch` that curvegan reads.
+const OWN_OPTIONS: [&str; 8] = [
+    "--array",
+    "-a",
+    "--output",
+    "-o",
+    "--error",
+    "-e",
+    "--parsable",
+    "--wrap",
+];
+
+/// What a submitted folder runs: a sweep (scored as `curvegan sweep` scores) or the
+/// mode-collapse benchmark.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(tag = "kind", rename_all = "kebab-case")]
+pub enum Kind {
+    /// `curvegan sweep`: each run scored on `eval_n` samples, and `success` if given.
+    Sweep {
+        /// Samples each run is scored on (`--eval-n`).
+        eval_n: usize,
+        /// The success criterion (`--success`), as given.
+        success: Option<String>,
+    },
+    /// `curvegan bench modes` on `dataset` (`ring8` or `grid25`).
+    Bench {
+        /// The dataset's name.
+        dataset: String,
+    },
+}
+
+impl Kind {
+    /// How a trial is scored.
+    pub fn scoring(&self) -> Scoring {
+        match self {
+            Kind::Sweep { eval_n, .. } => Scoring {
+                samples: *eval_n,
+                seed_offset: 0,
+            },
+            Kind::Bench { .. } => bench::SCORING,
+        }
+    }
+
+    /// `sweep` or `bench-DATASET`, for the job's name.
+    pub fn name(&self) -> String {
+        match self {
+            Kind::Sweep { .. } => "sweep".to_string(),
+            Kind::Bench { dataset } => format!("bench-{dataset}"),
+        }
+    }
+}
+
+/// Where the tasks find curvegan, and the sbatch options of the array.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Submit {
+    /// sbatch options, one each (`--partition=cpu`), written as `#SBATCH` lines.
+    pub args: Vec<String>,
+    /// The curvegan binary the tasks run, by absolute path (`--slurm-binary`).
+    pub binary: PathBuf,
+}
+
+/// What was submitted: `slurm.json` in the folder.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Plan {
+    /// A sweep or a benchmark.
+    #[serde(flatten)]
+    pub kind: Kind,
+    /// The seed of array task 0; task `i` trains seed `first_seed + i`.
+    pub first_seed: u64,
+    /// Trials, one per array task.
+    pub trials: u64,
+    /// Slurm's id of the job array.
+    pub job_id: String,
+    /// The curvegan binary the tasks run.
+    pub binary: PathBuf,
+    /// The sbatch options given (`--slurm-arg`).
+    pub slurm_args: Vec<String>,
+    /// When it was submitted.
+    pub submitted: Time,
+}
+
+impl Plan {
+    /// The seeds of the trials.
+    pub fn seeds(&self) -> Range<u64> {
+        self.first_seed..self.first_seed + self.trials
+    }
+
+    /// The plan of the folder `root`; the error says when `root` is missing or is not a
+    /// folder submitted to Slurm.
+    pub fn load(root: &Path) -> Result<Plan> {
+        if !root.is_dir() {
+            return Err(Error::config(
+                "DIR",
+                format!("{} is not a folder", root.display()),
+            ));
+        }
+        let path = root.join(files::SLURM_PLAN);
+        if !path.is_file() {
+            return Err(Error::config(
+                "DIR",
+                format!(
+                    "{} is not a sweep or benchmark submitted with --backend slurm (it has no {})",
+                    root.display(),
+                    files::SLURM_PLAN
+                ),
+            ));
+        }
+        let bytes = files::read_at_most(&path, 1 << 20)?;
+        let plan: Plan = serde_json::from_slice(&bytes)
+            .map_err(|e| Error::bad_file(&path, format!("is not a Slurm plan: {e}")))?;
+        sweep::check_runs(files::SLURM_PLAN, plan.trials)?;
+        plan.first_seed
+            .checked_add(plan.trials)
+            .ok_or_else(|| Error::bad_file(&path, "its seeds overflow"))?;
+        Ok(plan)
+    }
+}
+
+/// Checks the `--slurm-arg` options: each one option starting with `-`, without spaces or
+/// control characters (`--partition=cpu`, `--time=00:30:00`), and none of those curvegan sets
+/// itself (`--array`, `--output`, `--error`, `--parsable`, `--wrap`).
+pub fn check_args(args: &[String]) -> Result<()> {
+    for a in args {
+        let name = a.split('=').next().unwrap_or(a);
+        let problem = if !a.starts_with('-') || a.len() < 2 {
+            Some("is not an sbatch option (they start with '-', e.g. --partition=cpu)".to_string())
+        } else if a.chars().any(|c| c.is_whitespace() || c.is_control()) {
+            Some("holds a space or a control character; give one option per --slurm-arg, as --partition=cpu".to_string())
+        } else if OWN_OPTIONS.contains(&name)
+            || (name.len() > 2 && OWN_OPTIONS.contains(&&name[..2]) && !name.starts_with("--"))
+        {
+            Some(format!(
+                "{name} is set by curvegan itself (the array, its logs and sbatch's output)"
+            ))
+        } else {
+            None
+        };
+        if let Some(p) = problem {
+            return Err(Error::config("--slurm-arg", format!("{a:?} {p}")));
+        }
+    }
+    Ok(())
+}
+
+/// `text` quoted for a POSIX shell: `'…'`, a `'` inside written `'\''`.
+fn quoted(text: &Path) -> String {
+    format!("'{}'", text.display().to_string().replace('\'', r"'\''"))
+}
+
+/// The job-array script of `trials` trials from seed `first_seed`, in the folder `root`
+/// (absolute), running `submit.binary`. Task `i` trains seed `first_seed + i` into
+/// `root/seed-S`, resuming from its checkpoint when it has one; a finished trial is left as
+/// it is.
+pub fn script(root: &Path, kind: &Kind, first_seed: u64, trials: u64, submit: &Submit) -> String {
+    let mut s = String::from("#!/bin/bash\n");
+    s += &format!(
+        "# curvegan {}: {trials} trials, seeds {first_seed}..{}, one per array task.\n",
+        kind.name(),
+        first_seed + trials
+    );
+    s += "# Written and submitted by curvegan (--backend slurm); `sbatch --array=I,J slurm.sh` reruns\n";
+    s += "# tasks I and J, each from its checkpoint.\n";
+    let root_name = root
+        .file_name()
+        .map(|n| n.to_string_lossy())
+        .unwrap_or_default();
+    s += &format!(
+        "#SBATCH --job-name=curvegan-{}\n",
+        root_name.replace(char::is_whitespace, "_")
+    );
+    s += &format!("#SBATCH --array=0-{}\n", trials - 1);
+    let sets = |long: &str, short: &str| {
+        submit
+            .args
+            .iter()
+            .any(|a| a == long || a.starts_with(&format!("{long}=")) || a.starts_with(short))
+    };
+    if !sets("--cpus-per-task", "-c") {
+        s += "#SBATCH --cpus-per-task=1\n";
+    }
+    s += "#SBATCH --requeue\n#SBATCH --open-mode=append\n";
+    s += &format!(
+        "#SBATCH --output={}/task-%a.log\n",
+        root.join(files::SLURM_LOGS).display()
+    );
+    for a in &submit.args {
+        s += &format!("#SBATCH {a}\n");
+    }
+    let bin = quoted(&submit.binary);
+    s += &format!(
+        "set -u\n\
+         seed=$(({first_seed} + SLURM_ARRAY_TASK_ID))\n\
+         run={}/seed-$seed\n\
+         echo \"curvegan: task $SLURM_ARRAY_TASK_ID, seed $seed, job $SLURM_JOB_ID, restart ${{SLURM_RESTART_COUNT:-0}}, on $(hostname) at $(date -u +%FT%TZ)\"\n\
+         if grep -Eqs '\"status\": \"(finished|early-stopped)\"' \"$run/{record}\"; then\n\
+         \x20   echo \"curvegan: $run is finished\"\n\
+         elif [ -f \"$run/{ckpt}\" ]; then\n\
+         \x20   exec {bin} resume \"$run\"\n\
+         else\n\
+         \x20   exec {bin} train --config {config} --seed \"$seed\" --out \"$run\" --force\n\
+         fi\n",
+        quoted(root),
+        record = files::RUN_RECORD,
+        ckpt = files::CHECKPOINT,
+        config = quoted(&root.join(files::CONFIG)),
+    );
+    s
+}
+
+/// Runs `program` with `args`; its standard output, or a message naming the command and
+/// quoting what it said (a missing program named with the package that has it).
+fn run(program: &str, args: &[String]) -> std::result::Result<String, String> {
+    let shown = || format!("{program} {}", args.join(" "));
+    let out = Command::new(program).args(args).output().map_err(|e| match e.kind() {
+        std::io::ErrorKind::NotFound => format!(
+            "{program} not found: run where Slurm's commands are on PATH (Debian package slurm-client)"
+        ),
+        _ => format!("cannot run {}: {e}", shown()),
+    })?;
+    let stdout = String::from_utf8_lossy(&out.stdout).into_owned();
+    if !out.status.success() {
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        return Err(format!(
+            "{} failed ({}): {}",
+            shown(),
+            out.status,
+            stderr.trim()
+        ));
+    }
+    Ok(stdout)
+}
+
+/// Writes the folder `root` (which must be absent or empty) for `trials` trials of `config`
+/// from seed `first_seed` — `config.toml`, `slurm.sh`, `logs/` — submits the array with
+/// `sbatch --parsable`, and writes `slurm.json`. Returns the plan, with Slurm's job id. If the
+/// submission fails nothing is left behind: the files and the folders this call created are
+/// removed (a job submitted whose plan cannot be written is cancelled).
+pub fn submit(
+    config: &TrainConfig,
+    seeds: Range<u64>,
+    root: &Path,
+    kind: Kind,
+    submit: &Submit,
+) -> Result<Plan> {
+    check_args(&submit.args)?;
+    config.validate()?;
+    let trials = seeds.end.saturating_sub(seeds.start);
+    if trials == 0 {
+        return Err(Error::config("--seeds", "the range is empty"));
+    }
+    sweep::check_runs("--seeds", trials)?;
+    if !submit.binary.is_absolute() || !submit.binary.is_file() {
+        return Err(Error::config(
+            "--slurm-binary",
+            format!(
+                "{} is not a file by absolute path (the tasks run it on every node)",
+                submit.binary.display()
+            ),
+        ));
+    }
+    let text = root.display().to_string();
+    if text.contains('%') || text.chars().any(char::is_control) {
+        return Err(Error::config(
+            "--out",
+            format!("{text:?} holds '%' or a control character, which sbatch's log paths cannot"),
+        ));
+    }
+    folder::check_empty(root, false)?;
+    let created = folder::create_dirs(root, "--out")?;
+    let written = [
+        files::CONFIG,
+        files::SLURM_SCRIPT,
+        files::SLURM_LOGS,
+        files::SLURM_PLAN,
+    ];
+    let result = write_and_submit(config, seeds.start, trials, root, kind, submit);
+    if result.is_err() {
+        for name in written {
+            let path = root.join(name);
+            let _ = match path.is_dir() {
+                true => fs::remove_dir(&path),
+                false => fs::remove_file(&path),
+            };
+        }
+        folder::remove_empty(&created);
+    }
+    result
+}
+
+fn write_and_submit(
+    config: &TrainConfig,
+    first_seed: u64,
+    trials: u64,
+    root: &Path,
+    kind: Kind,
+    submit: &Submit,
+) -> Result<Plan> {
+    let root = fs::canonicalize(root).map_err(|e| Error::io(READ, root, e))?;
+    write_atomic(&root.join(files::CONFIG), config.to_toml()?.as_bytes())?;
+    let logs = root.join(files::SLURM_LOGS);
+    fs::create_dir(&logs).map_err(|e| Error::io("cannot create", &logs, e))?;
+    let script_path = root.join(files::SLURM_SCRIPT);
+    let text = script(&root, &kind, first_seed, trials, submit);
+    write_atomic(&script_path, text.as_bytes())?;
+    let args = ["--parsable".to_string(), script_path.display().to_string()];
+    let out = run("sbatch", &args).map_err(|e| Error::config("--backend slurm", e))?;
+    let job_id = out.trim().split(';').next().unwrap_or("").to_string();
+    if job_id.is_empty() || !job_id.chars().all(|c| c.is_ascii_digit()) {
+        return Err(Error::config(
+            "--backend slurm",
+            format!("sbatch --parsable printed {out:?}, not a job id"),
+        ));
+    }
+    let plan = Plan {
+        kind,
+        first_seed,
+        trials,
+        job_id,
+        binary: submit.binary.clone(),
+        slurm_args: submit.args.clone(),
+        submitted: Time::now(),
+    };
+    let saved = serde_json::to_string_pretty(&plan)
+        .map_err(|e| Error::Serialize(format!("{}: {e}", files::SLURM_PLAN)))
+        .and_then(|json| write_atomic(&root.join(files::SLURM_PLAN), (json + "\n").as_bytes()));
+    if let Err(e) = saved {
+        let _ = run("scancel", std::slice::from_ref(&plan.job_id));
+        return Err(e);
+    }
+    Ok(plan)
+}
+
+/// Where a trial is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum State {
+    /// Waiting in Slurm's queue (pending, or requeued).
+    Queued,
+    /// Its task runs.
+    Running,
+    /// Its run finished (or stopped early, as its config asked).
+    Done,
+    /// Its task ended without finishing the run, or left Slurm unfinished.
+    Failed,
+    /// Slurm could not be asked and its run is not finished.
+    Unknown,
+}
+
+impl State {
+    /// `queued`, `running`, `done`, `failed`, `unknown`.
+    pub fn name(self) -> &'static str {
+        match self {
+            State::Queued => "queued",
+            State::Running => "running",
+            State::Done => "done",
+            State::Failed => "failed",
+            State::Unknown => "unknown",
+        }
+    }
+
+    /// True while Slurm may still run it.
+    pub fn pending(self) -> bool {
+        matches!(self, State::Queued | State::Running)
+    }
+
+    /// The state of a trial from its run folder's row (if it has a folder) and Slurm's state
+    /// of its task (`None` when Slurm has no record of it); `slurm_known`: Slurm answered.
+    pub fn of(run: Option<&RunRow>, slurm: Option<&str>, slurm_known: bool) -> State {
+        let status = run.map(|r| r.status);
+        match status {
+            Some(Status::Finished | Status::EarlyStopped) => return State::Done,
+            // A process holds the folder's lock: some task (a resubmitted one, say) trains it.
+            Some(Status::Running) => return State::Running,
+            _ => {}
+        }
+        match slurm.map(|s| s.split_whitespace().next().unwrap_or("")) {
+            Some(
+                "PENDING" | "CONFIGURING" | "REQUEUED" | "REQUEUE_HOLD" | "REQUEUE_FED"
+                | "RESV_DEL_HOLD",
+            ) => State::Queued,
+            Some(
+                "RUNNING" | "COMPLETING" | "SIGNALING" | "STAGE_OUT" | "RESIZING" | "SUSPENDED"
+                | "STOPPED",
+            ) => State::Running,
+            Some(_) => State::Failed,
+            None if slurm_known => State::Failed,
+            None => State::Unknown,
+        }
+    }
+}
+
+/// One trial of a submitted folder.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Trial {
+    /// Its seed.
+    pub seed: u64,
+    /// Its array task's index.
+    pub task: u64,
+    /// Where it is.
+    pub state: State,
+    /// Slurm's state of its task (`PENDING`, `RUNNING`, `COMPLETED`, `FAILED`, …), if Slurm
+    /// has one.
+    pub slurm: Option<String>,
+    /// Its run folder's row, once the folder exists.
+    pub run: Option<RunRow>,
+    /// Its task's log.
+    pub log: PathBuf,
+}
+
+impl Trial {
+    /// The last `n` lines of its log (none when there is no log yet).
+    pub fn log_tail(&self, n: usize) -> Vec<String> {
+        tail(&self.log, n)
+    }
+
+    /// What is known of how it ended, for a trial that did not finish: Slurm's state, the
+    /// run's status and error, and the last lines of its log.
+    pub fn failure(&self) -> String {
+        let mut text = format!("seed {} ({}", self.seed, self.state.name());
+        if let Some(s) = &self.slurm {
+            text += &format!(", Slurm {s}");
+        }
+        if let Some(r) = &self.run {
+            text += &format!(", run {}", r.status.name());
+            if let (Some(done), Some(planned)) = (r.steps_done, r.steps_planned) {
+                text += &format!(" at step {done}/{planned}");
+            }
+            if let Some(e) = &r.error {
+                text += &format!(": {e}");
+            }
+        }
+        text += ")";
+        if self.state == State::Failed {
+            let lines = self.log_tail(LOG_TAIL);
+            match lines.is_empty() {
+                true => text += &format!("; no log at {}", self.log.display()),
+                false => {
+                    text += &format!("; the last lines of {}:", self.log.display());
+                    for l in lines {
+                        text += &format!("\n    {l}");
+                    }
+                }
+            }
+        }
+        text
+    }
+}
+
+/// The last `n` lines of the file at `path` (at most its last 64 KiB are read).
+fn tail(path: &Path, n: usize) -> Vec<String> {
+    let Ok(mut file) = fs::File::open(path) else {
+        return Vec::new();
+    };
+    let len = file.metadata().map_or(0, |m| m.len());
+    let _ = file.seek(SeekFrom::Start(len.saturating_sub(1 << 16)));
+    let mut bytes = Vec::new();
+    let _ = file.read_to_end(&mut bytes);
+    let text = String::from_utf8_lossy(&bytes);
+    let lines: Vec<&str> = text.lines().filter(|l| !l.trim().is_empty()).collect();
+    lines[lines.len().saturating_sub(n)..]
+        .iter()
+        .map(|l| l.to_string())
+        .collect()
+}
+
+/// A submitted folder's trials, as `curvegan status` shows them.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Progress {
+    /// The folder.
+    pub root: PathBuf,
+    /// What was submitted.
+    pub plan: Plan,
+    /// Every trial, in seed order.
+    pub trials: Vec<Trial>,
+    /// Why Slurm could not be asked, if it could not (states then come from the folders).
+    pub slurm_error: Option<String>,
+}
+
+impl Progress {
+    /// How many trials are in `state`.
+    pub fn count(&self, state: State) -> usize {
+        self.trials.iter().filter(|t| t.state == state).count()
+    }
+
+    /// `queued 3, running 2, done 5, failed 0` (and unknown, when there are some).
+    pub fn counts(&self) -> String {
+        let mut states = vec![State::Queued, State::Running, State::Done, State::Failed];
+        if self.count(State::Unknown) > 0 {
+            states.push(State::Unknown);
+        }
+        let parts: Vec<String> = (states.iter())
+            .map(|s| format!("{} {}", s.name(), self.count(*s)))
+            .collect();
+        parts.join(", ")
+    }
+}
+
+/// The trials of the folder `root` ([`Plan::load`]), each in its [`State`], from Slurm
+/// (`squeue`, and `sacct` where accounting keeps tasks `squeue` has forgotten) and the run
+/// folders. When Slurm cannot be asked, the states come from the folders alone and
+/// [`Progress::slurm_error`] says why.
+pub fn status(root: &Path) -> Result<Progress> {
+    let plan = Plan::load(root)?;
+    let (slurm, slurm_error) = match task_states(&plan) {
+        Ok(states) => (states, None),
+        Err(e) => (BTreeMap::new(), Some(e)),
+    };
+    let trials = (0..plan.trials)
+        .map(|task| {
+            let seed = plan.first_seed + task;
+            let dir = sweep::seed_dir(root, seed);
+            let run = dir.is_dir().then(|| listing::row(&dir));
+            let state_text = slurm.get(&task).cloned();
+            Trial {
+                seed,
+                task,
+                state: State::of(run.as_ref(), state_text.as_deref(), slurm_error.is_none()),
+                slurm: state_text,
+                run,
+                log: root
+                    .join(files::SLURM_LOGS)
+                    .join(format!("task-{task}.log")),
+            }
+        })
+        .collect();
+    Ok(Progress {
+        root: root.to_path_buf(),
+        plan,
+        trials,
+        slurm_error,
+    })
+}
+
+/// Slurm's state of each array task of the plan's job, by task index: `squeue`'s, and for
+/// tasks it no longer lists `sacct`'s (which fails harmlessly where accounting is off).
+fn task_states(plan: &Plan) -> std::result::Result<BTreeMap<u64, String>, String> {
+    let args = [
+        format!("--jobs={}", plan.job_id),
+        "--array".to_string(),
+        "--states=all".to_string(),
+        "--noheader".to_string(),
+        "--format=%i|%T".to_string(),
+    ];
+    let mut states = match run("squeue", &args) {
+        Ok(out) => parse_states(&out, &plan.job_id),
+        // A job that has left the controller's memory is not an error.
+        Err(e) if e.contains("Invalid job id") => BTreeMap::new(),
+        Err(e) => return Err(e),
+    };
+    if (states.len() as u64) < plan.trials {
+        let args = [
+            format!("--jobs={}", plan.job_id),
+            "--noheader".to_string(),
+            "--parsable2".to_string(),
+            "--allocations".to_string(),
+            "--format=JobID,State".to_string(),
+        ];
+        if let Ok(out) = run("sacct", &args) {
+            for (task, state) in parse_states(&out, &plan.job_id) {
+                states.entry(task).or_insert(state);
+            }
+        }
+    }
+    Ok(states)
+}
+
+/// Parses `JOB_TASK|STATE` lines (`squeue --format=%i|%T`, `sacct --parsable2`) of job `job`
+/// into the state of each task; `JOB_[2-5,7%2]` stands for tasks 2 to 5 and 7. Other jobs'
+/// lines and malformed ones are skipped.
+pub fn parse_states(text: &str, job: &str) -> BTreeMap<u64, String> {
+    let mut states = BTreeMap::new();
+    for line in text.lines() {
+        let Some((id, state)) = line.trim().split_once('|') else {
+            continue;
+        };
+        let Some(tasks) = id.strip_prefix(job).and_then(|t| t.strip_prefix('_')) else {
+            continue;
+        };
+        let tasks = tasks.trim_start_matches('[').trim_end_matches(']');
+        let tasks = tasks.split('%').next().unwrap_or("");
+        for part in tasks.split(',') {
+            let (a, b) = part.split_once('-').unwrap_or((part, part));
+            if let (Ok(a), Ok(b)) = (a.parse::<u64>(), b.parse::<u64>()) {
+                // A range longer than a million tasks is not one of ours.
+                for task in a..=b.min(a.saturating_add(sweep::MAX_RUNS)) {
+                    states.insert(task, state.trim().to_string());
+                }
+            }
+        }
+    }
+    states
+}
+
+/// Waits until no trial of `root` is queued or running, asking Slurm every `poll`; `progress`
+/// hears every status. Fails when Slurm cannot be asked.
+pub fn wait(root: &Path, poll: Duration, mut progress: impl FnMut(&Progress)) -> Result<Progress> {
+    loop {
+        let p = status(root)?;
+        if let Some(e) = &p.slurm_error {
+            return Err(Error::Incomplete(format!("cannot follow the job: {e}")));
+        }
+        progress(&p);
+        if !p.trials.iter().any(|t| t.state.pending()) {
+            return Ok(p);
+        }
+        std::thread::sleep(poll);
+    }
+}
+
+/// What [`collect`] gathered.
+#[derive(Debug, Clone)]
+pub enum Collected {
+    /// A sweep's results, in seed order, and its success criterion.
+    Sweep {
+        /// The done trials' results.
+        results: Vec<SeedResult>,
+        /// `--success`, if it was given.
+        success: Option<Criterion>,
+    },
+    /// A benchmark's outcome over its done trials.
+    Bench(Outcome),
+}
+
+/// The result of the done trials of a submitted folder, and the trials left out.
+#[derive(Debug, Clone)]
+pub struct Collection {
+    /// The table's content.
+    pub collected: Collected,
+    /// The trials not done (collected with `partial` only).
+    pub missing: Vec<Trial>,
+}
+
+/// The result of the trial of `seed` in `root`, scored as `plan` says — what a local sweep
+/// reports for it.
+pub fn result(root: &Path, plan: &Plan, seed: u64) -> Result<SeedResult> {
+    sweep::result_of(root, seed, plan.kind.scoring())
+}
+
+/// Scores the done trials of `root` as a local sweep or benchmark does and writes its table:
+/// `sweep.csv`, or `bench.csv` and `table.md`. With trials not done, fails naming them (and
+/// the failed ones' last log lines) unless `partial`, which collects the done ones.
+pub fn collect(root: &Path, partial: bool) -> Result<Collection> {
+    let progress = status(root)?;
+    let plan = &progress.plan;
+    let (done, missing): (Vec<Trial>, Vec<Trial>) =
+        (progress.trials.iter().cloned()).partition(|t| t.state == State::Done);
+    if !missing.is_empty() && (!partial || done.is_empty()) {
+        let mut text = format!(
+            "{} of {} trials in {} are not done ({}){}:",
+            missing.len(),
+            plan.trials,
+            root.display(),
+            progress.counts(),
+            match partial {
+                true => "",
+                false => "; `curvegan collect --partial` collects the others",
+            }
+        );
+        if let Some(e) = &progress.slurm_error {
+            text += &format!("\n  Slurm could not be asked: {e}");
+        }
+        for t in &missing {
+            text += &format!("\n  {}", t.failure());
+        }
+        return Err(Error::Incomplete(text));
+    }
+    let results = (done.iter())
+        .map(|t| result(root, plan, t.seed))
+        .collect::<Result<Vec<SeedResult>>>()?;
+    let collected = match &plan.kind {
+        Kind::Sweep { success, .. } => {
+            let success = success
+                .as_deref()
+                .map(|s| s.parse::<Criterion>())
+                .transpose()
+                .map_err(|e| Error::bad_file(root.join(files::SLURM_PLAN), e))?;
+            sweep::save(root, &results)?;
+            Collected::Sweep { results, success }
+        }
+        Kind::Bench { dataset } => {
+            let dataset = bench::parse_dataset(dataset)
+                .map_err(|e| Error::bad_file(root.join(files::SLURM_PLAN), e))?;
+            let outcome = bench::outcome(&dataset, &results)?;
+            outcome.save(root)?;
+            Collected::Bench(outcome)
+        }
+    };
+    Ok(Collection { collected, missing })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn squeue_and_sacct_lines_give_each_task_its_state() {
+        let text = "12_0|COMPLETED\n12_[2-4,7%2]|PENDING\n13_1|RUNNING\n12_5|CANCELLED by 0\n12|RUNNING\nnoise\n";
+        let s = parse_states(text, "12");
+        let want: Vec<(u64, &str)> = vec![
+            (0, "COMPLETED"),
+            (2, "PENDING"),
+            (3, "PENDING"),
+            (4, "PENDING"),
+            (5, "CANCELLED by 0"),
+            (7, "PENDING"),
+        ];
+        let got: Vec<(u64, &str)> = s.iter().map(|(k, v)| (*k, v.as_str())).collect();
+        assert_eq!(got, want);
+        // Job 1 is not job 12.
+        assert!(parse_states("12_0|RUNNING", "1").is_empty());
+    }
+
+    #[test]
+    fn a_finished_run_is_done_whatever_slurm_says_else_slurm_decides() {
+        let row = |status| RunRow {
+            folder: PathBuf::from("r"),
+            name: "r".into(),
+            tags: vec![],
+            start: None,
+            target: None,
+            loss: None,
+            steps_done: None,
+            steps_planned: None,
+            status,
+            error: None,
+            metric: None,
+            best: None,
+        };
+        let finished = row(Status::Finished);
+        assert_eq!(
+            State::of(Some(&finished), Some("FAILED"), true),
+            State::Done
+        );
+        let stopped = row(Status::Stopped);
+        assert_eq!(
+            State::of(Some(&stopped), Some("PENDING"), true),
+            State::Queued
+        );
+        assert_eq!(
+            State::of(Some(&stopped), Some("RUNNING"), true),
+            State::Running
+        );
+        assert_eq!(
+            State::of(Some(&stopped), Some("CANCELLED by 0"), true),
+            State::Failed
+        );
+        assert_eq!(
+            State::of(Some(&stopped), Some("COMPLETED"), true),
+            State::Failed
+        );
+        assert_eq!(State::of(Some(&stopped), None, true), State::Failed);
+        assert_eq!(State::of(Some(&stopped), None, false), State::Unknown);
+        assert_eq!(State::of(None, None, true), State::Failed);
+        assert_eq!(
+            State::of(Some(&row(Status::Running)), None, false),
+            State::Running
+        );
+    }
+
+    #[test]
+    fn slurm_args_are_single_options_curvegan_does_not_set() {
+        let ok = |a: &str| check_args(&[a.to_string()]).is_ok();
+        assert!(ok("--partition=cpu") && ok("--time=00:30:00") && ok("-pcpu") && ok("--mem=1G"));
+        for bad in [
+            "partition=cpu",
+            "--partition cpu",
+            "--array=0-3",
+            "--output=x",
+            "-o",
+            "-ox",
+            "--wrap=ls",
+            "-",
+            "--x\n",
+        ] {
+            let e = check_args(&[bad.to_string()]).unwrap_err();
+            assert!(
+                e.is_bad_input() && e.to_string().contains("--slurm-arg"),
+                "{bad}: {e}"
+            );
+        }
+    }
+
+    #[test]
+    fn the_script_resumes_from_a_checkpoint_and_sets_the_array() {
+        let submit = Submit {
+            args: vec!["--partition=cpu".into(), "--cpus-per-task=2".into()],
+            binary: PathBuf::from("/opt/it's/curvegan"),
+        };
+        let kind = Kind::Sweep {
+            eval_n: 1000,
+            success: None,
+        };
+        let s = script(Path::new("/shared/sweep-0007"), &kind, 5, 10, &submit);
+        for line in [
+            "#SBATCH --array=0-9\n",
+            "#SBATCH --requeue\n",
+            "#SBATCH --open-mode=append\n",
+            "#SBATCH --output=/shared/sweep-0007/logs/task-%a.log\n",
+            "#SBATCH --partition=cpu\n",
+            "#SBATCH --cpus-per-task=2\n",
+            "seed=$((5 + SLURM_ARRAY_TASK_ID))\n",
+            "exec '/opt/it'\\''s/curvegan' resume \"$run\"\n",
+            "train --config '/shared/sweep-0007/config.toml' --seed \"$seed\" --out \"$run\" --force\n",
+        ] {
+            assert!(s.contains(line), "{line} missing from\n{s}");
+        }
+        // The user's --cpus-per-task replaces the default; #SBATCH lines precede every command.
+        assert!(!s.contains("--cpus-per-task=1"), "{s}");
+        let first_command = s.find("\nset -u").unwrap();
+        assert!(s.rfind("#SBATCH").unwrap() < first_command);
+    }
+}
