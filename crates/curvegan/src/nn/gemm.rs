@@ -233,21 +233,76 @@ fn with_rows_of<T>(
 }
 
 /// `t[p, j] = B[p, j]` for `B[k, n]` read with strides `(rsb, csb)`, `t` row-major.
-fn transpose(_isa: Isa, b: &[f32], (rsb, csb): (usize, usize), k: usize, n: usize, t: &mut [f32]) {
-    const TB: usize = 16;
-    for j0 in (0..n).step_by(TB) {
-        for p0 in (0..k).step_by(TB) {
-            for j in j0..(j0 + TB).min(n) {
-                for p in p0..(p0 + TB).min(k) {
-                    t[p * n + j] = b[p * rsb + j * csb];
-                }
+fn transpose(isa: Isa, b: &[f32], (rsb, csb): (usize, usize), k: usize, n: usize, t: &mut [f32]) {
+    if rsb != 1 {
+        for p in 0..k {
+            for j in 0..n {
+                t[p * n + j] = b[p * rsb + j * csb];
             }
+        }
+        return;
+    }
+    // SAFETY: as in `run`; the transposes check their bounds.
+    unsafe {
+        match isa {
+            #[cfg(target_arch = "x86_64")]
+            Isa::Avx512 | Isa::Avx2 if Isa::detected() >= Isa::Avx2 => {
+                x86::transpose_avx(b, csb, k, n, t)
+            }
+            _ => Scalar::transpose(b, csb, k, n, t),
         }
     }
 }
 
-/// An activation applied to a row segment: `post = act(pre)`, element by element.
-pub(crate) type Act<'a> = &'a dyn Fn(&[f32], &mut [f32]);
+/// The scalar transpose of `B[k, n]` (strides `(1, csb)`) into `t`, but for the block
+/// `p < p0, j < j0` (which a vector transpose did).
+fn transpose_blocked(
+    b: &[f32],
+    csb: usize,
+    k: usize,
+    n: usize,
+    t: &mut [f32],
+    p0: usize,
+    j0: usize,
+) {
+    for j in 0..n {
+        let from = if j < j0 { p0 } else { 0 };
+        for p in from..k {
+            t[p * n + j] = b[p + j * csb];
+        }
+    }
+}
+
+/// A layer's activation, `post = act(pre)` element by element, as [`linear_forward`] applies
+/// it: the piecewise-linear ones inside the kernel, with the scalar code's exact selects
+/// (`x < 0 ? 0 : x`, `x · (x > 0 ? 1 : slope)`, so a NaN stays a NaN); any other as a function
+/// on each finished row segment.
+#[derive(Clone, Copy)]
+pub(crate) enum Act<'a> {
+    /// `post = pre`.
+    Identity,
+    /// `post = pre < 0 ? 0 : pre`.
+    Relu,
+    /// `post = pre · (pre > 0 ? 1 : slope)`.
+    LeakyRelu(f32),
+    /// `f(pre, post)` on row segments.
+    Rows(&'a dyn Fn(&[f32], &mut [f32])),
+}
+
+impl Act<'_> {
+    /// `post = act(pre)` on a row, in scalar code.
+    fn rows(self, pre: &[f32], post: &mut [f32]) {
+        let pairs = post.iter_mut().zip(pre);
+        match self {
+            Act::Identity => post.copy_from_slice(pre),
+            Act::Relu => pairs.for_each(|(y, &x)| *y = if x < 0.0 { 0.0 } else { x }),
+            Act::LeakyRelu(slope) => {
+                pairs.for_each(|(y, &x)| *y = x * if x > 0.0 { 1.0 } else { slope })
+            }
+            Act::Rows(f) => f(pre, post),
+        }
+    }
+}
 
 /// One `Linear` layer's forward pass on a batch: `pre = x · Wᵀ + b`, `post = act(pre)`, for
 /// `x: [B, n_in]`, `W: [n_out, n_in]`, `pre, post: [B, n_out]`. The bias is added to the
@@ -290,7 +345,7 @@ pub(crate) fn linear_forward(
             .zip(post.chunks_exact_mut(n_out));
         for (pre_row, post_row) in rows.take(batch) {
             pre_row.iter_mut().zip(bias).for_each(|(y, b)| *y += b);
-            act(pre_row, post_row);
+            act.rows(pre_row, post_row);
         }
         return;
     }
@@ -383,6 +438,14 @@ trait Simd {
     /// `a·b + c`, rounded once.
     unsafe fn fma(a: Self::V, b: Self::V, c: Self::V) -> Self::V;
     unsafe fn add(a: Self::V, b: Self::V) -> Self::V;
+    /// `x < 0 ? 0 : x` per lane.
+    unsafe fn relu(x: Self::V) -> Self::V;
+    /// `x · (x > 0 ? 1 : slope)` per lane.
+    unsafe fn leaky_relu(x: Self::V, slope: f32) -> Self::V;
+    /// `t[p, j] = B[p, j]` for `B[k, n]` with strides `(1, csb)`, `t` row-major.
+    unsafe fn transpose(b: &[f32], csb: usize, k: usize, n: usize, t: &mut [f32]) {
+        transpose_blocked(b, csb, k, n, t, 0, 0)
+    }
 }
 
 /// One lane, portable.
@@ -421,6 +484,18 @@ impl Simd for Scalar {
     #[inline(always)]
     unsafe fn add(a: f32, b: f32) -> f32 {
         a + b
+    }
+    #[inline(always)]
+    unsafe fn relu(x: f32) -> f32 {
+        if x < 0.0 {
+            0.0
+        } else {
+            x
+        }
+    }
+    #[inline(always)]
+    unsafe fn leaky_relu(x: f32, slope: f32) -> f32 {
+        x * if x > 0.0 { 1.0 } else { slope }
     }
 }
 
@@ -516,11 +591,20 @@ unsafe fn tile<S: Simd, const R: usize, const V: usize>(job: Job<'_>, tail: S::M
                 x = S::add(x, S::load_masked(bias.add(v * S::LANES), m));
             }
             S::store_masked(at, m, x);
+            if let Some((act, post)) = job.act {
+                let post = post.add(r * job.rsc + v * S::LANES);
+                match act {
+                    Act::Identity => S::store_masked(post, m, x),
+                    Act::Relu => S::store_masked(post, m, S::relu(x)),
+                    Act::LeakyRelu(slope) => S::store_masked(post, m, S::leaky_relu(x, slope)),
+                    Act::Rows(_) => {}
+                }
+            }
         }
-        if let Some((act, post)) = job.act {
+        if let Some((act @ Act::Rows(_), post)) = job.act {
             let pre = std::slice::from_raw_parts(row, job.n);
             let post = std::slice::from_raw_parts_mut(post.add(r * job.rsc), job.n);
-            act(pre, post);
+            act.rows(pre, post);
         }
     }
 }
@@ -529,7 +613,51 @@ unsafe fn tile<S: Simd, const R: usize, const V: usize>(job: Job<'_>, tail: S::M
 mod x86 {
     use std::arch::x86_64::*;
 
-    use super::{kernel, Job, Simd};
+    use super::{kernel, transpose_blocked, Job, Simd};
+
+    /// [`super::transpose`] in 8 × 8 blocks of AVX shuffles (pure data movement).
+    #[target_feature(enable = "avx")]
+    pub(super) unsafe fn transpose_avx(b: &[f32], csb: usize, k: usize, n: usize, t: &mut [f32]) {
+        assert!(b.len() > (k - 1) + (n - 1) * csb && t.len() >= k * n);
+        let (k8, n8) = (k / 8 * 8, n / 8 * 8);
+        for j in (0..n8).step_by(8) {
+            for p in (0..k8).step_by(8) {
+                // rows j..j+8 of W = B's columns, elements p..p+8 of each
+                let r: [__m256; 8] =
+                    std::array::from_fn(|i| _mm256_loadu_ps(b.as_ptr().add(p + (j + i) * csb)));
+                let t0 = _mm256_unpacklo_ps(r[0], r[1]);
+                let t1 = _mm256_unpackhi_ps(r[0], r[1]);
+                let t2 = _mm256_unpacklo_ps(r[2], r[3]);
+                let t3 = _mm256_unpackhi_ps(r[2], r[3]);
+                let t4 = _mm256_unpacklo_ps(r[4], r[5]);
+                let t5 = _mm256_unpackhi_ps(r[4], r[5]);
+                let t6 = _mm256_unpacklo_ps(r[6], r[7]);
+                let t7 = _mm256_unpackhi_ps(r[6], r[7]);
+                let u0 = _mm256_shuffle_ps::<0x44>(t0, t2);
+                let u1 = _mm256_shuffle_ps::<0xEE>(t0, t2);
+                let u2 = _mm256_shuffle_ps::<0x44>(t1, t3);
+                let u3 = _mm256_shuffle_ps::<0xEE>(t1, t3);
+                let u4 = _mm256_shuffle_ps::<0x44>(t4, t6);
+                let u5 = _mm256_shuffle_ps::<0xEE>(t4, t6);
+                let u6 = _mm256_shuffle_ps::<0x44>(t5, t7);
+                let u7 = _mm256_shuffle_ps::<0xEE>(t5, t7);
+                let out = [
+                    _mm256_permute2f128_ps::<0x20>(u0, u4),
+                    _mm256_permute2f128_ps::<0x20>(u1, u5),
+                    _mm256_permute2f128_ps::<0x20>(u2, u6),
+                    _mm256_permute2f128_ps::<0x20>(u3, u7),
+                    _mm256_permute2f128_ps::<0x31>(u0, u4),
+                    _mm256_permute2f128_ps::<0x31>(u1, u5),
+                    _mm256_permute2f128_ps::<0x31>(u2, u6),
+                    _mm256_permute2f128_ps::<0x31>(u3, u7),
+                ];
+                for (i, o) in out.into_iter().enumerate() {
+                    _mm256_storeu_ps(t.as_mut_ptr().add((p + i) * n + j), o);
+                }
+            }
+        }
+        transpose_blocked(b, csb, k, n, t, k8, n8);
+    }
 
     #[target_feature(enable = "avx512f")]
     pub(super) unsafe fn run_avx512(job: Job<'_>) {
@@ -544,7 +672,8 @@ mod x86 {
     /// A [`Simd`] implementation from its intrinsics.
     macro_rules! simd {
         ($name:ident, $lanes:expr, $v:ty, $mask:ty, $zero:ident, $splat:ident, $load:ident,
-         $load_masked:expr, $store_masked:expr, $fma:ident, $add:ident, |$len:ident| $make_mask:expr) => {
+         $load_masked:expr, $store_masked:expr, $fma:ident, $add:ident, |$len:ident| $make_mask:expr,
+        relu: |$x:ident| $relu:expr, leaky: |$y:ident, $slope:ident| $leaky:expr) => {
             pub(super) struct $name;
 
             impl Simd for $name {
@@ -583,6 +712,14 @@ mod x86 {
                 unsafe fn add(a: $v, b: $v) -> $v {
                     $add(a, b)
                 }
+                #[inline(always)]
+                unsafe fn relu($x: $v) -> $v {
+                    $relu
+                }
+                #[inline(always)]
+                unsafe fn leaky_relu($y: $v, $slope: f32) -> $v {
+                    $leaky
+                }
             }
         };
     }
@@ -591,7 +728,13 @@ mod x86 {
         Avx512, 16, __m512, __mmask16, _mm512_setzero_ps, _mm512_set1_ps, _mm512_loadu_ps,
         |p, m| _mm512_maskz_loadu_ps(m, p), |p, m, v| _mm512_mask_storeu_ps(p, m, v),
         _mm512_fmadd_ps, _mm512_add_ps,
-        |len| (((1u32 << len) - 1) & 0xffff) as __mmask16
+        |len| (((1u32 << len) - 1) & 0xffff) as __mmask16,
+        relu: |x| _mm512_maskz_mov_ps(!_mm512_cmp_ps_mask::<_CMP_LT_OQ>(x, _mm512_setzero_ps()), x),
+        leaky: |x, slope| {
+            let positive = _mm512_cmp_ps_mask::<_CMP_GT_OQ>(x, _mm512_setzero_ps());
+            let factor = _mm512_mask_blend_ps(positive, _mm512_set1_ps(slope), _mm512_set1_ps(1.0));
+            _mm512_mul_ps(x, factor)
+        }
     );
 
     simd!(
@@ -600,6 +743,15 @@ mod x86 {
         |len| _mm256_cmpgt_epi32(
             _mm256_set1_epi32(len as i32),
             _mm256_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7)
-        )
+        ),
+        relu: |x| {
+            let zero = _mm256_setzero_ps();
+            _mm256_blendv_ps(x, zero, _mm256_cmp_ps::<_CMP_LT_OQ>(x, zero))
+        },
+        leaky: |x, slope| {
+            let positive = _mm256_cmp_ps::<_CMP_GT_OQ>(x, _mm256_setzero_ps());
+            let factor = _mm256_blendv_ps(_mm256_set1_ps(slope), _mm256_set1_ps(1.0), positive);
+            _mm256_mul_ps(x, factor)
+        }
     );
 }

@@ -46,7 +46,7 @@ use rand::Rng;
 use serde::{Deserialize, Serialize};
 
 use crate::error::{Error, Result};
-use crate::nn::gemm::{gemm, linear_forward};
+use crate::nn::gemm::{gemm, linear_forward, Act};
 
 /// `σ(x) = 1 / (1 + e^(−x))`, as PyTorch's CPU kernel computes it: the [`Activation::Sigmoid`]
 /// activation, and the logistic function of [`crate::nn::loss`].
@@ -383,6 +383,7 @@ impl Mlp {
             let input: &[f32] = if l == 0 { &tape.input } else { &before[l - 1] };
             // pre[B, out] = input[B, in] · Wᵀ + b, post = act(pre): one pass.
             let act = self.spec.act(l);
+            let smooth = |pre: &[f32], post: &mut [f32]| act.apply_into(pre, post);
             linear_forward(
                 batch,
                 o.n_in,
@@ -390,7 +391,12 @@ impl Mlp {
                 input,
                 &self.params[o.weight..o.bias],
                 &self.params[o.bias..o.bias + o.n_out],
-                &|pre, post| act.apply_into(pre, post),
+                match act {
+                    Activation::Relu => Act::Relu,
+                    Activation::LeakyRelu(slope) => Act::LeakyRelu(slope),
+                    Activation::Identity => Act::Identity,
+                    Activation::Tanh | Activation::Sigmoid => Act::Rows(&smooth),
+                },
                 &mut tape.pre[l],
                 &mut rest[0],
             );
