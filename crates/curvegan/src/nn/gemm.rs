@@ -105,6 +105,24 @@ pub fn with_isa<T>(isa: Isa, f: impl FnOnce() -> T) -> T {
     out
 }
 
+/// Runs `f` compiled for `isa`'s vector instructions, so that its loops vectorise wider (the
+/// engine's element-wise loops: activations' derivatives, bias gradients, optimizers). The
+/// compiler never fuses a multiply and an add that the code writes apart, so results are the
+/// same on every path.
+#[inline(always)]
+pub(crate) fn vectorised<T>(isa: Isa, f: impl FnOnce() -> T) -> T {
+    // SAFETY: each arm runs only where the CPU has the instruction set.
+    unsafe {
+        match isa {
+            #[cfg(target_arch = "x86_64")]
+            Isa::Avx512 if Isa::detected() >= Isa::Avx512 => x86::with_avx512(f),
+            #[cfg(target_arch = "x86_64")]
+            Isa::Avx2 if Isa::detected() >= Isa::Avx2 => x86::with_avx2(f),
+            _ => f(),
+        }
+    }
+}
+
 /// `C[m, n] = A[m, k] · B[k, n] + beta · C` (`beta` 0 or 1), each operand given by its (row,
 /// column) strides, on the CPU's best instruction set.
 #[allow(clippy::too_many_arguments)]
@@ -157,39 +175,12 @@ pub fn gemm_on(
     }
     assert!(a.len() > last(m, k, rsa, csa), "gemm: A out of bounds");
     assert!(b.len() > last(k, n, rsb, csb), "gemm: B out of bounds");
-    // A GAN's discriminator ends in one unit: its products are matrix–vector or outer products.
-    if n == 1 && csa == 1 && rsb == 1 {
-        // C[i] = A[i, :] · B[:, 0]
-        let col = &b[..k];
-        for i in 0..m {
-            let c = &mut c[i * rsc];
-            let d = dot(&a[i * rsa..i * rsa + k], col);
-            *c = if beta == 0.0 { d } else { *c + d };
-        }
-        return;
-    }
-    if k == 1 && csb == 1 && csc == 1 {
-        // C[i, :] = A[i, 0] · B[0, :]   (outer product)
-        let row = &b[..n];
-        for i in 0..m {
-            let ai = a[i * rsa];
-            let c = &mut c[i * rsc..i * rsc + n];
-            if beta == 0.0 {
-                c.iter_mut().zip(row).for_each(|(c, b)| *c = ai * b);
-            } else {
-                c.iter_mut().zip(row).for_each(|(c, b)| *c += ai * b);
-            }
-        }
-        return;
-    }
-    if m == 1 && csb == 1 && csc == 1 && beta == 1.0 {
-        // C[0, :] += Σ_p A[0, p] · B[p, :]
-        let c = &mut c[..n];
-        for p in 0..k {
-            let ap = a[p * csa];
-            let row = &b[p * rsb..p * rsb + n];
-            c.iter_mut().zip(row).for_each(|(c, b)| *c += ap * b);
-        }
+    let (sa, sb) = ((rsa, csa), (rsb, csb));
+    if vectorised(
+        isa,
+        #[inline(always)]
+        || small_product(m, k, n, a, sa, b, sb, beta, c, rsc),
+    ) {
         return;
     }
     with_rows_of(isa, b, (rsb, csb), k, n, |b, rsb| {
@@ -210,6 +201,59 @@ pub fn gemm_on(
         };
         run(isa, job)
     })
+}
+
+/// The products that skip the kernel (see the module docs), done if it returns true: a GAN's
+/// discriminator ends in one unit, so its products are matrix–vector or outer products.
+#[inline(always)]
+#[allow(clippy::too_many_arguments)]
+fn small_product(
+    m: usize,
+    k: usize,
+    n: usize,
+    a: &[f32],
+    (rsa, csa): (usize, usize),
+    b: &[f32],
+    (rsb, csb): (usize, usize),
+    beta: f32,
+    c: &mut [f32],
+    rsc: usize,
+) -> bool {
+    if n == 1 && csa == 1 && rsb == 1 {
+        // C[i] = A[i, :] · B[:, 0]
+        let col = &b[..k];
+        for i in 0..m {
+            let c = &mut c[i * rsc];
+            let d = dot(&a[i * rsa..i * rsa + k], col);
+            *c = if beta == 0.0 { d } else { *c + d };
+        }
+        return true;
+    }
+    if k == 1 && csb == 1 {
+        // C[i, :] = A[i, 0] · B[0, :]   (outer product)
+        let row = &b[..n];
+        for i in 0..m {
+            let ai = a[i * rsa];
+            let c = &mut c[i * rsc..i * rsc + n];
+            if beta == 0.0 {
+                c.iter_mut().zip(row).for_each(|(c, b)| *c = ai * b);
+            } else {
+                c.iter_mut().zip(row).for_each(|(c, b)| *c += ai * b);
+            }
+        }
+        return true;
+    }
+    if m == 1 && csb == 1 && beta == 1.0 {
+        // C[0, :] += Σ_p A[0, p] · B[p, :]
+        let c = &mut c[..n];
+        for p in 0..k {
+            let ap = a[p * csa];
+            let row = &b[p * rsb..p * rsb + n];
+            c.iter_mut().zip(row).for_each(|(c, b)| *c += ap * b);
+        }
+        return true;
+    }
+    false
 }
 
 /// Calls `f(rows, row_stride)` with `B[k, n]` (strides `(rsb, csb)`) as contiguous rows:
@@ -372,6 +416,7 @@ pub(crate) fn linear_forward(
 }
 
 /// `x · y` with eight partial sums, so that it vectorises.
+#[inline(always)]
 fn dot(x: &[f32], y: &[f32]) -> f32 {
     let mut acc = [0.0f32; 8];
     let (xc, yc) = (x.chunks_exact(8), y.chunks_exact(8));
@@ -657,6 +702,16 @@ mod x86 {
             }
         }
         transpose_blocked(b, csb, k, n, t, k8, n8);
+    }
+
+    #[target_feature(enable = "avx512f,avx2,fma")]
+    pub(super) unsafe fn with_avx512<T>(f: impl FnOnce() -> T) -> T {
+        f()
+    }
+
+    #[target_feature(enable = "avx2,fma")]
+    pub(super) unsafe fn with_avx2<T>(f: impl FnOnce() -> T) -> T {
+        f()
     }
 
     #[target_feature(enable = "avx512f")]
