@@ -175,12 +175,50 @@ pub fn gemm_on(
     }
     assert!(a.len() > last(m, k, rsa, csa), "gemm: A out of bounds");
     assert!(b.len() > last(k, n, rsb, csb), "gemm: B out of bounds");
-    let (sa, sb) = ((rsa, csa), (rsb, csb));
-    if vectorised(
+    // A GAN's discriminator ends in one unit, so its products are matrix–vector or outer
+    // products: they skip the kernel (see the module docs). True if done.
+    let small = vectorised(
         isa,
         #[inline(always)]
-        || small_product(m, k, n, a, sa, b, sb, beta, c, rsc),
-    ) {
+        || {
+            if n == 1 && csa == 1 && rsb == 1 {
+                // C[i] = A[i, :] · B[:, 0]
+                let col = &b[..k];
+                for i in 0..m {
+                    let c = &mut c[i * rsc];
+                    let d = dot(&a[i * rsa..i * rsa + k], col);
+                    *c = if beta == 0.0 { d } else { *c + d };
+                }
+                return true;
+            }
+            if k == 1 && csb == 1 {
+                // C[i, :] = A[i, 0] · B[0, :]   (outer product)
+                let row = &b[..n];
+                for i in 0..m {
+                    let ai = a[i * rsa];
+                    let c = &mut c[i * rsc..i * rsc + n];
+                    if beta == 0.0 {
+                        c.iter_mut().zip(row).for_each(|(c, b)| *c = ai * b);
+                    } else {
+                        c.iter_mut().zip(row).for_each(|(c, b)| *c += ai * b);
+                    }
+                }
+                return true;
+            }
+            if m == 1 && csb == 1 && beta == 1.0 {
+                // C[0, :] += Σ_p A[0, p] · B[p, :]
+                let c = &mut c[..n];
+                for p in 0..k {
+                    let ap = a[p * csa];
+                    let row = &b[p * rsb..p * rsb + n];
+                    c.iter_mut().zip(row).for_each(|(c, b)| *c += ap * b);
+                }
+                return true;
+            }
+            false
+        },
+    );
+    if small {
         return;
     }
     with_rows_of(isa, b, (rsb, csb), k, n, |b, rsb| {
@@ -201,59 +239,6 @@ pub fn gemm_on(
         };
         run(isa, job)
     })
-}
-
-/// The products that skip the kernel (see the module docs), done if it returns true: a GAN's
-/// discriminator ends in one unit, so its products are matrix–vector or outer products.
-#[inline(always)]
-#[allow(clippy::too_many_arguments)]
-fn small_product(
-    m: usize,
-    k: usize,
-    n: usize,
-    a: &[f32],
-    (rsa, csa): (usize, usize),
-    b: &[f32],
-    (rsb, csb): (usize, usize),
-    beta: f32,
-    c: &mut [f32],
-    rsc: usize,
-) -> bool {
-    if n == 1 && csa == 1 && rsb == 1 {
-        // C[i] = A[i, :] · B[:, 0]
-        let col = &b[..k];
-        for i in 0..m {
-            let c = &mut c[i * rsc];
-            let d = dot(&a[i * rsa..i * rsa + k], col);
-            *c = if beta == 0.0 { d } else { *c + d };
-        }
-        return true;
-    }
-    if k == 1 && csb == 1 {
-        // C[i, :] = A[i, 0] · B[0, :]   (outer product)
-        let row = &b[..n];
-        for i in 0..m {
-            let ai = a[i * rsa];
-            let c = &mut c[i * rsc..i * rsc + n];
-            if beta == 0.0 {
-                c.iter_mut().zip(row).for_each(|(c, b)| *c = ai * b);
-            } else {
-                c.iter_mut().zip(row).for_each(|(c, b)| *c += ai * b);
-            }
-        }
-        return true;
-    }
-    if m == 1 && csb == 1 && beta == 1.0 {
-        // C[0, :] += Σ_p A[0, p] · B[p, :]
-        let c = &mut c[..n];
-        for p in 0..k {
-            let ap = a[p * csa];
-            let row = &b[p * rsb..p * rsb + n];
-            c.iter_mut().zip(row).for_each(|(c, b)| *c += ap * b);
-        }
-        return true;
-    }
-    false
 }
 
 /// Calls `f(rows, row_stride)` with `B[k, n]` (strides `(rsb, csb)`) as contiguous rows:
