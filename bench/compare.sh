@@ -19,8 +19,9 @@
 #        whole process (date +%s.%N around it);
 #      - the PyTorch script (--steps N --seed S) under `taskset -c 0` (one core, one torch
 #        thread), timed as a whole process too; it also reports its training loop alone;
-# 3. prints, per size, a table of medians: whole-process seconds, µs per step, and the
-#    ratio torch/curvegan. For the tutorial, if the Python has torch and safetensors, the
+# 3. prints, per size, a table of medians: whole-process seconds (wall, and CPU time: user +
+#    system, which other work on the machine distorts less), µs per step, and the ratio
+#    torch/curvegan. For the tutorial, if the Python has torch and safetensors, the
 #    last curvegan run folder is also loaded into PyTorch by bench/check_torch_load.py and
 #    its generator's MSE to 2x^2+1 shown.
 #
@@ -123,6 +124,15 @@ cg_pin=()
 ((pin_curvegan)) && cg_pin=("${pin[@]}")
 
 now() { date +%s.%N; }
+# cputime FILE CMD...: runs CMD, writes its user+system CPU seconds to FILE, returns its status
+cputime() {
+    local out="$1" rc
+    shift
+    local TIMEFORMAT='%3U %3S'
+    { time "$@" 2>&3; } 3>&2 2>"$out.t" && rc=0 || rc=$?
+    awk '{ printf "%.3f", $1 + $2 }' "$out.t" >"$out"
+    return $rc
+}
 elapsed() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.3f", b - a }'; }
 median() { printf '%s\n' "$@" | sort -g | awk '{ v[NR] = $1 } END { if (NR % 2) printf "%.3f", v[(NR + 1) / 2]; else printf "%.3f", (v[NR / 2] + v[NR / 2 + 1]) / 2 }'; }
 # value of key=VALUE in a file (first match), empty if absent
@@ -154,14 +164,14 @@ compare() {
         ring8) cg_args=(train --config "$repo/configs/ring8.toml" --eval-every 0 --plot-every 0)
                torch_script="$bench_dir/ring8_torch.py" ;;
     esac
-    local -a cg_times=() cg_loop_us=() t_times=() t_loop_us=()
+    local -a cg_times=() cg_loop_us=() t_times=() t_loop_us=() cg_cpu_s=() t_cpu_s=()
     local t_mse="" cg_mse="" torch_ok=$have_torch
     for ((r = 1; r <= repeat; r++)); do
         # curvegan, whole process
         rm -rf "$tmpdir/run"
         log="$tmpdir/curvegan.$name.$r.log"
         t0="$(now)"
-        if ! "${cg_pin[@]}" "$bin" "${cg_args[@]}" --quiet --out "$tmpdir/run" --steps "$n" --seed "$seed" >"$log" 2>&1; then
+        if ! cputime "$tmpdir/cpu" "${cg_pin[@]}" "$bin" "${cg_args[@]}" --quiet --out "$tmpdir/run" --steps "$n" --seed "$seed" >"$log" 2>&1; then
             t1="$(now)"
             echo "compare.sh: curvegan run $r ($name) failed after $(elapsed "$t0" "$t1") s; its output:" >&2
             tail -n 20 "$log" >&2
@@ -169,17 +179,18 @@ compare() {
         fi
         t1="$(now)"
         cg_times+=("$(elapsed "$t0" "$t1")")
+        cg_cpu_s+=("$(cat "$tmpdir/cpu")")
         # if curvegan reports a loop-only figure (us_per_step=...), keep it
         v="$(field us_per_step "$log")"; [[ -n "$v" ]] || v="$(field curvegan_us_per_step "$log")"
         [[ -n "$v" ]] && cg_loop_us+=("$v")
-        echo "compare.sh: $name run $r/$repeat curvegan ${cg_times[-1]} s" >&2
+        echo "compare.sh: $name run $r/$repeat curvegan ${cg_times[-1]} s (CPU ${cg_cpu_s[-1]} s)" >&2
 
         # torch, whole process, one core
         if ((torch_ok)); then
             log="$tmpdir/torch.$name.$r.log"
             t0="$(now)"
             set +e
-            "${pin[@]}" "$PYTHON" "$torch_script" --steps "$n" --seed "$seed" >"$log" 2>&1
+            cputime "$tmpdir/cpu" "${pin[@]}" "$PYTHON" "$torch_script" --steps "$n" --seed "$seed" >"$log" 2>&1
             rc=$?
             set -e
             t1="$(now)"
@@ -191,9 +202,10 @@ compare() {
                 continue
             fi
             t_times+=("$(elapsed "$t0" "$t1")")
+            t_cpu_s+=("$(cat "$tmpdir/cpu")")
             t_loop_us+=("$(field torch_us_per_step "$log")")
             t_mse="$(field final_mse "$log")"
-            echo "compare.sh: $name run $r/$repeat torch    ${t_times[-1]} s (loop $(field wall_s "$log") s)" >&2
+            echo "compare.sh: $name run $r/$repeat torch    ${t_times[-1]} s (CPU ${t_cpu_s[-1]} s; loop $(field wall_s "$log") s)" >&2
         fi
     done
 
@@ -216,14 +228,17 @@ compare() {
     echo
     echo "== $name: steps=$n seed=$seed repeat=$repeat (medians of $repeat whole-process timings)"
     echo "curvegan: $bin ${cg_args[*]}"
-    printf '%-10s %12s %16s %16s %10s  %s\n' "side" "process_s" "us/step(process)" "us/step(loop)" "final_mse" "cpu"
-    printf '%-10s %12s %16s %16s %10s  %s\n' "curvegan" "$cg_med" "$(per_step "$cg_med" "$n")" "$cg_loop" "${cg_mse:--}" "$cg_cpu"
+    local cg_cpu_med t_cpu_med
+    cg_cpu_med="$(median "${cg_cpu_s[@]}")"
+    printf '%-10s %10s %16s %9s %16s %10s  %s\n' "side" "process_s" "us/step(process)" "cpu_s" "us/step(loop)" "final_mse" "cpu"
+    printf '%-10s %10s %16s %9s %16s %10s  %s\n' "curvegan" "$cg_med" "$(per_step "$cg_med" "$n")" "$cg_cpu_med" "$cg_loop" "${cg_mse:--}" "$cg_cpu"
     if ((torch_ok)) && ((${#t_times[@]})); then
         t_med="$(median "${t_times[@]}")"
         t_loop="$(awk -v v="$(median "${t_loop_us[@]}")" 'BEGIN { printf "%.1f", v }')"
         t_cpu="1 thread"; ((${#pin[@]})) && t_cpu="core 0, 1 thread"
-        printf '%-10s %12s %16s %16s %10s  %s\n' "torch" "$t_med" "$(per_step "$t_med" "$n")" "$t_loop" "${t_mse:--}" "$t_cpu"
-        echo "ratio torch/curvegan, whole process: $(ratio "$t_med" "$cg_med")"
+        t_cpu_med="$(median "${t_cpu_s[@]}")"
+        printf '%-10s %10s %16s %9s %16s %10s  %s\n' "torch" "$t_med" "$(per_step "$t_med" "$n")" "$t_cpu_med" "$t_loop" "${t_mse:--}" "$t_cpu"
+        echo "ratio torch/curvegan, whole process: $(ratio "$t_med" "$cg_med") (wall), $(ratio "$t_cpu_med" "$cg_cpu_med") (CPU time)"
         if [[ "$cg_loop" != "-" ]]; then
             echo "ratio torch/curvegan, loop only:     $(ratio "$t_loop" "$cg_loop")"
         else

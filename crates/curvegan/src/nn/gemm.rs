@@ -25,7 +25,7 @@
 //! `A` (any strides), `R × V` vectors of `C` held in registers; no packing. A `B` with
 //! contiguous columns instead (a weight `W[out, in]` read as `Wᵀ`, in a layer's forward pass)
 //! is transposed into a scratch buffer first, a copy of `k·n` values against `m·k·n`
-//! multiply-adds. [`linear_forward`] fuses a layer's bias and activation into the product.
+//! multiply-adds. The forward pass of a layer (`linear_forward`) fuses a layer's bias and activation into the product.
 
 use std::cell::{Cell, RefCell};
 
@@ -141,7 +141,7 @@ pub(crate) fn gemm(
     gemm_on(Isa::current(), m, k, n, a, sa, b, sb, beta, c, sc)
 }
 
-/// [`gemm`] on a given instruction set, which must be one of [`Isa::available`] (else the
+/// The engine's product on a given instruction set, which must be one of [`Isa::available`] (else the
 /// portable code runs). Public so that tests can compare the paths bit for bit.
 ///
 /// # Panics
