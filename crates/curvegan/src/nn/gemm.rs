@@ -283,20 +283,10 @@ fn transpose(isa: Isa, b: &[f32], (rsb, csb): (usize, usize), k: usize, n: usize
     }
 }
 
-/// The scalar transpose of `B[k, n]` (strides `(1, csb)`) into `t`, but for the block
-/// `p < p0, j < j0` (which a vector transpose did).
-fn transpose_blocked(
-    b: &[f32],
-    csb: usize,
-    k: usize,
-    n: usize,
-    t: &mut [f32],
-    p0: usize,
-    j0: usize,
-) {
+/// The scalar transpose of `B[k, n]` (strides `(1, csb)`) into `t`.
+fn transpose_scalar(b: &[f32], csb: usize, k: usize, n: usize, t: &mut [f32]) {
     for j in 0..n {
-        let from = if j < j0 { p0 } else { 0 };
-        for p in from..k {
+        for p in 0..k {
             t[p * n + j] = b[p + j * csb];
         }
     }
@@ -474,7 +464,7 @@ trait Simd {
     unsafe fn leaky_relu(x: Self::V, slope: f32) -> Self::V;
     /// `t[p, j] = B[p, j]` for `B[k, n]` with strides `(1, csb)`, `t` row-major.
     unsafe fn transpose(b: &[f32], csb: usize, k: usize, n: usize, t: &mut [f32]) {
-        transpose_blocked(b, csb, k, n, t, 0, 0)
+        transpose_scalar(b, csb, k, n, t)
     }
 }
 
@@ -643,18 +633,30 @@ unsafe fn tile<S: Simd, const R: usize, const V: usize>(job: Job<'_>, tail: S::M
 mod x86 {
     use std::arch::x86_64::*;
 
-    use super::{kernel, transpose_blocked, Job, Simd};
+    use super::{kernel, Job, Simd};
 
-    /// [`super::transpose`] in 8 × 8 blocks of AVX shuffles (pure data movement).
-    #[target_feature(enable = "avx")]
+    /// [`super::transpose`] in 8 × 8 blocks of AVX shuffles (pure data movement), masked at
+    /// the edges.
+    #[target_feature(enable = "avx2")]
     pub(super) unsafe fn transpose_avx(b: &[f32], csb: usize, k: usize, n: usize, t: &mut [f32]) {
         assert!(b.len() > (k - 1) + (n - 1) * csb && t.len() >= k * n);
-        let (k8, n8) = (k / 8 * 8, n / 8 * 8);
-        for j in (0..n8).step_by(8) {
-            for p in (0..k8).step_by(8) {
-                // rows j..j+8 of W = B's columns, elements p..p+8 of each
-                let r: [__m256; 8] =
-                    std::array::from_fn(|i| _mm256_loadu_ps(b.as_ptr().add(p + (j + i) * csb)));
+        // Masks of the first `len` lanes, for the blocks at the edges.
+        let lanes = |len: usize| {
+            let index = _mm256_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7);
+            _mm256_cmpgt_epi32(_mm256_set1_epi32(len.min(8) as i32), index)
+        };
+        for j in (0..n).step_by(8) {
+            let (cols, store_mask) = ((n - j).min(8), lanes(n - j));
+            for p in (0..k).step_by(8) {
+                let (rows, load_mask) = ((k - p).min(8), lanes(k - p));
+                // rows j..j+8 of W = B's columns, elements p..p+8 of each (zeros past the edges)
+                let r: [__m256; 8] = std::array::from_fn(|i| {
+                    if i < cols {
+                        _mm256_maskload_ps(b.as_ptr().add(p + (j + i) * csb), load_mask)
+                    } else {
+                        _mm256_setzero_ps()
+                    }
+                });
                 let t0 = _mm256_unpacklo_ps(r[0], r[1]);
                 let t1 = _mm256_unpackhi_ps(r[0], r[1]);
                 let t2 = _mm256_unpacklo_ps(r[2], r[3]);
@@ -681,12 +683,11 @@ mod x86 {
                     _mm256_permute2f128_ps::<0x31>(u2, u6),
                     _mm256_permute2f128_ps::<0x31>(u3, u7),
                 ];
-                for (i, o) in out.into_iter().enumerate() {
-                    _mm256_storeu_ps(t.as_mut_ptr().add((p + i) * n + j), o);
+                for (i, o) in out.into_iter().take(rows).enumerate() {
+                    _mm256_maskstore_ps(t.as_mut_ptr().add((p + i) * n + j), store_mask, o);
                 }
             }
         }
-        transpose_blocked(b, csb, k, n, t, k8, n8);
     }
 
     #[target_feature(enable = "avx512f,avx2,fma")]
