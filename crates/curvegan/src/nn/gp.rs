@@ -291,5 +291,5 @@ fn matmul(
     beta: f32,
     c: &mut [f32],
 ) {
-    crate::nn::mlp::gemm(m, k, n, a, a_strides, b, b_strides, beta, c, (n, 1));
+    crate::nn::gemm::gemm(m, k, n, a, a_strides, b, b_strides, beta, c, (n, 1));
 }

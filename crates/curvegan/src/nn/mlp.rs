@@ -24,7 +24,7 @@
 //! ```
 //!
 //! Gradients *accumulate* into the buffer, as PyTorch's `.grad` does; zero it between steps.
-//! Matrix products go through `matrixmultiply`; a [`Tape`] holds every buffer that forward and
+//! Matrix products go through [`crate::nn::gemm`]; a [`Tape`] holds every buffer that forward and
 //! backward need, so a training loop allocates nothing after its first step.
 //!
 //! ```
@@ -46,6 +46,7 @@ use rand::Rng;
 use serde::{Deserialize, Serialize};
 
 use crate::error::{Error, Result};
+use crate::nn::gemm::{gemm, linear_forward, vectorised, Act, Isa};
 
 /// `σ(x) = 1 / (1 + e^(−x))`, as PyTorch's CPU kernel computes it: the [`Activation::Sigmoid`]
 /// activation, and the logistic function of [`crate::nn::loss`].
@@ -88,6 +89,7 @@ impl Activation {
 
     /// Multiplies `grad` (∂L/∂post) in place by the derivative, turning it into ∂L/∂pre.
     /// Piecewise-linear activations look at `pre`, smooth ones at `post`, as PyTorch does.
+    #[inline]
     fn backward(self, pre: &[f32], post: &[f32], grad: &mut [f32]) {
         match self {
             Activation::Relu => grad
@@ -380,30 +382,25 @@ impl Mlp {
         for (l, o) in self.layers.iter().enumerate() {
             let (before, rest) = tape.post.split_at_mut(l);
             let input: &[f32] = if l == 0 { &tape.input } else { &before[l - 1] };
-            let pre = &mut tape.pre[l];
-            // pre[B, out] = input[B, in] · Wᵀ, then + b on every row.
-            gemm(
+            // pre[B, out] = input[B, in] · Wᵀ + b, post = act(pre): one pass.
+            let act = self.spec.act(l);
+            let smooth = |pre: &[f32], post: &mut [f32]| act.apply_into(pre, post);
+            linear_forward(
                 batch,
                 o.n_in,
                 o.n_out,
                 input,
-                (o.n_in, 1),
                 &self.params[o.weight..o.bias],
-                (1, o.n_in),
-                0.0,
-                pre,
-                (o.n_out, 1),
+                &self.params[o.bias..o.bias + o.n_out],
+                match act {
+                    Activation::Relu => Act::Relu,
+                    Activation::LeakyRelu(slope) => Act::LeakyRelu(slope),
+                    Activation::Identity => Act::Identity,
+                    Activation::Tanh | Activation::Sigmoid => Act::Rows(&smooth),
+                },
+                &mut tape.pre[l],
+                &mut rest[0],
             );
-            // One pass: pre += b on every row, post = act(pre).
-            let bias = &self.params[o.bias..o.bias + o.n_out];
-            let act = self.spec.act(l);
-            let rows = pre
-                .chunks_exact_mut(o.n_out)
-                .zip(rest[0].chunks_exact_mut(o.n_out));
-            for (pre_row, post_row) in rows {
-                pre_row.iter_mut().zip(bias).for_each(|(y, b)| *y += b);
-                act.apply_into(pre_row, post_row);
-            }
         }
         Ok(tape.output())
     }
@@ -444,59 +441,66 @@ impl Mlp {
                 )));
             }
         }
-        let last = self.layers.len() - 1;
-        tape.delta[last].copy_from_slice(grad_output);
-        for l in (0..self.layers.len()).rev() {
-            let o = self.layers[l];
-            // δ_pre = δ_post ⊙ act′(pre_l)
-            self.spec
-                .act(l)
-                .backward(&tape.pre[l], &tape.post[l], &mut tape.delta[l]);
-            let delta = &tape.delta[l];
-            if let Some(g) = grads.as_deref_mut() {
-                let input: &[f32] = if l == 0 {
-                    &tape.input
-                } else {
-                    &tape.post[l - 1]
-                };
-                // ∂W[out, in] += δᵀ[out, B] · input[B, in]
-                gemm(
-                    o.n_out,
-                    batch,
-                    o.n_in,
-                    delta,
-                    (1, o.n_out),
-                    input,
-                    (o.n_in, 1),
-                    1.0,
-                    &mut g[o.weight..o.bias],
-                    (o.n_in, 1),
-                );
-                let gb = &mut g[o.bias..o.bias + o.n_out];
-                for row in delta.chunks_exact(o.n_out) {
-                    gb.iter_mut().zip(row).for_each(|(b, d)| *b += d);
+        // The element-wise loops below run compiled for the CPU's vector instructions.
+        vectorised(
+            Isa::current(),
+            #[inline(always)]
+            || {
+                let last = self.layers.len() - 1;
+                tape.delta[last].copy_from_slice(grad_output);
+                for l in (0..self.layers.len()).rev() {
+                    let o = self.layers[l];
+                    // δ_pre = δ_post ⊙ act′(pre_l)
+                    self.spec
+                        .act(l)
+                        .backward(&tape.pre[l], &tape.post[l], &mut tape.delta[l]);
+                    let delta = &tape.delta[l];
+                    if let Some(g) = grads.as_deref_mut() {
+                        let input: &[f32] = if l == 0 {
+                            &tape.input
+                        } else {
+                            &tape.post[l - 1]
+                        };
+                        // ∂W[out, in] += δᵀ[out, B] · input[B, in]
+                        gemm(
+                            o.n_out,
+                            batch,
+                            o.n_in,
+                            delta,
+                            (1, o.n_out),
+                            input,
+                            (o.n_in, 1),
+                            1.0,
+                            &mut g[o.weight..o.bias],
+                            (o.n_in, 1),
+                        );
+                        let gb = &mut g[o.bias..o.bias + o.n_out];
+                        for row in delta.chunks_exact(o.n_out) {
+                            gb.iter_mut().zip(row).for_each(|(b, d)| *b += d);
+                        }
+                    }
+                    // δ_post(l−1)[B, in] = δ[B, out] · W[out, in]
+                    let (below, here) = tape.delta.split_at_mut(l);
+                    let dst: &mut [f32] = match (l, grad_input.as_deref_mut()) {
+                        (0, Some(gi)) => gi,
+                        (0, None) => break,
+                        _ => &mut below[l - 1],
+                    };
+                    gemm(
+                        batch,
+                        o.n_out,
+                        o.n_in,
+                        &here[0],
+                        (o.n_out, 1),
+                        &self.params[o.weight..o.bias],
+                        (o.n_in, 1),
+                        0.0,
+                        dst,
+                        (o.n_in, 1),
+                    );
                 }
-            }
-            // δ_post(l−1)[B, in] = δ[B, out] · W[out, in]
-            let (below, here) = tape.delta.split_at_mut(l);
-            let dst: &mut [f32] = match (l, grad_input.as_deref_mut()) {
-                (0, Some(gi)) => gi,
-                (0, None) => break,
-                _ => &mut below[l - 1],
-            };
-            gemm(
-                batch,
-                o.n_out,
-                o.n_in,
-                &here[0],
-                (o.n_out, 1),
-                &self.params[o.weight..o.bias],
-                (o.n_in, 1),
-                0.0,
-                dst,
-                (o.n_in, 1),
-            );
-        }
+            },
+        );
         Ok(())
     }
 }
@@ -551,108 +555,4 @@ impl Tape {
     pub fn post_activation(&self, l: usize) -> &[f32] {
         &self.post[l]
     }
-}
-
-/// `C[m, n] = A[m, k] · B[k, n] + beta · C`, each operand given by its (row, column) strides.
-#[allow(clippy::too_many_arguments)]
-pub(crate) fn gemm(
-    m: usize,
-    k: usize,
-    n: usize,
-    a: &[f32],
-    (rsa, csa): (usize, usize),
-    b: &[f32],
-    (rsb, csb): (usize, usize),
-    beta: f32,
-    c: &mut [f32],
-    (rsc, csc): (usize, usize),
-) {
-    // The last element each operand touches must be in bounds; this makes the call sound.
-    let last = |rows: usize, cols: usize, rs: usize, cs: usize| (rows - 1) * rs + (cols - 1) * cs;
-    if m == 0 || n == 0 {
-        return;
-    }
-    assert!(c.len() > last(m, n, rsc, csc), "gemm: C out of bounds");
-    if k == 0 {
-        c.iter_mut().for_each(|v| *v *= beta);
-        return;
-    }
-    assert!(a.len() > last(m, k, rsa, csa), "gemm: A out of bounds");
-    assert!(b.len() > last(k, n, rsb, csb), "gemm: B out of bounds");
-    // A GAN's discriminator ends in one unit: its products are matrix–vector or outer products,
-    // where a general kernel spends its time packing. Plain loops over contiguous rows win.
-    if n == 1 && csa == 1 && rsb == 1 {
-        // C[i] = A[i, :] · B[:, 0]
-        let col = &b[..k];
-        for i in 0..m {
-            let c = &mut c[i * rsc];
-            let d = dot(&a[i * rsa..i * rsa + k], col);
-            *c = if beta == 0.0 { d } else { beta * *c + d };
-        }
-        return;
-    }
-    if k == 1 && csb == 1 && csc == 1 {
-        // C[i, :] = A[i, 0] · B[0, :]   (outer product)
-        let row = &b[..n];
-        for i in 0..m {
-            let ai = a[i * rsa];
-            let c = &mut c[i * rsc..i * rsc + n];
-            if beta == 0.0 {
-                c.iter_mut().zip(row).for_each(|(c, b)| *c = ai * b);
-            } else {
-                c.iter_mut()
-                    .zip(row)
-                    .for_each(|(c, b)| *c = beta * *c + ai * b);
-            }
-        }
-        return;
-    }
-    if m == 1 && csb == 1 && csc == 1 && beta == 1.0 {
-        // C[0, :] += Σ_p A[0, p] · B[p, :]
-        let c = &mut c[..n];
-        for p in 0..k {
-            let ap = a[p * csa];
-            let row = &b[p * rsb..p * rsb + n];
-            c.iter_mut().zip(row).for_each(|(c, b)| *c += ap * b);
-        }
-        return;
-    }
-    // SAFETY: the asserts above keep every index the kernel reads or writes inside the slices,
-    // and `c` is a unique borrow that does not alias `a` or `b`.
-    unsafe {
-        matrixmultiply::sgemm(
-            m,
-            k,
-            n,
-            1.0,
-            a.as_ptr(),
-            rsa as isize,
-            csa as isize,
-            b.as_ptr(),
-            rsb as isize,
-            csb as isize,
-            beta,
-            c.as_mut_ptr(),
-            rsc as isize,
-            csc as isize,
-        );
-    }
-}
-
-/// `x · y` with eight partial sums, so that it vectorises.
-fn dot(x: &[f32], y: &[f32]) -> f32 {
-    let mut acc = [0.0f32; 8];
-    let (xc, yc) = (x.chunks_exact(8), y.chunks_exact(8));
-    let tail: f32 = xc
-        .remainder()
-        .iter()
-        .zip(yc.remainder())
-        .map(|(a, b)| a * b)
-        .sum();
-    for (xs, ys) in xc.zip(yc) {
-        for j in 0..8 {
-            acc[j] += xs[j] * ys[j];
-        }
-    }
-    acc.iter().sum::<f32>() + tail
 }

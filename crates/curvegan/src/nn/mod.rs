@@ -2,6 +2,8 @@
 //!
 //! - [`mlp`]: `Linear → activation → … → Linear → head`, forward and backward, PyTorch's
 //!   default initialisation (`W`, `b` ~ U(−1/√fan_in, 1/√fan_in));
+//! - [`gemm`]: the matrix products, exact and the same on every CPU (runtime dispatch:
+//!   AVX-512, AVX2 + FMA, portable);
 //! - [`optim`]: Adam and RMSprop, PyTorch's single-tensor updates bit for bit;
 //! - [`loss`]: the element losses (BCE with PyTorch's clamps, BCE on logits, hinge, least
 //!   squares) with their gradients;
@@ -9,6 +11,7 @@
 //!   backpropagation;
 //! - [`state_dict`]: parameters ↔ safetensors bytes under `nn.Sequential`'s names.
 
+pub mod gemm;
 pub mod gp;
 pub mod loss;
 pub mod mlp;

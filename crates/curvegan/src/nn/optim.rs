@@ -22,6 +22,7 @@
 use serde::{Deserialize, Serialize};
 
 use crate::error::{Error, Result};
+use crate::nn::gemm::{vectorised, Isa};
 
 /// An optimizer's kind and hyperparameters.
 #[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
@@ -199,23 +200,15 @@ impl Optimizer {
             )));
         }
         self.step += 1;
-        #[cfg(target_arch = "x86_64")]
-        if std::arch::is_x86_feature_detected!("fma") && std::arch::is_x86_feature_detected!("avx2")
-        {
-            // SAFETY: the CPU has AVX2 and FMA, checked just above.
-            unsafe { self.update_fma(params, grads) };
-            return Ok(());
-        }
-        self.update(params, grads);
+        // Compiled for the CPU's vector instructions: `mul_add` is one FMA instruction there
+        // (a software `fmaf` in portable code), square roots and divisions are vectorised;
+        // the same results, bit for bit.
+        vectorised(
+            Isa::current(),
+            #[inline(always)]
+            || self.update(params, grads),
+        );
         Ok(())
-    }
-
-    /// [`Optimizer::update`] compiled with hardware FMA: `mul_add` becomes one instruction
-    /// instead of a call into a software `fmaf`. Same results, bit for bit.
-    #[cfg(target_arch = "x86_64")]
-    #[target_feature(enable = "avx2,fma")]
-    unsafe fn update_fma(&mut self, params: &mut [f32], grads: &[f32]) {
-        self.update(params, grads)
     }
 
     /// The element-wise update of step `self.step` (already counted).

@@ -8,11 +8,13 @@
 //! - `locks`: run folders opened for writing: the lock, `--force`, leftovers, failed resumes;
 //! - `integrity`: checkpoint size, checksums, validation of loaded state, data runs, special
 //!   files;
+//! - `gemm`: the matrix products and training steps, bit for bit the same on every CPU path;
 //! - `layers`: the library's modules import only downward, with no cycle;
 //! - `fuzz`: the parsers (formula, CSV, TOML, safetensors, checkpoint) on arbitrary and mutated input.
 
 mod common;
 mod fuzz;
+mod gemm;
 mod golden_losses;
 mod golden_mlp;
 mod golden_seed;
