@@ -25,7 +25,7 @@
 //! and a second signal, which exits at once.
 
 use std::collections::VecDeque;
-use std::io::{BufWriter, IsTerminal, Stderr};
+use std::io::{BufWriter, IsTerminal, Read, Stderr};
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard, Once};
@@ -40,7 +40,6 @@ use curvegan::run::live::{Figure, History, LossPoint, Snapshot};
 use curvegan::run::record::{RunRecord, Status};
 use curvegan::{Error, Observer, Summary};
 use ratatui::backend::CrosstermBackend;
-use ratatui::crossterm::event::{self, Event, KeyCode, KeyEventKind, KeyModifiers};
 use ratatui::crossterm::terminal::{self, EnterAlternateScreen, LeaveAlternateScreen};
 use ratatui::crossterm::{cursor, execute};
 use ratatui::layout::{Constraint, Layout, Rect};
@@ -257,24 +256,52 @@ enum Key {
     Save,
 }
 
-/// The next key pressed within `wait`, if any.
-fn next_key(wait: Duration) -> Result<Option<Key>> {
-    if !event::poll(wait)? {
-        return Ok(None);
-    }
-    let Event::Key(k) = event::read()? else {
-        return Ok(None);
+/// What the keyboard gave within a frame.
+enum Input {
+    Key(Key),
+    Nothing,
+    /// End of input or a hang-up: the terminal is gone (an SSH link dropped, a pane closed).
+    Gone,
+}
+
+/// The next key pressed within `wait`, read from stdin in raw mode (one byte a key: `q`, Esc
+/// alone and Ctrl-C quit, `p` and space pause, `s` saves), through poll(2) of our own rather
+/// than crossterm's event reader, which spins forever once a hung-up terminal's reads return
+/// end of input: a process whose terminal went away must stop, not burn a core.
+fn next_key(wait: Duration) -> Input {
+    let mut fd = libc::pollfd {
+        fd: libc::STDIN_FILENO,
+        events: libc::POLLIN,
+        revents: 0,
     };
-    if k.kind != KeyEventKind::Press {
-        return Ok(None);
+    let ms = i32::try_from(wait.as_millis()).unwrap_or(i32::MAX);
+    // SAFETY: one valid pollfd, and the count says one.
+    let ready = unsafe { libc::poll(&mut fd, 1, ms) };
+    match ready {
+        0 => return Input::Nothing,
+        r if r < 0 => {
+            return match std::io::Error::last_os_error().kind() {
+                std::io::ErrorKind::Interrupted => Input::Nothing,
+                _ => Input::Gone,
+            }
+        }
+        _ => {}
     }
-    Ok(match k.code {
-        KeyCode::Char('c') if k.modifiers.contains(KeyModifiers::CONTROL) => Some(Key::Quit),
-        KeyCode::Char('q') | KeyCode::Esc => Some(Key::Quit),
-        KeyCode::Char('p') | KeyCode::Char(' ') => Some(Key::Pause),
-        KeyCode::Char('s') => Some(Key::Save),
-        _ => None,
-    })
+    if fd.revents & libc::POLLIN == 0 {
+        return Input::Gone; // POLLHUP, POLLERR or POLLNVAL without data
+    }
+    let mut buf = [0u8; 64];
+    match std::io::stdin().lock().read(&mut buf) {
+        Ok(0) => Input::Gone,
+        Ok(n) => match &buf[..n] {
+            [b'q', ..] | [0x03, ..] | [0x1b] => Input::Key(Key::Quit),
+            [b'p', ..] | [b' ', ..] => Input::Key(Key::Pause),
+            [b's', ..] => Input::Key(Key::Save),
+            _ => Input::Nothing,
+        },
+        Err(e) if e.kind() == std::io::ErrorKind::Interrupted => Input::Nothing,
+        Err(_) => Input::Gone,
+    }
 }
 
 /// Saves the figure of `snapshot` into `dir`; the note to show.
@@ -331,20 +358,27 @@ fn train_view(terminal: &mut Term, shared: &Shared, steps: usize) -> Result<()> 
             };
             (view, s.ended.is_some())
         };
-        terminal.draw(|f| render(f, &view))?;
+        // `q`, or a terminal gone (nothing can be drawn or read), stops the run as Ctrl-C does.
+        let stop = || {
+            if !ended {
+                STOP.store(true, Ordering::Relaxed);
+                shared.paused.store(false, Ordering::Relaxed);
+            }
+        };
+        if let Err(e) = terminal.draw(|f| render(f, &view)) {
+            stop();
+            return Err(e.into());
+        }
         shared.wanted.store(true, Ordering::Relaxed);
-        match next_key(FRAME)? {
-            Some(Key::Quit) => {
-                if !ended {
-                    STOP.store(true, Ordering::Relaxed);
-                    shared.paused.store(false, Ordering::Relaxed);
-                }
+        match next_key(FRAME) {
+            Input::Key(Key::Quit) | Input::Gone => {
+                stop();
                 return Ok(());
             }
-            Some(Key::Pause) if !ended => {
+            Input::Key(Key::Pause) if !ended => {
                 shared.paused.fetch_xor(true, Ordering::Relaxed);
             }
-            Some(Key::Save) => note = save(view.snapshot.as_ref(), view.dir.as_deref()),
+            Input::Key(Key::Save) => note = save(view.snapshot.as_ref(), view.dir.as_deref()),
             _ => {}
         }
     }
@@ -421,12 +455,12 @@ fn watch_view(terminal: &mut Term, reader: &mut Reader) -> Result<()> {
         }
         view.note.clone_from(&note);
         terminal.draw(|f| render(f, &view))?;
-        match next_key(FRAME)? {
-            Some(Key::Quit) => return Ok(()),
+        match next_key(FRAME) {
+            Input::Key(Key::Quit) | Input::Gone => return Ok(()),
             // Into the current folder: the run's own belongs to the process that trains it.
-            Some(Key::Save) => note = save(view.snapshot.as_ref(), Some(Path::new("."))),
-            Some(Key::Pause) => note = "p pauses only in the training process".to_string(),
-            None => {}
+            Input::Key(Key::Save) => note = save(view.snapshot.as_ref(), Some(Path::new("."))),
+            Input::Key(Key::Pause) => note = "p pauses only in the training process".to_string(),
+            Input::Nothing => {}
         }
     }
 }

@@ -387,3 +387,72 @@ fn watch_refuses_a_folder_that_is_not_a_run_or_has_no_live_json() {
         "{stderr}"
     );
 }
+
+/// Waits until no process holds the run folder `dir` any more (`curvegan runs` no longer says
+/// running); its status then.
+fn wait_released(dir: &Path) -> String {
+    let start = Instant::now();
+    loop {
+        let out = curvegan()
+            .args(["runs", "--json"])
+            .arg(dir.parent().unwrap())
+            .output()
+            .unwrap();
+        let rows: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+        let status = rows
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|r| r["folder"].as_str() == Some(&dir.display().to_string()))
+            .map(|r| r["status"].as_str().unwrap().to_string())
+            .unwrap_or_default();
+        if status != "running" {
+            return status;
+        }
+        assert!(
+            start.elapsed() < TIMEOUT,
+            "{} is still held by a process after its terminal closed",
+            dir.display()
+        );
+        std::thread::sleep(Duration::from_millis(100));
+    }
+}
+
+#[test]
+fn a_closed_terminal_stops_the_run_with_a_checkpoint_and_ends_the_process() {
+    require_tmux();
+    let tmp = TempDir::new().unwrap();
+    // Mid-run, as when an SSH link drops: the run checkpoints and stops, the process ends.
+    let long = tmp.path().join("long");
+    let t = Tmux::start(
+        tmp.path(),
+        &[
+            "train",
+            "--live",
+            "--steps",
+            "10000001",
+            "--out",
+            &long.display().to_string(),
+        ],
+    );
+    t.wait_for("a step", |s| step_of(s).is_some_and(|n| n > 0));
+    drop(t); // the tmux server and its terminal go away
+    assert_eq!(wait_released(&long), "stopped");
+    assert!(long.join("checkpoint.safetensors").is_file());
+    // Finished and waiting for q: the process ends too, the run stays finished.
+    let short = tmp.path().join("short");
+    let t = Tmux::start(
+        tmp.path(),
+        &[
+            "train",
+            "--live",
+            "--steps",
+            "201",
+            "--out",
+            &short.display().to_string(),
+        ],
+    );
+    t.wait_for("the finished state", |s| s.contains("press q to close"));
+    drop(t);
+    assert_eq!(wait_released(&short), "finished");
+}
