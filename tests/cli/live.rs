@@ -82,36 +82,41 @@ impl Tmux {
 
     /// Waits until the screen satisfies `ok`; returns it.
     fn wait_for(&self, what: &str, ok: impl Fn(&str) -> bool) -> String {
-        let start = Instant::now();
-        loop {
-            let screen = self.screen();
-            if ok(&screen) {
-                return screen;
-            }
-            assert!(
-                start.elapsed() < TIMEOUT,
-                "timed out waiting for {what}; the screen:\n{screen}"
-            );
-            std::thread::sleep(Duration::from_millis(100));
-        }
+        poll(
+            || {
+                format!(
+                    "timed out waiting for {what}; the screen:\n{}",
+                    self.screen()
+                )
+            },
+            || Some(self.screen()).filter(|s| ok(s)),
+        )
     }
 
     /// Waits for the command to end; its exit code.
     fn exit_code(&self) -> i32 {
-        let start = Instant::now();
-        loop {
-            if let Ok(text) = std::fs::read_to_string(&self.exit_file) {
-                if let Ok(code) = text.trim().parse() {
-                    return code;
-                }
-            }
-            assert!(
-                start.elapsed() < TIMEOUT,
-                "the command did not end; the screen:\n{}",
-                self.screen()
-            );
-            std::thread::sleep(Duration::from_millis(100));
+        poll(
+            || format!("the command did not end; the screen:\n{}", self.screen()),
+            || {
+                std::fs::read_to_string(&self.exit_file)
+                    .ok()?
+                    .trim()
+                    .parse()
+                    .ok()
+            },
+        )
+    }
+}
+
+/// Calls `ready` every 100 ms until it gives a value, failing with `why()` after [`TIMEOUT`].
+fn poll<T>(why: impl Fn() -> String, mut ready: impl FnMut() -> Option<T>) -> T {
+    let start = Instant::now();
+    loop {
+        if let Some(value) = ready() {
+            return value;
         }
+        assert!(start.elapsed() < TIMEOUT, "{}", why());
+        std::thread::sleep(Duration::from_millis(100));
     }
 }
 
@@ -391,31 +396,28 @@ fn watch_refuses_a_folder_that_is_not_a_run_or_has_no_live_json() {
 /// Waits until no process holds the run folder `dir` any more (`curvegan runs` no longer says
 /// running); its status then.
 fn wait_released(dir: &Path) -> String {
-    let start = Instant::now();
-    loop {
+    let status = || {
         let out = curvegan()
             .args(["runs", "--json"])
             .arg(dir.parent().unwrap())
             .output()
             .unwrap();
         let rows: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
-        let status = rows
-            .as_array()
-            .unwrap()
+        let row = rows
+            .as_array()?
             .iter()
-            .find(|r| r["folder"].as_str() == Some(&dir.display().to_string()))
-            .map(|r| r["status"].as_str().unwrap().to_string())
-            .unwrap_or_default();
-        if status != "running" {
-            return status;
-        }
-        assert!(
-            start.elapsed() < TIMEOUT,
-            "{} is still held by a process after its terminal closed",
-            dir.display()
-        );
-        std::thread::sleep(Duration::from_millis(100));
-    }
+            .find(|r| r["folder"].as_str() == Some(&dir.display().to_string()))?;
+        Some(row["status"].as_str()?.to_string()).filter(|s| s != "running")
+    };
+    poll(
+        || {
+            format!(
+                "{} is still held by a process after its terminal closed",
+                dir.display()
+            )
+        },
+        status,
+    )
 }
 
 #[test]
