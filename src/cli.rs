@@ -292,6 +292,12 @@ struct TrainSettings {
     d_hidden: Option<Vec<usize>>,
     #[arg(help_heading = NETS, long, value_name = "ACT", help = activation_help())]
     activation: Option<Activation>,
+    /// BatchNorm1d after every hidden Linear of the generator (PyTorch's momentum 0.1, eps 1e-5)
+    #[arg(help_heading = NETS, long)]
+    g_batchnorm: bool,
+    #[arg(help_heading = NETS, long, value_name = "K", help = with_default(
+        "Maxout units in the discriminator's hidden layers: K pieces each, replacing --activation there (1: none)", DEFAULT.d_maxout))]
+    d_maxout: Option<usize>,
     #[arg(help_heading = LOSS, long, value_name = "LOSS", help = loss_help())]
     loss: Option<LossKind>,
     #[arg(help_heading = LOSS, long, value_name = "N", help = with_default("D updates per G update", format!(
@@ -865,6 +871,10 @@ impl TrainSettings {
         }
         set(&mut c.checkpoint_every, self.checkpoint_every);
         set(&mut c.pack, self.pack);
+        set(&mut c.d_maxout, self.d_maxout);
+        if self.g_batchnorm {
+            c.g_batchnorm = true;
+        }
         if self.conditional {
             c.conditional = true;
         }

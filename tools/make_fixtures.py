@@ -4,13 +4,14 @@
     python3 tools/make_fixtures.py [--out DIR] [--only NAME ...]
 
 writes, under DIR (default: crates/curvegan/tests/fixtures next to this
-script), the five fixture sets that the golden tests read:
+script), the six fixture sets that the golden tests read:
 
     seed_gan/          5 training steps of the tutorial GAN (seed 0)
     seed_gan_forward/  single forward passes and BCE edge cases (seed 0, x from 2024)
     losses/<kind>/     six GAN losses, 3 steps each (seed 1)
     mlp/               generic MLP forward/backward and gradient-penalty pieces (seed 2)
     optim/             Adam and RMSprop on one [5,7] tensor, 4 steps (seed 3)
+    layers/            a BatchNorm1d G and a maxout D, 3 GAN steps, eval mode (seed 4)
 
 with the same file names, tensor names, shapes and JSON keys as the committed
 files. crates/curvegan/tests/fixtures/README.md documents every file and the
@@ -42,7 +43,7 @@ import sys
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 DEFAULT_OUT = os.path.join(HERE, "..", "crates", "curvegan", "tests", "fixtures")
-SETS = ["seed_gan", "seed_gan_forward", "losses", "mlp", "optim"]
+SETS = ["seed_gan", "seed_gan_forward", "losses", "mlp", "optim", "layers"]
 
 
 def parse_args(argv):
@@ -640,6 +641,145 @@ def optim(out):
                       "Same p0/grads in every case.")
     meta["procedure"] = "p = p0; for t in 1..4: p.grad = grads[t-1]; opt.step(); p[t-1] = p (after the step)"
     dump_json(os.path.join(d, "cases.json"), meta)
+
+
+# ---- layers: BatchNorm1d in G, maxout in D, seed 4 --------------------------------
+
+class Maxout(nn.Module):
+    """max over K pieces: [B, units*K] -> [B, units]; piece j of unit u is column u*K + j."""
+
+    def __init__(self, units, pieces):
+        super().__init__()
+        self.units, self.pieces = units, pieces
+
+    def forward(self, x):
+        return x.view(x.shape[0], self.units, self.pieces).max(dim=2).values
+
+
+LAYERS_B, LAYERS_K = 8, 3  # batch, maxout pieces
+
+
+def make_bn_G():
+    return nn.Sequential(nn.Linear(3, 16, bias=False), nn.BatchNorm1d(16), nn.ReLU(),
+                         nn.Linear(16, 16, bias=False), nn.BatchNorm1d(16), nn.ReLU(), nn.Linear(16, 4))
+
+
+def make_maxout_D():
+    K = LAYERS_K
+    return nn.Sequential(nn.Linear(4, 12 * K), Maxout(12, K), nn.Linear(12, 8 * K), Maxout(8, K),
+                         nn.Linear(8, 1))
+
+
+def save_state(path, tensors):
+    """Like save(), but int64 tensors (num_batches_tracked) stay int64, as PyTorch has them."""
+    os.makedirs(os.path.dirname(path), exist_ok=True)
+    out = {}
+    for k, v in tensors.items():
+        v = v.detach().contiguous().clone()
+        out[k] = v if v.dtype == torch.int64 else v.to(F32)
+    save_file(out, path)
+
+
+def layers(out):
+    K, B = 3, LAYERS_B
+    d = os.path.join(out, "layers")
+    torch.manual_seed(4)
+    G = make_bn_G()
+    D = make_maxout_D()
+    save_state(os.path.join(d, "init.safetensors"), gd_weights(G, D))
+    x = torch.randn(B, 4) * 0.5 + 1.0
+    make_opt = lambda ps: torch.optim.Adam(ps, lr=0.001, betas=(0.5, 0.999), eps=1e-08, foreach=False)
+    optimizer_G = make_opt(G.parameters())
+    optimizer_D = make_opt(D.parameters())
+    G.train()
+    D.train()
+    z_d, z_g, trace = [], [], []
+    for k in range(1, K + 1):
+        z = torch.randn(B, 3)
+        z_d.append(z)
+        fake_t = G(z)  # training mode: batch statistics, running statistics updated
+        fake = fake_t.detach()
+        s_r = D(x)
+        s_f = D(fake)
+        D_loss = d_loss_of("nonsaturating", s_r, s_f)
+        optimizer_D.zero_grad()
+        D_loss.backward()
+        grad_D = grads("grad.D.", D)
+        optimizer_D.step()
+
+        zg = torch.randn(B, 3)
+        z_g.append(zg)
+        s = D(G(zg))  # the second training-mode forward of G in this step
+        G_loss = g_loss_of("nonsaturating", s)
+        optimizer_G.zero_grad()
+        G_loss.backward()
+        grad_G = grads("grad.G.", G)
+        optimizer_G.step()
+
+        save_state(os.path.join(d, f"after_step_{k}.safetensors"), gd_weights(G, D))
+        gr = dict(grad_D)
+        gr.update(grad_G)
+        gr["fake_d"] = fake
+        save(os.path.join(d, f"grads_step_{k}.safetensors"), gr)
+        trace.append(with_bits({"step": k, "D_loss": item(D_loss), "s_real_mean": item(s_r.mean()),
+                                "s_fake_mean": item(s_f.mean()), "G_loss": item(G_loss),
+                                "s_fake_mean_Gstep": item(s.mean())},
+                               ["D_loss", "s_real_mean", "s_fake_mean", "G_loss", "s_fake_mean_Gstep"]))
+    z_eval = torch.randn(5, 3)
+    G.eval()
+    with torch.no_grad():
+        y_eval = G(z_eval)
+    save(os.path.join(d, "data.safetensors"),
+         {"x": x, "z_d": torch.stack(z_d), "z_g": torch.stack(z_g), "z_eval": z_eval, "y_eval": y_eval})
+    meta = versions()
+    meta.update({
+        "seed": 4,
+        "kind": "nonsaturating",
+        "steps": K,
+        "n_critic": 1,
+        "batch_size": B,
+        "architecture": {
+            "G": ("Sequential(Linear(3,16,bias=False), BatchNorm1d(16), ReLU, Linear(16,16,bias=False), "
+                  "BatchNorm1d(16), ReLU, Linear(16,4)); BatchNorm1d defaults: eps 1e-5, momentum 0.1, "
+                  "affine, running stats"),
+            "D": ("Sequential(Linear(4,36), Maxout(12,3), Linear(12,24), Maxout(8,3), Linear(8,1)); "
+                  "Maxout(u,K)(x) = x.view(B,u,K).max(dim=2).values (no parameters; raw logit, no sigmoid)"),
+        },
+        "rng_draw_order": [
+            "torch.manual_seed(4)",
+            "G (default init: each Linear draws its weight (and bias); BatchNorm1d: weight 1, bias 0, "
+            "running_mean 0, running_var 1, draws nothing)",
+            "D (default init)",
+            "x = torch.randn(8,4)*0.5 + 1.0",
+            "for k in 1..3: z_d[k] = torch.randn(8,3); z_g[k] = torch.randn(8,3)",
+            "z_eval = torch.randn(5,3)",
+        ],
+        "optimizer": {"name": "Adam", "lr": 0.001, "betas": [0.5, 0.999], "eps": 1e-08, "weight_decay": 0.0,
+                      "amsgrad": False, "maximize": False, "implementation": ADAM_IMPL,
+                      "instances": "two separate optimisers, one over G.parameters(), one over D.parameters()"},
+        "loss": {"D": "bce_logits(D(x), 1) + bce_logits(D(fake), 0)", "G": "bce_logits(D(G(z_g)), 1)",
+                 "bce_logits": BCE_LOGITS_DOC},
+        "procedure": [
+            "G.train(), D.train() throughout training",
+            "D update: fake = G(z_d[k]).detach() (G's 1st training-mode forward of the step); s_real = D(x); "
+            "s_fake = D(fake); optimizer_D.zero_grad(); D_loss.backward(); optimizer_D.step()",
+            "G update: s = D(G(z_g[k])) (G's 2nd training-mode forward); optimizer_G.zero_grad(); "
+            "G_loss.backward(); optimizer_G.step()",
+            "after 3 steps: G.eval(); y_eval = G(z_eval) (running statistics, num_batches_tracked 6)",
+        ],
+        "files": {
+            "init.safetensors": ("G.* (with G.1.* and G.4.*: weight, bias, running_mean, running_var, "
+                                 "num_batches_tracked as I64 shape []) and D.* before training"),
+            "data.safetensors": "x [8,4], z_d [3,8,3], z_g [3,8,3], z_eval [5,3], y_eval [5,4]",
+            "after_step_k.safetensors": "the full state dicts after step k (I64 num_batches_tracked = 2k)",
+            "grads_step_k.safetensors": ("grad.D.*: D grads of step k's D update; grad.G.*: G grads of its G "
+                                         "update (BN weight/bias included); fake_d [8,4]: G(z_d[k]) in "
+                                         "training mode, before step k's updates"),
+        },
+        "maxout_ties": "torch.max(dim) returns the first index of equal maxima (checked: [1,3,3,0] -> 1)",
+        "steps_trace": trace,
+    })
+    dump_json(os.path.join(d, "trace.json"), meta)
 
 
 def main(argv=None):

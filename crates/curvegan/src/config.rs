@@ -12,7 +12,7 @@ use crate::data::target::{Target, TargetConfig};
 use crate::error::{Error, Result};
 use crate::eval::catalogue;
 use crate::gan::loss::{LossSettings, DEFAULT_CLIP, DEFAULT_GP_WEIGHT};
-use crate::nn::mlp::{Activation, MlpSpec};
+use crate::nn::mlp::{Activation, MlpSpec, MAX_MAXOUT};
 use crate::nn::optim::OptimizerConfig;
 
 pub use crate::gan::loss::LossKind;
@@ -79,6 +79,11 @@ impl std::str::FromStr for LrDecay {
     }
 }
 
+/// serde's `skip_serializing_if` for settings whose default is 1.
+fn is_one(v: &usize) -> bool {
+    *v == 1
+}
+
 /// All settings of a training run.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields, default)]
@@ -95,8 +100,15 @@ pub struct TrainConfig {
     pub g_hidden: Vec<usize>,
     /// Hidden widths of the discriminator.
     pub d_hidden: Vec<usize>,
-    /// Activation after every hidden layer of both nets.
+    /// Activation after every hidden layer of both nets (D's replaced by `d_maxout`).
     pub activation: Activation,
+    /// `BatchNorm1d` between every hidden `Linear` of G and its activation (training mode
+    /// during training, the running statistics when sampling; see [`crate::nn::mlp`]).
+    #[serde(skip_serializing_if = "std::ops::Not::not")]
+    pub g_batchnorm: bool,
+    /// Maxout pieces of every hidden unit of D, replacing the activation there (1: none).
+    #[serde(skip_serializing_if = "is_one")]
+    pub d_maxout: usize,
     /// The loss (see [`crate::gan::loss`]).
     pub loss: LossKind,
     /// D updates per G update; `None` takes the loss's default
@@ -154,6 +166,8 @@ impl Default for TrainConfig {
             g_hidden: vec![128],
             d_hidden: vec![128],
             activation: Activation::Relu,
+            g_batchnorm: false,
+            d_maxout: 1,
             loss: LossKind::Tutorial,
             n_critic: None,
             clip: DEFAULT_CLIP,
@@ -219,6 +233,7 @@ impl TrainConfig {
                 ),
             ));
         }
+        self.validate_layers()?;
         self.loss_settings().validate()?;
         self.optim_g
             .validate("--lr-g/--betas (generator optimizer)")?;
@@ -238,6 +253,39 @@ impl TrainConfig {
             ));
         }
         self.check_memory(&target, names.len())
+    }
+
+    /// `d_maxout` in 1..=[`MAX_MAXOUT`], not with `wgan-gp` (its penalty supports plain
+    /// layers); `g_batchnorm` needs batches of at least 2 rows.
+    fn validate_layers(&self) -> Result<()> {
+        if !(1..=MAX_MAXOUT).contains(&self.d_maxout) {
+            return Err(Error::config(
+                "--d-maxout",
+                format!(
+                    "takes 1 (no maxout) to {MAX_MAXOUT} pieces per unit, got {}",
+                    self.d_maxout
+                ),
+            ));
+        }
+        if self.d_maxout > 1 && self.loss.has_gradient_penalty() {
+            return Err(Error::config(
+                "--d-maxout",
+                format!(
+                    "{} pieces given, but the {} loss's gradient penalty supports plain hidden layers only",
+                    self.d_maxout, self.loss
+                ),
+            ));
+        }
+        if self.g_batchnorm && self.batch_size < 2 {
+            return Err(Error::config(
+                "--g-batchnorm",
+                format!(
+                    "batch normalisation needs batches of at least 2 rows, --batch-size is {}",
+                    self.batch_size
+                ),
+            ));
+        }
+        Ok(())
     }
 
     /// Refuses a run that would hold more than [`MAX_BYTES`] in memory, naming the option that
@@ -271,6 +319,8 @@ impl TrainConfig {
                 "--points" => target.dim().to_string(),
                 _ => format!("{:?}", &net.widths[1..net.widths.len() - 1]),
             };
+            // Maxout's Linear layers are K times wider (a slight overestimate of the last).
+            let params = params.and_then(|p| p.checked_mul(net.maxout as u64));
             terms.push((option, value, params.and_then(|p| p.checked_mul(16))));
         }
         let row = |spec: &MlpSpec| {
@@ -371,6 +421,7 @@ impl TrainConfig {
             self.activation,
             Activation::Identity,
         )
+        .with_batchnorm(self.g_batchnorm)
     }
 
     /// The condition's width for this target: its number of random parameters when
@@ -411,6 +462,7 @@ impl TrainConfig {
             self.activation,
             self.loss.head(),
         )
+        .with_maxout(self.d_maxout)
     }
 
     /// The loss settings of the training step: the kind, `n_critic` (the kind's default when

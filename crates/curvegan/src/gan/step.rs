@@ -32,6 +32,11 @@
 //! - **packing** (PacGAN, `pack` samples per D input): D's input width is `pack·(n + c)`, so
 //!   it reads the batch `[B, n + c]` as `[B / pack, pack·(n + c)]` and scores `B / pack` rows.
 //!
+//! G runs in training mode ([`Mlp::forward_train`]): with batch normalisation each of its
+//! forward passes above (one per D update, and the G update's own when `z_g` is given)
+//! normalises with its batch's statistics and updates the running ones, as a PyTorch loop
+//! with `G.train()` does.
+//!
 //! In the code: [`check_step`] validates every shape once and returns the step's sizes;
 //! `train_step` then reads as the block above, calling `critic_loss` (D's loss and gradient),
 //! `add_gradient_penalty` (`wgan-gp`), `clip_weights` (`wgan`) and `grad_wrt_fake` (the
@@ -252,7 +257,7 @@ pub fn train_step(
     let real = with_condition(&mut ws.d_in_real, real, cond, b);
     for (i, z) in noise.z_d.chunks_exact(b * dims.latent).enumerate() {
         // fake = G(z): [B, n], detached (D's loss does not reach G); D sees [fake | c].
-        let fake = g.forward(with_condition(&mut ws.g_in, z, cond, b), &mut ws.g_tape)?;
+        let fake = g.forward_train(with_condition(&mut ws.g_in, z, cond, b), &mut ws.g_tape)?;
         let fake = with_condition(&mut ws.d_in_fake, fake, cond, b);
         // D's loss on real and fake, and ∂D_loss/∂D.
         let mut stats = critic_loss(kind, d, real, fake, &mut ws.d)?;
@@ -269,7 +274,7 @@ pub fn train_step(
     }
     // G's loss on the same fake through the updated D (on a fresh fake if z_g is given).
     if let Some(z_g) = noise.z_g {
-        g.forward(with_condition(&mut ws.g_in, z_g, cond, b), &mut ws.g_tape)?;
+        g.forward_train(with_condition(&mut ws.g_in, z_g, cond, b), &mut ws.g_tape)?;
     }
     let fake = with_condition(&mut ws.d_in_fake, ws.g_tape.output(), cond, b);
     let s = d.forward(fake, &mut ws.d.tape)?; // [B / pack, 1]

@@ -113,7 +113,8 @@ impl GpWorkspace {
 /// [`Mlp::params`]), adds `weight·∂P/∂params` into it: to the weights only, the biases get
 /// exactly 0.
 ///
-/// Errors: the critic must have one output and piecewise-linear activations
+/// Errors: the critic must have one output, plain hidden layers (no maxout or batch
+/// normalisation: [`Error::Config`] naming `--d-maxout`) and piecewise-linear activations
 /// ([`Error::Config`] naming `--activation` otherwise); `xhat` must be a non-empty whole
 /// number of rows and `grads` as long as the parameters ([`Error::Shape`]).
 pub fn gradient_penalty(
@@ -133,6 +134,19 @@ pub fn gradient_penalty(
             spec.activation
         }
     };
+    if spec.maxout > 1 || spec.batchnorm {
+        return Err(Error::config(
+            "--d-maxout",
+            format!(
+                "the gradient penalty supports plain hidden layers only; this critic has {}",
+                if spec.batchnorm {
+                    "batch normalisation".to_string()
+                } else {
+                    format!("maxout with {} pieces", spec.maxout)
+                }
+            ),
+        ));
+    }
     for (l, what) in [(0, "hidden"), (n_layers - 1, "output")] {
         let a = act(l);
         if !a.is_piecewise_linear() {

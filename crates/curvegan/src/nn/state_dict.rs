@@ -3,11 +3,17 @@
 //! `[out]` for a bias, so that PyTorch's `net.load_state_dict(safetensors.torch.load_file(p))`
 //! loads them unchanged. Bytes only: reading and writing files is [`crate::run::files`]'s.
 //!
+//! A net with batch normalisation ([`crate::nn::mlp`]) also has, for every hidden layer `l`,
+//! module `3l + 1`'s `weight` (γ) and `bias` (β), `[n]` f32 parameters, and its buffers
+//! `running_mean` and `running_var` (`[n]`, f32) and `num_batches_tracked` (shape `[]`,
+//! **I64**, as PyTorch's `int64` tensor), so that `load_state_dict(…, strict=True)` accepts
+//! the file. I64 is the only other dtype read or written.
+//!
 //! # Format
 //!
 //! safetensors: an 8-byte little-endian header length `N`, `N` bytes of JSON header padded
 //! with spaces to a multiple of 8, then the data section (every tensor's f32 values,
-//! little-endian, one after the other). curvegan writes the header itself so that equal
+//! or i64, little-endian, one after the other). curvegan writes the header itself so that equal
 //! tensors and metadata give equal bytes: JSON object keys in sorted order (`__metadata__`
 //! and the tensor names), tensors stored in name order.
 //!
@@ -29,13 +35,39 @@ use safetensors::{Dtype, SafeTensors};
 use crate::error::{Error, Result};
 use crate::nn::mlp::{Mlp, MlpSpec};
 
-/// One f32 tensor: shape and row-major values.
+/// One tensor read from a file: shape and row-major values.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Tensor {
     /// Shape, e.g. `[128, 15]`.
     pub shape: Vec<usize>,
-    /// Row-major values.
+    /// Row-major values (an I64 tensor's converted to f32).
     pub data: Vec<f32>,
+    /// An I64 tensor's exact values (`None` for F32).
+    pub ints: Option<Vec<i64>>,
+}
+
+/// The values of one tensor to write: f32, or i64 (`num_batches_tracked`).
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub enum Values<'a> {
+    /// Written as F32.
+    F32(&'a [f32]),
+    /// Written as I64.
+    I64(&'a [i64]),
+}
+
+impl<'a> From<&'a [f32]> for Values<'a> {
+    fn from(v: &'a [f32]) -> Self {
+        Values::F32(v)
+    }
+}
+
+impl Values<'_> {
+    fn len(&self) -> usize {
+        match self {
+            Values::F32(v) => v.len(),
+            Values::I64(v) => v.len(),
+        }
+    }
 }
 
 /// Metadata key of the checksum (see the module's docs).
@@ -53,20 +85,23 @@ fn checksum(data: &[u8], metadata: &BTreeMap<String, String>) -> String {
     format!("{:08x}", h.finalize())
 }
 
-/// Serialises named f32 tensors to safetensors bytes (metadata: the checksum only).
-pub fn tensors_to_bytes<'a>(
-    tensors: impl IntoIterator<Item = (String, Vec<usize>, &'a [f32])>,
+/// Serialises named tensors to safetensors bytes (metadata: the checksum only).
+pub fn tensors_to_bytes<'a, V: Into<Values<'a>>>(
+    tensors: impl IntoIterator<Item = (String, Vec<usize>, V)>,
 ) -> Result<Vec<u8>> {
     tensors_to_bytes_with_metadata(tensors, BTreeMap::new())
 }
 
-/// Serialises named f32 tensors to safetensors bytes with string metadata, plus the checksum.
+/// Serialises named tensors to safetensors bytes with string metadata, plus the checksum.
 /// Deterministic: the same tensors and metadata always give the same bytes.
-pub fn tensors_to_bytes_with_metadata<'a>(
-    tensors: impl IntoIterator<Item = (String, Vec<usize>, &'a [f32])>,
+pub fn tensors_to_bytes_with_metadata<'a, V: Into<Values<'a>>>(
+    tensors: impl IntoIterator<Item = (String, Vec<usize>, V)>,
     mut metadata: BTreeMap<String, String>,
 ) -> Result<Vec<u8>> {
-    let mut tensors: Vec<_> = tensors.into_iter().collect();
+    let mut tensors: Vec<(String, Vec<usize>, Values)> = tensors
+        .into_iter()
+        .map(|(name, shape, v)| (name, shape, v.into()))
+        .collect();
     tensors.sort_by(|a, b| a.0.cmp(&b.0));
     let mut header = serde_json::Map::new();
     let mut data = Vec::new();
@@ -79,10 +114,19 @@ pub fn tensors_to_bytes_with_metadata<'a>(
             )));
         }
         let begin = data.len();
-        data.extend(values.iter().flat_map(|v| v.to_le_bytes()));
+        let dtype = match values {
+            Values::F32(v) => {
+                data.extend(v.iter().flat_map(|v| v.to_le_bytes()));
+                "F32"
+            }
+            Values::I64(v) => {
+                data.extend(v.iter().flat_map(|v| v.to_le_bytes()));
+                "I64"
+            }
+        };
         header.insert(
             name.clone(),
-            serde_json::json!({"dtype": "F32", "shape": shape, "data_offsets": [begin, data.len()]}),
+            serde_json::json!({"dtype": dtype, "shape": shape, "data_offsets": [begin, data.len()]}),
         );
     }
     metadata.insert(CHECKSUM_KEY.to_string(), checksum(&data, &metadata));
@@ -123,44 +167,78 @@ pub fn verify_checksum(bytes: &[u8]) -> std::result::Result<bool, String> {
     Ok(true)
 }
 
-/// Parses safetensors bytes into named tensors; each must be f32. The checksum is verified when
+/// Parses safetensors bytes into named tensors; each must be F32 or I64. The checksum is verified when
 /// there is one (see the module's docs).
 pub fn tensors_from_bytes(bytes: &[u8]) -> std::result::Result<BTreeMap<String, Tensor>, String> {
     verify_checksum(bytes)?;
     let st = SafeTensors::deserialize(bytes).map_err(|e| format!("not a safetensors file: {e}"))?;
     let mut out = BTreeMap::new();
     for (name, view) in st.iter() {
-        if view.dtype() != Dtype::F32 {
-            return Err(format!(
-                "tensor '{name}' has dtype {:?}, curvegan reads only F32",
-                view.dtype()
-            ));
-        }
-        let data = view
-            .data()
-            .chunks_exact(4)
-            .map(|b| f32::from_le_bytes([b[0], b[1], b[2], b[3]]))
-            .collect();
+        let (data, ints) = match view.dtype() {
+            Dtype::F32 => {
+                let data = view.data().chunks_exact(4);
+                let data = data.map(|b| f32::from_le_bytes([b[0], b[1], b[2], b[3]]));
+                (data.collect(), None)
+            }
+            Dtype::I64 => {
+                let ints: Vec<i64> = view
+                    .data()
+                    .chunks_exact(8)
+                    .map(|b| i64::from_le_bytes(b.try_into().unwrap_or_default()))
+                    .collect();
+                (ints.iter().map(|&v| v as f32).collect(), Some(ints))
+            }
+            other => {
+                return Err(format!(
+                    "tensor '{name}' has dtype {other:?}, curvegan reads only F32 and I64"
+                ))
+            }
+        };
         out.insert(
             name.to_string(),
             Tensor {
                 shape: view.shape().to_vec(),
                 data,
+                ints,
             },
         );
     }
     Ok(out)
 }
 
-/// The MLP's parameters as state-dict tensors, names prefixed with `prefix` (e.g. `""` or `"G."`).
-pub fn mlp_tensors<'a>(mlp: &'a Mlp, prefix: &str) -> Vec<(String, Vec<usize>, &'a [f32])> {
-    mlp.state_dict_layout()
+/// The MLP's state dict (parameters, and batch normalisation's buffers) as tensors, names
+/// prefixed with `prefix` (e.g. `""` or `"G."`).
+pub fn mlp_tensors<'a>(mlp: &'a Mlp, prefix: &str) -> Vec<(String, Vec<usize>, Values<'a>)> {
+    let mut out: Vec<(String, Vec<usize>, Values<'a>)> = mlp
+        .state_dict_layout()
         .into_iter()
         .map(|(name, shape, at)| {
             let n: usize = shape.iter().product();
-            (format!("{prefix}{name}"), shape, &mlp.params()[at..at + n])
+            let values = Values::F32(&mlp.params()[at..at + n]);
+            (format!("{prefix}{name}"), shape, values)
         })
-        .collect()
+        .collect();
+    for (l, bn) in mlp.batchnorm_buffers().iter().enumerate() {
+        let m = format!("{prefix}{}", mlp.spec().module_index(l) + 1);
+        let n = bn.running_mean.len();
+        out.push((
+            format!("{m}.running_mean"),
+            vec![n],
+            Values::F32(&bn.running_mean),
+        ));
+        out.push((
+            format!("{m}.running_var"),
+            vec![n],
+            Values::F32(&bn.running_var),
+        ));
+        let count = std::slice::from_ref(&bn.num_batches_tracked);
+        out.push((
+            format!("{m}.num_batches_tracked"),
+            vec![],
+            Values::I64(count),
+        ));
+    }
+    out
 }
 
 /// The largest weight magnitude a loaded network may hold: a sanity bound, far beyond what
@@ -169,8 +247,9 @@ pub fn mlp_tensors<'a>(mlp: &'a Mlp, prefix: &str) -> Vec<(String, Vec<usize>, &
 pub const WEIGHT_BOUND: f32 = 1e6;
 
 /// Builds an MLP of shape `spec` from tensors named `{prefix}0.weight`, …; every tensor must be
-/// present with the right shape, finite and within ±[`WEIGHT_BOUND`]. `source` names where they
-/// came from, for messages.
+/// present with the right shape, finite and within ±[`WEIGHT_BOUND`] (a running variance also
+/// non-negative, `num_batches_tracked` a non-negative whole number). `source` names where
+/// they came from, for messages.
 pub fn mlp_from_tensors(
     spec: &MlpSpec,
     tensors: &BTreeMap<String, Tensor>,
@@ -178,35 +257,89 @@ pub fn mlp_from_tensors(
     source: &Path,
 ) -> Result<Mlp> {
     let mut mlp = Mlp::zeros(spec)?;
+    let get = |name: &str, shape: &[usize]| checked_tensor(tensors, prefix, name, shape, source);
     for (name, shape, at) in mlp.state_dict_layout() {
-        let key = format!("{prefix}{name}");
-        let t = tensors.get(&key).ok_or_else(|| {
-            Error::bad_file(source, format!("missing tensor '{key}' (shape {shape:?})"))
-        })?;
-        if t.shape != shape {
-            return Err(Error::bad_file(
-                source,
-                format!(
-                    "tensor '{key}' has shape {:?}, the network needs {shape:?}",
-                    t.shape
-                ),
-            ));
-        }
-        if let Some(bad) = t.data.iter().find(|v| !v.is_finite()) {
-            return Err(Error::bad_file(
-                source,
-                format!("tensor '{key}' holds a non-finite value ({bad})"),
-            ));
-        }
-        if let Some(bad) = t.data.iter().find(|v| v.abs() > WEIGHT_BOUND) {
-            return Err(Error::bad_file(
-                source,
-                format!(
-                    "tensor '{key}' holds {bad:e}, beyond the sanity bound ±{WEIGHT_BOUND:e} (corrupt or diverged weights)"
-                ),
-            ));
-        }
+        let t = get(&name, &shape)?;
         mlp.params_mut()[at..at + t.data.len()].copy_from_slice(&t.data);
     }
+    for l in 0..mlp.batchnorm_buffers().len() {
+        let m = spec.module_index(l) + 1;
+        let n = mlp.batchnorm_buffers()[l].running_mean.len();
+        let mean = &get(&format!("{m}.running_mean"), &[n])?.data;
+        let var_name = format!("{m}.running_var");
+        let var = &get(&var_name, &[n])?.data;
+        if let Some(bad) = var.iter().find(|v| **v < 0.0) {
+            let m = format!("tensor '{prefix}{var_name}' holds a negative variance ({bad})");
+            return Err(Error::bad_file(source, m));
+        }
+        let count = batches_tracked(tensors, &format!("{prefix}{m}.num_batches_tracked"), source)?;
+        let bn = &mut mlp.batchnorm_buffers_mut()[l];
+        bn.running_mean.copy_from_slice(mean);
+        bn.running_var.copy_from_slice(var);
+        bn.num_batches_tracked = count;
+    }
     Ok(mlp)
+}
+
+/// `num_batches_tracked` at `key`: shape `[]`, a non-negative whole number (I64 as PyTorch
+/// writes it, or F32). Not bounded like a weight: it counts training-mode forward passes.
+fn batches_tracked(tensors: &BTreeMap<String, Tensor>, key: &str, source: &Path) -> Result<i64> {
+    let t = tensors
+        .get(key)
+        .ok_or_else(|| Error::bad_file(source, format!("missing tensor '{key}' (shape [])")))?;
+    let count = match (&t.ints, t.data.as_slice()) {
+        _ if !t.shape.is_empty() => None,
+        (Some(ints), _) => ints.first().copied(),
+        (None, &[v]) if v.fract() == 0.0 && v.abs() < 9e18 => Some(v as i64),
+        _ => None,
+    };
+    match count {
+        Some(c) if c >= 0 => Ok(c),
+        _ => Err(Error::bad_file(
+            source,
+            format!(
+                "tensor '{key}' (shape {:?}, values {:?}) is not a count: num_batches_tracked must be one non-negative whole number, shape []",
+                t.shape,
+                &t.data[..t.data.len().min(4)]
+            ),
+        )),
+    }
+}
+
+/// The tensor `{prefix}{name}`, checked: present, of `shape`, finite, within ±[`WEIGHT_BOUND`].
+fn checked_tensor<'t>(
+    tensors: &'t BTreeMap<String, Tensor>,
+    prefix: &str,
+    name: &str,
+    shape: &[usize],
+    source: &Path,
+) -> Result<&'t Tensor> {
+    let key = format!("{prefix}{name}");
+    let t = tensors.get(&key).ok_or_else(|| {
+        Error::bad_file(source, format!("missing tensor '{key}' (shape {shape:?})"))
+    })?;
+    if t.shape != shape {
+        return Err(Error::bad_file(
+            source,
+            format!(
+                "tensor '{key}' has shape {:?}, the network needs {shape:?}",
+                t.shape
+            ),
+        ));
+    }
+    if let Some(bad) = t.data.iter().find(|v| !v.is_finite()) {
+        return Err(Error::bad_file(
+            source,
+            format!("tensor '{key}' holds a non-finite value ({bad})"),
+        ));
+    }
+    if let Some(bad) = t.data.iter().find(|v| v.abs() > WEIGHT_BOUND) {
+        return Err(Error::bad_file(
+            source,
+            format!(
+                "tensor '{key}' holds {bad:e}, beyond the sanity bound ±{WEIGHT_BOUND:e} (corrupt or diverged weights)"
+            ),
+        ));
+    }
+    Ok(t)
 }

@@ -141,7 +141,7 @@ pub fn save(path: &Path, c: &CheckpointRef) -> Result<()> {
         ("opt.D.sq_avg", d_v),
     ] {
         if !data.is_empty() {
-            tensors.push((name.to_string(), vec![data.len()], data));
+            tensors.push((name.to_string(), vec![data.len()], data.into()));
         }
     }
     let metadata = BTreeMap::from([

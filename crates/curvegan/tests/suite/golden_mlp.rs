@@ -50,6 +50,8 @@ fn spec_of(case: &serde_json::Value) -> MlpSpec {
         widths,
         activation: hidden.unwrap(),
         output_activation: output,
+        batchnorm: false,
+        maxout: 1,
     }
 }
 

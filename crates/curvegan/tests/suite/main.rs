@@ -1,7 +1,8 @@
 //! The library's integration tests, in one test binary (one link instead of nine):
 //!
 //! - `golden_*`: against real PyTorch, from the fixtures in `tests/fixtures/` (made by
-//!   `tools/make_fixtures.py`); `gradcheck`: backward against finite differences;
+//!   `tools/make_fixtures.py`; `golden_layers`: batch normalisation and maxout); `gradcheck`:
+//!   backward against finite differences;
 //! - `metrics`, `targets`, `plot`: the evaluation metrics, the real data, the figures;
 //! - `report`: the HTML run report's data and page;
 //! - `run`: training, resuming, sampling and sweeping through the library's API;
@@ -15,6 +16,7 @@
 mod common;
 mod fuzz;
 mod gemm;
+mod golden_layers;
 mod golden_losses;
 mod golden_mlp;
 mod golden_seed;
