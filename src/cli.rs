@@ -393,6 +393,10 @@ struct SampleArgs {
     /// target's distribution)
     #[arg(long, value_name = "NAME=VALUE")]
     condition: Vec<String>,
+    /// Print G's input (the noise, then any condition) instead of the samples, one row per
+    /// sample, to run another implementation on the same noise
+    #[arg(long)]
+    noise: bool,
 }
 
 #[derive(Debug, Clone, Copy, ValueEnum)]
@@ -538,6 +542,8 @@ pub struct SampleJob {
     /// `NAME=VALUE` pairs, parsed by the generator, which knows its names.
     pub condition: Vec<String>,
     pub format: Format,
+    /// Print G's input rows instead of its samples.
+    pub noise: bool,
     /// Where to write; standard output if `None`.
     pub out: Option<PathBuf>,
 }
@@ -672,6 +678,7 @@ impl Cli {
                         FormatArg::Csv => Format::Csv,
                         FormatArg::Json => Format::Json,
                     },
+                    noise: a.noise,
                     out: a.out,
                 })
             }

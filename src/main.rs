@@ -36,7 +36,15 @@ fn run() -> Result<()> {
                 false => Some(generator.parse_condition(&j.condition)?),
             };
             let write = |out: &mut dyn Write, dest: &Path| {
-                generator.write_samples(j.count, j.seed, condition.as_deref(), j.format, out, dest)
+                generator.write_samples(
+                    j.count,
+                    j.seed,
+                    condition.as_deref(),
+                    j.format,
+                    j.noise,
+                    out,
+                    dest,
+                )
             };
             match j.out {
                 Some(path) => Ok(write_atomic_with(&path, |f| write(f, &path))?),

@@ -7,7 +7,8 @@
 //! here and nowhere else, and [`Stream::rng`] is the one way to make a run's generator.
 //!
 //! A conditional G sees its noise with the condition appended, `[z | c]`: `[B, latent + c]`
-//! ([`with_condition`]); [`generate`] draws noise (and conditions) and runs G.
+//! ([`with_condition`]); [`generate`] draws noise (and conditions) and runs G, in evaluation
+//! mode: a generator with batch normalisation samples with its running statistics.
 //!
 //! ```
 //! use curvegan::gan::noise::{fill_normal, Stream};
@@ -106,18 +107,17 @@ pub fn with_condition<'a>(
     buf
 }
 
-/// `count` samples of `generator` (`[count, n]`): noise `[count, latent]` drawn from `rng`
-/// first; then, for a conditional generator (`c_dim > 0`), `condition` (`[c_dim]`) for every
-/// sample, or when `None` conditions drawn from `target`'s distribution with the same `rng`;
-/// then `G([z | c])`, its forward pass kept in `tape`.
-pub fn generate(
+/// G's input for `count` samples (`[count, latent + c_dim]`): noise `[count, latent]` drawn
+/// from `rng` first; then, for a conditional generator (`c_dim > 0`), `condition` (`[c_dim]`)
+/// for every sample, or when `None` conditions drawn from `target`'s distribution with the
+/// same `rng`; then `[z | c]`.
+pub fn draw_input(
     generator: &Mlp,
     target: &Target,
     count: usize,
     c_dim: usize,
     condition: Option<&[f32]>,
     rng: &mut ChaCha8Rng,
-    tape: &mut Tape,
 ) -> Result<Vec<f32>> {
     let width = generator.spec().input_dim();
     let latent = width.checked_sub(c_dim).filter(|&k| k > 0).ok_or_else(|| {
@@ -147,6 +147,24 @@ pub fn generate(
         return Ok(Vec::new());
     }
     let mut buf = Vec::new();
-    let input = with_condition(&mut buf, &noise, &cond, count);
-    Ok(generator.forward(input, tape)?.to_vec())
+    Ok(with_condition(&mut buf, &noise, &cond, count).to_vec())
+}
+
+/// `count` samples of `generator` (`[count, n]`): G's input drawn by [`draw_input`], then
+/// `G([z | c])` in evaluation mode (batch normalisation uses its running statistics), its
+/// forward pass kept in `tape`.
+pub fn generate(
+    generator: &Mlp,
+    target: &Target,
+    count: usize,
+    c_dim: usize,
+    condition: Option<&[f32]>,
+    rng: &mut ChaCha8Rng,
+    tape: &mut Tape,
+) -> Result<Vec<f32>> {
+    let input = draw_input(generator, target, count, c_dim, condition, rng)?;
+    if count == 0 {
+        return Ok(Vec::new());
+    }
+    Ok(generator.forward(&input, tape)?.to_vec())
 }

@@ -24,7 +24,7 @@ use crate::data::csv_data::Dataset;
 use crate::data::target::{Target, TargetConfig};
 use crate::error::{Error, Result};
 use crate::eval::catalogue::{available, score, Report};
-use crate::gan::noise::{generate, Stream};
+use crate::gan::noise::{draw_input, generate, Stream};
 use crate::nn::mlp::{Mlp, MlpSpec, Tape};
 use crate::run::data_record::DataRecord;
 use crate::run::files;
@@ -236,20 +236,29 @@ impl Generator {
     /// so that memory does not grow with `count`; the text is that of
     /// [`Samples::render`] for all of them. (The rows past the first chunk of a conditional
     /// generator with drawn conditions differ from one [`Generator::sample`] call: noise
-    /// and conditions are drawn chunk by chunk.) `dest` names `out` in a write error.
+    /// and conditions are drawn chunk by chunk.) With `input`, G's input rows `[z | c]` are
+    /// written instead of its samples (the x values then are the column numbers 0, 1, …), so
+    /// that another implementation can be run on the same noise. `dest` names `out` in a
+    /// write error.
+    #[allow(clippy::too_many_arguments)]
     pub fn write_samples(
         &self,
         count: usize,
         seed: u64,
         condition: Option<&[f32]>,
         format: Format,
+        input: bool,
         out: &mut dyn std::io::Write,
         dest: &Path,
     ) -> Result<()> {
         let mut rng = Stream::Sample.rng(seed);
         let c_dim = self.condition_names().len();
         let mut tape = Tape::default();
-        let x = self.target.x();
+        let columns: Vec<f32> = (0..self.mlp.spec().input_dim()).map(|i| i as f32).collect();
+        let (x, width) = match input {
+            true => (columns.as_slice(), columns.len()),
+            false => (self.target.x(), self.target.dim()),
+        };
         let mut put = |text: &str| {
             out.write_all(text.as_bytes())
                 .map_err(|e| Error::io("cannot write", dest, e))
@@ -262,19 +271,15 @@ impl Generator {
         let mut done = 0;
         while done < count {
             let n = CHUNK.min(count - done);
-            let flat = generate(
-                &self.mlp,
-                &self.target,
-                n,
-                c_dim,
-                condition,
-                &mut rng,
-                &mut tape,
-            )?;
+            let (g, target) = (&self.mlp, &self.target);
+            let flat = match input {
+                true => draw_input(g, target, n, c_dim, condition, &mut rng)?,
+                false => generate(g, target, n, c_dim, condition, &mut rng, &mut tape)?,
+            };
             self.check_finite(&flat, done)?;
             let mut text = String::new();
             let mut csv = CsvWriter::new();
-            for (i, curve) in flat.chunks_exact(self.target.dim()).enumerate() {
+            for (i, curve) in flat.chunks_exact(width).enumerate() {
                 match format {
                     Format::Json => {
                         if done + i > 0 {

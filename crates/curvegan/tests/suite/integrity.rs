@@ -257,7 +257,7 @@ fn huge_weights_and_non_finite_outputs_are_refused() {
     // What `curvegan sample` calls: streamed, it refuses before writing the bad chunk.
     let mut out = Vec::new();
     let e = generator
-        .write_samples(10, 0, None, Format::Csv, &mut out, Path::new("-"))
+        .write_samples(10, 0, None, Format::Csv, false, &mut out, Path::new("-"))
         .unwrap_err()
         .to_string();
     assert!(e.contains("not finite"), "{e}");
