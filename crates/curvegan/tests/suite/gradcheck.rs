@@ -213,7 +213,9 @@ proptest! {
             let wide = (probes[0].0 - probes[1].0) / (2.0 * h as f64);
             let narrow = (probes[2].0 - probes[3].0) / h as f64;
             let numeric = (4.0 * narrow - wide) / 3.0;
-            let tol = 1e-2 * (1.0 + numeric.abs());
+            // Where a BN feature's batch spread is tiny, the curvature is large on the scale of
+            // h: the two estimates' disagreement bounds that truncation error.
+            let tol = 1e-2 * (1.0 + numeric.abs()) + (narrow - wide).abs();
             prop_assert!(
                 (analytic as f64 - numeric).abs() <= tol,
                 "{} {i}: analytic {analytic}, numeric {numeric}",
