@@ -4,7 +4,7 @@
 //!
 //! | tensor | shape | content |
 //! |---|---|---|
-//! | `G.0.weight`, `G.0.bias`, … | PyTorch's | the generator's state dict |
+//! | `G.0.weight`, `G.0.bias`, … | PyTorch's | the generator's state dict (with batch normalisation: `G.1.running_mean`, `G.1.running_var`, `G.1.num_batches_tracked` (I64), …) |
 //! | `D.0.weight`, … | PyTorch's | the discriminator's state dict |
 //! | `opt.G.exp_avg`, `opt.G.sq_avg` | `[params of G]` | G's optimizer moments (Adam's `exp_avg`, `exp_avg_sq`; RMSprop has only `sq_avg`) |
 //! | `opt.D.exp_avg`, `opt.D.sq_avg` | `[params of D]` | D's |

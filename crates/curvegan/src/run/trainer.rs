@@ -171,6 +171,17 @@ impl Trainer {
                     what: format!("a weight of {net}.{name} is not finite"),
                 });
             }
+            let finite = |v: &[f32]| v.iter().all(|v| v.is_finite());
+            let mut stats = mlp.batchnorm_buffers().iter().enumerate();
+            if let Some((l, _)) =
+                stats.find(|(_, b)| !finite(&b.running_mean) || !finite(&b.running_var))
+            {
+                let module = mlp.spec().module_index(l) + 1;
+                return Err(Error::Diverged {
+                    step: self.step.saturating_sub(1),
+                    what: format!("a running statistic of {net}.{module} is not finite"),
+                });
+            }
         }
         crate::run::checkpoint::save(
             path,
