@@ -158,6 +158,42 @@ fn a_stopped_run_with_batchnorm_and_maxout_resumes_byte_identically() {
     assert!(!g.contains_key("0.bias") && g.contains_key("6.bias"));
 }
 
+/// `sample`'s `input` rows (the CLI's `--noise`) are what G is run on: G in evaluation mode
+/// (running statistics) on those rows gives exactly the samples.
+#[test]
+fn sampled_noise_is_the_input_of_the_samples_in_evaluation_mode() {
+    let tmp = TempDir::new().unwrap();
+    let dir = tmp.path().join("run");
+    let config = TrainConfig {
+        g_hidden: vec![8, 8],
+        g_batchnorm: true,
+        ..small(4)
+    };
+    train(&config, &out(&dir, false), &mut ()).unwrap();
+    let generator = Generator::load(&dir).unwrap();
+    let rows = |input: bool| -> Vec<Vec<f32>> {
+        let mut text = Vec::new();
+        let format = curvegan::run::sample::Format::Json;
+        let dest = Path::new("-");
+        generator
+            .write_samples(6, 7, None, format, input, &mut text, dest)
+            .unwrap();
+        let json: serde_json::Value = serde_json::from_slice(&text).unwrap();
+        serde_json::from_value(json["curves"].clone()).unwrap()
+    };
+    let (noise, curves) = (rows(true), rows(false));
+    assert_eq!((noise.len(), noise[0].len()), (6, config.latent_dim));
+    let spec = config.generator_spec(15);
+    let g = curvegan::run::files::load_mlp(&dir.join("generator.safetensors"), &spec).unwrap();
+    let mut tape = curvegan::nn::mlp::Tape::default();
+    let y = g.forward(&noise.concat(), &mut tape).unwrap();
+    assert_eq!(y, curves.concat().as_slice());
+    // Training mode (the batch's statistics) would give other curves.
+    let mut trained = g.clone();
+    let y_train = trained.forward_train(&noise.concat(), &mut tape).unwrap();
+    assert_ne!(y_train, curves.concat().as_slice());
+}
+
 #[test]
 fn resume_refuses_a_finished_run_and_a_folder_without_checkpoint() {
     let tmp = TempDir::new().unwrap();
