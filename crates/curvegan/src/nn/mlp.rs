@@ -9,7 +9,8 @@
 //! post_l = act(pre_l)            [B, n_{l+1}]; the last layer uses the output activation
 //! ```
 //!
-//! All parameters live in one flat `f32` buffer, layer by layer, weight then bias, so that an
+//! All parameters live in one flat `f32` buffer, layer by layer, weight then bias (or BN's γ
+//! and β, below), so that an
 //! optimizer is a loop over one slice and a gradient buffer has the same layout. The state-dict
 //! name of layer `l` is `"{2l}.weight"` / `"{2l}.bias"`: each hidden `Linear` is followed by its
 //! activation module, exactly as in the `nn.Sequential` above.
@@ -742,7 +743,8 @@ impl Mlp {
                             .as_deref_mut()
                             .map(|g| &mut g[norm..norm + 2 * o.units]);
                         let (centred, invstd) = (&tape.centred[l], &tape.invstd[l]);
-                        batchnorm_backward(gamma, centred, invstd, &mut tape.delta[l], gb);
+                        let (dy, sums) = (&mut tape.delta[l], &mut tape.sums);
+                        batchnorm_backward(gamma, centred, invstd, dy, gb, sums);
                     }
                     let (below, here) = tape.delta.split_at_mut(l);
                     let delta: &[f32] = if maxout { &tape.spread[l] } else { &here[0] };
@@ -864,10 +866,13 @@ fn batchnorm_backward(
     invstd: &[f32],
     dy: &mut [f32],
     grad: Option<&mut [f32]>,
+    sums: &mut Vec<f32>,
 ) {
     let n = gamma.len();
     let rows = (dy.len() / n) as f32;
-    let (mut dotp, mut sum) = (vec![0.0f32; n], vec![0.0f32; n]);
+    sums.clear();
+    sums.resize(2 * n, 0.0);
+    let (dotp, sum) = sums.split_at_mut(n);
     for (d_row, c_row) in dy.chunks_exact(n).zip(centred.chunks_exact(n)) {
         for j in 0..n {
             sum[j] += d_row[j];
@@ -942,6 +947,8 @@ pub struct Tape {
     argmax: Vec<Vec<u32>>,
     /// Zeros: the bias of a `Linear` that has none.
     zeros: Vec<f32>,
+    /// BN's backward: `Σ (h − μ)·dy` and `Σ dy` of one layer.
+    sums: Vec<f32>,
 }
 
 impl Tape {
