@@ -309,6 +309,10 @@ struct TrainSettings {
     #[arg(help_heading = LOSS, long, value_name = "W", allow_hyphen_values = true,
         help = with_default("wgan-gp: weight of the gradient penalty", DEFAULT.gp_weight))]
     gp_weight: Option<f64>,
+    #[arg(help_heading = LOSS, long, value_name = "DECAY", allow_hyphen_values = true, help = with_default(
+        "Keep a moving average of G's weights with this decay (e.g. 0.999), updated every step; samples, evaluation and generator.safetensors use it (0: none)",
+        DEFAULT.g_ema))]
+    g_ema: Option<f64>,
     /// The generator's optimizer [default: the loss's]
     #[arg(help_heading = LOSS, long, value_enum, value_name = "OPT")]
     optim_g: Option<OptimArg>,
@@ -932,6 +936,9 @@ impl TrainSettings {
         }
         if self.n_critic.is_some() {
             c.n_critic = self.n_critic;
+        }
+        if let Some(decay) = self.g_ema {
+            c.g_ema = decay;
         }
         for (option, value, dst, loss) in [
             ("--clip", self.clip, &mut c.clip, LossKind::Wgan),

@@ -79,6 +79,12 @@ impl std::str::FromStr for LrDecay {
     }
 }
 
+/// True for 0, the value of a setting that is off (not written to `config.toml`, so that the
+/// config of a run that does not use it reads as before the setting existed).
+fn is_zero(v: &f64) -> bool {
+    *v == 0.0
+}
+
 /// serde's `skip_serializing_if` for settings whose default is 1.
 fn is_one(v: &usize) -> bool {
     *v == 1
@@ -120,6 +126,11 @@ pub struct TrainConfig {
     pub clip: f64,
     /// `wgan-gp` only: the weight λ of the gradient penalty in D's loss. Default 10.
     pub gp_weight: f64,
+    /// Decay of an exponential moving average of G's weights ([`crate::nn::ema`]), updated
+    /// after every step; 0 (the default) keeps none. With an average, evaluation, samples,
+    /// `best/` and `generator.safetensors` use it; the checkpoint keeps both.
+    #[serde(skip_serializing_if = "is_zero")]
+    pub g_ema: f64,
     /// The generator's optimizer.
     pub optim_g: OptimizerConfig,
     /// The discriminator's optimizer.
@@ -172,6 +183,7 @@ impl Default for TrainConfig {
             n_critic: None,
             clip: DEFAULT_CLIP,
             gp_weight: DEFAULT_GP_WEIGHT,
+            g_ema: 0.0,
             optim_g: OptimizerConfig::adam(1e-4),
             optim_d: OptimizerConfig::adam(1e-4),
             lr_decay: LrDecay::None,
@@ -230,6 +242,15 @@ impl TrainConfig {
                 format!(
                     "'{}' is not a hidden activation (use relu, leaky-relu[:SLOPE] or tanh)",
                     self.activation
+                ),
+            ));
+        }
+        if !(0.0..1.0).contains(&self.g_ema) {
+            return Err(Error::config(
+                "--g-ema",
+                format!(
+                    "the decay must be in [0, 1) (0: no average; 0.999 is usual), got {}",
+                    self.g_ema
                 ),
             ));
         }

@@ -9,8 +9,10 @@
 //!   squares) with their gradients;
 //! - [`gp`]: the gradient penalty `(‖∇ₓ D(x)‖₂ − 1)²` and its exact gradient by double
 //!   backpropagation;
+//! - [`ema`]: the exponential moving average of a network's parameters (`θ̄ ← θ̄ + (1 − d)(θ − θ̄)`);
 //! - [`state_dict`]: parameters ↔ safetensors bytes under `nn.Sequential`'s names.
 
+pub mod ema;
 pub mod gemm;
 pub mod gp;
 pub mod loss;

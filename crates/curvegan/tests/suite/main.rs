@@ -16,6 +16,7 @@
 mod common;
 mod fuzz;
 mod gemm;
+mod golden_ema;
 mod golden_layers;
 mod golden_losses;
 mod golden_mlp;

@@ -78,17 +78,35 @@ fn train_writes_a_complete_run_folder() {
 /// included, which metrics.csv does not hold).
 #[test]
 fn a_stopped_run_resumes_byte_identically() {
+    stopped_and_resumed_equals_whole(&small(9));
+}
+
+/// The same with a moving average of G: the checkpoint keeps it beside the raw weights, and
+/// `generator.safetensors` (the average) comes out the same.
+#[test]
+fn a_stopped_run_with_an_average_of_g_resumes_byte_identically() {
+    let config = TrainConfig {
+        g_ema: 0.9,
+        ..small(9)
+    };
+    stopped_and_resumed_equals_whole(&config);
+}
+
+/// Trains `config` (9 steps, evaluations every 3) whole, and stopped after 4 steps then
+/// resumed; both folders must hold the same bytes.
+fn stopped_and_resumed_equals_whole(config: &TrainConfig) {
+    assert_eq!((config.steps, config.eval_every), (9, 3));
     let tmp = TempDir::new().unwrap();
     let whole = tmp.path().join("whole");
     let parts = tmp.path().join("parts");
-    let full = train(&small(9), &out(&whole, false), &mut ()).unwrap();
+    let full = train(config, &out(&whole, false), &mut ()).unwrap();
 
     let mut stop = StopAt {
         at: 4,
         seen: 0,
         evals: Vec::new(),
     };
-    let err = train(&small(9), &out(&parts, false), &mut stop).unwrap_err();
+    let err = train(config, &out(&parts, false), &mut stop).unwrap_err();
     assert!(
         matches!(err, curvegan::Error::Interrupted { step: 4, .. }),
         "{err}"
@@ -121,9 +139,10 @@ fn a_stopped_run_resumes_byte_identically() {
     );
 }
 
-/// With batch normalisation in G and maxout in D: the running statistics are in the
-/// checkpoint, so a run stopped after 4 steps and resumed to 9 writes the same bytes as 9
-/// steps in one go; G's forward runs once per tutorial step, so 9 batches are tracked.
+/// With batch normalisation in G (and a moving average of it) and maxout in D: the running
+/// statistics are in the checkpoint, so a run stopped after 4 steps and resumed to 9 writes
+/// the same bytes as 9 steps in one go; G's forward runs once per tutorial step, so 9 batches
+/// are tracked, and the average G written carries G's running statistics.
 #[test]
 fn a_stopped_run_with_batchnorm_and_maxout_resumes_byte_identically() {
     let tmp = TempDir::new().unwrap();
@@ -132,6 +151,7 @@ fn a_stopped_run_with_batchnorm_and_maxout_resumes_byte_identically() {
         g_hidden: vec![8, 8],
         g_batchnorm: true,
         d_maxout: 3,
+        g_ema: 0.9,
         ..small(9)
     };
     train(&config, &out(&whole, false), &mut ()).unwrap();
@@ -150,10 +170,13 @@ fn a_stopped_run_with_batchnorm_and_maxout_resumes_byte_identically() {
         assert_eq!(bytes(&whole, file), bytes(&parts, file), "{file} differs");
     }
     let g = curvegan::run::files::read_tensors(&whole.join("generator.safetensors")).unwrap();
+    let ckpt = curvegan::run::files::read_tensors(&whole.join("checkpoint.safetensors")).unwrap();
     for m in [1, 4] {
         let count = &g[&format!("{m}.num_batches_tracked")];
         assert_eq!(count.ints, Some(vec![9]), "module {m}");
-        assert_ne!(g[&format!("{m}.running_var")].data, vec![1.0; 8]);
+        let var = &g[&format!("{m}.running_var")].data;
+        assert_ne!(var, &vec![1.0; 8]);
+        assert_eq!(var, &ckpt[&format!("G.{m}.running_var")].data);
     }
     assert!(!g.contains_key("0.bias") && g.contains_key("6.bias"));
 }
