@@ -303,6 +303,14 @@ struct TrainSettings {
     #[arg(help_heading = LOSS, long, value_name = "W", allow_hyphen_values = true,
         help = with_default("wgan-gp: weight of the gradient penalty", DEFAULT.gp_weight))]
     gp_weight: Option<f64>,
+    /// R1 penalty on real samples: D's loss gets (GAMMA/2)·mean ‖∇ₓ D(real)‖² (not with tutorial
+    /// or wgan-gp) [default: 0, off]
+    #[arg(help_heading = LOSS, long, value_name = "GAMMA", allow_hyphen_values = true)]
+    r1: Option<f64>,
+    /// Spectral normalisation of every layer of D (one power iteration per forward pass, as
+    /// PyTorch's spectral_norm)
+    #[arg(help_heading = NETS, long)]
+    spectral_norm: bool,
     /// The generator's optimizer [default: the loss's]
     #[arg(help_heading = LOSS, long, value_enum, value_name = "OPT")]
     optim_g: Option<OptimArg>,
@@ -868,6 +876,9 @@ impl TrainSettings {
         if self.conditional {
             c.conditional = true;
         }
+        if self.spectral_norm {
+            c.spectral_norm = true;
+        }
         let target_given = self.target.is_some()
             || !self.param.is_empty()
             || self.points.is_some()
@@ -915,6 +926,9 @@ impl TrainSettings {
         }
         if self.n_critic.is_some() {
             c.n_critic = self.n_critic;
+        }
+        if let Some(r1) = self.r1 {
+            c.r1 = r1;
         }
         for (option, value, dst, loss) in [
             ("--clip", self.clip, &mut c.clip, LossKind::Wgan),

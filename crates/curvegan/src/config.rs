@@ -79,6 +79,14 @@ impl std::str::FromStr for LrDecay {
     }
 }
 
+fn is_zero(v: &f64) -> bool {
+    *v == 0.0
+}
+
+fn is_false(v: &bool) -> bool {
+    !*v
+}
+
 /// All settings of a training run.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields, default)]
@@ -108,6 +116,14 @@ pub struct TrainConfig {
     pub clip: f64,
     /// `wgan-gp` only: the weight λ of the gradient penalty in D's loss. Default 10.
     pub gp_weight: f64,
+    /// R1's γ: D's loss gets `(γ/2)·mean ‖∇ₓ D(real)‖²` (see [`crate::gan::loss`]); 0 (the
+    /// default, not written) turns it off.
+    #[serde(skip_serializing_if = "is_zero")]
+    pub r1: f64,
+    /// Spectral normalisation of every `Linear` of D ([`crate::nn::spectral`]); off by default
+    /// (not written then).
+    #[serde(skip_serializing_if = "is_false")]
+    pub spectral_norm: bool,
     /// The generator's optimizer.
     pub optim_g: OptimizerConfig,
     /// The discriminator's optimizer.
@@ -158,6 +174,8 @@ impl Default for TrainConfig {
             n_critic: None,
             clip: DEFAULT_CLIP,
             gp_weight: DEFAULT_GP_WEIGHT,
+            r1: 0.0,
+            spectral_norm: false,
             optim_g: OptimizerConfig::adam(1e-4),
             optim_d: OptimizerConfig::adam(1e-4),
             lr_decay: LrDecay::None,
@@ -423,6 +441,7 @@ impl TrainConfig {
                 .unwrap_or_else(|| self.loss.default_n_critic()),
             clip: self.clip,
             gp_weight: self.gp_weight,
+            r1: self.r1,
         }
     }
 
@@ -519,6 +538,26 @@ mod tests {
         let text = default.to_toml().unwrap();
         assert!(!text.contains("n_critic"), "{text}");
         assert_eq!(TrainConfig::from_toml(&text, path).unwrap(), default);
+        // R1 and spectral normalisation off are not written (old runs' config.toml stays the
+        // same); on, they round-trip.
+        assert!(
+            !text.contains("r1") && !text.contains("spectral_norm"),
+            "{text}"
+        );
+        let penalised = TrainConfig {
+            loss: LossKind::Nonsaturating,
+            r1: 10.0,
+            spectral_norm: true,
+            ..TrainConfig::default()
+        };
+        penalised.validate().unwrap();
+        let text = penalised.to_toml().unwrap();
+        assert!(
+            text.contains("r1 = 10.0") && text.contains("spectral_norm = true"),
+            "{text}"
+        );
+        assert_eq!(TrainConfig::from_toml(&text, path).unwrap(), penalised);
+        assert_eq!(penalised.loss_settings().r1_weight(), Some(5.0));
         let wgan = TrainConfig {
             loss: LossKind::Wgan,
             ..TrainConfig::default()

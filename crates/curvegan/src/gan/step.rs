@@ -14,6 +14,7 @@
 //!     D_loss = loss(s_r, s_f)
 //!     wgan-gp: x̂ = ε_i·real + (1 − ε_i)·fake        ε_i: [B], one per row; f32, in that order
 //!              D_loss += λ·P(x̂)                    P: the gradient penalty (crate::nn::gp)
+//!     r1 = γ:  D_loss += (γ/2)·mean_j ‖∇D(real)_j‖²  on D's (packed) real input rows
 //!     D ← opt_D(D, ∂D_loss/∂D)
 //!     wgan:    every D parameter clamped to [−clip, clip]
 //! then one G update, with the updated D:
@@ -34,13 +35,13 @@
 //!
 //! In the code: [`check_step`] validates every shape once and returns the step's sizes;
 //! `train_step` then reads as the block above, calling `critic_loss` (D's loss and gradient),
-//! `add_gradient_penalty` (`wgan-gp`), `clip_weights` (`wgan`) and `grad_wrt_fake` (the
+//! `add_gradient_penalty` (`wgan-gp`), `add_r1` (R1), `clip_weights` (`wgan`) and `grad_wrt_fake` (the
 //! backward pass through D in G's update).
 
 use crate::error::{Error, Result};
 use crate::gan::loss::{LossKind, LossSettings};
 use crate::gan::noise::with_condition;
-use crate::nn::gp::{gradient_penalty, GpWorkspace, Penalty};
+use crate::nn::gp::{gradient_penalty, input_penalty, GpWorkspace, Penalty, PenaltyForm};
 use crate::nn::loss::mean;
 use crate::nn::mlp::{Mlp, Tape};
 use crate::nn::optim::Optimizer;
@@ -67,7 +68,8 @@ pub struct Optimizers {
 /// the last one; [`Workspace::critic_stats`] has every update's.
 #[derive(Debug, Clone, Copy, PartialEq, Default)]
 pub struct StepStats {
-    /// D's loss in the (last) D update, before that update (with `λ·P` for `wgan-gp`).
+    /// D's loss in the (last) D update, before that update (with `λ·P` for `wgan-gp`, R1's
+    /// penalty with R1).
     pub d_loss: f32,
     /// G's loss, computed with the updated D.
     pub g_loss: f32,
@@ -97,13 +99,13 @@ impl StepStats {
 /// What one D ("critic") update measured, before its optimizer step.
 #[derive(Debug, Clone, Copy, PartialEq, Default)]
 pub struct CriticStats {
-    /// D's loss (with `λ·P` for `wgan-gp`).
+    /// D's loss (with `λ·P` for `wgan-gp`, `(γ/2)·P` with R1).
     pub d_loss: f32,
     /// Mean of D(real).
     pub s_real: f32,
     /// Mean of D(fake).
     pub s_fake: f32,
-    /// `wgan-gp` only: the penalty `P` (without the weight λ) and the mean gradient norm.
+    /// `wgan-gp` and R1 only: the penalty `P` (without its weight) and the mean gradient norm.
     pub penalty: Option<Penalty>,
 }
 
@@ -260,6 +262,9 @@ pub fn train_step(
             let (eps, weight) = (&eps[i * b..(i + 1) * b], loss.gp_weight as f32);
             add_gradient_penalty(&mut stats, d, real, fake, eps, weight, &mut ws.d)?;
         }
+        if let Some(weight) = loss.r1_weight() {
+            add_r1(&mut stats, d, real, weight, &mut ws.d)?;
+        }
         // D's update.
         opt.discriminator.step(d.params_mut(), &ws.d.grad)?;
         if kind.clips_weights() {
@@ -354,6 +359,22 @@ fn add_gradient_penalty(
         }
     }
     let p = gradient_penalty(d, &bufs.xhat, weight, Some(&mut bufs.grad), &mut bufs.gp)?;
+    stats.d_loss += weight * p.value;
+    stats.penalty = Some(p);
+    Ok(())
+}
+
+/// R1: adds `(γ/2)·P` to the D loss in `stats` and its gradient to `bufs.grad`, for
+/// `P = mean_j ‖∂D(real)_j/∂real_j‖²` on D's input rows.
+fn add_r1(
+    stats: &mut CriticStats,
+    d: &Mlp,
+    real: &[f32],
+    weight: f32,
+    bufs: &mut CriticBuffers,
+) -> Result<()> {
+    let grads = Some(&mut bufs.grad[..]);
+    let p = input_penalty(PenaltyForm::R1, d, real, weight, grads, &mut bufs.gp)?;
     stats.d_loss += weight * p.value;
     stats.penalty = Some(p);
     Ok(())

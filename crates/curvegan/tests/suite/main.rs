@@ -17,6 +17,7 @@ mod fuzz;
 mod gemm;
 mod golden_losses;
 mod golden_mlp;
+mod golden_penalties;
 mod golden_seed;
 mod gradcheck;
 mod integrity;
