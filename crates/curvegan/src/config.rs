@@ -238,6 +238,9 @@ impl TrainConfig {
             ));
         }
         self.loss_settings().validate()?;
+        if self.spectral_norm && self.loss.has_gradient_penalty() {
+            return Err(crate::gan::step::spectral_with_gp(self.loss));
+        }
         self.optim_g
             .validate("--lr-g/--betas (generator optimizer)")?;
         self.optim_d

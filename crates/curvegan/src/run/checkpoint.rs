@@ -5,7 +5,7 @@
 //! | tensor | shape | content |
 //! |---|---|---|
 //! | `G.0.weight`, `G.0.bias`, … | PyTorch's | the generator's state dict |
-//! | `D.0.weight`, … | PyTorch's | the discriminator's state dict |
+//! | `D.0.weight`, … | PyTorch's | the discriminator's state dict (with `--spectral-norm`: `D.0.bias`, `D.0.weight_orig`, `D.0.weight_u`, `D.0.weight_v`, …, as `spectral_norm`'s) |
 //! | `opt.G.exp_avg`, `opt.G.sq_avg` | `[params of G]` | G's optimizer moments (Adam's `exp_avg`, `exp_avg_sq`; RMSprop has only `sq_avg`) |
 //! | `opt.D.exp_avg`, `opt.D.sq_avg` | `[params of D]` | D's |
 //!
@@ -131,7 +131,7 @@ pub struct CheckpointRef<'a> {
 /// Writes a checkpoint atomically to `path`.
 pub fn save(path: &Path, c: &CheckpointRef) -> Result<()> {
     let mut tensors = mlp_tensors(&c.gan.generator, "G.");
-    tensors.extend(mlp_tensors(&c.gan.discriminator, "D."));
+    tensors.extend(c.gan.discriminator_tensors("D."));
     let (g_step, g_m, g_v) = c.opt_g.state();
     let (d_step, d_m, d_v) = c.opt_d.state();
     for (name, data) in [

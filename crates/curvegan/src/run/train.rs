@@ -420,7 +420,8 @@ fn write_best(dir: &Path, config_toml: &str, trainer: &Trainer, best: &Best) -> 
     write_atomic(&best_dir.join(files::CONFIG), config_toml.as_bytes())?;
     let gan = trainer.gan();
     save_mlp(&best_dir.join(files::GENERATOR), &gan.generator)?;
-    save_mlp(&best_dir.join(files::DISCRIMINATOR), &gan.discriminator)?;
+    let d = tensors_to_bytes(gan.discriminator_tensors(""))?;
+    write_atomic(&best_dir.join(files::DISCRIMINATOR), &d)?;
     let json = serde_json::to_string_pretty(best)
         .map_err(|e| Error::Serialize(format!("best.json: {e}")))?;
     write_atomic(&best_dir.join(files::BEST), json.as_bytes())
@@ -685,7 +686,7 @@ fn final_outputs(
         ),
         (
             files::DISCRIMINATOR,
-            tensors_to_bytes(mlp_tensors(&gan.discriminator, ""))?,
+            tensors_to_bytes(gan.discriminator_tensors(""))?,
         ),
     ];
     // A new figure, so only where figures are asked for.

@@ -13,6 +13,8 @@ use crate::gan::noise::{fill_normal, generate, Stream};
 use crate::gan::step::{train_step, Gan, Optimizers, StepNoise, StepStats, Workspace};
 use crate::nn::mlp::{Mlp, Tape};
 use crate::nn::optim::Optimizer;
+use crate::nn::spectral::{self, SpectralNorm};
+use crate::nn::state_dict::mlp_tensors;
 
 /// Owns everything a training run changes: weights, optimizer states, RNGs, buffers.
 #[derive(Debug, Clone)]
@@ -42,7 +44,8 @@ pub struct Trainer {
 }
 
 impl Trainer {
-    /// A fresh run: checks the config, then draws the initial weights (G, then D) from the seed.
+    /// A fresh run: checks the config, then draws the initial weights (G, then D) from the seed,
+    /// and with spectral normalisation D's `u` and `v` ([`SpectralNorm::init`]) after them.
     pub fn new(config: &TrainConfig) -> Result<Self> {
         config.validate()?;
         let target = config.target.build()?;
@@ -52,6 +55,9 @@ impl Trainer {
         let c_dim = g_spec.input_dim() - config.latent_dim;
         let generator = Mlp::init(&g_spec, &mut rng)?;
         let discriminator = Mlp::init(&d_spec, &mut rng)?;
+        let spectral = config
+            .spectral_norm
+            .then(|| SpectralNorm::init(&discriminator, &mut rng));
         let opt = Optimizers {
             generator: Optimizer::new(config.optim_g, generator.params().len()),
             discriminator: Optimizer::new(config.optim_d, discriminator.params().len()),
@@ -82,6 +88,7 @@ impl Trainer {
             gan: Gan {
                 generator,
                 discriminator,
+                spectral,
             },
             opt,
             rng,
@@ -102,14 +109,19 @@ impl Trainer {
         let mut trainer = Trainer::new(config)?;
         let path = std::path::Path::new(crate::run::files::CHECKPOINT);
         let (g_spec, d_spec) = config.specs(&trainer.target)?;
-        trainer.gan = Gan {
-            generator: crate::nn::state_dict::mlp_from_tensors(&g_spec, &ckpt.weights, "G.", path)?,
-            discriminator: crate::nn::state_dict::mlp_from_tensors(
-                &d_spec,
-                &ckpt.weights,
-                "D.",
-                path,
-            )?,
+        let generator =
+            crate::nn::state_dict::mlp_from_tensors(&g_spec, &ckpt.weights, "G.", path)?;
+        trainer.gan = if config.spectral_norm {
+            let (discriminator, sn) = spectral::from_tensors(&d_spec, &ckpt.weights, "D.", path)?;
+            Gan {
+                generator,
+                discriminator,
+                spectral: Some(sn),
+            }
+        } else {
+            let discriminator =
+                crate::nn::state_dict::mlp_from_tensors(&d_spec, &ckpt.weights, "D.", path)?;
+            Gan::new(generator, discriminator)
         };
         // Each training step takes one G update and n_critic D updates: a counter beyond that
         // is corrupt (and Adam's bias correction needs a small one).
@@ -142,7 +154,7 @@ impl Trainer {
             discriminator: restore(
                 "D",
                 config.optim_d,
-                trainer.gan.discriminator.params().len(),
+                trainer.gan.discriminator_params().len(),
                 &ckpt.opt_d,
             )?,
         };
@@ -159,12 +171,14 @@ impl Trainer {
         metrics_csv: &str,
     ) -> Result<()> {
         // Never replace a good checkpoint with non-finite weights.
-        for (net, mlp) in [("G", &self.gan.generator), ("D", &self.gan.discriminator)] {
-            if let Some((name, _, _)) =
-                mlp.state_dict_layout().into_iter().find(|(_, shape, at)| {
-                    let n: usize = shape.iter().product();
-                    mlp.params()[*at..at + n].iter().any(|v| !v.is_finite())
-                })
+        let nets = [
+            ("G", mlp_tensors(&self.gan.generator, "")),
+            ("D", self.gan.discriminator_tensors("")),
+        ];
+        for (net, tensors) in nets {
+            if let Some((name, _, _)) = tensors
+                .into_iter()
+                .find(|(_, _, data)| data.iter().any(|v| !v.is_finite()))
             {
                 return Err(Error::Diverged {
                     step: self.step.saturating_sub(1),

@@ -68,6 +68,7 @@ fn load_gan(cfg: &TrainConfig, path: &Path) -> Gan {
     Gan {
         generator: mlp_from_tensors(&cfg.generator_spec(15), &t, "G.", path).unwrap(),
         discriminator: mlp_from_tensors(&cfg.discriminator_spec(15), &t, "D.", path).unwrap(),
+        spectral: None,
     }
 }
 
