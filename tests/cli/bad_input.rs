@@ -102,6 +102,7 @@ const CASES: &[(&str, &str)] = &[
     ("train --r1 -1 --loss nonsaturating", "--r1"),
     ("train --r1 nan --loss nonsaturating", "--r1"),
     ("train --r1 inf --loss hinge", "--r1"),
+    ("train --spectral-norm --loss wgan-gp", "--spectral-norm"),
     ("train --lr-g 0", "--lr-g"),
     ("train --lr-g -1", "--lr-g"),
     ("train --lr-g nan", "--lr-g"),

@@ -2,10 +2,13 @@
 //! activations: every analytic gradient (parameters and input) must match central differences
 //! of L = sum(y ⊙ r), computed in f64 from the f32 forward. Also R1's penalty
 //! `mean_j ‖∂D(x)_j/∂x_j‖²` (`nn::gp`, by double backpropagation) against central differences
-//! of an independent f64 computation.
+//! of an independent f64 computation, and the backward of spectral normalisation
+//! (`nn::spectral`: `W/σ`, `σ = uᵀWv` with u, v constant) against central differences of the
+//! loss as a function of the raw weights.
 
 use curvegan::nn::gp::{input_penalty, GpWorkspace, PenaltyForm};
 use curvegan::nn::mlp::{Activation, Mlp, MlpSpec, Tape};
+use curvegan::nn::spectral::{SnPass, SpectralNorm};
 use proptest::prelude::*;
 use rand::SeedableRng;
 use rand_chacha::ChaCha8Rng;
@@ -222,6 +225,87 @@ proptest! {
             prop_assert!(
                 (analytic as f64 - numeric).abs() <= 1e-4 * (1.0 + numeric.abs()),
                 "param {i}: analytic {analytic}, numeric {numeric}"
+            );
+        }
+    }
+}
+
+/// L = sum(D_sn(x) ⊙ r) as a function of the raw parameters `raw` (weights and biases), with
+/// `σ_l = u_lᵀ W_l v_l` for the fixed `u`, `v` of `sn` (the constants of one forward call):
+/// σ in f64, `W/σ` rounded to f32, then [`loss`].
+fn sn_loss(
+    sn: &SpectralNorm,
+    mlp: &mut Mlp,
+    raw: &[f32],
+    x: &[f32],
+    r: &[f32],
+) -> (f64, Vec<bool>) {
+    let layers = mlp.layers().to_vec();
+    let params = mlp.params_mut();
+    params.copy_from_slice(raw);
+    for (l, o) in layers.iter().enumerate() {
+        let (ur, vr) = sn.uv_ranges(l);
+        let (u, v) = (&sn.u()[ur], &sn.v()[vr]);
+        let w = &raw[o.weight..o.bias];
+        let sigma: f64 = (0..o.n_out)
+            .map(|i| {
+                let wv: f64 = (0..o.n_in)
+                    .map(|j| w[i * o.n_in + j] as f64 * v[j] as f64)
+                    .sum();
+                u[i] as f64 * wv
+            })
+            .sum();
+        for (p, &w) in params[o.weight..o.bias].iter_mut().zip(w) {
+            *p = (w as f64 / sigma) as f32;
+        }
+    }
+    loss(mlp, x, r)
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(24))]
+    /// ∂L/∂(raw weights, biases) through spectral normalisation against central differences.
+    #[test]
+    fn spectral_norm_backward_matches_finite_differences(
+        widths in prop::collection::vec(1usize..6, 2..5),
+        batch in 1usize..5,
+        seed in any::<u64>(),
+    ) {
+        let spec = MlpSpec { widths: widths.clone(), activation: Activation::LeakyRelu(0.2), output_activation: Activation::Identity };
+        let mut rng = ChaCha8Rng::seed_from_u64(seed);
+        let mut mlp = Mlp::init(&spec, &mut rng).unwrap();
+        let mut sn = SpectralNorm::init(&mlp, &mut rng);
+        let normal = |rng: &mut ChaCha8Rng, n: usize| -> Vec<f32> {
+            (0..n).map(|_| StandardNormal.sample(rng)).collect()
+        };
+        let x = normal(&mut rng, batch * widths[0]);
+        let r = normal(&mut rng, batch * widths[widths.len() - 1]);
+        let mut pass = SnPass::default();
+        sn.train_forward(&mut mlp, &mut pass);
+        prop_assume!(pass.sigma().iter().all(|s| s.abs() > 1e-2));
+        let mut tape = Tape::default();
+        mlp.forward(&x, &mut tape).unwrap();
+        let mut grad_sn = vec![0.0; mlp.params().len()];
+        mlp.backward(&mut tape, &r, Some(&mut grad_sn), None).unwrap();
+        let mut grads = vec![0.0; mlp.params().len()];
+        sn.backward(&pass, &grad_sn, &mut grads).unwrap();
+
+        let raw = sn.params().to_vec();
+        let h = 1e-3f32;
+        for (i, &analytic) in grads.iter().enumerate() {
+            let mut plus = raw.clone();
+            plus[i] += h;
+            let mut minus = raw.clone();
+            minus[i] -= h;
+            let (lp, pat_p) = sn_loss(&sn, &mut mlp, &plus, &x, &r);
+            let (lm, pat_m) = sn_loss(&sn, &mut mlp, &minus, &x, &r);
+            if pat_p != pat_m {
+                continue; // a unit switches branch between the probes
+            }
+            let numeric = (lp - lm) / (2.0 * h as f64);
+            prop_assert!(
+                (analytic as f64 - numeric).abs() <= 1e-2 * (1.0 + numeric.abs()),
+                "raw param {i}: analytic {analytic}, numeric {numeric}"
             );
         }
     }
