@@ -268,11 +268,13 @@ impl TrainConfig {
     fn check_memory(&self, target: &Target, n_metrics: usize) -> Result<()> {
         let (g, d) = self.specs(target)?;
         let mut terms: Vec<(&str, String, Option<u64>)> = Vec::new();
-        for (net, hidden, input) in [
-            (&g, "--g-hidden", "--latent-dim"),
-            (&d, "--d-hidden", "--points"),
+        // Weight, gradient and two optimizer moments per parameter, 4 bytes each; with
+        // spectral normalisation D also keeps its raw weights and their gradient.
+        let d_bytes = if self.spectral_norm { 24 } else { 16 };
+        for (net, hidden, input, bytes) in [
+            (&g, "--g-hidden", "--latent-dim", 16),
+            (&d, "--d-hidden", "--points", d_bytes),
         ] {
-            // Weight, gradient and two optimizer moments per parameter, 4 bytes each.
             let params = net.widths.windows(2).try_fold(0u64, |sum, w| {
                 (w[0] as u64)
                     .checked_add(1)?
@@ -292,7 +294,7 @@ impl TrainConfig {
                 "--points" => target.dim().to_string(),
                 _ => format!("{:?}", &net.widths[1..net.widths.len() - 1]),
             };
-            terms.push((option, value, params.and_then(|p| p.checked_mul(16))));
+            terms.push((option, value, params.and_then(|p| p.checked_mul(bytes))));
         }
         let row = |spec: &MlpSpec| {
             spec.widths

@@ -76,6 +76,8 @@ pub struct SnPass {
     sigma: Vec<f32>,
     u: Vec<f32>,
     v: Vec<f32>,
+    /// `W v` of the layer being normalised (a buffer).
+    wv: Vec<f32>,
 }
 
 impl SnPass {
@@ -188,14 +190,14 @@ impl SpectralNorm {
             normalize(v);
             // u = normalize(W v); σ = uᵀ(W v)
             let v = &self.v[self.uv_ranges(l).1];
-            let wv: Vec<f32> = w
-                .chunks_exact(o.n_in)
-                .map(|row| row.iter().zip(v).map(|(a, b)| a * b).sum())
-                .collect();
+            pass.wv.clear();
+            let rows = w.chunks_exact(o.n_in);
+            pass.wv
+                .extend(rows.map(|row| row.iter().zip(v).map(|(a, b)| a * b).sum::<f32>()));
             let u = &mut self.u[ur];
-            u.copy_from_slice(&wv);
+            u.copy_from_slice(&pass.wv);
             normalize(u);
-            pass.sigma[l] = u.iter().zip(&wv).map(|(a, b)| a * b).sum();
+            pass.sigma[l] = u.iter().zip(&pass.wv).map(|(a, b)| a * b).sum();
         }
         pass.u.clone_from(&self.u);
         pass.v.clone_from(&self.v);
