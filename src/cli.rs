@@ -303,9 +303,9 @@ struct TrainSettings {
     #[arg(help_heading = LOSS, long, value_name = "W", allow_hyphen_values = true,
         help = with_default("wgan-gp: weight of the gradient penalty", DEFAULT.gp_weight))]
     gp_weight: Option<f64>,
-    /// R1 penalty on real samples: D's loss gets (GAMMA/2)·mean ‖∇ₓ D(real)‖² (not with tutorial
-    /// or wgan-gp) [default: 0, off]
-    #[arg(help_heading = LOSS, long, value_name = "GAMMA", allow_hyphen_values = true)]
+    #[arg(help_heading = LOSS, long, value_name = "GAMMA", allow_hyphen_values = true, help = with_default(
+        "R1 penalty on real samples: D's loss gets (GAMMA/2)·mean ‖∇ₓ D(real)‖² (not with tutorial or wgan-gp; 0: off)",
+        DEFAULT.r1))]
     r1: Option<f64>,
     /// Spectral normalisation of every layer of D (one power iteration per forward pass, as
     /// PyTorch's spectral_norm)
