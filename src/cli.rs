@@ -311,6 +311,10 @@ struct TrainSettings {
     /// PyTorch's spectral_norm)
     #[arg(help_heading = NETS, long)]
     spectral_norm: bool,
+    #[arg(help_heading = LOSS, long, value_name = "DECAY", allow_hyphen_values = true, help = with_default(
+        "Keep a moving average of G's weights with this decay (e.g. 0.999), updated every step; samples, evaluation and generator.safetensors use it (0: none)",
+        DEFAULT.g_ema))]
+    g_ema: Option<f64>,
     /// The generator's optimizer [default: the loss's]
     #[arg(help_heading = LOSS, long, value_enum, value_name = "OPT")]
     optim_g: Option<OptimArg>,
@@ -929,6 +933,9 @@ impl TrainSettings {
         }
         if let Some(r1) = self.r1 {
             c.r1 = r1;
+        }
+        if let Some(decay) = self.g_ema {
+            c.g_ema = decay;
         }
         for (option, value, dst, loss) in [
             ("--clip", self.clip, &mut c.clip, LossKind::Wgan),

@@ -4,13 +4,14 @@
     python3 tools/make_fixtures.py [--out DIR] [--only NAME ...]
 
 writes, under DIR (default: crates/curvegan/tests/fixtures next to this
-script), the six fixture sets that the golden tests read:
+script), the seven fixture sets that the golden tests read:
 
     seed_gan/          5 training steps of the tutorial GAN (seed 0)
     seed_gan_forward/  single forward passes and BCE edge cases (seed 0, x from 2024)
     losses/<kind>/     six GAN losses, 3 steps each (seed 1)
     mlp/               generic MLP forward/backward and gradient-penalty pieces (seed 2)
     optim/             Adam and RMSprop on one [5,7] tensor, 4 steps (seed 3)
+    ema/               moving averages of weights by torch.lerp_, 4 updates (seed 4)
     penalties/<case>/  R1 and spectral norm on a packed D, 3 steps each (seed 4)
 
 with the same file names, tensor names, shapes and JSON keys as the committed
@@ -43,7 +44,7 @@ import sys
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 DEFAULT_OUT = os.path.join(HERE, "..", "crates", "curvegan", "tests", "fixtures")
-SETS = ["seed_gan", "seed_gan_forward", "losses", "mlp", "optim", "penalties"]
+SETS = ["seed_gan", "seed_gan_forward", "losses", "mlp", "optim", "ema", "penalties"]
 
 
 def parse_args(argv):
@@ -782,6 +783,32 @@ def penalties_case(out, case):
 def penalties(out):
     for case in PEN_CASES:
         penalties_case(out, case)
+# ---- ema: the moving average of G's weights, as torch.lerp_ computes it -----------
+
+EMA_DECAYS = [0.999, 0.9, 0.3, 0.0]
+
+
+def ema(out):
+    """avg <- avg.lerp_(theta_t, 1 - decay) for t = 1..4, on a [37] tensor (vector body and tail)."""
+    d = os.path.join(out, "ema")
+    torch.manual_seed(4)
+    avg0 = torch.randn(37)
+    thetas = avg0 + torch.randn(4, 37) * torch.tensor([1.0, 0.1, 1e-3, 10.0]).view(4, 1)
+    tensors = {"avg0": avg0, "thetas": thetas}
+    for decay in EMA_DECAYS:
+        avg = avg0.clone()
+        out_t = []
+        for t in range(4):
+            avg.lerp_(thetas[t], 1.0 - decay)
+            out_t.append(avg.clone())
+        tensors[f"avg_decay{decay}"] = torch.stack(out_t)
+    save(os.path.join(d, "ema.safetensors"), tensors)
+    meta = versions()
+    meta["decays"] = EMA_DECAYS
+    meta["procedure"] = ("torch.manual_seed(4); avg0 = torch.randn(37); thetas = avg0 + torch.randn(4,37) * "
+                         "[1, 0.1, 1e-3, 10] (per row); for each decay: avg = avg0; for t in 0..3: "
+                         "avg.lerp_(thetas[t], 1 - decay); avg_decay{decay}[t] = avg")
+    dump_json(os.path.join(d, "cases.json"), meta)
 
 
 def main(argv=None):

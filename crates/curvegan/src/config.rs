@@ -79,6 +79,8 @@ impl std::str::FromStr for LrDecay {
     }
 }
 
+/// True for 0, the value of a setting that is off (not written to `config.toml`, so that the
+/// config of a run that does not use it reads as before the setting existed).
 fn is_zero(v: &f64) -> bool {
     *v == 0.0
 }
@@ -124,6 +126,11 @@ pub struct TrainConfig {
     /// (not written then).
     #[serde(skip_serializing_if = "is_false")]
     pub spectral_norm: bool,
+    /// Decay of an exponential moving average of G's weights ([`crate::nn::ema`]), updated
+    /// after every step; 0 (the default) keeps none. With an average, evaluation, samples,
+    /// `best/` and `generator.safetensors` use it; the checkpoint keeps both.
+    #[serde(skip_serializing_if = "is_zero")]
+    pub g_ema: f64,
     /// The generator's optimizer.
     pub optim_g: OptimizerConfig,
     /// The discriminator's optimizer.
@@ -176,6 +183,7 @@ impl Default for TrainConfig {
             gp_weight: DEFAULT_GP_WEIGHT,
             r1: 0.0,
             spectral_norm: false,
+            g_ema: 0.0,
             optim_g: OptimizerConfig::adam(1e-4),
             optim_d: OptimizerConfig::adam(1e-4),
             lr_decay: LrDecay::None,
@@ -234,6 +242,15 @@ impl TrainConfig {
                 format!(
                     "'{}' is not a hidden activation (use relu, leaky-relu[:SLOPE] or tanh)",
                     self.activation
+                ),
+            ));
+        }
+        if !(0.0..1.0).contains(&self.g_ema) {
+            return Err(Error::config(
+                "--g-ema",
+                format!(
+                    "the decay must be in [0, 1) (0: no average; 0.999 is usual), got {}",
+                    self.g_ema
                 ),
             ));
         }

@@ -11,8 +11,10 @@
 //!   backpropagation;
 //! - [`spectral`]: spectral normalisation of the `Linear` layers (PyTorch's `spectral_norm`:
 //!   one power iteration per forward call, `W/σ`, and its backward);
+//! - [`ema`]: the exponential moving average of a network's parameters (`θ̄ ← θ̄ + (1 − d)(θ − θ̄)`);
 //! - [`state_dict`]: parameters ↔ safetensors bytes under `nn.Sequential`'s names.
 
+pub mod ema;
 pub mod gemm;
 pub mod gp;
 pub mod loss;

@@ -6,6 +6,7 @@
 //! |---|---|---|
 //! | `G.0.weight`, `G.0.bias`, … | PyTorch's | the generator's state dict |
 //! | `D.0.weight`, … | PyTorch's | the discriminator's state dict (with `--spectral-norm`: `D.0.bias`, `D.0.weight_orig`, `D.0.weight_u`, `D.0.weight_v`, …, as `spectral_norm`'s) |
+//! | `G_ema.0.weight`, … | PyTorch's | the moving average of G's weights (only with `g_ema`) |
 //! | `opt.G.exp_avg`, `opt.G.sq_avg` | `[params of G]` | G's optimizer moments (Adam's `exp_avg`, `exp_avg_sq`; RMSprop has only `sq_avg`) |
 //! | `opt.D.exp_avg`, `opt.D.sq_avg` | `[params of D]` | D's |
 //!
@@ -35,6 +36,7 @@ use safetensors::SafeTensors;
 
 use crate::error::{Error, Result};
 use crate::gan::step::Gan;
+use crate::nn::mlp::Mlp;
 use crate::nn::optim::Optimizer;
 use crate::nn::state_dict::{
     mlp_tensors, tensors_from_bytes, tensors_to_bytes_with_metadata, Tensor,
@@ -95,7 +97,7 @@ fn decode_legacy_rng(s: &str) -> Option<ChaCha8Rng> {
 pub struct Checkpoint {
     /// Steps completed.
     pub step: usize,
-    /// The networks' tensors, keyed `G.*` and `D.*`.
+    /// The networks' tensors, keyed `G.*`, `D.*` (and `G_ema.*` with an average of G).
     pub weights: BTreeMap<String, Tensor>,
     /// G's optimizer: (step counter, exp_avg, sq_avg).
     pub opt_g: (u64, Vec<f32>, Vec<f32>),
@@ -116,6 +118,8 @@ pub struct CheckpointRef<'a> {
     pub step: usize,
     /// The networks.
     pub gan: &'a Gan,
+    /// The moving average of G's weights, if the run keeps one.
+    pub g_ema: Option<&'a Mlp>,
     /// G's optimizer.
     pub opt_g: &'a Optimizer,
     /// D's optimizer.
@@ -132,6 +136,9 @@ pub struct CheckpointRef<'a> {
 pub fn save(path: &Path, c: &CheckpointRef) -> Result<()> {
     let mut tensors = mlp_tensors(&c.gan.generator, "G.");
     tensors.extend(c.gan.discriminator_tensors("D."));
+    if let Some(ema) = c.g_ema {
+        tensors.extend(mlp_tensors(ema, "G_ema."));
+    }
     let (g_step, g_m, g_v) = c.opt_g.state();
     let (d_step, d_m, d_v) = c.opt_d.state();
     for (name, data) in [

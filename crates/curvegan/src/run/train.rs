@@ -418,9 +418,11 @@ fn write_best(dir: &Path, config_toml: &str, trainer: &Trainer, best: &Best) -> 
     let best_dir = dir.join(files::BEST_DIR);
     fs::create_dir_all(&best_dir).map_err(|e| Error::io("cannot create", &best_dir, e))?;
     write_atomic(&best_dir.join(files::CONFIG), config_toml.as_bytes())?;
-    let gan = trainer.gan();
-    save_mlp(&best_dir.join(files::GENERATOR), &gan.generator)?;
-    let d = tensors_to_bytes(gan.discriminator_tensors(""))?;
+    save_mlp(
+        &best_dir.join(files::GENERATOR),
+        trainer.sampling_generator(),
+    )?;
+    let d = tensors_to_bytes(trainer.gan().discriminator_tensors(""))?;
     write_atomic(&best_dir.join(files::DISCRIMINATOR), &d)?;
     let json = serde_json::to_string_pretty(best)
         .map_err(|e| Error::Serialize(format!("best.json: {e}")))?;
@@ -676,17 +678,16 @@ fn final_outputs(
         .filter_map(|(step, r)| Some((step, r.metrics.as_deref()?)))
         .filter(|(_, v)| v.len() == names.len())
         .unzip();
-    let gan = trainer.gan();
     let mut outputs = vec![
         (files::METRICS, metrics_csv(rows, names).into_bytes()),
         (files::LOSSES, losses),
         (
             files::GENERATOR,
-            tensors_to_bytes(mlp_tensors(&gan.generator, ""))?,
+            tensors_to_bytes(mlp_tensors(trainer.sampling_generator(), ""))?,
         ),
         (
             files::DISCRIMINATOR,
-            tensors_to_bytes(gan.discriminator_tensors(""))?,
+            tensors_to_bytes(trainer.gan().discriminator_tensors(""))?,
         ),
     ];
     // A new figure, so only where figures are asked for.

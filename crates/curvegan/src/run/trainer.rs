@@ -1,5 +1,7 @@
 //! The trainer: owns everything a training run changes (weights, optimizer states, random
-//! streams, buffers), draws each step's randomness and calls [`crate::gan::step::train_step`].
+//! streams, buffers), draws each step's randomness and calls [`crate::gan::step::train_step`];
+//! with `g_ema` it also keeps the moving average of G's weights ([`crate::nn::ema`]), updated
+//! after every step, which then samples and is evaluated.
 
 use rand::Rng;
 use rand_chacha::ChaCha8Rng;
@@ -11,10 +13,11 @@ use crate::eval::catalogue::{self, Report};
 use crate::gan::loss::{LossKind, LossSettings};
 use crate::gan::noise::{fill_normal, generate, Stream};
 use crate::gan::step::{train_step, Gan, Optimizers, StepNoise, StepStats, Workspace};
+use crate::nn::ema;
 use crate::nn::mlp::{Mlp, Tape};
 use crate::nn::optim::Optimizer;
 use crate::nn::spectral::{self, SpectralNorm};
-use crate::nn::state_dict::mlp_tensors;
+use crate::nn::state_dict::{mlp_from_tensors, mlp_tensors};
 
 /// Owns everything a training run changes: weights, optimizer states, RNGs, buffers.
 #[derive(Debug, Clone)]
@@ -22,6 +25,8 @@ pub struct Trainer {
     config: TrainConfig,
     target: Target,
     gan: Gan,
+    /// The moving average of G's weights (`g_ema > 0`), and its lerp weight `1 − g_ema`.
+    g_ema: Option<(Mlp, f32)>,
     opt: Optimizers,
     rng: ChaCha8Rng,
     ws: Workspace,
@@ -85,6 +90,8 @@ impl Trainer {
             loss,
             config: config.clone(),
             target,
+            g_ema: (config.g_ema > 0.0)
+                .then(|| (generator.clone(), ema::lerp_weight(config.g_ema))),
             gan: Gan {
                 generator,
                 discriminator,
@@ -109,8 +116,10 @@ impl Trainer {
         let mut trainer = Trainer::new(config)?;
         let path = std::path::Path::new(crate::run::files::CHECKPOINT);
         let (g_spec, d_spec) = config.specs(&trainer.target)?;
-        let generator =
-            crate::nn::state_dict::mlp_from_tensors(&g_spec, &ckpt.weights, "G.", path)?;
+        if let Some((ema, _)) = &mut trainer.g_ema {
+            *ema = mlp_from_tensors(&g_spec, &ckpt.weights, "G_ema.", path)?;
+        }
+        let generator = mlp_from_tensors(&g_spec, &ckpt.weights, "G.", path)?;
         trainer.gan = if config.spectral_norm {
             let (discriminator, sn) = spectral::from_tensors(&d_spec, &ckpt.weights, "D.", path)?;
             Gan {
@@ -119,8 +128,7 @@ impl Trainer {
                 spectral: Some(sn),
             }
         } else {
-            let discriminator =
-                crate::nn::state_dict::mlp_from_tensors(&d_spec, &ckpt.weights, "D.", path)?;
+            let discriminator = mlp_from_tensors(&d_spec, &ckpt.weights, "D.", path)?;
             Gan::new(generator, discriminator)
         };
         // Each training step takes one G update and n_critic D updates: a counter beyond that
@@ -171,11 +179,15 @@ impl Trainer {
         metrics_csv: &str,
     ) -> Result<()> {
         // Never replace a good checkpoint with non-finite weights.
+        let ema = self
+            .g_ema
+            .as_ref()
+            .map(|(ema, _)| ("G_ema", mlp_tensors(ema, "")));
         let nets = [
             ("G", mlp_tensors(&self.gan.generator, "")),
             ("D", self.gan.discriminator_tensors("")),
         ];
-        for (net, tensors) in nets {
+        for (net, tensors) in nets.into_iter().chain(ema) {
             if let Some((name, _, _)) = tensors
                 .into_iter()
                 .find(|(_, _, data)| data.iter().any(|v| !v.is_finite()))
@@ -191,6 +203,7 @@ impl Trainer {
             &crate::run::checkpoint::CheckpointRef {
                 step: self.step,
                 gan: &self.gan,
+                g_ema: self.g_ema.as_ref().map(|(ema, _)| ema),
                 opt_g: &self.opt.generator,
                 opt_d: &self.opt.discriminator,
                 rng: &self.rng,
@@ -213,6 +226,14 @@ impl Trainer {
     /// The networks.
     pub fn gan(&self) -> &Gan {
         &self.gan
+    }
+
+    /// The generator that samples, is evaluated and is saved as `generator.safetensors`: the
+    /// moving average of G's weights when the run keeps one (`g_ema`), else G itself.
+    pub fn sampling_generator(&self) -> &Mlp {
+        self.g_ema
+            .as_ref()
+            .map_or(&self.gan.generator, |(ema, _)| ema)
     }
 
     /// Steps done so far.
@@ -284,6 +305,9 @@ impl Trainer {
             noise,
             &mut self.ws,
         )?;
+        if let Some((ema, weight)) = &mut self.g_ema {
+            ema::update(ema.params_mut(), self.gan.generator.params(), *weight);
+        }
         let step = self.step;
         self.step += 1;
         if !stats.is_finite() {
@@ -298,11 +322,15 @@ impl Trainer {
         Ok(stats)
     }
 
-    /// Generates `count` samples from noise drawn from `rng` (`[count, n]`). A conditional
-    /// generator gets conditions drawn from the target's distribution, from the same `rng`.
+    /// Generates `count` samples of [`Trainer::sampling_generator`] from noise drawn from `rng`
+    /// (`[count, n]`). A conditional generator gets conditions drawn from the target's
+    /// distribution, from the same `rng`.
     pub fn generate(&mut self, count: usize, rng: &mut ChaCha8Rng) -> Result<Vec<f32>> {
         let c_dim = self.cond.len() / self.config.batch_size;
-        let g = &self.gan.generator;
+        let g = self
+            .g_ema
+            .as_ref()
+            .map_or(&self.gan.generator, |(ema, _)| ema);
         generate(
             g,
             &self.target,

@@ -184,6 +184,7 @@ fn tamper(dir: &Path, change: Change) {
         &CheckpointRef {
             step: c.step,
             gan: &gan,
+            g_ema: None,
             opt_g: &opt_g,
             opt_d: &opt_d,
             rng: &c.rng,

@@ -15,6 +15,7 @@
 mod common;
 mod fuzz;
 mod gemm;
+mod golden_ema;
 mod golden_losses;
 mod golden_mlp;
 mod golden_penalties;

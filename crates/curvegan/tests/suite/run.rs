@@ -78,17 +78,35 @@ fn train_writes_a_complete_run_folder() {
 /// included, which metrics.csv does not hold).
 #[test]
 fn a_stopped_run_resumes_byte_identically() {
+    stopped_and_resumed_equals_whole(&small(9));
+}
+
+/// The same with a moving average of G: the checkpoint keeps it beside the raw weights, and
+/// `generator.safetensors` (the average) comes out the same.
+#[test]
+fn a_stopped_run_with_an_average_of_g_resumes_byte_identically() {
+    let config = TrainConfig {
+        g_ema: 0.9,
+        ..small(9)
+    };
+    stopped_and_resumed_equals_whole(&config);
+}
+
+/// Trains `config` (9 steps, evaluations every 3) whole, and stopped after 4 steps then
+/// resumed; both folders must hold the same bytes.
+fn stopped_and_resumed_equals_whole(config: &TrainConfig) {
+    assert_eq!((config.steps, config.eval_every), (9, 3));
     let tmp = TempDir::new().unwrap();
     let whole = tmp.path().join("whole");
     let parts = tmp.path().join("parts");
-    let full = train(&small(9), &out(&whole, false), &mut ()).unwrap();
+    let full = train(config, &out(&whole, false), &mut ()).unwrap();
 
     let mut stop = StopAt {
         at: 4,
         seen: 0,
         evals: Vec::new(),
     };
-    let err = train(&small(9), &out(&parts, false), &mut stop).unwrap_err();
+    let err = train(config, &out(&parts, false), &mut stop).unwrap_err();
     assert!(
         matches!(err, curvegan::Error::Interrupted { step: 4, .. }),
         "{err}"
