@@ -85,6 +85,10 @@ fn is_zero(v: &f64) -> bool {
     *v == 0.0
 }
 
+fn is_false(v: &bool) -> bool {
+    !*v
+}
+
 /// All settings of a training run.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields, default)]
@@ -114,6 +118,14 @@ pub struct TrainConfig {
     pub clip: f64,
     /// `wgan-gp` only: the weight λ of the gradient penalty in D's loss. Default 10.
     pub gp_weight: f64,
+    /// R1's γ: D's loss gets `(γ/2)·mean ‖∇ₓ D(real)‖²` (see [`crate::gan::loss`]); 0 (the
+    /// default, not written) turns it off.
+    #[serde(skip_serializing_if = "is_zero")]
+    pub r1: f64,
+    /// Spectral normalisation of every `Linear` of D ([`crate::nn::spectral`]); off by default
+    /// (not written then).
+    #[serde(skip_serializing_if = "is_false")]
+    pub spectral_norm: bool,
     /// Decay of an exponential moving average of G's weights ([`crate::nn::ema`]), updated
     /// after every step; 0 (the default) keeps none. With an average, evaluation, samples,
     /// `best/` and `generator.safetensors` use it; the checkpoint keeps both.
@@ -169,6 +181,8 @@ impl Default for TrainConfig {
             n_critic: None,
             clip: DEFAULT_CLIP,
             gp_weight: DEFAULT_GP_WEIGHT,
+            r1: 0.0,
+            spectral_norm: false,
             g_ema: 0.0,
             optim_g: OptimizerConfig::adam(1e-4),
             optim_d: OptimizerConfig::adam(1e-4),
@@ -241,6 +255,9 @@ impl TrainConfig {
             ));
         }
         self.loss_settings().validate()?;
+        if self.spectral_norm && self.loss.has_gradient_penalty() {
+            return Err(crate::gan::step::spectral_with_gp(self.loss));
+        }
         self.optim_g
             .validate("--lr-g/--betas (generator optimizer)")?;
         self.optim_d
@@ -268,11 +285,13 @@ impl TrainConfig {
     fn check_memory(&self, target: &Target, n_metrics: usize) -> Result<()> {
         let (g, d) = self.specs(target)?;
         let mut terms: Vec<(&str, String, Option<u64>)> = Vec::new();
-        for (net, hidden, input) in [
-            (&g, "--g-hidden", "--latent-dim"),
-            (&d, "--d-hidden", "--points"),
+        // Weight, gradient and two optimizer moments per parameter, 4 bytes each; with
+        // spectral normalisation D also keeps its raw weights and their gradient.
+        let d_bytes = if self.spectral_norm { 24 } else { 16 };
+        for (net, hidden, input, bytes) in [
+            (&g, "--g-hidden", "--latent-dim", 16),
+            (&d, "--d-hidden", "--points", d_bytes),
         ] {
-            // Weight, gradient and two optimizer moments per parameter, 4 bytes each.
             let params = net.widths.windows(2).try_fold(0u64, |sum, w| {
                 (w[0] as u64)
                     .checked_add(1)?
@@ -292,7 +311,7 @@ impl TrainConfig {
                 "--points" => target.dim().to_string(),
                 _ => format!("{:?}", &net.widths[1..net.widths.len() - 1]),
             };
-            terms.push((option, value, params.and_then(|p| p.checked_mul(16))));
+            terms.push((option, value, params.and_then(|p| p.checked_mul(bytes))));
         }
         let row = |spec: &MlpSpec| {
             spec.widths
@@ -444,6 +463,7 @@ impl TrainConfig {
                 .unwrap_or_else(|| self.loss.default_n_critic()),
             clip: self.clip,
             gp_weight: self.gp_weight,
+            r1: self.r1,
         }
     }
 
@@ -540,6 +560,26 @@ mod tests {
         let text = default.to_toml().unwrap();
         assert!(!text.contains("n_critic"), "{text}");
         assert_eq!(TrainConfig::from_toml(&text, path).unwrap(), default);
+        // R1 and spectral normalisation off are not written (old runs' config.toml stays the
+        // same); on, they round-trip.
+        assert!(
+            !text.contains("r1") && !text.contains("spectral_norm"),
+            "{text}"
+        );
+        let penalised = TrainConfig {
+            loss: LossKind::Nonsaturating,
+            r1: 10.0,
+            spectral_norm: true,
+            ..TrainConfig::default()
+        };
+        penalised.validate().unwrap();
+        let text = penalised.to_toml().unwrap();
+        assert!(
+            text.contains("r1 = 10.0") && text.contains("spectral_norm = true"),
+            "{text}"
+        );
+        assert_eq!(TrainConfig::from_toml(&text, path).unwrap(), penalised);
+        assert_eq!(penalised.loss_settings().r1_weight(), Some(5.0));
         let wgan = TrainConfig {
             loss: LossKind::Wgan,
             ..TrainConfig::default()

@@ -18,6 +18,7 @@ mod gemm;
 mod golden_ema;
 mod golden_losses;
 mod golden_mlp;
+mod golden_penalties;
 mod golden_seed;
 mod gradcheck;
 mod integrity;
