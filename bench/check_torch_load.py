@@ -12,7 +12,8 @@ tutorial's by default)
 with g_hidden / d_hidden / activation; with g_batchnorm every hidden layer of G
 is nn.Linear(bias=False), nn.BatchNorm1d, activation (indices 0, 1, 2, 3, ...);
 with d_maxout = K every hidden layer of D is nn.Linear(in, width*K), Maxout(width, K)
-(x.view(B, width, K).max(dim=2).values; no parameters). The output widths are
+(x.view(B, width, K).max(dim=2).values; no parameters); with spectral_norm every
+Linear of D is wrapped in nn.utils.spectral_norm. The output widths are
 read from the files. It loads RUN_DIR/generator.safetensors and
 RUN_DIR/discriminator.safetensors with safetensors.torch.load_file +
 load_state_dict(strict=True) (so the tensor names must be torch's: 0.weight,
@@ -170,7 +171,7 @@ def build(nn, torch, config, sds):
     act = config.get("activation", "relu")
 
     def weights(sd):
-        keys = sorted((k for k in sd if k.endswith(".weight") and sd[k].dim() == 2),
+        keys = sorted((k for k in sd if k.endswith((".weight", ".weight_orig")) and sd[k].dim() == 2),
                       key=lambda k: int(k.split(".")[0]))
         if not keys:
             fail(4, "no Linear weights in the file")
@@ -192,6 +193,8 @@ def build(nn, torch, config, sds):
         layers += [nn.Linear(n, h * k), Maxout(h, k)] if k > 1 else [nn.Linear(n, h), activation(nn, act)]
         n = h
     layers.append(nn.Linear(n, d_out))
+    if config.get("spectral_norm", False):
+        layers = [nn.utils.spectral_norm(m) if isinstance(m, nn.Linear) else m for m in layers]
     if config.get("loss", "tutorial") in ("tutorial", "seed"):
         layers.append(nn.Sigmoid())
     return G, nn.Sequential(*layers)

@@ -309,6 +309,14 @@ struct TrainSettings {
     #[arg(help_heading = LOSS, long, value_name = "W", allow_hyphen_values = true,
         help = with_default("wgan-gp: weight of the gradient penalty", DEFAULT.gp_weight))]
     gp_weight: Option<f64>,
+    #[arg(help_heading = LOSS, long, value_name = "GAMMA", allow_hyphen_values = true, help = with_default(
+        "R1 penalty on real samples: D's loss gets (GAMMA/2)·mean ‖∇ₓ D(real)‖² (not with tutorial or wgan-gp; 0: off)",
+        DEFAULT.r1))]
+    r1: Option<f64>,
+    /// Spectral normalisation of every layer of D (one power iteration per forward pass, as
+    /// PyTorch's spectral_norm)
+    #[arg(help_heading = NETS, long)]
+    spectral_norm: bool,
     #[arg(help_heading = LOSS, long, value_name = "DECAY", allow_hyphen_values = true, help = with_default(
         "Keep a moving average of G's weights with this decay (e.g. 0.999), updated every step; samples, evaluation and generator.safetensors use it (0: none)",
         DEFAULT.g_ema))]
@@ -889,6 +897,9 @@ impl TrainSettings {
         if self.conditional {
             c.conditional = true;
         }
+        if self.spectral_norm {
+            c.spectral_norm = true;
+        }
         let target_given = self.target.is_some()
             || !self.param.is_empty()
             || self.points.is_some()
@@ -936,6 +947,9 @@ impl TrainSettings {
         }
         if self.n_critic.is_some() {
             c.n_critic = self.n_critic;
+        }
+        if let Some(r1) = self.r1 {
+            c.r1 = r1;
         }
         if let Some(decay) = self.g_ema {
             c.g_ema = decay;

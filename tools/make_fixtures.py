@@ -4,7 +4,7 @@
     python3 tools/make_fixtures.py [--out DIR] [--only NAME ...]
 
 writes, under DIR (default: crates/curvegan/tests/fixtures next to this
-script), the six fixture sets that the golden tests read:
+script), the eight fixture sets that the golden tests read:
 
     seed_gan/          5 training steps of the tutorial GAN (seed 0)
     seed_gan_forward/  single forward passes and BCE edge cases (seed 0, x from 2024)
@@ -12,6 +12,7 @@ script), the six fixture sets that the golden tests read:
     mlp/               generic MLP forward/backward and gradient-penalty pieces (seed 2)
     optim/             Adam and RMSprop on one [5,7] tensor, 4 steps (seed 3)
     ema/               moving averages of weights by torch.lerp_, 4 updates (seed 4)
+    penalties/<case>/  R1 and spectral norm on a packed D, 3 steps each (seed 4)
     layers/            a BatchNorm1d G and a maxout D, 3 GAN steps, eval mode (seed 4)
 
 with the same file names, tensor names, shapes and JSON keys as the committed
@@ -44,7 +45,7 @@ import sys
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 DEFAULT_OUT = os.path.join(HERE, "..", "crates", "curvegan", "tests", "fixtures")
-SETS = ["seed_gan", "seed_gan_forward", "losses", "mlp", "optim", "ema", "layers"]
+SETS = ["seed_gan", "seed_gan_forward", "losses", "mlp", "optim", "ema", "penalties", "layers"]
 
 
 def parse_args(argv):
@@ -644,6 +645,145 @@ def optim(out):
     dump_json(os.path.join(d, "cases.json"), meta)
 
 
+# ---- penalties/<case>: R1 and spectral normalisation of D, 3 steps, seed 4 ----------
+
+PEN_B, PEN_N, PEN_PACK, PEN_LATENT, PEN_H = 8, 2, 2, 2, 16
+PEN_CASES = {
+    # case: (r1 gamma or None, spectral_norm)
+    "r1": (10.0, False),
+    "sn": (None, True),
+    "r1_sn": (10.0, True),
+}
+
+
+def penalties_case(out, case):
+    from torch.nn.utils import spectral_norm
+    K = 3
+    gamma, sn = PEN_CASES[case]
+    d = os.path.join(out, "penalties", case)
+    torch.manual_seed(4)
+    G = nn.Sequential(nn.Linear(PEN_LATENT, PEN_H), nn.ReLU(), nn.Linear(PEN_H, PEN_N))
+    wrap = spectral_norm if sn else (lambda m: m)
+    width = PEN_PACK * PEN_N
+    # spectral_norm(Linear) draws, after the Linear's own init: u ~ N(0,1) [out] then
+    # v ~ N(0,1) [in], each normalised (eps 1e-12).
+    D = nn.Sequential(wrap(nn.Linear(width, PEN_H)), nn.ReLU(), wrap(nn.Linear(PEN_H, PEN_H)), nn.ReLU(),
+                      wrap(nn.Linear(PEN_H, 1)))
+    D.train()
+    save(os.path.join(d, "init.safetensors"), gd_weights(G, D))
+    betas = (0.5, 0.999)
+    hyper = {"name": "Adam", "lr": 0.001, "betas": list(betas), "eps": 1e-08, "weight_decay": 0.0,
+             "amsgrad": False, "maximize": False, "implementation": ADAM_IMPL,
+             "instances": "one over G.parameters(), one over D.parameters() (bias and weight_orig with spectral_norm)"}
+    optimizer_G = torch.optim.Adam(G.parameters(), lr=0.001, betas=betas, eps=1e-08, foreach=False)
+    optimizer_D = torch.optim.Adam(D.parameters(), lr=0.001, betas=betas, eps=1e-08, foreach=False)
+
+    xs, z_d, z_g, trace = [], [], [], []
+    for k in range(1, K + 1):
+        x = torch.randn(PEN_B, PEN_N) * 2.0
+        z = torch.randn(PEN_B, PEN_LATENT)
+        xs.append(x)
+        z_d.append(z)
+        fake = G(z).detach()
+        xr = x.reshape(PEN_B // PEN_PACK, width)  # PacGAN: consecutive samples side by side
+        if gamma is not None:
+            xr = xr.clone().requires_grad_(True)
+        s_r = D(xr)
+        s_f = D(fake.reshape(PEN_B // PEN_PACK, width))
+        D_loss = d_loss_of("nonsaturating", s_r, s_f)
+        rec = {}
+        names = ["D_loss", "s_real_mean", "s_fake_mean"]
+        if gamma is not None:
+            g = torch.autograd.grad(s_r, xr, grad_outputs=torch.ones_like(s_r), create_graph=True)[0]
+            r1 = g.pow(2).sum(dim=1).mean()
+            D_loss = D_loss + (gamma / 2) * r1
+            rec["r1"] = item(r1)
+            rec["grad_norm_mean"] = item(g.norm(2, dim=1).mean())
+            names += ["r1", "grad_norm_mean"]
+        optimizer_D.zero_grad()
+        D_loss.backward()
+        grad_D = grads("grad.D.", D)
+        optimizer_D.step()
+        rec["D_loss"] = item(D_loss)
+        rec["s_real_mean"] = item(s_r.mean())
+        rec["s_fake_mean"] = item(s_f.mean())
+
+        z = torch.randn(PEN_B, PEN_LATENT)
+        z_g.append(z)
+        s = D(G(z).reshape(PEN_B // PEN_PACK, width))
+        G_loss = g_loss_of("nonsaturating", s)
+        optimizer_G.zero_grad()
+        G_loss.backward()
+        grad_G = grads("grad.G.", G)
+        optimizer_G.step()
+        rec["G_loss"] = item(G_loss)
+        rec["s_fake_mean_Gstep"] = item(s.mean())
+        names += ["G_loss", "s_fake_mean_Gstep"]
+        save(os.path.join(d, f"after_step_{k}.safetensors"), gd_weights(G, D))
+        gr = dict(grad_D)
+        gr.update(grad_G)
+        save(os.path.join(d, f"grads_step_{k}.safetensors"), gr)
+        rec = dict({"step": k}, **rec)
+        trace.append(with_bits(rec, names))
+    save(os.path.join(d, "data.safetensors"),
+         {"x": torch.stack(xs), "z_d": torch.stack(z_d), "z_g": torch.stack(z_g)})
+
+    lin = "spectral_norm(Linear({}, {}))" if sn else "Linear({}, {})"
+    meta = versions()
+    meta.update({
+        "seed": 4,
+        "case": case,
+        "steps": K,
+        "n_critic": 1,
+        "batch_size": PEN_B,
+        "pack": PEN_PACK,
+        "loss": "nonsaturating",
+        "r1_gamma": gamma,
+        "spectral_norm": sn,
+        "architecture": {
+            "G": "Linear(2,16) -> ReLU -> Linear(16,2)",
+            "D": " -> ReLU -> ".join([lin.format(width, PEN_H), lin.format(PEN_H, PEN_H), lin.format(PEN_H, 1)])
+                 + "  (raw logit); D.train(): every forward call runs one power iteration",
+        },
+        "spectral_norm_api": ("torch.nn.utils.spectral_norm(module, name='weight', n_power_iterations=1, "
+                              "eps=1e-12, dim=0); state dict keys i.bias, i.weight_orig, i.weight_u, i.weight_v"),
+        "rng_draw_order": [
+            "torch.manual_seed(4)",
+            "G = Sequential(Linear(2,16), ReLU, Linear(16,2)) (default init)",
+            "D layer by layer: Linear default init" + (", then u = normalize(randn(out)), v = normalize(randn(in))"
+                                                       if sn else ""),
+            "for k in 1..K: x[k] = torch.randn(8,2)*2; z_d[k] = torch.randn(8,2); z_g[k] = torch.randn(8,2)",
+        ],
+        "optimizer": hyper,
+        "loss_formulas": {
+            "D_loss": "bce_logits(s_real, 1) + bce_logits(s_fake, 0)" + (" + (gamma/2) * r1" if gamma else ""),
+            "r1": "mean over D's 4 input rows of sum(g**2, dim=1), g = autograd.grad(s_real, xr, ones, "
+                  "create_graph=True), xr = x.reshape(4,4) (packed real rows)",
+            "G_loss": "bce_logits(s_fake_G, 1)",
+            "bce_logits": BCE_LOGITS_DOC,
+        },
+        "procedure": [
+            "D update: fake = G(z_d[k]).detach(); s_real = D(x[k].reshape(4,4)); s_fake = D(fake.reshape(4,4)); "
+            "optimizer_D.zero_grad(); D_loss.backward(); optimizer_D.step()",
+            "G update: s_fake_G = D(G(z_g[k]).reshape(4,4)); optimizer_G.zero_grad(); G_loss.backward(); "
+            "optimizer_G.step()",
+            "spectral norm: D is called 3 times per step (real, fake, G update), each call updates u (and v)",
+        ],
+        "files": {
+            "init.safetensors": "G.* and D.* (state dict) before training",
+            "data.safetensors": "x [K,8,2], z_d [K,8,2], z_g [K,8,2]",
+            "after_step_k.safetensors": "all weights (state dict, with u and v) after step k",
+            "grads_step_k.safetensors": "grad.D.* (of D.parameters(): bias, weight or weight_orig) of the D update "
+                                        "of step k; grad.G.* of its G update",
+        },
+        "steps_trace": trace,
+    })
+    dump_json(os.path.join(d, "trace.json"), meta)
+
+
+def penalties(out):
+    for case in PEN_CASES:
+        penalties_case(out, case)
 # ---- ema: the moving average of G's weights, as torch.lerp_ computes it -----------
 
 EMA_DECAYS = [0.999, 0.9, 0.3, 0.0]

@@ -34,6 +34,7 @@ fn setup(config: &TrainConfig) -> Setup {
     let gan = Gan {
         generator: Mlp::init(&config.generator_spec(n), &mut rng).unwrap(),
         discriminator: Mlp::init(&config.discriminator_spec(n), &mut rng).unwrap(),
+        spectral: None,
     };
     let opt = Optimizers {
         generator: Optimizer::new(config.optim_g, gan.generator.params().len()),

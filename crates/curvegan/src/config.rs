@@ -85,6 +85,10 @@ fn is_zero(v: &f64) -> bool {
     *v == 0.0
 }
 
+fn is_false(v: &bool) -> bool {
+    !*v
+}
+
 /// serde's `skip_serializing_if` for settings whose default is 1.
 fn is_one(v: &usize) -> bool {
     *v == 1
@@ -126,6 +130,14 @@ pub struct TrainConfig {
     pub clip: f64,
     /// `wgan-gp` only: the weight λ of the gradient penalty in D's loss. Default 10.
     pub gp_weight: f64,
+    /// R1's γ: D's loss gets `(γ/2)·mean ‖∇ₓ D(real)‖²` (see [`crate::gan::loss`]); 0 (the
+    /// default, not written) turns it off.
+    #[serde(skip_serializing_if = "is_zero")]
+    pub r1: f64,
+    /// Spectral normalisation of every `Linear` of D ([`crate::nn::spectral`]); off by default
+    /// (not written then).
+    #[serde(skip_serializing_if = "is_false")]
+    pub spectral_norm: bool,
     /// Decay of an exponential moving average of G's weights ([`crate::nn::ema`]), updated
     /// after every step; 0 (the default) keeps none. With an average, evaluation, samples,
     /// `best/` and `generator.safetensors` use it; the checkpoint keeps both.
@@ -183,6 +195,8 @@ impl Default for TrainConfig {
             n_critic: None,
             clip: DEFAULT_CLIP,
             gp_weight: DEFAULT_GP_WEIGHT,
+            r1: 0.0,
+            spectral_norm: false,
             g_ema: 0.0,
             optim_g: OptimizerConfig::adam(1e-4),
             optim_d: OptimizerConfig::adam(1e-4),
@@ -256,6 +270,9 @@ impl TrainConfig {
         }
         self.validate_layers()?;
         self.loss_settings().validate()?;
+        if self.spectral_norm && self.loss.has_gradient_penalty() {
+            return Err(crate::gan::step::spectral_with_gp(self.loss));
+        }
         self.optim_g
             .validate("--lr-g/--betas (generator optimizer)")?;
         self.optim_d
@@ -276,8 +293,8 @@ impl TrainConfig {
         self.check_memory(&target, names.len())
     }
 
-    /// `d_maxout` in 1..=[`MAX_MAXOUT`], not with `wgan-gp` (its penalty supports plain
-    /// layers); `g_batchnorm` needs batches of at least 2 rows.
+    /// `d_maxout` in 1..=[`MAX_MAXOUT`], not with `wgan-gp` or R1 (their input-gradient
+    /// penalties support plain layers); `g_batchnorm` needs batches of at least 2 rows.
     fn validate_layers(&self) -> Result<()> {
         if !(1..=MAX_MAXOUT).contains(&self.d_maxout) {
             return Err(Error::config(
@@ -285,6 +302,15 @@ impl TrainConfig {
                 format!(
                     "takes 1 (no maxout) to {MAX_MAXOUT} pieces per unit, got {}",
                     self.d_maxout
+                ),
+            ));
+        }
+        if self.d_maxout > 1 && self.r1 > 0.0 {
+            return Err(Error::config(
+                "--d-maxout",
+                format!(
+                    "{} pieces given, but R1 (--r1 {}) supports plain hidden layers only",
+                    self.d_maxout, self.r1
                 ),
             ));
         }
@@ -316,11 +342,13 @@ impl TrainConfig {
     fn check_memory(&self, target: &Target, n_metrics: usize) -> Result<()> {
         let (g, d) = self.specs(target)?;
         let mut terms: Vec<(&str, String, Option<u64>)> = Vec::new();
-        for (net, hidden, input) in [
-            (&g, "--g-hidden", "--latent-dim"),
-            (&d, "--d-hidden", "--points"),
+        // Weight, gradient and two optimizer moments per parameter, 4 bytes each; with
+        // spectral normalisation D also keeps its raw weights and their gradient.
+        let d_bytes = if self.spectral_norm { 24 } else { 16 };
+        for (net, hidden, input, bytes) in [
+            (&g, "--g-hidden", "--latent-dim", 16),
+            (&d, "--d-hidden", "--points", d_bytes),
         ] {
-            // Weight, gradient and two optimizer moments per parameter, 4 bytes each.
             let params = net.widths.windows(2).try_fold(0u64, |sum, w| {
                 (w[0] as u64)
                     .checked_add(1)?
@@ -342,7 +370,7 @@ impl TrainConfig {
             };
             // Maxout's Linear layers are K times wider (a slight overestimate of the last).
             let params = params.and_then(|p| p.checked_mul(net.maxout as u64));
-            terms.push((option, value, params.and_then(|p| p.checked_mul(16))));
+            terms.push((option, value, params.and_then(|p| p.checked_mul(bytes))));
         }
         let row = |spec: &MlpSpec| {
             spec.widths
@@ -496,6 +524,7 @@ impl TrainConfig {
                 .unwrap_or_else(|| self.loss.default_n_critic()),
             clip: self.clip,
             gp_weight: self.gp_weight,
+            r1: self.r1,
         }
     }
 
@@ -592,6 +621,26 @@ mod tests {
         let text = default.to_toml().unwrap();
         assert!(!text.contains("n_critic"), "{text}");
         assert_eq!(TrainConfig::from_toml(&text, path).unwrap(), default);
+        // R1 and spectral normalisation off are not written (old runs' config.toml stays the
+        // same); on, they round-trip.
+        assert!(
+            !text.contains("r1") && !text.contains("spectral_norm"),
+            "{text}"
+        );
+        let penalised = TrainConfig {
+            loss: LossKind::Nonsaturating,
+            r1: 10.0,
+            spectral_norm: true,
+            ..TrainConfig::default()
+        };
+        penalised.validate().unwrap();
+        let text = penalised.to_toml().unwrap();
+        assert!(
+            text.contains("r1 = 10.0") && text.contains("spectral_norm = true"),
+            "{text}"
+        );
+        assert_eq!(TrainConfig::from_toml(&text, path).unwrap(), penalised);
+        assert_eq!(penalised.loss_settings().r1_weight(), Some(5.0));
         let wgan = TrainConfig {
             loss: LossKind::Wgan,
             ..TrainConfig::default()

@@ -36,6 +36,12 @@
 //! `P = mean_j (‖∂D(x̂)_j/∂x̂_j‖₂ − 1)²`, with weight λ = 10 by default. [`LossKind::d_loss`]
 //! returns only the Wasserstein part `mean(s_f) − mean(s_r)`; the training step adds `λ·P`.
 //!
+//! **R1** (Mescheder et al., 2018; `r1 = γ > 0`, every kind but `tutorial` and `wgan-gp`):
+//! D's loss gets `(γ/2)·mean_j ‖∂s_r,j/∂x_j‖²`, the squared gradient of D's raw output (the
+//! logit) at the real rows (with PacGAN packing, D's packed input rows), see
+//! [`crate::nn::gp`]. `tutorial`'s D ends in a sigmoid (its output is a probability, not a
+//! logit) and `wgan-gp` has its own gradient penalty: both refuse it.
+//!
 //! Defaults per kind (those of the PyTorch fixtures, `tests/fixtures/losses/`): `wgan` and
 //! `wgan-gp` take 5 D updates ("critic" updates) per G update, the others 1; `wgan` uses
 //! RMSprop(lr 5e-5), `wgan-gp` Adam(lr 1e-4, betas (0.5, 0.9)), the others Adam(lr 1e-4,
@@ -328,6 +334,9 @@ pub struct LossSettings {
     /// `wgan-gp` only: the weight λ of the gradient penalty (rounded to f32 where it is used).
     /// Default [`DEFAULT_GP_WEIGHT`].
     pub gp_weight: f64,
+    /// R1's γ: D's loss gets `(γ/2)·mean ‖∇ₓ D(real)‖²` (`γ/2` rounded to f32). 0 (the
+    /// default) turns it off.
+    pub r1: f64,
 }
 
 impl LossSettings {
@@ -338,11 +347,17 @@ impl LossSettings {
             n_critic: kind.default_n_critic(),
             clip: DEFAULT_CLIP,
             gp_weight: DEFAULT_GP_WEIGHT,
+            r1: 0.0,
         }
     }
 
+    /// The weight `γ/2` of R1's penalty in D's loss, `None` when R1 is off.
+    pub fn r1_weight(&self) -> Option<f32> {
+        (self.r1 > 0.0).then_some((self.r1 / 2.0) as f32)
+    }
+
     /// Checks the settings; the error names the option (`--n-critic`, `--clip`,
-    /// `--gp-weight`) and the value.
+    /// `--gp-weight`, `--r1`) and the value.
     pub fn validate(&self) -> Result<()> {
         if self.n_critic == 0 {
             return Err(Error::config("--n-critic", "must be at least 1, got 0"));
@@ -367,6 +382,27 @@ impl LossSettings {
             return Err(Error::config(
                 "--gp-weight",
                 format!("must be a finite number ≥ 0, got {}", self.gp_weight),
+            ));
+        }
+        if !(self.r1.is_finite() && self.r1 >= 0.0) {
+            return Err(Error::config(
+                "--r1",
+                format!("must be a finite number ≥ 0, got {}", self.r1),
+            ));
+        }
+        if self.r1 > 0.0 && matches!(self.kind, LossKind::Tutorial | LossKind::WganGp) {
+            let why = match self.kind {
+                LossKind::Tutorial => {
+                    "its D ends in a sigmoid and R1 penalises the gradient of a logit"
+                }
+                _ => "it has its own gradient penalty (--gp-weight)",
+            };
+            return Err(Error::config(
+                "--r1",
+                format!(
+                    "{} given, but the {} loss cannot take it: {why}",
+                    self.r1, self.kind
+                ),
             ));
         }
         Ok(())
@@ -465,6 +501,30 @@ mod tests {
                 },
                 "--gp-weight",
                 "-1",
+            ),
+            (
+                LossSettings {
+                    r1: f64::NAN,
+                    ..LossSettings::new(LossKind::Nonsaturating)
+                },
+                "--r1",
+                "NaN",
+            ),
+            (
+                LossSettings {
+                    r1: 10.0,
+                    ..LossSettings::new(LossKind::Tutorial)
+                },
+                "--r1",
+                "10",
+            ),
+            (
+                LossSettings {
+                    r1: 2.5,
+                    ..LossSettings::new(LossKind::WganGp)
+                },
+                "--r1",
+                "2.5",
             ),
         ];
         for (settings, option, value) in bad {

@@ -14,6 +14,7 @@
 //!     D_loss = loss(s_r, s_f)
 //!     wgan-gp: x̂ = ε_i·real + (1 − ε_i)·fake        ε_i: [B], one per row; f32, in that order
 //!              D_loss += λ·P(x̂)                    P: the gradient penalty (crate::nn::gp)
+//!     r1 = γ:  D_loss += (γ/2)·mean_j ‖∇D(real)_j‖²  on D's (packed) real input rows
 //!     D ← opt_D(D, ∂D_loss/∂D)
 //!     wgan:    every D parameter clamped to [−clip, clip]
 //! then one G update, with the updated D:
@@ -37,26 +38,73 @@
 //! normalises with its batch's statistics and updates the running ones, as a PyTorch loop
 //! with `G.train()` does.
 //!
+//! **Spectral normalisation** of D ([`Gan::spectral`], [`crate::nn::spectral`]): every call
+//! of D above (`D(real)`, `D(fake)`, `D(G(z_g))`) first runs one power iteration and uses
+//! `W/σ` of that call, as PyTorch's `spectral_norm` in training mode; ∂D_loss/∂W sums the two
+//! calls' backward passes through `W/σ` (R1 goes through the real call's), and `opt_D` (and
+//! `wgan`'s clamp) updates the raw weights. `wgan-gp`'s third call on x̂ is not supported: the
+//! combination is refused.
+//!
 //! In the code: [`check_step`] validates every shape once and returns the step's sizes;
 //! `train_step` then reads as the block above, calling `critic_loss` (D's loss and gradient),
-//! `add_gradient_penalty` (`wgan-gp`), `clip_weights` (`wgan`) and `grad_wrt_fake` (the
+//! `add_gradient_penalty` (`wgan-gp`), `add_r1` (R1), `clip_weights` (`wgan`) and `grad_wrt_fake` (the
 //! backward pass through D in G's update).
 
 use crate::error::{Error, Result};
 use crate::gan::loss::{LossKind, LossSettings};
 use crate::gan::noise::with_condition;
-use crate::nn::gp::{gradient_penalty, GpWorkspace, Penalty};
+use crate::nn::gp::{gradient_penalty, input_penalty, GpWorkspace, Penalty, PenaltyForm};
 use crate::nn::loss::mean;
 use crate::nn::mlp::{Mlp, Tape};
 use crate::nn::optim::Optimizer;
+use crate::nn::spectral::{SnPass, SpectralNorm};
+use crate::nn::state_dict::{mlp_tensors, Values};
 
 /// The two networks.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Gan {
     /// The generator G: noise `[B, latent]` → samples `[B, n]`.
     pub generator: Mlp,
-    /// The discriminator D: samples `[B, n]` → `[B, 1]`.
+    /// The discriminator D: samples `[B, n]` → `[B, 1]`. With spectral normalisation it holds
+    /// `W/σ` of its last forward call; the raw weights are in `spectral`.
     pub discriminator: Mlp,
+    /// Spectral normalisation of D (`--spectral-norm`): D's raw weights, `u` and `v`, which
+    /// the optimizer and the checkpoint see instead of `discriminator`'s parameters.
+    pub spectral: Option<SpectralNorm>,
+}
+
+impl Gan {
+    /// G and D without spectral normalisation.
+    pub fn new(generator: Mlp, discriminator: Mlp) -> Self {
+        Gan {
+            generator,
+            discriminator,
+            spectral: None,
+        }
+    }
+
+    /// D's trainable parameters: the raw weights and biases with spectral normalisation,
+    /// else D's own.
+    pub fn discriminator_params(&self) -> &[f32] {
+        match &self.spectral {
+            Some(sn) => sn.params(),
+            None => self.discriminator.params(),
+        }
+    }
+
+    /// D's state-dict tensors under PyTorch's names, prefixed with `prefix`: `i.weight`,
+    /// `i.bias`, or with spectral normalisation `spectral_norm`'s `i.bias`, `i.weight_orig`,
+    /// `i.weight_u`, `i.weight_v`.
+    pub fn discriminator_tensors(&self, prefix: &str) -> Vec<(String, Vec<usize>, Values<'_>)> {
+        match &self.spectral {
+            Some(sn) => sn
+                .tensors(prefix)
+                .into_iter()
+                .map(|(name, shape, v)| (name, shape, v.into()))
+                .collect(),
+            None => mlp_tensors(&self.discriminator, prefix),
+        }
+    }
 }
 
 /// The two optimizers, one per network, each with its own state and step counter.
@@ -72,7 +120,8 @@ pub struct Optimizers {
 /// the last one; [`Workspace::critic_stats`] has every update's.
 #[derive(Debug, Clone, Copy, PartialEq, Default)]
 pub struct StepStats {
-    /// D's loss in the (last) D update, before that update (with `λ·P` for `wgan-gp`).
+    /// D's loss in the (last) D update, before that update (with `λ·P` for `wgan-gp`, R1's
+    /// penalty with R1).
     pub d_loss: f32,
     /// G's loss, computed with the updated D.
     pub g_loss: f32,
@@ -102,13 +151,13 @@ impl StepStats {
 /// What one D ("critic") update measured, before its optimizer step.
 #[derive(Debug, Clone, Copy, PartialEq, Default)]
 pub struct CriticStats {
-    /// D's loss (with `λ·P` for `wgan-gp`).
+    /// D's loss (with `λ·P` for `wgan-gp`, `(γ/2)·P` with R1).
     pub d_loss: f32,
     /// Mean of D(real).
     pub s_real: f32,
     /// Mean of D(fake).
     pub s_fake: f32,
-    /// `wgan-gp` only: the penalty `P` (without the weight λ) and the mean gradient norm.
+    /// `wgan-gp` and R1 only: the penalty `P` (without its weight) and the mean gradient norm.
     pub penalty: Option<Penalty>,
 }
 
@@ -182,6 +231,12 @@ struct CriticBuffers {
     /// The interpolates x̂, `[B, n (+ c)]`.
     xhat: Vec<f32>,
     gp: GpWorkspace,
+    /// Spectral normalisation: the constants of the forward calls on real, on fakes, and in
+    /// the G update, and ∂D_loss/∂(raw weights).
+    sn_real: SnPass,
+    sn_fake: SnPass,
+    sn_g: SnPass,
+    grad_orig: Vec<f32>,
 }
 
 impl Workspace {
@@ -251,7 +306,11 @@ pub fn train_step(
 ) -> Result<StepStats> {
     let dims = check_step(loss, gan, real, &noise)?;
     ws.prepare(gan, &dims);
-    let (g, d) = (&mut gan.generator, &mut gan.discriminator);
+    let Gan {
+        generator: g,
+        discriminator: d,
+        spectral,
+    } = gan;
     let (kind, b, cond) = (loss.kind, dims.batch, noise.cond.unwrap_or(&[]));
     // D's input for the real batch: x, or [x | c] for a conditional GAN.
     let real = with_condition(&mut ws.d_in_real, real, cond, b);
@@ -260,15 +319,32 @@ pub fn train_step(
         let fake = g.forward_train(with_condition(&mut ws.g_in, z, cond, b), &mut ws.g_tape)?;
         let fake = with_condition(&mut ws.d_in_fake, fake, cond, b);
         // D's loss on real and fake, and ∂D_loss/∂D.
-        let mut stats = critic_loss(kind, d, real, fake, &mut ws.d)?;
+        let mut sn = spectral.as_mut();
+        let mut stats = critic_loss(kind, d, sn.as_deref_mut(), real, fake, &mut ws.d)?;
         if let Some(eps) = noise.gp_eps {
             let (eps, weight) = (&eps[i * b..(i + 1) * b], loss.gp_weight as f32);
             add_gradient_penalty(&mut stats, d, real, fake, eps, weight, &mut ws.d)?;
         }
-        // D's update.
-        opt.discriminator.step(d.params_mut(), &ws.d.grad)?;
+        if let Some(weight) = loss.r1_weight() {
+            add_r1(&mut stats, d, real, weight, &mut ws.d)?;
+        }
+        // D's update (of the raw weights with spectral normalisation, through each forward
+        // call's W/σ).
+        let params = match sn {
+            Some(sn) => {
+                let bufs = &mut ws.d;
+                bufs.grad_orig.clear();
+                bufs.grad_orig.resize(bufs.grad.len(), 0.0);
+                sn.backward(&bufs.sn_real, &bufs.grad, &mut bufs.grad_orig)?;
+                sn.backward(&bufs.sn_fake, &bufs.grad_from_fake, &mut bufs.grad_orig)?;
+                std::mem::swap(&mut bufs.grad, &mut bufs.grad_orig);
+                sn.params_mut()
+            }
+            None => d.params_mut(),
+        };
+        opt.discriminator.step(params, &ws.d.grad)?;
         if kind.clips_weights() {
-            clip_weights(d, loss.clip as f32);
+            clip_weights(params, loss.clip as f32);
         }
         ws.critic.push(stats);
     }
@@ -277,6 +353,9 @@ pub fn train_step(
         g.forward_train(with_condition(&mut ws.g_in, z_g, cond, b), &mut ws.g_tape)?;
     }
     let fake = with_condition(&mut ws.d_in_fake, ws.g_tape.output(), cond, b);
+    if let Some(sn) = spectral {
+        sn.train_forward(d, &mut ws.d.sn_g);
+    }
     let s = d.forward(fake, &mut ws.d.tape)?; // [B / pack, 1]
     let d_fake_g = mean(s);
     let g_loss = kind.g_loss(s, &mut ws.d.grad_score, &mut ws.d.scratch)?;
@@ -298,18 +377,45 @@ pub fn train_step(
 
 /// D's loss on D's inputs for the real and the fake batch (`[B, n (+ c)]` each), with
 /// ∂D_loss/∂D written into `bufs.grad` (zeroed first).
+///
+/// With spectral normalisation `sn`, each of the two forward calls runs its own power
+/// iteration (as PyTorch's), so they see different `W/σ`: the gradient through the real batch
+/// (w.r.t. its `W/σ`) is left in `bufs.grad`, the fake batch's in `bufs.grad_from_fake`, and
+/// `d` holds the real call's weights on return (for R1).
 fn critic_loss(
     kind: LossKind,
-    d: &Mlp,
+    d: &mut Mlp,
+    mut sn: Option<&mut SpectralNorm>,
     real: &[f32],
     fake: &[f32],
     bufs: &mut CriticBuffers,
 ) -> Result<CriticStats> {
+    if let Some(sn) = sn.as_deref_mut() {
+        sn.train_forward(d, &mut bufs.sn_real);
+    }
     let s_real = d.forward(real, &mut bufs.tape)?; // [B / pack, 1]
+    if let Some(sn) = sn.as_deref_mut() {
+        sn.train_forward(d, &mut bufs.sn_fake);
+    }
     let s_fake = d.forward(fake, &mut bufs.tape_fake)?; // [B / pack, 1]
     let (grad_real, grad_fake) = (&mut bufs.grad_real, &mut bufs.grad_score);
     let d_loss = kind.d_loss(s_real, s_fake, grad_real, grad_fake, &mut bufs.scratch)?;
     let (s_real, s_fake) = (mean(s_real), mean(s_fake));
+    let stats = CriticStats {
+        d_loss,
+        s_real,
+        s_fake,
+        penalty: None,
+    };
+    if let Some(sn) = sn {
+        bufs.grad_from_fake.fill(0.0);
+        let grad = Some(&mut bufs.grad_from_fake[..]);
+        d.backward(&mut bufs.tape_fake, &bufs.grad_score, grad, None)?;
+        sn.install(d, &bufs.sn_real);
+        bufs.grad.fill(0.0);
+        d.backward(&mut bufs.tape, &bufs.grad_real, Some(&mut bufs.grad), None)?;
+        return Ok(stats);
+    }
     bufs.grad.fill(0.0);
     d.backward(&mut bufs.tape, &bufs.grad_real, Some(&mut bufs.grad), None)?;
     if kind == LossKind::Tutorial {
@@ -327,12 +433,7 @@ fn critic_loss(
         let pairs = bufs.grad.iter_mut().zip(&bufs.grad_from_fake);
         pairs.for_each(|(g, f)| *g += f);
     }
-    Ok(CriticStats {
-        d_loss,
-        s_real,
-        s_fake,
-        penalty: None,
-    })
+    Ok(stats)
 }
 
 /// `wgan-gp`: adds `λ·P(x̂)` to the D loss in `stats` and its gradient to `bufs.grad`, for
@@ -364,12 +465,27 @@ fn add_gradient_penalty(
     Ok(())
 }
 
-/// `wgan`: clamps every D parameter to `[−clip, clip]`. `clip` is positive after
-/// [`LossSettings::validate`], so `clamp` cannot panic.
-fn clip_weights(d: &mut Mlp, clip: f32) {
-    d.params_mut()
-        .iter_mut()
-        .for_each(|p| *p = p.clamp(-clip, clip));
+/// R1: adds `(γ/2)·P` to the D loss in `stats` and its gradient to `bufs.grad`, for
+/// `P = mean_j ‖∂D(real)_j/∂real_j‖²` on D's input rows.
+fn add_r1(
+    stats: &mut CriticStats,
+    d: &Mlp,
+    real: &[f32],
+    weight: f32,
+    bufs: &mut CriticBuffers,
+) -> Result<()> {
+    let grads = Some(&mut bufs.grad[..]);
+    let p = input_penalty(PenaltyForm::R1, d, real, weight, grads, &mut bufs.gp)?;
+    stats.d_loss += weight * p.value;
+    stats.penalty = Some(p);
+    Ok(())
+}
+
+/// `wgan`: clamps every D parameter (the raw weights with spectral normalisation) to
+/// `[−clip, clip]`. `clip` is positive after [`LossSettings::validate`], so `clamp` cannot
+/// panic.
+fn clip_weights(params: &mut [f32], clip: f32) {
+    params.iter_mut().for_each(|p| *p = p.clamp(-clip, clip));
 }
 
 /// ∂G_loss/∂fake (`[B, n]`, into `ws.grad_fake`) from ∂G_loss/∂s, by backward through D to
@@ -400,6 +516,18 @@ pub fn check_step(
     loss.validate()?;
     let (kind, n_critic) = (loss.kind, loss.n_critic);
     let (g, d) = (&gan.generator, &gan.discriminator);
+    if let Some(sn) = &gan.spectral {
+        if kind.has_gradient_penalty() {
+            return Err(spectral_with_gp(kind));
+        }
+        if sn.params().len() != d.params().len() {
+            return Err(Error::Shape(format!(
+                "the spectral norm state has {} parameters, D has {}",
+                sn.params().len(),
+                d.params().len()
+            )));
+        }
+    }
     let n = g.spec().output_dim();
     if real.is_empty() || !real.len().is_multiple_of(n) {
         return Err(Error::Shape(format!(
@@ -465,6 +593,17 @@ pub fn check_step(
         pack,
         d_rows: batch / pack,
     })
+}
+
+/// The error for spectral normalisation with `wgan-gp`'s penalty.
+pub fn spectral_with_gp(kind: LossKind) -> Error {
+    Error::config(
+        "--spectral-norm",
+        format!(
+            "not supported with the {kind} loss: its gradient penalty calls D a third time per \
+             update, on interpolates (use R1, --r1, with another loss)"
+        ),
+    )
 }
 
 /// Checks that G's samples (with the condition) fit D, that D has one output and the

@@ -56,10 +56,14 @@ mod tests {
         let mut avg = vec![3.0f32; 4];
         update(&mut avg, &[1.0, 2.0, 3.0, 4.0], lerp_weight(0.0));
         assert_eq!(avg, vec![1.0, 2.0, 3.0, 4.0]);
+        // After t updates towards a constant the gap is decay^t (0.99^2000 ≈ 2e-9), down to
+        // f32's resolution near 1: a step w·(1 − avg) that rounds to nothing leaves a gap of
+        // a few ulps.
         let mut avg = vec![0.0f32];
         for _ in 0..2000 {
             update(&mut avg, &[1.0], lerp_weight(0.99));
         }
-        assert!((avg[0] - 1.0).abs() < 1e-6, "{}", avg[0]);
+        assert!((avg[0] - 1.0).abs() < 1e-5, "{}", avg[0]);
+        assert!(avg[0] > 0.9999 && avg[0] <= 1.0, "{}", avg[0]);
     }
 }

@@ -1,12 +1,16 @@
-//! The WGAN-GP gradient penalty, exactly, by double backpropagation through an [`Mlp`] whose
-//! activations are piecewise linear (ReLU, LeakyReLU, identity).
+//! Gradient penalties of D's input gradient, exactly, by double backpropagation through an
+//! [`Mlp`] whose activations are piecewise linear (ReLU, LeakyReLU, identity): WGAN-GP's on
+//! interpolates and R1 (Mescheder et al., 2018) on real samples.
 //!
-//! For interpolates `x̂` (`[B, n₀]`) and a critic with one output, `s_j = D(x̂)_j`:
+//! For points `x` (`[B, n₀]`: WGAN-GP's interpolates `x̂`, or the real batch for R1) and a
+//! critic with one output, `s_j = D(x)_j`:
 //!
 //! ```text
-//! g_j  = ∂s_j/∂x̂_j              [B, n₀]   (row j of ∂(Σ_j s_j)/∂x̂: rows do not interact)
+//! g_j  = ∂s_j/∂x_j              [B, n₀]   (row j of ∂(Σ_j s_j)/∂x: rows do not interact)
 //! n_j  = ‖g_j‖₂                 [B]
-//! P    = mean_j (n_j − 1)²       scalar
+//! P    = mean_j φ(g_j)           scalar, [`PenaltyForm`]:
+//!        WGAN-GP  φ = (n_j − 1)²      (one-centred)
+//!        R1       φ = Σ_k g_jk² = n_j² (zero-centred; the training step weighs it by γ/2)
 //! ```
 //!
 //! With `W_l` of shape `[n_{l+1}, n_l]` and the slopes `d_l = act′(pre_l)` (`[B, n_{l+1}]`,
@@ -20,13 +24,14 @@
 //! ```
 //!
 //! The slopes are piecewise constant (ReLU′(0) = 0, LeakyReLU′(0) = slope), so g depends on
-//! the weights only, through this linear chain. Its reverse, with `γ_j = ∂P/∂g_j =
-//! 2(n_j − 1)/(n_j·B)·g_j` (0 where `n_j = 0`, as torch's norm backward) and `ē_0 = γ`:
+//! the weights only, through this linear chain. Its reverse, with `γ_j = ∂P/∂g_j` (WGAN-GP:
+//! `2(n_j − 1)/(n_j·B)·g_j`, 0 where `n_j = 0` as torch's norm backward; R1: `2g_j/B`) and
+//! `ē_0 = γ`:
 //!
 //! ```text
 //! ∂P/∂W_l  = δ_lᵀ · ē_l                    [n_{l+1}, n_l]
 //! ē_{l+1}  = (ē_l · W_lᵀ) ⊙ d_l            [B, n_{l+1}]
-//! ∂P/∂b_l  = 0,  ∂P/∂x̂ = 0                (they act only through the constant slopes)
+//! ∂P/∂b_l  = 0,  ∂P/∂x = 0                 (they act only through the constant slopes)
 //! ```
 //!
 //! For one hidden-layer pair this is the fixture README's `dP/dW0 = u1ᵀγ`,
@@ -34,7 +39,7 @@
 //! (tanh, sigmoid) would add second-derivative terms; it is rejected with an error.
 //!
 //! ```
-//! use curvegan::nn::gp::{gradient_penalty, GpWorkspace};
+//! use curvegan::nn::gp::{gradient_penalty, input_penalty, GpWorkspace, PenaltyForm};
 //! use curvegan::nn::mlp::{Activation, Mlp, MlpSpec};
 //! use rand::SeedableRng;
 //!
@@ -45,15 +50,28 @@
 //! let mut ws = GpWorkspace::default();
 //! let p = gradient_penalty(&critic, &xhat, 10.0, Some(&mut grads), &mut ws).unwrap();
 //! assert!(p.value >= 0.0 && ws.norms().len() == 4);
+//! // R1 on the same points: mean ‖g_j‖², here with the weight γ/2 = 5.
+//! let r1 = input_penalty(PenaltyForm::R1, &critic, &xhat, 5.0, None, &mut ws).unwrap();
+//! let mean_sq = ws.norms().iter().map(|n| n * n).sum::<f32>() / 4.0;
+//! assert!((r1.value - mean_sq).abs() <= 1e-6 * (1.0 + mean_sq));
 //! ```
 
 use crate::error::{Error, Result};
 use crate::nn::mlp::{Mlp, Tape};
 
+/// Which function of the input gradient a penalty averages (see the module docs).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum PenaltyForm {
+    /// WGAN-GP's `(‖g_j‖ − 1)²`.
+    WganGp,
+    /// R1's `‖g_j‖²` (summed squares, no square root).
+    R1,
+}
+
 /// The penalty of one batch.
 #[derive(Debug, Clone, Copy, PartialEq, Default)]
 pub struct Penalty {
-    /// `P = mean_j (‖g_j‖ − 1)²`, without the weight.
+    /// `P = mean_j φ(g_j)` (WGAN-GP: `(‖g_j‖ − 1)²`, R1: `‖g_j‖²`), without the weight.
     pub value: f32,
     /// `mean_j ‖g_j‖`.
     pub mean_norm: f32,
@@ -108,8 +126,20 @@ impl GpWorkspace {
     }
 }
 
-/// The gradient penalty of `critic` at the interpolates `xhat` (`[B, n₀]`, row-major), see
-/// the module docs. When `grads` is given (the critic's flat gradient layout,
+/// WGAN-GP's gradient penalty of `critic` at the interpolates `xhat` (`[B, n₀]`, row-major):
+/// [`input_penalty`] with [`PenaltyForm::WganGp`].
+pub fn gradient_penalty(
+    critic: &Mlp,
+    xhat: &[f32],
+    weight: f32,
+    grads: Option<&mut [f32]>,
+    ws: &mut GpWorkspace,
+) -> Result<Penalty> {
+    input_penalty(PenaltyForm::WganGp, critic, xhat, weight, grads, ws)
+}
+
+/// The penalty `form` of `critic`'s input gradient at the points `xhat` (`[B, n₀]`,
+/// row-major), see the module docs. When `grads` is given (the critic's flat gradient layout,
 /// [`Mlp::params`]), adds `weight·∂P/∂params` into it: to the weights only, the biases get
 /// exactly 0.
 ///
@@ -117,7 +147,8 @@ impl GpWorkspace {
 /// normalisation: [`Error::Config`] naming `--d-maxout`) and piecewise-linear activations
 /// ([`Error::Config`] naming `--activation` otherwise); `xhat` must be a non-empty whole
 /// number of rows and `grads` as long as the parameters ([`Error::Shape`]).
-pub fn gradient_penalty(
+pub fn input_penalty(
+    form: PenaltyForm,
     critic: &Mlp,
     xhat: &[f32],
     weight: f32,
@@ -168,7 +199,7 @@ pub fn gradient_penalty(
     let n0 = spec.input_dim();
     if xhat.is_empty() || !xhat.len().is_multiple_of(n0) {
         return Err(Error::Shape(format!(
-            "interpolates have {} values, not a positive multiple of the input width {n0}",
+            "penalty points have {} values, not a positive multiple of the input width {n0}",
             xhat.len()
         )));
     }
@@ -221,7 +252,8 @@ pub fn gradient_penalty(
         }
     }
 
-    // Norms, P, and γ_j = g_j · ((λ/B)·2(n_j − 1)) / n_j, torch's order of operations.
+    // Norms, P, and γ in torch's order of operations: WGAN-GP γ_j = g_j · ((λ/B)·2(n_j − 1))
+    // / n_j; R1 γ_j = (λ/B)·(2·g_j).
     let mut sum_sq = 0.0f64;
     let mut sum_norm = 0.0f64;
     let up = weight / batch as f32;
@@ -230,20 +262,32 @@ pub fn gradient_penalty(
             .zip(ws.adjoint[0].chunks_exact_mut(n0))
             .enumerate()
     {
-        let norm = row.iter().map(|v| v * v).sum::<f32>().sqrt();
+        let sq = row.iter().map(|v| v * v).sum::<f32>();
+        let norm = sq.sqrt();
         ws.norms[j] = norm;
-        let dev = norm - 1.0;
-        sum_sq += (dev * dev) as f64;
         sum_norm += norm as f64;
-        let scale = if norm == 0.0 {
-            0.0
-        } else {
-            (up * (2.0 * dev)) / norm
-        };
-        gamma
-            .iter_mut()
-            .zip(row)
-            .for_each(|(gm, v)| *gm = v * scale);
+        match form {
+            PenaltyForm::WganGp => {
+                let dev = norm - 1.0;
+                sum_sq += (dev * dev) as f64;
+                let scale = if norm == 0.0 {
+                    0.0
+                } else {
+                    (up * (2.0 * dev)) / norm
+                };
+                gamma
+                    .iter_mut()
+                    .zip(row)
+                    .for_each(|(gm, v)| *gm = v * scale);
+            }
+            PenaltyForm::R1 => {
+                sum_sq += sq as f64;
+                gamma
+                    .iter_mut()
+                    .zip(row)
+                    .for_each(|(gm, v)| *gm = up * (2.0 * v));
+            }
+        }
     }
     let penalty = Penalty {
         value: (sum_sq / batch as f64) as f32,

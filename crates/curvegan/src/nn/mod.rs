@@ -9,6 +9,8 @@
 //!   squares) with their gradients;
 //! - [`gp`]: the gradient penalty `(‖∇ₓ D(x)‖₂ − 1)²` and its exact gradient by double
 //!   backpropagation;
+//! - [`spectral`]: spectral normalisation of the `Linear` layers (PyTorch's `spectral_norm`:
+//!   one power iteration per forward call, `W/σ`, and its backward);
 //! - [`ema`]: the exponential moving average of a network's parameters (`θ̄ ← θ̄ + (1 − d)(θ − θ̄)`);
 //! - [`state_dict`]: parameters ↔ safetensors bytes under `nn.Sequential`'s names.
 
@@ -18,4 +20,5 @@ pub mod gp;
 pub mod loss;
 pub mod mlp;
 pub mod optim;
+pub mod spectral;
 pub mod state_dict;

@@ -61,7 +61,15 @@ impl<'a> From<&'a [f32]> for Values<'a> {
     }
 }
 
-impl Values<'_> {
+impl<'a> Values<'a> {
+    /// The values of an F32 tensor; `None` for I64.
+    pub fn as_f32(self) -> Option<&'a [f32]> {
+        match self {
+            Values::F32(v) => Some(v),
+            Values::I64(_) => None,
+        }
+    }
+
     fn len(&self) -> usize {
         match self {
             Values::F32(v) => v.len(),

@@ -5,7 +5,7 @@
 //! | tensor | shape | content |
 //! |---|---|---|
 //! | `G.0.weight`, `G.0.bias`, … | PyTorch's | the generator's state dict (with batch normalisation: `G.1.running_mean`, `G.1.running_var`, `G.1.num_batches_tracked` (I64), …) |
-//! | `D.0.weight`, … | PyTorch's | the discriminator's state dict |
+//! | `D.0.weight`, … | PyTorch's | the discriminator's state dict (with `--spectral-norm`: `D.0.bias`, `D.0.weight_orig`, `D.0.weight_u`, `D.0.weight_v`, …, as `spectral_norm`'s) |
 //! | `G_ema.0.weight`, … | PyTorch's | the moving average of G's weights (only with `g_ema`) |
 //! | `opt.G.exp_avg`, `opt.G.sq_avg` | `[params of G]` | G's optimizer moments (Adam's `exp_avg`, `exp_avg_sq`; RMSprop has only `sq_avg`) |
 //! | `opt.D.exp_avg`, `opt.D.sq_avg` | `[params of D]` | D's |
@@ -135,7 +135,7 @@ pub struct CheckpointRef<'a> {
 /// Writes a checkpoint atomically to `path`.
 pub fn save(path: &Path, c: &CheckpointRef) -> Result<()> {
     let mut tensors = mlp_tensors(&c.gan.generator, "G.");
-    tensors.extend(mlp_tensors(&c.gan.discriminator, "D."));
+    tensors.extend(c.gan.discriminator_tensors("D."));
     if let Some(ema) = c.g_ema {
         tensors.extend(mlp_tensors(ema, "G_ema."));
     }

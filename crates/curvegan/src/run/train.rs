@@ -422,10 +422,8 @@ fn write_best(dir: &Path, config_toml: &str, trainer: &Trainer, best: &Best) -> 
         &best_dir.join(files::GENERATOR),
         trainer.sampling_generator(),
     )?;
-    save_mlp(
-        &best_dir.join(files::DISCRIMINATOR),
-        &trainer.gan().discriminator,
-    )?;
+    let d = tensors_to_bytes(trainer.gan().discriminator_tensors(""))?;
+    write_atomic(&best_dir.join(files::DISCRIMINATOR), &d)?;
     let json = serde_json::to_string_pretty(best)
         .map_err(|e| Error::Serialize(format!("best.json: {e}")))?;
     write_atomic(&best_dir.join(files::BEST), json.as_bytes())
@@ -689,7 +687,7 @@ fn final_outputs(
         ),
         (
             files::DISCRIMINATOR,
-            tensors_to_bytes(mlp_tensors(&trainer.gan().discriminator, ""))?,
+            tensors_to_bytes(trainer.gan().discriminator_tensors(""))?,
         ),
     ];
     // A new figure, so only where figures are asked for.

@@ -16,7 +16,8 @@ use crate::gan::step::{train_step, Gan, Optimizers, StepNoise, StepStats, Worksp
 use crate::nn::ema;
 use crate::nn::mlp::{Mlp, Tape};
 use crate::nn::optim::Optimizer;
-use crate::nn::state_dict::mlp_from_tensors;
+use crate::nn::spectral::{self, SpectralNorm};
+use crate::nn::state_dict::{mlp_from_tensors, mlp_tensors, Values};
 
 /// Owns everything a training run changes: weights, optimizer states, RNGs, buffers.
 #[derive(Debug, Clone)]
@@ -48,7 +49,8 @@ pub struct Trainer {
 }
 
 impl Trainer {
-    /// A fresh run: checks the config, then draws the initial weights (G, then D) from the seed.
+    /// A fresh run: checks the config, then draws the initial weights (G, then D) from the seed,
+    /// and with spectral normalisation D's `u` and `v` ([`SpectralNorm::init`]) after them.
     pub fn new(config: &TrainConfig) -> Result<Self> {
         config.validate()?;
         let target = config.target.build()?;
@@ -58,6 +60,9 @@ impl Trainer {
         let c_dim = g_spec.input_dim() - config.latent_dim;
         let generator = Mlp::init(&g_spec, &mut rng)?;
         let discriminator = Mlp::init(&d_spec, &mut rng)?;
+        let spectral = config
+            .spectral_norm
+            .then(|| SpectralNorm::init(&discriminator, &mut rng));
         let opt = Optimizers {
             generator: Optimizer::new(config.optim_g, generator.params().len()),
             discriminator: Optimizer::new(config.optim_d, discriminator.params().len()),
@@ -90,6 +95,7 @@ impl Trainer {
             gan: Gan {
                 generator,
                 discriminator,
+                spectral,
             },
             opt,
             rng,
@@ -113,9 +119,17 @@ impl Trainer {
         if let Some((ema, _)) = &mut trainer.g_ema {
             *ema = mlp_from_tensors(&g_spec, &ckpt.weights, "G_ema.", path)?;
         }
-        trainer.gan = Gan {
-            generator: mlp_from_tensors(&g_spec, &ckpt.weights, "G.", path)?,
-            discriminator: mlp_from_tensors(&d_spec, &ckpt.weights, "D.", path)?,
+        let generator = mlp_from_tensors(&g_spec, &ckpt.weights, "G.", path)?;
+        trainer.gan = if config.spectral_norm {
+            let (discriminator, sn) = spectral::from_tensors(&d_spec, &ckpt.weights, "D.", path)?;
+            Gan {
+                generator,
+                discriminator,
+                spectral: Some(sn),
+            }
+        } else {
+            let discriminator = mlp_from_tensors(&d_spec, &ckpt.weights, "D.", path)?;
+            Gan::new(generator, discriminator)
         };
         // Each training step takes one G update and n_critic D updates: a counter beyond that
         // is corrupt (and Adam's bias correction needs a small one).
@@ -148,7 +162,7 @@ impl Trainer {
             discriminator: restore(
                 "D",
                 config.optim_d,
-                trainer.gan.discriminator.params().len(),
+                trainer.gan.discriminator_params().len(),
                 &ckpt.opt_d,
             )?,
         };
@@ -165,29 +179,21 @@ impl Trainer {
         metrics_csv: &str,
     ) -> Result<()> {
         // Never replace a good checkpoint with non-finite weights.
-        let ema = self.g_ema.as_ref().map(|(ema, _)| ("G_ema", ema));
-        let nets = [("G", &self.gan.generator), ("D", &self.gan.discriminator)];
-        for (net, mlp) in nets.into_iter().chain(ema) {
-            if let Some((name, _, _)) =
-                mlp.state_dict_layout().into_iter().find(|(_, shape, at)| {
-                    let n: usize = shape.iter().product();
-                    mlp.params()[*at..at + n].iter().any(|v| !v.is_finite())
-                })
-            {
+        let ema = self
+            .g_ema
+            .as_ref()
+            .map(|(ema, _)| ("G_ema", mlp_tensors(ema, "")));
+        let nets = [
+            ("G", mlp_tensors(&self.gan.generator, "")),
+            ("D", self.gan.discriminator_tensors("")),
+        ];
+        for (net, tensors) in nets.into_iter().chain(ema) {
+            // Every f32 tensor: weights and batch normalisation's running statistics.
+            let bad = |v: &Values| matches!(v, Values::F32(v) if v.iter().any(|v| !v.is_finite()));
+            if let Some((name, _, _)) = tensors.into_iter().find(|(_, _, data)| bad(data)) {
                 return Err(Error::Diverged {
                     step: self.step.saturating_sub(1),
                     what: format!("a weight of {net}.{name} is not finite"),
-                });
-            }
-            let finite = |v: &[f32]| v.iter().all(|v| v.is_finite());
-            let mut stats = mlp.batchnorm_buffers().iter().enumerate();
-            if let Some((l, _)) =
-                stats.find(|(_, b)| !finite(&b.running_mean) || !finite(&b.running_var))
-            {
-                let module = mlp.spec().module_index(l) + 1;
-                return Err(Error::Diverged {
-                    step: self.step.saturating_sub(1),
-                    what: format!("a running statistic of {net}.{module} is not finite"),
                 });
             }
         }

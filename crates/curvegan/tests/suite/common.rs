@@ -144,3 +144,14 @@ pub fn out(dir: &Path, force: bool) -> Output {
         label: Default::default(),
     }
 }
+
+/// A training step's scalars under the fixtures' `steps_trace` names.
+pub fn step_trace(stats: &curvegan::gan::step::StepStats) -> [(&'static str, f32); 5] {
+    [
+        ("D_loss", stats.d_loss),
+        ("s_real_mean", stats.d_real),
+        ("s_fake_mean", stats.d_fake),
+        ("G_loss", stats.g_loss),
+        ("s_fake_mean_Gstep", stats.d_fake_g),
+    ]
+}

@@ -124,6 +124,7 @@ fn train(config: &TrainConfig, isa: Isa, steps: usize) -> (Vec<u32>, Vec<u32>) {
         let mut gan = Gan {
             generator: Mlp::init(&config.generator_spec(n), &mut rng).unwrap(),
             discriminator: Mlp::init(&config.discriminator_spec(n), &mut rng).unwrap(),
+            spectral: None,
         };
         let mut opt = Optimizers {
             generator: Optimizer::new(config.optim_g, gan.generator.params().len()),

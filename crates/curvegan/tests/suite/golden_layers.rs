@@ -37,6 +37,7 @@ fn load(path: &Path) -> Gan {
     Gan {
         generator: mlp_from_tensors(&g, &t, "G.", path).unwrap(),
         discriminator: mlp_from_tensors(&d, &t, "D.", path).unwrap(),
+        spectral: None,
     }
 }
 
@@ -127,13 +128,7 @@ fn training_steps_match_pytorch() {
             cond: None,
         };
         let stats = train_step(&loss, &mut gan, &mut opt, x, noise, &mut ws).unwrap();
-        for (name, got) in [
-            ("D_loss", stats.d_loss),
-            ("s_real_mean", stats.d_real),
-            ("s_fake_mean", stats.d_fake),
-            ("G_loss", stats.g_loss),
-            ("s_fake_mean_Gstep", stats.d_fake_g),
-        ] {
+        for (name, got) in step_trace(&stats) {
             let want = rec[name].as_f64().unwrap() as f32;
             assert_scalar(&format!("{what} {name}"), got, want, TOL, TOL);
         }

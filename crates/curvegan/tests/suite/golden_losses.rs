@@ -52,6 +52,7 @@ fn settings_of(kind: LossKind, trace: &serde_json::Value) -> LossSettings {
         n_critic: trace["n_critic"].as_u64().unwrap() as usize,
         clip: trace["weight_clip"].as_f64().unwrap_or(DEFAULT_CLIP),
         gp_weight: trace["gp_lambda"].as_f64().unwrap_or(DEFAULT_GP_WEIGHT),
+        r1: 0.0,
     }
 }
 
@@ -67,6 +68,7 @@ fn load_gan(cfg: &TrainConfig, path: &Path) -> Gan {
     Gan {
         generator: mlp_from_tensors(&cfg.generator_spec(15), &t, "G.", path).unwrap(),
         discriminator: mlp_from_tensors(&cfg.discriminator_spec(15), &t, "D.", path).unwrap(),
+        spectral: None,
     }
 }
 

@@ -16,6 +16,7 @@ fn tutorial_gan(dir: &std::path::Path, file: &str) -> Gan {
     Gan {
         generator: mlp_from_tensors(&cfg.generator_spec(15), &t, "G.", &path).unwrap(),
         discriminator: mlp_from_tensors(&cfg.discriminator_spec(15), &t, "D.", &path).unwrap(),
+        spectral: None,
     }
 }
 

@@ -1,8 +1,14 @@
 //! Finite-difference check of the engine's backward on random MLPs of several shapes and
 //! activations: every analytic gradient (parameters and input) must match central differences
-//! of L = sum(y ⊙ r), computed in f64 from the f32 forward.
+//! of L = sum(y ⊙ r), computed in f64 from the f32 forward. Also R1's penalty
+//! `mean_j ‖∂D(x)_j/∂x_j‖²` (`nn::gp`, by double backpropagation) against central differences
+//! of an independent f64 computation, and the backward of spectral normalisation
+//! (`nn::spectral`: `W/σ`, `σ = uᵀWv` with u, v constant) against central differences of the
+//! loss as a function of the raw weights.
 
+use curvegan::nn::gp::{input_penalty, GpWorkspace, PenaltyForm};
 use curvegan::nn::mlp::{Activation, Mlp, MlpSpec, Tape};
+use curvegan::nn::spectral::{SnPass, SpectralNorm};
 use proptest::prelude::*;
 use rand::SeedableRng;
 use rand_chacha::ChaCha8Rng;
@@ -155,6 +161,134 @@ fn loss_train(mlp: &Mlp, x: &[f32], r: &[f32]) -> (f64, Vec<usize>) {
     (l, pattern)
 }
 
+/// R1's `P = mean_j ‖∂D(x)_j/∂x_j‖²` in f64 for a one-output MLP with piecewise-linear
+/// activations and flat parameters `params` ([`Mlp::params`]'s layout), by an ordinary
+/// forward and backward pass per row; also the slope pattern (which units are active).
+fn r1_f64(spec: &MlpSpec, params: &[f64], x: &[f32]) -> (f64, Vec<bool>) {
+    let widths = &spec.widths;
+    let n0 = widths[0];
+    let rows = x.len() / n0;
+    let (mut total, mut pattern) = (0.0, Vec::new());
+    for row in x.chunks_exact(n0) {
+        // Forward, keeping each layer's slopes.
+        let mut h: Vec<f64> = row.iter().map(|&v| v as f64).collect();
+        let mut slopes = Vec::new();
+        let mut at = 0;
+        let mut offsets = Vec::new();
+        for l in 0..widths.len() - 1 {
+            let (n_in, n_out) = (widths[l], widths[l + 1]);
+            offsets.push(at);
+            let (w, b) = (&params[at..at + n_in * n_out], &params[at + n_in * n_out..]);
+            let act = if l + 2 == widths.len() {
+                spec.output_activation
+            } else {
+                spec.activation
+            };
+            let pre: Vec<f64> = (0..n_out)
+                .map(|o| b[o] + (0..n_in).map(|i| w[o * n_in + i] * h[i]).sum::<f64>())
+                .collect();
+            let d: Vec<f64> = pre
+                .iter()
+                .map(|&p| act.piecewise_slope(p as f32).unwrap() as f64)
+                .collect();
+            pattern.extend(pre.iter().map(|&p| p > 0.0));
+            h = pre.iter().zip(&d).map(|(p, d)| p * d).collect();
+            slopes.push(d);
+            at += n_in * n_out + n_out;
+        }
+        // Backward with upstream 1 to the input.
+        let mut delta = vec![1.0f64];
+        for l in (0..widths.len() - 1).rev() {
+            let (n_in, n_out) = (widths[l], widths[l + 1]);
+            let w = &params[offsets[l]..offsets[l] + n_in * n_out];
+            let dl: Vec<f64> = delta.iter().zip(&slopes[l]).map(|(a, b)| a * b).collect();
+            delta = (0..n_in)
+                .map(|i| (0..n_out).map(|o| dl[o] * w[o * n_in + i]).sum())
+                .collect();
+        }
+        total += delta.iter().map(|g| g * g).sum::<f64>();
+    }
+    (total / rows as f64, pattern)
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(32))]
+    /// R1's ∂P/∂params (double backpropagation in f32) against central differences of the
+    /// independent f64 P: the weights match, the biases get exactly 0.
+    #[test]
+    fn r1_gradient_matches_finite_differences(
+        hidden in prop::collection::vec(1usize..7, 1..4),
+        input in 1usize..7,
+        leaky in prop::option::of(0.01f32..0.5),
+        batch in 1usize..6,
+        seed in any::<u64>(),
+    ) {
+        let act = leaky.map_or(Activation::Relu, Activation::LeakyRelu);
+        let spec = MlpSpec::new(input, &hidden, 1, act, Activation::Identity);
+        let mut rng = ChaCha8Rng::seed_from_u64(seed);
+        let mlp = Mlp::init(&spec, &mut rng).unwrap();
+        let x: Vec<f32> = (0..batch * input).map(|_| StandardNormal.sample(&mut rng)).collect();
+        let mut grads = vec![0.0f32; mlp.params().len()];
+        let mut ws = GpWorkspace::default();
+        let weight = 2.5f32;
+        let p = input_penalty(PenaltyForm::R1, &mlp, &x, weight, Some(&mut grads), &mut ws).unwrap();
+        let base: Vec<f64> = mlp.params().iter().map(|&v| v as f64).collect();
+        let (p64, pattern) = r1_f64(&spec, &base, &x);
+        prop_assert!((p.value as f64 - p64).abs() <= 1e-5 * (1.0 + p64), "P {} vs {p64}", p.value);
+        let h = 1e-4;
+        let layers = mlp.layers().to_vec();
+        for (i, &analytic) in grads.iter().enumerate() {
+            if layers.iter().any(|o| (o.bias..o.bias + o.n_out).contains(&i)) {
+                prop_assert!(analytic == 0.0, "bias {i}: gradient {analytic}, not 0");
+            }
+            let (mut plus, mut minus) = (base.clone(), base.clone());
+            plus[i] += h;
+            minus[i] -= h;
+            let ((pp, pat_p), (pm, pat_m)) = (r1_f64(&spec, &plus, &x), r1_f64(&spec, &minus, &x));
+            if pat_p != pattern || pat_m != pattern {
+                continue; // a slope switches between the probes: the difference sees the kink
+            }
+            let numeric = weight as f64 * (pp - pm) / (2.0 * h);
+            prop_assert!(
+                (analytic as f64 - numeric).abs() <= 1e-4 * (1.0 + numeric.abs()),
+                "param {i}: analytic {analytic}, numeric {numeric}"
+            );
+        }
+    }
+}
+
+/// L = sum(D_sn(x) ⊙ r) as a function of the raw parameters `raw` (weights and biases), with
+/// `σ_l = u_lᵀ W_l v_l` for the fixed `u`, `v` of `sn` (the constants of one forward call):
+/// σ in f64, `W/σ` rounded to f32, then [`loss`].
+fn sn_loss(
+    sn: &SpectralNorm,
+    mlp: &mut Mlp,
+    raw: &[f32],
+    x: &[f32],
+    r: &[f32],
+) -> (f64, Vec<bool>) {
+    let layers = mlp.layers().to_vec();
+    let params = mlp.params_mut();
+    params.copy_from_slice(raw);
+    for (l, o) in layers.iter().enumerate() {
+        let (ur, vr) = sn.uv_ranges(l);
+        let (u, v) = (&sn.u()[ur], &sn.v()[vr]);
+        let w = &raw[o.weight..o.bias];
+        let sigma: f64 = (0..o.n_out)
+            .map(|i| {
+                let wv: f64 = (0..o.n_in)
+                    .map(|j| w[i * o.n_in + j] as f64 * v[j] as f64)
+                    .sum();
+                u[i] as f64 * wv
+            })
+            .sum();
+        for (p, &w) in params[o.weight..o.bias].iter_mut().zip(w) {
+            *p = (w as f64 / sigma) as f32;
+        }
+    }
+    loss(mlp, x, r)
+}
+
 proptest! {
     #![proptest_config(ProptestConfig::with_cases(24))]
     #[test]
@@ -228,6 +362,52 @@ proptest! {
         }
         for (i, &analytic) in grad_x.iter().enumerate() {
             check(i, true, analytic)?;
+        }
+    }
+
+    /// ∂L/∂(raw weights, biases) through spectral normalisation against central differences.
+    #[test]
+    fn spectral_norm_backward_matches_finite_differences(
+        widths in prop::collection::vec(1usize..6, 2..5),
+        batch in 1usize..5,
+        seed in any::<u64>(),
+    ) {
+        let spec = MlpSpec { widths: widths.clone(), activation: Activation::LeakyRelu(0.2), output_activation: Activation::Identity, batchnorm: false, maxout: 1 };
+        let mut rng = ChaCha8Rng::seed_from_u64(seed);
+        let mut mlp = Mlp::init(&spec, &mut rng).unwrap();
+        let mut sn = SpectralNorm::init(&mlp, &mut rng);
+        let normal = |rng: &mut ChaCha8Rng, n: usize| -> Vec<f32> {
+            (0..n).map(|_| StandardNormal.sample(rng)).collect()
+        };
+        let x = normal(&mut rng, batch * widths[0]);
+        let r = normal(&mut rng, batch * widths[widths.len() - 1]);
+        let mut pass = SnPass::default();
+        sn.train_forward(&mut mlp, &mut pass);
+        prop_assume!(pass.sigma().iter().all(|s| s.abs() > 1e-2));
+        let mut tape = Tape::default();
+        mlp.forward(&x, &mut tape).unwrap();
+        let mut grad_sn = vec![0.0; mlp.params().len()];
+        mlp.backward(&mut tape, &r, Some(&mut grad_sn), None).unwrap();
+        let mut grads = vec![0.0; mlp.params().len()];
+        sn.backward(&pass, &grad_sn, &mut grads).unwrap();
+
+        let raw = sn.params().to_vec();
+        let h = 1e-3f32;
+        for (i, &analytic) in grads.iter().enumerate() {
+            let mut plus = raw.clone();
+            plus[i] += h;
+            let mut minus = raw.clone();
+            minus[i] -= h;
+            let (lp, pat_p) = sn_loss(&sn, &mut mlp, &plus, &x, &r);
+            let (lm, pat_m) = sn_loss(&sn, &mut mlp, &minus, &x, &r);
+            if pat_p != pat_m {
+                continue; // a unit switches branch between the probes
+            }
+            let numeric = (lp - lm) / (2.0 * h as f64);
+            prop_assert!(
+                (analytic as f64 - numeric).abs() <= 1e-2 * (1.0 + numeric.abs()),
+                "raw param {i}: analytic {analytic}, numeric {numeric}"
+            );
         }
     }
 }

@@ -168,6 +168,7 @@ fn tamper(dir: &Path, change: Change) {
     let mut gan = Gan {
         generator: mlp_from_tensors(&g, &c.weights, "G.", &path).unwrap(),
         discriminator: mlp_from_tensors(&d, &c.weights, "D.", &path).unwrap(),
+        spectral: None,
     };
     change(&mut c, &mut gan);
     let opt = |cfg, (step, m, v): (u64, Vec<f32>, Vec<f32>)| {

@@ -20,6 +20,7 @@ mod golden_ema;
 mod golden_layers;
 mod golden_losses;
 mod golden_mlp;
+mod golden_penalties;
 mod golden_seed;
 mod gradcheck;
 mod integrity;
