@@ -75,6 +75,7 @@ const CASES: &[(&str, &str)] = &[
     ("train --d-maxout 0", "--d-maxout"),
     ("train --d-maxout 17", "--d-maxout"),
     ("train --d-maxout 2 --loss wgan-gp", "--d-maxout"),
+    ("train --d-maxout 2 --r1 1", "--d-maxout"),
     ("train --g-batchnorm --batch-size 1", "--g-batchnorm"),
     ("train --n-critic 0 --loss wgan", "--n-critic"),
     ("train --n-critic -2", "--n-critic"),
