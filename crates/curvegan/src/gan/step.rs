@@ -328,20 +328,8 @@ pub fn train_step(
         if let Some(weight) = loss.r1_weight() {
             add_r1(&mut stats, d, real, weight, &mut ws.d)?;
         }
-        // D's update (of the raw weights with spectral normalisation, through each forward
-        // call's W/σ).
-        let params = match sn {
-            Some(sn) => {
-                let bufs = &mut ws.d;
-                bufs.grad_orig.clear();
-                bufs.grad_orig.resize(bufs.grad.len(), 0.0);
-                sn.backward(&bufs.sn_real, &bufs.grad, &mut bufs.grad_orig)?;
-                sn.backward(&bufs.sn_fake, &bufs.grad_from_fake, &mut bufs.grad_orig)?;
-                std::mem::swap(&mut bufs.grad, &mut bufs.grad_orig);
-                sn.params_mut()
-            }
-            None => d.params_mut(),
-        };
+        // D's update.
+        let params = updated_params(d, sn, &mut ws.d)?;
         opt.discriminator.step(params, &ws.d.grad)?;
         if kind.clips_weights() {
             clip_weights(params, loss.clip as f32);
@@ -373,6 +361,25 @@ pub fn train_step(
         d_fake: last.s_fake,
         d_fake_g,
     })
+}
+
+/// The parameters D's optimizer updates, with their gradient left in `bufs.grad`: D's own, or
+/// with spectral normalisation the raw weights, the gradient taken through each forward call's
+/// `W/σ` (the real batch's and the fake batch's, see `critic_loss`) and summed.
+fn updated_params<'a>(
+    d: &'a mut Mlp,
+    sn: Option<&'a mut SpectralNorm>,
+    bufs: &mut CriticBuffers,
+) -> Result<&'a mut [f32]> {
+    let Some(sn) = sn else {
+        return Ok(d.params_mut());
+    };
+    bufs.grad_orig.clear();
+    bufs.grad_orig.resize(bufs.grad.len(), 0.0);
+    sn.backward(&bufs.sn_real, &bufs.grad, &mut bufs.grad_orig)?;
+    sn.backward(&bufs.sn_fake, &bufs.grad_from_fake, &mut bufs.grad_orig)?;
+    std::mem::swap(&mut bufs.grad, &mut bufs.grad_orig);
+    Ok(sn.params_mut())
 }
 
 /// D's loss on D's inputs for the real and the fake batch (`[B, n (+ c)]` each), with
