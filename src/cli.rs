@@ -313,6 +313,14 @@ struct TrainSettings {
         "R1 penalty on real samples: D's loss gets (GAMMA/2)·mean ‖∇ₓ D(real)‖² (not with tutorial or wgan-gp; 0: off)",
         DEFAULT.r1))]
     r1: Option<f64>,
+    #[arg(help_heading = LOSS, long, value_name = "NU", allow_hyphen_values = true, help = with_default(
+        "Top-k update of G: G's loss keeps only this fraction of its fakes, those D scores as the most real (1: all)",
+        DEFAULT.top_k))]
+    top_k: Option<f64>,
+    #[arg(help_heading = LOSS, long, value_name = "STEPS", help = with_default(
+        "Steps over which the fraction --top-k keeps falls linearly from 1 to NU (0: NU from the start)",
+        DEFAULT.top_k_anneal))]
+    top_k_anneal: Option<usize>,
     /// Spectral normalisation of every layer of D (one power iteration per forward pass, as
     /// PyTorch's spectral_norm)
     #[arg(help_heading = NETS, long)]
@@ -950,6 +958,12 @@ impl TrainSettings {
         }
         if let Some(r1) = self.r1 {
             c.r1 = r1;
+        }
+        if let Some(nu) = self.top_k {
+            c.top_k = nu;
+        }
+        if let Some(steps) = self.top_k_anneal {
+            c.top_k_anneal = steps;
         }
         if let Some(decay) = self.g_ema {
             c.g_ema = decay;

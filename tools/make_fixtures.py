@@ -12,7 +12,7 @@ script), the eight fixture sets that the golden tests read:
     mlp/               generic MLP forward/backward and gradient-penalty pieces (seed 2)
     optim/             Adam and RMSprop on one [5,7] tensor, 4 steps (seed 3)
     ema/               moving averages of weights by torch.lerp_, 4 updates (seed 4)
-    penalties/<case>/  R1 and spectral norm on a packed D, 3 steps each (seed 4)
+    penalties/<case>/  R1, spectral norm and top-k on a packed D, 3 steps each (seed 4)
     layers/            a BatchNorm1d G and a maxout D, 3 GAN steps, eval mode (seed 4)
 
 with the same file names, tensor names, shapes and JSON keys as the committed
@@ -645,21 +645,32 @@ def optim(out):
     dump_json(os.path.join(d, "cases.json"), meta)
 
 
-# ---- penalties/<case>: R1 and spectral normalisation of D, 3 steps, seed 4 ----------
+# ---- penalties/<case>: R1, spectral normalisation of D and G's top-k update, 3 steps, seed 4
 
 PEN_B, PEN_N, PEN_PACK, PEN_LATENT, PEN_H = 8, 2, 2, 2, 16
 PEN_CASES = {
-    # case: (r1 gamma or None, spectral_norm)
-    "r1": (10.0, False),
-    "sn": (None, True),
-    "r1_sn": (10.0, True),
+    # case: (r1 gamma or None, spectral_norm, top-k (nu, anneal steps) or None)
+    "r1": (10.0, False, None),
+    "sn": (None, True, None),
+    "r1_sn": (10.0, True, None),
+    "topk": (None, False, (0.5, 2)),
 }
+
+
+def top_k_rows(rows, t, topk):
+    """k_t of curvegan's top-k update: falls linearly from rows to round(nu*rows) over `anneal`
+    steps (integer arithmetic), t = G updates done before this one."""
+    nu, anneal = topk
+    k_min = min(max(int(round(nu * rows)), 1), rows)
+    if anneal == 0 or t >= anneal:
+        return k_min
+    return rows - (rows - k_min) * t // anneal
 
 
 def penalties_case(out, case):
     from torch.nn.utils import spectral_norm
     K = 3
-    gamma, sn = PEN_CASES[case]
+    gamma, sn, topk = PEN_CASES[case]
     d = os.path.join(out, "penalties", case)
     torch.manual_seed(4)
     G = nn.Sequential(nn.Linear(PEN_LATENT, PEN_H), nn.ReLU(), nn.Linear(PEN_H, PEN_N))
@@ -711,7 +722,12 @@ def penalties_case(out, case):
         z = torch.randn(PEN_B, PEN_LATENT)
         z_g.append(z)
         s = D(G(z).reshape(PEN_B // PEN_PACK, width))
-        G_loss = g_loss_of("nonsaturating", s)
+        if topk is None:
+            G_loss = g_loss_of("nonsaturating", s)
+        else:
+            k_t = top_k_rows(PEN_B // PEN_PACK, k - 1, topk)
+            G_loss = g_loss_of("nonsaturating", torch.topk(s.view(-1), k_t).values)
+            rec["top_k_rows"] = k_t
         optimizer_G.zero_grad()
         G_loss.backward()
         grad_G = grads("grad.G.", G)
@@ -740,6 +756,7 @@ def penalties_case(out, case):
         "loss": "nonsaturating",
         "r1_gamma": gamma,
         "spectral_norm": sn,
+        "top_k": None if topk is None else {"nu": topk[0], "anneal": topk[1]},
         "architecture": {
             "G": "Linear(2,16) -> ReLU -> Linear(16,2)",
             "D": " -> ReLU -> ".join([lin.format(width, PEN_H), lin.format(PEN_H, PEN_H), lin.format(PEN_H, 1)])
@@ -759,7 +776,9 @@ def penalties_case(out, case):
             "D_loss": "bce_logits(s_real, 1) + bce_logits(s_fake, 0)" + (" + (gamma/2) * r1" if gamma else ""),
             "r1": "mean over D's 4 input rows of sum(g**2, dim=1), g = autograd.grad(s_real, xr, ones, "
                   "create_graph=True), xr = x.reshape(4,4) (packed real rows)",
-            "G_loss": "bce_logits(s_fake_G, 1)",
+            "G_loss": "bce_logits(s_fake_G, 1)" if topk is None else
+                      "bce_logits(torch.topk(s_fake_G.view(-1), k_t).values, 1), k_t = top_k_rows(4, k-1, "
+                      "(nu, anneal)) (in the trace as top_k_rows)",
             "bce_logits": BCE_LOGITS_DOC,
         },
         "procedure": [

@@ -94,6 +94,16 @@ fn is_one(v: &usize) -> bool {
     *v == 1
 }
 
+/// serde's `skip_serializing_if` for fractions whose default is 1.
+fn is_one_f64(v: &f64) -> bool {
+    *v == 1.0
+}
+
+/// serde's `skip_serializing_if` for counts whose default is 0.
+fn is_zero_usize(v: &usize) -> bool {
+    *v == 0
+}
+
 /// All settings of a training run.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields, default)]
@@ -134,6 +144,14 @@ pub struct TrainConfig {
     /// default, not written) turns it off.
     #[serde(skip_serializing_if = "is_zero")]
     pub r1: f64,
+    /// Top-k update of G ([`LossSettings::g_rows`]): the fraction of D's scores on G's fakes
+    /// that G's loss keeps, the ones D finds most real; 1 (the default, not written) keeps all.
+    #[serde(skip_serializing_if = "is_one_f64")]
+    pub top_k: f64,
+    /// Steps over which the kept fraction falls linearly from 1 to `top_k` (0, the default,
+    /// not written: `top_k` from the start).
+    #[serde(skip_serializing_if = "is_zero_usize")]
+    pub top_k_anneal: usize,
     /// Spectral normalisation of every `Linear` of D ([`crate::nn::spectral`]); off by default
     /// (not written then).
     #[serde(skip_serializing_if = "is_false")]
@@ -196,6 +214,8 @@ impl Default for TrainConfig {
             clip: DEFAULT_CLIP,
             gp_weight: DEFAULT_GP_WEIGHT,
             r1: 0.0,
+            top_k: 1.0,
+            top_k_anneal: 0,
             spectral_norm: false,
             g_ema: 0.0,
             optim_g: OptimizerConfig::adam(1e-4),
@@ -525,6 +545,8 @@ impl TrainConfig {
             clip: self.clip,
             gp_weight: self.gp_weight,
             r1: self.r1,
+            top_k: self.top_k,
+            top_k_anneal: self.top_k_anneal,
         }
     }
 
@@ -624,21 +646,28 @@ mod tests {
         // R1 and spectral normalisation off are not written (old runs' config.toml stays the
         // same); on, they round-trip.
         assert!(
-            !text.contains("r1") && !text.contains("spectral_norm"),
+            !text.contains("r1") && !text.contains("spectral_norm") && !text.contains("top_k"),
             "{text}"
         );
         let penalised = TrainConfig {
             loss: LossKind::Nonsaturating,
             r1: 10.0,
             spectral_norm: true,
+            top_k: 0.5,
+            top_k_anneal: 1000,
             ..TrainConfig::default()
         };
         penalised.validate().unwrap();
         let text = penalised.to_toml().unwrap();
-        assert!(
-            text.contains("r1 = 10.0") && text.contains("spectral_norm = true"),
-            "{text}"
-        );
+        for line in [
+            "r1 = 10.0",
+            "spectral_norm = true",
+            "top_k = 0.5",
+            "top_k_anneal = 1000",
+        ] {
+            assert!(text.contains(line), "{line} not in {text}");
+        }
+        assert_eq!(penalised.loss_settings().g_rows(100, 500), 75);
         assert_eq!(TrainConfig::from_toml(&text, path).unwrap(), penalised);
         assert_eq!(penalised.loss_settings().r1_weight(), Some(5.0));
         let wgan = TrainConfig {

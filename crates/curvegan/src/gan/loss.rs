@@ -251,6 +251,13 @@ impl LossKind {
         }
     }
 
+    /// Whether D's higher outputs mean "more real": true for every kind but `tutorial`, whose
+    /// D outputs the probability of *fake*. The top-k update keeps G's rows that D finds the
+    /// most real by this.
+    pub fn higher_is_real(self) -> bool {
+        self != LossKind::Tutorial
+    }
+
     /// G's loss from the scores `s_fake` (`[B]`) of D on G's fresh fakes; writes ∂G_loss/∂s
     /// into `grad` (same length). `scratch` is reused by `tutorial`.
     pub fn g_loss(self, s_fake: &[f32], grad: &mut [f32], scratch: &mut Vec<f32>) -> Result<f32> {
@@ -337,6 +344,12 @@ pub struct LossSettings {
     /// R1's γ: D's loss gets `(γ/2)·mean ‖∇ₓ D(real)‖²` (`γ/2` rounded to f32). 0 (the
     /// default) turns it off.
     pub r1: f64,
+    /// Top-k update of G: the fraction ν ∈ (0, 1] of D's scores that G's loss keeps once
+    /// annealed (see [`LossSettings::g_rows`]); 1 (the default) keeps every row.
+    pub top_k: f64,
+    /// Steps over which the kept fraction falls linearly from 1 to `top_k` (0: `top_k` from
+    /// the first step).
+    pub top_k_anneal: usize,
 }
 
 impl LossSettings {
@@ -348,7 +361,39 @@ impl LossSettings {
             clip: DEFAULT_CLIP,
             gp_weight: DEFAULT_GP_WEIGHT,
             r1: 0.0,
+            top_k: 1.0,
+            top_k_anneal: 0,
         }
+    }
+
+    /// How many of D's `rows` scores G's loss keeps in the G update of step `t` (counted
+    /// from 0): with `k_min` = ν·rows rounded to the nearest integer (at least 1) and `T = top_k_anneal`,
+    /// `k_t = rows − ⌊(rows − k_min)·min(t, T) / T⌋` (`k_min` from the start when `T = 0`).
+    /// Integer arithmetic only, so every machine keeps the same rows.
+    ///
+    /// ```
+    /// use curvegan::gan::loss::{LossKind, LossSettings};
+    ///
+    /// let mut loss = LossSettings::new(LossKind::Nonsaturating);
+    /// assert_eq!(loss.g_rows(100, 0), 100); // off: every row
+    /// (loss.top_k, loss.top_k_anneal) = (0.5, 1000);
+    /// assert_eq!(loss.g_rows(100, 0), 100);
+    /// assert_eq!(loss.g_rows(100, 500), 75);
+    /// assert_eq!(loss.g_rows(100, 1000), 50);
+    /// assert_eq!(loss.g_rows(100, 5000), 50);
+    /// ```
+    pub fn g_rows(&self, rows: usize, t: u64) -> usize {
+        if self.top_k >= 1.0 || rows == 0 {
+            return rows;
+        }
+        // ν·rows to the nearest integer, at least one row.
+        let k_min = ((self.top_k * rows as f64).round() as usize).clamp(1, rows);
+        let anneal = self.top_k_anneal as u64;
+        if anneal == 0 || t >= anneal {
+            return k_min;
+        }
+        let dropped = (rows - k_min) as u128 * u128::from(t) / u128::from(anneal);
+        rows - dropped as usize
     }
 
     /// The weight `γ/2` of R1's penalty in D's loss, `None` when R1 is off.
@@ -388,6 +433,25 @@ impl LossSettings {
             return Err(Error::config(
                 "--r1",
                 format!("must be a finite number ≥ 0, got {}", self.r1),
+            ));
+        }
+        if !(self.top_k.is_finite() && self.top_k > 0.0 && self.top_k <= 1.0) {
+            return Err(Error::config(
+                "--top-k",
+                format!(
+                    "must be a fraction in (0, 1] (of D's scores that G's loss keeps), got {}",
+                    self.top_k
+                ),
+            ));
+        }
+        if self.top_k_anneal > 0 && self.top_k >= 1.0 {
+            return Err(Error::config(
+                "--top-k-anneal",
+                format!(
+                    "{} steps given, but G's loss keeps every row (--top-k 1): give --top-k a \
+                     fraction below 1 to anneal to",
+                    self.top_k_anneal
+                ),
             ));
         }
         if self.r1 > 0.0 && matches!(self.kind, LossKind::Tutorial | LossKind::WganGp) {
@@ -525,6 +589,38 @@ mod tests {
                 },
                 "--r1",
                 "2.5",
+            ),
+            (
+                LossSettings {
+                    top_k: 0.0,
+                    ..LossSettings::new(LossKind::Nonsaturating)
+                },
+                "--top-k",
+                "0",
+            ),
+            (
+                LossSettings {
+                    top_k: 1.5,
+                    ..LossSettings::new(LossKind::Hinge)
+                },
+                "--top-k",
+                "1.5",
+            ),
+            (
+                LossSettings {
+                    top_k: f64::NAN,
+                    ..LossSettings::new(LossKind::Tutorial)
+                },
+                "--top-k",
+                "NaN",
+            ),
+            (
+                LossSettings {
+                    top_k_anneal: 500,
+                    ..LossSettings::new(LossKind::Nonsaturating)
+                },
+                "--top-k-anneal",
+                "500",
             ),
         ];
         for (settings, option, value) in bad {

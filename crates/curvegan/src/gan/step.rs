@@ -19,12 +19,21 @@
 //!     wgan:    every D parameter clamped to [−clip, clip]
 //! then one G update, with the updated D:
 //!     s      = D(G(z_g))                           z_g: [B, k]
+//!     top-k: s ← the k_t scores D finds most real   k_t rows of the B / pack, others get no gradient
 //!     G_loss = loss(s)
 //!     G ← opt_G(G, ∂G_loss/∂G)                     backward through D to its input, then G
 //! ```
 //! The `tutorial` loss (the tutorial's) takes one D update and its G update reuses the D update's
 //! noise and fake batch (`z_g = None`): G has not changed in between, so G's forward pass is
 //! done once per step. Any kind can reuse the last critic update's noise this way.
+//!
+//! **Top-k** (Sinha et al., 2020; [`LossSettings::g_rows`]): G's update learns only from the
+//! fakes D scores as the most real, `k_t` of D's `R = B / pack` scores, k_t falling linearly
+//! from R to ν·R over the first `top_k_anneal` steps (t = G updates so far, read from G's
+//! optimizer): `G_loss = loss(s[top])` over those k_t rows, and the other rows' fakes get no
+//! gradient. A fake far from every mode is the one D scores lowest, and its gradient can pull
+//! G away from the modes the good fakes sit on; the update drops it. PyTorch:
+//! `s = D(G(z)).view(-1); G_loss = loss(torch.topk(s, k).values)`.
 //!
 //! Two variants change only the shapes the networks see:
 //! - **conditioning** (`c` values per row, [`StepNoise::cond`]): G sees `[z | c]`, `[B, k + c]`,
@@ -237,6 +246,17 @@ struct CriticBuffers {
     sn_fake: SnPass,
     sn_g: SnPass,
     grad_orig: Vec<f32>,
+    /// Top-k update of G.
+    top: TopKBuffers,
+}
+
+/// The top-k update's buffers: the kept rows, most real first, their scores and
+/// ∂G_loss/∂(kept score).
+#[derive(Debug, Clone, Default)]
+struct TopKBuffers {
+    rows: Vec<usize>,
+    scores: Vec<f32>,
+    grad: Vec<f32>,
 }
 
 impl Workspace {
@@ -346,7 +366,10 @@ pub fn train_step(
     }
     let s = d.forward(fake, &mut ws.d.tape)?; // [B / pack, 1]
     let d_fake_g = mean(s);
-    let g_loss = kind.g_loss(s, &mut ws.d.grad_score, &mut ws.d.scratch)?;
+    // G's loss on the k rows D finds the most real (all of them without top-k).
+    let k = loss.g_rows(dims.d_rows, opt.generator.state().0);
+    let (grad_s, scratch, top) = (&mut ws.d.grad_score, &mut ws.d.scratch, &mut ws.d.top);
+    let g_loss = top_k_g_loss(kind, s, k, grad_s, scratch, top)?;
     // G's update: ∂G_loss/∂fake through D, then ∂G_loss/∂G through G.
     grad_wrt_fake(d, &dims, ws)?;
     ws.grad_g.fill(0.0);
@@ -361,6 +384,39 @@ pub fn train_step(
         d_fake: last.s_fake,
         d_fake_g,
     })
+}
+
+/// G's loss on the `k` of D's scores `s` (`[R]`) that are the most real by
+/// [`LossKind::higher_is_real`], taken in that order (as `torch.topk`'s sorted output; ties by
+/// row), with ∂G_loss/∂s in `grad` (`[R]`): the kind's gradient on the kept rows, 0 on the
+/// others. With `k = R` this is the kind's loss on every row, in row order.
+fn top_k_g_loss(
+    kind: LossKind,
+    s: &[f32],
+    k: usize,
+    grad: &mut [f32],
+    scratch: &mut Vec<f32>,
+    top: &mut TopKBuffers,
+) -> Result<f32> {
+    if k >= s.len() {
+        return kind.g_loss(s, grad, scratch);
+    }
+    top.rows.clear();
+    top.rows.extend(0..s.len());
+    let sign = if kind.higher_is_real() { 1.0 } else { -1.0 };
+    // Stable: equal scores keep their row order.
+    top.rows
+        .sort_by(|&a, &b| (sign * s[b]).total_cmp(&(sign * s[a])));
+    top.rows.truncate(k);
+    top.scores.clear();
+    top.scores.extend(top.rows.iter().map(|&r| s[r]));
+    top.grad.resize(k, 0.0);
+    let g_loss = kind.g_loss(&top.scores, &mut top.grad, scratch)?;
+    grad.fill(0.0);
+    for (&r, &g) in top.rows.iter().zip(&top.grad) {
+        grad[r] = g;
+    }
+    Ok(g_loss)
 }
 
 /// The parameters D's optimizer updates, with their gradient left in `bufs.grad`: D's own, or
@@ -640,4 +696,45 @@ fn check_nets(kind: LossKind, g: &Mlp, d: &Mlp, c_dim: usize) -> Result<usize> {
         )));
     }
     Ok(ds.input_dim() / width)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// G's top-k loss keeps the rows D finds most real (highest scores, lowest for the
+    /// tutorial's D, which outputs the probability of fake), in that order, and gives the
+    /// others no gradient; equal scores keep their row order.
+    #[test]
+    fn top_k_keeps_the_most_real_rows() {
+        let mut top = TopKBuffers::default();
+        let mut scratch = Vec::new();
+        for (kind, s, kept) in [
+            (LossKind::Nonsaturating, [0.9f32, -0.1, 0.5, 0.3], [0, 2]),
+            (LossKind::Hinge, [0.2f32, 0.7, 0.7, -3.0], [1, 2]),
+            (LossKind::Tutorial, [0.9f32, 0.1, 0.5, 0.3], [1, 3]),
+        ] {
+            let mut grad = [f32::NAN; 4];
+            let loss = top_k_g_loss(kind, &s, 2, &mut grad, &mut scratch, &mut top).unwrap();
+            assert_eq!(top.rows, kept, "{kind}");
+            let picked = kept.map(|r| s[r]);
+            let mut want_grad = [0.0; 2];
+            let want = kind.g_loss(&picked, &mut want_grad, &mut scratch).unwrap();
+            assert_eq!(loss, want, "{kind}");
+            for (r, g) in grad.iter().enumerate() {
+                let want = kept
+                    .iter()
+                    .position(|&k| k == r)
+                    .map_or(0.0, |i| want_grad[i]);
+                assert_eq!(*g, want, "{kind} row {r}");
+            }
+        }
+        // k = R is the plain loss over every row, in row order.
+        let s = [0.9f32, -0.1, 0.5, 0.3];
+        let (mut grad, mut want_grad) = ([0.0; 4], [0.0; 4]);
+        let kind = LossKind::Nonsaturating;
+        let loss = top_k_g_loss(kind, &s, 4, &mut grad, &mut scratch, &mut top).unwrap();
+        let want = kind.g_loss(&s, &mut want_grad, &mut scratch).unwrap();
+        assert_eq!((loss, grad), (want, want_grad));
+    }
 }

@@ -52,7 +52,7 @@ fn settings_of(kind: LossKind, trace: &serde_json::Value) -> LossSettings {
         n_critic: trace["n_critic"].as_u64().unwrap() as usize,
         clip: trace["weight_clip"].as_f64().unwrap_or(DEFAULT_CLIP),
         gp_weight: trace["gp_lambda"].as_f64().unwrap_or(DEFAULT_GP_WEIGHT),
-        r1: 0.0,
+        ..LossSettings::new(kind)
     }
 }
 

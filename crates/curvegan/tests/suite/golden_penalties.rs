@@ -1,4 +1,4 @@
-//! Golden tests of R1 and spectral normalisation against real PyTorch
+//! Golden tests of R1, spectral normalisation and G's top-k update against real PyTorch
 //! (`fixtures/penalties/<case>`): a packed D (PacGAN 2 of 2-D samples, `4 → 16 → 16 → 1`
 //! ReLU), the non-saturating loss, Adam, 3 steps replayed from `init` and `data`; every step
 //! must give PyTorch's weights (and spectral norm's `u`, `v`), gradients and traced scalars.
@@ -95,8 +95,11 @@ fn replay(case: &str) -> (f32, f32, f32) {
     let trace = json(&dir.join("trace.json"));
     assert_eq!(trace["loss"].as_str(), Some("nonsaturating"));
     assert_eq!(trace["pack"].as_u64(), Some(2));
+    let top_k = &trace["top_k"];
     let loss = LossSettings {
         r1: trace["r1_gamma"].as_f64().unwrap_or(0.0),
+        top_k: top_k["nu"].as_f64().unwrap_or(1.0),
+        top_k_anneal: top_k["anneal"].as_u64().unwrap_or(0) as usize,
         ..LossSettings::new(LossKind::Nonsaturating)
     };
     let optim = optimizer_from_json(&trace["optimizer"]);
@@ -128,6 +131,10 @@ fn replay(case: &str) -> (f32, f32, f32) {
         };
         let stats = train_step(&loss, &mut gan, &mut opt, &x.data[range], noise, &mut ws).unwrap();
         let what = format!("{case} step {k}");
+        // The rows G's loss kept: this step's G update is the k-th (t = k − 1 before it).
+        if let Some(rows) = rec["top_k_rows"].as_u64() {
+            assert_eq!(loss.g_rows(4, k as u64 - 1), rows as usize, "{what}");
+        }
         let critic = ws.critic_stats()[0];
         for (name, got) in step_trace(&stats) {
             scalar(&format!("{what} {name}"), got, &rec[name], &mut w_trace);
@@ -198,6 +205,14 @@ fn spectral_norm_steps_match_pytorch() {
 fn r1_with_spectral_norm_steps_match_pytorch() {
     let (w, g, t) = replay("r1_sn");
     eprintln!("r1_sn: weights ≤ {w:.2e} abs, gradients ≤ {g:.2e} rel, trace ≤ {t:.2e}");
+}
+
+/// The kept rows fall 4, 3, 2 over the three steps: G's loss and gradient are PyTorch's
+/// `torch.topk` of D's scores.
+#[test]
+fn top_k_steps_match_pytorch() {
+    let (w, g, t) = replay("topk");
+    eprintln!("topk: weights ≤ {w:.2e} abs, gradients ≤ {g:.2e} rel, trace ≤ {t:.2e}");
 }
 
 /// Stops a run after `at` steps, as Ctrl-C does.
