@@ -2,8 +2,8 @@
 //! (`fixtures/penalties/<case>`): a packed D (PacGAN 2 of 2-D samples, `4 → 16 → 16 → 1`
 //! ReLU), the non-saturating loss, Adam, 3 steps replayed from `init` and `data`; every step
 //! must give PyTorch's weights (and spectral norm's `u`, `v`), gradients and traced scalars.
-//! Also: a run with R1 and spectral normalisation stopped and resumed gives the bytes of the
-//! uninterrupted run (the checkpoint holds the raw weights, `u` and `v`).
+//! Also: a run with R1, spectral normalisation and top-k stopped and resumed gives the bytes
+//! of the uninterrupted run (the checkpoint holds the raw weights, `u` and `v`).
 //!
 //! Run with `--nocapture` to see the largest differences measured.
 
@@ -228,7 +228,7 @@ impl curvegan::Observer for StopAt {
 }
 
 #[test]
-fn a_run_with_r1_and_spectral_norm_resumes_byte_identically() {
+fn a_run_with_r1_spectral_norm_and_top_k_resumes_byte_identically() {
     let tmp = tempfile::TempDir::new().unwrap();
     let (whole, parts) = (tmp.path().join("whole"), tmp.path().join("parts"));
     let config = curvegan::TrainConfig {
@@ -237,6 +237,9 @@ fn a_run_with_r1_and_spectral_norm_resumes_byte_identically() {
         optim_d: LossKind::Nonsaturating.default_optimizer(),
         r1: 10.0,
         spectral_norm: true,
+        // G's top-k schedule spans the stop: k_t comes from G's optimizer state on resume.
+        top_k: 0.5,
+        top_k_anneal: 6,
         pack: 2,
         ..small(9)
     };
