@@ -367,8 +367,9 @@ impl LossSettings {
     }
 
     /// How many of D's `rows` scores G's loss keeps in the G update of step `t` (counted
-    /// from 0): with `k_min` = ν·rows rounded to the nearest integer (at least 1) and `T = top_k_anneal`,
-    /// `k_t = rows − ⌊(rows − k_min)·min(t, T) / T⌋` (`k_min` from the start when `T = 0`).
+    /// from 0): with `k_min` = ν·rows rounded to the nearest integer (at least 1) and
+    /// `T = top_k_anneal`, `k_t = rows − ⌊(rows − k_min)·min(t, T) / T⌋` (`k_min` from the
+    /// start when `T = 0`).
     /// Integer arithmetic only, so every machine keeps the same rows.
     ///
     /// ```
