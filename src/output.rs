@@ -253,7 +253,9 @@ impl SeedObserver for Seeds {
         if self.quiet {
             return;
         }
-        let metric = (r.summary.final_eval.metrics.first())
+        // The scored value (what `sweep.csv` and the benchmark's table hold), not the last
+        // evaluation during training, which drew other samples.
+        let metric = (r.report.metrics.first())
             .map(|(name, v)| format!(", {name} {v:.5}"))
             .unwrap_or_default();
         let line = format!(

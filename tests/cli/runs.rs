@@ -103,7 +103,7 @@ fn runs_lists_finished_running_and_old_runs() {
 }
 
 /// `sweep` and `bench modes` print one line per seed on stderr as it finishes (its seed,
-/// steps, latest metric and wall time); `sweep --quiet` prints none.
+/// steps, the first metric of its score and wall time); `sweep --quiet` prints none.
 #[test]
 fn sweep_and_bench_show_a_line_per_finished_seed() {
     let tmp = TempDir::new().unwrap();
@@ -136,6 +136,20 @@ fn sweep_and_bench_show_a_line_per_finished_seed() {
         assert!(
             line.contains("12 steps, mse_to_target ") && line.ends_with(" s"),
             "{line}"
+        );
+        // The number printed is the seed's score, the one in sweep.csv.
+        let printed = line.split("mse_to_target ").nth(1).unwrap();
+        let printed: f64 = printed.split(',').next().unwrap().parse().unwrap();
+        let csv = std::fs::read_to_string(tmp.path().join("loud/sweep.csv")).unwrap();
+        let mut rows = csv.lines().map(|l| l.split(',').collect::<Vec<_>>());
+        let header = rows.next().unwrap();
+        let col = header.iter().position(|&h| h == "mse_to_target").unwrap();
+        let row = rows.find(|r| r[0] == seed.to_string()).unwrap();
+        let scored: f64 = row[col].parse().unwrap();
+        assert_eq!(
+            format!("{printed:.5}"),
+            format!("{scored:.5}"),
+            "{line}\n{csv}"
         );
     }
     assert!(lines[2].starts_with("[3/3] "), "{stderr}");
