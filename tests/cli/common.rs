@@ -56,3 +56,13 @@ pub fn sweep_csv_seeds(root: &Path) -> Vec<String> {
     let seeds = csv.lines().skip(1).map(|l| l.split(',').next().unwrap());
     seeds.map(str::to_string).collect()
 }
+
+/// `(seed, value)` of the column `name` of the `sweep.csv` in `root`.
+pub fn sweep_csv_column(root: &Path, name: &str) -> Vec<(String, f64)> {
+    let csv = std::fs::read_to_string(root.join("sweep.csv")).unwrap();
+    let mut rows = csv.lines().map(|l| l.split(',').collect::<Vec<_>>());
+    let header = rows.next().unwrap();
+    let i = header.iter().position(|&h| h == name).unwrap();
+    rows.map(|r| (r[0].to_string(), r[i].parse().unwrap()))
+        .collect()
+}

@@ -3,7 +3,7 @@
 
 use tempfile::TempDir;
 
-use crate::common::{curvegan, stdout_of};
+use crate::common::{curvegan, stdout_of, sweep_csv_column};
 
 /// Fails the test with the command's stderr unless it succeeded.
 fn assert_ok(out: &std::process::Output) {
@@ -128,6 +128,7 @@ fn sweep_and_bench_show_a_line_per_finished_seed() {
     let stderr = sweep("loud", false);
     let lines: Vec<&str> = stderr.lines().collect();
     assert_eq!(lines.len(), 3, "{stderr}");
+    let scores = sweep_csv_column(&tmp.path().join("loud"), "mse_to_target");
     for seed in 2..5 {
         let line = lines
             .iter()
@@ -140,17 +141,8 @@ fn sweep_and_bench_show_a_line_per_finished_seed() {
         // The number printed is the seed's score, the one in sweep.csv.
         let printed = line.split("mse_to_target ").nth(1).unwrap();
         let printed: f64 = printed.split(',').next().unwrap().parse().unwrap();
-        let csv = std::fs::read_to_string(tmp.path().join("loud/sweep.csv")).unwrap();
-        let mut rows = csv.lines().map(|l| l.split(',').collect::<Vec<_>>());
-        let header = rows.next().unwrap();
-        let col = header.iter().position(|&h| h == "mse_to_target").unwrap();
-        let row = rows.find(|r| r[0] == seed.to_string()).unwrap();
-        let scored: f64 = row[col].parse().unwrap();
-        assert_eq!(
-            format!("{printed:.5}"),
-            format!("{scored:.5}"),
-            "{line}\n{csv}"
-        );
+        let (_, scored) = scores.iter().find(|(s, _)| *s == seed.to_string()).unwrap();
+        assert_eq!(format!("{printed:.5}"), format!("{scored:.5}"), "{line}");
     }
     assert!(lines[2].starts_with("[3/3] "), "{stderr}");
     assert_eq!(sweep("quiet", true), "");
