@@ -71,7 +71,10 @@ pub struct KeyChange {
 fn option_of_key(key: &str) -> String {
     match key.strip_prefix("target.") {
         Some(k) => format!("--{}", k.replace('_', "-")),
-        None => format!("--{}", key.split('.').next().unwrap_or(key).replace('_', "-")),
+        None => format!(
+            "--{}",
+            key.split('.').next().unwrap_or(key).replace('_', "-")
+        ),
     }
 }
 
@@ -393,8 +396,8 @@ impl TrainConfig {
                 _ => {}
             }
         }
-        let value = serde_json::to_value(self)
-            .map_err(|e| Error::Serialize(format!("the config: {e}")))?;
+        let value =
+            serde_json::to_value(self).map_err(|e| Error::Serialize(format!("the config: {e}")))?;
         let mut found = None;
         walk("", &value, &mut found);
         match found {
@@ -467,20 +470,23 @@ impl TrainConfig {
         let (g, d) = self.specs(target)?;
         let (width_option, width_value) = self.sample_width(target);
         // The widest layer of both nets, named as the option that sets it.
-        let widest = [(&g, "--g-hidden", "--latent-dim"), (&d, "--d-hidden", "--points")]
-            .into_iter()
-            .flat_map(|(net, hidden, input)| {
-                let last = net.widths.len() - 1;
-                (0..net.widths.len()).map(move |i| {
-                    let option = match i {
-                        0 => input,
-                        i if i == last => "--points",
-                        _ => hidden,
-                    };
-                    (net.widths[i], option, net)
-                })
+        let widest = [
+            (&g, "--g-hidden", "--latent-dim"),
+            (&d, "--d-hidden", "--points"),
+        ]
+        .into_iter()
+        .flat_map(|(net, hidden, input)| {
+            let last = net.widths.len() - 1;
+            (0..net.widths.len()).map(move |i| {
+                let option = match i {
+                    0 => input,
+                    i if i == last => "--points",
+                    _ => hidden,
+                };
+                (net.widths[i], option, net)
             })
-            .max_by_key(|(w, _, _)| *w);
+        })
+        .max_by_key(|(w, _, _)| *w);
         let name_of = |option: &'static str, net: &MlpSpec| -> (&'static str, String) {
             match option {
                 "--latent-dim" => (option, self.latent_dim.to_string()),
@@ -520,12 +526,11 @@ impl TrainConfig {
         }
         // A count no larger than its default is not what asks for too much: the row it
         // counts is, named by its widest layer.
-        let count_or_width = |option: &'static str, count: usize, default: usize| {
-            match (count <= default, widest) {
+        let count_or_width =
+            |option: &'static str, count: usize, default: usize| match (count <= default, widest) {
                 (true, Some((_, width, net))) => name_of(width, net),
                 _ => (option, count.to_string()),
-            }
-        };
+            };
         let defaults = TrainConfig::default();
         let row = |spec: &MlpSpec| {
             spec.widths
@@ -537,8 +542,7 @@ impl TrainConfig {
             .zip(row(&d))
             .and_then(|(g, d)| d.checked_mul(2)?.checked_add(g));
         let batch = step_row.and_then(|r| r.checked_mul(self.batch_size as u64)?.checked_mul(8));
-        let (option, value) =
-            count_or_width("--batch-size", self.batch_size, defaults.batch_size);
+        let (option, value) = count_or_width("--batch-size", self.batch_size, defaults.batch_size);
         terms.push((option, value, batch));
         // Each D update's noise of a step, and wgan-gp's ε, drawn at once: n_critic × [B, k + 1].
         let n_critic = self.loss_settings().n_critic;

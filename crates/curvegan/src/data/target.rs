@@ -1020,7 +1020,8 @@ impl Target {
                             c[r * cond_dim + k] = v;
                         }
                     }
-                    if let Some(problem) = curve_problem(formula, params, &self.x64, &values, row)? {
+                    if let Some(problem) = curve_problem(formula, params, &self.x64, &values, row)?
+                    {
                         return Err(Error::Draw {
                             step: None,
                             what: format!(

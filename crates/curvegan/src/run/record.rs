@@ -164,7 +164,9 @@ impl Label {
         };
         Err(Error::config(
             option,
-            format!("{what}, above the limit of {MAX_LABEL_BYTES} bytes (run.json must stay readable)"),
+            format!(
+                "{what}, above the limit of {MAX_LABEL_BYTES} bytes (run.json must stay readable)"
+            ),
         ))
     }
 }

@@ -302,7 +302,15 @@ fn resume_config(
     let changed = saved.changed_keys(&config)?;
     let refused: Vec<String> = (changed.iter())
         .filter(|c| !RESUME_KEYS.contains(&c.key.as_str()))
-        .map(|c| format!("{} (checkpoint {}, {} {})", c.key, c.old, files::CONFIG, c.new))
+        .map(|c| {
+            format!(
+                "{} (checkpoint {}, {} {})",
+                c.key,
+                c.old,
+                files::CONFIG,
+                c.new
+            )
+        })
         .collect();
     if !refused.is_empty() {
         return Err(Error::bad_file(
@@ -336,12 +344,10 @@ fn resume_config(
     }
     // An invalid value of the file's is named with the file; the command line's --steps not.
     config.validate().map_err(|e| match e {
-        Error::Config { option, message } if !(from_cli && option == "--steps") => {
-            Error::Config {
-                option,
-                message: format!("{message} (settings from {})", file.display()),
-            }
-        }
+        Error::Config { option, message } if !(from_cli && option == "--steps") => Error::Config {
+            option,
+            message: format!("{message} (settings from {})", file.display()),
+        },
         e => e,
     })?;
     Ok((config, in_file))

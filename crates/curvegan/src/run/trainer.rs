@@ -139,8 +139,8 @@ impl Trainer {
         };
         // Each training step takes one G update and n_critic D updates: a counter beyond that
         // is corrupt (and Adam's bias correction needs a small one).
-        let max_updates =
-            (ckpt.step as u64).saturating_mul(trainer.config.loss_settings().n_critic.max(1) as u64);
+        let max_updates = (ckpt.step as u64)
+            .saturating_mul(trainer.config.loss_settings().n_critic.max(1) as u64);
         let restore = |net: &str, cfg, n: usize, (step, m, v): &(u64, Vec<f32>, Vec<f32>)| {
             if *step > max_updates {
                 return Err(Error::bad_file(
