@@ -803,6 +803,66 @@ mod tests {
         assert!(LrDecay::Cosine.factor(99, 100) > 0.0);
     }
 
+    /// Every integer key is checked against TOML's i64, nested ones too, by key.
+    #[test]
+    fn integers_config_toml_cannot_hold_are_named_by_option_and_key() {
+        let too_big = MAX_CONFIG_INT + 1;
+        for (config, option, key) in [
+            (
+                TrainConfig {
+                    seed: too_big,
+                    ..TrainConfig::default()
+                },
+                "--seed",
+                "key seed",
+            ),
+            (
+                TrainConfig {
+                    target: TargetConfig::Family {
+                        points: too_big as usize,
+                        x_range: [-1.0, 1.0],
+                    },
+                    ..TrainConfig::default()
+                },
+                "--points",
+                "key target.points",
+            ),
+            (
+                TrainConfig {
+                    d_hidden: vec![8, too_big as usize],
+                    ..TrainConfig::default()
+                },
+                "--d-hidden",
+                "key d_hidden",
+            ),
+        ] {
+            let msg = config.validate().unwrap_err().to_string();
+            let value = too_big.to_string();
+            for named in [option, key, &value, "9223372036854775807"] {
+                assert!(msg.contains(named), "{named} not in {msg}");
+            }
+        }
+    }
+
+    #[test]
+    fn changed_keys_compares_by_key() {
+        let a = TrainConfig::default();
+        let b = TrainConfig {
+            steps: 5,
+            keep_best: Some("mse_to_target".into()),
+            optim_g: OptimizerConfig::adam(1e-3),
+            ..a.clone()
+        };
+        let changed = a.changed_keys(&b).unwrap();
+        let keys: Vec<&str> = changed.iter().map(|c| c.key.as_str()).collect();
+        assert_eq!(keys, ["keep_best", "optim_g.lr", "steps"]);
+        assert_eq!(
+            (changed[0].old.as_str(), changed[0].new.as_str()),
+            ("not set", "\"mse_to_target\"")
+        );
+        assert!(a.changed_keys(&a.clone()).unwrap().is_empty());
+    }
+
     #[test]
     fn optimizer_tables_may_leave_out_pytorchs_defaults() {
         let c = TrainConfig::from_toml(
