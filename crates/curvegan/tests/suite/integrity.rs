@@ -392,7 +392,9 @@ fn hand_written(tensors: &[(&str, &str, [usize; 2])], data: usize) -> Vec<u8> {
 /// state-dict order, not the first of a hash map (whose order changes from map to map).
 #[test]
 fn errors_name_the_first_tensor_in_state_dict_order() {
-    let names = ["0.weight", "0.bias", "2.weight", "2.bias", "4.weight", "4.bias"];
+    let names = [
+        "0.weight", "0.bias", "2.weight", "2.bias", "4.weight", "4.bias",
+    ];
     let f16: Vec<_> = (names.iter().enumerate())
         .map(|(i, n)| (*n, "F16", [2 * i, 2 * i + 2]))
         .collect();

@@ -396,7 +396,10 @@ fn nan_during_sampling_is_an_error() {
     // A window of 0.4 % of the draws, which 64 draws checked used to miss, the build finds
     // now, naming the draw.
     let err = build_err("sqrt(abs(a - 0.3) - 0.002) * x", &["a=uniform(0,1)"]);
-    assert!(err.contains("with a = 0.29") || err.contains("with a = 0.30"), "{err}");
+    assert!(
+        err.contains("with a = 0.29") || err.contains("with a = 0.30"),
+        "{err}"
+    );
     assert!(err.contains("checked before training"), "{err}");
     // A value beyond f32's range is caught the same way.
     let err = build_err("exp(a) * x", &["a=uniform(80,100)"]);
