@@ -10,7 +10,7 @@ use std::path::{Path, PathBuf};
 use std::sync::LazyLock;
 
 use clap::{Args, CommandFactory, FromArgMatches, Parser, Subcommand, ValueEnum};
-use curvegan::config::{LossKind, LrDecay, TrainConfig};
+use curvegan::config::{check_config_int, LossKind, LrDecay, TrainConfig};
 use curvegan::data::target::{parse_x_range, TargetConfig, DEFAULT_POINTS, DEFAULT_X_RANGE};
 use curvegan::eval::catalogue::available;
 use curvegan::nn::mlp::Activation;
@@ -662,13 +662,13 @@ impl Cli {
                     out: Output {
                         dir: out_dir(&a.settings.out, "train"),
                         force: a.settings.force,
-                        label: Label {
+                        label: checked_label(Label {
                             name: non_blank("--name", a.name)?,
                             tags: (a.tags.into_iter())
                                 .map(|t| non_blank("--tag", Some(t)).map(Option::unwrap_or_default))
                                 .collect::<Result<_, _>>()?,
                             command: command_line(),
-                        },
+                        })?,
                     },
                     show: Show {
                         quiet: a.quiet,
@@ -712,6 +712,8 @@ impl Cli {
                 config: a.checked_config()?,
                 seeds: {
                     sweep::check_runs("--seeds", a.seeds.end - a.seeds.start)?;
+                    // Each seed's config.toml holds its seed.
+                    check_config_int("--seeds", "seed", a.seeds.end - 1)?;
                     a.seeds.clone()
                 },
                 root: out_dir(&a.train.out, "sweep"),
@@ -799,6 +801,12 @@ fn non_blank(option: &str, value: Option<String>) -> Result<Option<String>, Erro
         )),
         v => Ok(v),
     }
+}
+
+/// `label`, checked: a name and tags `run.json` can read back.
+fn checked_label(label: Label) -> Result<Label, Error> {
+    label.validate()?;
+    Ok(label)
 }
 
 /// The process's command line, for `run.json` (the library never reads it itself).

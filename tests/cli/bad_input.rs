@@ -87,6 +87,35 @@ const CASES: &[(&str, &str)] = &[
     ("train --early-stop 3", "--early-stop"),
     ("train --seed -1", "--seed"),
     ("train --seed 18446744073709551616", "--seed"),
+    // train: integers config.toml cannot hold (TOML integers are i64), checked by key
+    ("train --seed 9223372036854775808", "--seed"),
+    ("train --eval-every 18446744073709551615", "--eval-every"),
+    ("train --plot-every 9223372036854775808", "--plot-every"),
+    (
+        "train --checkpoint-every 9223372036854775808",
+        "--checkpoint-every",
+    ),
+    (
+        "train --keep-best mse_to_target --early-stop 9223372036854775808",
+        "--early-stop",
+    ),
+    (
+        "train --top-k 0.5 --loss nonsaturating --top-k-anneal 9223372036854775808",
+        "--top-k-anneal",
+    ),
+    (
+        "train --n-critic 18446744073709551615 --loss wgan",
+        "--n-critic",
+    ),
+    ("train --config n_critic_huge.toml", "--n-critic"),
+    (
+        "train --config formula.toml --seed 9223372036854775808",
+        "--seed",
+    ),
+    // train: a learning rate infinite as f32, a metric short of samples
+    ("train --lr-g 1e39", "--lr-g"),
+    ("train --lr-d 3.5e38 --loss wgan", "--lr-d"),
+    ("train --eval-samples 1 --eval-metrics all", "mmd_rbf"),
     // train: choices, rates and options that do not apply
     ("train --activation sigmoid", "--activation"),
     ("train --activation leaky-relu:abc", "leaky-relu:abc"),
@@ -161,6 +190,12 @@ const CASES: &[(&str, &str)] = &[
     ("train --target exp(x) --x-range 0,1000", "exp(x)"),
     ("train --target sqrt(x) --x-range -1,1", "sqrt(x)"),
     ("train --target a*x --param a=uniform(2,1)", "uniform(2,1)"),
+    // NaN for 1 % of the draws of a: found by the draws checked before training, not in
+    // the first step's
+    (
+        "train --target sqrt(abs(a-0.37)-0.005)*x --param a=uniform(0,1)",
+        "checked before training",
+    ),
     ("train --target a*x --param a=normal(0,-1)", "normal(0,-1)"),
     ("train --target a*x --param a=beta(1,2)", "beta"),
     ("train --target a*x --param a", "--param"),
@@ -296,6 +331,14 @@ const CASES: &[(&str, &str)] = &[
     ("sweep --seeds a..b", "--seeds"),
     ("sweep --seeds 3", "--seeds"),
     ("sweep --seeds 0..18446744073709551615", "--seeds"),
+    (
+        "sweep --seeds 9223372036854775807..9223372036854775809",
+        "--seeds",
+    ),
+    (
+        "sweep --seeds 0..2 --config n_critic_huge.toml",
+        "--n-critic",
+    ),
     ("sweep --seeds 0..2 --eval-n 0", "--eval-n"),
     ("sweep --seeds 0..2 --eval-n -1", "--eval-n"),
     (
@@ -417,6 +460,10 @@ fn template() -> &'static Path {
             ),
             ("bad_kind.toml", b"target = { kind = \"cubic\" }\n"),
             ("huge_hidden.toml", b"g_hidden = [100000, 100000, 100000]\n"),
+            (
+                "n_critic_huge.toml",
+                b"loss = \"wgan\"\nn_critic = 9223372036854775807\n",
+            ),
             ("ring8.toml", include_bytes!("../../configs/ring8.toml")),
             (
                 "data.toml",
@@ -516,17 +563,22 @@ fn template() -> &'static Path {
 
 /// The case's error line, or what went wrong with it.
 fn check(args: &str, culprit: &str) -> Result<String, String> {
-    let dir = tempfile::tempdir().unwrap();
-    copy_dir(template(), dir.path());
-    let mut before = BTreeMap::new();
-    listing(dir.path(), &mut before);
     let argv: Vec<&str> = args
         .split(' ')
         .map(|a| if a == "''" { "" } else { a })
         .collect();
+    check_argv(&argv, culprit)
+}
+
+/// [`check`] of the arguments `argv`, as given.
+fn check_argv(argv: &[&str], culprit: &str) -> Result<String, String> {
+    let dir = tempfile::tempdir().unwrap();
+    copy_dir(template(), dir.path());
+    let mut before = BTreeMap::new();
+    listing(dir.path(), &mut before);
     let out = curvegan()
         .current_dir(dir.path())
-        .args(&argv)
+        .args(argv)
         .timeout(LIMIT)
         .output()
         .map_err(|e| format!("hang: {e}"))?;
@@ -592,6 +644,39 @@ fn every_bad_input_is_one_error_line_exit_2_and_leaves_nothing() {
         failures.len(),
         failures.join("\n")
     );
+}
+
+/// Names and tags `run.json` could not read back (over 1 MiB, as a command line can give in
+/// arguments of 128 KiB at most) are refused before anything is written, naming the option.
+#[test]
+fn labels_run_json_cannot_read_back_are_refused() {
+    let tag = "t".repeat(120 << 10);
+    let mut argv = vec!["train", "--steps", "2", "--plot-every", "0"];
+    for _ in 0..9 {
+        argv.extend(["--tag", &tag]);
+    }
+    let line = check_argv(&argv, "--tag").unwrap();
+    assert!(line.contains("65536 bytes"), "{line}");
+    let name = "n".repeat(100 << 10);
+    let line = check_argv(&["train", "--steps", "2", "--name", &name], "--name").unwrap();
+    assert!(line.len() < 300, "the name is not echoed: {line}");
+}
+
+/// A CSV file of rows too wide for memory is named with its row length, not `--eval-samples`
+/// (whose default value asks for nothing unusual).
+#[test]
+fn a_too_wide_data_file_is_named_in_the_size_check() {
+    let data = tempfile::tempdir().unwrap();
+    let wide = data.path().join("wide.csv");
+    let row = vec!["1"; 200_000].join(",");
+    fs::write(&wide, format!("{row}\n{row}\n")).unwrap();
+    let path = wide.display().to_string();
+    let line = check_argv(&["train", "--data", &path], "wide.csv").unwrap();
+    assert!(
+        line.contains("--data") && line.contains("rows of 200000 values"),
+        "{line}"
+    );
+    assert!(!line.contains("--eval-samples"), "{line}");
 }
 
 /// The good side of the same inputs: options given with `--config` modify its target instead

@@ -4,6 +4,7 @@
 //! again repeats the run exactly. The defaults are the tutorial's: noise of size 15, one hidden
 //! layer of 128 ReLU units in both nets, batch 64, Adam with lr 1e-4 for both, 10001 steps.
 
+use std::collections::{BTreeMap, BTreeSet};
 use std::path::Path;
 
 use serde::{Deserialize, Serialize};
@@ -24,6 +25,58 @@ pub const MAX_BYTES: u64 = 4 << 30;
 /// Bytes of one step's row of metrics kept in memory and written to the checkpoint, beside
 /// 32 bytes per evaluation metric.
 const ROW_BYTES: u64 = 128;
+
+/// The largest integer a config key may hold: 2⁶³ − 1, TOML's largest (its integers are
+/// i64), so that the `config.toml` a run writes reads back.
+pub const MAX_CONFIG_INT: u64 = i64::MAX as u64;
+
+/// Refuses `value` of `option` (config key `key`) above [`MAX_CONFIG_INT`], naming both and
+/// the limit.
+pub fn check_config_int(option: &str, key: &str, value: u64) -> Result<()> {
+    if value > MAX_CONFIG_INT {
+        return Err(Error::config(
+            option,
+            format!(
+                "{value} is above {MAX_CONFIG_INT} (2^63 - 1), the largest integer config.toml holds (config key {key})"
+            ),
+        ));
+    }
+    Ok(())
+}
+
+/// The config keys a resume may change by an edit of the run's `config.toml`: how long it
+/// trains (`steps`, fixed under a learning-rate decay), how it is evaluated, how often it
+/// draws figures and saves checkpoints. Every other key defines the run.
+pub const RESUME_KEYS: [&str; 5] = [
+    "steps",
+    "eval_every",
+    "eval_samples",
+    "plot_every",
+    "checkpoint_every",
+];
+
+/// A config key whose value differs between two configs ([`TrainConfig::changed_keys`]).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct KeyChange {
+    /// The key, dotted below the top level: `seed`, `optim_g.lr`, `target.points`.
+    pub key: String,
+    /// Its value in the first config, as TOML writes it (`not set` when absent).
+    pub old: String,
+    /// Its value in the second.
+    pub new: String,
+}
+
+/// The command-line option of the config key `key` (`eval_every` → `--eval-every`,
+/// `target.points` → `--points`), for messages.
+fn option_of_key(key: &str) -> String {
+    match key.strip_prefix("target.") {
+        Some(k) => format!("--{}", k.replace('_', "-")),
+        None => format!(
+            "--{}",
+            key.split('.').next().unwrap_or(key).replace('_', "-")
+        ),
+    }
+}
 
 /// The error for `option` = `value` needing `bytes` (`None`: beyond 2⁶⁴) of memory.
 pub fn memory_error(option: &str, value: &str, bytes: Option<u64>) -> Error {
@@ -238,6 +291,7 @@ impl Default for TrainConfig {
 impl TrainConfig {
     /// Checks every setting; the error names the option and the value.
     pub fn validate(&self) -> Result<()> {
+        self.check_integers()?;
         let positive = [
             ("--steps", self.steps),
             ("--batch-size", self.batch_size),
@@ -299,18 +353,69 @@ impl TrainConfig {
             .validate("--lr-d/--betas (discriminator optimizer)")?;
         let target = self.target.build()?;
         let names = self.eval_metric_names(&target)?;
-        let min = catalogue::min_samples(&names);
-        if self.eval_samples < min {
-            return Err(Error::config(
-                "--eval-samples",
-                format!(
-                    "the metrics {} need at least {min} samples, got {}",
-                    names.join(", "),
-                    self.eval_samples
-                ),
-            ));
+        // The metric that needs the most samples is named with its minimum.
+        let needy = names.iter().max_by_key(|n| catalogue::min_samples(&[*n]));
+        if let Some(name) = needy {
+            let min = catalogue::min_samples(&[*name]);
+            if self.eval_samples < min {
+                return Err(Error::config(
+                    "--eval-samples",
+                    format!(
+                        "the metric {name} needs at least {min} samples, got {} (metrics: {})",
+                        self.eval_samples,
+                        names.join(", ")
+                    ),
+                ));
+            }
         }
         self.check_memory(&target, names.len())
+    }
+
+    /// Every integer key at most [`MAX_CONFIG_INT`], found by key (the config as JSON, which
+    /// holds u64, walked), so that no key is forgotten: the error names the first over it.
+    fn check_integers(&self) -> Result<()> {
+        fn walk(key: &str, value: &serde_json::Value, found: &mut Option<(String, u64)>) {
+            match value {
+                serde_json::Value::Number(n) => {
+                    if let Some(v) = n.as_u64().filter(|v| *v > MAX_CONFIG_INT) {
+                        found.get_or_insert((key.to_string(), v));
+                    }
+                }
+                serde_json::Value::Array(items) => {
+                    items.iter().for_each(|item| walk(key, item, found));
+                }
+                serde_json::Value::Object(map) => {
+                    for (k, v) in map {
+                        let key = match key {
+                            "" => k.clone(),
+                            _ => format!("{key}.{k}"),
+                        };
+                        walk(&key, v, found);
+                    }
+                }
+                _ => {}
+            }
+        }
+        let value =
+            serde_json::to_value(self).map_err(|e| Error::Serialize(format!("the config: {e}")))?;
+        let mut found = None;
+        walk("", &value, &mut found);
+        match found {
+            Some((key, v)) => check_config_int(&option_of_key(&key), &key, v),
+            None => Ok(()),
+        }
+    }
+
+    /// The option and value that set the width of a sample, for messages: `--points` for a
+    /// curve, the data file and its row length for `--data`.
+    fn sample_width(&self, target: &Target) -> (&'static str, String) {
+        match &self.target {
+            TargetConfig::Data { path } => (
+                "--data",
+                format!("{} (rows of {} values)", path.display(), target.dim()),
+            ),
+            _ => ("--points", target.dim().to_string()),
+        }
     }
 
     /// `d_maxout` in 1..=[`MAX_MAXOUT`], not with `wgan-gp` or R1 (their input-gradient
@@ -357,10 +462,41 @@ impl TrainConfig {
 
     /// Refuses a run that would hold more than [`MAX_BYTES`] in memory, naming the option that
     /// asks for the most: weights with their gradients and optimizer state (`--g-hidden`,
-    /// `--d-hidden`, `--latent-dim`, `--points`), one step's activations (`--batch-size`), one
-    /// evaluation's samples (`--eval-samples`) and the metrics rows kept (`--steps`).
+    /// `--d-hidden`, `--latent-dim`, `--points` or `--data`'s row length), one step's
+    /// activations (`--batch-size`) and noise (`--n-critic`), one evaluation's samples
+    /// (`--eval-samples`) and the metrics rows kept (`--steps`). A count at or below its
+    /// default is not blamed for the width of the rows it counts: the widest layer is.
     fn check_memory(&self, target: &Target, n_metrics: usize) -> Result<()> {
         let (g, d) = self.specs(target)?;
+        let (width_option, width_value) = self.sample_width(target);
+        // The widest layer of both nets, named as the option that sets it.
+        let widest = [
+            (&g, "--g-hidden", "--latent-dim"),
+            (&d, "--d-hidden", "--points"),
+        ]
+        .into_iter()
+        .flat_map(|(net, hidden, input)| {
+            let last = net.widths.len() - 1;
+            (0..net.widths.len()).map(move |i| {
+                let option = match i {
+                    0 => input,
+                    i if i == last => "--points",
+                    _ => hidden,
+                };
+                (net.widths[i], option, net)
+            })
+        })
+        .max_by_key(|(w, _, _)| *w);
+        let name_of = |option: &'static str, net: &MlpSpec| -> (&'static str, String) {
+            match option {
+                "--latent-dim" => (option, self.latent_dim.to_string()),
+                "--points" => (width_option, width_value.clone()),
+                _ => (
+                    option,
+                    format!("{:?}", &net.widths[1..net.widths.len() - 1]),
+                ),
+            }
+        };
         let mut terms: Vec<(&str, String, Option<u64>)> = Vec::new();
         // Weight, gradient and two optimizer moments per parameter, 4 bytes each; with
         // spectral normalisation D also keeps its raw weights and their gradient.
@@ -383,15 +519,19 @@ impl TrainConfig {
                 i if i + 1 == net.widths.len() => "--points",
                 _ => hidden,
             };
-            let value = match option {
-                "--latent-dim" => self.latent_dim.to_string(),
-                "--points" => target.dim().to_string(),
-                _ => format!("{:?}", &net.widths[1..net.widths.len() - 1]),
-            };
+            let (option, value) = name_of(option, net);
             // Maxout's Linear layers are K times wider (a slight overestimate of the last).
             let params = params.and_then(|p| p.checked_mul(net.maxout as u64));
             terms.push((option, value, params.and_then(|p| p.checked_mul(bytes))));
         }
+        // A count no larger than its default is not what asks for too much: the row it
+        // counts is, named by its widest layer.
+        let count_or_width =
+            |option: &'static str, count: usize, default: usize| match (count <= default, widest) {
+                (true, Some((_, width, net))) => name_of(width, net),
+                _ => (option, count.to_string()),
+            };
+        let defaults = TrainConfig::default();
         let row = |spec: &MlpSpec| {
             spec.widths
                 .iter()
@@ -402,11 +542,20 @@ impl TrainConfig {
             .zip(row(&d))
             .and_then(|(g, d)| d.checked_mul(2)?.checked_add(g));
         let batch = step_row.and_then(|r| r.checked_mul(self.batch_size as u64)?.checked_mul(8));
-        terms.push(("--batch-size", self.batch_size.to_string(), batch));
+        let (option, value) = count_or_width("--batch-size", self.batch_size, defaults.batch_size);
+        terms.push((option, value, batch));
+        // Each D update's noise of a step, and wgan-gp's ε, drawn at once: n_critic × [B, k + 1].
+        let n_critic = self.loss_settings().n_critic;
+        let noise = (n_critic as u64)
+            .checked_mul(self.batch_size as u64)
+            .and_then(|n| n.checked_mul(self.latent_dim as u64 + 1)?.checked_mul(4));
+        terms.push(("--n-critic", n_critic.to_string(), noise));
         // G's forward pass on the evaluation's noise, the fakes and as many reals.
         let eval_row = row(&g).and_then(|r| r.checked_add((target.dim() as u64).checked_mul(2)?));
         let eval = eval_row.and_then(|r| r.checked_mul(self.eval_samples as u64)?.checked_mul(8));
-        terms.push(("--eval-samples", self.eval_samples.to_string(), eval));
+        let (option, value) =
+            count_or_width("--eval-samples", self.eval_samples, defaults.eval_samples);
+        terms.push((option, value, eval));
         // One metrics row per step, in memory and as text in the checkpoint.
         let rows = (self.steps as u64).checked_mul(ROW_BYTES + 32 * n_metrics as u64);
         terms.push(("--steps", self.steps.to_string(), rows));
@@ -550,6 +699,47 @@ impl TrainConfig {
         }
     }
 
+    /// The keys whose values differ between this config and `other`, in key order: both
+    /// configs as TOML tables, compared leaf by leaf (a key a config leaves out, such as an
+    /// unset `keep_best`, reads `not set`).
+    pub fn changed_keys(&self, other: &TrainConfig) -> Result<Vec<KeyChange>> {
+        fn leaves(prefix: &str, value: toml::Value, out: &mut BTreeMap<String, toml::Value>) {
+            match value {
+                toml::Value::Table(table) => {
+                    for (k, v) in table {
+                        let key = match prefix {
+                            "" => k,
+                            _ => format!("{prefix}.{k}"),
+                        };
+                        leaves(&key, v, out);
+                    }
+                }
+                v => {
+                    out.insert(prefix.to_string(), v);
+                }
+            }
+        }
+        let table = |c: &TrainConfig| -> Result<BTreeMap<String, toml::Value>> {
+            let value = toml::Value::try_from(c)
+                .map_err(|e| Error::Serialize(format!("config as TOML: {e}")))?;
+            let mut out = BTreeMap::new();
+            leaves("", value, &mut out);
+            Ok(out)
+        };
+        let (a, b) = (table(self)?, table(other)?);
+        let text = |v: Option<&toml::Value>| v.map_or("not set".to_string(), |v| v.to_string());
+        let keys: BTreeSet<&String> = a.keys().chain(b.keys()).collect();
+        Ok(keys
+            .into_iter()
+            .filter(|k| a.get(*k) != b.get(*k))
+            .map(|k| KeyChange {
+                key: k.clone(),
+                old: text(a.get(k)),
+                new: text(b.get(k)),
+            })
+            .collect())
+    }
+
     /// The config as TOML.
     pub fn to_toml(&self) -> Result<String> {
         toml::to_string(self).map_err(|e| Error::Serialize(format!("config as TOML: {e}")))
@@ -611,6 +801,66 @@ mod tests {
             0.5 + 0.5 * std::f64::consts::FRAC_1_SQRT_2
         ));
         assert!(LrDecay::Cosine.factor(99, 100) > 0.0);
+    }
+
+    /// Every integer key is checked against TOML's i64, nested ones too, by key.
+    #[test]
+    fn integers_config_toml_cannot_hold_are_named_by_option_and_key() {
+        let too_big = MAX_CONFIG_INT + 1;
+        for (config, option, key) in [
+            (
+                TrainConfig {
+                    seed: too_big,
+                    ..TrainConfig::default()
+                },
+                "--seed",
+                "key seed",
+            ),
+            (
+                TrainConfig {
+                    target: TargetConfig::Family {
+                        points: too_big as usize,
+                        x_range: [-1.0, 1.0],
+                    },
+                    ..TrainConfig::default()
+                },
+                "--points",
+                "key target.points",
+            ),
+            (
+                TrainConfig {
+                    d_hidden: vec![8, too_big as usize],
+                    ..TrainConfig::default()
+                },
+                "--d-hidden",
+                "key d_hidden",
+            ),
+        ] {
+            let msg = config.validate().unwrap_err().to_string();
+            let value = too_big.to_string();
+            for named in [option, key, &value, "9223372036854775807"] {
+                assert!(msg.contains(named), "{named} not in {msg}");
+            }
+        }
+    }
+
+    #[test]
+    fn changed_keys_compares_by_key() {
+        let a = TrainConfig::default();
+        let b = TrainConfig {
+            steps: 5,
+            keep_best: Some("mse_to_target".into()),
+            optim_g: OptimizerConfig::adam(1e-3),
+            ..a.clone()
+        };
+        let changed = a.changed_keys(&b).unwrap();
+        let keys: Vec<&str> = changed.iter().map(|c| c.key.as_str()).collect();
+        assert_eq!(keys, ["keep_best", "optim_g.lr", "steps"]);
+        assert_eq!(
+            (changed[0].old.as_str(), changed[0].new.as_str()),
+            ("not set", "\"mse_to_target\"")
+        );
+        assert!(a.changed_keys(&a.clone()).unwrap().is_empty());
     }
 
     #[test]

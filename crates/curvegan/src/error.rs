@@ -47,6 +47,17 @@ pub enum Error {
         /// checkpoint is.
         what: String,
     },
+    /// A formula target was NaN or infinite at a parameter draw that the check before training
+    /// ([`crate::data::target::TargetConfig::build`]) did not meet. Not bad input: the
+    /// formula passed that check, maybe hours earlier. The message names x, the drawn values
+    /// and what to do.
+    #[error("{}{what}", .step.map_or(String::new(), |s| format!("training stopped at step {s}: ")))]
+    Draw {
+        /// The training step that drew it, when known.
+        step: Option<usize>,
+        /// What was drawn, where the formula is not finite, and what to do.
+        what: String,
+    },
     /// Data could not be serialised (e.g. a value TOML cannot hold).
     #[error("cannot serialise {0}")]
     Serialize(String),

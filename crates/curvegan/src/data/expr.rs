@@ -268,6 +268,11 @@ impl Formula {
         })
     }
 
+    /// Steps of the compiled program, what one evaluation at one x costs.
+    pub fn cost(&self) -> usize {
+        self.program.len()
+    }
+
     /// The formula as written.
     pub fn text(&self) -> &str {
         &self.text

@@ -68,8 +68,17 @@ pub const DEFAULT_X_RANGE: [f64; 2] = [-1.0, 1.0];
 pub const RING8_SIGMA: f32 = 0.01;
 /// Standard deviation of each of `grid25`'s Gaussians.
 pub const GRID25_SIGMA: f32 = 0.05;
-/// Random parameter draws checked for NaN/Inf when a formula target is built.
-const CHECK_DRAWS: usize = 64;
+/// Random parameter draws checked for NaN/Inf when a formula target is built: as many as
+/// [`CHECK_OPS`] steps of the formula's program allow over the curve's points, from
+/// [`MIN_CHECK_DRAWS`] to [`MAX_CHECK_DRAWS`] (4096 for a short formula on the tutorial's 15
+/// points: a few ms). A formula NaN on a fraction p of the draws is refused before training
+/// with probability 1 − (1 − p)^4096 (98 % for p = 0.1 %).
+const MAX_CHECK_DRAWS: usize = 4096;
+/// The fewest random draws checked, however long the formula and the curve.
+const MIN_CHECK_DRAWS: usize = 64;
+/// Steps of a formula's program the random draws of the check may take in all (2²¹, about
+/// 30 ms).
+const CHECK_OPS: usize = 1 << 21;
 /// A normal parameter is also checked at `mean ± CHECK_SDS·sd` when its target is built.
 const CHECK_SDS: f64 = 5.0;
 
@@ -716,8 +725,14 @@ fn build_expr(expr: &str, params: &[Param], x64: Vec<f64>) -> Result<Target> {
         Some(curve.clone())
     } else {
         // Every parameter at its centre, then each at its extremes (the others at the centre),
-        // then random draws from a fixed seed.
-        let checked = "; checked before training at the parameters' extremes and on random draws";
+        // then random draws from a fixed seed, as training draws them.
+        let per_draw = x64.len().saturating_mul(formula.cost()).max(1);
+        let draws = (CHECK_OPS / per_draw).clamp(MIN_CHECK_DRAWS, MAX_CHECK_DRAWS);
+        let checked = format!(
+            "; checked before training at the parameters' extremes and on {draws} random draws. \
+             Narrow the parameters' ranges (--param) to where the formula is finite"
+        );
+        let checked = checked.as_str();
         check_curve(&formula, params, &x64, &values, &mut curve, checked)?;
         for &i in &random {
             for v in params[i].spec.check_values() {
@@ -728,7 +743,7 @@ fn build_expr(expr: &str, params: &[Param], x64: Vec<f64>) -> Result<Target> {
         }
         let mut rng = ChaCha8Rng::seed_from_u64(0);
         let mut at = values.clone();
-        for _ in 0..CHECK_DRAWS {
+        for _ in 0..draws {
             for &i in &random {
                 at[i] = params[i].spec.draw(&mut rng) as f64;
             }
@@ -748,7 +763,8 @@ fn build_expr(expr: &str, params: &[Param], x64: Vec<f64>) -> Result<Target> {
     })
 }
 
-/// Evaluates a formula's curve; a NaN or infinity is an error naming x and the parameters.
+/// Evaluates a formula's curve; a NaN or infinity is an error (bad input, `--target`) naming
+/// x and the parameters, followed by `context`.
 fn check_curve(
     formula: &Formula,
     params: &[Param],
@@ -757,6 +773,21 @@ fn check_curve(
     out: &mut [f32],
     context: &str,
 ) -> Result<()> {
+    match curve_problem(formula, params, x64, values, out)? {
+        Some(problem) => Err(Error::config("--target", format!("{problem}{context}"))),
+        None => Ok(()),
+    }
+}
+
+/// Evaluates a formula's curve into `out`; a NaN or infinity is described, naming x and the
+/// parameters' values.
+fn curve_problem(
+    formula: &Formula,
+    params: &[Param],
+    x64: &[f64],
+    values: &[f64],
+    out: &mut [f32],
+) -> Result<Option<String>> {
     if let Some((x, y)) = formula.eval_curve(x64, values, out)? {
         let with = if params.is_empty() {
             String::new()
@@ -773,12 +804,12 @@ fn check_curve(
         } else {
             y.to_string()
         };
-        return Err(Error::config(
-            "--target",
-            format!("\"{}\" is {y} at x = {x}{with}{context}", formula.text()),
-        ));
+        return Ok(Some(format!(
+            "\"{}\" is {y} at x = {x}{with}",
+            formula.text()
+        )));
     }
-    Ok(())
+    Ok(None)
 }
 
 /// Each parameter's base value (a constant's value, a distribution's first check value); the
@@ -929,7 +960,8 @@ impl Target {
     /// noise of x and y. A fixed curve draws nothing.
     ///
     /// Errors: buffers of the wrong size, or a formula that is NaN or infinite at a drawn
-    /// parameter value (the message names x and the values).
+    /// parameter value: an [`Error::Draw`] naming x and the values (not bad input: the formula
+    /// passed the check of [`TargetConfig::build`], which tried other draws).
     pub fn draw(
         &self,
         rng: &mut ChaCha8Rng,
@@ -988,7 +1020,17 @@ impl Target {
                             c[r * cond_dim + k] = v;
                         }
                     }
-                    check_curve(formula, params, &self.x64, &values, row, "")?;
+                    if let Some(problem) = curve_problem(formula, params, &self.x64, &values, row)?
+                    {
+                        return Err(Error::Draw {
+                            step: None,
+                            what: format!(
+                                "the target {problem}, a parameter draw the check before training did not meet. \
+                                 Narrow the parameters' ranges (--param) to where the formula is finite and train a new run \
+                                 (a resume would draw the same values again)"
+                            ),
+                        });
+                    }
                 }
             }
             Source::Data(data) => {

@@ -195,13 +195,16 @@ pub fn needs_real(names: &[&str]) -> bool {
 }
 
 /// The fewest samples `names` can be computed from: k + 1 for the k-NN metrics (precision,
-/// recall, density, coverage), else 1.
+/// recall, density, coverage), 2 for `mmd_rbf` (its unbiased estimate averages over pairs of
+/// distinct samples), else 1.
 pub fn min_samples(names: &[&str]) -> usize {
     let knn = ["precision", "recall", "density", "coverage"];
-    match names.iter().any(|n| knn.contains(n)) {
-        true => metrics::DEFAULT_K + 1,
-        false => 1,
-    }
+    let min = |n: &&str| match *n {
+        n if knn.contains(&n) => metrics::DEFAULT_K + 1,
+        "mmd_rbf" => 2,
+        _ => 1,
+    };
+    names.iter().map(min).max().unwrap_or(1)
 }
 
 /// Computes `names` (from [`resolve`]) for the generated samples `fake` (`[N, n]`) against

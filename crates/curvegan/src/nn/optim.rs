@@ -100,6 +100,16 @@ impl OptimizerConfig {
                 format!("learning rate must be a positive finite number, got {lr}"),
             ));
         }
+        // The update rounds the rate to f32 (see the module docs): above f32::MAX it is ∞.
+        if !(lr as f32).is_finite() {
+            return Err(Error::config(
+                option,
+                format!(
+                    "learning rate {lr:e} is beyond f32's range (at most {:e}): the update computes in f32",
+                    f32::MAX
+                ),
+            ));
+        }
         let (eps, unit) = match *self {
             OptimizerConfig::Adam { betas, eps, .. } => (eps, betas.to_vec()),
             OptimizerConfig::Rmsprop { alpha, eps, .. } => (eps, vec![alpha]),
@@ -110,7 +120,7 @@ impl OptimizerConfig {
                 format!("decay rates (betas, alpha) must lie in [0, 1), got {b}"),
             ));
         }
-        if !(eps.is_finite() && eps >= 0.0) {
+        if !(eps.is_finite() && (eps as f32).is_finite() && eps >= 0.0) {
             return Err(Error::config(
                 option,
                 format!("eps must be finite and ≥ 0, got {eps}"),

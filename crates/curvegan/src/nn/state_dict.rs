@@ -30,7 +30,7 @@
 use std::collections::BTreeMap;
 use std::path::Path;
 
-use safetensors::{Dtype, SafeTensors};
+use safetensors::{Dtype, SafeTensorError, SafeTensors};
 
 use crate::error::{Error, Result};
 use crate::nn::mlp::{Mlp, MlpSpec};
@@ -154,10 +154,47 @@ pub fn tensors_to_bytes_with_metadata<'a, V: Into<Values<'a>>>(
     Ok(bytes)
 }
 
+/// The message for a header `safetensors` refused. Its "invalid offset" names whichever
+/// tensor its hash map gave first; this names the first in offset order, ties broken by
+/// state-dict order, the same every time.
+fn header_error(bytes: &[u8], e: SafeTensorError) -> String {
+    let named = match &e {
+        SafeTensorError::InvalidOffset(_) => first_bad_offset(bytes),
+        _ => None,
+    };
+    match named {
+        Some(name) => format!("not a safetensors file: invalid offset for tensor `{name}`"),
+        None => format!("not a safetensors file: {e}"),
+    }
+}
+
+/// The first tensor of the header whose data offsets do not follow the previous one's end, as
+/// `safetensors` checks them, in a deterministic order.
+fn first_bad_offset(bytes: &[u8]) -> Option<String> {
+    let n = u64::from_le_bytes(bytes.get(..8)?.try_into().ok()?);
+    let header = bytes.get(8..8usize.checked_add(usize::try_from(n).ok()?)?)?;
+    let header: BTreeMap<String, serde_json::Value> = serde_json::from_slice(header).ok()?;
+    let mut offsets: Vec<(u64, u64, &String)> = (header.iter())
+        .filter(|(name, _)| *name != "__metadata__")
+        .filter_map(|(name, info)| {
+            let o = info.get("data_offsets")?;
+            Some((o.get(0)?.as_u64()?, o.get(1)?.as_u64()?, name))
+        })
+        .collect();
+    offsets.sort_by_cached_key(|&(s, e, name)| (s, e, state_dict_order(name)));
+    let mut start = 0;
+    for (s, e, name) in offsets {
+        if s != start || e < s {
+            return Some(name.clone());
+        }
+        start = e;
+    }
+    None
+}
+
 /// Checks the checksum of safetensors bytes, if they hold one; returns whether they did.
 pub fn verify_checksum(bytes: &[u8]) -> std::result::Result<bool, String> {
-    let (n, meta) =
-        SafeTensors::read_metadata(bytes).map_err(|e| format!("not a safetensors file: {e}"))?;
+    let (n, meta) = SafeTensors::read_metadata(bytes).map_err(|e| header_error(bytes, e))?;
     let Some(metadata) = meta.metadata() else {
         return Ok(false);
     };
@@ -179,9 +216,13 @@ pub fn verify_checksum(bytes: &[u8]) -> std::result::Result<bool, String> {
 /// there is one (see the module's docs).
 pub fn tensors_from_bytes(bytes: &[u8]) -> std::result::Result<BTreeMap<String, Tensor>, String> {
     verify_checksum(bytes)?;
-    let st = SafeTensors::deserialize(bytes).map_err(|e| format!("not a safetensors file: {e}"))?;
+    let st = SafeTensors::deserialize(bytes).map_err(|e| header_error(bytes, e))?;
     let mut out = BTreeMap::new();
-    for (name, view) in st.iter() {
+    // In state-dict order, not the header's hash order: an error names the same tensor every
+    // time.
+    let mut views: Vec<_> = st.iter().collect();
+    views.sort_by_cached_key(|(name, _)| state_dict_order(name));
+    for (name, view) in views {
         let (data, ints) = match view.dtype() {
             Dtype::F32 => {
                 let data = view.data().chunks_exact(4);
@@ -212,6 +253,48 @@ pub fn tensors_from_bytes(bytes: &[u8]) -> std::result::Result<BTreeMap<String, 
         );
     }
     Ok(out)
+}
+
+/// One dot-separated part of a tensor name, ordered as PyTorch orders a state dict.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
+enum NamePart {
+    /// A net's prefix in a checkpoint (`G`, `D`, `G_ema`, `opt`), in the order it saves them.
+    Net(usize),
+    /// A module index: `2` before `10`.
+    Index(u64),
+    /// A tensor of a module, in the order PyTorch registers them.
+    Tensor(usize),
+    /// Anything else, by its text.
+    Other(String),
+}
+
+/// The sort key of a tensor name in state-dict order: `G.0.weight`, `G.0.bias`,
+/// `G.1.running_mean`, …, `G.10.weight`, then `D.…`, `G_ema.…` and `opt.…`.
+fn state_dict_order(name: &str) -> Vec<NamePart> {
+    const NETS: [&str; 4] = ["G", "D", "G_ema", "opt"];
+    const TENSORS: [&str; 8] = [
+        "weight",
+        "bias",
+        "weight_orig",
+        "weight_u",
+        "weight_v",
+        "running_mean",
+        "running_var",
+        "num_batches_tracked",
+    ];
+    name.split('.')
+        .map(|part| {
+            if let Ok(i) = part.parse() {
+                NamePart::Index(i)
+            } else if let Some(i) = NETS.iter().position(|n| *n == part) {
+                NamePart::Net(i)
+            } else if let Some(i) = TENSORS.iter().position(|t| *t == part) {
+                NamePart::Tensor(i)
+            } else {
+                NamePart::Other(part.to_string())
+            }
+        })
+        .collect()
 }
 
 /// The MLP's state dict (parameters, and batch normalisation's buffers) as tensors, names
@@ -251,8 +334,40 @@ pub fn mlp_tensors<'a>(mlp: &'a Mlp, prefix: &str) -> Vec<(String, Vec<usize>, V
 
 /// The largest weight magnitude a loaded network may hold: a sanity bound, far beyond what
 /// training these small nets gives (weights of order 1), that refuses corrupt or diverged
-/// files before they produce infinite outputs.
+/// files before they produce infinite outputs. Training stops when a weight leaves it
+/// ([`check_values`]), so that it never saves weights a load refuses.
 pub const WEIGHT_BOUND: f32 = 1e6;
+
+/// True if every value is finite and within ±[`WEIGHT_BOUND`]: the quick test training makes
+/// after every step (branch-free over blocks, so that it vectorises); [`check_values`] then
+/// names the culprit.
+pub fn within_bound(values: &[f32]) -> bool {
+    // NaN fails the comparison, as ±∞ does.
+    values
+        .chunks(256)
+        .all(|c| c.iter().fold(true, |ok, v| ok & (v.abs() <= WEIGHT_BOUND)))
+}
+
+/// Checks the values of the state-dict tensor `key` as every network loaded from a file is
+/// checked: finite, within ±[`WEIGHT_BOUND`], and for a `running_var` non-negative. The error
+/// names the tensor and the first offending value. Loading ([`mlp_from_tensors`]) and training
+/// (after every step) both use it, so that what training saves always loads.
+pub fn check_values(key: &str, data: &[f32]) -> std::result::Result<(), String> {
+    if let Some(bad) = data.iter().find(|v| !v.is_finite()) {
+        return Err(format!("tensor '{key}' holds a non-finite value ({bad})"));
+    }
+    if let Some(bad) = data.iter().find(|v| v.abs() > WEIGHT_BOUND) {
+        return Err(format!(
+            "tensor '{key}' holds {bad:e}, beyond the sanity bound ±{WEIGHT_BOUND:e} (corrupt or diverged weights)"
+        ));
+    }
+    if key.ends_with("running_var") {
+        if let Some(bad) = data.iter().find(|v| **v < 0.0) {
+            return Err(format!("tensor '{key}' holds a negative variance ({bad})"));
+        }
+    }
+    Ok(())
+}
 
 /// Builds an MLP of shape `spec` from tensors named `{prefix}0.weight`, …; every tensor must be
 /// present with the right shape, finite and within ±[`WEIGHT_BOUND`] (a running variance also
@@ -274,12 +389,8 @@ pub fn mlp_from_tensors(
         let m = spec.module_index(l) + 1;
         let n = mlp.batchnorm_buffers()[l].running_mean.len();
         let mean = &get(&format!("{m}.running_mean"), &[n])?.data;
-        let var_name = format!("{m}.running_var");
-        let var = &get(&var_name, &[n])?.data;
-        if let Some(bad) = var.iter().find(|v| **v < 0.0) {
-            let m = format!("tensor '{prefix}{var_name}' holds a negative variance ({bad})");
-            return Err(Error::bad_file(source, m));
-        }
+        // Non-negative too, by `check_values`.
+        let var = &get(&format!("{m}.running_var"), &[n])?.data;
         let count = batches_tracked(tensors, &format!("{prefix}{m}.num_batches_tracked"), source)?;
         let bn = &mut mlp.batchnorm_buffers_mut()[l];
         bn.running_mean.copy_from_slice(mean);
@@ -314,7 +425,7 @@ fn batches_tracked(tensors: &BTreeMap<String, Tensor>, key: &str, source: &Path)
     }
 }
 
-/// The tensor `{prefix}{name}`, checked: present, of `shape`, finite, within ±[`WEIGHT_BOUND`].
+/// The tensor `{prefix}{name}`, checked: present, of `shape`, its values by [`check_values`].
 fn checked_tensor<'t>(
     tensors: &'t BTreeMap<String, Tensor>,
     prefix: &str,
@@ -335,19 +446,6 @@ fn checked_tensor<'t>(
             ),
         ));
     }
-    if let Some(bad) = t.data.iter().find(|v| !v.is_finite()) {
-        return Err(Error::bad_file(
-            source,
-            format!("tensor '{key}' holds a non-finite value ({bad})"),
-        ));
-    }
-    if let Some(bad) = t.data.iter().find(|v| v.abs() > WEIGHT_BOUND) {
-        return Err(Error::bad_file(
-            source,
-            format!(
-                "tensor '{key}' holds {bad:e}, beyond the sanity bound ±{WEIGHT_BOUND:e} (corrupt or diverged weights)"
-            ),
-        ));
-    }
+    check_values(&key, &t.data).map_err(|m| Error::bad_file(source, m))?;
     Ok(t)
 }

@@ -133,6 +133,44 @@ pub struct Label {
     pub command: Vec<String>,
 }
 
+/// The most bytes a run's name and tags may hold in all. `run.json` holds them twice (as
+/// themselves and in the command line) and is read back with a limit of [`MAX_RECORD`]; this
+/// leaves room for the rest of the command line, an error and the resumes.
+pub const MAX_LABEL_BYTES: usize = 64 << 10;
+
+/// The most bytes of `run.json` read back.
+pub const MAX_RECORD: u64 = 1 << 20;
+
+impl Label {
+    /// Refuses a name and tags of more than [`MAX_LABEL_BYTES`] in all, which `run.json`
+    /// could not read back: the error names `--name` (or `--tag`, when the tags overflow),
+    /// the size and the limit.
+    pub fn validate(&self) -> Result<()> {
+        let name = self.name.as_ref().map_or(0, String::len);
+        let tags: usize = self.tags.iter().map(String::len).sum();
+        if name + tags <= MAX_LABEL_BYTES {
+            return Ok(());
+        }
+        let (option, what) = match name > MAX_LABEL_BYTES {
+            true => ("--name", format!("the name holds {name} bytes")),
+            false => (
+                if tags > 0 { "--tag" } else { "--name" },
+                format!(
+                    "the name and the {} tags hold {} bytes in all",
+                    self.tags.len(),
+                    name + tags
+                ),
+            ),
+        };
+        Err(Error::config(
+            option,
+            format!(
+                "{what}, above the limit of {MAX_LABEL_BYTES} bytes (run.json must stay readable)"
+            ),
+        ))
+    }
+}
+
 /// The content of `run.json`.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct RunRecord {
@@ -217,7 +255,7 @@ impl RunRecord {
         if !path.is_file() {
             return Ok(None);
         }
-        let bytes = files::read_at_most(&path, 1 << 20)?;
+        let bytes = files::read_at_most(&path, MAX_RECORD)?;
         serde_json::from_slice(&bytes)
             .map(Some)
             .map_err(|e| Error::bad_file(&path, format!("is not a valid run record: {e}")))

@@ -39,7 +39,7 @@ use std::fs;
 use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 
-use crate::config::{LrDecay, TrainConfig};
+use crate::config::{LrDecay, TrainConfig, RESUME_KEYS};
 use crate::error::{Error, Result, READ};
 use crate::eval::catalogue::{self, Better, Report};
 use crate::gan::loss::Equilibrium;
@@ -141,13 +141,20 @@ pub fn train(config: &TrainConfig, out: &Output, observer: &mut dyn Observer) ->
 }
 
 /// Continues the run in `dir` from its checkpoint, up to `steps` steps in all (default: the
-/// run's own). The result is byte-identical to a run that was never stopped. `command` (the
-/// command line, as data) is added to `run.json`'s resumes.
+/// run's own, from its `config.toml`). The result is byte-identical to a run that was never
+/// stopped. `command` (the command line, as data) is added to `run.json`'s resumes.
+///
+/// The settings are the run's `config.toml`: it may differ from the checkpoint's config in
+/// the keys of [`RESUME_KEYS`] (the steps, evaluation, figures and checkpoints), which the
+/// resume then follows; any other difference is an error naming the keys and both values
+/// ([`TrainConfig::changed_keys`]). `steps` wins over the file's. A missing `config.toml` is
+/// written again from the checkpoint.
 ///
 /// A checkpoint at the run's end (its last step, or an early stop) with final outputs missing
 /// or unlike the checkpoint's — the process died between writing them — gets them written
 /// from the checkpoint; a finished run with every output in place is an error. Nothing is
-/// written before the checkpoint, the config and `steps` are known to be valid.
+/// written before the checkpoint, the config and `steps` are known to be valid; every error of
+/// those checks names the run folder.
 pub fn resume(
     dir: &Path,
     steps: Option<usize>,
@@ -166,22 +173,38 @@ pub fn resume(
         ));
     }
     let folder = RunFolder::open(dir, "--resume")?;
-    let ckpt = checkpoint::load(&path)?;
-    let saved = TrainConfig::from_toml(&ckpt.config, &path)?;
-    let mut config = saved.clone();
-    if let Some(steps) = steps {
-        if steps != config.steps && config.lr_decay != LrDecay::None {
-            return Err(Error::config(
-                "--steps",
-                format!(
-                    "the run in {} decays its learning rate over its {} steps; {steps} steps would change that schedule",
-                    dir.display(),
-                    config.steps
-                ),
-            ));
+    let (trainer, rows, ended) =
+        prepare_resume(dir, &path, steps).map_err(|e| naming_run(e, dir))?;
+    folder.remove_temporaries()?;
+    let record = RunRecord::resumed(dir, command)?;
+    session(dir, record, observer, |o| run(trainer, rows, dir, o, ended))
+}
+
+/// `e` with the run folder `dir` named, for an error of a resume's checks that does not name
+/// it (an option's value: `--steps 0`).
+fn naming_run(e: Error, dir: &Path) -> Error {
+    match e {
+        Error::Config { option, message } if !message.contains(&*dir.to_string_lossy()) => {
+            Error::Config {
+                option,
+                message: format!("{message} (resuming the run in {})", dir.display()),
+            }
         }
-        config.steps = steps;
+        e => e,
     }
+}
+
+/// The checks of [`resume`], before it writes anything: the trainer in the checkpoint's state
+/// with the resumed settings, the metrics rows so far, and whether the run has ended already
+/// (only its final outputs are missing).
+fn prepare_resume(
+    dir: &Path,
+    path: &Path,
+    steps: Option<usize>,
+) -> Result<(Trainer, Vec<Row>, bool)> {
+    let ckpt = checkpoint::load(path)?;
+    let saved = TrainConfig::from_toml(&ckpt.config, path)?;
+    let (config, in_file) = resume_config(dir, &saved, steps)?;
     if let Some(record) = DataRecord::load(dir)? {
         if let Some(problem) = record.problem() {
             return Err(Error::bad_file(
@@ -196,7 +219,7 @@ pub fn resume(
     let target = config.target.build()?;
     let n_metrics = config.eval_metric_names(&target)?.len();
     let (text, source) = match &ckpt.metrics {
-        checkpoint::Metrics::Inline(text) => (text.clone(), path.clone()),
+        checkpoint::Metrics::Inline(text) => (text.clone(), path.to_path_buf()),
         checkpoint::Metrics::InFile { bytes, crc32 } => (
             metrics_at_checkpoint(dir, *bytes, crc32)?,
             dir.join(files::METRICS),
@@ -205,7 +228,7 @@ pub fn resume(
     let mut rows = parse_rows(&text, n_metrics).map_err(|m| Error::bad_file(&source, m))?;
     if rows.len() != ckpt.step {
         return Err(Error::bad_file(
-            &path,
+            path,
             format!(
                 "checkpoint at step {} holds {} metrics rows",
                 ckpt.step,
@@ -213,7 +236,7 @@ pub fn resume(
             ),
         ));
     }
-    let trainer = Trainer::from_checkpoint(&config, &ckpt)?;
+    let trainer = Trainer::from_checkpoint(&config, &ckpt, path)?;
     let names = trainer.metric_names().to_vec();
     let watch = Watch::replay(&config, &names, &rows);
     let stop_message = watch
@@ -222,16 +245,14 @@ pub fn resume(
         .map(|w| w.stop_message(dir, rows.len().saturating_sub(1)));
     let ended = ckpt.step >= saved.steps || stop_message.is_some();
     if ended && config.steps == saved.steps {
-        let config_toml = config.to_toml()?;
-        let mut outputs = final_outputs(&trainer, &rows, &names, dir)?;
-        outputs.push((files::CONFIG, config_toml.into_bytes()));
-        let complete = outputs
-            .iter()
-            .all(|(name, bytes)| fs::read(dir.join(name)).ok().as_ref() == Some(bytes));
+        let outputs = final_outputs(&trainer, &rows, &names, dir)?;
+        // config.toml by its settings, not its bytes: a hand edit in its own words stays.
+        let complete = in_file.as_ref() == Some(&config)
+            && outputs
+                .iter()
+                .all(|(name, bytes)| fs::read(dir.join(name)).ok().as_ref() == Some(bytes));
         if !complete {
-            folder.remove_temporaries()?;
-            let record = RunRecord::resumed(dir, command)?;
-            return session(dir, record, observer, |o| run(trainer, rows, dir, o, true));
+            return Ok((trainer, rows, true));
         }
     }
     if let Some(message) = stop_message {
@@ -241,23 +262,95 @@ pub fn resume(
         return Err(Error::config(
             "--steps",
             format!(
-                "the run in {} already has {} steps; pass a larger --steps to continue it",
+                "the run in {} already has {} steps; pass a larger --steps (or raise steps in its {}) to continue it",
                 dir.display(),
-                ckpt.step
+                ckpt.step,
+                files::CONFIG
             ),
         ));
     }
     // A finished run evaluated its last step; extended, that step may not be an evaluation
     // step any more. Evaluations are a function of (weights, seed, step), so dropping it gives
-    // exactly the metrics of a run that was never stopped.
-    for (step, row) in rows.iter_mut().enumerate() {
-        if config.eval_every == 0 || step % config.eval_every != 0 {
-            row.metrics = None;
+    // exactly the metrics of a run that was never stopped. Only that extra evaluation goes:
+    // those of the schedule (even one config.toml has since changed) stay.
+    let scheduled = |every: usize, step: usize| every > 0 && step.is_multiple_of(every);
+    if ckpt.step >= saved.steps {
+        if let Some((step, row)) = rows.iter_mut().enumerate().next_back() {
+            if !scheduled(saved.eval_every, step) && !scheduled(config.eval_every, step) {
+                row.metrics = None;
+            }
         }
     }
-    folder.remove_temporaries()?;
-    let record = RunRecord::resumed(dir, command)?;
-    session(dir, record, observer, |o| run(trainer, rows, dir, o, false))
+    Ok((trainer, rows, false))
+}
+
+/// The settings a resume of the run in `dir` continues with, and those of its `config.toml`
+/// (`None` if it has none): the file's, which may differ from the checkpoint's `saved` only in
+/// [`RESUME_KEYS`], with `steps` (the command line's) over the file's. The number of steps
+/// cannot change under a learning-rate decay, whose schedule spans the run's steps.
+fn resume_config(
+    dir: &Path,
+    saved: &TrainConfig,
+    steps: Option<usize>,
+) -> Result<(TrainConfig, Option<TrainConfig>)> {
+    let file = dir.join(files::CONFIG);
+    let in_file = match file.exists() {
+        true => Some(TrainConfig::load(&file)?),
+        false => None,
+    };
+    let mut config = in_file.clone().unwrap_or_else(|| saved.clone());
+    let changed = saved.changed_keys(&config)?;
+    let refused: Vec<String> = (changed.iter())
+        .filter(|c| !RESUME_KEYS.contains(&c.key.as_str()))
+        .map(|c| {
+            format!(
+                "{} (checkpoint {}, {} {})",
+                c.key,
+                c.old,
+                files::CONFIG,
+                c.new
+            )
+        })
+        .collect();
+    if !refused.is_empty() {
+        return Err(Error::bad_file(
+            &file,
+            format!(
+                "differs from the run's checkpoint in {}; a resume can change only {}. Put the checkpoint's values back, or train a new run from it: curvegan train --config {} --out NEW",
+                refused.join(", "),
+                RESUME_KEYS.join(", "),
+                file.display()
+            ),
+        ));
+    }
+    let from_cli = steps.is_some();
+    if let Some(steps) = steps {
+        config.steps = steps;
+    }
+    if config.steps != saved.steps && config.lr_decay != LrDecay::None {
+        let (option, given) = match from_cli {
+            true => ("--steps", String::new()),
+            false => ("steps", format!(" (in {})", file.display())),
+        };
+        return Err(Error::config(
+            option,
+            format!(
+                "the run in {} decays its learning rate over its {} steps; {}{given} steps would change that schedule",
+                dir.display(),
+                saved.steps,
+                config.steps
+            ),
+        ));
+    }
+    // An invalid value of the file's is named with the file; the command line's --steps not.
+    config.validate().map_err(|e| match e {
+        Error::Config { option, message } if !(from_cli && option == "--steps") => Error::Config {
+            option,
+            message: format!("{message} (settings from {})", file.display()),
+        },
+        e => e,
+    })?;
+    Ok((config, in_file))
 }
 
 /// One session of a run in `dir`: writes `record` as running, tells the observer, trains with

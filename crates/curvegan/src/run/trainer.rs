@@ -17,7 +17,7 @@ use crate::nn::ema;
 use crate::nn::mlp::{Mlp, Tape};
 use crate::nn::optim::Optimizer;
 use crate::nn::spectral::{self, SpectralNorm};
-use crate::nn::state_dict::{mlp_from_tensors, mlp_tensors, Values};
+use crate::nn::state_dict::{check_values, mlp_from_tensors, mlp_tensors, within_bound, Values};
 
 /// Owns everything a training run changes: weights, optimizer states, RNGs, buffers.
 #[derive(Debug, Clone)]
@@ -73,7 +73,12 @@ impl Trainer {
         if catalogue::needs_real(&eval_metrics) {
             let mut real_rng = Stream::TrainingEvalReal.rng(config.seed);
             eval_real = vec![0.0; config.eval_samples * n];
-            target.draw(&mut real_rng, &mut eval_real, None)?;
+            // Before the first step: a formula not finite there is bad input, as in the
+            // check of the target's build.
+            (target.draw(&mut real_rng, &mut eval_real, None)).map_err(|e| match e {
+                Error::Draw { what, .. } => Error::config("--target", what),
+                e => e,
+            })?;
         }
         let (batch, latent) = (config.batch_size, config.latent_dim);
         let gp_rows = if loss.kind.has_gradient_penalty() {
@@ -107,14 +112,15 @@ impl Trainer {
         })
     }
 
-    /// A trainer in exactly the state saved in `ckpt`, with the settings `config` (which may
-    /// differ from the saved ones only in the number of steps).
+    /// A trainer in exactly the state saved in `ckpt`, read from `path` (named in errors), with
+    /// the settings `config` (which may differ from the saved ones only in the keys a resume
+    /// may change: the steps, evaluation, figures and checkpoints).
     pub fn from_checkpoint(
         config: &TrainConfig,
         ckpt: &crate::run::checkpoint::Checkpoint,
+        path: &std::path::Path,
     ) -> Result<Self> {
         let mut trainer = Trainer::new(config)?;
-        let path = std::path::Path::new(crate::run::files::CHECKPOINT);
         let (g_spec, d_spec) = config.specs(&trainer.target)?;
         if let Some((ema, _)) = &mut trainer.g_ema {
             *ema = mlp_from_tensors(&g_spec, &ckpt.weights, "G_ema.", path)?;
@@ -133,7 +139,8 @@ impl Trainer {
         };
         // Each training step takes one G update and n_critic D updates: a counter beyond that
         // is corrupt (and Adam's bias correction needs a small one).
-        let max_updates = ckpt.step as u64 * trainer.config.loss_settings().n_critic.max(1) as u64;
+        let max_updates = (ckpt.step as u64)
+            .saturating_mul(trainer.config.loss_settings().n_critic.max(1) as u64);
         let restore = |net: &str, cfg, n: usize, (step, m, v): &(u64, Vec<f32>, Vec<f32>)| {
             if *step > max_updates {
                 return Err(Error::bad_file(
@@ -178,24 +185,12 @@ impl Trainer {
         config_toml: &str,
         metrics_csv: &str,
     ) -> Result<()> {
-        // Never replace a good checkpoint with non-finite weights.
-        let ema = self
-            .g_ema
-            .as_ref()
-            .map(|(ema, _)| ("G_ema", mlp_tensors(ema, "")));
-        let nets = [
-            ("G", mlp_tensors(&self.gan.generator, "")),
-            ("D", self.gan.discriminator_tensors("")),
-        ];
-        for (net, tensors) in nets.into_iter().chain(ema) {
-            // Every f32 tensor: weights and batch normalisation's running statistics.
-            let bad = |v: &Values| matches!(v, Values::F32(v) if v.iter().any(|v| !v.is_finite()));
-            if let Some((name, _, _)) = tensors.into_iter().find(|(_, _, data)| bad(data)) {
-                return Err(Error::Diverged {
-                    step: self.step.saturating_sub(1),
-                    what: format!("a weight of {net}.{name} is not finite"),
-                });
-            }
+        // Never replace a good checkpoint with weights a load refuses.
+        if let Some(what) = self.weights_problem() {
+            return Err(Error::Diverged {
+                step: self.step.saturating_sub(1),
+                what,
+            });
         }
         crate::run::checkpoint::save(
             path,
@@ -264,7 +259,15 @@ impl Trainer {
             self.opt.discriminator.set_lr(self.config.optim_d.lr() * f);
         }
         let cond = (!self.cond.is_empty()).then_some(&mut self.cond[..]);
-        self.target.draw(&mut self.rng, &mut self.real, cond)?;
+        let step = self.step;
+        let at_step = |e| match e {
+            Error::Draw { what, .. } => Error::Draw {
+                step: Some(step),
+                what,
+            },
+            e => e,
+        };
+        (self.target.draw(&mut self.rng, &mut self.real, cond)).map_err(at_step)?;
         let cond = (!self.cond.is_empty()).then_some(&self.cond[..]);
         let noise = if self.loss.kind == LossKind::Tutorial {
             fill_normal(&mut self.rng, &mut self.z_d);
@@ -310,18 +313,77 @@ impl Trainer {
             let stats = self.gan.generator.batchnorm_buffers();
             ema.batchnorm_buffers_mut().clone_from_slice(stats);
         }
-        let step = self.step;
         self.step += 1;
+        // The weights as a load checks them, so that no file written from them is refused;
+        // the quick test first, every step.
+        let quick = [
+            self.gan.generator.params(),
+            self.gan.discriminator_params(),
+            self.g_ema.as_ref().map_or(&[][..], |(ema, _)| ema.params()),
+        ];
+        let stats_of_g = self.gan.generator.batchnorm_buffers().iter();
+        let in_bound = quick.iter().all(|p| within_bound(p))
+            && stats_of_g
+                .into_iter()
+                .all(|b| within_bound(&b.running_mean) && within_bound(&b.running_var));
+        if !in_bound {
+            if let Some(what) = self.weights_problem() {
+                return Err(Error::Diverged { step, what });
+            }
+        }
         if !stats.is_finite() {
+            let named = [
+                ("d_loss", stats.d_loss),
+                ("g_loss", stats.g_loss),
+                ("d_real (mean of D(real))", stats.d_real),
+                ("d_fake (mean of D(fake))", stats.d_fake),
+                ("the mean of D(fake) in G's update", stats.d_fake_g),
+            ];
+            let bad: Vec<String> = (named.iter())
+                .filter(|(_, v)| !v.is_finite())
+                .map(|(name, v)| format!("{name} is {v}"))
+                .collect();
             return Err(Error::Diverged {
                 step,
                 what: format!(
-                    "a loss is not finite (d_loss {}, g_loss {})",
-                    stats.d_loss, stats.g_loss
+                    "{} (d_loss {}, g_loss {}); lower the learning rates (--lr-g, --lr-d)",
+                    bad.join(", "),
+                    stats.d_loss,
+                    stats.g_loss
                 ),
             });
         }
         Ok(stats)
+    }
+
+    /// The first tensor, in state-dict order (G, D, then G's average), whose values a load
+    /// would refuse ([`check_values`]: not finite, beyond ±1e6), as a message naming it and
+    /// what to do; `None` if every one loads.
+    fn weights_problem(&self) -> Option<String> {
+        let ema = self
+            .g_ema
+            .as_ref()
+            .map(|(ema, _)| ("G_ema", mlp_tensors(ema, "")));
+        let nets = [
+            ("G", mlp_tensors(&self.gan.generator, "")),
+            ("D", self.gan.discriminator_tensors("")),
+        ];
+        for (net, tensors) in nets.into_iter().chain(ema) {
+            // Every f32 tensor: weights and batch normalisation's running statistics.
+            for (name, _, data) in tensors {
+                let Values::F32(data) = data else { continue };
+                if let Err(m) = check_values(&format!("{net}.{name}"), data) {
+                    let rate = match net {
+                        "D" => "--lr-d",
+                        _ => "--lr-g",
+                    };
+                    return Some(format!(
+                        "{m}, which sample, eval and resume would refuse; lower the learning rate ({rate})"
+                    ));
+                }
+            }
+        }
+        None
     }
 
     /// Generates `count` samples of [`Trainer::sampling_generator`] from noise drawn from `rng`
@@ -358,7 +420,14 @@ impl Trainer {
         let count = self.config.eval_samples;
         let step = self.step.saturating_sub(1);
         let mut rng = Stream::TrainingEval { step: step as u64 }.rng(self.config.seed);
-        let samples = self.generate(count, &mut rng)?;
+        // A conditional generator's conditions are drawn from the target.
+        let samples = self.generate(count, &mut rng).map_err(|e| match e {
+            Error::Draw { what, .. } => Error::Draw {
+                step: Some(step),
+                what,
+            },
+            e => e,
+        })?;
         let real = (!self.eval_real.is_empty()).then_some(&self.eval_real[..]);
         let values = catalogue::score(&self.target, &samples, real, &self.eval_metrics)?;
         Ok(Report {

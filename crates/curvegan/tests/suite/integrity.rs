@@ -369,3 +369,44 @@ fn an_absurdly_large_weights_file_is_refused_unread() {
         "{e}"
     );
 }
+
+/// A safetensors file of `(name, dtype, offsets)` entries over `data` zero bytes, written by
+/// hand (curvegan's writer only writes valid files).
+fn hand_written(tensors: &[(&str, &str, [usize; 2])], data: usize) -> Vec<u8> {
+    let header: serde_json::Map<String, serde_json::Value> = tensors
+        .iter()
+        .map(|(name, dtype, [s, e])| {
+            let n = (e - s) / if *dtype == "F16" { 2 } else { 4 };
+            let info = serde_json::json!({"dtype": dtype, "shape": [n], "data_offsets": [s, e]});
+            (name.to_string(), info)
+        })
+        .collect();
+    let header = serde_json::to_vec(&header).unwrap();
+    let mut bytes = (header.len() as u64).to_le_bytes().to_vec();
+    bytes.extend(header);
+    bytes.resize(bytes.len() + data, 0);
+    bytes
+}
+
+/// An error about one of several tensors names the same one every time, the first in
+/// state-dict order, not the first of a hash map (whose order changes from map to map).
+#[test]
+fn errors_name_the_first_tensor_in_state_dict_order() {
+    let names = [
+        "0.weight", "0.bias", "2.weight", "2.bias", "4.weight", "4.bias",
+    ];
+    let f16: Vec<_> = (names.iter().enumerate())
+        .map(|(i, n)| (*n, "F16", [2 * i, 2 * i + 2]))
+        .collect();
+    let same_offsets: Vec<_> = names.iter().map(|n| (*n, "F32", [0, 4])).collect();
+    for (tensors, data, named) in [
+        (f16, 12, "tensor '0.weight' has dtype F16"),
+        (same_offsets, 4, "invalid offset for tensor `0.bias`"),
+    ] {
+        let bytes = hand_written(&tensors, data);
+        for _ in 0..20 {
+            let err = tensors_from_bytes(&bytes).unwrap_err();
+            assert!(err.contains(named), "{err}");
+        }
+    }
+}

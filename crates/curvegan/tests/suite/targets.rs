@@ -385,14 +385,22 @@ fn draw_checks_buffer_sizes() {
 
 #[test]
 fn nan_during_sampling_is_an_error() {
-    // NaN only for a in (0.298, 0.302): the build check (centre, extremes, 64 draws) misses
-    // that window, 10k draws do not.
-    let t = build("sqrt(abs(a - 0.3) - 0.002) * x", &["a=uniform(0,1)"]);
+    // NaN only for a in (0.30001, 0.30003): the build check (centre, extremes, 4096 draws)
+    // misses that window, 200k draws do not.
+    let t = build("sqrt(abs(a - 0.30002) - 0.00001) * x", &["a=uniform(0,1)"]);
     let mut rng = ChaCha8Rng::seed_from_u64(0);
-    let mut out = vec![0.0; 10_000 * t.dim()];
+    let mut out = vec![0.0; 200_000 * t.dim()];
     let err = t.draw(&mut rng, &mut out, None).unwrap_err().to_string();
     assert!(err.contains("is NaN at x = -1 with a = 0.30"), "{err}");
     assert!(err.contains("uniform(0,1)"), "{err}");
+    // A window of 0.4 % of the draws, which 64 draws checked used to miss, the build finds
+    // now, naming the draw.
+    let err = build_err("sqrt(abs(a - 0.3) - 0.002) * x", &["a=uniform(0,1)"]);
+    assert!(
+        err.contains("with a = 0.29") || err.contains("with a = 0.30"),
+        "{err}"
+    );
+    assert!(err.contains("checked before training"), "{err}");
     // A value beyond f32's range is caught the same way.
     let err = build_err("exp(a) * x", &["a=uniform(80,100)"]);
     assert!(err.contains("beyond f32") && err.contains("a = "), "{err}");
