@@ -20,8 +20,8 @@ use tempfile::TempDir;
 
 use crate::common::{curvegan, stdout_of};
 
-/// A sweep of 3 seeds, 2 at a time, long enough (2000 steps) to be caught mid-run, with a
-/// checkpoint every 500 steps and figures and evaluations along the way.
+/// A sweep of 3 seeds, 2 at a time, long enough (800 steps) to be caught mid-run, with a
+/// checkpoint every 200 steps and figures and evaluations along the way.
 fn sweep_args(out: &Path, extra: &[&str]) -> Vec<String> {
     let args = [
         "sweep",
@@ -30,13 +30,13 @@ fn sweep_args(out: &Path, extra: &[&str]) -> Vec<String> {
         "--jobs",
         "2",
         "--steps",
-        "2000",
+        "800",
         "--checkpoint-every",
-        "500",
+        "200",
         "--plot-every",
-        "500",
+        "200",
         "--eval-every",
-        "250",
+        "100",
         "--eval-n",
         "200",
         "--quiet",
@@ -76,7 +76,6 @@ fn bench_args(config: &Path, out: &Path, extra: &[&str]) -> Vec<String> {
         "3",
         "--jobs",
         "2",
-        "--quiet",
         "--config",
         &config,
         "--out",
@@ -245,7 +244,7 @@ fn a_stopped_or_killed_sweep_continues_to_the_same_result() {
                     "SIG{signal} {seed}"
                 );
                 let ckpt = curvegan::run::checkpoint::load(&run.join("checkpoint.safetensors"));
-                assert!(ckpt.unwrap().step < 2000);
+                assert!(ckpt.unwrap().step < 800);
             }
         }
         // The sweep recorded what it is before its first run.
