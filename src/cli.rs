@@ -15,9 +15,11 @@ use curvegan::data::target::{parse_x_range, TargetConfig, DEFAULT_POINTS, DEFAUL
 use curvegan::eval::catalogue::available;
 use curvegan::nn::mlp::Activation;
 use curvegan::nn::optim::OptimizerConfig;
+use curvegan::run::local::Start;
+use curvegan::run::plan;
 use curvegan::run::record::Label;
 use curvegan::run::sample::{check_eval_count, Format, DEFAULT_COUNT, DEFAULT_EVAL_COUNT};
-use curvegan::run::sweep::{self, Criterion, Scoring, Start, DEFAULT_SCORING_SAMPLES};
+use curvegan::run::sweep::{self, Criterion, Scoring, DEFAULT_SCORING_SAMPLES};
 use curvegan::run::{bench, files, slurm};
 use curvegan::{Error, Output};
 
@@ -699,7 +701,7 @@ impl Cli {
                     },
                 },
             },
-            Command::Resume(a) if sweep::describe(&a.dir).is_some() => {
+            Command::Resume(a) if plan::describe(&a.dir).is_some() => {
                 // A sweep continues with its own settings, its runs' progress on stderr.
                 let own = [("--steps", a.steps.is_some()), ("--live", a.live)];
                 if let Some((option, _)) = own.iter().find(|(_, given)| *given) {

@@ -52,7 +52,7 @@ fn run() -> Result<()> {
             }
         }
         Job::Eval(j) => {
-            if let Some((what, run)) = curvegan::run::sweep::describe(&j.run) {
+            if let Some((what, run)) = curvegan::run::plan::describe(&j.run) {
                 return Err(Error::config(
                     "RUN",
                     format!(

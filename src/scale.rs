@@ -7,9 +7,10 @@ use std::collections::BTreeSet;
 use std::path::Path;
 
 use anyhow::Result;
-use curvegan::run::bench;
+use curvegan::run::local::{Start, Sweep};
+use curvegan::run::plan;
 use curvegan::run::slurm::{self, Collected, Kind, Plan, Progress, State};
-use curvegan::run::sweep::{self, SeedObserver, Start, Sweep};
+use curvegan::run::sweep::SeedObserver;
 
 use crate::cli::{Backend, BenchJob, SweepJob};
 use crate::output;
@@ -22,7 +23,7 @@ pub fn sweep(j: SweepJob) -> Result<()> {
     };
     match j.backend {
         Backend::Local { jobs } => {
-            let plan = sweep::Plan {
+            let plan = plan::Plan {
                 kind,
                 first_seed: j.seeds.start,
                 trials: j.seeds.end - j.seeds.start,
@@ -47,7 +48,7 @@ pub fn bench(j: BenchJob) -> Result<()> {
     match j.backend {
         Backend::Local { jobs } => {
             let sweep = Sweep {
-                plan: bench::plan(&j.dataset, j.trials),
+                plan: plan::Plan::bench(&j.dataset, j.trials),
                 config: j.config,
                 root: j.root,
                 jobs,

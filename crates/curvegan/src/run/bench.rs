@@ -203,18 +203,6 @@ pub struct Outcome {
     pub row: Row,
 }
 
-/// The plan of a benchmark of `trials` trials on `dataset`: seeds `0..trials`, each trained
-/// into `ROOT/seed-S` and scored as [`SCORING`] says. [`sweep::Sweep::run`] runs it.
-pub fn plan(dataset: &TargetConfig, trials: usize) -> sweep::Plan {
-    sweep::Plan {
-        kind: sweep::Kind::Bench {
-            dataset: dataset.name().to_string(),
-        },
-        first_seed: 0,
-        trials: trials as u64,
-    }
-}
-
 /// Checks a benchmark before its first trial: a dataset with modes, a config of that
 /// dataset, at least one trial.
 pub fn check(dataset: &TargetConfig, config: &TrainConfig, trials: usize) -> Result<()> {

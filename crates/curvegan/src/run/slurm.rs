@@ -12,7 +12,7 @@
 //!   sends SIGTERM first, on which a run saves one), and a finished trial is left as it is;
 //! - `logs/task-I.log`: each task's output, appended to across requeues;
 //! - `slurm.json`: the [`Plan`] — what was submitted (the fields of a local sweep's `sweep.json`,
-//!   [`sweep::Plan`]), the job id, the binary, the sbatch options;
+//!   [`plan::Plan`]), the job id, the binary, the sbatch options;
 //! - `seed-S/`: each trial's run folder, once its task starts.
 //!
 //! A trial's [`State`] combines Slurm's view (`squeue`, then `sacct` for tasks `squeue` has
@@ -21,7 +21,7 @@
 //! running states are queued and running, and any other
 //! end (failed, cancelled, timeout, node failure, or a task gone from Slurm with its run
 //! unfinished) is failed, shown with the last lines of its log. [`collect`] scores the done
-//! trials as a local sweep or benchmark does ([`sweep::result_of`], [`sweep::write_results`]) and
+//! trials as a local sweep or benchmark does ([`sweep::result_of`], [`plan::write_results`]) and
 //! writes `sweep.csv`, or `bench.csv` and `table.md`.
 //!
 //! Every Slurm command is run with [`std::process::Command`]; a missing command or a refusal is
@@ -42,6 +42,7 @@ use crate::error::{Error, Result, READ};
 use crate::run::files::{self, write_atomic};
 use crate::run::folder;
 use crate::run::listing::{self, RunRow};
+use crate::run::plan::{self, write_results};
 use crate::run::record::{Status, Time};
 use crate::run::sweep::{self, SeedResult};
 
@@ -64,7 +65,7 @@ const OWN_OPTIONS: [&str; 8] = [
     "--wrap",
 ];
 
-pub use crate::run::sweep::{Collected, Kind};
+pub use crate::run::plan::{Collected, Kind};
 
 /// Where the tasks find curvegan, and the sbatch options of the array.
 #[derive(Debug, Clone, PartialEq)]
@@ -75,13 +76,13 @@ pub struct Submit {
     pub binary: PathBuf,
 }
 
-/// What was submitted: `slurm.json` in the folder — the sweep's [`sweep::Plan`] (its fields
+/// What was submitted: `slurm.json` in the folder — the sweep's [`plan::Plan`] (its fields
 /// at the top level, as in a local sweep's `sweep.json`) and the Slurm job.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Plan {
     /// A sweep or a benchmark, and its seeds: task `i` trains seed `first_seed + i`.
     #[serde(flatten)]
-    pub sweep: sweep::Plan,
+    pub sweep: plan::Plan,
     /// Slurm's id of the job array.
     pub job_id: String,
     /// The curvegan binary the tasks run.
@@ -359,7 +360,7 @@ fn write_and_submit(
         ));
     }
     let plan = Plan {
-        sweep: sweep::Plan {
+        sweep: plan::Plan {
             kind,
             first_seed,
             trials,
@@ -703,7 +704,7 @@ pub fn collect(root: &Path, partial: bool) -> Result<Collection> {
         .map(|t| result(root, plan, t.seed))
         .collect::<Result<Vec<SeedResult>>>()?;
     // The plan was checked as it was loaded: its criterion and dataset parse.
-    let collected = sweep::write_results(root, &plan.sweep.kind, results)?;
+    let collected = write_results(root, &plan.sweep.kind, results)?;
     Ok(Collection { collected, missing })
 }
 
@@ -802,7 +803,7 @@ mod tests {
     #[test]
     fn slurm_json_keeps_the_sweep_plan_at_its_top_level() {
         let plan = Plan {
-            sweep: sweep::Plan {
+            sweep: plan::Plan {
                 kind: Kind::Sweep {
                     eval_n: 100,
                     success: Some("mse_to_target<=0.01".into()),

@@ -6,7 +6,8 @@ use std::path::Path;
 
 use curvegan::eval::catalogue::Report;
 use curvegan::gan::step::StepStats;
-use curvegan::run::sweep::{Collected, Kind, Plan, Start, Sweep};
+use curvegan::run::local::{Start, Sweep};
+use curvegan::run::plan::{Collected, Kind, Plan};
 use curvegan::{resume, train, Generator, Observer, TrainConfig};
 use tempfile::TempDir;
 
