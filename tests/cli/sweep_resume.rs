@@ -3,7 +3,7 @@
 //! `curvegan resume DIR` or the same command with `--resume`; every seed's files and the
 //! tables' numbers equal those of a sweep never stopped. Also: a kill at chosen write points
 //! (before a seed's first checkpoint, before a finished seed's `run.json` says so, in
-//! `sweep.csv`), two processes for one sweep folder, `--resume` with other settings, `resume`
+//! `sweep.csv`), a second Ctrl-C, two processes for one sweep folder, `--resume` with other settings, `resume`
 //! of a Slurm folder, `--force` with fewer seeds, and three small ones (`--seeds -1..3`, `eval`
 //! of a sweep's folder, `bench modes --quiet`).
 
@@ -313,6 +313,71 @@ fn a_stopped_benchmark_continues_to_the_same_result() {
         };
         assert_same_sweep(&reference, &dir, &["bench.csv", "table.md"], signal);
     }
+}
+
+/// A second Ctrl-C stops a sweep at once, even in the middle of a seed's long evaluation,
+/// with code 130; the seed's last checkpoint is kept.
+#[test]
+fn a_second_ctrl_c_stops_a_sweep_at_once() {
+    let tmp = TempDir::new().unwrap();
+    let dir = tmp.path().join("sweep");
+    // Checkpoints after steps 1 to 4; the last step's evaluation (O(N²) metrics on 20000
+    // samples) then takes far longer than the test waits.
+    let args: Vec<String> = [
+        "sweep",
+        "--seeds",
+        "0..1",
+        "--steps",
+        "5",
+        "--checkpoint-every",
+        "1",
+        "--plot-every",
+        "0",
+        "--eval-every",
+        "0",
+        "--eval-samples",
+        "20000",
+        "--eval-metrics",
+        "all",
+        "-q",
+        "--out",
+    ]
+    .iter()
+    .map(|s| s.to_string())
+    .chain([dir.display().to_string()])
+    .collect();
+    let mut child = spawn(&args);
+    let checkpoint = dir.join("seed-0/checkpoint.safetensors");
+    let t = Instant::now();
+    while curvegan::run::checkpoint::load(&checkpoint)
+        .ok()
+        .map(|c| c.step)
+        != Some(4)
+    {
+        assert!(child.try_wait().unwrap().is_none(), "the sweep ended early");
+        assert!(
+            t.elapsed() < Duration::from_secs(60),
+            "no checkpoint at step 4"
+        );
+        sleep(Duration::from_millis(5));
+    }
+    sleep(Duration::from_millis(100)); // into the evaluation
+    send("INT", &child);
+    sleep(Duration::from_millis(100));
+    assert!(
+        child.try_wait().unwrap().is_none(),
+        "one Ctrl-C does not stop an evaluation"
+    );
+    send("INT", &child);
+    let t = Instant::now();
+    let (code, stderr) = finish(child);
+    assert!(t.elapsed() < Duration::from_secs(5), "not stopped at once");
+    assert_eq!(code.code(), Some(130), "stderr: {stderr}");
+    assert!(stderr.contains("interrupted again"), "stderr: {stderr}");
+    assert_eq!(
+        curvegan::run::checkpoint::load(&checkpoint).unwrap().step,
+        4
+    );
 }
 
 /// The write points (`CURVEGAN_FAULT=count`) of a run of `args`: each write's first point
