@@ -3,9 +3,9 @@
 //! `curvegan resume DIR` or the same command with `--resume`; every seed's files and the
 //! tables' numbers equal those of a sweep never stopped. Also: a kill at chosen write points
 //! (before a seed's first checkpoint, before a finished seed's `run.json` says so, in
-//! `sweep.csv`), a second Ctrl-C, two processes for one sweep folder, `--resume` with other settings, `resume`
-//! of a Slurm folder, `--force` with fewer seeds, and three small ones (`--seeds -1..3`, `eval`
-//! of a sweep's folder, `bench modes --quiet`).
+//! `sweep.csv`), a second Ctrl-C, two processes for one sweep folder, `--resume` with other
+//! settings, `resume` of a Slurm folder, `--force` with fewer seeds, and three small ones
+//! (`--seeds -1..3`, `eval` of a sweep's folder, `bench modes --quiet`).
 
 use std::collections::BTreeMap;
 use std::fs;
