@@ -465,7 +465,7 @@ struct SweepArgs {
     quiet: bool,
     /// Continue the sweep in --out (stopped or killed): keep its finished runs, resume the
     /// others from their checkpoints, train those not started; the settings must be its own
-    #[arg(long, conflicts_with = "force")]
+    #[arg(long, conflicts_with = "force", requires = "out")]
     resume: bool,
     #[command(flatten)]
     steps: StepsArg,
@@ -514,7 +514,7 @@ struct ModesArgs {
     force: bool,
     /// Continue the benchmark in --out (stopped or killed): keep its finished trials, resume
     /// the others from their checkpoints, train those not started; the settings must be its own
-    #[arg(long, conflicts_with = "force")]
+    #[arg(long, conflicts_with = "force", requires = "out")]
     resume: bool,
     /// No table and no line per trial; bench.csv and table.md are still written
     #[arg(long, short)]

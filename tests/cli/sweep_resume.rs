@@ -592,6 +592,25 @@ fn force_replaces_the_whole_sweep() {
     }
 }
 
+/// `--resume` continues the sweep in `--out`, so it needs `--out`: without it, it would start
+/// a new sweep in the next free `runs/sweep-NNNN`.
+#[test]
+fn resume_needs_the_folder_of_the_sweep() {
+    let tmp = TempDir::new().unwrap();
+    for args in [
+        &["sweep", "--seeds", "0..2", "--resume"][..],
+        &["bench", "modes", "--dataset", "ring8", "--resume"],
+    ] {
+        curvegan()
+            .current_dir(tmp.path())
+            .args(args)
+            .assert()
+            .code(2)
+            .stderr(predicate::str::contains("--out"));
+    }
+    assert!(!tmp.path().join("runs").exists());
+}
+
 /// `--seeds -1..3` is a bad value of `--seeds` (exit 2), not an unknown argument.
 #[test]
 fn seeds_with_a_minus_sign_are_a_bad_value_of_seeds() {
