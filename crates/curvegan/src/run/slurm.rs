@@ -136,7 +136,7 @@ pub fn not_resumable(root: &Path) -> Error {
         Ok(plan) => plan,
         Err(e) => return e,
     };
-    let unfinished: Vec<String> = (0..plan.sweep.trials)
+    let unfinished: Vec<u64> = (0..plan.sweep.trials)
         .filter(|task| {
             let dir = sweep::seed_dir(root, plan.sweep.first_seed + task);
             !(dir.is_dir()
@@ -145,13 +145,30 @@ pub fn not_resumable(root: &Path) -> Error {
                     Status::Finished | Status::EarlyStopped
                 ))
         })
-        .map(|task| task.to_string())
         .collect();
+    // sbatch's array syntax: `0-3,7`; too many pieces for one line are left to `status`.
+    let mut pieces: Vec<(u64, u64)> = Vec::new();
+    for &task in &unfinished {
+        match pieces.last_mut() {
+            Some((_, last)) if *last + 1 == task => *last = task,
+            _ => pieces.push((task, task)),
+        }
+    }
+    let array = match pieces.len() {
+        n if n > 20 => "TASKS".to_string(),
+        _ => (pieces.iter())
+            .map(|&(a, b)| match a == b {
+                true => a.to_string(),
+                false => format!("{a}-{b}"),
+            })
+            .collect::<Vec<_>>()
+            .join(","),
+    };
     let what = match unfinished.is_empty() {
         true => format!("every trial is done: `curvegan collect {r}` writes its table"),
         false => format!(
-            "to run again the tasks whose trials are not done, each from its checkpoint: `sbatch --array={} {}` (`curvegan status {r}` shows them), then `curvegan collect {r}`",
-            unfinished.join(","),
+            "to run again the {} tasks whose trials are not done, each from its checkpoint: `sbatch --array={array} {}` (`curvegan status {r}` shows them), then `curvegan collect {r}`",
+            unfinished.len(),
             root.join(files::SLURM_SCRIPT).display()
         ),
     };
