@@ -23,14 +23,9 @@ pub fn sweep(j: SweepJob) -> Result<()> {
     };
     match j.backend {
         Backend::Local { jobs } => {
-            let plan = plan::Plan {
-                kind,
-                first_seed: j.seeds.start,
-                trials: j.seeds.end - j.seeds.start,
-            };
             let sweep = Sweep {
                 config: j.config,
-                plan,
+                plan: plan::Plan::new(kind, j.seeds),
                 root: j.root,
                 jobs,
             };

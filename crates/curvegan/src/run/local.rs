@@ -418,7 +418,7 @@ impl Sweep {
             SeedState::Absent => drop(train::train(&config, &output(false), &mut stop)?),
             SeedState::Unfinished => drop(train::train(&config, &output(true), &mut stop)?),
         }
-        result_of(&self.root, seed, self.plan.kind.scoring())
+        result_of(&self.root, seed, self.plan.scoring())
     }
 
     /// Writes the table of `results` ([`write_results`]).
@@ -595,13 +595,12 @@ mod tests {
         assert_eq!(key, "optim_g.lr");
         assert_eq!((here.as_str(), there), ("0.5", a.optim_g.lr().to_string()));
         assert!(toml_difference(&a.to_toml().unwrap(), &a.to_toml().unwrap()).is_none());
-        let plan = |first_seed, trials, eval_n| Plan {
-            kind: Kind::Sweep {
+        let plan = |first_seed, trials, eval_n| {
+            let kind = Kind::Sweep {
                 eval_n,
                 success: None,
-            },
-            first_seed,
-            trials,
+            };
+            Plan::new(kind, first_seed..first_seed + trials)
         };
         let named = |p: Plan, q: Plan| p.difference(&q).map(|(option, ..)| option);
         assert_eq!(named(plan(0, 4, 10), plan(0, 4, 10)), None);

@@ -100,19 +100,36 @@ pub struct Plan {
     pub first_seed: u64,
     /// Runs, at least 1 and at most [`sweep::MAX_RUNS`].
     pub trials: u64,
+    /// How each run is scored — samples, and the offset added to a run's seed to draw them —
+    /// as the sweep began with it; absent from the plans of older versions, whose runs are
+    /// scored as their kind says ([`Kind::scoring`]).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub scoring: Option<Scoring>,
 }
 
 impl Plan {
+    /// The plan of `kind` over `seeds`, scored as `kind` says.
+    pub fn new(kind: Kind, seeds: Range<u64>) -> Plan {
+        Plan {
+            scoring: Some(kind.scoring()),
+            first_seed: seeds.start,
+            trials: seeds.end.saturating_sub(seeds.start),
+            kind,
+        }
+    }
+
     /// The plan of a benchmark of `trials` trials on `dataset`: seeds `0..trials`, each scored
     /// as [`bench::SCORING`] says.
     pub fn bench(dataset: &TargetConfig, trials: usize) -> Plan {
-        Plan {
-            kind: Kind::Bench {
-                dataset: dataset.name().to_string(),
-            },
-            first_seed: 0,
-            trials: trials as u64,
-        }
+        let kind = Kind::Bench {
+            dataset: dataset.name().to_string(),
+        };
+        Plan::new(kind, 0..trials as u64)
+    }
+
+    /// How each run is scored: as recorded, else as the kind says.
+    pub fn scoring(&self) -> Scoring {
+        self.scoring.unwrap_or_else(|| self.kind.scoring())
     }
 
     /// The seeds of the runs.
@@ -192,10 +209,19 @@ impl Plan {
             },
             _ => None,
         };
-        differs.or_else(|| {
-            (self.first_seed != stored.first_seed || self.trials != stored.trials)
-                .then(|| (seeds_option.to_string(), runs(self), runs(stored)))
-        })
+        let scoring = |p: &Plan| {
+            let s = p.scoring();
+            format!("{} samples, seed offset {}", s.samples, s.seed_offset)
+        };
+        differs
+            .or_else(|| {
+                (self.first_seed != stored.first_seed || self.trials != stored.trials)
+                    .then(|| (seeds_option.to_string(), runs(self), runs(stored)))
+            })
+            .or_else(|| {
+                (self.scoring() != stored.scoring())
+                    .then(|| ("the scoring".to_string(), scoring(self), scoring(stored)))
+            })
     }
 }
 
@@ -305,10 +331,22 @@ mod tests {
         let json = serde_json::to_string(&plan).unwrap();
         assert_eq!(
             json,
-            r#"{"kind":"bench","dataset":"grid25","first_seed":0,"trials":7}"#
+            r#"{"kind":"bench","dataset":"grid25","first_seed":0,"trials":7,"scoring":{"samples":2500,"seed_offset":1000000}}"#
         );
         assert_eq!(serde_json::from_str::<Plan>(&json).unwrap(), plan);
-        assert_eq!(plan.kind.scoring(), bench::SCORING);
+        assert_eq!(plan.scoring(), bench::SCORING);
+        // A plan of an older version, without its scoring, is scored as its kind says.
+        let old: Plan = serde_json::from_str(
+            r#"{"kind":"sweep","eval_n":50,"success":null,"first_seed":2,"trials":3}"#,
+        )
+        .unwrap();
+        assert_eq!(
+            old.scoring(),
+            Scoring {
+                samples: 50,
+                seed_offset: 0
+            }
+        );
         assert_eq!(seed_of("seed-12"), Some(12));
         for other in [
             "seed-",

@@ -377,11 +377,7 @@ fn write_and_submit(
         ));
     }
     let plan = Plan {
-        sweep: plan::Plan {
-            kind,
-            first_seed,
-            trials,
-        },
+        sweep: plan::Plan::new(kind, first_seed..first_seed + trials),
         job_id,
         binary: submit.binary.clone(),
         slurm_args: submit.args.clone(),
@@ -686,7 +682,7 @@ pub struct Collection {
 /// The result of the trial of `seed` in `root`, scored as `plan` says — what a local sweep
 /// reports for it.
 pub fn result(root: &Path, plan: &Plan, seed: u64) -> Result<SeedResult> {
-    sweep::result_of(root, seed, plan.sweep.kind.scoring())
+    sweep::result_of(root, seed, plan.sweep.scoring())
 }
 
 /// Scores the done trials of `root` as a local sweep or benchmark does and writes its table:
@@ -820,14 +816,13 @@ mod tests {
     #[test]
     fn slurm_json_keeps_the_sweep_plan_at_its_top_level() {
         let plan = Plan {
-            sweep: plan::Plan {
-                kind: Kind::Sweep {
+            sweep: plan::Plan::new(
+                Kind::Sweep {
                     eval_n: 100,
                     success: Some("mse_to_target<=0.01".into()),
                 },
-                first_seed: 3,
-                trials: 2,
-            },
+                3..5,
+            ),
             job_id: "12".into(),
             binary: PathBuf::from("/bin/curvegan"),
             slurm_args: vec![],

@@ -13,6 +13,8 @@ use std::fmt;
 use std::path::{Path, PathBuf};
 use std::str::FromStr;
 
+use serde::{Deserialize, Serialize};
+
 use crate::error::{Error, Result};
 use crate::eval::catalogue::Report;
 use crate::run::files::{self, CsvWriter};
@@ -134,7 +136,7 @@ pub struct SeedResult {
 }
 
 /// How each run of a sweep is scored.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Scoring {
     /// Generated (and real) samples.
     pub samples: usize,

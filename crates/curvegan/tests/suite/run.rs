@@ -286,13 +286,12 @@ fn a_sweep_runs_each_seed_as_train_would() {
     let tmp = TempDir::new().unwrap();
     let root = tmp.path().join("sweep");
     let config = small(4);
-    let plan = |trials| Plan {
-        kind: Kind::Sweep {
+    let plan = |trials: u64| {
+        let kind = Kind::Sweep {
             eval_n: 50,
             success: None,
-        },
-        first_seed: 3,
-        trials,
+        };
+        Plan::new(kind, 3..3 + trials)
     };
     let sweep = Sweep {
         config: config.clone(),
