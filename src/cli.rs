@@ -15,6 +15,8 @@ use curvegan::data::target::{parse_x_range, TargetConfig, DEFAULT_POINTS, DEFAUL
 use curvegan::eval::catalogue::available;
 use curvegan::nn::mlp::Activation;
 use curvegan::nn::optim::OptimizerConfig;
+use curvegan::run::local::Start;
+use curvegan::run::plan;
 use curvegan::run::record::Label;
 use curvegan::run::sample::{check_eval_count, Format, DEFAULT_COUNT, DEFAULT_EVAL_COUNT};
 use curvegan::run::sweep::{self, Criterion, Scoring, DEFAULT_SCORING_SAMPLES};
@@ -232,12 +234,16 @@ struct StepsArg {
 
 #[derive(Debug, Args)]
 struct ResumeArgs {
-    /// A run folder with a checkpoint, written by `curvegan train`
+    /// A run folder with a checkpoint, written by `curvegan train`, or the folder of a sweep
+    /// or benchmark that was stopped or killed
     #[arg(value_name = "DIR")]
     dir: PathBuf,
     /// Train until this many steps in all [default: the run's own]
     #[arg(long)]
     steps: Option<usize>,
+    /// For a sweep's or benchmark's folder: runs trained at once [default: the number of cores]
+    #[arg(long)]
+    jobs: Option<usize>,
     /// No progress bar and no summary
     #[arg(long, short)]
     quiet: bool,
@@ -443,7 +449,7 @@ struct EvalArgs {
 #[derive(Debug, Args)]
 struct SweepArgs {
     /// Seeds A..B (B excluded), e.g. 0..10
-    #[arg(long, value_parser = parse_seeds, conflicts_with = "seed")]
+    #[arg(long, value_parser = parse_seeds, conflicts_with = "seed", allow_hyphen_values = true)]
     seeds: Range<u64>,
     /// Runs trained at once (each uses one core) [default: the number of cores]
     #[arg(long)]
@@ -457,6 +463,10 @@ struct SweepArgs {
     /// No table; sweep.csv is still written
     #[arg(long, short)]
     quiet: bool,
+    /// Continue the sweep in --out (stopped or killed): keep its finished runs, resume the
+    /// others from their checkpoints, train those not started; the settings must be its own
+    #[arg(long, conflicts_with = "force", requires = "out")]
+    resume: bool,
     #[command(flatten)]
     steps: StepsArg,
     #[command(flatten)]
@@ -499,9 +509,16 @@ struct ModesArgs {
     /// Folder of the trials' runs, bench.csv and table.md [default: runs/bench-DATASET-NNNN]
     #[arg(long)]
     out: Option<PathBuf>,
-    /// Write into an existing non-empty folder
+    /// Replace the benchmark in an existing non-empty folder: its files and every trial's run
     #[arg(long)]
     force: bool,
+    /// Continue the benchmark in --out (stopped or killed): keep its finished trials, resume
+    /// the others from their checkpoints, train those not started; the settings must be its own
+    #[arg(long, conflicts_with = "force", requires = "out")]
+    resume: bool,
+    /// No table and no line per trial; bench.csv and table.md are still written
+    #[arg(long, short)]
+    quiet: bool,
     #[command(flatten)]
     backend: BackendArgs,
 }
@@ -520,6 +537,12 @@ pub enum Job {
         dir: PathBuf,
         steps: Option<usize>,
         show: Show,
+    },
+    /// Continue the sweep or benchmark in `dir` on `jobs` threads.
+    ResumeSweep {
+        dir: PathBuf,
+        jobs: usize,
+        quiet: bool,
     },
     /// Draw samples.
     Sample(SampleJob),
@@ -585,7 +608,7 @@ pub struct SweepJob {
     pub root: PathBuf,
     pub backend: Backend,
     pub scoring: Scoring,
-    pub force: bool,
+    pub start: Start,
     pub success: Option<Criterion>,
     pub quiet: bool,
 }
@@ -598,14 +621,16 @@ pub struct BenchJob {
     pub trials: usize,
     pub root: PathBuf,
     pub backend: Backend,
-    pub force: bool,
+    pub start: Start,
+    pub quiet: bool,
 }
 
 impl Cli {
     /// clap's command, with every setting of a new run ([`TrainSettings`]) in conflict with
     /// `train --resume`. The conflicts are set per option, so that an error names the option
     /// given (a conflict with a group lists all of its options), and here, because `sweep`
-    /// shares the settings but has no `--resume`.
+    /// shares the settings but not `train --resume DIR` (its own `--resume` continues a sweep
+    /// with the settings given).
     pub fn command_with_alias() -> clap::Command {
         // A negative number is read as a value, so that `--steps -1` is reported as an invalid
         // value of --steps, not as an unknown argument.
@@ -676,14 +701,43 @@ impl Cli {
                     },
                 },
             },
-            Command::Resume(a) => Job::Resume {
-                dir: a.dir,
-                steps: a.steps,
-                show: Show {
+            Command::Resume(a) if plan::describe(&a.dir).is_some() => {
+                // A sweep continues with its own settings, its runs' progress on stderr.
+                let own = [("--steps", a.steps.is_some()), ("--live", a.live)];
+                if let Some((option, _)) = own.iter().find(|(_, given)| *given) {
+                    return Err(Error::config(
+                        *option,
+                        format!(
+                            "{} is a sweep's or benchmark's folder, which continues with its own settings and progress lines; {option} goes with a run folder",
+                            a.dir.display()
+                        ),
+                    ));
+                }
+                Job::ResumeSweep {
+                    dir: a.dir,
+                    jobs: jobs_or_cores(a.jobs),
                     quiet: a.quiet,
-                    live: a.live,
-                },
-            },
+                }
+            }
+            Command::Resume(a) => {
+                if a.jobs.is_some() {
+                    return Err(Error::config(
+                        "--jobs",
+                        format!(
+                            "goes with a sweep's or benchmark's folder; {} is a run's",
+                            a.dir.display()
+                        ),
+                    ));
+                }
+                Job::Resume {
+                    dir: a.dir,
+                    steps: a.steps,
+                    show: Show {
+                        quiet: a.quiet,
+                        live: a.live,
+                    },
+                }
+            }
             Command::Watch(a) => Job::Watch { dir: a.run },
             Command::Sample(a) => {
                 if a.n == 0 {
@@ -717,12 +771,12 @@ impl Cli {
                     a.seeds.clone()
                 },
                 root: out_dir(&a.train.out, "sweep"),
-                backend: a.backend.checked(a.jobs, a.train.force)?,
+                backend: a.backend.checked(a.jobs, a.train.force, a.resume)?,
                 scoring: Scoring {
                     samples: a.eval_n,
                     seed_offset: 0,
                 },
-                force: a.train.force,
+                start: start(a.train.force, a.resume),
                 success: a.success,
                 quiet: a.quiet,
             }),
@@ -757,8 +811,9 @@ impl Cli {
                     dataset: a.dataset,
                     config,
                     trials: a.trials,
-                    backend: a.backend.checked(a.jobs, a.force)?,
-                    force: a.force,
+                    backend: a.backend.checked(a.jobs, a.force, a.resume)?,
+                    start: start(a.force, a.resume),
+                    quiet: a.quiet,
                 })
             }
         })
@@ -816,6 +871,21 @@ pub fn command_line() -> Vec<String> {
         .collect()
 }
 
+/// `--jobs`, or the number of cores.
+fn jobs_or_cores(jobs: Option<usize>) -> usize {
+    jobs.unwrap_or_else(|| std::thread::available_parallelism().map_or(1, |n| n.get()))
+}
+
+/// How a sweep treats its `--out`: `--force` replaces the sweep there, `--resume` continues
+/// it (clap refuses both at once).
+fn start(force: bool, resume: bool) -> Start {
+    match (force, resume) {
+        (true, _) => Start::Replace,
+        (false, true) => Start::Continue,
+        (false, false) => Start::New,
+    }
+}
+
 fn out_dir(out: &Option<PathBuf>, prefix: &str) -> PathBuf {
     out.clone()
         .unwrap_or_else(|| files::next_run_dir(Path::new(files::RUNS), prefix))
@@ -825,7 +895,7 @@ impl BackendArgs {
     /// The backend, with the options that belong to the other one refused: `--jobs` and
     /// `--force` are for local runs (a Slurm folder is never replaced), `--slurm-arg`,
     /// `--slurm-binary` and `--wait` for Slurm.
-    fn checked(&self, jobs: Option<usize>, force: bool) -> Result<Backend, Error> {
+    fn checked(&self, jobs: Option<usize>, force: bool, resume: bool) -> Result<Backend, Error> {
         let refuse = |option: &str, why: &str| Err(Error::config(option, why.to_string()));
         match self.backend {
             BackendArg::Local => {
@@ -837,20 +907,21 @@ impl BackendArgs {
                 if let Some((option, _)) = slurm_only.iter().find(|(_, given)| *given) {
                     return refuse(option, "goes with --backend slurm only");
                 }
-                // `--jobs`, or the number of cores.
-                let jobs = jobs
-                    .unwrap_or_else(|| std::thread::available_parallelism().map_or(1, |n| n.get()));
-                Ok(Backend::Local { jobs })
+                Ok(Backend::Local {
+                    jobs: jobs_or_cores(jobs),
+                })
             }
             BackendArg::Slurm => {
                 if jobs.is_some() {
                     return refuse("--jobs", "goes with --backend local; on Slurm each trial is one array task (sbatch options: --slurm-arg)");
                 }
-                if force {
-                    return refuse(
-                        "--force",
-                        "--backend slurm writes a new folder only; choose an absent or empty --out",
-                    );
+                for (option, given) in [("--force", force), ("--resume", resume)] {
+                    if given {
+                        return refuse(
+                            option,
+                            "--backend slurm writes a new folder only (its tasks resume themselves); choose an absent or empty --out",
+                        );
+                    }
                 }
                 slurm::check_args(&self.slurm_args)?;
                 let binary = match &self.slurm_binary {
@@ -1144,8 +1215,9 @@ mod tests {
             sweep.contains("--seeds") && sweep.contains("Networks:"),
             "{sweep}"
         );
+        // Nor train's `--resume DIR`: sweep's own `--resume` is a flag.
         assert!(
-            !sweep.contains("--seed ") && !sweep.contains("--resume"),
+            !sweep.contains("--seed ") && !sweep.contains("--resume <DIR>"),
             "{sweep}"
         );
         let resume = help(&["curvegan", "resume", "--help"]);

@@ -52,6 +52,17 @@ fn run() -> Result<()> {
             }
         }
         Job::Eval(j) => {
+            if let Some((what, run)) = curvegan::run::plan::describe(&j.run) {
+                return Err(Error::config(
+                    "RUN",
+                    format!(
+                        "{} is a {what}'s folder, not a run folder; eval scores one of its runs, e.g. `curvegan eval {}`",
+                        j.run.display(),
+                        run.display()
+                    ),
+                )
+                .into());
+            }
             let generator = Generator::load_named(&j.run, "RUN")?;
             let report = evaluate(&generator, j.count, j.seed, "--n")?;
             output::print(&match j.json {
@@ -59,6 +70,7 @@ fn run() -> Result<()> {
                 false => report.table(),
             })
         }
+        Job::ResumeSweep { dir, jobs, quiet } => scale::resume(&dir, jobs, quiet),
         Job::Sweep(j) => scale::sweep(j),
         Job::BenchModes(j) => scale::bench(j),
         Job::Runs { dir, json } => output::runs(&dir, json),
@@ -76,7 +88,7 @@ fn run() -> Result<()> {
 fn exit_code(e: &anyhow::Error) -> u8 {
     match e.downcast_ref::<Error>() {
         Some(e) if e.is_bad_input() => 2,
-        Some(Error::Interrupted { .. }) => 130,
+        Some(Error::Interrupted { .. } | Error::SweepInterrupted { .. }) => 130,
         _ => 1,
     }
 }

@@ -18,8 +18,8 @@ use curvegan::run::sweep::{self, Criterion, SeedObserver, SeedResult};
 use curvegan::{Observer, Summary, TrainConfig};
 use indicatif::{ProgressBar, ProgressStyle};
 
-/// Set by Ctrl-C, SIGTERM or SIGHUP: the run saves a checkpoint and stops after the current
-/// step.
+/// Set by Ctrl-C, SIGTERM or SIGHUP ([`stop_on_signals`]): the run (each running seed of a
+/// sweep) saves a checkpoint and stops after the current step.
 pub static STOP: AtomicBool = AtomicBool::new(false);
 
 /// Watches for Ctrl-C, and shows a progress bar on stderr with the live losses when it has one.
@@ -67,6 +67,22 @@ impl Observer for Progress {
     }
 }
 
+/// Makes Ctrl-C, SIGTERM and SIGHUP (`kill`, `timeout`, Slurm, Kubernetes) set [`STOP`]: each
+/// run of this process (a training run, every running seed of a sweep) checkpoints and stops
+/// after its current step, and a sweep starts no new seed. A second one stops the process at
+/// once (exit 130), even in the middle of a long evaluation: the previous checkpoints stay
+/// valid, since every write is atomic. If the handler cannot be installed, a signal simply
+/// kills the process, which the atomic checkpoints survive too.
+pub fn stop_on_signals() {
+    let _ = ctrlc::set_handler(|| {
+        if STOP.swap(true, Ordering::Relaxed) {
+            crate::live::restore_terminal();
+            eprintln!("error: interrupted again; stopped at once, the last checkpoint is kept");
+            std::process::exit(130);
+        }
+    });
+}
+
 /// A progress bar on stderr of `len` steps drawn as `template`; none if `quiet` or when stderr
 /// is not a terminal.
 fn bar(len: usize, template: &str, quiet: bool) -> Option<ProgressBar> {
@@ -97,18 +113,7 @@ pub fn train(
     Show { quiet, live }: Show,
     train: impl FnOnce(&mut dyn Observer) -> curvegan::Result<Summary>,
 ) -> Result<()> {
-    // Ctrl-C, SIGTERM and SIGHUP (`kill`, `timeout`, Slurm, Kubernetes) ask the run to
-    // checkpoint and stop after the current step. A second one stops at once, even in the middle
-    // of a long evaluation: the previous checkpoint stays valid, since every write is atomic.
-    // If the handler cannot be installed, a signal simply kills the process, which the atomic
-    // checkpoints survive too.
-    let _ = ctrlc::set_handler(|| {
-        if STOP.swap(true, Ordering::Relaxed) {
-            crate::live::restore_terminal();
-            eprintln!("error: interrupted again; stopped at once, the last checkpoint is kept");
-            std::process::exit(130);
-        }
-    });
+    stop_on_signals();
     let summary = match live.then(crate::live::open).flatten() {
         Some(dashboard) => dashboard.run(steps, train)??,
         None => {
@@ -248,6 +253,10 @@ impl Seeds {
 }
 
 impl SeedObserver for Seeds {
+    fn should_stop(&self) -> bool {
+        STOP.load(Ordering::Relaxed)
+    }
+
     fn on_seed(&self, r: &SeedResult) {
         let done = self.done.fetch_add(1, Ordering::Relaxed) + 1;
         if self.quiet {

@@ -1,36 +1,37 @@
 //! `sweep` and `bench modes` on their backend — this process's threads, or a Slurm job array
-//! ([`curvegan::run::slurm`]) — and `status` and `collect` of a folder submitted to Slurm.
+//! ([`curvegan::run::slurm`]) — `resume` of a sweep's folder, and `status` and `collect` of a
+//! folder submitted to Slurm.
 //! The tables are the library's, printed by [`output`].
 
 use std::collections::BTreeSet;
 use std::path::Path;
 
 use anyhow::Result;
-use curvegan::run::bench;
+use curvegan::run::local::{Start, Sweep};
+use curvegan::run::plan;
 use curvegan::run::slurm::{self, Collected, Kind, Plan, Progress, State};
-use curvegan::run::sweep::{self, SeedObserver};
+use curvegan::run::sweep::SeedObserver;
 
 use crate::cli::{Backend, BenchJob, SweepJob};
 use crate::output;
 
 /// `curvegan sweep`.
 pub fn sweep(j: SweepJob) -> Result<()> {
+    let kind = Kind::Sweep {
+        eval_n: j.scoring.samples,
+        success: j.success.as_ref().map(|c| c.to_string()),
+    };
     match j.backend {
         Backend::Local { jobs } => {
-            let seeds: Vec<u64> = j.seeds.collect();
-            let observer = output::Seeds::new(seeds.len(), j.quiet);
-            let results = sweep::sweep(
-                &j.config, &seeds, &j.root, jobs, j.scoring, j.force, &observer,
-            )?;
-            sweep::save(&j.root, &results)?;
-            let report = output::sweep_report(&results, j.success.as_ref(), &j.root)?;
-            quiet_or_print(j.quiet, &report)
+            let sweep = Sweep {
+                config: j.config,
+                plan: plan::Plan::new(kind, j.seeds),
+                root: j.root,
+                jobs,
+            };
+            run_here(&sweep, j.start, j.quiet)
         }
         Backend::Slurm { submit, wait } => {
-            let kind = Kind::Sweep {
-                eval_n: j.scoring.samples,
-                success: j.success.as_ref().map(|c| c.to_string()),
-            };
             let plan = slurm::submit(&j.config, j.seeds, &j.root, kind, &submit)?;
             submitted(&plan, &j.root, wait, j.quiet)
         }
@@ -41,12 +42,13 @@ pub fn sweep(j: SweepJob) -> Result<()> {
 pub fn bench(j: BenchJob) -> Result<()> {
     match j.backend {
         Backend::Local { jobs } => {
-            let trials = output::Seeds::new(j.trials, false);
-            let outcome = bench::run(
-                &j.dataset, &j.config, j.trials, &j.root, jobs, j.force, &trials,
-            )?;
-            outcome.save(&j.root)?;
-            output::print(&output::bench_report(&outcome, &j.root))
+            let sweep = Sweep {
+                plan: plan::Plan::bench(&j.dataset, j.trials),
+                config: j.config,
+                root: j.root,
+                jobs,
+            };
+            run_here(&sweep, j.start, j.quiet)
         }
         Backend::Slurm { submit, wait } => {
             let kind = Kind::Bench {
@@ -54,9 +56,35 @@ pub fn bench(j: BenchJob) -> Result<()> {
             };
             let seeds = 0..j.trials as u64;
             let plan = slurm::submit(&j.config, seeds, &j.root, kind, &submit)?;
-            submitted(&plan, &j.root, wait, false)
+            submitted(&plan, &j.root, wait, j.quiet)
         }
     }
+}
+
+/// `curvegan resume DIR` of a sweep's or benchmark's folder: continues it with the settings
+/// recorded there, on `jobs` threads.
+pub fn resume(dir: &Path, jobs: usize, quiet: bool) -> Result<()> {
+    run_here(&Sweep::open(dir, jobs)?, Start::Continue, quiet)
+}
+
+/// Runs `sweep` on this machine's threads, stopped (each run with a checkpoint) by Ctrl-C,
+/// SIGTERM or SIGHUP as `train` is, with a line per seed on stderr, then prints its table.
+fn run_here(sweep: &Sweep, start: Start, quiet: bool) -> Result<()> {
+    output::stop_on_signals();
+    let observer = output::Seeds::new(sweep.plan.trials as usize, quiet);
+    let collected = sweep.run(start, &crate::cli::command_line(), &observer)?;
+    drop(observer);
+    quiet_or_print(quiet, &collected_text(&collected, &sweep.root)?)
+}
+
+/// The table of a sweep or benchmark, as a local run and `collect` print it.
+fn collected_text(collected: &Collected, root: &Path) -> Result<String> {
+    Ok(match collected {
+        Collected::Sweep { results, success } => {
+            output::sweep_report(results, success.as_ref(), root)?
+        }
+        Collected::Bench(outcome) => output::bench_report(outcome, root),
+    })
 }
 
 /// After a submission: the job id and what to run next, or with `wait`, the progress until
@@ -66,7 +94,7 @@ fn submitted(plan: &Plan, root: &Path, wait: bool, quiet: bool) -> Result<()> {
     output::print(&format!(
         "submitted Slurm job {}: {} trials (seeds {}..{}) in {r}\n",
         plan.job_id,
-        plan.trials,
+        plan.sweep.trials,
         plan.seeds().start,
         plan.seeds().end
     ))?;
@@ -75,7 +103,7 @@ fn submitted(plan: &Plan, root: &Path, wait: bool, quiet: bool) -> Result<()> {
             "follow it with `curvegan status {r}`, and when its trials are done: `curvegan collect {r}`\n"
         ));
     }
-    let observer = output::Seeds::new(plan.trials as usize, quiet);
+    let observer = output::Seeds::new(plan.sweep.trials as usize, quiet);
     let mut reported = BTreeSet::new();
     let mut last_counts = String::new();
     slurm::wait(root, slurm::POLL, |p: &Progress| {
@@ -102,7 +130,7 @@ pub fn status(root: &Path) -> Result<()> {
     let plan = &p.plan;
     let mut text = format!(
         "{} {}: Slurm job {}, seeds {}..{}, submitted {}\n{}\n",
-        plan.kind.name(),
+        plan.sweep.kind.name(),
         root.display(),
         plan.job_id,
         plan.seeds().start,
@@ -140,12 +168,7 @@ pub fn status(root: &Path) -> Result<()> {
 /// `curvegan collect DIR`: the sweep's or benchmark's table, as a local run prints it.
 pub fn collect(root: &Path, partial: bool, quiet: bool) -> Result<()> {
     let c = slurm::collect(root, partial)?;
-    let mut text = match &c.collected {
-        Collected::Sweep { results, success } => {
-            output::sweep_report(results, success.as_ref(), root)?
-        }
-        Collected::Bench(outcome) => output::bench_report(outcome, root),
-    };
+    let mut text = collected_text(&c.collected, root)?;
     if !c.missing.is_empty() {
         text += &format!(
             "{} trials not done and left out (--partial):\n",

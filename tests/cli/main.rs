@@ -16,7 +16,9 @@
 //!   a terminal;
 //! - `slurm`: sweeps and the mode benchmark through a real one-node Slurm cluster
 //!   (`scripts/slurm/start.sh`), requeue included, equal to local runs;
-//! - `faults`: a kill or an I/O error injected at every write point of a run, then recovery.
+//! - `faults`: a kill or an I/O error injected at every write point of a run, then recovery;
+//! - `sweep_resume`: sweeps and benchmarks stopped (Ctrl-C, SIGTERM, SIGKILL, a kill at chosen
+//!   writes) and continued to the same result, one process per sweep folder, `--force`.
 
 mod bad_input;
 mod basics;
@@ -32,3 +34,4 @@ mod resume;
 mod runs;
 mod signals;
 mod slurm;
+mod sweep_resume;

@@ -69,6 +69,18 @@ pub enum Error {
         /// The run folder.
         dir: PathBuf,
     },
+    /// A sweep or benchmark was stopped on request (Ctrl-C, SIGTERM, SIGHUP): no new run
+    /// started, each running one saved a checkpoint, and the table of the finished ones was
+    /// written.
+    #[error("interrupted: {finished} of {runs} runs finished, the others stopped at a checkpoint or had not started. Continue with: curvegan resume {}", dir.display())]
+    SweepInterrupted {
+        /// Runs finished.
+        finished: usize,
+        /// Runs of the sweep.
+        runs: usize,
+        /// The sweep's folder.
+        dir: PathBuf,
+    },
     /// Some trials of a sweep or benchmark submitted to Slurm are not done: the message names
     /// each, with its state and, for a failed one, the last lines of its log.
     #[error("{0}")]

@@ -203,24 +203,6 @@ pub struct Outcome {
     pub row: Row,
 }
 
-/// Trains `config` (a `ring8` or `grid25` config) `trials` times, seeds `0..trials`, under
-/// `root/seed-S` on `jobs` threads, and scores every trial; `observer` hears of each trial as
-/// it finishes.
-pub fn run(
-    dataset: &TargetConfig,
-    config: &TrainConfig,
-    trials: usize,
-    root: &Path,
-    jobs: usize,
-    force: bool,
-    observer: &dyn sweep::SeedObserver,
-) -> Result<Outcome> {
-    check(dataset, config, trials)?;
-    let seeds: Vec<u64> = (0..trials as u64).collect();
-    let results = sweep::sweep(config, &seeds, root, jobs, SCORING, force, observer)?;
-    outcome(dataset, &results)
-}
-
 /// Checks a benchmark before its first trial: a dataset with modes, a config of that
 /// dataset, at least one trial.
 pub fn check(dataset: &TargetConfig, config: &TrainConfig, trials: usize) -> Result<()> {

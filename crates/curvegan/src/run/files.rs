@@ -70,6 +70,9 @@ pub const SWEEP_CSV: &str = "sweep.csv";
 pub const BENCH_CSV: &str = "bench.csv";
 /// In a benchmark's folder: the published rows and ours, as Markdown.
 pub const BENCH_TABLE: &str = "table.md";
+/// In a sweep's or benchmark's folder run on this machine: what it runs
+/// ([`crate::run::plan::Plan`]).
+pub const SWEEP_PLAN: &str = "sweep.json";
 /// In a sweep's or benchmark's folder submitted to Slurm: what was submitted
 /// ([`crate::run::slurm::Plan`]).
 pub const SLURM_PLAN: &str = "slurm.json";

@@ -118,8 +118,9 @@ pub fn check_empty(dir: &Path, force: bool) -> Result<()> {
 }
 
 /// [`check_empty`], and with `force` refuses a folder holding anything curvegan does not
-/// write into a run folder.
-fn check_replaceable(dir: &Path, force: bool) -> Result<()> {
+/// write into a run folder: what [`RunFolder::create`] checks before it removes anything (a
+/// sweep replacing its runs checks every one first).
+pub fn check_replaceable(dir: &Path, force: bool) -> Result<()> {
     check_empty(dir, force)?;
     if !dir.is_dir() {
         return Ok(());

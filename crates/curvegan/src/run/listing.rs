@@ -1,8 +1,8 @@
 //! `curvegan runs`: one row per run folder under a folder — its name, start, target, loss,
 //! steps done and planned, status, final metric and best.
 //!
-//! A folder is a run folder when it holds `config.toml` (and no `slurm.json`, which marks a
-//! sweep submitted to Slurm, whose shared config sits beside its runs); folders are searched a few levels
+//! A folder is a run folder when it holds `config.toml` (and no `sweep.json` or `slurm.json`,
+//! which mark a sweep, whose shared config sits beside its runs, [`is_sweep`]); folders are searched a few levels
 //! deep (a sweep's runs sit one level below the sweep). The status is `running` when a
 //! process holds the folder's lock ([`folder::is_locked`]), else the one `run.json` records
 //! (`killed` if it still says running); a run written before `run.json` existed gets one
@@ -90,9 +90,16 @@ pub fn list(root: &Path) -> Result<Vec<RunRow>> {
         .collect())
 }
 
+/// True for a sweep's or benchmark's folder: it holds a plan, `sweep.json` (run on this
+/// machine) or `slurm.json` (submitted to Slurm), beside the `config.toml` its runs share,
+/// which is not a run's.
+pub fn is_sweep(dir: &Path) -> bool {
+    dir.join(files::SWEEP_PLAN).is_file() || dir.join(files::SLURM_PLAN).is_file()
+}
+
 fn find_runs(dir: &Path, depth: usize, out: &mut Vec<PathBuf>) -> std::io::Result<()> {
-    // A sweep submitted to Slurm keeps its shared config.toml beside its runs.
-    if dir.join(files::CONFIG).is_file() && !dir.join(files::SLURM_PLAN).is_file() {
+    // A sweep keeps its shared config.toml beside its runs.
+    if dir.join(files::CONFIG).is_file() && !is_sweep(dir) {
         out.push(dir.to_path_buf());
         return Ok(());
     }

@@ -14,8 +14,10 @@
 //! - [`plot`]: the figures;
 //! - [`report`]: `report.html`, a run's page for the browser, and pages comparing runs;
 //! - [`sample`]: loading a run's generator and sampling it;
-//! - [`sweep`]: one configuration over many seeds;
+//! - [`sweep`]: one configuration over many seeds: a seed's score, the sweep's table;
 //! - [`bench`](mod@bench): the mode-collapse benchmark against published rows;
+//! - [`plan`]: what a sweep's folder runs (a sweep or a benchmark, its seeds), and its table;
+//! - [`local`]: sweeps and benchmarks on this machine's threads: started, stopped, continued;
 //! - [`slurm`]: sweeps and benchmarks handed to a Slurm cluster as a job array.
 
 pub mod bench;
@@ -25,6 +27,8 @@ pub mod files;
 pub mod folder;
 pub mod listing;
 pub mod live;
+pub mod local;
+pub mod plan;
 pub mod plot;
 pub mod record;
 pub mod report;

@@ -677,8 +677,9 @@ window.addEventListener('unhandledrejection', function (ev) {\n\
   window.curveganError('unhandled rejection: ' + ev.reason);\n\
 });\n";
 
-/// The run folders `run` stands for: itself when it holds `config.toml`, else the run folders
-/// below it (a sweep's or a benchmark's). The error names `run`.
+/// The run folders `run` stands for: itself when it holds `config.toml` (and is not a sweep's folder,
+/// [`listing::is_sweep`]), else the run folders below it (a sweep's or a benchmark's). The error
+/// names `run`.
 pub fn runs_in(run: &Path) -> Result<Vec<PathBuf>> {
     if !run.is_dir() {
         let what = match run.exists() {
@@ -687,7 +688,7 @@ pub fn runs_in(run: &Path) -> Result<Vec<PathBuf>> {
         };
         return Err(Error::config("RUN", format!("{} {what}", run.display())));
     }
-    if run.join(files::CONFIG).is_file() {
+    if run.join(files::CONFIG).is_file() && !listing::is_sweep(run) {
         return Ok(vec![run.to_path_buf()]);
     }
     let found: Vec<PathBuf> = listing::list(run)?.into_iter().map(|r| r.folder).collect();
@@ -776,8 +777,10 @@ fn write_page(out: &Path, page: &Page) -> Result<()> {
         }
     }
     let text = html(page)?;
-    let folder =
-        (out.parent()).filter(|d| out != Path::new("-") && d.join(files::CONFIG).is_file());
+    // A sweep's folder is locked by the sweep that writes its page, not by run folders' rules.
+    let folder = (out.parent()).filter(|d| {
+        out != Path::new("-") && d.join(files::CONFIG).is_file() && !listing::is_sweep(d)
+    });
     let _lock = folder.map(|d| RunFolder::open(d, "RUN")).transpose()?;
     write_atomic(out, text.as_bytes())
 }

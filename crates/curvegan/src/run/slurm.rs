@@ -11,7 +11,8 @@
 //!   ROOT/seed-S` instead, so a requeued or preempted task continues from its checkpoint (Slurm
 //!   sends SIGTERM first, on which a run saves one), and a finished trial is left as it is;
 //! - `logs/task-I.log`: each task's output, appended to across requeues;
-//! - `slurm.json`: the [`Plan`] — what was submitted, the job id, the binary, the sbatch options;
+//! - `slurm.json`: the [`Plan`] — what was submitted (the fields of a local sweep's `sweep.json`,
+//!   [`plan::Plan`]), the job id, the binary, the sbatch options;
 //! - `seed-S/`: each trial's run folder, once its task starts.
 //!
 //! A trial's [`State`] combines Slurm's view (`squeue`, then `sacct` for tasks `squeue` has
@@ -20,7 +21,7 @@
 //! running states are queued and running, and any other
 //! end (failed, cancelled, timeout, node failure, or a task gone from Slurm with its run
 //! unfinished) is failed, shown with the last lines of its log. [`collect`] scores the done
-//! trials as a local sweep or benchmark does ([`sweep::result_of`], [`bench::outcome`]) and
+//! trials as a local sweep or benchmark does ([`sweep::result_of`], [`plan::write_results`]) and
 //! writes `sweep.csv`, or `bench.csv` and `table.md`.
 //!
 //! Every Slurm command is run with [`std::process::Command`]; a missing command or a refusal is
@@ -38,12 +39,12 @@ use serde::{Deserialize, Serialize};
 
 use crate::config::TrainConfig;
 use crate::error::{Error, Result, READ};
-use crate::run::bench::{self, Outcome};
 use crate::run::files::{self, write_atomic};
 use crate::run::folder;
 use crate::run::listing::{self, RunRow};
+use crate::run::plan::{self, write_results};
 use crate::run::record::{Status, Time};
-use crate::run::sweep::{self, Criterion, Scoring, SeedResult};
+use crate::run::sweep::{self, SeedResult};
 
 /// Lines of a failed task's log that [`Trial::log_tail`] shows.
 pub const LOG_TAIL: usize = 8;
@@ -64,45 +65,7 @@ const OWN_OPTIONS: [&str; 8] = [
     "--wrap",
 ];
 
-/// What a submitted folder runs: a sweep (scored as `curvegan sweep` scores) or the
-/// mode-collapse benchmark.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[serde(tag = "kind", rename_all = "kebab-case")]
-pub enum Kind {
-    /// `curvegan sweep`: each run scored on `eval_n` samples, and `success` if given.
-    Sweep {
-        /// Samples each run is scored on (`--eval-n`).
-        eval_n: usize,
-        /// The success criterion (`--success`), as given.
-        success: Option<String>,
-    },
-    /// `curvegan bench modes` on `dataset` (`ring8` or `grid25`).
-    Bench {
-        /// The dataset's name.
-        dataset: String,
-    },
-}
-
-impl Kind {
-    /// How a trial is scored.
-    pub fn scoring(&self) -> Scoring {
-        match self {
-            Kind::Sweep { eval_n, .. } => Scoring {
-                samples: *eval_n,
-                seed_offset: 0,
-            },
-            Kind::Bench { .. } => bench::SCORING,
-        }
-    }
-
-    /// `sweep` or `bench-DATASET`, for the job's name.
-    pub fn name(&self) -> String {
-        match self {
-            Kind::Sweep { .. } => "sweep".to_string(),
-            Kind::Bench { dataset } => format!("bench-{dataset}"),
-        }
-    }
-}
+pub use crate::run::plan::{Collected, Kind};
 
 /// Where the tasks find curvegan, and the sbatch options of the array.
 #[derive(Debug, Clone, PartialEq)]
@@ -113,16 +76,13 @@ pub struct Submit {
     pub binary: PathBuf,
 }
 
-/// What was submitted: `slurm.json` in the folder.
+/// What was submitted: `slurm.json` in the folder — the sweep's [`plan::Plan`] (its fields
+/// at the top level, as in a local sweep's `sweep.json`) and the Slurm job.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Plan {
-    /// A sweep or a benchmark.
+    /// A sweep or a benchmark, and its seeds: task `i` trains seed `first_seed + i`.
     #[serde(flatten)]
-    pub kind: Kind,
-    /// The seed of array task 0; task `i` trains seed `first_seed + i`.
-    pub first_seed: u64,
-    /// Trials, one per array task.
-    pub trials: u64,
+    pub sweep: plan::Plan,
     /// Slurm's id of the job array.
     pub job_id: String,
     /// The curvegan binary the tasks run.
@@ -136,7 +96,7 @@ pub struct Plan {
 impl Plan {
     /// The seeds of the trials.
     pub fn seeds(&self) -> Range<u64> {
-        self.first_seed..self.first_seed + self.trials
+        self.sweep.seeds()
     }
 
     /// The plan of the folder `root`; the error says when `root` is missing or is not a
@@ -162,12 +122,63 @@ impl Plan {
         let bytes = files::read_at_most(&path, 1 << 20)?;
         let plan: Plan = serde_json::from_slice(&bytes)
             .map_err(|e| Error::bad_file(&path, format!("is not a Slurm plan: {e}")))?;
-        sweep::check_runs(files::SLURM_PLAN, plan.trials)?;
-        plan.first_seed
-            .checked_add(plan.trials)
-            .ok_or_else(|| Error::bad_file(&path, "its seeds overflow"))?;
+        plan.sweep.check_file(&path)?;
         Ok(plan)
     }
+}
+
+/// The error for `curvegan resume ROOT` of a folder submitted to Slurm: its tasks resume from
+/// their checkpoints by themselves when Slurm requeues them, and the trials not done are run
+/// again with `sbatch --array=I,J ROOT/slurm.sh` (named, from their run folders).
+pub fn not_resumable(root: &Path) -> Error {
+    let r = root.display();
+    let plan = match Plan::load(root) {
+        Ok(plan) => plan,
+        Err(e) => return e,
+    };
+    let unfinished: Vec<u64> = (0..plan.sweep.trials)
+        .filter(|task| {
+            let dir = sweep::seed_dir(root, plan.sweep.first_seed + task);
+            !(dir.is_dir()
+                && matches!(
+                    listing::row(&dir).status,
+                    Status::Finished | Status::EarlyStopped
+                ))
+        })
+        .collect();
+    // sbatch's array syntax: `0-3,7`; too many pieces for one line are left to `status`.
+    let mut pieces: Vec<(u64, u64)> = Vec::new();
+    for &task in &unfinished {
+        match pieces.last_mut() {
+            Some((_, last)) if *last + 1 == task => *last = task,
+            _ => pieces.push((task, task)),
+        }
+    }
+    let array = match pieces.len() {
+        n if n > 20 => "TASKS".to_string(),
+        _ => (pieces.iter())
+            .map(|&(a, b)| match a == b {
+                true => a.to_string(),
+                false => format!("{a}-{b}"),
+            })
+            .collect::<Vec<_>>()
+            .join(","),
+    };
+    let what = match unfinished.is_empty() {
+        true => format!("every trial is done: `curvegan collect {r}` writes its table"),
+        false => format!(
+            "to run again the {} tasks whose trials are not done, each from its checkpoint: `sbatch --array={array} {}` (`curvegan status {r}` shows them), then `curvegan collect {r}`",
+            unfinished.len(),
+            root.join(files::SLURM_SCRIPT).display()
+        ),
+    };
+    Error::config(
+        "DIR",
+        format!(
+            "{r} was submitted to Slurm (job {}); `curvegan resume` does not run it here: its tasks resume from their checkpoints by themselves when Slurm requeues them; {what}",
+            plan.job_id
+        ),
+    )
 }
 
 /// Checks the `--slurm-arg` options: each one option starting with `-`, without spaces or
@@ -366,9 +377,7 @@ fn write_and_submit(
         ));
     }
     let plan = Plan {
-        kind,
-        first_seed,
-        trials,
+        sweep: plan::Plan::new(kind, first_seed..first_seed + trials),
         job_id,
         binary: submit.binary.clone(),
         slurm_args: submit.args.clone(),
@@ -559,9 +568,9 @@ pub fn status(root: &Path) -> Result<Progress> {
         Ok(states) => (states, None),
         Err(e) => (BTreeMap::new(), Some(e)),
     };
-    let trials = (0..plan.trials)
+    let trials = (0..plan.sweep.trials)
         .map(|task| {
-            let seed = plan.first_seed + task;
+            let seed = plan.sweep.first_seed + task;
             let dir = sweep::seed_dir(root, seed);
             let run = dir.is_dir().then(|| listing::row(&dir));
             let state_text = slurm.get(&task).cloned();
@@ -601,7 +610,7 @@ fn task_states(plan: &Plan) -> std::result::Result<BTreeMap<u64, String>, String
         Err(e) if e.contains("Invalid job id") => BTreeMap::new(),
         Err(e) => return Err(e),
     };
-    if (states.len() as u64) < plan.trials {
+    if (states.len() as u64) < plan.sweep.trials {
         let args = [
             format!("--jobs={}", plan.job_id),
             "--noheader".to_string(),
@@ -661,20 +670,6 @@ pub fn wait(root: &Path, poll: Duration, mut progress: impl FnMut(&Progress)) ->
     }
 }
 
-/// What [`collect`] gathered.
-#[derive(Debug, Clone)]
-pub enum Collected {
-    /// A sweep's results, in seed order, and its success criterion.
-    Sweep {
-        /// The done trials' results.
-        results: Vec<SeedResult>,
-        /// `--success`, if it was given.
-        success: Option<Criterion>,
-    },
-    /// A benchmark's outcome over its done trials.
-    Bench(Outcome),
-}
-
 /// The result of the done trials of a submitted folder, and the trials left out.
 #[derive(Debug, Clone)]
 pub struct Collection {
@@ -687,7 +682,7 @@ pub struct Collection {
 /// The result of the trial of `seed` in `root`, scored as `plan` says — what a local sweep
 /// reports for it.
 pub fn result(root: &Path, plan: &Plan, seed: u64) -> Result<SeedResult> {
-    sweep::result_of(root, seed, plan.kind.scoring())
+    sweep::result_of(root, seed, plan.sweep.scoring())
 }
 
 /// Scores the done trials of `root` as a local sweep or benchmark does and writes its table:
@@ -702,7 +697,7 @@ pub fn collect(root: &Path, partial: bool) -> Result<Collection> {
         let mut text = format!(
             "{} of {} trials in {} are not done ({}){}:",
             missing.len(),
-            plan.trials,
+            plan.sweep.trials,
             root.display(),
             progress.counts(),
             match partial {
@@ -721,24 +716,8 @@ pub fn collect(root: &Path, partial: bool) -> Result<Collection> {
     let results = (done.iter())
         .map(|t| result(root, plan, t.seed))
         .collect::<Result<Vec<SeedResult>>>()?;
-    let collected = match &plan.kind {
-        Kind::Sweep { success, .. } => {
-            let success = success
-                .as_deref()
-                .map(|s| s.parse::<Criterion>())
-                .transpose()
-                .map_err(|e| Error::bad_file(root.join(files::SLURM_PLAN), e))?;
-            sweep::save(root, &results)?;
-            Collected::Sweep { results, success }
-        }
-        Kind::Bench { dataset } => {
-            let dataset = bench::parse_dataset(dataset)
-                .map_err(|e| Error::bad_file(root.join(files::SLURM_PLAN), e))?;
-            let outcome = bench::outcome(&dataset, &results)?;
-            outcome.save(root)?;
-            Collected::Bench(outcome)
-        }
-    };
+    // The plan was checked as it was loaded: its criterion and dataset parse.
+    let collected = write_results(root, &plan.sweep.kind, results)?;
     Ok(Collection { collected, missing })
 }
 
@@ -832,6 +811,29 @@ mod tests {
                 "{bad}: {e}"
             );
         }
+    }
+
+    #[test]
+    fn slurm_json_keeps_the_sweep_plan_at_its_top_level() {
+        let plan = Plan {
+            sweep: plan::Plan::new(
+                Kind::Sweep {
+                    eval_n: 100,
+                    success: Some("mse_to_target<=0.01".into()),
+                },
+                3..5,
+            ),
+            job_id: "12".into(),
+            binary: PathBuf::from("/bin/curvegan"),
+            slurm_args: vec![],
+            submitted: Time::from_unix(0),
+        };
+        let json: serde_json::Value = serde_json::to_value(&plan).unwrap();
+        assert_eq!(json["kind"], "sweep");
+        assert_eq!(json["eval_n"], 100);
+        assert_eq!(json["first_seed"], 3);
+        assert_eq!(json["job_id"], "12");
+        assert_eq!(serde_json::from_value::<Plan>(json).unwrap(), plan);
     }
 
     #[test]

@@ -4,22 +4,23 @@
 //! of `jobs` worker threads (a run is single-threaded, so `jobs` = the number of cores is the
 //! natural choice), and its final generator — or its `best/` one when the config keeps the
 //! best ([`crate::run::train`]) — is scored with [`crate::run::sample::evaluate`]. A [`Criterion`] such as
-//! `mse_to_target<=0.01` says which runs count as a success.
+//! `mse_to_target<=0.01` says which runs count as a success. This module scores a seed's run
+//! and makes the sweep's table; what a sweep's folder runs is its plan
+//! ([`crate::run::plan`]), run on this machine's threads by [`crate::run::local`] or on a Slurm
+//! cluster by [`crate::run::slurm`].
 
 use std::fmt;
 use std::path::{Path, PathBuf};
 use std::str::FromStr;
-use std::sync::atomic::{AtomicUsize, Ordering};
-use std::sync::Mutex;
 
-use crate::config::TrainConfig;
+use serde::{Deserialize, Serialize};
+
 use crate::error::{Error, Result};
 use crate::eval::catalogue::Report;
 use crate::run::files::{self, CsvWriter};
-use crate::run::folder;
 use crate::run::report;
 use crate::run::sample::{evaluate, Generator};
-use crate::run::train::{self, Output, Summary};
+use crate::run::train::{self, Summary};
 
 /// Samples each run of a sweep is scored on unless told otherwise.
 pub const DEFAULT_SCORING_SAMPLES: usize = 1000;
@@ -135,7 +136,7 @@ pub struct SeedResult {
 }
 
 /// How each run of a sweep is scored.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Scoring {
     /// Generated (and real) samples.
     pub samples: usize,
@@ -147,122 +148,26 @@ pub struct Scoring {
 /// Hears about each seed of a sweep as it finishes (progress lines, a bar); called from the
 /// sweep's worker threads, in the order the seeds finish.
 pub trait SeedObserver: Sync {
-    /// Called when a seed's run is trained and scored.
+    /// Called when a seed's run is trained (or found finished) and scored.
     fn on_seed(&self, _result: &SeedResult) {}
+    /// Asked before a seed starts and after every step of each running one: true starts no
+    /// new seed and stops each running one with a checkpoint (e.g. on Ctrl-C).
+    fn should_stop(&self) -> bool {
+        false
+    }
 }
 
 /// An observer that ignores every seed.
 impl SeedObserver for () {}
-
-/// Trains `config` once per seed under `root` on `jobs` threads and scores each run as
-/// `scoring` says; `observer` hears of each seed as it finishes. Results come back in the
-/// order of `seeds`. The first error stops the sweep (runs already started finish) and is
-/// returned. A non-empty `root` is an error unless `force`, which replaces each seed's run
-/// ([`folder::RunFolder::create`]).
-pub fn sweep(
-    config: &TrainConfig,
-    seeds: &[u64],
-    root: &Path,
-    jobs: usize,
-    scoring: Scoring,
-    force: bool,
-    observer: &dyn SeedObserver,
-) -> Result<Vec<SeedResult>> {
-    if seeds.is_empty() {
-        return Err(Error::config("--seeds", "the range is empty"));
-    }
-    if jobs == 0 {
-        return Err(Error::config("--jobs", "must be at least 1, got 0"));
-    }
-    config.validate()?;
-    folder::check_empty(root, force)?;
-    // Created here, not by the first seed's run, so that a failing seed removes only its own
-    // folder; a sweep that fails leaves no empty folder it created.
-    let created = folder::create_dirs(root, "--out")?;
-    let results = sweep_seeds(seeds, jobs, observer, |seed| {
-        run_seed(config, seed, root, scoring, force)
-    });
-    if results.is_err() {
-        folder::remove_empty(&created);
-    }
-    results
-}
-
-/// Runs `run_seed` for every seed on `jobs` threads, in the order of `seeds`; the first error
-/// stops the threads from starting new seeds and is returned.
-fn sweep_seeds(
-    seeds: &[u64],
-    jobs: usize,
-    observer: &dyn SeedObserver,
-    run_seed: impl Fn(u64) -> Result<SeedResult> + Sync,
-) -> Result<Vec<SeedResult>> {
-    let next = AtomicUsize::new(0);
-    let results: Mutex<Vec<Option<Result<SeedResult>>>> =
-        Mutex::new((0..seeds.len()).map(|_| None).collect());
-    let failed = std::sync::atomic::AtomicBool::new(false);
-    std::thread::scope(|scope| {
-        for _ in 0..jobs.min(seeds.len()) {
-            scope.spawn(|| loop {
-                let i = next.fetch_add(1, Ordering::Relaxed);
-                if i >= seeds.len() || failed.load(Ordering::Relaxed) {
-                    break;
-                }
-                let outcome = run_seed(seeds[i]);
-                match &outcome {
-                    Ok(result) => observer.on_seed(result),
-                    Err(_) => failed.store(true, Ordering::Relaxed),
-                }
-                if let Ok(mut r) = results.lock() {
-                    r[i] = Some(outcome);
-                }
-            });
-        }
-    });
-    let results = results
-        .into_inner()
-        .map_err(|_| Error::Serialize("sweep results (a worker panicked)".into()))?;
-    let mut out = Vec::with_capacity(seeds.len());
-    for r in results {
-        match r {
-            Some(Ok(r)) => out.push(r),
-            Some(Err(e)) => return Err(e),
-            None => {}
-        }
-    }
-    Ok(out)
-}
-
-fn run_seed(
-    config: &TrainConfig,
-    seed: u64,
-    root: &Path,
-    scoring: Scoring,
-    force: bool,
-) -> Result<SeedResult> {
-    let config = TrainConfig {
-        seed,
-        ..config.clone()
-    };
-    let dir = seed_dir(root, seed);
-    let summary = train::train(
-        &config,
-        &Output {
-            dir: dir.clone(),
-            force,
-            label: Default::default(),
-        },
-        &mut (),
-    )?;
-    score(seed, dir, summary, scoring)
-}
 
 /// The run folder of seed `seed` in the sweep folder `root`: `root/seed-S`.
 pub fn seed_dir(root: &Path, seed: u64) -> PathBuf {
     root.join(format!("seed-{seed}"))
 }
 
-/// The result of the finished run of seed `seed` in `root` that another process trained (a
-/// trial on Slurm): its summary read back from its files ([`train::summary_of`]), then scored.
+/// The result of the finished run of seed `seed` in `root`, however it was trained (in one
+/// session, resumed, by another process, a trial on Slurm): its summary read back from its
+/// files ([`train::summary_of`]; its wall time is `run.json`'s, all its sessions), then scored.
 pub fn result_of(root: &Path, seed: u64, scoring: Scoring) -> Result<SeedResult> {
     let dir = seed_dir(root, seed);
     let summary = train::summary_of(&dir)?;

@@ -6,7 +6,8 @@ use std::path::Path;
 
 use curvegan::eval::catalogue::Report;
 use curvegan::gan::step::StepStats;
-use curvegan::run::sweep::{self, Scoring};
+use curvegan::run::local::{Start, Sweep};
+use curvegan::run::plan::{Collected, Kind, Plan};
 use curvegan::{resume, train, Generator, Observer, TrainConfig};
 use tempfile::TempDir;
 
@@ -285,14 +286,25 @@ fn a_sweep_runs_each_seed_as_train_would() {
     let tmp = TempDir::new().unwrap();
     let root = tmp.path().join("sweep");
     let config = small(4);
-    let scoring = Scoring {
-        samples: 50,
-        seed_offset: 0,
+    let plan = |trials: u64| {
+        let kind = Kind::Sweep {
+            eval_n: 50,
+            success: None,
+        };
+        Plan::new(kind, 3..3 + trials)
     };
-    let results = sweep::sweep(&config, &[3, 5], &root, 2, scoring, false, &()).unwrap();
-    assert_eq!(results.len(), 2);
+    let sweep = Sweep {
+        config: config.clone(),
+        plan: plan(3),
+        root: root.clone(),
+        jobs: 2,
+    };
+    let Collected::Sweep { results, .. } = sweep.run(Start::New, &[], &()).unwrap() else {
+        panic!("a sweep's results")
+    };
+    assert_eq!(results.len(), 3);
     assert_eq!(results[0].seed, 3);
-    assert_eq!(results[1].seed, 5);
+    assert_eq!(results[2].seed, 5);
     let single = tmp.path().join("single");
     let seeded = TrainConfig {
         seed: 5,
@@ -303,10 +315,16 @@ fn a_sweep_runs_each_seed_as_train_would() {
         bytes(&root.join("seed-5"), "generator.safetensors"),
         bytes(&single, "generator.safetensors")
     );
-    assert!(results[1].report.get("mse_to_target").is_some());
+    assert!(results[2].report.get("mse_to_target").is_some());
     // Bad requests are refused before anything is trained.
-    let err = sweep::sweep(&config, &[], &root, 2, scoring, false, &()).unwrap_err();
+    let empty = Sweep {
+        plan: plan(0),
+        root: tmp.path().join("empty"),
+        ..sweep
+    };
+    let err = empty.run(Start::New, &[], &()).unwrap_err();
     assert!(err.to_string().contains("--seeds"), "{err}");
+    assert!(!tmp.path().join("empty").exists());
 }
 
 /// `run.json`: written running at the start (the observer sees it), then how the run ended;
