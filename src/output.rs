@@ -19,8 +19,22 @@ use curvegan::{Observer, Summary, TrainConfig};
 use indicatif::{ProgressBar, ProgressStyle};
 
 /// Set by Ctrl-C, SIGTERM or SIGHUP: the run saves a checkpoint and stops after the current
-/// step.
+/// step; `sample --out` stops between chunks and removes its temporary file.
 pub static STOP: AtomicBool = AtomicBool::new(false);
+
+/// Installs the handler of Ctrl-C, SIGTERM and SIGHUP (`kill`, `timeout`, Slurm, Kubernetes):
+/// the first sets [`STOP`], which the work checks; a second stops the process at once with exit
+/// code 130, saying `again` ("error: interrupted again; {again}"). If the handler cannot be
+/// installed, a signal simply kills the process.
+pub fn catch_signals(again: &'static str) {
+    let _ = ctrlc::set_handler(move || {
+        if STOP.swap(true, Ordering::Relaxed) {
+            crate::live::restore_terminal();
+            eprintln!("error: interrupted again; {again}");
+            std::process::exit(130);
+        }
+    });
+}
 
 /// Watches for Ctrl-C, and shows a progress bar on stderr with the live losses when it has one.
 struct Progress {
@@ -102,13 +116,7 @@ pub fn train(
     // of a long evaluation: the previous checkpoint stays valid, since every write is atomic.
     // If the handler cannot be installed, a signal simply kills the process, which the atomic
     // checkpoints survive too.
-    let _ = ctrlc::set_handler(|| {
-        if STOP.swap(true, Ordering::Relaxed) {
-            crate::live::restore_terminal();
-            eprintln!("error: interrupted again; stopped at once, the last checkpoint is kept");
-            std::process::exit(130);
-        }
-    });
+    catch_signals("stopped at once, the last checkpoint is kept");
     let summary = match live.then(crate::live::open).flatten() {
         Some(dashboard) => dashboard.run(steps, train)??,
         None => {

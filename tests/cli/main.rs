@@ -16,7 +16,10 @@
 //!   a terminal;
 //! - `slurm`: sweeps and the mode benchmark through a real one-node Slurm cluster
 //!   (`scripts/slurm/start.sh`), requeue included, equal to local runs;
-//! - `faults`: a kill or an I/O error injected at every write point of a run, then recovery.
+//! - `faults`: a kill or an I/O error injected at every write point of a run, then recovery;
+//! - `user_files`: `--force` and `best/`, a run folder moved or removed mid-run, failed runs,
+//!   `sample --out` onto a run's files, planted symlinks, interrupted and killed samples, free
+//!   space.
 
 mod bad_input;
 mod basics;
@@ -32,3 +35,4 @@ mod resume;
 mod runs;
 mod signals;
 mod slurm;
+mod user_files;

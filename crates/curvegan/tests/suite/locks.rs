@@ -90,8 +90,11 @@ fn force_replaces_the_whole_old_run_and_refuses_foreign_files() {
     assert_eq!(snapshot(&dir), before);
 }
 
+/// A run that fails once it has trained keeps its folder, with what shows the failure (issue
+/// 23, item 3: it used to remove the folders it had created, figures and all); a run that
+/// cannot start creates none.
 #[test]
-fn a_failed_run_removes_every_folder_it_created() {
+fn a_failed_run_keeps_its_folder_and_one_that_cannot_start_creates_none() {
     let tmp = TempDir::new().unwrap();
     fs::create_dir(tmp.path().join("a")).unwrap();
     let dir = tmp.path().join("a/p1/p2/run");
@@ -100,23 +103,34 @@ fn a_failed_run_removes_every_folder_it_created() {
         optim_g: OptimizerConfig::adam(1e30),
         optim_d: OptimizerConfig::adam(1e30),
         checkpoint_every: 0,
+        plot_every: 1,
         ..small(50)
     };
     let err = train(&diverging, &out(&dir, false), &mut ()).unwrap_err();
     assert!(err.to_string().contains("diverged"), "{err}");
-    assert!(!tmp.path().join("a/p1").exists());
-    assert!(tmp.path().join("a").is_dir());
+    let record = curvegan::run::record::RunRecord::load(&dir)
+        .unwrap()
+        .unwrap();
+    assert_eq!(record.status, curvegan::run::record::Status::Failed);
+    assert!(record.error.unwrap().contains("diverged"));
+    let metrics = fs::read_to_string(dir.join("metrics.csv")).unwrap();
+    assert!(metrics.lines().count() >= 2, "{metrics}");
+    for kept in ["step_00000.png", "losses.png", "report.html", "config.toml"] {
+        assert!(dir.join(kept).is_file(), "{kept} not kept");
+    }
+    assert!(!dir.join("checkpoint.safetensors").exists());
     // The folders of a run that cannot start are never created.
+    let other = tmp.path().join("a/q1/q2/run");
     let err = train(
         &TrainConfig {
             batch_size: 0,
             ..small(3)
         },
-        &out(&dir, false),
+        &out(&other, false),
         &mut (),
     );
     assert!(err.is_err());
-    assert!(!tmp.path().join("a/p1").exists());
+    assert!(!tmp.path().join("a/q1").exists());
 }
 
 #[test]
