@@ -261,8 +261,9 @@ fn assert_same_run(got: &Path, want: &Path) {
     }
 }
 
-/// `mv X X.old` (or `rm -rf X`) while a run trains in X, then a second run into X: both
-/// finish (the first one, when its folder was removed, fails writing without touching X).
+/// `mv X X.old` (or `rm -rf X`) while a run trains in X, then a new folder X and a second run
+/// into it: both finish (the first one, when its folder was removed, fails writing without
+/// touching the new X).
 fn swap_mid_run(remove: bool) {
     let tmp = TempDir::new().unwrap();
     let reference = |seed: &str| {
@@ -277,8 +278,9 @@ fn swap_mid_run(remove: bool) {
         &[&LONG[..], &["--seed", "0"]].concat(),
         &x,
     ));
-    // Once it has started: run.json, then best/ at its first evaluation.
-    wait_for(&x.join("best/best.json"), &mut a);
+    // Once it has written step 0's files (best/, its figure, live.json, then report.html), in
+    // the quiet steps before its next evaluation.
+    wait_for(&x.join("report.html"), &mut a);
     match remove {
         // As `rm -rf` does, again if the run made a file meanwhile.
         true => {
@@ -288,6 +290,8 @@ fn swap_mid_run(remove: bool) {
         }
         false => fs::rename(&x, &old).unwrap(),
     }
+    // A new folder at once at the old path, then a second run into it.
+    fs::create_dir(&x).unwrap();
     assert!(
         a.try_wait().unwrap().is_none(),
         "the first run ended too soon"
