@@ -458,7 +458,9 @@ fn run(
     let names = trainer.metric_names().to_vec();
     let loss = trainer.config().loss;
     let result = steps(trainer, &mut rows, dir, observer, ended, started);
-    if result.is_err() && started.get() {
+    // A stopped run has its checkpoint and report already.
+    let failed = matches!(&result, Err(e) if !matches!(e, Error::Interrupted { .. }));
+    if failed && started.get() {
         keep_failed(&rows, &names, loss, dir);
     }
     result

@@ -181,3 +181,64 @@ fn a_failed_resume_changes_nothing() {
     assert!(err.contains("checksum mismatch"), "{err}");
     assert_eq!(snapshot(&dir), before);
 }
+
+#[test]
+fn temporary_names_old_and_new_are_recognised() {
+    use curvegan::run::files::is_temporary;
+    for name in [".metrics.csv.tmp-123", ".metrics.csv.tmp-123-4", ".a.tmp-1"] {
+        assert!(is_temporary(name), "{name}");
+    }
+    for name in [
+        "metrics.csv.tmp-123",
+        ".metrics.csv.tmp-",
+        ".metrics.csv.tmp-x",
+        ".metrics.csv.tmp-12-",
+        ".metrics.csv.tmp-12-x",
+        "..tmp-1",
+        ".tmp-1",
+    ] {
+        assert!(!is_temporary(name), "{name}");
+    }
+}
+
+/// Issue 23, items 2 and 5: a folder's files are written through its descriptor — after a
+/// rename, into the renamed folder — and never through a symlink planted at a temporary's name.
+#[test]
+fn a_dir_writes_its_own_folder_and_never_through_a_planted_symlink() {
+    use curvegan::run::files::Dir;
+    let tmp = TempDir::new().unwrap();
+    let path = tmp.path().join("run");
+    fs::create_dir(&path).unwrap();
+    let dir = Dir::open(&path).unwrap();
+    let outside = tmp.path().join("outside.txt");
+    fs::write(&outside, "not yours").unwrap();
+    let planted = path.join(format!(".metrics.csv.tmp-{}", std::process::id()));
+    std::os::unix::fs::symlink(&outside, &planted).unwrap();
+    dir.write("metrics.csv", b"rows").unwrap();
+    assert_eq!(fs::read_to_string(&outside).unwrap(), "not yours");
+    assert!(fs::symlink_metadata(path.join("metrics.csv"))
+        .unwrap()
+        .file_type()
+        .is_file());
+    assert!(fs::symlink_metadata(&planted)
+        .unwrap()
+        .file_type()
+        .is_symlink());
+    // Moved, with a new folder at its path: the writes follow the folder.
+    fs::rename(&path, tmp.path().join("moved")).unwrap();
+    fs::create_dir(&path).unwrap();
+    dir.write("config.toml", b"steps = 1").unwrap();
+    assert_eq!(dir.read_at_most("metrics.csv", 100).unwrap(), b"rows");
+    assert!(tmp.path().join("moved/config.toml").is_file());
+    assert_eq!(fs::read_dir(&path).unwrap().count(), 0);
+    // Errors name the path it was opened as.
+    let err = dir
+        .read_at_most("missing.csv", 100)
+        .unwrap_err()
+        .to_string();
+    assert!(
+        err.contains(&path.join("missing.csv").display().to_string()),
+        "{err}"
+    );
+    assert_eq!(dir.written(), ["config.toml", "metrics.csv"]);
+}
