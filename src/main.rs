@@ -35,8 +35,8 @@ fn run() -> Result<()> {
                 true => None,
                 false => Some(generator.parse_condition(&j.condition)?),
             };
-            let write = |out: &mut dyn Write, dest: &Path| {
-                generator.write_samples(
+            let write = |out: &mut dyn Write, dest: &Path, stop: &dyn Fn() -> bool| {
+                generator.write_samples_until(
                     j.count,
                     j.seed,
                     condition.as_deref(),
@@ -44,11 +44,22 @@ fn run() -> Result<()> {
                     j.noise,
                     out,
                     dest,
+                    stop,
                 )
             };
             match j.out {
-                Some(path) => Ok(write_atomic_with(&path, |f| write(f, &path))?),
-                None => output::stream(|out| write(out, Path::new("standard output"))),
+                Some(path) => {
+                    // Checked before anything is written: not a file of a run, room enough.
+                    generator.check_out(&path)?;
+                    let (c, seed) = (condition.as_deref(), j.seed);
+                    generator.check_room(&path, j.count, seed, c, j.format, j.noise)?;
+                    // Ctrl-C, SIGTERM, SIGHUP stop the writing between chunks: the temporary
+                    // file is removed and the file at --out left as it was.
+                    output::catch_signals("stopped at once");
+                    let stop = || output::STOP.load(std::sync::atomic::Ordering::Relaxed);
+                    Ok(write_atomic_with(&path, |f| write(f, &path, &stop))?)
+                }
+                None => output::stream(|out| write(out, Path::new("standard output"), &|| false)),
             }
         }
         Job::Eval(j) => {
@@ -88,7 +99,9 @@ fn run() -> Result<()> {
 fn exit_code(e: &anyhow::Error) -> u8 {
     match e.downcast_ref::<Error>() {
         Some(e) if e.is_bad_input() => 2,
-        Some(Error::Interrupted { .. } | Error::SweepInterrupted { .. }) => 130,
+        Some(Error::Interrupted { .. } | Error::SweepInterrupted { .. } | Error::Cancelled(_)) => {
+            130
+        }
         _ => 1,
     }
 }

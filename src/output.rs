@@ -18,9 +18,24 @@ use curvegan::run::sweep::{self, Criterion, SeedObserver, SeedResult};
 use curvegan::{Observer, Summary, TrainConfig};
 use indicatif::{ProgressBar, ProgressStyle};
 
-/// Set by Ctrl-C, SIGTERM or SIGHUP ([`stop_on_signals`]): the run (each running seed of a
-/// sweep) saves a checkpoint and stops after the current step.
+/// Set by Ctrl-C, SIGTERM or SIGHUP ([`catch_signals`]): the run (each running seed of a
+/// sweep) saves a checkpoint and stops after the current step; `sample --out` stops between
+/// chunks and removes its temporary file.
 pub static STOP: AtomicBool = AtomicBool::new(false);
+
+/// Installs the handler of Ctrl-C, SIGTERM and SIGHUP (`kill`, `timeout`, Slurm, Kubernetes):
+/// the first sets [`STOP`], which the work checks; a second stops the process at once with exit
+/// code 130, saying `again` ("error: interrupted again; {again}"). If the handler cannot be
+/// installed, a signal simply kills the process.
+pub fn catch_signals(again: &'static str) {
+    let _ = ctrlc::set_handler(move || {
+        if STOP.swap(true, Ordering::Relaxed) {
+            crate::live::restore_terminal();
+            eprintln!("error: interrupted again; {again}");
+            std::process::exit(130);
+        }
+    });
+}
 
 /// Watches for Ctrl-C, and shows a progress bar on stderr with the live losses when it has one.
 struct Progress {
@@ -67,22 +82,6 @@ impl Observer for Progress {
     }
 }
 
-/// Makes Ctrl-C, SIGTERM and SIGHUP (`kill`, `timeout`, Slurm, Kubernetes) set [`STOP`]: each
-/// run of this process (a training run, every running seed of a sweep) checkpoints and stops
-/// after its current step, and a sweep starts no new seed. A second one stops the process at
-/// once (exit 130), even in the middle of a long evaluation: the previous checkpoints stay
-/// valid, since every write is atomic. If the handler cannot be installed, a signal simply
-/// kills the process, which the atomic checkpoints survive too.
-pub fn stop_on_signals() {
-    let _ = ctrlc::set_handler(|| {
-        if STOP.swap(true, Ordering::Relaxed) {
-            crate::live::restore_terminal();
-            eprintln!("error: interrupted again; stopped at once, the last checkpoint is kept");
-            std::process::exit(130);
-        }
-    });
-}
-
 /// A progress bar on stderr of `len` steps drawn as `template`; none if `quiet` or when stderr
 /// is not a terminal.
 fn bar(len: usize, template: &str, quiet: bool) -> Option<ProgressBar> {
@@ -113,7 +112,12 @@ pub fn train(
     Show { quiet, live }: Show,
     train: impl FnOnce(&mut dyn Observer) -> curvegan::Result<Summary>,
 ) -> Result<()> {
-    stop_on_signals();
+    // Ctrl-C, SIGTERM and SIGHUP (`kill`, `timeout`, Slurm, Kubernetes) ask the run to
+    // checkpoint and stop after the current step. A second one stops at once, even in the middle
+    // of a long evaluation: the previous checkpoint stays valid, since every write is atomic.
+    // If the handler cannot be installed, a signal simply kills the process, which the atomic
+    // checkpoints survive too.
+    catch_signals("stopped at once, the last checkpoint is kept");
     let summary = match live.then(crate::live::open).flatten() {
         Some(dashboard) => dashboard.run(steps, train)??,
         None => {

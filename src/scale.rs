@@ -70,7 +70,7 @@ pub fn resume(dir: &Path, jobs: usize, quiet: bool) -> Result<()> {
 /// Runs `sweep` on this machine's threads, stopped (each run with a checkpoint) by Ctrl-C,
 /// SIGTERM or SIGHUP as `train` is, with a line per seed on stderr, then prints its table.
 fn run_here(sweep: &Sweep, start: Start, quiet: bool) -> Result<()> {
-    output::stop_on_signals();
+    output::catch_signals("stopped at once, the last checkpoint is kept");
     let observer = output::Seeds::new(sweep.plan.trials as usize, quiet);
     let collected = sweep.run(start, &crate::cli::command_line(), &observer)?;
     drop(observer);

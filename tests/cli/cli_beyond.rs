@@ -230,6 +230,17 @@ fn bad_loss_options_are_refused() {
             vec!["--loss", "wgan-gp", "--activation", "tanh"],
             "--activation",
         ),
+        (
+            vec![
+                "--loss",
+                "nonsaturating",
+                "--r1",
+                "1",
+                "--activation",
+                "tanh",
+            ],
+            "--activation",
+        ),
         (vec!["--n-critic", "0"], "--n-critic"),
         (vec!["--loss", "wgan", "--clip", "-1"], "--clip"),
         (

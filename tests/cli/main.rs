@@ -19,6 +19,9 @@
 //! - `faults`: a kill or an I/O error injected at every write point of a run, then recovery;
 //! - `sweep_resume`: sweeps and benchmarks stopped (Ctrl-C, SIGTERM, SIGKILL, a kill at chosen
 //!   writes) and continued to the same result, one process per sweep folder, `--force`.
+//! - `user_files`: `--force` and `best/`, a run folder moved or removed mid-run, failed runs,
+//!   `sample --out` onto a run's files, planted symlinks, interrupted and killed samples, free
+//!   space.
 
 mod bad_input;
 mod basics;
@@ -35,3 +38,4 @@ mod runs;
 mod signals;
 mod slurm;
 mod sweep_resume;
+mod user_files;

@@ -419,7 +419,8 @@ impl TrainConfig {
     }
 
     /// `d_maxout` in 1..=[`MAX_MAXOUT`], not with `wgan-gp` or R1 (their input-gradient
-    /// penalties support plain layers); `g_batchnorm` needs batches of at least 2 rows.
+    /// penalties support plain layers, with a piecewise-linear activation); `g_batchnorm` needs
+    /// batches of at least 2 rows.
     fn validate_layers(&self) -> Result<()> {
         if !(1..=MAX_MAXOUT).contains(&self.d_maxout) {
             return Err(Error::config(
@@ -445,6 +446,17 @@ impl TrainConfig {
                 format!(
                     "{} pieces given, but the {} loss's gradient penalty supports plain hidden layers only",
                     self.d_maxout, self.loss
+                ),
+            ));
+        }
+        // Checked here, before the run folder exists, not at the first step.
+        let penalty = self.loss.has_gradient_penalty() || self.r1 > 0.0;
+        if penalty && !self.activation.is_piecewise_linear() {
+            return Err(Error::config(
+                "--activation",
+                format!(
+                    "the gradient penalty is exact only for piecewise-linear activations (relu, leaky-relu, identity); the critic's hidden activation is '{}'",
+                    self.activation
                 ),
             ));
         }

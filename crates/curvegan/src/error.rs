@@ -81,6 +81,10 @@ pub enum Error {
         /// The sweep's folder.
         dir: PathBuf,
     },
+    /// Writing an output was stopped on request (Ctrl-C, SIGTERM, SIGHUP) before it was whole:
+    /// its temporary file is removed and the file it was to replace is left as it was.
+    #[error("interrupted; {} was not written (a file there is left as it was)", .0.display())]
+    Cancelled(PathBuf),
     /// Some trials of a sweep or benchmark submitted to Slurm are not done: the message names
     /// each, with its state and, for a failed one, the last lines of its log.
     #[error("{0}")]

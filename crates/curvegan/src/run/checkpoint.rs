@@ -41,7 +41,7 @@ use crate::nn::optim::Optimizer;
 use crate::nn::state_dict::{
     mlp_tensors, tensors_from_bytes, tensors_to_bytes_with_metadata, Tensor,
 };
-use crate::run::files::write_atomic;
+use crate::run::files::{self, write_atomic, Dir};
 
 /// Format tag stored in the metadata.
 const FORMAT: &str = "curvegan-checkpoint-2";
@@ -134,6 +134,16 @@ pub struct CheckpointRef<'a> {
 
 /// Writes a checkpoint atomically to `path`.
 pub fn save(path: &Path, c: &CheckpointRef) -> Result<()> {
+    write_atomic(path, &to_bytes(c)?)
+}
+
+/// Writes a checkpoint atomically to `checkpoint.safetensors` in the run folder `dir`.
+pub fn save_in(dir: &Dir, c: &CheckpointRef) -> Result<()> {
+    dir.write(files::CHECKPOINT, &to_bytes(c)?)
+}
+
+/// The bytes of a checkpoint file.
+fn to_bytes(c: &CheckpointRef) -> Result<Vec<u8>> {
     let mut tensors = mlp_tensors(&c.gan.generator, "G.");
     tensors.extend(c.gan.discriminator_tensors("D."));
     if let Some(ema) = c.g_ema {
@@ -168,14 +178,25 @@ pub fn save(path: &Path, c: &CheckpointRef) -> Result<()> {
             metrics_checksum(c.metrics_csv.as_bytes()),
         ),
     ]);
-    write_atomic(path, &tensors_to_bytes_with_metadata(tensors, metadata)?)
+    tensors_to_bytes_with_metadata(tensors, metadata)
 }
 
 /// Reads a checkpoint, checking that every part is present and well formed.
 pub fn load(path: &Path) -> Result<Checkpoint> {
-    let bytes = crate::run::files::read_at_most(path, crate::run::files::MAX_TENSOR_FILE)?;
+    let bytes = files::read_at_most(path, files::MAX_TENSOR_FILE)?;
+    from_bytes(&bytes, path)
+}
+
+/// [`load`] of `checkpoint.safetensors` in the run folder `dir`.
+pub fn load_in(dir: &Dir) -> Result<Checkpoint> {
+    let bytes = dir.read_at_most(files::CHECKPOINT, files::MAX_TENSOR_FILE)?;
+    from_bytes(&bytes, &dir.path(files::CHECKPOINT))
+}
+
+/// The checkpoint in `bytes`, read from `path`.
+fn from_bytes(bytes: &[u8], path: &Path) -> Result<Checkpoint> {
     let bad = |m: String| Error::bad_file(path, m);
-    let (_, meta) = SafeTensors::read_metadata(&bytes)
+    let (_, meta) = SafeTensors::read_metadata(bytes)
         .map_err(|e| bad(format!("not a safetensors file: {e}")))?;
     let meta = meta
         .metadata()
@@ -204,7 +225,7 @@ pub fn load(path: &Path) -> Result<Checkpoint> {
             .or_else(|| decode_legacy_rng(&v))
             .ok_or_else(|| bad(format!("checkpoint '{k}' is malformed: '{v}'")))
     };
-    let mut tensors = tensors_from_bytes(&bytes).map_err(bad)?;
+    let mut tensors = tensors_from_bytes(bytes).map_err(bad)?;
     let mut take = |k: &str| tensors.remove(k).map(|t| t.data).unwrap_or_default();
     let opt_g = (
         num("opt.G.step")?,

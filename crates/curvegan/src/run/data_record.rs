@@ -16,7 +16,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::data::csv_data::Dataset;
 use crate::error::{Error, Result};
-use crate::run::files::{self, write_atomic};
+use crate::run::files::{self, Dir};
 
 /// The content of `data.json`.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -45,10 +45,21 @@ impl DataRecord {
     }
 
     /// Writes `dir/data.json` atomically.
-    pub fn save(&self, dir: &Path) -> Result<()> {
+    pub fn save(&self, dir: &Dir) -> Result<()> {
         let json = serde_json::to_string_pretty(self)
             .map_err(|e| Error::Serialize(format!("data.json: {e}")))?;
-        write_atomic(&dir.join(files::DATA), json.as_bytes())
+        dir.write(files::DATA, json.as_bytes())
+    }
+
+    /// [`DataRecord::load`] through the open run folder `dir`.
+    pub fn load_in(dir: &Dir) -> Result<Option<DataRecord>> {
+        if !dir.is_file(files::DATA) {
+            return Ok(None);
+        }
+        let bytes = dir.read_at_most(files::DATA, 1 << 20)?;
+        serde_json::from_slice(&bytes)
+            .map(Some)
+            .map_err(|e| Error::bad_file(dir.path(files::DATA), format!("malformed: {e}")))
     }
 
     /// Reads `dir/data.json`, or `None` if the run has none (not a data run, or an older one).

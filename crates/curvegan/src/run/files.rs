@@ -1,9 +1,15 @@
 //! Files: run folder names, atomic writes, CSV text and safetensors weights that PyTorch loads
 //! unchanged.
 //!
-//! Every file curvegan writes goes through [`write_atomic`]: the bytes go to a temporary file
-//! in the same folder, which is flushed to disk (`fsync`) and then renamed over the target, so a
-//! reader — or a crash — sees either the old file or the new one, never half of one. Paths
+//! Every file curvegan writes is written atomically: the bytes go to a temporary file in the
+//! same folder, which is flushed to disk (`fsync`) and then renamed over the target, so a
+//! reader — or a crash — sees either the old file or the new one, never half of one. The
+//! temporary, `.NAME.tmp-PID` (`.NAME.tmp-PID-N` when that name is taken), is created with
+//! `O_CREAT|O_EXCL|O_NOFOLLOW`: never through a symlink planted at its name, never over a file
+//! that is there. A run's files are written through its folder's descriptor ([`Dir`]), so a
+//! run keeps writing its own folder when that folder is renamed or removed while it runs; a
+//! user's output (`sample --out`, `report --out`) goes through [`write_atomic`], which first
+//! removes the temporaries of that name left by processes that are not alive any more. Paths
 //! that are not regular files (`/dev/null`, a FIFO, `-` for standard output) are written
 //! directly instead: renaming over them would replace a device with a regular file.
 //!
@@ -14,14 +20,20 @@
 //! `0.bias`, `2.weight`, …), f32, PyTorch layout `[out, in]`, so that in PyTorch
 //! `net.load_state_dict(safetensors.torch.load_file(path))` works as it is.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
+use std::ffi::{OsStr, OsString};
 use std::fmt::Display;
 use std::fs;
 use std::io::Write;
+use std::os::fd::{AsFd, BorrowedFd, OwnedFd};
+use std::os::unix::ffi::OsStrExt;
 use std::path::{Path, PathBuf};
+use std::sync::{Arc, Mutex};
+
+use rustix::fs::{AtFlags, FileType, Mode, OFlags};
 
 use crate::config::MAX_BYTES;
-use crate::error::{Error, Result};
+use crate::error::{Error, Result, READ};
 use crate::nn::mlp::{Mlp, MlpSpec};
 use crate::nn::state_dict::{
     mlp_from_tensors, mlp_tensors, tensors_from_bytes, tensors_to_bytes, Tensor,
@@ -160,7 +172,9 @@ pub fn write_atomic(path: &Path, bytes: &[u8]) -> Result<()> {
 
 /// Writes `path` as `write` fills it, atomically as [`write_atomic`] does (for output too large
 /// to hold in memory); `-`, a device or a FIFO is written to directly. If `write` fails, the
-/// temporary file is removed and its error returned.
+/// temporary file is removed and its error returned. Before it writes, the temporaries of
+/// `path`'s name that processes no longer alive left in its folder are removed
+/// ([`is_temporary`]; symlinks are removed, never followed).
 pub fn write_atomic_with(
     path: &Path,
     write: impl FnOnce(&mut dyn Write) -> Result<()>,
@@ -176,8 +190,7 @@ pub fn write_atomic_with(
     };
     let name = path
         .file_name()
-        .ok_or_else(|| Error::bad_file(path, "not a file name"))?
-        .to_string_lossy();
+        .ok_or_else(|| Error::bad_file(path, "not a file name"))?;
     if !dir.is_dir() {
         return Err(Error::bad_file(
             path,
@@ -187,29 +200,269 @@ pub fn write_atomic_with(
             ),
         ));
     }
-    let tmp = dir.join(format!(".{name}.tmp-{}", std::process::id()));
+    let fd = open_dir(dir).map_err(io)?;
+    remove_stale_temporaries(fd.as_fd(), name);
+    write_in(fd.as_fd(), name, path, write)
+}
+
+/// The atomic write of `name` in the folder `dir` (`shown` names it in errors and at the
+/// write points): a new temporary, `write`, fsync, rename, fsync of the folder.
+fn write_in(
+    dir: BorrowedFd,
+    name: &OsStr,
+    shown: &Path,
+    write: impl FnOnce(&mut dyn Write) -> Result<()>,
+) -> Result<()> {
+    let io = |e: std::io::Error| Error::io("cannot write", shown, e);
+    fault::point("create", shown).map_err(io)?;
+    let (tmp, file) = create_temporary(dir, name).map_err(io)?;
     let result = (|| {
-        fault::point("create", path).map_err(io)?;
-        let mut f = std::io::BufWriter::new(fs::File::create(&tmp).map_err(io)?);
-        fault::point("write", path).map_err(io)?;
+        let mut f = std::io::BufWriter::new(file);
+        fault::point("write", shown).map_err(io)?;
         write(&mut f)?;
         let f = f.into_inner().map_err(|e| io(e.into_error()))?;
-        fault::point("fsync", path).map_err(io)?;
+        fault::point("fsync", shown).map_err(io)?;
         f.sync_all().map_err(io)?;
-        fault::point("rename", path).map_err(io)?;
-        fs::rename(&tmp, path).map_err(io)?;
-        // Make the rename itself durable; not every platform can open a folder, so best effort.
-        if fault::point("fsync-dir", path).is_ok() {
-            if let Ok(d) = fs::File::open(dir) {
-                let _ = d.sync_all();
-            }
+        fault::point("rename", shown).map_err(io)?;
+        rustix::fs::renameat(dir, &tmp, dir, name).map_err(|e| io(e.into()))?;
+        // Make the rename itself durable; best effort, as not every file system can.
+        if fault::point("fsync-dir", shown).is_ok() {
+            let _ = rustix::fs::fsync(dir);
         }
         Ok(())
     })();
     if result.is_err() {
-        let _ = fs::remove_file(&tmp);
+        let _ = rustix::fs::unlinkat(dir, &tmp, AtFlags::empty());
     }
     result
+}
+
+/// Creates a new temporary file for `name` in `dir`: `.NAME.tmp-PID`, or `.NAME.tmp-PID-N`
+/// when that name is taken, with `O_EXCL` (never an existing file) and `O_NOFOLLOW` (never
+/// through a symlink, which `O_EXCL` refuses as existing too).
+fn create_temporary(dir: BorrowedFd, name: &OsStr) -> std::io::Result<(OsString, fs::File)> {
+    const TRIES: usize = 100;
+    let pid = std::process::id();
+    for n in 0..TRIES {
+        let mut tmp = OsString::from(".");
+        tmp.push(name);
+        tmp.push(match n {
+            0 => format!(".tmp-{pid}"),
+            n => format!(".tmp-{pid}-{n}"),
+        });
+        let flags =
+            OFlags::WRONLY | OFlags::CREATE | OFlags::EXCL | OFlags::NOFOLLOW | OFlags::CLOEXEC;
+        match rustix::fs::openat(dir, &tmp, flags, Mode::from_raw_mode(0o666)) {
+            Ok(fd) => return Ok((tmp, fs::File::from(fd))),
+            Err(rustix::io::Errno::EXIST) => continue,
+            Err(e) => return Err(e.into()),
+        }
+    }
+    Err(std::io::Error::new(
+        std::io::ErrorKind::AlreadyExists,
+        format!("the {TRIES} names of its temporary file are all taken"),
+    ))
+}
+
+/// Removes the temporaries of `name` in `dir` whose process is not alive (a killed `sample
+/// --out`, say): unlinked, so a symlink is removed itself, never what it points to. Best
+/// effort: what cannot be listed or removed stays.
+fn remove_stale_temporaries(dir: BorrowedFd, name: &OsStr) {
+    let Ok(entries) = dir_entries(dir) else {
+        return;
+    };
+    for (entry, _) in entries {
+        let Some((target, pid)) = temporary_parts(entry.as_bytes()) else {
+            continue;
+        };
+        if target == name.as_bytes() && !process_alive(pid) {
+            let _ = rustix::fs::unlinkat(dir, &entry, AtFlags::empty());
+        }
+    }
+}
+
+/// True if the process `pid` exists (`kill(pid, 0)`; one of another user's counts).
+fn process_alive(pid: u32) -> bool {
+    let Some(pid) = i32::try_from(pid)
+        .ok()
+        .and_then(rustix::process::Pid::from_raw)
+    else {
+        return false;
+    };
+    !matches!(
+        rustix::process::test_kill_process(pid),
+        Err(rustix::io::Errno::SRCH)
+    )
+}
+
+/// Opens the folder `path` for [`Dir`] and [`write_atomic`] (following a symlink there: the
+/// path is the user's).
+fn open_dir(path: &Path) -> std::io::Result<OwnedFd> {
+    let flags = OFlags::RDONLY | OFlags::DIRECTORY | OFlags::CLOEXEC;
+    Ok(rustix::fs::open(path, flags, Mode::empty())?)
+}
+
+/// The entries of the folder `dir` (without `.` and `..`), each with whether it is a folder
+/// (a symlink to one is not).
+fn dir_entries(dir: BorrowedFd) -> std::io::Result<Vec<(OsString, bool)>> {
+    let mut list = rustix::fs::Dir::read_from(dir)?;
+    let mut out = Vec::new();
+    while let Some(entry) = list.read() {
+        let entry = entry?;
+        let name = OsStr::from_bytes(entry.file_name().to_bytes());
+        if name == "." || name == ".." {
+            continue;
+        }
+        let is_dir = match entry.file_type() {
+            FileType::Unknown => {
+                let stat = rustix::fs::statat(dir, name, AtFlags::SYMLINK_NOFOLLOW)?;
+                FileType::from_raw_mode(stat.st_mode) == FileType::Directory
+            }
+            kind => kind == FileType::Directory,
+        };
+        out.push((name.to_os_string(), is_dir));
+    }
+    Ok(out)
+}
+
+/// A folder opened once, whose files are then written and read through its descriptor
+/// (`openat`, `renameat`), never looked up again by path: renamed (`mv X X.old`) or removed
+/// while a run writes it, it stays the run's folder, and a new folder at its old path is not
+/// touched. Errors still name the files by the folder's path as it was given (`X/metrics.csv`).
+///
+/// Writes are atomic ([`write_atomic`]'s five write points, temporaries with `O_EXCL |
+/// O_NOFOLLOW`); every name written is remembered ([`Dir::written`]).
+#[derive(Debug, Clone)]
+pub struct Dir {
+    path: PathBuf,
+    fd: Arc<OwnedFd>,
+    written: Arc<Mutex<BTreeSet<String>>>,
+}
+
+impl Dir {
+    /// Opens the folder `path` (a symlink there is followed: the path is the user's); a
+    /// folder that cannot be opened is an error naming it.
+    pub fn open(path: &Path) -> Result<Dir> {
+        let fd = open_dir(path).map_err(|e| Error::io(READ, path, e))?;
+        Ok(Dir {
+            path: path.to_path_buf(),
+            fd: Arc::new(fd),
+            written: Arc::default(),
+        })
+    }
+
+    /// The folder's path as it was given (what messages show).
+    pub fn root(&self) -> &Path {
+        &self.path
+    }
+
+    /// The path of `name` in the folder, for messages.
+    pub fn path(&self, name: &str) -> PathBuf {
+        self.path.join(name)
+    }
+
+    /// The folder's descriptor.
+    pub fn fd(&self) -> BorrowedFd<'_> {
+        self.fd.as_fd()
+    }
+
+    /// The folder `name` in this one, created if missing; a symlink there is refused, not
+    /// followed.
+    pub fn subdir(&self, name: &str) -> Result<Dir> {
+        match rustix::fs::mkdirat(self.fd(), name, Mode::from_raw_mode(0o777)) {
+            Ok(()) | Err(rustix::io::Errno::EXIST) => {}
+            Err(e) => return Err(Error::io("cannot create", self.path(name), e.into())),
+        }
+        self.open_subdir(name)?.ok_or_else(|| {
+            Error::io(
+                "cannot open",
+                self.path(name),
+                std::io::ErrorKind::NotFound.into(),
+            )
+        })
+    }
+
+    /// The folder `name` in this one, `None` if there is none; a symlink there is refused,
+    /// not followed.
+    pub fn open_subdir(&self, name: &str) -> Result<Option<Dir>> {
+        let flags = OFlags::RDONLY | OFlags::DIRECTORY | OFlags::NOFOLLOW | OFlags::CLOEXEC;
+        match rustix::fs::openat(self.fd(), name, flags, Mode::empty()) {
+            Ok(fd) => Ok(Some(Dir {
+                path: self.path(name),
+                fd: Arc::new(fd),
+                written: Arc::default(),
+            })),
+            Err(rustix::io::Errno::NOENT) => Ok(None),
+            Err(e) => Err(Error::io(READ, self.path(name), e.into())),
+        }
+    }
+
+    /// Writes `bytes` to `name` atomically.
+    pub fn write(&self, name: &str, bytes: &[u8]) -> Result<()> {
+        let shown = self.path(name);
+        self.write_with(name, |f| {
+            f.write_all(bytes)
+                .map_err(|e| Error::io("cannot write", &shown, e))
+        })
+    }
+
+    /// Writes `name` as `write` fills it, atomically; if `write` fails, the temporary file is
+    /// removed and its error returned.
+    pub fn write_with(
+        &self,
+        name: &str,
+        write: impl FnOnce(&mut dyn Write) -> Result<()>,
+    ) -> Result<()> {
+        write_in(self.fd(), OsStr::new(name), &self.path(name), write)?;
+        let mut written = self.written.lock().unwrap_or_else(|e| e.into_inner());
+        written.insert(name.to_string());
+        Ok(())
+    }
+
+    /// The names written through this folder (not its subfolders) by this process, sorted.
+    pub fn written(&self) -> Vec<String> {
+        let written = self.written.lock().unwrap_or_else(|e| e.into_inner());
+        written.iter().cloned().collect()
+    }
+
+    /// Reads `name` whole, refusing more than `limit` bytes (as [`read_at_most`]).
+    pub fn read_at_most(&self, name: &str, limit: u64) -> Result<Vec<u8>> {
+        let path = self.path(name);
+        let flags = OFlags::RDONLY | OFlags::CLOEXEC;
+        let file = rustix::fs::openat(self.fd(), name, flags, Mode::empty())
+            .map_err(|e| Error::io(READ, &path, e.into()))?;
+        read_file_at_most(fs::File::from(file), &path, limit)
+    }
+
+    /// True if `name` is a regular file (following a symlink, as [`Path::is_file`]).
+    pub fn is_file(&self, name: &str) -> bool {
+        rustix::fs::statat(self.fd(), name, AtFlags::empty())
+            .is_ok_and(|s| FileType::from_raw_mode(s.st_mode) == FileType::RegularFile)
+    }
+
+    /// The names in the folder, each with whether it is a folder (a symlink is not one).
+    pub fn entries(&self) -> Result<Vec<(String, bool)>> {
+        let list = dir_entries(self.fd()).map_err(|e| Error::io(READ, &self.path, e))?;
+        Ok(list
+            .into_iter()
+            .map(|(name, is_dir)| (name.to_string_lossy().into_owned(), is_dir))
+            .collect())
+    }
+
+    /// Removes the file (or symlink) `name`.
+    pub fn remove_file(&self, name: &str) -> Result<()> {
+        rustix::fs::unlinkat(self.fd(), name, AtFlags::empty())
+            .map_err(|e| Error::io("cannot remove", self.path(name), e.into()))
+    }
+
+    /// True while the folder's path still leads to this folder (same device and inode).
+    pub fn is_at_its_path(&self) -> bool {
+        let (Ok(open), Ok(there)) = (rustix::fs::fstat(self.fd()), fs::metadata(&self.path)) else {
+            return false;
+        };
+        use std::os::unix::fs::MetadataExt;
+        open.st_dev == there.dev() && open.st_ino == there.ino()
+    }
 }
 
 /// The name of the figure a live view saves at `step` (the `s` key): `live_step_01000.png`.
@@ -239,31 +492,38 @@ pub fn figure_step(name: &str) -> Option<usize> {
     is_step_figure(name).then(|| name["step_".len()..name.len() - ".png".len()].parse().ok())?
 }
 
-/// The step figures in `dir` of the steps before `steps`, in step order, with their paths.
-pub fn step_figures(dir: &Path, steps: usize) -> Result<Vec<(usize, PathBuf)>> {
-    let read_dir = |e| Error::io("cannot list", dir, e);
-    let mut figures = Vec::new();
-    for entry in fs::read_dir(dir).map_err(read_dir)? {
-        let name = entry.map_err(read_dir)?.file_name();
-        let Some(name) = name.to_str() else { continue };
-        match figure_step(name) {
-            Some(step) if step < steps => figures.push((step, dir.join(name))),
-            _ => {}
-        }
-    }
+/// The step figures in `dir` of the steps before `steps`, in step order, with their names.
+pub fn step_figures(dir: &Dir, steps: usize) -> Result<Vec<(usize, String)>> {
+    let mut figures: Vec<(usize, String)> = (dir.entries()?.into_iter())
+        .filter_map(|(name, _)| Some((figure_step(&name).filter(|&s| s < steps)?, name)))
+        .collect();
     figures.sort();
     Ok(figures)
 }
 
-/// True for the name of a temporary file of [`write_atomic`], `.NAME.tmp-PID`: one a killed
-/// process left behind.
+/// True for the name of a temporary file of [`write_atomic`], `.NAME.tmp-PID` or
+/// `.NAME.tmp-PID-N`: one a killed process left behind.
 pub fn is_temporary(name: &str) -> bool {
-    match name.strip_prefix('.').and_then(|n| n.rsplit_once(".tmp-")) {
-        Some((target, pid)) => {
-            !target.is_empty() && !pid.is_empty() && pid.bytes().all(|b| b.is_ascii_digit())
-        }
-        None => false,
+    temporary_parts(name.as_bytes()).is_some()
+}
+
+/// `(NAME, PID)` of a temporary's name `.NAME.tmp-PID` or `.NAME.tmp-PID-N`.
+fn temporary_parts(name: &[u8]) -> Option<(&[u8], u32)> {
+    let digits = |s: &[u8]| !s.is_empty() && s.iter().all(u8::is_ascii_digit);
+    let rest = name.strip_prefix(b".")?;
+    let at = rest.windows(5).rposition(|w| w == b".tmp-")?;
+    let (target, tail) = (&rest[..at], &rest[at + 5..]);
+    let pid = match tail.iter().position(|&b| b == b'-') {
+        Some(dash) if digits(&tail[dash + 1..]) => &tail[..dash],
+        Some(_) => return None,
+        None => tail,
+    };
+    if target.is_empty() || !digits(pid) {
+        return None;
     }
+    // A PID too large for a u32 is no live process.
+    let pid = std::str::from_utf8(pid).ok()?.parse().unwrap_or(u32::MAX);
+    Some((target, pid))
 }
 
 /// Where a write to `path` goes straight, without a temporary file and a rename: standard
@@ -383,8 +643,13 @@ fn read_tensors_at_most(path: &Path, limit: u64) -> Result<BTreeMap<String, Tens
 /// whose size is absurd for what it should contain (checked as it is read, so a device or a
 /// FIFO that never ends is refused too).
 pub fn read_at_most(path: &Path, limit: u64) -> Result<Vec<u8>> {
-    use std::io::Read;
     let file = fs::File::open(path).map_err(|e| Error::io("cannot read", path, e))?;
+    read_file_at_most(file, path, limit)
+}
+
+/// [`read_at_most`] of an open `file`, `path` naming it.
+fn read_file_at_most(file: fs::File, path: &Path, limit: u64) -> Result<Vec<u8>> {
+    use std::io::Read;
     if let Ok(m) = file.metadata() {
         if m.is_file() && m.len() > limit {
             return Err(Error::bad_file(

@@ -172,6 +172,13 @@ pub fn best(dir: &Path) -> Option<Best> {
         .and_then(|b| serde_json::from_slice::<Best>(&b).ok())
 }
 
+/// [`best`] through the open run folder `dir`.
+pub fn best_in(dir: &files::Dir) -> Option<Best> {
+    let best = dir.open_subdir(files::BEST_DIR).ok().flatten()?;
+    (best.read_at_most(files::BEST, 1 << 16).ok())
+        .and_then(|b| serde_json::from_slice::<Best>(&b).ok())
+}
+
 /// The status of a run written before `run.json`, from its files.
 fn inferred_status(dir: &Path, done: Option<usize>, planned: Option<usize>) -> Status {
     if dir.join(files::GENERATOR).is_file() {

@@ -32,7 +32,7 @@ use serde::{Deserialize, Serialize};
 use crate::error::{Error, Result};
 use crate::gan::noise::Stream;
 use crate::gan::step::StepStats;
-use crate::run::files::{self, write_atomic};
+use crate::run::files::{self, write_atomic, Dir};
 use crate::run::plot::{self, CurveFigure, ScatterFigure};
 use crate::run::record::Status;
 use crate::run::trainer::Trainer;
@@ -363,10 +363,10 @@ impl Snapshot {
     }
 
     /// Writes it to `dir`'s `live.json`, atomically.
-    pub fn save(&self, dir: &Path) -> Result<()> {
+    pub fn save(&self, dir: &Dir) -> Result<()> {
         let json = serde_json::to_string(self)
             .map_err(|e| Error::Serialize(format!("{}: {e}", files::LIVE)))?;
-        write_atomic(&dir.join(files::LIVE), json.as_bytes())
+        dir.write(files::LIVE, json.as_bytes())
     }
 
     /// Reads `dir`'s `live.json`.

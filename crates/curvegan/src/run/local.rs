@@ -456,7 +456,7 @@ fn resume_seed(dir: &Path, command: &[String], observer: &mut dyn Observer) -> R
 /// Records the run in `dir`, whose files are whole, as finished (early-stopped when it has
 /// fewer steps than its config plans), under its lock.
 fn record_finished(dir: &Path) -> Result<()> {
-    let _lock = RunFolder::open(dir, "--resume")?;
+    let folder = RunFolder::open(dir, "--resume")?;
     let summary = train::summary_of(dir)?;
     let planned = TrainConfig::load(&dir.join(files::CONFIG))?.steps;
     let mut record = RunRecord::load(dir)?.unwrap_or_else(|| RunRecord::start(&Label::default()));
@@ -465,7 +465,7 @@ fn record_finished(dir: &Path) -> Result<()> {
         false => Status::Finished,
     };
     record.end(status, None, std::time::Duration::ZERO);
-    record.save(dir)
+    record.save(folder.dir())
 }
 
 /// True for a file a sweep writes into its own folder (not into its runs'): its settings,

@@ -13,7 +13,7 @@ use std::time::{Duration, SystemTime, UNIX_EPOCH};
 use serde::{Deserialize, Serialize};
 
 use crate::error::{Error, Result};
-use crate::run::files::{self, write_atomic};
+use crate::run::files::{self, Dir};
 
 /// The best value of the watched metric so far, as written to `best/best.json`.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -223,12 +223,12 @@ impl RunRecord {
 
     /// The record of `dir`'s run, now resumed by `command`: the saved one (with its start),
     /// or a new one for a run older than `run.json`.
-    pub fn resumed(dir: &Path, command: &[String]) -> Result<RunRecord> {
+    pub fn resumed(dir: &Dir, command: &[String]) -> Result<RunRecord> {
         let resume = Resume {
             at: Time::now(),
             command: command.to_vec(),
         };
-        Ok(match RunRecord::load(dir)? {
+        Ok(match RunRecord::load_in(dir)? {
             Some(mut record) => {
                 record.status = Status::Running;
                 record.error = None;
@@ -261,11 +261,25 @@ impl RunRecord {
             .map_err(|e| Error::bad_file(&path, format!("is not a valid run record: {e}")))
     }
 
+    /// [`RunRecord::load`] through the open run folder `dir`.
+    pub fn load_in(dir: &Dir) -> Result<Option<RunRecord>> {
+        if !dir.is_file(files::RUN_RECORD) {
+            return Ok(None);
+        }
+        let bytes = dir.read_at_most(files::RUN_RECORD, 1 << 20)?;
+        serde_json::from_slice(&bytes).map(Some).map_err(|e| {
+            Error::bad_file(
+                dir.path(files::RUN_RECORD),
+                format!("is not a valid run record: {e}"),
+            )
+        })
+    }
+
     /// Writes it to `dir`'s `run.json`, atomically.
-    pub fn save(&self, dir: &Path) -> Result<()> {
+    pub fn save(&self, dir: &Dir) -> Result<()> {
         let json = serde_json::to_string_pretty(self)
             .map_err(|e| Error::Serialize(format!("{}: {e}", files::RUN_RECORD)))?;
-        write_atomic(&dir.join(files::RUN_RECORD), (json + "\n").as_bytes())
+        dir.write(files::RUN_RECORD, (json + "\n").as_bytes())
     }
 
     /// Records the end of the session that ran for `session`: `status`, and the error's

@@ -52,7 +52,7 @@ use crate::eval::metrics;
 use crate::gan::loss::LossKind;
 use crate::gan::noise::Stream;
 use crate::gan::step::StepStats;
-use crate::run::files::{self, write_atomic};
+use crate::run::files::{self, write_atomic, Dir};
 use crate::run::folder::RunFolder;
 use crate::run::listing;
 use crate::run::plot;
@@ -260,7 +260,7 @@ fn references(loss: LossKind) -> Vec<Reference> {
 
 /// What a run's data is made of, from memory or from its folder.
 struct Parts<'a> {
-    dir: &'a Path,
+    dir: &'a Dir,
     name: String,
     config: &'a TrainConfig,
     config_toml: &'a str,
@@ -331,10 +331,10 @@ fn run_data(p: Parts) -> Result<RunData> {
     };
     Ok(RunData {
         name: p.name,
-        folder: p.dir.display().to_string(),
+        folder: p.dir.root().display().to_string(),
         status: p.status.name(),
         record: p.record,
-        config: flat_config(p.config_toml, p.dir)?,
+        config: flat_config(p.config_toml, p.dir.root())?,
         steps_done: rows,
         steps_planned: p.config.steps,
         losses: picks[..2]
@@ -386,7 +386,7 @@ fn flat_config(text: &str, dir: &Path) -> Result<Vec<(String, String)>> {
 /// The run's step figures of its first `steps` steps (a figure a killed process wrote after
 /// its last checkpoint is not yet the run's), at most [`MAX_FIGURES`] of them evenly spaced
 /// (the first and the last included), as base64 PNG.
-fn figures(dir: &Path, steps: usize) -> Result<Figures> {
+fn figures(dir: &Dir, steps: usize) -> Result<Figures> {
     let all = files::step_figures(dir, steps)?;
     let n = all.len();
     let mut chosen: Vec<usize> = match n <= MAX_FIGURES {
@@ -401,8 +401,8 @@ fn figures(dir: &Path, steps: usize) -> Result<Figures> {
         ..Figures::default()
     };
     for i in chosen {
-        let (step, path) = &all[i];
-        let png = std::fs::read(path).map_err(|e| Error::io("cannot read", path, e))?;
+        let (step, name) = &all[i];
+        let png = dir.read_at_most(name, files::MAX_TENSOR_FILE)?;
         out.step.push(*step);
         out.png
             .push(base64::engine::general_purpose::STANDARD.encode(png));
@@ -462,7 +462,7 @@ fn family_hist(config: &TrainConfig, generated: &[f32]) -> Result<FamilyHist> {
 /// rows so far, `evals` the evaluations (`(step, values)`), `status` how it stands and
 /// `session` how long this session has run (added to `run.json`'s duration).
 pub fn write_live(
-    dir: &Path,
+    dir: &Dir,
     trainer: &mut Trainer,
     stats: &[StepStats],
     evals: &[(usize, Vec<f64>)],
@@ -480,16 +480,14 @@ pub fn write_live(
         true => Some(trainer.generate(FAMILY_SAMPLES, &mut Stream::Sample.rng(config.seed))?),
         false => None,
     };
-    let mut record = RunRecord::load(dir)?;
+    let mut record = RunRecord::load_in(dir)?;
     if let Some(r) = record.as_mut() {
         r.status = status;
         r.duration_s += session.as_secs_f64();
         r.end = (status != Status::Running).then(Time::now);
     }
     // Named as `curvegan runs` names it; the run's own rows, not metrics.csv, are its steps.
-    let name = (record.as_ref().and_then(|r| r.name.clone()))
-        .or_else(|| dir.file_name().map(|n| n.to_string_lossy().into_owned()))
-        .unwrap_or_else(|| dir.display().to_string());
+    let name = run_name(dir, record.as_ref());
     let data = run_data(Parts {
         dir,
         name,
@@ -500,40 +498,55 @@ pub fn write_live(
         stats,
         names: &names,
         evals,
-        best: listing::best(dir),
+        best: listing::best_in(dir),
         generated,
         figures: true,
     })?;
-    write_atomic(
-        &dir.join(files::REPORT),
-        html(&page(vec![data]))?.as_bytes(),
-    )
+    dir.write(files::REPORT, html(&page(vec![data]))?.as_bytes())
+}
+
+/// The run's name as `curvegan runs` shows it: its `--name`, else its folder's name.
+fn run_name(dir: &Dir, record: Option<&RunRecord>) -> String {
+    (record.and_then(|r| r.name.clone()))
+        .or_else(|| (dir.root().file_name()).map(|n| n.to_string_lossy().into_owned()))
+        .unwrap_or_else(|| dir.root().display().to_string())
 }
 
 /// Rewrites the page of the run in `dir` from its files once its session has ended as `record`
 /// says (a failed run: the page its loop wrote last still says running).
-pub fn write_ended(dir: &Path, record: &RunRecord) -> Result<()> {
-    let mut data = load_run(dir, true)?;
-    data.status = record.status.name();
+pub fn write_ended(dir: &Dir, record: &RunRecord) -> Result<()> {
+    let (name, best) = (run_name(dir, Some(record)), listing::best_in(dir));
+    let mut data = load_run_in(dir, name, record.status, best, true)?;
     data.record = Some(record.clone());
-    write_atomic(
-        &dir.join(files::REPORT),
-        html(&page(vec![data]))?.as_bytes(),
-    )
+    dir.write(files::REPORT, html(&page(vec![data]))?.as_bytes())
 }
 
 /// The data of the run folder `dir`, read from its files (`figures`: with its step figures
 /// and, for a `family` run, the histogram of `a`). `name` names it on the page.
 pub fn load_run(dir: &Path, figures: bool) -> Result<RunData> {
-    let path = dir.join(files::CONFIG);
-    let config_toml = String::from_utf8(files::read_at_most(&path, 1 << 20)?)
+    let row = listing::row(dir);
+    load_run_in(&Dir::open(dir)?, row.name, row.status, row.best, figures)
+}
+
+/// [`load_run`] through the open folder `dir`, named `name`, whose status is `status` and
+/// whose best evaluation is `best`.
+fn load_run_in(
+    dir: &Dir,
+    name: String,
+    status: Status,
+    best: Option<Best>,
+    figures: bool,
+) -> Result<RunData> {
+    let path = dir.path(files::CONFIG);
+    let config_toml = String::from_utf8(dir.read_at_most(files::CONFIG, 1 << 20)?)
         .map_err(|_| Error::bad_file(&path, "is not UTF-8 text"))?;
     let config = TrainConfig::from_toml(&config_toml, &path)?;
-    let row = listing::row(dir);
     let (stats, names, evals) = read_metrics(dir)?;
-    let generated = match figures && dir.join(files::GENERATOR).is_file() {
+    // The generator is loaded by path: only while the path still leads to this folder.
+    let weights = dir.is_file(files::GENERATOR) && dir.is_at_its_path();
+    let generated = match figures && weights {
         true if config.target.build()?.is_family() => Some(
-            Generator::load(dir)?
+            Generator::load(dir.root())?
                 .sample(FAMILY_SAMPLES, config.seed, None)?
                 .curves
                 .concat(),
@@ -542,15 +555,15 @@ pub fn load_run(dir: &Path, figures: bool) -> Result<RunData> {
     };
     run_data(Parts {
         dir,
-        name: row.name,
+        name,
         config: &config,
         config_toml: &config_toml,
-        record: RunRecord::load(dir)?,
-        status: row.status,
+        record: RunRecord::load_in(dir)?,
+        status,
         stats: &stats,
         names: &names,
         evals: &evals,
-        best: row.best,
+        best,
         generated,
         figures,
     })
@@ -561,12 +574,12 @@ type Metrics = (Vec<StepStats>, Vec<String>, Vec<(usize, Vec<f64>)>);
 
 /// `metrics.csv` of `dir`, by its header (`step,d_loss,g_loss,d_real,d_fake`, then the
 /// metrics); none yet is no rows.
-fn read_metrics(dir: &Path) -> Result<Metrics> {
-    let path = dir.join(files::METRICS);
-    if !path.is_file() {
+fn read_metrics(dir: &Dir) -> Result<Metrics> {
+    let path = dir.path(files::METRICS);
+    if !dir.is_file(files::METRICS) {
         return Ok(Default::default());
     }
-    let text = String::from_utf8(files::read_at_most(&path, MAX_METRICS_BYTES)?)
+    let text = String::from_utf8(dir.read_at_most(files::METRICS, MAX_METRICS_BYTES)?)
         .map_err(|_| Error::bad_file(&path, "is not UTF-8 text"))?;
     let mut lines = text.lines();
     let header: Vec<&str> = lines.next().unwrap_or_default().split(',').collect();

@@ -14,7 +14,13 @@
 //! true value.) A `--data`
 //! run samples from `data.json`'s row length when its data file is gone or changed; only
 //! [`evaluate`], which needs the real rows, then refuses ([`crate::run::data_record`]).
+//!
+//! Before an output file is written, [`Generator::check_out`] refuses one that is a file of a
+//! run (sampling would overwrite the run it samples) and [`Generator::check_room`] one larger
+//! than the free space of its file system; [`Generator::write_samples_until`] stops between
+//! chunks when asked (Ctrl-C), so that the half-written temporary is removed.
 
+use std::os::unix::fs::MetadataExt;
 use std::path::{Path, PathBuf};
 
 use serde::Serialize;
@@ -29,6 +35,7 @@ use crate::nn::mlp::{Mlp, MlpSpec, Tape};
 use crate::run::data_record::DataRecord;
 use crate::run::files;
 use crate::run::files::{load_mlp, CsvWriter};
+use crate::run::folder;
 
 /// Samples `curvegan sample` draws unless told otherwise.
 pub const DEFAULT_COUNT: usize = 10;
@@ -251,6 +258,25 @@ impl Generator {
         out: &mut dyn std::io::Write,
         dest: &Path,
     ) -> Result<()> {
+        let never = || false;
+        self.write_samples_until(count, seed, condition, format, input, out, dest, &never)
+    }
+
+    /// [`Generator::write_samples`], asking `stop` before each chunk: when it says true, the
+    /// writing stops with [`Error::Cancelled`] naming `dest` (the caller removes what was
+    /// written, as [`files::write_atomic_with`] does with its temporary).
+    #[allow(clippy::too_many_arguments)]
+    pub fn write_samples_until(
+        &self,
+        count: usize,
+        seed: u64,
+        condition: Option<&[f32]>,
+        format: Format,
+        input: bool,
+        out: &mut dyn std::io::Write,
+        dest: &Path,
+        stop: &dyn Fn() -> bool,
+    ) -> Result<()> {
         let mut rng = Stream::Sample.rng(seed);
         let c_dim = self.condition_names().len();
         let mut tape = Tape::default();
@@ -270,6 +296,9 @@ impl Generator {
         }
         let mut done = 0;
         while done < count {
+            if stop() {
+                return Err(Error::Cancelled(dest.to_path_buf()));
+            }
             let n = CHUNK.min(count - done);
             let (g, target) = (&self.mlp, &self.target);
             let flat = match input {
@@ -305,6 +334,147 @@ impl Generator {
 
 /// Samples [`Generator::write_samples`] generates at a time.
 pub const CHUNK: usize = 4096;
+
+impl Generator {
+    /// Refuses (naming `--out`) an output `out` that is a file of a run: a name curvegan writes
+    /// into a run folder or its `best/` (the folder holds `config.toml`), or the very file of
+    /// one of the files of the run sampled (its folder, its `best/`, the run above a `best/`)
+    /// reached another way — a symlink, a hard link, another path. Writing it would overwrite
+    /// the run (its weights, its checkpoint, its config).
+    pub fn check_out(&self, out: &Path) -> Result<()> {
+        if out == Path::new("-") {
+            return Ok(());
+        }
+        let refuse = |what: String| {
+            Error::config(
+                "--out",
+                format!(
+                    "{} {what}; sampling would overwrite it, so choose another file",
+                    out.display()
+                ),
+            )
+        };
+        let parent = match out.parent() {
+            Some(p) if !p.as_os_str().is_empty() => p,
+            _ => Path::new("."),
+        };
+        let name = out.file_name().map(|n| n.to_string_lossy().into_owned());
+        if let Some(name) = &name {
+            let run_file = folder::is_run_file(name) || folder::is_best_file(name);
+            if run_file && parent.join(files::CONFIG).is_file() {
+                return Err(refuse(format!(
+                    "is '{name}' of the run folder {}",
+                    parent.display()
+                )));
+            }
+        }
+        // The same file reached another way: compare device and inode.
+        let id = |m: std::fs::Metadata| (m.dev(), m.ino());
+        let targets: Vec<(u64, u64)> = [std::fs::metadata(out), std::fs::symlink_metadata(out)]
+            .into_iter()
+            .filter_map(|m| m.ok().map(id))
+            .collect();
+        if targets.is_empty() {
+            return Ok(());
+        }
+        let mut folders = vec![self.dir.clone(), self.dir.join(files::BEST_DIR)];
+        if self.dir.file_name() == Some(files::BEST_DIR.as_ref()) {
+            folders.extend(self.dir.parent().map(Path::to_path_buf));
+        }
+        for folder in folders {
+            let Ok(entries) = std::fs::read_dir(&folder) else {
+                continue;
+            };
+            for entry in entries.flatten() {
+                let path = entry.path();
+                let same = |m: std::fs::Metadata| !m.is_dir() && targets.contains(&id(m));
+                if std::fs::metadata(&path).is_ok_and(same) {
+                    return Err(refuse(format!(
+                        "is the run's file {} (the same file)",
+                        path.display()
+                    )));
+                }
+            }
+        }
+        Ok(())
+    }
+
+    /// Refuses (naming `--n`) to write `count` samples into the regular file `out` when their
+    /// size — that of the first [`CHUNK`] of them as written, times as many — exceeds the
+    /// free space of `out`'s file system. `-`, a device or a FIFO is not checked.
+    pub fn check_room(
+        &self,
+        out: &Path,
+        count: usize,
+        seed: u64,
+        condition: Option<&[f32]>,
+        format: Format,
+        input: bool,
+    ) -> Result<()> {
+        let special = std::fs::metadata(out).is_ok_and(|m| !m.is_file());
+        if out == Path::new("-") || special {
+            return Ok(());
+        }
+        let parent = match out.parent() {
+            Some(p) if !p.as_os_str().is_empty() => p,
+            _ => Path::new("."),
+        };
+        let Ok(stat) = rustix::fs::statvfs(parent) else {
+            return Ok(());
+        };
+        let free = stat.f_bavail.saturating_mul(stat.f_frsize);
+        let first = count.min(CHUNK);
+        let mut counter = Counter(0);
+        self.write_samples(first, seed, condition, format, input, &mut counter, out)?;
+        let bytes = (counter.0 as u128 * count as u128 / first.max(1) as u128)
+            .try_into()
+            .unwrap_or(u64::MAX);
+        if bytes <= free {
+            return Ok(());
+        }
+        Err(Error::config(
+            "--n",
+            format!(
+                "{count} samples would take about {} ({bytes} bytes) in {}, but its file system has {} ({free} bytes) free; ask for fewer or write them elsewhere",
+                human_bytes(bytes),
+                out.display(),
+                human_bytes(free)
+            ),
+        ))
+    }
+}
+
+/// A writer that only counts the bytes it is given.
+struct Counter(u64);
+
+impl std::io::Write for Counter {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        self.0 += buf.len() as u64;
+        Ok(buf.len())
+    }
+
+    fn flush(&mut self) -> std::io::Result<()> {
+        Ok(())
+    }
+}
+
+/// `bytes` for a reader: `812 bytes`, `3.4 MB`, `173.2 GB` (powers of 1000).
+fn human_bytes(bytes: u64) -> String {
+    const UNITS: [&str; 6] = ["kB", "MB", "GB", "TB", "PB", "EB"];
+    let mut value = bytes as f64;
+    let mut unit = "bytes";
+    for u in UNITS {
+        if value < 1000.0 {
+            break;
+        }
+        value /= 1000.0;
+        unit = u;
+    }
+    match unit {
+        "bytes" => format!("{bytes} bytes"),
+        _ => format!("{value:.1} {unit}"),
+    }
+}
 
 /// Generated samples with their x grid.
 #[derive(Debug, Clone, PartialEq, Serialize)]

@@ -32,9 +32,14 @@
 //! without improvement for `P` evaluations in a row.
 //!
 //! Every file is written atomically, into a folder locked while the run writes it
-//! ([`crate::run::folder`]). A run that fails before its first checkpoint removes every folder
-//! it created, so bad input leaves nothing behind.
+//! ([`crate::run::folder`]), through the folder's descriptor ([`Dir`]): a run whose folder is
+//! renamed or removed while it trains keeps writing (and reading) that folder, never another one
+//! made at its old path. Bad input is refused before the folder exists. A run that fails before
+//! its first step removes what it wrote and the folders it created (if then empty); one that
+//! fails later keeps its folder — `run.json` (failed, with the error), `metrics.csv` with the
+//! rows so far, the figures and the report — and a file the user put there is never removed.
 
+use std::cell::Cell;
 use std::fs;
 use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
@@ -47,7 +52,7 @@ use crate::gan::noise::Stream;
 use crate::nn::state_dict::{mlp_tensors, tensors_to_bytes};
 use crate::run::checkpoint;
 use crate::run::data_record::DataRecord;
-use crate::run::files::{self, save_mlp, write_atomic, CsvWriter};
+use crate::run::files::{self, CsvWriter, Dir};
 use crate::run::folder::RunFolder;
 use crate::run::live::{self, Evaluations, History, Snapshot};
 pub use crate::run::record::Best;
@@ -129,13 +134,16 @@ pub struct Output {
 pub fn train(config: &TrainConfig, out: &Output, observer: &mut dyn Observer) -> Result<Summary> {
     let trainer = Trainer::new(config)?;
     let folder = RunFolder::create(&out.dir, out.force)?;
+    let dir = folder.dir().clone();
     let record = RunRecord::start(&out.label);
-    let result = session(&out.dir, record, observer, |o| {
-        run(trainer, Vec::new(), &out.dir, o, false)
+    let started = Cell::new(false);
+    let result = session(&dir, record, observer, |o| {
+        run(trainer, Vec::new(), &dir, o, false, &started)
     });
-    // A run that failed before its first checkpoint leaves no folder it created behind.
-    if result.is_err() && !out.dir.join(files::CHECKPOINT).exists() {
-        folder.remove_created();
+    // A run that failed before its first step leaves nothing of its own behind (what it wrote,
+    // the folders it created if then empty); one that failed later keeps its folder.
+    if result.is_err() && !started.get() {
+        folder.remove_written();
     }
     result
 }
@@ -173,11 +181,15 @@ pub fn resume(
         ));
     }
     let folder = RunFolder::open(dir, "--resume")?;
+    let opened = folder.dir().clone();
     let (trainer, rows, ended) =
-        prepare_resume(dir, &path, steps).map_err(|e| naming_run(e, dir))?;
+        prepare_resume(&opened, &path, steps).map_err(|e| naming_run(e, dir))?;
     folder.remove_temporaries()?;
-    let record = RunRecord::resumed(dir, command)?;
-    session(dir, record, observer, |o| run(trainer, rows, dir, o, ended))
+    let record = RunRecord::resumed(&opened, command)?;
+    let started = Cell::new(false);
+    session(&opened, record, observer, |o| {
+        run(trainer, rows, &opened, o, ended, &started)
+    })
 }
 
 /// `e` with the run folder `dir` named, for an error of a resume's checks that does not name
@@ -194,18 +206,20 @@ fn naming_run(e: Error, dir: &Path) -> Error {
     }
 }
 
-/// The checks of [`resume`], before it writes anything: the trainer in the checkpoint's state
-/// with the resumed settings, the metrics rows so far, and whether the run has ended already
-/// (only its final outputs are missing).
+/// The checks of [`resume`], before it writes anything, reading the locked folder `opened`
+/// (its checkpoint at `path`): the trainer in the checkpoint's state with the resumed
+/// settings, the metrics rows so far, and whether the run has ended already (only its final
+/// outputs are missing).
 fn prepare_resume(
-    dir: &Path,
+    opened: &Dir,
     path: &Path,
     steps: Option<usize>,
 ) -> Result<(Trainer, Vec<Row>, bool)> {
-    let ckpt = checkpoint::load(path)?;
+    let dir = opened.root();
+    let ckpt = checkpoint::load_in(opened)?;
     let saved = TrainConfig::from_toml(&ckpt.config, path)?;
-    let (config, in_file) = resume_config(dir, &saved, steps)?;
-    if let Some(record) = DataRecord::load(dir)? {
+    let (config, in_file) = resume_config(opened, &saved, steps)?;
+    if let Some(record) = DataRecord::load_in(opened)? {
         if let Some(problem) = record.problem() {
             return Err(Error::bad_file(
                 &record.path,
@@ -221,8 +235,8 @@ fn prepare_resume(
     let (text, source) = match &ckpt.metrics {
         checkpoint::Metrics::Inline(text) => (text.clone(), path.to_path_buf()),
         checkpoint::Metrics::InFile { bytes, crc32 } => (
-            metrics_at_checkpoint(dir, *bytes, crc32)?,
-            dir.join(files::METRICS),
+            metrics_at_checkpoint(opened, *bytes, crc32)?,
+            opened.path(files::METRICS),
         ),
     };
     let mut rows = parse_rows(&text, n_metrics).map_err(|m| Error::bad_file(&source, m))?;
@@ -245,12 +259,12 @@ fn prepare_resume(
         .map(|w| w.stop_message(dir, rows.len().saturating_sub(1)));
     let ended = ckpt.step >= saved.steps || stop_message.is_some();
     if ended && config.steps == saved.steps {
-        let outputs = final_outputs(&trainer, &rows, &names, dir)?;
+        let outputs = final_outputs(&trainer, &rows, &names, opened)?;
         // config.toml by its settings, not its bytes: a hand edit in its own words stays.
         let complete = in_file.as_ref() == Some(&config)
-            && outputs
-                .iter()
-                .all(|(name, bytes)| fs::read(dir.join(name)).ok().as_ref() == Some(bytes));
+            && outputs.iter().all(|(name, bytes)| {
+                opened.read_at_most(name, bytes.len() as u64).ok().as_ref() == Some(bytes)
+            });
         if !complete {
             return Ok((trainer, rows, true));
         }
@@ -284,18 +298,20 @@ fn prepare_resume(
     Ok((trainer, rows, false))
 }
 
-/// The settings a resume of the run in `dir` continues with, and those of its `config.toml`
-/// (`None` if it has none): the file's, which may differ from the checkpoint's `saved` only in
-/// [`RESUME_KEYS`], with `steps` (the command line's) over the file's. The number of steps
-/// cannot change under a learning-rate decay, whose schedule spans the run's steps.
+/// The settings a resume of the run in `opened` continues with, and those of its
+/// `config.toml` (`None` if it has none): the file's, which may differ from the checkpoint's
+/// `saved` only in [`RESUME_KEYS`], with `steps` (the command line's) over the file's. The
+/// number of steps cannot change under a learning-rate decay, whose schedule spans the run's
+/// steps.
 fn resume_config(
-    dir: &Path,
+    opened: &Dir,
     saved: &TrainConfig,
     steps: Option<usize>,
 ) -> Result<(TrainConfig, Option<TrainConfig>)> {
-    let file = dir.join(files::CONFIG);
-    let in_file = match file.exists() {
-        true => Some(TrainConfig::load(&file)?),
+    let dir = opened.root();
+    let file = opened.path(files::CONFIG);
+    let in_file = match opened.is_file(files::CONFIG) {
+        true => Some(saved_config(opened)?),
         false => None,
     };
     let mut config = in_file.clone().unwrap_or_else(|| saved.clone());
@@ -353,17 +369,25 @@ fn resume_config(
     Ok((config, in_file))
 }
 
+/// The run's own `config.toml`, read through the locked folder.
+fn saved_config(opened: &Dir) -> Result<TrainConfig> {
+    let path = opened.path(files::CONFIG);
+    let bytes = opened.read_at_most(files::CONFIG, 1 << 20)?;
+    let text = String::from_utf8(bytes).map_err(|_| Error::bad_file(&path, "is not UTF-8 text"))?;
+    TrainConfig::from_toml(&text, &path)
+}
+
 /// One session of a run in `dir`: writes `record` as running, tells the observer, trains with
 /// `train`, and writes how it ended.
 fn session(
-    dir: &Path,
+    dir: &Dir,
     mut record: RunRecord,
     observer: &mut dyn Observer,
     train: impl FnOnce(&mut dyn Observer) -> Result<Summary>,
 ) -> Result<Summary> {
     let started = Instant::now();
     record.save(dir)?;
-    observer.on_start(dir);
+    observer.on_start(dir.root());
     let result = train(observer);
     let (status, error) = match &result {
         Ok(s) if s.stopped_early => (Status::EarlyStopped, None),
@@ -384,9 +408,9 @@ fn session(
 /// The rows of `metrics.csv` (without the header) as they were at the checkpoint: its first
 /// `bytes` bytes, which must have the CRC-32 `crc32`. Rows written after the checkpoint (by a
 /// process that stopped before its next checkpoint) are dropped.
-fn metrics_at_checkpoint(dir: &Path, bytes: usize, crc32: &str) -> Result<String> {
-    let path = dir.join(files::METRICS);
-    let text = fs::read(&path).map_err(|e| Error::io("cannot read", &path, e))?;
+fn metrics_at_checkpoint(dir: &Dir, bytes: usize, crc32: &str) -> Result<String> {
+    let path = dir.path(files::METRICS);
+    let text = dir.read_at_most(files::METRICS, files::MAX_TENSOR_FILE)?;
     let prefix = text.get(..bytes).ok_or_else(|| {
         Error::bad_file(
             &path,
@@ -506,45 +530,97 @@ impl Watch {
     }
 }
 
-/// Writes `best/`: the config, both nets and `best.json`, each file atomically.
-fn write_best(dir: &Path, config_toml: &str, trainer: &Trainer, best: &Best) -> Result<()> {
-    let best_dir = dir.join(files::BEST_DIR);
-    fs::create_dir_all(&best_dir).map_err(|e| Error::io("cannot create", &best_dir, e))?;
-    write_atomic(&best_dir.join(files::CONFIG), config_toml.as_bytes())?;
-    save_mlp(
-        &best_dir.join(files::GENERATOR),
-        trainer.sampling_generator(),
-    )?;
+/// Writes `best/`: the config, both nets and `best.json`, each file atomically; returns the
+/// folder.
+fn write_best(dir: &Dir, config_toml: &str, trainer: &Trainer, best: &Best) -> Result<Dir> {
+    let best_dir = dir.subdir(files::BEST_DIR)?;
+    best_dir.write(files::CONFIG, config_toml.as_bytes())?;
+    let g = tensors_to_bytes(mlp_tensors(trainer.sampling_generator(), ""))?;
+    best_dir.write(files::GENERATOR, &g)?;
     let d = tensors_to_bytes(trainer.gan().discriminator_tensors(""))?;
-    write_atomic(&best_dir.join(files::DISCRIMINATOR), &d)?;
+    best_dir.write(files::DISCRIMINATOR, &d)?;
     let json = serde_json::to_string_pretty(best)
         .map_err(|e| Error::Serialize(format!("best.json: {e}")))?;
-    write_atomic(&best_dir.join(files::BEST), json.as_bytes())
+    best_dir.write(files::BEST, json.as_bytes())?;
+    Ok(best_dir)
 }
 
 /// Trains from `rows.len()` steps to the config's end and writes the run's files. `ended`: the
 /// trainer is at the run's end already (the resume of a run whose final outputs are missing),
-/// so only the outputs written after the last checkpoint are written.
+/// so only the outputs written after the last checkpoint are written. `started` is set as the
+/// first step begins; a run that fails after that keeps what it has ([`keep_failed`]).
 fn run(
-    mut trainer: Trainer,
+    trainer: Trainer,
     mut rows: Vec<Row>,
-    dir: &Path,
+    dir: &Dir,
     observer: &mut dyn Observer,
     ended: bool,
+    started: &Cell<bool>,
 ) -> Result<Summary> {
-    let started = Instant::now();
+    let names = trainer.metric_names().to_vec();
+    let loss = trainer.config().loss;
+    let result = steps(trainer, &mut rows, dir, observer, ended, started);
+    // A stopped run has its checkpoint and report already.
+    let failed = matches!(&result, Err(e) if !matches!(e, Error::Interrupted { .. }));
+    if failed && started.get() {
+        keep_failed(&rows, &names, loss, dir);
+    }
+    result
+}
+
+/// What a run that failed after it started training keeps for its user to see what went
+/// wrong, best effort: `metrics.csv` with the rows so far — unless the file holds rows this
+/// text does not begin with, which the last checkpoint may count on — and `losses.png`.
+fn keep_failed(rows: &[Row], names: &[&str], loss: crate::gan::loss::LossKind, dir: &Dir) {
+    if rows.is_empty() {
+        return;
+    }
+    let csv = metrics_csv(rows, names);
+    let extends = match dir.read_at_most(files::METRICS, csv.len() as u64) {
+        Ok(old) => csv.as_bytes().starts_with(&old),
+        Err(Error::Io { cause, .. }) => cause.kind() == std::io::ErrorKind::NotFound,
+        Err(_) => false,
+    };
+    if extends {
+        let _ = dir.write(files::METRICS, csv.as_bytes());
+    }
+    let steps: Vec<usize> = (0..rows.len()).collect();
+    let d_loss: Vec<f32> = rows.iter().map(|r| r.stats.d_loss).collect();
+    let g_loss: Vec<f32> = rows.iter().map(|r| r.stats.g_loss).collect();
+    let references = plot::loss_references(loss);
+    let figure = plot::losses_png(&LossFigure {
+        steps: &steps,
+        d_loss: &d_loss,
+        g_loss: &g_loss,
+        references: &references,
+    });
+    if let Ok(png) = figure {
+        let _ = dir.write(files::LOSSES, &png);
+    }
+}
+
+/// The training loop of [`run`]: trains, appending to `rows`, and writes the run's files.
+fn steps(
+    mut trainer: Trainer,
+    rows: &mut Vec<Row>,
+    dir: &Dir,
+    observer: &mut dyn Observer,
+    ended: bool,
+    started: &Cell<bool>,
+) -> Result<Summary> {
+    let started_at = Instant::now();
     let config = trainer.config().clone();
     let config_toml = config.to_toml()?;
     let names = trainer.metric_names().to_vec();
     // metrics.csv first: the checkpoint stores its length and checksum, not its rows.
     let save_checkpoint = |trainer: &Trainer, rows: &[Row]| {
         let csv = metrics_csv(rows, &names);
-        write_atomic(&dir.join(files::METRICS), csv.as_bytes())?;
-        trainer.save_checkpoint(&dir.join(files::CHECKPOINT), &config_toml, &csv)
+        dir.write(files::METRICS, csv.as_bytes())?;
+        trainer.save_checkpoint(dir, &config_toml, &csv)
     };
 
-    let mut watch = Watch::replay(&config, &names, &rows);
-    write_atomic(&dir.join(files::CONFIG), config_toml.as_bytes())?;
+    let mut watch = Watch::replay(&config, &names, rows);
+    dir.write(files::CONFIG, config_toml.as_bytes())?;
     let data_record = trainer.target().dataset().map(DataRecord::of).transpose()?;
     if let Some(record) = &data_record {
         record.save(dir)?;
@@ -559,13 +635,13 @@ fn run(
     let mut history = History::of(rows.iter().map(|r| r.stats));
     for step in first..end {
         let t = Instant::now();
-        let kept = dir.join(files::CHECKPOINT);
+        started.set(true);
         let stats = trainer.step().map_err(|e| match e {
-            Error::Diverged { step, what } if kept.exists() => Error::Diverged {
+            Error::Diverged { step, what } if dir.is_file(files::CHECKPOINT) => Error::Diverged {
                 step,
                 what: format!(
                     "{what}; the last good checkpoint is kept in {} (resume with --resume)",
-                    kept.display()
+                    dir.path(files::CHECKPOINT).display()
                 ),
             },
             e => e,
@@ -581,9 +657,9 @@ fn run(
             // when a finished run is extended, and best/ must not depend on where it stopped.
             if let Some(w) = watch.as_mut().filter(|_| scheduled) {
                 if let Some(best) = w.update(step, &eval.values()) {
-                    write_best(dir, &config_toml, &trainer, &best)?;
+                    let best_dir = write_best(dir, &config_toml, &trainer, &best)?;
                     if let Some(record) = &data_record {
-                        record.save(&dir.join(files::BEST_DIR))?;
+                        record.save(&best_dir)?;
                     }
                 }
                 if w.exhausted() && !last {
@@ -615,24 +691,36 @@ fn run(
                 (true, true) => Status::EarlyStopped,
             };
             let snapshot =
-                live_snapshot(&mut trainer, dir, &rows, &history, started, first, status)?;
+                live_snapshot(&mut trainer, dir, rows, &history, started_at, first, status)?;
             snapshot.save(dir)?;
             observer.on_snapshot(&snapshot);
         }
         // The live report, at each figure but the last (the run's end writes that one).
         if figure && !last {
-            write_report(&mut trainer, &rows, dir, Status::Running, started.elapsed())?;
+            write_report(
+                &mut trainer,
+                rows,
+                dir,
+                Status::Running,
+                started_at.elapsed(),
+            )?;
         }
         let done = step + 1;
         if config.checkpoint_every > 0 && done % config.checkpoint_every == 0 && !last {
-            save_checkpoint(&trainer, &rows)?;
+            save_checkpoint(&trainer, rows)?;
         }
         if !last && observer.should_stop() {
-            save_checkpoint(&trainer, &rows)?;
-            write_report(&mut trainer, &rows, dir, Status::Stopped, started.elapsed())?;
+            save_checkpoint(&trainer, rows)?;
+            write_report(
+                &mut trainer,
+                rows,
+                dir,
+                Status::Stopped,
+                started_at.elapsed(),
+            )?;
             return Err(Error::Interrupted {
                 step: done,
-                dir: dir.to_path_buf(),
+                dir: dir.root().to_path_buf(),
             });
         }
         if last {
@@ -641,7 +729,7 @@ fn run(
     }
 
     if !ended {
-        save_checkpoint(&trainer, &rows)?;
+        save_checkpoint(&trainer, rows)?;
     }
     // Written after the checkpoint that marks the run's end; a process killed meanwhile is
     // finished by `resume`, which writes them from that checkpoint.
@@ -649,9 +737,9 @@ fn run(
         true => Status::EarlyStopped,
         false => Status::Finished,
     };
-    write_report(&mut trainer, &rows, dir, status, started.elapsed())?;
-    for (name, bytes) in final_outputs(&trainer, &rows, &names, dir)? {
-        write_atomic(&dir.join(name), &bytes)?;
+    write_report(&mut trainer, rows, dir, status, started_at.elapsed())?;
+    for (name, bytes) in final_outputs(&trainer, rows, &names, dir)? {
+        dir.write(name, &bytes)?;
     }
     let final_eval = match final_eval {
         Some(eval) => Some(eval),
@@ -659,9 +747,9 @@ fn run(
         None if ended => Some(trainer.evaluate()?),
         None => None,
     };
-    let (last, window) = last_means(&rows, first);
+    let (last, window) = last_means(rows, first);
     Ok(Summary {
-        out: dir.to_path_buf(),
+        out: dir.root().to_path_buf(),
         steps: rows.len() - first,
         last,
         window,
@@ -669,7 +757,7 @@ fn run(
         best: watch.and_then(|w| w.best()),
         equilibrium: config.loss.equilibrium(),
         stopped_early,
-        wall: started.elapsed(),
+        wall: started_at.elapsed(),
         train_time,
     })
 }
@@ -753,7 +841,7 @@ fn final_outputs(
     trainer: &Trainer,
     rows: &[Row],
     names: &[&str],
-    dir: &Path,
+    dir: &Dir,
 ) -> Result<Vec<(&'static str, Vec<u8>)>> {
     let steps: Vec<usize> = (0..rows.len()).collect();
     let d_loss: Vec<f32> = rows.iter().map(|r| r.stats.d_loss).collect();
@@ -798,10 +886,10 @@ fn final_outputs(
 
 /// `evolution.gif`: the step figures of the run's `steps` steps in `dir`, read back in step
 /// order and animated.
-fn evolution_gif(dir: &Path, steps: usize) -> Result<Vec<u8>> {
+fn evolution_gif(dir: &Dir, steps: usize) -> Result<Vec<u8>> {
     let pngs = files::step_figures(dir, steps)?
         .into_iter()
-        .map(|(_, path)| fs::read(&path).map_err(|e| Error::io(READ, path, e)))
+        .map(|(_, name)| dir.read_at_most(&name, files::MAX_TENSOR_FILE))
         .collect::<Result<Vec<_>>>()?;
     Ok(plot::evolution_gif(&pngs)?)
 }
@@ -811,7 +899,7 @@ fn evolution_gif(dir: &Path, steps: usize) -> Result<Vec<u8>> {
 fn write_report(
     trainer: &mut Trainer,
     rows: &[Row],
-    dir: &Path,
+    dir: &Dir,
     status: Status,
     session: Duration,
 ) -> Result<()> {
@@ -830,7 +918,7 @@ fn write_step_figure(
     trainer: &mut Trainer,
     step: usize,
     stats: &StepStats,
-    dir: &Path,
+    dir: &Dir,
     metric: Option<(&str, f64)>,
 ) -> Result<()> {
     /// Generated curves drawn per figure: the first prominently, as the tutorial does.
@@ -841,7 +929,7 @@ fn write_step_figure(
     let mut rng = Stream::Figures.rng(trainer.config().seed);
     let target = trainer.target().clone();
     let n = target.dim();
-    let run = dir
+    let run = (dir.root())
         .file_name()
         .map(|n| n.to_string_lossy())
         .unwrap_or_default();
@@ -886,14 +974,14 @@ fn write_step_figure(
             d_loss: stats.d_loss,
         })?
     };
-    write_atomic(&dir.join(files::step_figure(step)), &png)
+    dir.write(&files::step_figure(step), &png)
 }
 
 /// The [`Snapshot`] after the last of `rows` (whose first `first` came from a checkpoint), in
 /// a training loop started at `started`, the run `status` at that step.
 fn live_snapshot(
     trainer: &mut Trainer,
-    dir: &Path,
+    dir: &Dir,
     rows: &[Row],
     history: &History,
     started: Instant,
@@ -911,7 +999,15 @@ fn live_snapshot(
         trained: rows.len() - first,
     };
     let evaluations = Evaluations::of(&names, evaluations);
-    Snapshot::of(trainer, dir, step, status, timing, history, evaluations)
+    Snapshot::of(
+        trainer,
+        dir.root(),
+        step,
+        status,
+        timing,
+        history,
+        evaluations,
+    )
 }
 
 /// The first columns of `metrics.csv`; the evaluation metrics follow.

@@ -178,10 +178,11 @@ impl Trainer {
         Ok(trainer)
     }
 
-    /// Saves everything needed to continue exactly (see [`crate::run::checkpoint`]).
+    /// Saves everything needed to continue exactly into the run folder `dir`'s
+    /// `checkpoint.safetensors` (see [`crate::run::checkpoint`]).
     pub fn save_checkpoint(
         &self,
-        path: &std::path::Path,
+        dir: &crate::run::files::Dir,
         config_toml: &str,
         metrics_csv: &str,
     ) -> Result<()> {
@@ -192,8 +193,8 @@ impl Trainer {
                 what,
             });
         }
-        crate::run::checkpoint::save(
-            path,
+        crate::run::checkpoint::save_in(
+            dir,
             &crate::run::checkpoint::CheckpointRef {
                 step: self.step,
                 gan: &self.gan,

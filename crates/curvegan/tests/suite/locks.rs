@@ -90,8 +90,11 @@ fn force_replaces_the_whole_old_run_and_refuses_foreign_files() {
     assert_eq!(snapshot(&dir), before);
 }
 
+/// A run that fails once it has trained keeps its folder, with what shows the failure (issue
+/// 23, item 3: it used to remove the folders it had created, figures and all); a run that
+/// cannot start creates none.
 #[test]
-fn a_failed_run_removes_every_folder_it_created() {
+fn a_failed_run_keeps_its_folder_and_one_that_cannot_start_creates_none() {
     let tmp = TempDir::new().unwrap();
     fs::create_dir(tmp.path().join("a")).unwrap();
     let dir = tmp.path().join("a/p1/p2/run");
@@ -100,23 +103,34 @@ fn a_failed_run_removes_every_folder_it_created() {
         optim_g: OptimizerConfig::adam(1e30),
         optim_d: OptimizerConfig::adam(1e30),
         checkpoint_every: 0,
+        plot_every: 1,
         ..small(50)
     };
     let err = train(&diverging, &out(&dir, false), &mut ()).unwrap_err();
     assert!(err.to_string().contains("diverged"), "{err}");
-    assert!(!tmp.path().join("a/p1").exists());
-    assert!(tmp.path().join("a").is_dir());
+    let record = curvegan::run::record::RunRecord::load(&dir)
+        .unwrap()
+        .unwrap();
+    assert_eq!(record.status, curvegan::run::record::Status::Failed);
+    assert!(record.error.unwrap().contains("diverged"));
+    let metrics = fs::read_to_string(dir.join("metrics.csv")).unwrap();
+    assert!(metrics.lines().count() >= 2, "{metrics}");
+    for kept in ["step_00000.png", "losses.png", "report.html", "config.toml"] {
+        assert!(dir.join(kept).is_file(), "{kept} not kept");
+    }
+    assert!(!dir.join("checkpoint.safetensors").exists());
     // The folders of a run that cannot start are never created.
+    let other = tmp.path().join("a/q1/q2/run");
     let err = train(
         &TrainConfig {
             batch_size: 0,
             ..small(3)
         },
-        &out(&dir, false),
+        &out(&other, false),
         &mut (),
     );
     assert!(err.is_err());
-    assert!(!tmp.path().join("a/p1").exists());
+    assert!(!tmp.path().join("a/q1").exists());
 }
 
 #[test]
@@ -166,4 +180,65 @@ fn a_failed_resume_changes_nothing() {
     let err = resume(&dir, None, &[], &mut ()).unwrap_err().to_string();
     assert!(err.contains("checksum mismatch"), "{err}");
     assert_eq!(snapshot(&dir), before);
+}
+
+#[test]
+fn temporary_names_old_and_new_are_recognised() {
+    use curvegan::run::files::is_temporary;
+    for name in [".metrics.csv.tmp-123", ".metrics.csv.tmp-123-4", ".a.tmp-1"] {
+        assert!(is_temporary(name), "{name}");
+    }
+    for name in [
+        "metrics.csv.tmp-123",
+        ".metrics.csv.tmp-",
+        ".metrics.csv.tmp-x",
+        ".metrics.csv.tmp-12-",
+        ".metrics.csv.tmp-12-x",
+        "..tmp-1",
+        ".tmp-1",
+    ] {
+        assert!(!is_temporary(name), "{name}");
+    }
+}
+
+/// Issue 23, items 2 and 5: a folder's files are written through its descriptor — after a
+/// rename, into the renamed folder — and never through a symlink planted at a temporary's name.
+#[test]
+fn a_dir_writes_its_own_folder_and_never_through_a_planted_symlink() {
+    use curvegan::run::files::Dir;
+    let tmp = TempDir::new().unwrap();
+    let path = tmp.path().join("run");
+    fs::create_dir(&path).unwrap();
+    let dir = Dir::open(&path).unwrap();
+    let outside = tmp.path().join("outside.txt");
+    fs::write(&outside, "not yours").unwrap();
+    let planted = path.join(format!(".metrics.csv.tmp-{}", std::process::id()));
+    std::os::unix::fs::symlink(&outside, &planted).unwrap();
+    dir.write("metrics.csv", b"rows").unwrap();
+    assert_eq!(fs::read_to_string(&outside).unwrap(), "not yours");
+    assert!(fs::symlink_metadata(path.join("metrics.csv"))
+        .unwrap()
+        .file_type()
+        .is_file());
+    assert!(fs::symlink_metadata(&planted)
+        .unwrap()
+        .file_type()
+        .is_symlink());
+    // Moved, with a new folder at its path: the writes follow the folder.
+    fs::rename(&path, tmp.path().join("moved")).unwrap();
+    fs::create_dir(&path).unwrap();
+    dir.write("config.toml", b"steps = 1").unwrap();
+    assert_eq!(dir.read_at_most("metrics.csv", 100).unwrap(), b"rows");
+    assert!(tmp.path().join("moved/config.toml").is_file());
+    assert_eq!(fs::read_dir(&path).unwrap().count(), 0);
+    // Errors name the path it was opened as.
+    let err = dir
+        .read_at_most("missing.csv", 100)
+        .unwrap_err()
+        .to_string();
+    assert!(
+        err.contains(&path.join("missing.csv").display().to_string()),
+        "{err}"
+    );
+    assert_eq!(dir.written(), ["config.toml", "metrics.csv"]);
 }
