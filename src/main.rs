@@ -54,10 +54,10 @@ fn run() -> Result<()> {
         Job::Eval(j) => {
             let generator = Generator::load_named(&j.run, "RUN")?;
             let report = evaluate(&generator, j.count, j.seed, "--n")?;
-            output::print(&match j.json {
-                true => serde_json::to_string_pretty(&report)? + "\n",
-                false => report.table(),
-            })
+            match j.json {
+                true => output::print_json(&(serde_json::to_string_pretty(&report)? + "\n")),
+                false => output::print(&report.table()),
+            }
         }
         Job::Sweep(j) => scale::sweep(j),
         Job::BenchModes(j) => scale::bench(j),
@@ -85,7 +85,7 @@ fn main() -> ExitCode {
     match run() {
         Ok(()) => ExitCode::SUCCESS,
         Err(e) => {
-            eprintln!("error: {e:#}");
+            eprintln!("error: {}", output::error_text(&e));
             ExitCode::from(exit_code(&e))
         }
     }

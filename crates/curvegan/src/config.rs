@@ -8,6 +8,7 @@ use std::path::Path;
 
 use serde::{Deserialize, Serialize};
 
+use crate::data::input;
 use crate::data::target::{Target, TargetConfig};
 use crate::error::{Error, Result};
 use crate::eval::catalogue;
@@ -20,6 +21,9 @@ pub use crate::gan::loss::LossKind;
 /// The most memory a run, an evaluation or a sample may ask for: 4 GiB. A setting that would
 /// need more is refused before anything is allocated or written.
 pub const MAX_BYTES: u64 = 4 << 30;
+
+/// The largest config file read (`--config`, a run's `config.toml`): 1 MiB.
+pub const MAX_CONFIG_BYTES: u64 = 1 << 20;
 
 /// Bytes of one step's row of metrics kept in memory and written to the checkpoint, beside
 /// 32 bytes per evaluation metric.
@@ -560,7 +564,7 @@ impl TrainConfig {
         toml::from_str(text).map_err(|e| {
             // One line: where, what, and the line itself (toml's own text spreads these over
             // several lines).
-            let message = e.message().trim_end();
+            let message = crate::text::echo(e.message().trim_end());
             let text = match e.span() {
                 Some(span) => {
                     let before = text.get(..span.start).unwrap_or(text);
@@ -575,18 +579,19 @@ impl TrainConfig {
                         .collect();
                     format!(
                         "line {line}, column {column}: {message} in `{}`",
-                        source.trim()
+                        crate::text::escape(source.trim())
                     )
                 }
-                None => message.to_string(),
+                None => message,
             };
             Error::bad_file(path, text)
         })
     }
 
-    /// Reads a TOML config file.
+    /// Reads a TOML config file: a regular file, or a pipe or FIFO read to its end
+    /// (`--config <(…)`), of at most [`MAX_CONFIG_BYTES`] ([`input::read_text`]).
     pub fn load(path: &Path) -> Result<Self> {
-        let text = crate::data::read_text(path)?;
+        let text = input::read_text(path, MAX_CONFIG_BYTES)?;
         Self::from_toml(&text, path)
     }
 }

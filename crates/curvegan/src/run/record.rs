@@ -217,7 +217,7 @@ impl RunRecord {
         if !path.is_file() {
             return Ok(None);
         }
-        let bytes = files::read_at_most(&path, 1 << 20)?;
+        let bytes = files::read_at_most(&path, files::MAX_RUN_RECORD)?;
         serde_json::from_slice(&bytes)
             .map(Some)
             .map_err(|e| Error::bad_file(&path, format!("is not a valid run record: {e}")))

@@ -36,10 +36,12 @@
 //! it created, so bad input leaves nothing behind.
 
 use std::fs;
+use std::io::Read;
 use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 
 use crate::config::{LrDecay, TrainConfig};
+use crate::data::input;
 use crate::error::{Error, Result, READ};
 use crate::eval::catalogue::{self, Better, Report};
 use crate::gan::loss::Equilibrium;
@@ -225,9 +227,11 @@ pub fn resume(
         let config_toml = config.to_toml()?;
         let mut outputs = final_outputs(&trainer, &rows, &names, dir)?;
         outputs.push((files::CONFIG, config_toml.into_bytes()));
-        let complete = outputs
-            .iter()
-            .all(|(name, bytes)| fs::read(dir.join(name)).ok().as_ref() == Some(bytes));
+        let complete = outputs.iter().all(|(name, bytes)| {
+            // No more than the bytes expected: a longer file differs.
+            let limit = bytes.len() as u64;
+            files::read_at_most(&dir.join(name), limit).ok().as_ref() == Some(bytes)
+        });
         if !complete {
             folder.remove_temporaries()?;
             let record = RunRecord::resumed(dir, command)?;
@@ -293,7 +297,12 @@ fn session(
 /// process that stopped before its next checkpoint) are dropped.
 fn metrics_at_checkpoint(dir: &Path, bytes: usize, crc32: &str) -> Result<String> {
     let path = dir.join(files::METRICS);
-    let text = fs::read(&path).map_err(|e| Error::io("cannot read", &path, e))?;
+    // Only the checkpoint's bytes are read: the rows after them are dropped anyway.
+    let mut text = Vec::new();
+    input::open_regular(&path)?
+        .take(bytes as u64)
+        .read_to_end(&mut text)
+        .map_err(|e| Error::io(READ, &path, e))?;
     let prefix = text.get(..bytes).ok_or_else(|| {
         Error::bad_file(
             &path,
@@ -611,7 +620,8 @@ fn last_means(rows: &[Row], fresh: usize) -> (StepStats, usize) {
 pub fn summary_of(dir: &Path) -> Result<Summary> {
     let config = TrainConfig::load(&dir.join(files::CONFIG))?;
     let path = dir.join(files::METRICS);
-    let text = fs::read_to_string(&path).map_err(|e| Error::io(READ, &path, e))?;
+    let text = String::from_utf8(files::read_at_most(&path, files::MAX_METRICS)?)
+        .map_err(|_| Error::bad_file(&path, "is not UTF-8 text"))?;
     let (header, body) = text.split_once('\n').unwrap_or((&text, ""));
     let names: Vec<&str> = header
         .split(',')
@@ -625,7 +635,7 @@ pub fn summary_of(dir: &Path) -> Result<Summary> {
     let best_path = dir.join(files::BEST_DIR).join(files::BEST);
     let best = match config.keep_best.is_some() && best_path.is_file() {
         true => Some(
-            serde_json::from_slice::<Best>(&files::read_at_most(&best_path, 1 << 16)?)
+            serde_json::from_slice::<Best>(&files::read_at_most(&best_path, files::MAX_BEST)?)
                 .map_err(|e| Error::bad_file(&best_path, e.to_string()))?,
         ),
         false => None,
@@ -708,7 +718,7 @@ fn final_outputs(
 fn evolution_gif(dir: &Path, steps: usize) -> Result<Vec<u8>> {
     let pngs = files::step_figures(dir, steps)?
         .into_iter()
-        .map(|(_, path)| fs::read(&path).map_err(|e| Error::io(READ, path, e)))
+        .map(|(_, path)| files::read_at_most(&path, files::MAX_FIGURE))
         .collect::<Result<Vec<_>>>()?;
     Ok(plot::evolution_gif(&pngs)?)
 }
