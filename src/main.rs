@@ -24,7 +24,7 @@ fn run() -> Result<()> {
         }),
         Job::Resume { dir, steps, show } => {
             // For the progress bar and the summary only; resume() reads and checks it itself.
-            let saved = TrainConfig::load(&dir.join(files::CONFIG)).unwrap_or_default();
+            let saved = TrainConfig::load_saved(&dir.join(files::CONFIG)).unwrap_or_default();
             output::train(steps.unwrap_or(saved.steps), &saved, show, |o| {
                 curvegan::resume(&dir, steps, &cli::command_line(), o)
             })

@@ -16,7 +16,9 @@
 //!   a terminal;
 //! - `slurm`: sweeps and the mode benchmark through a real one-node Slurm cluster
 //!   (`scripts/slurm/start.sh`), requeue included, equal to local runs;
-//! - `faults`: a kill or an I/O error injected at every write point of a run, then recovery.
+//! - `faults`: a kill or an I/O error injected at every write point of a run, then recovery;
+//! - `reads`: every read bounded (`/dev/zero` and FIFOs in place of a run's files, FIFOs as
+//!   `--config` and `--data`), unreadable folders left out by `runs` and `report`.
 
 mod bad_input;
 mod basics;
@@ -27,6 +29,7 @@ mod faults;
 mod integrity;
 mod live;
 mod model_selection;
+mod reads;
 mod report;
 mod resume;
 mod runs;

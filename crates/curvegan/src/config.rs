@@ -594,6 +594,13 @@ impl TrainConfig {
         let text = input::read_text(path, MAX_CONFIG_BYTES)?;
         Self::from_toml(&text, path)
     }
+
+    /// Reads a run folder's `config.toml`, which curvegan wrote: as [`TrainConfig::load`], but
+    /// a FIFO or a device in its place is refused at once ([`input::read_regular_text`]).
+    pub fn load_saved(path: &Path) -> Result<Self> {
+        let text = input::read_regular_text(path, MAX_CONFIG_BYTES)?;
+        Self::from_toml(&text, path)
+    }
 }
 
 #[cfg(test)]

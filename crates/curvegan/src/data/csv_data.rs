@@ -27,6 +27,7 @@
 //! ```
 
 use std::path::{Path, PathBuf};
+use std::sync::Mutex;
 
 use crate::data::input::{self, Fingerprint};
 use crate::error::{Error, Result};
@@ -47,10 +48,23 @@ pub struct Dataset {
 
 impl Dataset {
     /// Reads and checks a CSV file (see the module docs): a regular file, or a pipe or FIFO
-    /// read to its end ([`input::read_text`]), of at most [`MAX_DATA_BYTES`].
+    /// read to its end ([`input::read_text`]), of at most [`MAX_DATA_BYTES`]. The rows of a
+    /// pipe are kept for the process's next loads of the same path.
     pub fn load(path: &Path) -> Result<Self> {
+        // A pipe (`--data <(…)`) gives its bytes once: a second load in this process (the
+        // checks before a run, then the run; each seed of a sweep) takes the rows it gave.
+        static PIPED: Mutex<Vec<(PathBuf, Dataset)>> = Mutex::new(Vec::new());
+        let piped = std::fs::metadata(path).is_ok_and(|m| !m.is_file() && !m.is_dir());
+        let mut kept = PIPED.lock().unwrap_or_else(|e| e.into_inner());
+        if let Some((_, data)) = kept.iter().find(|(p, _)| piped && p == path) {
+            return Ok(data.clone());
+        }
         let text = input::read_text(path, MAX_DATA_BYTES)?;
-        Self::parse(&text, path)
+        let data = Self::parse(&text, path)?;
+        if piped {
+            kept.push((path.to_path_buf(), data.clone()));
+        }
+        Ok(data)
     }
 
     /// Parses CSV text; `path` is only used in error messages.

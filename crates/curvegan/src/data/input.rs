@@ -10,7 +10,8 @@
 //!   to is an error naming it after a few seconds, not a hang; the bytes are bounded as for a
 //!   regular file;
 //! - [`read_text`]: [`read_input`] of a text file, refused at its first NUL byte (no text
-//!   file holds one: `/dev/zero` is refused after one read) and checked to be UTF-8;
+//!   file holds one: `/dev/zero` is refused after one read) and checked to be UTF-8
+//!   ([`read_regular_text`]: the same of a file curvegan wrote);
 //! - [`Fingerprint`]: the length and CRC-32 of a file, computed as it streams by, with a
 //!   bound.
 //!
@@ -238,7 +239,20 @@ pub fn read_input(path: &Path, limit: u64) -> Result<Vec<u8>> {
 /// unreadable file is an [`Error::Io`] naming it; a NUL byte (no text file has one) or bytes
 /// that are not UTF-8 are an [`Error::BadFile`] naming the line and column.
 pub fn read_text(path: &Path, limit: u64) -> Result<String> {
-    let bytes = Source::open(path)?.read_all(limit, |chunk, before| {
+    text_of(Source::open(path)?, limit)
+}
+
+/// [`read_text`] of a file curvegan wrote (a run's `config.toml`): a regular file only, as
+/// [`read_regular`] reads.
+pub fn read_regular_text(path: &Path, limit: u64) -> Result<String> {
+    let source = Source::open(path)?;
+    source.require_regular()?;
+    text_of(source, limit)
+}
+
+fn text_of(source: Source, limit: u64) -> Result<String> {
+    let path = source.path;
+    let bytes = source.read_all(limit, |chunk, before| {
         match chunk.iter().position(|&b| b == 0) {
             // The line and column of a NUL in the chunk need the bytes before it; they are
             // counted from the chunk alone when the NUL is in the first one (the common case:

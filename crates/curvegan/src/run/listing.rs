@@ -179,7 +179,7 @@ pub fn row(dir: &Path) -> RunRow {
 
 /// The row of the run folder `dir`, named `unnamed` unless it has a `--name`.
 fn row_named(dir: &Path, unnamed: String) -> RunRow {
-    let config = TrainConfig::load(&dir.join(files::CONFIG)).ok();
+    let config = TrainConfig::load_saved(&dir.join(files::CONFIG)).ok();
     let record = RunRecord::load(dir).ok().flatten();
     let watched = config.as_ref().and_then(|c| c.keep_best.clone());
     let metrics = scan_metrics(&dir.join(files::METRICS), watched.as_deref());

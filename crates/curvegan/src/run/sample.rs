@@ -76,7 +76,7 @@ impl Generator {
                 ),
             ));
         }
-        let config = TrainConfig::load(&run.join(files::CONFIG))?;
+        let config = TrainConfig::load_saved(&run.join(files::CONFIG))?;
         // A data run samples from data.json's row length when its data file is gone or changed
         // (its settings are then checked as far as they do not need the file: the nets' shapes);
         // only evaluation, which needs the real rows, refuses.

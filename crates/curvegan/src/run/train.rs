@@ -618,7 +618,7 @@ fn last_means(rows: &[Row], fresh: usize) -> (StepStats, usize) {
 /// evaluation, `best/best.json`, and as wall time `run.json`'s `duration_s` (all sessions).
 /// The numbers a sweep's table shows are those [`train`] returned, but for the times.
 pub fn summary_of(dir: &Path) -> Result<Summary> {
-    let config = TrainConfig::load(&dir.join(files::CONFIG))?;
+    let config = TrainConfig::load_saved(&dir.join(files::CONFIG))?;
     let path = dir.join(files::METRICS);
     let text = String::from_utf8(files::read_at_most(&path, files::MAX_METRICS)?)
         .map_err(|_| Error::bad_file(&path, "is not UTF-8 text"))?;
