@@ -17,6 +17,8 @@
 //! - `slurm`: sweeps and the mode benchmark through a real one-node Slurm cluster
 //!   (`scripts/slurm/start.sh`), requeue included, equal to local runs;
 //! - `faults`: a kill or an I/O error injected at every write point of a run, then recovery;
+//! - `printing`: control characters escaped in everything printed, echoed input cut, a
+//!   closed pipe on `report --out -`;
 //! - `reads`: every read bounded (`/dev/zero` and FIFOs in place of a run's files, FIFOs as
 //!   `--config` and `--data`), unreadable folders left out by `runs` and `report`.
 
@@ -29,6 +31,7 @@ mod faults;
 mod integrity;
 mod live;
 mod model_selection;
+mod printing;
 mod reads;
 mod report;
 mod resume;

@@ -909,6 +909,75 @@ mod tests {
         }
     }
 
+    /// sbatch reads a unique prefix of a long option as the option, and short flags without
+    /// an argument may come before another in one word: each way of writing an option
+    /// curvegan sets is refused, naming it; options that merely start alike are not.
+    #[test]
+    fn abbreviations_and_short_forms_of_options_curvegan_sets_are_refused() {
+        for (bad, own) in [
+            ("--arr=0-3", "--array"),
+            ("--a=1", "--array"),
+            ("--outp=x", "--output"),
+            ("--erro=x", "--error"),
+            ("--pars", "--parsable"),
+            ("--wra=ls", "--wrap"),
+            ("--requ", "--requeue"),
+            ("--no-req", "--no-requeue"),
+            ("--open-m=truncate", "--open-mode"),
+            ("--wai", "--wait"),
+            ("--wait", "--wait"),
+            ("-a0-3", "-a"),
+            ("-o/tmp/x", "-o"),
+            ("-e", "-e"),
+            ("-W", "-W"),
+            ("-Qo/tmp/x", "-o"),
+            ("-vvHa3", "-a"),
+        ] {
+            let e = check_args(&[bad.to_string()]).unwrap_err().to_string();
+            assert!(e.contains("--slurm-arg") && e.contains(own), "{bad}: {e}");
+        }
+        for ok in [
+            "--partition=cpu",
+            "--part=cpu",
+            "--account=x",
+            "--exclusive",
+            "--wait-all-nodes=1",
+            "--nodes=1",
+            "-pcpu",
+            "-Jname-with-o-and-a",
+            "-t10",
+            "-Q",
+            "--mem=1G",
+        ] {
+            assert!(check_args(&[ok.to_string()]).is_ok(), "{ok}");
+        }
+    }
+
+    /// An `--out` whose path sbatch's `#SBATCH` lines or log patterns cannot hold is refused,
+    /// naming `--out` and the character; an ordinary path passes.
+    #[test]
+    fn an_out_with_characters_sbatch_lines_cannot_hold_is_refused() {
+        for bad in [
+            "/shared/a b",
+            "/shared/a\\b",
+            "/shared/a#b",
+            "/shared/it's",
+            "/shared/a\"b",
+            "/shared/a\nb",
+            "/shared/a\tb",
+            "/shared/100%",
+        ] {
+            let e = check_out(Path::new(bad)).unwrap_err();
+            let m = e.to_string();
+            assert!(
+                e.is_bad_input() && m.starts_with("invalid --out"),
+                "{bad}: {m}"
+            );
+            assert!(!m.contains('\n'), "{m}");
+        }
+        assert!(check_out(Path::new("/shared/sweep-0007/x_y.z-1+2@3")).is_ok());
+    }
+
     #[test]
     fn the_script_resumes_from_a_checkpoint_and_sets_the_array() {
         let submit = Submit {
