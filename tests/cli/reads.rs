@@ -86,6 +86,8 @@ fn run_bounded(dir: &Path, args: &[OsString], as_nobody: bool) -> Ran {
         });
     }
     let start = Instant::now();
+    // Reaped by wait4 below, which also gives its peak memory.
+    #[allow(clippy::zombie_processes)]
     let mut child = cmd.spawn().unwrap();
     let read = |mut pipe: Box<dyn Read + Send>| {
         std::thread::spawn(move || {

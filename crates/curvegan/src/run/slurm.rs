@@ -191,7 +191,7 @@ impl Plan {
 
 /// Checks the `--slurm-arg` options: each one option starting with `-`, without spaces or
 /// control characters (`--partition=cpu`, `--time=00:30:00`), and none of those curvegan sets
-/// itself or relies on ([`OWN_LONG`]: `--array`, `--output`, `--error`, `--open-mode`,
+/// itself or relies on (`--array`, `--output`, `--error`, `--open-mode`,
 /// `--requeue`, `--no-requeue`, `--parsable`, `--wrap`, `--wait`), under any abbreviation
 /// sbatch accepts (`--arr=0-3`, `--outp=x`, `--pars`) or short form (`-a`, `-o`, `-e`, `-W`,
 /// also after flags in one word: `-Qo x`).
@@ -246,7 +246,7 @@ fn own_option(name: &str) -> Option<String> {
 
 /// Refuses a folder whose absolute path `root` cannot be written into the `#SBATCH` lines
 /// and log paths of the script: a space or any other whitespace, a control character, or
-/// one of [`UNSAFE_IN_SBATCH`] (`\`, `#`, `'`, `"`, `%`). The error names `--out`.
+/// one of `\`, `#`, `'`, `"`, `%`. The error names `--out`.
 pub fn check_out(root: &Path) -> Result<()> {
     let text = root.to_string_lossy();
     let bad = text
