@@ -11,6 +11,7 @@
 use std::ffi::OsString;
 use std::fs;
 use std::io::Read;
+use std::os::unix::ffi::OsStrExt;
 use std::os::unix::process::CommandExt;
 use std::path::Path;
 use std::process::{Command, Stdio};
@@ -437,10 +438,11 @@ fn open_to_all(top: &Path) {
 }
 
 /// Item 14: below the listed folder, one folder that cannot be read (no permission; the
-/// command runs as nobody when the test runs as root) and one run whose `config.toml` cannot
-/// be read: `runs` lists the others and names the folder left out on stderr, exit 0; `report`
-/// writes the page of the others, naming both on the page and on stderr. Before, both
-/// commands failed for the whole tree, naming the top folder.
+/// command runs as nobody when the test runs as root), one run whose `config.toml` cannot be
+/// read and one whose folder's name is not UTF-8: `runs` (and `runs --json`) lists the others
+/// and names the folder left out on stderr, exit 0; `report` writes the page of the others,
+/// naming the two left out on the page and on stderr. Before, both commands failed for the
+/// whole tree, naming the top folder, and `runs --json` failed on the name.
 #[test]
 fn runs_and_report_leave_out_a_folder_they_cannot_read_and_name_it() {
     use std::os::unix::fs::PermissionsExt;
@@ -454,6 +456,9 @@ fn runs_and_report_leave_out_a_folder_they_cannot_read_and_name_it() {
             .unwrap();
         assert!(out.status.success(), "{out:?}");
     }
+    // A run whose folder's name is not UTF-8: listed (its name shown with `�`), in JSON too.
+    let latin1 = root.join(std::ffi::OsStr::from_bytes(b"seed-\xe9"));
+    fs::rename(root.join("seed-1"), &latin1).unwrap();
     let pages = tmp.path().join("pages");
     fs::create_dir(&pages).unwrap();
     open_to_all(tmp.path());
@@ -471,7 +476,12 @@ fn runs_and_report_leave_out_a_folder_they_cannot_read_and_name_it() {
     let names: Vec<&str> = (ran.stdout.lines().skip(1))
         .map(|l| l.split_whitespace().next().unwrap())
         .collect();
-    assert_eq!(names, ["seed-0", "seed-1", "seed-3"], "{}", ran.describe());
+    assert_eq!(
+        names,
+        ["seed-0", "seed-3", "seed-\u{fffd}"],
+        "{}",
+        ran.describe()
+    );
     assert!(
         ran.stderr
             .contains(&format!("left out {}", root.join("locked").display()))
@@ -479,6 +489,18 @@ fn runs_and_report_leave_out_a_folder_they_cannot_read_and_name_it() {
         "{}",
         ran.describe()
     );
+
+    let ran = run_bounded(
+        tmp.path(),
+        &[arg(Path::new("runs")), arg(&root), "--json".into()],
+        true,
+    );
+    assert_eq!(ran.code, Some(0), "{}", ran.describe());
+    let rows: serde_json::Value = serde_json::from_str(&ran.stdout).unwrap();
+    let folders: Vec<&str> = (rows.as_array().unwrap().iter())
+        .map(|r| r["name"].as_str().unwrap())
+        .collect();
+    assert_eq!(folders, ["seed-0", "seed-3", "seed-\u{fffd}"], "{rows}");
 
     let page = pages.join("sweep.html");
     let ran = run_bounded(
@@ -499,7 +521,7 @@ fn runs_and_report_leave_out_a_folder_they_cannot_read_and_name_it() {
     let runs: Vec<&str> = (data["runs"].as_array().unwrap().iter())
         .map(|r| r["name"].as_str().unwrap())
         .collect();
-    assert_eq!(runs, ["seed-0", "seed-1"]);
+    assert_eq!(runs, ["seed-0", "seed-\u{fffd}"]);
     let skipped: Vec<&str> = (data["skipped"].as_array().unwrap().iter())
         .map(|s| s[0].as_str().unwrap())
         .collect();

@@ -41,7 +41,8 @@ pub const MAX_LINE: u64 = 1 << 16;
 /// One run folder, as `curvegan runs` shows it.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct RunRow {
-    /// The run folder.
+    /// The run folder (in JSON as text, bytes that are not UTF-8 as `�`).
+    #[serde(serialize_with = "lossy")]
     pub folder: PathBuf,
     /// The `--name` it was given, else the folder's path below the listed folder (its name,
     /// for [`row`]).
@@ -80,7 +81,8 @@ pub struct Metric {
 /// A folder below a listed one that was left out: it could not be searched.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct Skipped {
-    /// The folder.
+    /// The folder (in JSON as text, bytes that are not UTF-8 as `�`).
+    #[serde(serialize_with = "lossy")]
     pub folder: PathBuf,
     /// Why (the OS error).
     pub error: String,
@@ -93,6 +95,12 @@ pub struct Listing {
     pub rows: Vec<RunRow>,
     /// The folders left out, sorted by path.
     pub skipped: Vec<Skipped>,
+}
+
+/// A path as JSON text: a folder whose name is not UTF-8 is listed too, not an error for the
+/// whole listing.
+fn lossy<S: serde::Serializer>(path: &Path, s: S) -> std::result::Result<S::Ok, S::Error> {
+    s.serialize_str(&path.to_string_lossy())
 }
 
 /// The run folders under `root` (at most [`MAX_DEPTH`] levels down), sorted by path; the
