@@ -78,7 +78,10 @@ impl std::str::FromStr for LrDecay {
             "none" => Ok(LrDecay::None),
             "linear" => Ok(LrDecay::Linear),
             "cosine" => Ok(LrDecay::Cosine),
-            _ => Err(format!("expected none, linear or cosine, got '{s}'")),
+            _ => Err(format!(
+                "expected none, linear or cosine, got '{}'",
+                crate::text::echo(s)
+            )),
         }
     }
 }
@@ -445,7 +448,7 @@ impl TrainConfig {
                 _ => {
                     return Err(Error::config(
                         "--keep-best",
-                        format!("takes one metric, got '{best}'"),
+                        format!("takes one metric, got '{}'", crate::text::echo(best)),
                     ))
                 }
             };
@@ -455,7 +458,7 @@ impl TrainConfig {
             {
                 return Err(Error::config(
                     "--keep-best",
-                    format!("'{name}' has no better direction (it is compared with a truth); choose a distance, an error or a fraction"),
+                    format!("'{}' has no better direction (it is compared with a truth); choose a distance, an error or a fraction", crate::text::echo(name)),
                 ));
             }
             if self.eval_every == 0 {

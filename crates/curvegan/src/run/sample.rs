@@ -29,6 +29,7 @@ use crate::nn::mlp::{Mlp, MlpSpec, Tape};
 use crate::run::data_record::DataRecord;
 use crate::run::files;
 use crate::run::files::{load_mlp, CsvWriter};
+use crate::text::echo;
 
 /// Samples `curvegan sample` draws unless told otherwise.
 pub const DEFAULT_COUNT: usize = 10;
@@ -155,7 +156,10 @@ impl Generator {
         let mut values: Vec<Option<f32>> = vec![None; names.len()];
         for pair in pairs {
             let (name, value) = pair.split_once('=').ok_or_else(|| {
-                Error::config("--condition", format!("expected NAME=VALUE, got '{pair}'"))
+                Error::config(
+                    "--condition",
+                    format!("expected NAME=VALUE, got '{}'", echo(pair)),
+                )
             })?;
             let i = names.iter().position(|n| n == name.trim()).ok_or_else(|| {
                 Error::config(
