@@ -470,7 +470,15 @@
   // that stops changing (its run was killed, or nobody rewrites it) stops reloading once it
   // has been loaded STALE_LOADS times unchanged and has not changed for D.stale_s seconds,
   // counted on this browser's clock from its first load, or from the time it was written.
+  // Without session storage (loads cannot be counted), the time since it was written decides.
   var STALE_LOADS = 3;
+  function storageWorks() {
+    try {
+      sessionStorage.setItem(STATE_KEY + ':probe', '1');
+      sessionStorage.removeItem(STATE_KEY + ':probe');
+      return true;
+    } catch (e) { return false; }
+  }
   function liveState() {
     if (!D.live) return { note: null, reload: false };
     var now = Date.now();
@@ -479,7 +487,8 @@
     state.seen = seen;
     var written = Date.parse(D.written);
     var quiet = Math.max(now - seen.since, isNaN(written) ? 0 : now - written) / 1000;
-    if (seen.loads >= STALE_LOADS && quiet > D.stale_s) {
+    var loads = storageWorks() ? seen.loads : STALE_LOADS;
+    if (loads >= STALE_LOADS && quiet > D.stale_s) {
       saveState();
       return { reload: false, note: el('p', { id: 'live', class: 'live stale', text: 'No sign of life: this page has not changed for ' + duration(quiet) + ' (written ' + D.written + '), so it no longer reloads. The run may have been killed: curvegan runs, or curvegan report on its folder, tell; reload the page to look again.' }) };
     }
