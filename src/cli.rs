@@ -666,8 +666,8 @@ impl Cli {
 
     /// Parses the process's arguments; on a usage error, prints it and exits with code 2.
     pub fn parse_args() -> Cli {
-        let matches = Self::command_with_alias().get_matches();
-        Cli::from_arg_matches(&matches).unwrap_or_else(|e| e.exit())
+        let matches = (Self::command_with_alias().try_get_matches()).unwrap_or_else(|e| exit(e));
+        Cli::from_arg_matches(&matches).unwrap_or_else(|e| exit(e))
     }
 
     /// The checked job the arguments ask for; the error names the option and its value.
@@ -884,6 +884,18 @@ fn start(force: bool, resume: bool) -> Start {
         (false, true) => Start::Continue,
         (false, false) => Start::New,
     }
+}
+
+/// Ends the process on a usage error as clap does (exit code 2; help and version on stdout,
+/// code 0), but with the arguments it quotes escaped and cut ([`crate::output::error_text`]):
+/// an argument's control characters never reach the terminal raw.
+fn exit(e: clap::Error) -> ! {
+    if !e.use_stderr() {
+        e.exit()
+    }
+    let text = crate::output::error_text(&anyhow::Error::msg(e.render().to_string()));
+    eprint!("{text}");
+    std::process::exit(e.exit_code())
 }
 
 fn out_dir(out: &Option<PathBuf>, prefix: &str) -> PathBuf {

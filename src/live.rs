@@ -17,9 +17,13 @@
 //! per frame, when the UI asks; the run's [`Snapshot`]s (samples, real data, evaluations) go
 //! there at its figure and evaluation steps. `p` makes the training thread wait
 //! in [`Observer::should_stop`]; `q` (or Ctrl-C, which raw mode delivers as a key) sets the
-//! same stop flag as Ctrl-C, so the run checkpoints and exits with code 130. `watch` reads
-//! `RUN/live.json` four times a second, `RUN/run.json` for the status, and the folder's lock
-//! for whether a process still writes it.
+//! same stop flag as Ctrl-C, so the run checkpoints and exits with code 130. `watch` looks at
+//! `RUN/live.json` four times a second and reads it again when its size or modification time
+//! changed (a read that failed is not retried until then; the read is bounded,
+//! [`Snapshot::load`]), `RUN/run.json` for the status, and the folder's lock for whether a
+//! process still writes it; a folder that is gone (moved or deleted) is shown as gone, with
+//! the last state read. Names from the folder and the snapshot are shown escaped
+//! ([`curvegan::text`]).
 //!
 //! The terminal is restored on every exit: the end of the view, an error, a panic (a hook),
 //! and a second signal, which exits at once.
@@ -38,7 +42,7 @@ use curvegan::run::files;
 use curvegan::run::folder::is_locked;
 use curvegan::run::live::{Figure, History, LossPoint, Snapshot};
 use curvegan::run::record::{RunRecord, Status};
-use curvegan::{Error, Observer, Summary};
+use curvegan::{text, Error, Observer, Summary};
 use ratatui::backend::CrosstermBackend;
 use ratatui::crossterm::terminal::{self, EnterAlternateScreen, LeaveAlternateScreen};
 use ratatui::crossterm::{cursor, execute};
@@ -54,7 +58,8 @@ use crate::output::STOP;
 
 /// Time between two frames (a key redraws at once): 5 a second.
 const FRAME: Duration = Duration::from_millis(200);
-/// Time between two reads of `live.json` by `watch`.
+/// Time between two looks at `live.json` by `watch` (it is read again only when its size or
+/// modification time changed).
 const WATCH_EVERY: Duration = Duration::from_millis(250);
 
 /// True while the terminal is in raw mode on the alternate screen.
@@ -453,7 +458,10 @@ fn watch_view(terminal: &mut Term, reader: &mut Reader) -> Result<()> {
             }
             read_at = Instant::now();
         }
-        view.note.clone_from(&note);
+        // A key's note; else the view's own (a folder gone).
+        if !note.is_empty() {
+            view.note.clone_from(&note);
+        }
         terminal.draw(|f| render(f, &view))?;
         match next_key(FRAME) {
             Input::Key(Key::Quit) | Input::Gone => return Ok(()),
@@ -468,7 +476,8 @@ fn watch_view(terminal: &mut Term, reader: &mut Reader) -> Result<()> {
 /// Reads a run's `live.json` when it changed, its status from the lock and `run.json`.
 struct Reader {
     dir: PathBuf,
-    modified: Option<SystemTime>,
+    /// Size and modification time of `live.json` at the last read (`None`: it was missing).
+    read: Option<(u64, Option<SystemTime>)>,
     snapshot: Option<Snapshot>,
 }
 
@@ -476,19 +485,29 @@ impl Reader {
     fn new(dir: &Path) -> Reader {
         Reader {
             dir: dir.to_path_buf(),
-            modified: None,
+            read: None,
             snapshot: None,
         }
     }
 
+    /// The view of the run as it is now: `live.json` read again only when its size or
+    /// modification time changed since the last read (which failed or not).
     fn view(&mut self) -> Result<View> {
         let path = self.dir.join(files::LIVE);
-        let modified = std::fs::metadata(&path).and_then(|m| m.modified()).ok();
-        if self.snapshot.is_none() || modified != self.modified {
-            self.snapshot = Some(Snapshot::load(&self.dir)?);
-            self.modified = modified;
+        let stamp = std::fs::metadata(&path)
+            .ok()
+            .map(|m| (m.len(), m.modified().ok()));
+        if self.snapshot.is_none() || stamp != self.read {
+            self.read = stamp;
+            match Snapshot::load(&self.dir) {
+                Ok(snap) => self.snapshot = Some(snap),
+                // The last snapshot stays shown; an unreadable first one is an error.
+                Err(e) if self.snapshot.is_none() => return Err(e.into()),
+                Err(_) => {}
+            }
         }
         let snap = self.snapshot.clone().context("no snapshot")?;
+        let gone = !self.dir.is_dir();
         let status = match is_locked(&self.dir) {
             true => Status::Running,
             false => match RunRecord::load(&self.dir).ok().flatten().map(|r| r.status) {
@@ -497,7 +516,7 @@ impl Reader {
                 None => snap.status,
             },
         };
-        let running = status == Status::Running;
+        let running = status == Status::Running && !gone;
         Ok(View {
             dir: Some(self.dir.clone()),
             step: Some(snap.step),
@@ -512,11 +531,18 @@ impl Reader {
             history: snap.history.points.clone(),
             per_s: if running { snap.steps_per_s } else { 0.0 },
             elapsed: Duration::from_secs_f64(snap.elapsed_s.max(0.0)),
-            status: match running {
-                true => "running (watching)".to_string(),
-                false => format!("{} (watching)", status.name()),
+            status: match (gone, running) {
+                (true, _) => "FOLDER GONE".to_string(),
+                (false, true) => "running (watching)".to_string(),
+                (false, false) => format!("{} (watching)", status.name()),
             },
-            note: String::new(),
+            note: match gone {
+                true => format!(
+                    "{} is gone (moved or deleted): its last state",
+                    text::echo_path(&self.dir)
+                ),
+                false => String::new(),
+            },
             keys: "q close  s save figure",
             snapshot: Some(snap),
         })
@@ -565,9 +591,14 @@ impl View {
         let Some(&step) = e.steps.last() else {
             return vec!["no evaluation yet".to_string()];
         };
-        let width = e.names.iter().map(String::len).max().unwrap_or(0);
+        // Names from a file: escaped and cut.
+        let names: Vec<String> = e.names.iter().map(|n| text::echo(n)).collect();
+        let width = names.iter().map(|n| n.chars().count()).max().unwrap_or(0);
         let mut lines = vec![format!("at step {step}:")];
-        lines.extend((e.latest().into_iter()).map(|(name, v)| format!("{name:<width$} {v:>10.5}")));
+        lines.extend(
+            (names.iter().zip(e.latest()))
+                .map(|(name, (_, v))| format!("{name:<width$} {v:>10.5}")),
+        );
         lines
     }
 }
@@ -580,10 +611,10 @@ fn clock(seconds: f64) -> String {
 
 /// The view as plain text, for `watch` without a terminal.
 fn plain(v: &View) -> String {
-    let dir = v.dir.as_deref().map(Path::display);
+    let dir = v.dir.as_deref().map(text::path);
     let mut text = format!(
         "{}  {}\n{}\nD_loss {:.4}  G_loss {:.4}  D(real) {:.4}  D(fake) {:.4}\n",
-        dir.map_or(String::new(), |d| d.to_string()),
+        dir.unwrap_or_default(),
         v.status,
         v.progress(),
         v.last.d_loss,
@@ -614,13 +645,11 @@ fn render(f: &mut Frame, v: &View) {
         Constraint::Length(1),
     ])
     .areas(f.area());
-    let dir = v
-        .dir
-        .as_deref()
-        .map_or(String::new(), |d| d.display().to_string());
+    let dir = v.dir.as_deref().map_or(String::new(), text::path);
     let status_style = match v.status.as_str() {
         "PAUSED" | "pausing" => Style::new().black().on_yellow(),
         "RUNNING" => Style::new().black().on_green(),
+        "FOLDER GONE" => Style::new().white().on_red(),
         _ => Style::new().add_modifier(Modifier::REVERSED),
     };
     let status = format!(" {} ", v.status);

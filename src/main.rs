@@ -24,7 +24,7 @@ fn run() -> Result<()> {
         }),
         Job::Resume { dir, steps, show } => {
             // For the progress bar and the summary only; resume() reads and checks it itself.
-            let saved = TrainConfig::load(&dir.join(files::CONFIG)).unwrap_or_default();
+            let saved = TrainConfig::load_saved(&dir.join(files::CONFIG)).unwrap_or_default();
             output::train(steps.unwrap_or(saved.steps), &saved, show, |o| {
                 curvegan::resume(&dir, steps, &cli::command_line(), o)
             })
@@ -76,10 +76,10 @@ fn run() -> Result<()> {
             }
             let generator = Generator::load_named(&j.run, "RUN")?;
             let report = evaluate(&generator, j.count, j.seed, "--n")?;
-            output::print(&match j.json {
-                true => serde_json::to_string_pretty(&report)? + "\n",
-                false => report.table(),
-            })
+            match j.json {
+                true => output::print_json(&(serde_json::to_string_pretty(&report)? + "\n")),
+                false => output::print(&report.table()),
+            }
         }
         Job::ResumeSweep { dir, jobs, quiet } => scale::resume(&dir, jobs, quiet),
         Job::Sweep(j) => scale::sweep(j),
@@ -110,7 +110,7 @@ fn main() -> ExitCode {
     match run() {
         Ok(()) => ExitCode::SUCCESS,
         Err(e) => {
-            eprintln!("error: {e:#}");
+            eprintln!("error: {}", output::error_text(&e));
             ExitCode::from(exit_code(&e))
         }
     }

@@ -2,7 +2,12 @@
 //! the progress bar of a training run (indicatif, on stderr,
 //! hidden when stderr is not a terminal or with `--quiet`), the summary after it, and the
 //! reports of `sweep` and `bench modes` around the library's tables. Standard output goes
-//! through [`print`], for which a closed pipe is not an error.
+//! through [`print`] (or [`print_json`]), for which a closed pipe is not an error.
+//!
+//! Nothing from outside reaches the terminal raw: names, folders and values in these lines and
+//! tables are escaped where they are put in ([`shown`], [`curvegan::text`]), and [`print`] and
+//! [`error_text`] escape every control character but the line breaks of the text itself as a
+//! last guard (JSON keeps its own escapes, `\u001b`).
 
 use std::io::{IsTerminal, Write};
 use std::path::Path;
@@ -15,6 +20,7 @@ use curvegan::run::bench::{self, Outcome};
 use curvegan::run::files;
 use curvegan::run::listing::RunRow;
 use curvegan::run::sweep::{self, Criterion, SeedObserver, SeedResult};
+use curvegan::text;
 use curvegan::{Observer, Summary, TrainConfig};
 use indicatif::{ProgressBar, ProgressStyle};
 
@@ -49,7 +55,7 @@ struct Progress {
 impl Observer for Progress {
     fn on_start(&mut self, dir: &Path) {
         if !self.quiet {
-            eprintln!("run folder: {}", dir.display());
+            eprintln!("run folder: {}", shown(dir));
         }
     }
 
@@ -160,7 +166,7 @@ fn summary_text(s: &Summary, eval_samples: usize) -> String {
         "run folder: {}\n\
          {} steps in {:.2} s ({:.1} µs per training step)\n\
          mean of the last {} steps     value    equilibrium\n",
-        s.out.display(),
+        shown(&s.out),
         s.steps,
         s.wall.as_secs_f64(),
         s.us_per_step(),
@@ -196,7 +202,7 @@ fn summary_text(s: &Summary, eval_samples: usize) -> String {
             b.metric,
             b.value,
             b.step,
-            s.out.join(files::BEST_DIR).display()
+            shown(&s.out.join(files::BEST_DIR))
         ));
     }
     text
@@ -212,7 +218,7 @@ pub fn sweep_report(
         "{}runs and {} in {}\n",
         sweep::table(results, success)?,
         files::SWEEP_CSV,
-        root.display()
+        shown(root)
     ))
 }
 
@@ -226,7 +232,7 @@ pub fn bench_report(outcome: &Outcome, root: &Path) -> String {
         outcome.table(),
         files::BENCH_CSV,
         files::BENCH_TABLE,
-        root.display()
+        shown(root)
     )
 }
 
@@ -296,16 +302,21 @@ impl Drop for Seeds {
     }
 }
 
-/// `curvegan runs`: the run folders under `dir`, as a table or (`json`) as JSON.
+/// `curvegan runs`: the run folders under `dir`, as a table or (`json`) as JSON; a folder
+/// below `dir` that could not be searched is named on stderr.
 pub fn runs(dir: &Path, json: bool) -> Result<()> {
-    let rows = curvegan::run::listing::list(dir)?;
-    print(&match json {
-        true => serde_json::to_string_pretty(&rows)? + "\n",
-        false => runs_table(&rows),
-    })
+    let listing = curvegan::run::listing::scan(dir)?;
+    for s in &listing.skipped {
+        eprintln!("left out {}: {}", shown(&s.folder), text::echo(&s.error));
+    }
+    match json {
+        true => print_json(&(serde_json::to_string_pretty(&listing.rows)? + "\n")),
+        false => print(&runs_table(&listing.rows)),
+    }
 }
 
-/// The table of `curvegan runs`: one line per run folder, columns aligned.
+/// The table of `curvegan runs`: one line per run folder, columns aligned. Names, tags and
+/// metric names come from files: each cell is escaped and cut ([`text::echo`]).
 fn runs_table(rows: &[RunRow]) -> String {
     let header = [
         "name", "start", "target", "loss", "steps", "status", "metric", "best",
@@ -325,6 +336,7 @@ fn runs_table(rows: &[RunRow]) -> String {
                 (r.metric.as_ref()).map_or_else(dash, |m| format!("{} {:.5}", m.name, m.value)),
                 (r.best.as_ref()).map_or_else(dash, |b| format!("{:.5} at {}", b.value, b.step)),
             ]
+            .map(|cell| text::echo(&cell))
         })
         .collect();
     let widths: Vec<usize> = (0..header.len())
@@ -348,17 +360,68 @@ fn runs_table(rows: &[RunRow]) -> String {
 }
 
 /// `curvegan report`: writes the page ([`curvegan::run::report::write`]) and says where, on
-/// stderr when the page itself goes to standard output.
+/// stderr when the page itself goes to standard output; names the run folders left out on
+/// stderr. A closed standard output (`report --out - | head`) is not an error.
 pub fn report(runs: &[std::path::PathBuf], out: Option<&Path>) -> Result<()> {
-    let written = curvegan::run::report::write(runs, out)?;
-    match written == Path::new("-") {
+    let stdout = out == Some(Path::new("-"));
+    let (written, skipped) = match curvegan::run::report::write(runs, out) {
+        Err(curvegan::Error::Io { cause, .. })
+            if stdout && cause.kind() == std::io::ErrorKind::BrokenPipe =>
+        {
+            return Ok(())
+        }
+        r => r?,
+    };
+    for s in &skipped {
+        eprintln!("left out {}: {}", shown(&s.folder), text::echo(&s.error));
+    }
+    match stdout {
         true => Ok(()),
-        false => print(&format!("report: {}\n", written.display())),
+        false => print(&format!("report: {}\n", shown(&written))),
     }
 }
 
-/// Writes to standard output; a closed pipe (`curvegan sample | head`) is not an error.
+/// A path as the command line shows it: control characters escaped ([`text::path`]).
+pub fn shown(path: &Path) -> String {
+    text::path(path)
+}
+
+/// The most characters of one line of an error message as printed ([`error_text`]).
+pub const MAX_ERROR_LINE: usize = 1000;
+
+/// The text of an error as `main` prints it after `error: `: the chain (`{:#}`), its control
+/// characters escaped but for its own line breaks, every line cut to [`MAX_ERROR_LINE`]
+/// characters — a last guard: input is escaped and cut where the library quotes it.
+pub fn error_text(e: &anyhow::Error) -> String {
+    let text = format!("{e:#}");
+    let lines: Vec<String> = (text.split('\n'))
+        .map(|l| text::cut(&text::escape(l), MAX_ERROR_LINE).into_owned())
+        .collect();
+    lines.join("\n")
+}
+
+/// Writes to standard output, with every control character but line breaks escaped (a last
+/// guard, [`text::escape_keeping_lines`]); a closed pipe (`curvegan runs | head`) is not an
+/// error.
 pub fn print(text: &str) -> Result<()> {
+    write_out(&text::escape_keeping_lines(text))
+}
+
+/// Writes JSON text to standard output: control characters that JSON allows raw in strings
+/// (DEL, the C1 controls; serde writes the others as `\u00XX`) are written as `\u00XX` too, so
+/// that it stays JSON and no byte of a value reaches a terminal raw.
+pub fn print_json(json: &str) -> Result<()> {
+    let mut out = String::with_capacity(json.len());
+    for c in json.chars() {
+        match c {
+            c if c.is_control() && c != '\n' => out.push_str(&format!("\\u{:04x}", c as u32)),
+            c => out.push(c),
+        }
+    }
+    write_out(&out)
+}
+
+fn write_out(text: &str) -> Result<()> {
     let mut out = std::io::stdout().lock();
     match out.write_all(text.as_bytes()).and_then(|_| out.flush()) {
         Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => Ok(()),

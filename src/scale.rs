@@ -90,7 +90,7 @@ fn collected_text(collected: &Collected, root: &Path) -> Result<String> {
 /// After a submission: the job id and what to run next, or with `wait`, the progress until
 /// the array ends and then the collected table.
 fn submitted(plan: &Plan, root: &Path, wait: bool, quiet: bool) -> Result<()> {
-    let r = root.display();
+    let r = output::shown(root);
     output::print(&format!(
         "submitted Slurm job {}: {} trials (seeds {}..{}) in {r}\n",
         plan.job_id,
@@ -131,7 +131,7 @@ pub fn status(root: &Path) -> Result<()> {
     let mut text = format!(
         "{} {}: Slurm job {}, seeds {}..{}, submitted {}\n{}\n",
         plan.sweep.kind.name(),
-        root.display(),
+        output::shown(root),
         plan.job_id,
         plan.seeds().start,
         plan.seeds().end,
@@ -150,7 +150,7 @@ pub fn status(root: &Path) -> Result<()> {
             let n = |v: Option<usize>| v.map_or("?".to_string(), |v| v.to_string());
             format!("{}/{}", n(r.steps_done), n(r.steps_planned))
         });
-        let slurm = t.slurm.as_deref().unwrap_or("—");
+        let slurm = curvegan::text::echo(t.slurm.as_deref().unwrap_or("—"));
         text += &format!(
             "{:>8}  {:<8}  {:<12}  {:>13}\n",
             t.seed,

@@ -380,6 +380,53 @@ const CASES: &[(&str, &str)] = &[
         "malformed.toml",
     ),
     ("bench modes --dataset ring8 --jobs 0", "--jobs"),
+    // Slurm: an --out that #SBATCH lines cannot hold, and sbatch options curvegan sets,
+    // abbreviated (sbatch takes unique prefixes) or in short form; refused before sbatch runs
+    ("sweep --seeds 0..2 --backend slurm --out a#b", "--out"),
+    ("sweep --seeds 0..2 --backend slurm --out a\\b", "--out"),
+    ("sweep --seeds 0..2 --backend slurm --out it's", "--out"),
+    ("sweep --seeds 0..2 --backend slurm --out a\"b", "--out"),
+    (
+        "bench modes --dataset ring8 --backend slurm --out x#y",
+        "--out",
+    ),
+    (
+        "sweep --seeds 0..2 --backend slurm --slurm-arg=--arr=0-3",
+        "--array",
+    ),
+    (
+        "sweep --seeds 0..2 --backend slurm --slurm-arg=--outp=x",
+        "--output",
+    ),
+    (
+        "sweep --seeds 0..2 --backend slurm --slurm-arg=--erro=x",
+        "--error",
+    ),
+    (
+        "sweep --seeds 0..2 --backend slurm --slurm-arg=--pars",
+        "--parsable",
+    ),
+    (
+        "sweep --seeds 0..2 --backend slurm --slurm-arg=--wra=ls",
+        "--wrap",
+    ),
+    (
+        "sweep --seeds 0..2 --backend slurm --slurm-arg=--requ",
+        "--requeue",
+    ),
+    (
+        "sweep --seeds 0..2 --backend slurm --slurm-arg=--open-m=truncate",
+        "--open-mode",
+    ),
+    (
+        "bench modes --dataset ring8 --backend slurm --slurm-arg=-a0-3",
+        "-a",
+    ),
+    (
+        "sweep --seeds 0..2 --backend slurm --slurm-arg=-Qo/tmp/x",
+        "-o",
+    ),
+    ("sweep --seeds 0..2 --backend slurm --slurm-arg=-e", "-e"),
 ];
 
 /// A safetensors file of the given tensors (name, shape), every value 0.5.

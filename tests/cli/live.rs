@@ -330,6 +330,84 @@ fn watch_follows_a_run_another_process_writes_and_shows_it_finished() {
     assert_eq!(t.exit_code(), 0);
 }
 
+/// CPU seconds (user and system) the process `pid` has used.
+fn cpu_seconds(pid: u32) -> f64 {
+    let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).unwrap();
+    // The fields after the command's name, which is in parentheses: state is the first,
+    // utime and stime the 12th and 13th.
+    let fields: Vec<&str> = stat[stat.rfind(')').unwrap() + 2..].split(' ').collect();
+    let ticks: f64 = fields[11].parse::<f64>().unwrap() + fields[12].parse::<f64>().unwrap();
+    ticks / 100.0
+}
+
+/// The pid of the `curvegan` process the pane runs (a child of the pane's shell).
+fn curvegan_pid(t: &Tmux) -> u32 {
+    let out = t.tmux(&["list-panes", "-t", "live", "-F", "#{pane_pid}"]);
+    let shell: u32 = String::from_utf8_lossy(&out.stdout).trim().parse().unwrap();
+    let children = std::fs::read_to_string(format!("/proc/{shell}/task/{shell}/children")).unwrap();
+    children.split_whitespace().next().unwrap().parse().unwrap()
+}
+
+/// Item 13 and 17: `watch` reads `live.json` again only when its size or modification time
+/// changed, even when that read fails (a 60 MB file that is not a snapshot costs one read, not
+/// four a second: before, the failed read was retried every 250 ms); the last state stays
+/// shown. When the run's folder is moved away, the view says the folder is gone (before, it
+/// showed the last state as if nothing had happened).
+#[test]
+fn watch_reads_a_changed_live_json_once_and_shows_a_folder_gone() {
+    require_tmux();
+    let tmp = TempDir::new().unwrap();
+    let dir = tmp.path().join("run");
+    curvegan()
+        .args([
+            "train",
+            "--quiet",
+            "--steps",
+            "201",
+            "--plot-every",
+            "100",
+            "--out",
+        ])
+        .arg(&dir)
+        .assert()
+        .success();
+    let t = Tmux::start(tmp.path(), &["watch", &dir.display().to_string()]);
+    t.wait_for("the finished run", |s| {
+        s.contains("finished (watching)") && s.contains("step 200/201")
+    });
+    let pid = curvegan_pid(&t);
+
+    // A live.json of 60 MB that is not a snapshot (an unterminated string), put in place
+    // atomically: read once, refused, and the last state kept.
+    let junk = tmp.path().join("junk.json");
+    let mut bytes = b"{\"format\": \"".to_vec();
+    bytes.resize(60 << 20, b'a');
+    std::fs::write(&junk, &bytes).unwrap();
+    std::fs::rename(&junk, dir.join("live.json")).unwrap();
+    std::thread::sleep(Duration::from_millis(1000));
+    let before = cpu_seconds(pid);
+    std::thread::sleep(Duration::from_secs(3));
+    let used = cpu_seconds(pid) - before;
+    assert!(
+        used < 0.5,
+        "watch used {used} s of CPU in 3 s: it reads live.json again and again"
+    );
+    let screen = t.screen();
+    assert!(
+        screen.contains("finished (watching)") && screen.contains("step 200/201"),
+        "{screen}"
+    );
+
+    // The folder moved away: the view says so, with its last state.
+    std::fs::rename(&dir, tmp.path().join("moved")).unwrap();
+    let gone = t.wait_for("the folder gone", |s| {
+        s.contains("FOLDER GONE") && s.contains("is gone (moved or deleted)")
+    });
+    assert!(gone.contains("step 200/201"), "{gone}");
+    t.keys("q");
+    assert_eq!(t.exit_code(), 0);
+}
+
 #[test]
 fn live_without_a_terminal_trains_as_without_it_and_writes_no_escape_codes() {
     let tmp = TempDir::new().unwrap();

@@ -22,6 +22,10 @@
 //! - `user_files`: `--force` and `best/`, a run folder moved or removed mid-run, failed runs,
 //!   `sample --out` onto a run's files, planted symlinks, interrupted and killed samples, free
 //!   space.
+//! - `printing`: control characters escaped in everything printed, echoed input cut, a
+//!   closed pipe on `report --out -`;
+//! - `reads`: every read bounded (`/dev/zero` and FIFOs in place of a run's files, FIFOs as
+//!   `--config` and `--data`), unreadable folders left out by `runs` and `report`.
 
 mod bad_input;
 mod basics;
@@ -32,6 +36,8 @@ mod faults;
 mod integrity;
 mod live;
 mod model_selection;
+mod printing;
+mod reads;
 mod report;
 mod resume;
 mod runs;

@@ -455,6 +455,57 @@ fn a_killed_runs_last_page_is_live_and_its_report_says_killed() {
         .contains("<td>100 of 300</td>"));
 }
 
+/// Item 17: the page of a run killed without a word (SIGKILL as it wrote a figure) goes on
+/// reloading every 5 s while it may still change, then stops once it shows no sign of life:
+/// loaded three times unchanged and unchanged for 10 minutes (`stale_s`), counted from its
+/// first load or from when it was written. Chromium's virtual time runs the reloads: as
+/// written at the kill, the page stops after 10 minutes of them; as written long ago, after
+/// its third load. Before, it reloaded forever (and Chromium never finished).
+#[test]
+fn a_killed_runs_page_stops_reloading_when_it_shows_no_sign_of_life() {
+    let tmp = TempDir::new().unwrap();
+    let dir = tmp.path().join("run");
+    assert_eq!(
+        faulted_run(tmp.path(), &dir, "step_00100.png", "kill"),
+        Some(137)
+    );
+    let page = dir.join("report.html");
+    let html = fs::read_to_string(&page).unwrap();
+    assert!(
+        html.contains(r#""live":true,"reload_s":5,"stale_s":600,"#),
+        "{html}"
+    );
+    let old = tmp.path().join("old.html");
+    let at = html.find(r#""written":""#).unwrap() + r#""written":""#.len();
+    let end = at + html[at..].find('"').unwrap();
+    fs::write(
+        &old,
+        format!("{}2020-01-01T00:00:00Z{}", &html[..at], &html[end..]),
+    )
+    .unwrap();
+    let long_ago = "(written 2020-01-01T00:00:00Z)";
+    for (page, quiet) in [(&page, "has not changed for 10 min"), (&old, long_ago)] {
+        // A budget past the first reload: Chromium goes on while the page reloads itself.
+        let (dom, _) = chromium(
+            page,
+            &[
+                "--dump-dom".to_string(),
+                "--virtual-time-budget=6000".to_string(),
+            ],
+        );
+        let live = element(&dom, r#"id="live""#).unwrap();
+        assert!(
+            live.contains(r#"class="live stale""#)
+                && live.contains("No sign of life")
+                && live.contains(quiet)
+                && live.contains("may have been killed"),
+            "{live}"
+        );
+        let errors = element(&dom, r#"id="errors""#).unwrap();
+        assert!(errors.ends_with("></pre>"), "{errors}");
+    }
+}
+
 /// Clicks a chart's log-scale box and moves the pointer over its right end, then writes what
 /// the chart shows into `<body data-probe>`: appended to a copy of the page, run after it.
 const PROBE: &str = r#"<script>

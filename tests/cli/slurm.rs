@@ -430,6 +430,22 @@ fn bad_slurm_input_is_refused_with_exit_2_and_nothing_written() {
         let args: Vec<&str> = args.iter().map(String::as_str).collect();
         refused(t, None, &args, needle);
     }
+    // An --out that #SBATCH lines cannot hold (a space, a line break, a quote, a tab, `\`,
+    // `#`): refused naming --out, before anything is written or submitted.
+    for name in ["a b", "a\nb", "it's", "a\tb", "a\\b", "a#b"] {
+        let dir = t.join(name).display().to_string();
+        let args = [
+            "sweep",
+            "--seeds",
+            "0..2",
+            "--steps",
+            "10",
+            "--backend",
+            "slurm",
+        ];
+        refused(t, None, &[&args[..], &["--out", &dir]].concat(), "--out");
+        assert!(!t.join(name).exists(), "{name:?} was created");
+    }
     // sbatch missing: the folder it would have submitted is removed again.
     let args: Vec<String> = with(&["--backend", "slurm"]);
     let args: Vec<&str> = args.iter().map(String::as_str).collect();

@@ -465,16 +465,47 @@
     ].forEach(function (s) { app.appendChild(s); });
   }
 
+  // ---- a live page -------------------------------------------------------------------
+  // The page of a running run reloads itself every D.reload_s seconds until the run ends. One
+  // that stops changing (its run was killed, or nobody rewrites it) stops reloading once it
+  // has been loaded STALE_LOADS times unchanged and has not changed for D.stale_s seconds,
+  // counted on this browser's clock from its first load, or from the time it was written.
+  // Without session storage (loads cannot be counted), the time since it was written decides.
+  var STALE_LOADS = 3;
+  function storageWorks() {
+    try {
+      sessionStorage.setItem(STATE_KEY + ':probe', '1');
+      sessionStorage.removeItem(STATE_KEY + ':probe');
+      return true;
+    } catch (e) { return false; }
+  }
+  function liveState() {
+    if (!D.live) return { note: null, reload: false };
+    var now = Date.now();
+    var seen = state.seen && state.seen.written === D.written ? state.seen : { written: D.written, since: now, loads: 0 };
+    seen.loads += 1;
+    state.seen = seen;
+    var written = Date.parse(D.written);
+    var quiet = Math.max(now - seen.since, isNaN(written) ? 0 : now - written) / 1000;
+    var loads = storageWorks() ? seen.loads : STALE_LOADS;
+    if (loads >= STALE_LOADS && quiet > D.stale_s) {
+      saveState();
+      return { reload: false, note: el('p', { id: 'live', class: 'live stale', text: 'No sign of life: this page has not changed for ' + duration(quiet) + ' (written ' + D.written + '), so it no longer reloads. The run may have been killed: curvegan runs, or curvegan report on its folder, tell; reload the page to look again.' }) };
+    }
+    return { reload: true, note: el('p', { id: 'live', class: 'live', text: 'Live: the run is training; this page reloads every ' + D.reload_s + ' s.' }) };
+  }
+
   // ---- the page -----------------------------------------------------------------------
   try {
     var app = document.getElementById('app');
     app.textContent = '';
-    var live = D.live ? el('p', { id: 'live', class: 'live', text: 'Live: the run is training; this page reloads every ' + D.reload_s + ' s.' }) : null;
-    app.appendChild(el('header', {}, [el('h1', { text: D.title }), el('p', { class: 'note', id: 'written', text: 'written ' + D.written + ' by curvegan' }), live].filter(Boolean)));
+    var live = liveState();
+    var skipped = D.skipped && D.skipped.length ? el('p', { class: 'note skipped', id: 'skipped', text: 'Left out, could not be read: ' + D.skipped.map(function (s) { return s[0] + ' (' + s[1] + ')'; }).join('; ') }) : null;
+    app.appendChild(el('header', {}, [el('h1', { text: D.title }), el('p', { class: 'note', id: 'written', text: 'written ' + D.written + ' by curvegan' }), live.note, skipped].filter(Boolean)));
     if (D.runs.length === 1) oneRun(app, D.runs[0]);
     else if (D.runs.length) compare(app, D.runs);
     if (state.scroll) window.scrollTo(0, state.scroll);
-    if (D.live) setTimeout(function () { saveState(); location.reload(); }, D.reload_s * 1000);
+    if (live.reload) setTimeout(function () { saveState(); location.reload(); }, D.reload_s * 1000);
     document.body.setAttribute('data-ready', 'true');
   } catch (e) {
     window.curveganError('error: ' + (e && e.stack ? e.stack : e));

@@ -9,6 +9,7 @@ use std::path::Path;
 
 use serde::{Deserialize, Serialize};
 
+use crate::data::input;
 use crate::data::target::{Target, TargetConfig};
 use crate::error::{Error, Result};
 use crate::eval::catalogue;
@@ -21,6 +22,9 @@ pub use crate::gan::loss::LossKind;
 /// The most memory a run, an evaluation or a sample may ask for: 4 GiB. A setting that would
 /// need more is refused before anything is allocated or written.
 pub const MAX_BYTES: u64 = 4 << 30;
+
+/// The largest config file read (`--config`, a run's `config.toml`): 1 MiB.
+pub const MAX_CONFIG_BYTES: u64 = 1 << 20;
 
 /// Bytes of one step's row of metrics kept in memory and written to the checkpoint, beside
 /// 32 bytes per evaluation metric.
@@ -127,7 +131,10 @@ impl std::str::FromStr for LrDecay {
             "none" => Ok(LrDecay::None),
             "linear" => Ok(LrDecay::Linear),
             "cosine" => Ok(LrDecay::Cosine),
-            _ => Err(format!("expected none, linear or cosine, got '{s}'")),
+            _ => Err(format!(
+                "expected none, linear or cosine, got '{}'",
+                crate::text::echo(s)
+            )),
         }
     }
 }
@@ -602,7 +609,7 @@ impl TrainConfig {
                 _ => {
                     return Err(Error::config(
                         "--keep-best",
-                        format!("takes one metric, got '{best}'"),
+                        format!("takes one metric, got '{}'", crate::text::echo(best)),
                     ))
                 }
             };
@@ -612,7 +619,7 @@ impl TrainConfig {
             {
                 return Err(Error::config(
                     "--keep-best",
-                    format!("'{name}' has no better direction (it is compared with a truth); choose a distance, an error or a fraction"),
+                    format!("'{}' has no better direction (it is compared with a truth); choose a distance, an error or a fraction", crate::text::echo(name)),
                 ));
             }
             if self.eval_every == 0 {
@@ -762,7 +769,7 @@ impl TrainConfig {
         toml::from_str(text).map_err(|e| {
             // One line: where, what, and the line itself (toml's own text spreads these over
             // several lines).
-            let message = e.message().trim_end();
+            let message = crate::text::echo(e.message().trim_end());
             let text = match e.span() {
                 Some(span) => {
                     let before = text.get(..span.start).unwrap_or(text);
@@ -777,18 +784,26 @@ impl TrainConfig {
                         .collect();
                     format!(
                         "line {line}, column {column}: {message} in `{}`",
-                        source.trim()
+                        crate::text::escape(source.trim())
                     )
                 }
-                None => message.to_string(),
+                None => message,
             };
             Error::bad_file(path, text)
         })
     }
 
-    /// Reads a TOML config file.
+    /// Reads a TOML config file: a regular file, or a pipe or FIFO read to its end
+    /// (`--config <(…)`), of at most [`MAX_CONFIG_BYTES`] ([`input::read_text`]).
     pub fn load(path: &Path) -> Result<Self> {
-        let text = crate::data::read_text(path)?;
+        let text = input::read_text(path, MAX_CONFIG_BYTES)?;
+        Self::from_toml(&text, path)
+    }
+
+    /// Reads a run folder's `config.toml`, which curvegan wrote: as [`TrainConfig::load`], but
+    /// a FIFO or a device in its place is refused at once ([`input::read_regular_text`]).
+    pub fn load_saved(path: &Path) -> Result<Self> {
+        let text = input::read_regular_text(path, MAX_CONFIG_BYTES)?;
         Self::from_toml(&text, path)
     }
 }

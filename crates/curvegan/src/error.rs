@@ -2,14 +2,19 @@
 //!
 //! Every message names the offending value (an option and what it was given, a file and the
 //! line, a tensor and its shape), so that a user can act on it without reading the source.
+//! Paths and messages are shown with their control characters escaped ([`crate::text`]), so
+//! that a file's or a folder's name cannot write to the terminal; quoted input is cut where it
+//! is quoted ([`crate::text::echo`]).
 
 use std::path::PathBuf;
+
+use crate::text::{self, escape};
 
 /// Everything that can go wrong in curvegan.
 #[derive(Debug, thiserror::Error)]
 pub enum Error {
     /// A setting is impossible: the option's name and the offending value are in the message.
-    #[error("invalid {option}: {message}")]
+    #[error("invalid {}: {}", escape(option), escape(message))]
     Config {
         /// The option as the user writes it, e.g. `--batch-size`.
         option: String,
@@ -21,7 +26,7 @@ pub enum Error {
     Shape(String),
     /// Reading or writing a file failed. The OS error is part of the message and not a
     /// `source()`, so that a printed chain (`{:#}`) shows it once.
-    #[error("{action} {path}: {cause}")]
+    #[error("{action} {}: {cause}", text::path(path))]
     Io {
         /// What was being done, e.g. `cannot write`.
         action: &'static str,
@@ -31,7 +36,7 @@ pub enum Error {
         cause: std::io::Error,
     },
     /// A file exists but its content is not what curvegan expects.
-    #[error("{path}: {message}")]
+    #[error("{}: {}", text::path(path), escape(message))]
     BadFile {
         /// The file concerned.
         path: PathBuf,
@@ -39,7 +44,7 @@ pub enum Error {
         message: String,
     },
     /// Training produced a NaN or an infinity.
-    #[error("training diverged at step {step}: {what}")]
+    #[error("training diverged at step {step}: {}", escape(what))]
     Diverged {
         /// The step at which the non-finite value appeared.
         step: usize,
@@ -62,7 +67,10 @@ pub enum Error {
     #[error("cannot serialise {0}")]
     Serialize(String),
     /// Training was stopped on request (Ctrl-C, SIGTERM, SIGHUP) after saving a checkpoint.
-    #[error("interrupted after step {step}; checkpoint saved. Resume with: curvegan resume {}", dir.display())]
+    #[error(
+        "interrupted after step {step}; checkpoint saved. Resume with: curvegan resume {}",
+        text::path(dir)
+    )]
     Interrupted {
         /// Steps completed.
         step: usize,
@@ -87,7 +95,7 @@ pub enum Error {
     Cancelled(PathBuf),
     /// Some trials of a sweep or benchmark submitted to Slurm are not done: the message names
     /// each, with its state and, for a failed one, the last lines of its log.
-    #[error("{0}")]
+    #[error("{}", text::escape_keeping_lines(.0))]
     Incomplete(String),
     /// Rendering a figure failed.
     #[error("cannot render figure: {0}")]

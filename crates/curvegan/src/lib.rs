@@ -4,6 +4,8 @@
 //! The modules are layers, listed from the bottom up; each imports only from itself and the
 //! layers above it in this list (a test, `tests/suite/layers.rs`, keeps it so):
 //!
+//! - [`text`]: text from outside made safe to print (control characters escaped, long input
+//!   cut);
 //! - [`error`]: the crate's error type;
 //! - [`nn`]: the engine — MLP, optimizers, element losses, gradient penalty, state dicts;
 //! - [`data`]: the real data — formulas, CSV files, targets;
@@ -31,6 +33,7 @@ pub mod eval;
 pub mod gan;
 pub mod nn;
 pub mod run;
+pub mod text;
 
 pub use config::TrainConfig;
 pub use error::{Error, Result};

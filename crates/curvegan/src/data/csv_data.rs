@@ -27,28 +27,50 @@
 //! ```
 
 use std::path::{Path, PathBuf};
+use std::sync::Mutex;
 
+use crate::data::input::{self, Fingerprint};
 use crate::error::{Error, Result};
+use crate::text::echo;
+
+/// The largest data file read: 1 GiB of text (about 100 million values).
+pub const MAX_DATA_BYTES: u64 = 1 << 30;
 
 /// A data set of real samples: `[N, dim]` f32 values, N ≥ 1, dim ≥ 1.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Dataset {
     path: PathBuf,
+    fingerprint: Fingerprint,
     header: Option<Vec<String>>,
     dim: usize,
     values: Vec<f32>,
 }
 
 impl Dataset {
-    /// Reads and checks a CSV file (see the module docs).
+    /// Reads and checks a CSV file (see the module docs): a regular file, or a pipe or FIFO
+    /// read to its end ([`input::read_text`]), of at most [`MAX_DATA_BYTES`]. The rows of a
+    /// pipe are kept for the process's next loads of the same path.
     pub fn load(path: &Path) -> Result<Self> {
-        let text = super::read_text(path)?;
-        Self::parse(&text, path)
+        // A pipe (`--data <(…)`) gives its bytes once: a second load in this process (the
+        // checks before a run, then the run; each seed of a sweep) takes the rows it gave.
+        static PIPED: Mutex<Vec<(PathBuf, Dataset)>> = Mutex::new(Vec::new());
+        let piped = std::fs::metadata(path).is_ok_and(|m| !m.is_file() && !m.is_dir());
+        let mut kept = PIPED.lock().unwrap_or_else(|e| e.into_inner());
+        if let Some((_, data)) = kept.iter().find(|(p, _)| piped && p == path) {
+            return Ok(data.clone());
+        }
+        let text = input::read_text(path, MAX_DATA_BYTES)?;
+        let data = Self::parse(&text, path)?;
+        if piped {
+            kept.push((path.to_path_buf(), data.clone()));
+        }
+        Ok(data)
     }
 
     /// Parses CSV text; `path` is only used in error messages.
     pub fn parse(text: &str, path: &Path) -> Result<Self> {
         let bad = |message: String| Error::bad_file(path, message);
+        let fingerprint = Fingerprint::of(text.as_bytes());
         // A UTF-8 byte-order mark is not part of the first field.
         let text = text.strip_prefix('\u{feff}').unwrap_or(text);
         let mut reader = csv::ReaderBuilder::new()
@@ -97,7 +119,7 @@ impl Dataset {
                     return Err(bad(format!(
                         "line {line_no}: the first row mixes numbers and names ({}): a header \
                          must have no numbers, a row of data only numbers",
-                        names.join(", ")
+                        echo(&names.join(", "))
                     )));
                 }
             }
@@ -139,6 +161,7 @@ impl Dataset {
         };
         Ok(Dataset {
             path: path.to_path_buf(),
+            fingerprint,
             header: header.map(|(_, names)| names),
             dim,
             values,
@@ -148,6 +171,12 @@ impl Dataset {
     /// The file it was read from.
     pub fn path(&self) -> &Path {
         &self.path
+    }
+
+    /// The length and CRC-32 of the bytes it was read from (those of the file when it was
+    /// read: a pipe gives its bytes once).
+    pub fn fingerprint(&self) -> Fingerprint {
+        self.fingerprint
     }
 
     /// The header's names, if the file has a header line.
@@ -212,15 +241,16 @@ impl LineCounter<'_> {
 fn parse_value(field: &str) -> std::result::Result<f32, String> {
     let v: f64 = field
         .parse()
-        .map_err(|_| format!("'{field}' is not a number"))?;
+        .map_err(|_| format!("'{}' is not a number", echo(field)))?;
     if !v.is_finite() {
         return Err(format!(
-            "{field} is not allowed (values must be finite, not NaN or infinite)"
+            "{} is not allowed (values must be finite, not NaN or infinite)",
+            echo(field)
         ));
     }
     let v32 = v as f32;
     if !v32.is_finite() {
-        return Err(format!("{field} is too large for f32"));
+        return Err(format!("{} is too large for f32", echo(field)));
     }
     Ok(v32)
 }
@@ -281,9 +311,10 @@ mod tests {
                 "1,2\r\n\r\n\r\n3,x\r\n",
                 "line 4, column 2: 'x' is not a number",
             ),
+            // The line break inside the quoted field is shown escaped (never printed raw).
             (
                 "a\n\"1\n2\"\n\n3\nz\n",
-                "line 2, column 1: '1\n2' is not a number",
+                "line 2, column 1: '1\\n2' is not a number",
             ),
             ("1\n\"2\n\"\n\nz\n", "line 5, column 1: 'z' is not a number"),
             ("1\n-inf\n", "line 2, column 1: -inf is not allowed"),

@@ -41,6 +41,7 @@
 //! ```
 
 use crate::error::{Error, Result};
+use crate::text::echo;
 
 /// The option a formula comes from, named in its errors.
 const OPTION: &str = "--target";
@@ -98,7 +99,8 @@ pub fn reserved_name(name: &str) -> Option<String> {
         && chars.all(|c| c.is_ascii_alphanumeric() || c == '_');
     if !ident {
         Some(format!(
-            "'{name}' is not a name (letters, digits and '_', not starting with a digit)"
+            "'{}' is not a name (letters, digits and '_', not starting with a digit)",
+            echo(name)
         ))
     } else if name == "x" {
         Some("'x' is the curve's variable, not a parameter".into())
@@ -212,7 +214,7 @@ impl Formula {
             if params[..i].contains(name) {
                 return Err(Error::config(
                     "--param",
-                    format!("'{name}' is declared twice"),
+                    format!("'{}' is declared twice", echo(name)),
                 ));
             }
         }
@@ -255,8 +257,9 @@ impl Formula {
             return Err(Error::config(
                 "--param",
                 format!(
-                    "'{}' is declared but not used in the formula \"{text}\"",
-                    params[i - 1]
+                    "'{}' is declared but not used in the formula \"{}\"",
+                    echo(params[i - 1]),
+                    echo(text)
                 ),
             ));
         }
@@ -294,7 +297,7 @@ impl Formula {
         if params.len() != self.params.len() {
             return Err(Error::Shape(format!(
                 "formula \"{}\" has {} parameters, got {} values",
-                self.text,
+                echo(&self.text),
                 self.params.len(),
                 params.len()
             )));
@@ -379,7 +382,7 @@ impl Tok {
     fn describe(&self) -> String {
         match self {
             Tok::Num(v) => format!("the number {v}"),
-            Tok::Name(n) => format!("'{n}'"),
+            Tok::Name(n) => format!("'{}'", echo(n)),
             Tok::Op(c) => format!("'{c}'"),
             Tok::Open => "'('".into(),
             Tok::Close => "')'".into(),
@@ -392,7 +395,10 @@ impl Tok {
 fn syntax_error(text: &str, pos: usize, message: impl std::fmt::Display) -> Error {
     Error::config(
         OPTION,
-        format!("syntax error at position {pos} of \"{text}\": {message}"),
+        format!(
+            "syntax error at position {pos} of \"{}\": {message}",
+            echo(text)
+        ),
     )
 }
 
@@ -656,14 +662,16 @@ impl Parser<'_> {
                     let declared = if self.params.is_empty() {
                         "none declared".to_string()
                     } else {
-                        self.params.join(", ")
+                        echo(&self.params.join(", "))
                     };
                     Err(Error::config(
                         OPTION,
                         format!(
-                            "unknown name '{name}' at position {} of \"{}\": not x, a --param \
+                            "unknown name '{}' at position {} of \"{}\": not x, a --param \
                              ({declared}) or a constant (pi, tau, e)",
-                            t.pos, self.text
+                            echo(&name),
+                            t.pos,
+                            echo(self.text)
                         ),
                     ))
                 }
@@ -682,12 +690,13 @@ impl Parser<'_> {
         let Some(arity) = function_arity(name) else {
             let mut known: Vec<&str> = UNARY_FUNCTIONS.to_vec();
             known.extend(BINARY_FUNCTIONS);
-            let at = format!("at position {pos} of \"{}\"", self.text);
+            let at = format!("at position {pos} of \"{}\"", echo(self.text));
+            let shown = echo(name);
             let message = if name == "x" || self.params.contains(&name) {
-                format!("'{name}' {at} is a variable, not a function (write {name}*(...))")
+                format!("'{shown}' {at} is a variable, not a function (write {shown}*(...))")
             } else {
                 format!(
-                    "unknown function '{name}' {at} (known: {})",
+                    "unknown function '{shown}' {at} (known: {})",
                     known.join(", ")
                 )
             };

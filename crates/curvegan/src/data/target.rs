@@ -59,6 +59,7 @@ use serde::{Deserialize, Deserializer, Serialize, Serializer};
 use crate::data::csv_data::Dataset;
 use crate::data::expr::{reserved_name, Formula};
 use crate::error::{Error, Result};
+use crate::text::echo;
 
 /// Points of a curve target unless given (the tutorial's 15).
 pub const DEFAULT_POINTS: usize = 15;
@@ -226,14 +227,21 @@ impl FromStr for ParamSpec {
         let usage = || {
             Error::config(
                 "--param",
-                format!("'{text}' is not uniform(LO,HI), normal(MEAN,SD) or a number"),
+                format!(
+                    "'{}' is not uniform(LO,HI), normal(MEAN,SD) or a number",
+                    echo(text)
+                ),
             )
         };
         let number = |s: &str, what: &str| -> Result<f64> {
             s.trim().parse::<f64>().map_err(|_| {
                 Error::config(
                     "--param",
-                    format!("'{text}': {what} '{}' is not a number", s.trim()),
+                    format!(
+                        "'{}': {what} '{}' is not a number",
+                        echo(text),
+                        echo(s.trim())
+                    ),
                 )
             })
         };
@@ -283,12 +291,15 @@ impl FromStr for Param {
         let (name, spec) = text.split_once('=').ok_or_else(|| {
             Error::config(
                 "--param",
-                format!("'{text}' is not NAME=uniform(LO,HI), NAME=normal(MEAN,SD) or NAME=VALUE"),
+                format!(
+                    "'{}' is not NAME=uniform(LO,HI), NAME=normal(MEAN,SD) or NAME=VALUE",
+                    echo(text)
+                ),
             )
         })?;
         let name = name.trim();
         if let Some(why) = reserved_name(name) {
-            return Err(Error::config("--param", format!("'{text}': {why}")));
+            return Err(Error::config("--param", format!("'{}': {why}", echo(text))));
         }
         Ok(Param {
             name: name.to_string(),
@@ -418,7 +429,7 @@ pub fn parse_x_range(text: &str) -> Result<[f64; 2]> {
     let bad = || {
         Error::config(
             "--x-range",
-            format!("expected LO,HI with LO < HI, got '{text}'"),
+            format!("expected LO,HI with LO < HI, got '{}'", echo(text)),
         )
     };
     let (lo, hi) = text.split_once(',').ok_or_else(bad)?;

@@ -25,6 +25,7 @@ use serde::Serialize;
 use crate::data::target::Target;
 use crate::error::{Error, Result};
 use crate::eval::metrics;
+use crate::text::echo;
 
 /// Which values of a metric are better.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
@@ -177,7 +178,11 @@ pub fn resolve(target: &Target, requested: &[String], option: &str) -> Result<Ve
             };
             return Err(Error::config(
                 option,
-                format!("'{name}' {why}; this target has: {}", fits.join(", ")),
+                format!(
+                    "'{}' {why}; this target has: {}",
+                    echo(name),
+                    fits.join(", ")
+                ),
             ));
         }
     }
@@ -272,7 +277,9 @@ pub fn score(
             m.iter()
                 .find(|(name, _)| name == n)
                 .map(|(_, v)| *v)
-                .ok_or_else(|| Error::config("metrics", format!("'{n}' does not fit this target")))
+                .ok_or_else(|| {
+                    Error::config("metrics", format!("'{}' does not fit this target", echo(n)))
+                })
         })
         .collect()
 }

@@ -9,12 +9,12 @@
 //! was trained; `dim` is the length of a row, all that sampling needs (the x of a data set is
 //! the column index `0..dim`). Only runs with `kind = "data"` have the file.
 
-use std::fs;
 use std::path::{Path, PathBuf};
 
 use serde::{Deserialize, Serialize};
 
 use crate::data::csv_data::Dataset;
+use crate::data::input::Fingerprint;
 use crate::error::{Error, Result};
 use crate::run::files::{self, Dir};
 
@@ -32,14 +32,14 @@ pub struct DataRecord {
 }
 
 impl DataRecord {
-    /// The record of `data` as it is on disk now.
+    /// The record of `data`: the length and CRC-32 of the bytes it was read from (not read
+    /// again: a pipe, `--data <(…)`, gives its bytes once).
     pub fn of(data: &Dataset) -> Result<DataRecord> {
-        let (bytes, crc32) =
-            fingerprint(data.path()).map_err(|e| Error::io("cannot read", data.path(), e))?;
+        let f = data.fingerprint();
         Ok(DataRecord {
             path: data.path().to_path_buf(),
-            bytes,
-            crc32,
+            bytes: f.bytes,
+            crc32: hex(f.crc32),
             dim: data.dim(),
         })
     }
@@ -68,31 +68,36 @@ impl DataRecord {
         if !path.is_file() {
             return Ok(None);
         }
-        let text = fs::read_to_string(&path).map_err(|e| Error::io("cannot read", &path, e))?;
-        serde_json::from_str(&text)
+        let bytes = files::read_at_most(&path, files::MAX_DATA_RECORD)?;
+        serde_json::from_slice(&bytes)
             .map(Some)
             .map_err(|e| Error::bad_file(&path, format!("malformed: {e}")))
     }
 
     /// Why the data file cannot be used as the run's data any more (missing, or changed since
-    /// training), or `None` if it is unchanged.
+    /// training), or `None` if it is unchanged. The file is streamed, and no further than one
+    /// byte past the length recorded: a longer file has changed, however long it is (a
+    /// device that never ends included).
     pub fn problem(&self) -> Option<String> {
-        match fingerprint(&self.path) {
+        let was = format!("{} bytes with crc32 {}", self.bytes, self.crc32);
+        match Fingerprint::of_file(&self.path, self.bytes) {
+            Err(Error::Io { cause, .. }) => Some(format!("cannot be read ({cause})")),
             Err(e) => Some(format!("cannot be read ({e})")),
-            Ok((bytes, crc32)) if bytes != self.bytes || crc32 != self.crc32 => Some(format!(
-                "has changed since the run was trained ({} bytes with crc32 {}, now {bytes} bytes with crc32 {crc32})",
-                self.bytes, self.crc32
+            Ok(None) => Some(format!(
+                "has changed since the run was trained ({was}, now more than {} bytes)",
+                self.bytes
             )),
-            Ok(_) => None,
+            Ok(Some(f)) if f.bytes != self.bytes || hex(f.crc32) != self.crc32 => Some(format!(
+                "has changed since the run was trained ({was}, now {} bytes with crc32 {})",
+                f.bytes,
+                hex(f.crc32)
+            )),
+            Ok(Some(_)) => None,
         }
     }
 }
 
-/// Length and CRC-32 of a file's bytes.
-fn fingerprint(path: &Path) -> std::io::Result<(u64, String)> {
-    let bytes = fs::read(path)?;
-    Ok((
-        bytes.len() as u64,
-        format!("{:08x}", crc32fast::hash(&bytes)),
-    ))
+/// A CRC-32 as `data.json` writes it: 8 hex digits.
+fn hex(crc32: u32) -> String {
+    format!("{crc32:08x}")
 }

@@ -33,6 +33,7 @@ use std::sync::{Arc, Mutex};
 use rustix::fs::{AtFlags, FileType, Mode, OFlags};
 
 use crate::config::MAX_BYTES;
+use crate::data::input;
 use crate::error::{Error, Result, READ};
 use crate::nn::mlp::{Mlp, MlpSpec};
 use crate::nn::state_dict::{
@@ -44,6 +45,9 @@ use crate::nn::state_dict::{
 pub const CONFIG: &str = "config.toml";
 /// Per-step metrics.
 pub const METRICS: &str = "metrics.csv";
+/// The largest [`METRICS`] read: [`MAX_BYTES`], more than the rows of the longest run a run's
+/// memory allows.
+pub const MAX_METRICS: u64 = MAX_BYTES;
 /// The generator's weights.
 pub const GENERATOR: &str = "generator.safetensors";
 /// The discriminator's weights.
@@ -54,12 +58,16 @@ pub const LOSSES: &str = "losses.png";
 pub const METRICS_FIGURE: &str = "metrics.png";
 /// The step figures in step order, animated.
 pub const EVOLUTION: &str = "evolution.gif";
+/// The largest step figure read back (for `evolution.gif` and reports; one is about 50 KB).
+pub const MAX_FIGURE: u64 = 16 << 20;
 /// The run's report: one self-contained HTML page (see [`crate::run::report`]).
 pub const REPORT: &str = "report.html";
 /// The folder of the best evaluation so far (with `keep_best`).
 pub const BEST_DIR: &str = "best";
 /// In [`BEST_DIR`]: which metric, its value and the step.
 pub const BEST: &str = "best.json";
+/// The largest [`BEST`] read.
+pub const MAX_BEST: u64 = 1 << 16;
 /// The checkpoint: weights, optimizer states, RNG state, step (see [`crate::run::checkpoint`]).
 pub const CHECKPOINT: &str = "checkpoint.safetensors";
 /// The lock a process holds while it writes the run folder (see [`crate::run::folder`]).
@@ -67,12 +75,18 @@ pub const LOCK: &str = ".lock";
 
 /// When the run started and ended, how it ended, its name and tags (see [`crate::run::record`]).
 pub const RUN_RECORD: &str = "run.json";
+/// The largest [`RUN_RECORD`] read (it holds the command line of every session).
+pub const MAX_RUN_RECORD: u64 = 16 << 20;
 
 /// With a data file: its length, checksum and row length (see [`crate::run::data_record`]).
 pub const DATA: &str = "data.json";
+/// The largest [`DATA`] read.
+pub const MAX_DATA_RECORD: u64 = 1 << 16;
 
 /// A snapshot of the run for a live view of it (see [`crate::run::live`]).
 pub const LIVE: &str = "live.json";
+/// The largest [`LIVE`] read.
+pub const MAX_LIVE: u64 = 64 << 20;
 
 /// The folder new runs go into when no `--out` is given.
 pub const RUNS: &str = "runs";
@@ -88,6 +102,8 @@ pub const SWEEP_PLAN: &str = "sweep.json";
 /// In a sweep's or benchmark's folder submitted to Slurm: what was submitted
 /// ([`crate::run::slurm::Plan`]).
 pub const SLURM_PLAN: &str = "slurm.json";
+/// The largest [`SLURM_PLAN`] read.
+pub const MAX_SLURM_PLAN: u64 = 4 << 20;
 /// In a sweep's or benchmark's folder submitted to Slurm: the job-array script.
 pub const SLURM_SCRIPT: &str = "slurm.sh";
 /// In a sweep's or benchmark's folder submitted to Slurm: the array tasks' logs,
@@ -428,10 +444,35 @@ impl Dir {
     /// Reads `name` whole, refusing more than `limit` bytes (as [`read_at_most`]).
     pub fn read_at_most(&self, name: &str, limit: u64) -> Result<Vec<u8>> {
         let path = self.path(name);
-        let flags = OFlags::RDONLY | OFlags::CLOEXEC;
+        // Non-blocking, so that a FIFO in a file's place does not block the open; it is then
+        // refused as not a regular file.
+        let flags = OFlags::RDONLY | OFlags::CLOEXEC | OFlags::NONBLOCK;
         let file = rustix::fs::openat(self.fd(), name, flags, Mode::empty())
             .map_err(|e| Error::io(READ, &path, e.into()))?;
-        read_file_at_most(fs::File::from(file), &path, limit)
+        input::read_regular_file(fs::File::from(file), &path, limit)
+    }
+
+    /// The first `bytes` bytes of the regular file `name` (fewer if it is shorter), refusing
+    /// anything that is not a regular file as [`Dir::read_at_most`] does.
+    pub fn read_prefix(&self, name: &str, bytes: u64) -> Result<Vec<u8>> {
+        use std::io::Read;
+        let path = self.path(name);
+        let flags = OFlags::RDONLY | OFlags::CLOEXEC | OFlags::NONBLOCK;
+        let fd = rustix::fs::openat(self.fd(), name, flags, Mode::empty())
+            .map_err(|e| Error::io(READ, &path, e.into()))?;
+        let file = fs::File::from(fd);
+        let meta = file.metadata().map_err(|e| Error::io(READ, &path, e))?;
+        if !meta.is_file() {
+            return Err(Error::bad_file(
+                &path,
+                "is not a regular file (a FIFO, a device or a folder): curvegan writes a regular file there",
+            ));
+        }
+        let mut out = Vec::new();
+        file.take(bytes)
+            .read_to_end(&mut out)
+            .map_err(|e| Error::io(READ, &path, e))?;
+        Ok(out)
     }
 
     /// True if `name` is a regular file (following a symlink, as [`Path::is_file`]).
@@ -639,39 +680,12 @@ fn read_tensors_at_most(path: &Path, limit: u64) -> Result<BTreeMap<String, Tens
     tensors_from_bytes(&bytes).map_err(|m| Error::bad_file(path, m))
 }
 
-/// Reads `path` whole, but refuses a file of more than `limit` bytes before holding it: a file
-/// whose size is absurd for what it should contain (checked as it is read, so a device or a
-/// FIFO that never ends is refused too).
+/// Reads the run folder's file `path` whole, but refuses a file of more than `limit` bytes
+/// before holding it, and anything that is not a regular file (a FIFO, a device such as
+/// `/dev/zero`: curvegan writes regular files) at once, without waiting for a FIFO's writer
+/// ([`input::read_regular`]).
 pub fn read_at_most(path: &Path, limit: u64) -> Result<Vec<u8>> {
-    let file = fs::File::open(path).map_err(|e| Error::io("cannot read", path, e))?;
-    read_file_at_most(file, path, limit)
-}
-
-/// [`read_at_most`] of an open `file`, `path` naming it.
-fn read_file_at_most(file: fs::File, path: &Path, limit: u64) -> Result<Vec<u8>> {
-    use std::io::Read;
-    if let Ok(m) = file.metadata() {
-        if m.is_file() && m.len() > limit {
-            return Err(Error::bad_file(
-                path,
-                format!(
-                    "holds {} bytes, more than the {limit} it can hold at most",
-                    m.len()
-                ),
-            ));
-        }
-    }
-    let mut bytes = Vec::new();
-    file.take(limit.saturating_add(1))
-        .read_to_end(&mut bytes)
-        .map_err(|e| Error::io("cannot read", path, e))?;
-    if bytes.len() as u64 > limit {
-        return Err(Error::bad_file(
-            path,
-            format!("holds more than the {limit} bytes it can hold at most"),
-        ));
-    }
-    Ok(bytes)
+    input::read_regular(path, limit)
 }
 
 /// Saves an MLP's state dict (keys `0.weight`, `0.bias`, …) atomically.

@@ -379,7 +379,9 @@ pub fn remove_empty(created: &[PathBuf]) {
 /// with a shared lock, taken and released at once (a writer that starts in that instant is
 /// refused as if another writer held the folder). False when there is no lock file.
 pub fn is_locked(dir: &Path) -> bool {
-    match File::open(dir.join(files::LOCK)) {
+    // Opened without waiting (a FIFO in its place would block an open), and only a regular
+    // file: curvegan locks no other.
+    match crate::data::input::open_regular(&dir.join(files::LOCK)) {
         Ok(file) => matches!(file.try_lock_shared(), Err(TryLockError::WouldBlock)),
         Err(_) => false,
     }

@@ -10,14 +10,22 @@
 //! planned), a checkpoint alone means stopped, neither means failed.
 //!
 //! A run folder with an unreadable or foreign file still gets a row, with the fields it could
-//! not read left empty: a listing never fails because of one bad run.
+//! not read left empty: a listing never fails because of one bad run. A folder below the
+//! listed one that cannot be searched (unreadable, or removed while it is listed) is left out
+//! and named in [`Listing::skipped`]; only the listed folder itself must be readable.
+//!
+//! Every file is read with a bound: `metrics.csv` is streamed (its rows counted, the last
+//! evaluation kept; no line longer than [`MAX_LINE`]), the others are read whole up to their
+//! limit ([`files::read_at_most`]), and a FIFO or a device in a file's place is not read at all.
 
 use std::fs;
+use std::io::{BufRead, BufReader, Read};
 use std::path::{Path, PathBuf};
 
 use serde::Serialize;
 
 use crate::config::TrainConfig;
+use crate::data::input;
 use crate::error::{Error, Result};
 use crate::run::files;
 use crate::run::folder;
@@ -26,13 +34,15 @@ use crate::run::record::{Best, RunRecord, Status};
 /// How deep below the listed folder run folders are looked for.
 pub const MAX_DEPTH: usize = 3;
 
-/// The largest `metrics.csv` a listing reads (a run of millions of steps is not counted).
-const MAX_METRICS_BYTES: u64 = 1 << 30;
+/// The longest line of `metrics.csv` a listing reads (a row is a few hundred bytes); a longer
+/// one leaves the run's steps and metric unknown.
+pub const MAX_LINE: u64 = 1 << 16;
 
 /// One run folder, as `curvegan runs` shows it.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct RunRow {
-    /// The run folder.
+    /// The run folder (in JSON as text, bytes that are not UTF-8 as `�`).
+    #[serde(serialize_with = "lossy")]
     pub folder: PathBuf,
     /// The `--name` it was given, else the folder's path below the listed folder (its name,
     /// for [`row`]).
@@ -68,26 +78,69 @@ pub struct Metric {
     pub value: f64,
 }
 
-/// The run folders under `root` (at most [`MAX_DEPTH`] levels down), sorted by path. The
+/// A folder below a listed one that was left out: it could not be searched.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Skipped {
+    /// The folder (in JSON as text, bytes that are not UTF-8 as `�`).
+    #[serde(serialize_with = "lossy")]
+    pub folder: PathBuf,
+    /// Why (the OS error).
+    pub error: String,
+}
+
+/// The run folders under a folder, and the folders below it that could not be searched.
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct Listing {
+    /// One row per run folder, sorted by path.
+    pub rows: Vec<RunRow>,
+    /// The folders left out, sorted by path.
+    pub skipped: Vec<Skipped>,
+}
+
+/// A path as JSON text: a folder whose name is not UTF-8 is listed too, not an error for the
+/// whole listing.
+fn lossy<S: serde::Serializer>(path: &Path, s: S) -> std::result::Result<S::Ok, S::Error> {
+    s.serialize_str(&path.to_string_lossy())
+}
+
+/// The run folders under `root` (at most [`MAX_DEPTH`] levels down), sorted by path; the
+/// folders below `root` that could not be searched are left out ([`scan`] names them). The
 /// error names `root` when it is not a readable folder.
 pub fn list(root: &Path) -> Result<Vec<RunRow>> {
+    scan(root).map(|l| l.rows)
+}
+
+/// [`list`], with the folders left out.
+pub fn scan(root: &Path) -> Result<Listing> {
     if !root.is_dir() {
         return Err(Error::config(
             "DIR",
             format!("{} is not a folder", root.display()),
         ));
     }
-    let mut dirs = Vec::new();
-    find_runs(root, MAX_DEPTH, &mut dirs)
-        .map_err(|e| Error::io("cannot read", root.to_path_buf(), e))?;
+    let (mut dirs, mut skipped) = (Vec::new(), Vec::new());
+    // The listed folder itself must be readable; any folder below it may fail alone.
+    if root.join(files::CONFIG).is_file() && !root.join(files::SLURM_PLAN).is_file() {
+        dirs.push(root.to_path_buf());
+    } else {
+        let entries = fs::read_dir(root).map_err(|e| Error::io("cannot read", root, e))?;
+        for entry in entries {
+            let entry = entry.map_err(|e| Error::io("cannot read", root, e))?;
+            if entry.file_type().is_ok_and(|t| t.is_dir()) {
+                find_runs(&entry.path(), MAX_DEPTH - 1, &mut dirs, &mut skipped);
+            }
+        }
+    }
     dirs.sort();
-    Ok(dirs
+    skipped.sort_by(|a, b| a.folder.cmp(&b.folder));
+    let rows = dirs
         .iter()
         .map(|d| {
             let below = d.strip_prefix(root).unwrap_or(d);
             row_named(d, below.display().to_string())
         })
-        .collect())
+        .collect();
+    Ok(Listing { rows, skipped })
 }
 
 /// True for a sweep's or benchmark's folder: it holds a plan, `sweep.json` (run on this
@@ -97,22 +150,38 @@ pub fn is_sweep(dir: &Path) -> bool {
     dir.join(files::SWEEP_PLAN).is_file() || dir.join(files::SLURM_PLAN).is_file()
 }
 
-fn find_runs(dir: &Path, depth: usize, out: &mut Vec<PathBuf>) -> std::io::Result<()> {
+/// Adds the run folders at or below `dir` to `out`, and the folders that cannot be searched
+/// to `skipped`.
+fn find_runs(dir: &Path, depth: usize, out: &mut Vec<PathBuf>, skipped: &mut Vec<Skipped>) {
     // A sweep keeps its shared config.toml beside its runs.
     if dir.join(files::CONFIG).is_file() && !is_sweep(dir) {
         out.push(dir.to_path_buf());
-        return Ok(());
+        return;
     }
     if depth == 0 {
-        return Ok(());
+        return;
     }
-    for entry in fs::read_dir(dir)? {
-        let entry = entry?;
-        if entry.file_type()?.is_dir() {
-            find_runs(&entry.path(), depth - 1, out)?;
+    let mut skip = |e: std::io::Error| {
+        skipped.push(Skipped {
+            folder: dir.to_path_buf(),
+            error: e.to_string(),
+        })
+    };
+    let entries = match fs::read_dir(dir) {
+        Ok(entries) => entries,
+        Err(e) => return skip(e),
+    };
+    let mut below = Vec::new();
+    for entry in entries {
+        match entry {
+            Ok(entry) if entry.file_type().is_ok_and(|t| t.is_dir()) => below.push(entry.path()),
+            Ok(_) => {}
+            Err(e) => return skip(e),
         }
     }
-    Ok(())
+    for path in below {
+        find_runs(&path, depth - 1, out, skipped);
+    }
 }
 
 /// The row of the run folder `dir`.
@@ -125,18 +194,13 @@ pub fn row(dir: &Path) -> RunRow {
 
 /// The row of the run folder `dir`, named `unnamed` unless it has a `--name`.
 fn row_named(dir: &Path, unnamed: String) -> RunRow {
-    let config = TrainConfig::load(&dir.join(files::CONFIG)).ok();
+    let config = TrainConfig::load_saved(&dir.join(files::CONFIG)).ok();
     let record = RunRecord::load(dir).ok().flatten();
-    let metrics = fs::metadata(dir.join(files::METRICS))
-        .ok()
-        .filter(|m| m.len() <= MAX_METRICS_BYTES)
-        .and_then(|_| fs::read_to_string(dir.join(files::METRICS)).ok());
-    let steps_done = metrics
-        .as_deref()
-        .map(|m| m.lines().count().saturating_sub(1));
+    let watched = config.as_ref().and_then(|c| c.keep_best.clone());
+    let metrics = scan_metrics(&dir.join(files::METRICS), watched.as_deref());
+    let steps_done = metrics.as_ref().map(|m| m.0);
     let steps_planned = config.as_ref().map(|c| c.steps);
     let best = best(dir);
-    let watched = config.as_ref().and_then(|c| c.keep_best.clone());
     let status = match &record {
         _ if folder::is_locked(dir) => Status::Running,
         Some(r) if r.status == Status::Running => Status::Killed,
@@ -157,9 +221,7 @@ fn row_named(dir: &Path, unnamed: String) -> RunRow {
         steps_planned,
         status,
         error: record.and_then(|r| r.error),
-        metric: metrics
-            .as_deref()
-            .and_then(|m| last_metric(m, watched.as_deref())),
+        metric: metrics.and_then(|m| m.1),
         best,
     }
 }
@@ -167,9 +229,12 @@ fn row_named(dir: &Path, unnamed: String) -> RunRow {
 /// The best evaluation kept in `dir`'s `best/best.json`; `None` if there is none (or it cannot
 /// be read).
 pub fn best(dir: &Path) -> Option<Best> {
-    files::read_at_most(&dir.join(files::BEST_DIR).join(files::BEST), 1 << 16)
-        .ok()
-        .and_then(|b| serde_json::from_slice::<Best>(&b).ok())
+    files::read_at_most(
+        &dir.join(files::BEST_DIR).join(files::BEST),
+        files::MAX_BEST,
+    )
+    .ok()
+    .and_then(|b| serde_json::from_slice::<Best>(&b).ok())
 }
 
 /// [`best`] through the open run folder `dir`.
@@ -193,22 +258,50 @@ fn inferred_status(dir: &Path, done: Option<usize>, planned: Option<usize>) -> S
     }
 }
 
-/// The value of metric `watched` (default: the first metric column) in the last row of
-/// `metrics.csv` text that has one.
-fn last_metric(metrics: &str, watched: Option<&str>) -> Option<Metric> {
-    let mut lines = metrics.lines();
-    let header: Vec<&str> = lines.next()?.split(',').collect();
+/// The rows of the `metrics.csv` at `path` (its lines after the header) and the value of
+/// metric `watched` (default: the first metric column) in the last row that has one, read as
+/// the file streams by; `None` when the file cannot be read, is not a regular file, holds more
+/// than [`files::MAX_METRICS`] bytes or a line longer than [`MAX_LINE`].
+fn scan_metrics(path: &Path, watched: Option<&str>) -> Option<(usize, Option<Metric>)> {
+    let file = input::open_regular(path).ok()?;
+    let mut reader = BufReader::new(file.take(files::MAX_METRICS));
+    let mut line = Vec::new();
+    let mut next_line = |line: &mut Vec<u8>| -> Option<bool> {
+        line.clear();
+        let n = (&mut reader).take(MAX_LINE).read_until(b'\n', line).ok()?;
+        match (n, line.last()) {
+            (0, _) => Some(false),
+            (_, Some(b'\n')) => Some(true),
+            // The file's last line, without its line break, or a line over the bound.
+            _ if (n as u64) < MAX_LINE => Some(true),
+            _ => None,
+        }
+    };
+    if !next_line(&mut line)? {
+        return Some((0, None));
+    }
+    let header_line = String::from_utf8_lossy(&line).into_owned();
+    let header: Vec<&str> = header_line
+        .trim_end_matches(['\n', '\r'])
+        .split(',')
+        .collect();
     // The first five columns are step and the losses; metrics follow.
     let column = match watched {
-        Some(w) => header.iter().position(|h| *h == w)?,
-        None => 5,
+        Some(w) => header.iter().position(|h| *h == w),
+        None => Some(5).filter(|&c| c < header.len()),
     };
-    let name = header.get(column)?.to_string();
-    metrics.lines().rev().find_map(|line| {
-        let value = line.split(',').nth(column)?.parse::<f64>().ok()?;
-        Some(Metric {
-            name: name.clone(),
-            value,
-        })
-    })
+    let (mut rows, mut metric) = (0, None);
+    while next_line(&mut line)? {
+        rows += 1;
+        let Some(column) = column else { continue };
+        let text = String::from_utf8_lossy(&line);
+        let value = text.trim_end_matches(['\n', '\r']).split(',').nth(column);
+        if let Some(value) = value.and_then(|v| v.parse::<f64>().ok()) {
+            metric = Some(Metric {
+                name: header[column].to_string(),
+                value,
+            });
+        }
+    }
+    Some((rows, metric))
 }

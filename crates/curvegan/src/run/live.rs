@@ -372,7 +372,7 @@ impl Snapshot {
     /// Reads `dir`'s `live.json`.
     pub fn load(dir: &Path) -> Result<Snapshot> {
         let path = dir.join(files::LIVE);
-        let bytes = files::read_at_most(&path, 64 << 20)?;
+        let bytes = files::read_at_most(&path, files::MAX_LIVE)?;
         let snapshot: Snapshot = serde_json::from_slice(&bytes)
             .map_err(|e| Error::bad_file(&path, format!("is not a live snapshot: {e}")))?;
         if snapshot.format != FORMAT {

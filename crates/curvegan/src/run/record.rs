@@ -134,12 +134,9 @@ pub struct Label {
 }
 
 /// The most bytes a run's name and tags may hold in all. `run.json` holds them twice (as
-/// themselves and in the command line) and is read back with a limit of [`MAX_RECORD`]; this
+/// themselves and in the command line) and is read back with a limit of [`files::MAX_RUN_RECORD`]; this
 /// leaves room for the rest of the command line, an error and the resumes.
 pub const MAX_LABEL_BYTES: usize = 64 << 10;
-
-/// The most bytes of `run.json` read back.
-pub const MAX_RECORD: u64 = 1 << 20;
 
 impl Label {
     /// Refuses a name and tags of more than [`MAX_LABEL_BYTES`] in all, which `run.json`
@@ -255,7 +252,7 @@ impl RunRecord {
         if !path.is_file() {
             return Ok(None);
         }
-        let bytes = files::read_at_most(&path, MAX_RECORD)?;
+        let bytes = files::read_at_most(&path, files::MAX_RUN_RECORD)?;
         serde_json::from_slice(&bytes)
             .map(Some)
             .map_err(|e| Error::bad_file(&path, format!("is not a valid run record: {e}")))

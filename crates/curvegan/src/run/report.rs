@@ -21,7 +21,10 @@
 //! While a run trains, [`crate::run::train`] rewrites its page at every figure step (from the
 //! rows it holds in memory: `metrics.csv` is only written at checkpoints), when it is stopped,
 //! and at its end (a failed run's, from its folder: the rows of its last checkpoint); a page whose run is `running` reloads itself every [`RELOAD_SECONDS`]
-//! seconds, and stops once it is not. `curvegan report` builds pages from run folders (the
+//! seconds, and stops once it is not, or once it shows no sign of life: loaded three times
+//! unchanged and unchanged for `stale_s` seconds ([`stale_seconds`]: ten times the time between
+//! two of its rewrites, at least [`STALE_SECONDS`]), it stops reloading and says that its run
+//! may have been killed. `curvegan report` builds pages from run folders (the
 //! status as `curvegan runs` tells it, [`listing`]); a sweep's or a benchmark's folder stands
 //! for the runs below it. Every page is written atomically ([`files::write_atomic`]).
 //!
@@ -30,11 +33,12 @@
 //! overwritten), inline CSS, the data as JSON in `<script type="application/json" id="data">`
 //! (every `<` escaped as `\u003c`) and a small script of ours (`assets/report.js`) that draws
 //! the tables and the SVG charts from it. The JSON is a [`Page`]: `format`
-//! (`"curvegan-report-1"`), `title`, `live`, `reload_s`, `written` (RFC 3339 UTC), `runs`
+//! (`"curvegan-report-1"`), `title`, `live`, `reload_s`, `stale_s`, `written` (RFC 3339 UTC), `runs`
 //! (one [`RunData`] each: series as parallel `step` and `value` arrays of at most
 //! [`MAX_POINTS`] points — longer ones keep the first and last point and the minimum and maximum
-//! of each stretch, [`plot::decimate`] — step figures as base64 PNG) and `differing` (the
-//! `config.toml` keys whose values differ between the runs). Numbers are JSON numbers, except
+//! of each stretch, [`plot::decimate`] — step figures as base64 PNG), `differing` (the
+//! `config.toml` keys whose values differ between the runs) and `skipped` (run folders left
+//! out because they could not be read: `[folder, why]`). Numbers are JSON numbers, except
 //! non-finite metric values, written `"inf"`, `"-inf"` or `"NaN"`. JavaScript errors are shown
 //! in the page's `#errors` element.
 
@@ -45,7 +49,7 @@ use std::time::Duration;
 use base64::Engine;
 use serde::{Serialize, Serializer};
 
-use crate::config::TrainConfig;
+use crate::config::{TrainConfig, MAX_CONFIG_BYTES};
 use crate::error::{Error, Result};
 use crate::eval::catalogue::{self, Better};
 use crate::eval::metrics;
@@ -54,11 +58,12 @@ use crate::gan::noise::Stream;
 use crate::gan::step::StepStats;
 use crate::run::files::{self, write_atomic, Dir};
 use crate::run::folder::RunFolder;
-use crate::run::listing;
+use crate::run::listing::{self, Skipped};
 use crate::run::plot;
 use crate::run::record::{Best, RunRecord, Status, Time};
 use crate::run::sample::Generator;
 use crate::run::trainer::Trainer;
+use crate::text::echo;
 
 /// Generated (and real) curves whose fitted `a` a `family` run's histogram shows.
 pub const FAMILY_SAMPLES: usize = 1000;
@@ -68,12 +73,14 @@ pub const MAX_POINTS: usize = 2000;
 pub const MAX_FIGURES: usize = 61;
 /// Seconds between reloads of the page of a running run.
 pub const RELOAD_SECONDS: u32 = 5;
+/// The least time, in seconds, a live page goes on reloading without a change before it stops
+/// and says its run may have been killed: 10 minutes; longer for a run that rewrites its page
+/// less often ([`stale_seconds`]).
+pub const STALE_SECONDS: u64 = 600;
 /// Steps the summary's means are taken over (the last ones).
 pub const WINDOW: usize = 100;
 /// Bins of the histogram of `a`.
 const HIST_BINS: usize = 40;
-/// The largest `metrics.csv` a report reads.
-const MAX_METRICS_BYTES: u64 = 1 << 30;
 
 /// The line that marks a file as a curvegan report.
 const MARK: &str = r#"<meta name="generator" content="curvegan report">"#;
@@ -106,12 +113,17 @@ pub struct Page {
     pub live: bool,
     /// Seconds between reloads.
     pub reload_s: u32,
+    /// Seconds without a change after which a live page stops reloading: its run shows no sign
+    /// of life (at least [`STALE_SECONDS`]).
+    pub stale_s: u64,
     /// When the page was written (RFC 3339 UTC).
     pub written: String,
     /// The runs.
     pub runs: Vec<RunData>,
     /// The `config.toml` keys whose values differ between the runs (none for one run).
     pub differing: Vec<String>,
+    /// Run folders left out because they could not be read: the folder and why.
+    pub skipped: Vec<(String, String)>,
 }
 
 /// A series over the steps: `step[i]` and `value[i]` are one point.
@@ -402,7 +414,7 @@ fn figures(dir: &Dir, steps: usize) -> Result<Figures> {
     };
     for i in chosen {
         let (step, name) = &all[i];
-        let png = dir.read_at_most(name, files::MAX_TENSOR_FILE)?;
+        let png = dir.read_at_most(name, files::MAX_FIGURE)?;
         out.step.push(*step);
         out.png
             .push(base64::engine::general_purpose::STANDARD.encode(png));
@@ -486,6 +498,10 @@ pub fn write_live(
         r.duration_s += session.as_secs_f64();
         r.end = (status != Status::Running).then(Time::now);
     }
+    let seconds = record
+        .as_ref()
+        .map_or(session.as_secs_f64(), |r| r.duration_s);
+    let stale_s = stale_seconds(seconds, stats.len(), config.plot_every);
     // Named as `curvegan runs` names it; the run's own rows, not metrics.csv, are its steps.
     let name = run_name(dir, record.as_ref());
     let data = run_data(Parts {
@@ -502,7 +518,9 @@ pub fn write_live(
         generated,
         figures: true,
     })?;
-    dir.write(files::REPORT, html(&page(vec![data]))?.as_bytes())
+    let mut page = page(vec![data]);
+    page.stale_s = stale_s;
+    dir.write(files::REPORT, html(&page)?.as_bytes())
 }
 
 /// The run's name as `curvegan runs` shows it: its `--name`, else its folder's name.
@@ -510,6 +528,17 @@ fn run_name(dir: &Dir, record: Option<&RunRecord>) -> String {
     (record.and_then(|r| r.name.clone()))
         .or_else(|| (dir.root().file_name()).map(|n| n.to_string_lossy().into_owned()))
         .unwrap_or_else(|| dir.root().display().to_string())
+}
+
+/// How long the live page of a run that has trained `steps` steps in `seconds` and rewrites
+/// its page every `plot_every` steps may go unchanged before it stops reloading: ten times the
+/// time between two rewrites at that speed, and at least [`STALE_SECONDS`].
+pub fn stale_seconds(seconds: f64, steps: usize, plot_every: usize) -> u64 {
+    let between = seconds / steps.max(1) as f64 * plot_every as f64;
+    match (10.0 * between).ceil() {
+        s if s.is_finite() && s > STALE_SECONDS as f64 => s.min(u64::MAX as f64) as u64,
+        _ => STALE_SECONDS,
+    }
 }
 
 /// Rewrites the page of the run in `dir` from its files once its session has ended as `record`
@@ -538,7 +567,7 @@ fn load_run_in(
     figures: bool,
 ) -> Result<RunData> {
     let path = dir.path(files::CONFIG);
-    let config_toml = String::from_utf8(dir.read_at_most(files::CONFIG, 1 << 20)?)
+    let config_toml = String::from_utf8(dir.read_at_most(files::CONFIG, MAX_CONFIG_BYTES)?)
         .map_err(|_| Error::bad_file(&path, "is not UTF-8 text"))?;
     let config = TrainConfig::from_toml(&config_toml, &path)?;
     let (stats, names, evals) = read_metrics(dir)?;
@@ -579,20 +608,25 @@ fn read_metrics(dir: &Dir) -> Result<Metrics> {
     if !dir.is_file(files::METRICS) {
         return Ok(Default::default());
     }
-    let text = String::from_utf8(dir.read_at_most(files::METRICS, MAX_METRICS_BYTES)?)
+    let text = String::from_utf8(dir.read_at_most(files::METRICS, files::MAX_METRICS)?)
         .map_err(|_| Error::bad_file(&path, "is not UTF-8 text"))?;
     let mut lines = text.lines();
     let header: Vec<&str> = lines.next().unwrap_or_default().split(',').collect();
     if header.len() < 5 || header[0] != "step" {
         return Err(Error::bad_file(
             &path,
-            format!("has no metrics header: '{}'", header.join(",")),
+            format!("has no metrics header: '{}'", echo(&header.join(","))),
         ));
     }
     let names: Vec<String> = header[5..].iter().map(|s| s.to_string()).collect();
     let (mut stats, mut evals) = (Vec::new(), Vec::new());
     for (i, line) in lines.enumerate() {
-        let bad = || Error::bad_file(&path, format!("row {} is malformed: '{line}'", i + 1));
+        let bad = || {
+            Error::bad_file(
+                &path,
+                format!("row {} is malformed: '{}'", i + 1, echo(line)),
+            )
+        };
         let f: Vec<&str> = line.split(',').collect();
         if f.len() != header.len() {
             return Err(bad());
@@ -648,9 +682,11 @@ pub fn page(runs: Vec<RunData>) -> Page {
         title,
         live: runs.iter().any(|r| r.status == Status::Running.name()),
         reload_s: RELOAD_SECONDS,
+        stale_s: STALE_SECONDS,
         written: Time::now().utc,
         runs,
         differing,
+        skipped: Vec::new(),
     }
 }
 
@@ -659,8 +695,8 @@ pub fn html(page: &Page) -> Result<String> {
     let json = serde_json::to_string(page)
         .map_err(|e| Error::Serialize(format!("{}: {e}", files::REPORT)))?
         .replace('<', "\\u003c");
-    let title = page
-        .title
+    // No control character goes out raw, also where the page is printed (`--out -`).
+    let title = crate::text::escape(&page.title)
         .replace('&', "&amp;")
         .replace('<', "&lt;")
         .replace('>', "&gt;");
@@ -690,10 +726,11 @@ window.addEventListener('unhandledrejection', function (ev) {\n\
   window.curveganError('unhandled rejection: ' + ev.reason);\n\
 });\n";
 
-/// The run folders `run` stands for: itself when it holds `config.toml` (and is not a sweep's folder,
-/// [`listing::is_sweep`]), else the run folders below it (a sweep's or a benchmark's). The error
-/// names `run`.
-pub fn runs_in(run: &Path) -> Result<Vec<PathBuf>> {
+/// The run folders `run` stands for: itself when it holds `config.toml` (and is not a sweep's
+/// folder, [`listing::is_sweep`]), else the run folders below it (a sweep's or a benchmark's),
+/// with the folders below it that could not be searched ([`listing::scan`]). The error names
+/// `run`.
+pub fn runs_in(run: &Path) -> Result<(Vec<PathBuf>, Vec<Skipped>)> {
     if !run.is_dir() {
         let what = match run.exists() {
             true => "is not a folder",
@@ -702,31 +739,52 @@ pub fn runs_in(run: &Path) -> Result<Vec<PathBuf>> {
         return Err(Error::config("RUN", format!("{} {what}", run.display())));
     }
     if run.join(files::CONFIG).is_file() && !listing::is_sweep(run) {
-        return Ok(vec![run.to_path_buf()]);
+        return Ok((vec![run.to_path_buf()], Vec::new()));
     }
-    let found: Vec<PathBuf> = listing::list(run)?.into_iter().map(|r| r.folder).collect();
+    let listing = listing::scan(run)?;
+    let found: Vec<PathBuf> = listing.rows.into_iter().map(|r| r.folder).collect();
     if found.is_empty() {
+        let skipped = match listing.skipped.len() {
+            0 => String::new(),
+            n => format!(
+                " it could read ({n} could not be read: {})",
+                skipped_list(&listing.skipped)
+            ),
+        };
         return Err(Error::config(
             "RUN",
             format!(
-                "{} is not a run folder (it has no {}) and holds no run folders",
+                "{} is not a run folder (it has no {}) and holds no run folders{skipped}",
                 run.display(),
                 files::CONFIG
             ),
         ));
     }
-    Ok(found)
+    Ok((found, listing.skipped))
+}
+
+/// `FOLDER (WHY), …` of folders left out.
+fn skipped_list(skipped: &[Skipped]) -> String {
+    let each: Vec<String> = (skipped.iter())
+        .map(|s| format!("{} ({})", s.folder.display(), s.error))
+        .collect();
+    each.join(", ")
 }
 
 /// `curvegan report RUN… [--out FILE]`: one run folder gets its page (default
 /// `RUN/report.html`); several, or a sweep's or benchmark's folder, a comparison (default
 /// `report.html` in a sweep's or benchmark's folder given alone, else in the current folder).
 /// Everything is read and checked before anything is written; a file that exists and is not
-/// a curvegan report is never overwritten. Returns the path written.
-pub fn write(runs: &[PathBuf], out: Option<&Path>) -> Result<PathBuf> {
-    let mut dirs = Vec::new();
+/// a curvegan report is never overwritten. A run folder given is read whole or the report
+/// fails naming it; one found below a given folder that cannot be read (unreadable, removed
+/// meanwhile) is left out, and named on the page and in the folders returned. Returns the
+/// path written and the folders left out.
+pub fn write(runs: &[PathBuf], out: Option<&Path>) -> Result<(PathBuf, Vec<Skipped>)> {
+    let (mut dirs, mut skipped) = (Vec::new(), Vec::new());
     for run in runs {
-        dirs.extend(runs_in(run)?);
+        let (found, left_out) = runs_in(run)?;
+        dirs.extend(found);
+        skipped.extend(left_out);
     }
     let single = runs.len() == 1;
     let out = match (out, single) {
@@ -737,7 +795,21 @@ pub fn write(runs: &[PathBuf], out: Option<&Path>) -> Result<PathBuf> {
     let one_run = single && dirs.len() == 1 && dirs[0] == runs[0];
     let mut data = Vec::new();
     for dir in &dirs {
-        data.push(load_run(dir, one_run)?);
+        match load_run(dir, one_run) {
+            Ok(d) => data.push(d),
+            // A run found below a given folder: the others are still worth a page.
+            Err(e) if !runs.contains(dir) => skipped.push(Skipped {
+                folder: dir.clone(),
+                error: e.to_string(),
+            }),
+            Err(e) => return Err(e),
+        }
+    }
+    if data.is_empty() {
+        return Err(Error::config(
+            "RUN",
+            format!("no run could be read ({})", skipped_list(&skipped)),
+        ));
     }
     // Unnamed runs below a sweep's folder are named by their path there (as `curvegan runs`
     // names them); runs named alike, by their folder.
@@ -752,8 +824,12 @@ pub fn write(runs: &[PathBuf], out: Option<&Path>) -> Result<PathBuf> {
             d.name = d.folder.clone();
         }
     }
-    write_page(&out, &page(data))?;
-    Ok(out)
+    let mut page = page(data);
+    page.skipped = (skipped.iter())
+        .map(|s| (s.folder.display().to_string(), s.error.clone()))
+        .collect();
+    write_page(&out, &page)?;
+    Ok((out, skipped))
 }
 
 /// True for a run without a `--name`.
@@ -778,8 +854,9 @@ fn write_page(out: &Path, page: &Page) -> Result<()> {
     if out.is_file() {
         // The marker is in the page's head, in its first few hundred bytes.
         let mut head = Vec::new();
-        let read = std::fs::File::open(out).and_then(|f| f.take(4096).read_to_end(&mut head));
-        if read.is_err() || !String::from_utf8_lossy(&head).contains(MARK) {
+        let read = (crate::data::input::open_regular(out).ok())
+            .and_then(|f| f.take(4096).read_to_end(&mut head).ok());
+        if read.is_none() || !String::from_utf8_lossy(&head).contains(MARK) {
             return Err(Error::config(
                 "--out",
                 format!(

@@ -36,6 +36,7 @@ use crate::run::data_record::DataRecord;
 use crate::run::files;
 use crate::run::files::{load_mlp, CsvWriter};
 use crate::run::folder;
+use crate::text::echo;
 
 /// Samples `curvegan sample` draws unless told otherwise.
 pub const DEFAULT_COUNT: usize = 10;
@@ -83,7 +84,7 @@ impl Generator {
                 ),
             ));
         }
-        let config = TrainConfig::load(&run.join(files::CONFIG))?;
+        let config = TrainConfig::load_saved(&run.join(files::CONFIG))?;
         // A data run samples from data.json's row length when its data file is gone or changed
         // (its settings are then checked as far as they do not need the file: the nets' shapes);
         // only evaluation, which needs the real rows, refuses.
@@ -162,7 +163,10 @@ impl Generator {
         let mut values: Vec<Option<f32>> = vec![None; names.len()];
         for pair in pairs {
             let (name, value) = pair.split_once('=').ok_or_else(|| {
-                Error::config("--condition", format!("expected NAME=VALUE, got '{pair}'"))
+                Error::config(
+                    "--condition",
+                    format!("expected NAME=VALUE, got '{}'", echo(pair)),
+                )
             })?;
             let i = names.iter().position(|n| n == name.trim()).ok_or_else(|| {
                 Error::config(

@@ -45,27 +45,46 @@ use crate::run::listing::{self, RunRow};
 use crate::run::plan::{self, write_results};
 use crate::run::record::{Status, Time};
 use crate::run::sweep::{self, SeedResult};
+use crate::text::echo;
 
 /// Lines of a failed task's log that [`Trial::log_tail`] shows.
 pub const LOG_TAIL: usize = 8;
 
+/// The most characters of a log line [`Trial::log_tail`] shows (control characters escaped).
+pub const LOG_LINE_CHARS: usize = 500;
+
 /// How often [`wait`] asks Slurm about the array.
 pub const POLL: Duration = Duration::from_secs(3);
 
-/// sbatch options curvegan sets itself, refused in `--slurm-arg`: the array, its logs and the
-/// output of `sbatch` that curvegan reads.
-const OWN_OPTIONS: [&str; 8] = [
+/// sbatch's long options that curvegan sets itself or that would break what it relies on,
+/// refused in `--slurm-arg`, with any abbreviation of them (sbatch takes a unique prefix of a
+/// long option for the option): the array, its logs and their mode, requeueing, and the
+/// output of `sbatch` that curvegan reads (`--parsable`, `--wait`, `--wrap`).
+const OWN_LONG: [&str; 9] = [
     "--array",
-    "-a",
     "--output",
-    "-o",
     "--error",
-    "-e",
+    "--open-mode",
+    "--requeue",
+    "--no-requeue",
     "--parsable",
     "--wrap",
+    "--wait",
 ];
 
 pub use crate::run::plan::{Collected, Kind};
+
+/// The short forms of [`OWN_LONG`]: `-a`, `-o`, `-e`, `-W`.
+const OWN_SHORT: [char; 4] = ['a', 'o', 'e', 'W'];
+
+/// sbatch's short options that take no argument, so that another may follow in one word
+/// (`-Qo file` is `-Q -o file`).
+const SHORT_FLAGS: [char; 10] = ['h', 'H', 'k', 'O', 'Q', 's', 'u', 'v', 'V', 'W'];
+
+/// Characters an `--out` of `--backend slurm` may not hold: its path goes into `#SBATCH`
+/// lines, which sbatch splits at spaces, where it takes `#` for a comment and removes
+/// quotes, and into `--output`, where `%` and `\` are patterns.
+const UNSAFE_IN_SBATCH: [char; 5] = ['\\', '#', '\'', '"', '%'];
 
 /// Where the tasks find curvegan, and the sbatch options of the array.
 #[derive(Debug, Clone, PartialEq)]
@@ -119,7 +138,7 @@ impl Plan {
                 ),
             ));
         }
-        let bytes = files::read_at_most(&path, 1 << 20)?;
+        let bytes = files::read_at_most(&path, files::MAX_SLURM_PLAN)?;
         let plan: Plan = serde_json::from_slice(&bytes)
             .map_err(|e| Error::bad_file(&path, format!("is not a Slurm plan: {e}")))?;
         plan.sweep.check_file(&path)?;
@@ -183,28 +202,83 @@ pub fn not_resumable(root: &Path) -> Error {
 
 /// Checks the `--slurm-arg` options: each one option starting with `-`, without spaces or
 /// control characters (`--partition=cpu`, `--time=00:30:00`), and none of those curvegan sets
-/// itself (`--array`, `--output`, `--error`, `--parsable`, `--wrap`).
+/// itself or relies on (`--array`, `--output`, `--error`, `--open-mode`,
+/// `--requeue`, `--no-requeue`, `--parsable`, `--wrap`, `--wait`), under any abbreviation
+/// sbatch accepts (`--arr=0-3`, `--outp=x`, `--pars`) or short form (`-a`, `-o`, `-e`, `-W`,
+/// also after flags in one word: `-Qo x`).
 pub fn check_args(args: &[String]) -> Result<()> {
     for a in args {
         let name = a.split('=').next().unwrap_or(a);
-        let problem = if !a.starts_with('-') || a.len() < 2 {
+        let problem = if !a.starts_with('-') || a.len() < 2 || name == "--" {
             Some("is not an sbatch option (they start with '-', e.g. --partition=cpu)".to_string())
         } else if a.chars().any(|c| c.is_whitespace() || c.is_control()) {
             Some("holds a space or a control character; give one option per --slurm-arg, as --partition=cpu".to_string())
-        } else if OWN_OPTIONS.contains(&name)
-            || (name.len() > 2 && OWN_OPTIONS.contains(&&name[..2]) && !name.starts_with("--"))
-        {
-            Some(format!(
-                "{name} is set by curvegan itself (the array, its logs and sbatch's output)"
-            ))
         } else {
-            None
+            own_option(name).map(|own| {
+                format!("is {own}, which curvegan sets itself (the array, its logs, requeueing and sbatch's output)")
+            })
         };
         if let Some(p) = problem {
-            return Err(Error::config("--slurm-arg", format!("{a:?} {p}")));
+            return Err(Error::config(
+                "--slurm-arg",
+                format!("{} {p}", echo(&format!("{a:?}"))),
+            ));
         }
     }
     Ok(())
+}
+
+/// The option of [`OWN_LONG`] or [`OWN_SHORT`] that the sbatch option `name` (without its
+/// `=value`) is, or abbreviates, or holds among its short flags.
+fn own_option(name: &str) -> Option<String> {
+    if name.starts_with("--") {
+        // A long option or a prefix of one: sbatch reads a unique prefix as the option, and
+        // refuses an ambiguous one, so refusing every prefix of ours loses nothing.
+        return OWN_LONG
+            .iter()
+            .find(|own| own.starts_with(name))
+            .map(|own| match *own == name {
+                true => own.to_string(),
+                false => format!("{own} abbreviated"),
+            });
+    }
+    // Short options: flags without an argument may precede one in the same word; the first
+    // option that takes an argument ends them (the rest is its value).
+    for c in name.chars().skip(1) {
+        if OWN_SHORT.contains(&c) {
+            return Some(format!("-{c}"));
+        }
+        if !SHORT_FLAGS.contains(&c) {
+            break;
+        }
+    }
+    None
+}
+
+/// Refuses a folder whose absolute path `root` cannot be written into the `#SBATCH` lines
+/// and log paths of the script: a space or any other whitespace, a control character, or
+/// one of `\`, `#`, `'`, `"`, `%`. The error names `--out`.
+pub fn check_out(root: &Path) -> Result<()> {
+    let text = root.to_string_lossy();
+    let bad = text
+        .chars()
+        .find(|&c| c.is_whitespace() || c.is_control() || UNSAFE_IN_SBATCH.contains(&c));
+    match bad {
+        None => Ok(()),
+        Some(c) => Err(Error::config(
+            "--out",
+            format!(
+                "{} holds {}, which sbatch's #SBATCH lines and log paths cannot hold; \
+                 choose a folder whose path has no space, tab, line break, control character, \
+                 \\, #, ', \" or %",
+                echo(&format!("{text:?}")),
+                match c {
+                    ' ' => "a space".to_string(),
+                    c => echo(&format!("{c:?}")),
+                }
+            ),
+        )),
+    }
 }
 
 /// `text` quoted for a POSIX shell: `'…'`, a `'` inside written `'\''`.
@@ -323,13 +397,9 @@ pub fn submit(
             ),
         ));
     }
-    let text = root.display().to_string();
-    if text.contains('%') || text.chars().any(char::is_control) {
-        return Err(Error::config(
-            "--out",
-            format!("{text:?} holds '%' or a control character, which sbatch's log paths cannot"),
-        ));
-    }
+    // The path as given, and as the tasks will see it (absolute), before anything is written.
+    check_out(root)?;
+    check_out(&std::path::absolute(root).map_err(|e| Error::io(READ, root, e))?)?;
     folder::check_empty(root, false)?;
     let created = folder::create_dirs(root, "--out")?;
     let written = [
@@ -361,6 +431,8 @@ fn write_and_submit(
     submit: &Submit,
 ) -> Result<Plan> {
     let root = fs::canonicalize(root).map_err(|e| Error::io(READ, root, e))?;
+    // Symlinks resolved, the path may hold what the one given did not.
+    check_out(&root)?;
     write_atomic(&root.join(files::CONFIG), config.to_toml()?.as_bytes())?;
     let logs = root.join(files::SLURM_LOGS);
     fs::create_dir(&logs).map_err(|e| Error::io("cannot create", &logs, e))?;
@@ -489,7 +561,7 @@ impl Trial {
                 text += &format!(" at step {done}/{planned}");
             }
             if let Some(e) = &r.error {
-                text += &format!(": {e}");
+                text += &format!(": {}", echo(e));
             }
         }
         text += ")";
@@ -509,20 +581,23 @@ impl Trial {
     }
 }
 
-/// The last `n` lines of the file at `path` (at most its last 64 KiB are read).
+/// The last `n` lines of the file at `path` (at most its last 64 KiB are read), with their
+/// control characters escaped and cut to [`LOG_LINE_CHARS`].
 fn tail(path: &Path, n: usize) -> Vec<String> {
-    let Ok(mut file) = fs::File::open(path) else {
+    // A FIFO or a device in its place is not a log: nothing is waited for or read from it.
+    let Ok(mut file) = crate::data::input::open_regular(path) else {
         return Vec::new();
     };
     let len = file.metadata().map_or(0, |m| m.len());
     let _ = file.seek(SeekFrom::Start(len.saturating_sub(1 << 16)));
     let mut bytes = Vec::new();
-    let _ = file.read_to_end(&mut bytes);
+    // A log still being written may grow meanwhile: no more than was asked for is read.
+    let _ = (&mut file).take(1 << 16).read_to_end(&mut bytes);
     let text = String::from_utf8_lossy(&bytes);
     let lines: Vec<&str> = text.lines().filter(|l| !l.trim().is_empty()).collect();
     lines[lines.len().saturating_sub(n)..]
         .iter()
-        .map(|l| l.to_string())
+        .map(|l| crate::text::cut(&crate::text::escape(l), LOG_LINE_CHARS).into_owned())
         .collect()
 }
 
@@ -811,6 +886,75 @@ mod tests {
                 "{bad}: {e}"
             );
         }
+    }
+
+    /// sbatch reads a unique prefix of a long option as the option, and short flags without
+    /// an argument may come before another in one word: each way of writing an option
+    /// curvegan sets is refused, naming it; options that merely start alike are not.
+    #[test]
+    fn abbreviations_and_short_forms_of_options_curvegan_sets_are_refused() {
+        for (bad, own) in [
+            ("--arr=0-3", "--array"),
+            ("--a=1", "--array"),
+            ("--outp=x", "--output"),
+            ("--erro=x", "--error"),
+            ("--pars", "--parsable"),
+            ("--wra=ls", "--wrap"),
+            ("--requ", "--requeue"),
+            ("--no-req", "--no-requeue"),
+            ("--open-m=truncate", "--open-mode"),
+            ("--wai", "--wait"),
+            ("--wait", "--wait"),
+            ("-a0-3", "-a"),
+            ("-o/tmp/x", "-o"),
+            ("-e", "-e"),
+            ("-W", "-W"),
+            ("-Qo/tmp/x", "-o"),
+            ("-vvHa3", "-a"),
+        ] {
+            let e = check_args(&[bad.to_string()]).unwrap_err().to_string();
+            assert!(e.contains("--slurm-arg") && e.contains(own), "{bad}: {e}");
+        }
+        for ok in [
+            "--partition=cpu",
+            "--part=cpu",
+            "--account=x",
+            "--exclusive",
+            "--wait-all-nodes=1",
+            "--nodes=1",
+            "-pcpu",
+            "-Jname-with-o-and-a",
+            "-t10",
+            "-Q",
+            "--mem=1G",
+        ] {
+            assert!(check_args(&[ok.to_string()]).is_ok(), "{ok}");
+        }
+    }
+
+    /// An `--out` whose path sbatch's `#SBATCH` lines or log patterns cannot hold is refused,
+    /// naming `--out` and the character; an ordinary path passes.
+    #[test]
+    fn an_out_with_characters_sbatch_lines_cannot_hold_is_refused() {
+        for bad in [
+            "/shared/a b",
+            "/shared/a\\b",
+            "/shared/a#b",
+            "/shared/it's",
+            "/shared/a\"b",
+            "/shared/a\nb",
+            "/shared/a\tb",
+            "/shared/100%",
+        ] {
+            let e = check_out(Path::new(bad)).unwrap_err();
+            let m = e.to_string();
+            assert!(
+                e.is_bad_input() && m.starts_with("invalid --out"),
+                "{bad}: {m}"
+            );
+            assert!(!m.contains('\n'), "{m}");
+        }
+        assert!(check_out(Path::new("/shared/sweep-0007/x_y.z-1+2@3")).is_ok());
     }
 
     #[test]

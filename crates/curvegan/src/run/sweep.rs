@@ -21,6 +21,7 @@ use crate::run::files::{self, CsvWriter};
 use crate::run::report;
 use crate::run::sample::{evaluate, Generator};
 use crate::run::train::{self, Summary};
+use crate::text::echo;
 
 /// Samples each run of a sweep is scored on unless told otherwise.
 pub const DEFAULT_SCORING_SAMPLES: usize = 1000;
@@ -90,13 +91,13 @@ impl FromStr for Criterion {
         ] {
             if let Some((metric, value)) = s.split_once(token) {
                 let metric = metric.trim();
-                let value: f64 = value
-                    .trim()
-                    .parse()
-                    .map_err(|_| format!("'{}' in '{s}' is not a number", value.trim()))?;
+                let value: f64 = value.trim().parse().map_err(|_| {
+                    format!("'{}' in '{}' is not a number", echo(value.trim()), echo(s))
+                })?;
                 if metric.is_empty() || !value.is_finite() {
                     return Err(format!(
-                        "expected METRIC<=VALUE with a finite VALUE, got '{s}'"
+                        "expected METRIC<=VALUE with a finite VALUE, got '{}'",
+                        echo(s)
                     ));
                 }
                 return Ok(Criterion {
@@ -106,7 +107,10 @@ impl FromStr for Criterion {
                 });
             }
         }
-        Err(format!("expected METRIC<=VALUE (or <, >=, >), got '{s}'"))
+        Err(format!(
+            "expected METRIC<=VALUE (or <, >=, >), got '{}'",
+            echo(s)
+        ))
     }
 }
 
@@ -260,7 +264,7 @@ pub fn table(results: &[SeedResult], success: Option<&Criterion>) -> Result<Stri
                     "--success",
                     format!(
                         "no metric '{}'; this target has {}",
-                        c.metric,
+                        echo(&c.metric),
                         names.join(", ")
                     ),
                 )

@@ -40,12 +40,11 @@
 //! rows so far, the figures and the report — and a file the user put there is never removed.
 
 use std::cell::Cell;
-use std::fs;
 use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 
 use crate::config::{LrDecay, TrainConfig, RESUME_KEYS};
-use crate::error::{Error, Result, READ};
+use crate::error::{Error, Result};
 use crate::eval::catalogue::{self, Better, Report};
 use crate::gan::loss::Equilibrium;
 use crate::gan::noise::Stream;
@@ -410,7 +409,8 @@ fn session(
 /// process that stopped before its next checkpoint) are dropped.
 fn metrics_at_checkpoint(dir: &Dir, bytes: usize, crc32: &str) -> Result<String> {
     let path = dir.path(files::METRICS);
-    let text = dir.read_at_most(files::METRICS, files::MAX_TENSOR_FILE)?;
+    // Only the checkpoint's bytes are read: the rows after them are dropped anyway.
+    let text = dir.read_prefix(files::METRICS, bytes as u64)?;
     let prefix = text.get(..bytes).ok_or_else(|| {
         Error::bad_file(
             &path,
@@ -790,9 +790,10 @@ fn last_means(rows: &[Row], fresh: usize) -> (StepStats, usize) {
 /// evaluation, `best/best.json`, and as wall time `run.json`'s `duration_s` (all sessions).
 /// The numbers a sweep's table shows are those [`train`] returned, but for the times.
 pub fn summary_of(dir: &Path) -> Result<Summary> {
-    let config = TrainConfig::load(&dir.join(files::CONFIG))?;
+    let config = TrainConfig::load_saved(&dir.join(files::CONFIG))?;
     let path = dir.join(files::METRICS);
-    let text = fs::read_to_string(&path).map_err(|e| Error::io(READ, &path, e))?;
+    let text = String::from_utf8(files::read_at_most(&path, files::MAX_METRICS)?)
+        .map_err(|_| Error::bad_file(&path, "is not UTF-8 text"))?;
     let (header, body) = text.split_once('\n').unwrap_or((&text, ""));
     let names: Vec<&str> = header
         .split(',')
@@ -806,7 +807,7 @@ pub fn summary_of(dir: &Path) -> Result<Summary> {
     let best_path = dir.join(files::BEST_DIR).join(files::BEST);
     let best = match config.keep_best.is_some() && best_path.is_file() {
         true => Some(
-            serde_json::from_slice::<Best>(&files::read_at_most(&best_path, 1 << 16)?)
+            serde_json::from_slice::<Best>(&files::read_at_most(&best_path, files::MAX_BEST)?)
                 .map_err(|e| Error::bad_file(&best_path, e.to_string()))?,
         ),
         false => None,
@@ -889,7 +890,7 @@ fn final_outputs(
 fn evolution_gif(dir: &Dir, steps: usize) -> Result<Vec<u8>> {
     let pngs = files::step_figures(dir, steps)?
         .into_iter()
-        .map(|(_, name)| dir.read_at_most(&name, files::MAX_TENSOR_FILE))
+        .map(|(_, name)| dir.read_at_most(&name, files::MAX_FIGURE))
         .collect::<Result<Vec<_>>>()?;
     Ok(plot::evolution_gif(&pngs)?)
 }

@@ -1,7 +1,7 @@
 //! The library's layers stay layers: every module imports only from its own layer and the
 //! layers below it, and no two modules import each other, directly or through others.
 //!
-//! The layers, bottom up, as `lib.rs` lists them: `error`, `nn`, `data`, `gan`, `eval`,
+//! The layers, bottom up, as `lib.rs` lists them: `text`, `error`, `nn`, `data`, `gan`, `eval`,
 //! `config`, `run`. A module is a source file; its imports are the `crate::…` paths in its
 //! code (comments and doc comments are not code: a doc link to a higher layer is fine).
 
@@ -9,7 +9,9 @@ use std::collections::{BTreeMap, BTreeSet};
 use std::fs;
 use std::path::{Path, PathBuf};
 
-const LAYERS: [&str; 7] = ["error", "nn", "data", "gan", "eval", "config", "run"];
+const LAYERS: [&str; 8] = [
+    "text", "error", "nn", "data", "gan", "eval", "config", "run",
+];
 
 /// Module path (`gan::step`) → source text without comments, for every file of `src/`.
 fn modules() -> BTreeMap<String, String> {
