@@ -120,7 +120,7 @@ pub fn scan(root: &Path) -> Result<Listing> {
     }
     let (mut dirs, mut skipped) = (Vec::new(), Vec::new());
     // The listed folder itself must be readable; any folder below it may fail alone.
-    if root.join(files::CONFIG).is_file() && !root.join(files::SLURM_PLAN).is_file() {
+    if root.join(files::CONFIG).is_file() && !is_sweep(root) {
         dirs.push(root.to_path_buf());
     } else {
         let entries = fs::read_dir(root).map_err(|e| Error::io("cannot read", root, e))?;
