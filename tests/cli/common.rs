@@ -66,3 +66,65 @@ pub fn sweep_csv_column(root: &Path, name: &str) -> Vec<(String, f64)> {
     rows.map(|r| (r[0].to_string(), r[i].parse().unwrap()))
         .collect()
 }
+
+/// The real binary started with `args`, its stdout discarded and its stderr piped (read it
+/// with [`stderr_of`] once it has ended).
+pub fn spawn(args: &[String]) -> std::process::Child {
+    std::process::Command::new(assert_cmd::cargo::cargo_bin("curvegan"))
+        .args(args)
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap()
+}
+
+/// Waits until `path` exists while `child` runs (at most `limit`); fails if it ends first.
+pub fn wait_for(path: &Path, child: &mut std::process::Child, limit: std::time::Duration) {
+    let t = std::time::Instant::now();
+    while !path.exists() {
+        assert!(child.try_wait().unwrap().is_none(), "ended before {path:?}");
+        assert!(t.elapsed() < limit, "no {path:?} after {limit:?}");
+        std::thread::sleep(std::time::Duration::from_millis(1));
+    }
+}
+
+/// Sends `signal` (`INT`, `TERM`, `KILL`, …) to the process `pid` with `kill`.
+pub fn send(signal: &str, pid: u32) {
+    let status = std::process::Command::new("kill")
+        .args([&format!("-{signal}"), &pid.to_string()])
+        .status()
+        .unwrap();
+    assert!(status.success());
+}
+
+/// Waits at most `limit` for `child`; kills it and fails the test after that.
+pub fn wait_at_most(
+    child: &mut std::process::Child,
+    limit: std::time::Duration,
+) -> std::process::ExitStatus {
+    let t = std::time::Instant::now();
+    loop {
+        if let Some(status) = child.try_wait().unwrap() {
+            return status;
+        }
+        if t.elapsed() > limit {
+            let _ = child.kill();
+            let _ = child.wait();
+            panic!("still running after {limit:?}");
+        }
+        std::thread::sleep(std::time::Duration::from_millis(5));
+    }
+}
+
+/// What `child` wrote to its piped stderr (read to its end).
+pub fn stderr_of(child: &mut std::process::Child) -> String {
+    use std::io::Read;
+    let mut text = String::new();
+    child
+        .stderr
+        .take()
+        .unwrap()
+        .read_to_string(&mut text)
+        .unwrap();
+    text
+}

@@ -5,14 +5,13 @@
 
 use std::fs;
 use std::path::Path;
-use std::process::{Child, Command as StdCommand, ExitStatus, Stdio};
+use std::process::Child;
 use std::thread::sleep;
 use std::time::{Duration, Instant};
 
-use assert_cmd::cargo::cargo_bin;
 use tempfile::TempDir;
 
-use crate::common::{curvegan, resume_quietly, run_folder};
+use crate::common::{curvegan, resume_quietly, run_folder, send, spawn, stderr_of, wait_at_most};
 
 fn args(out: &Path, extra: &[&str]) -> Vec<String> {
     ["train", "--quiet", "--out", &out.display().to_string()]
@@ -34,15 +33,6 @@ const LONG: [&str; 8] = [
     "500",
 ];
 
-fn spawn(args: &[String]) -> Child {
-    StdCommand::new(cargo_bin("curvegan"))
-        .args(args)
-        .stdout(Stdio::null())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap()
-}
-
 /// Waits until the run has written `config.toml`: its signal handler is installed by then.
 fn wait_started(dir: &Path, child: &mut Child) {
     let t = Instant::now();
@@ -56,41 +46,6 @@ fn wait_started(dir: &Path, child: &mut Child) {
     }
 }
 
-fn send(signal: &str, child: &Child) {
-    let status = StdCommand::new("kill")
-        .args([&format!("-{signal}"), &child.id().to_string()])
-        .status()
-        .unwrap();
-    assert!(status.success());
-}
-
-/// Waits at most `limit` for `child`; kills it and fails the test after that.
-fn wait_at_most(child: &mut Child, limit: Duration) -> ExitStatus {
-    let t = Instant::now();
-    loop {
-        if let Some(status) = child.try_wait().unwrap() {
-            return status;
-        }
-        if t.elapsed() > limit {
-            let _ = child.kill();
-            panic!("still running {limit:?} after the signal");
-        }
-        sleep(Duration::from_millis(5));
-    }
-}
-
-fn stderr_of(child: &mut Child) -> String {
-    let mut text = String::new();
-    use std::io::Read;
-    child
-        .stderr
-        .take()
-        .unwrap()
-        .read_to_string(&mut text)
-        .unwrap();
-    text
-}
-
 #[test]
 fn sigterm_and_sighup_save_a_checkpoint_and_resume_is_identical() {
     let tmp = TempDir::new().unwrap();
@@ -101,7 +56,7 @@ fn sigterm_and_sighup_save_a_checkpoint_and_resume_is_identical() {
         let mut child = spawn(&args(&dir, &LONG));
         wait_started(&dir, &mut child);
         sleep(Duration::from_millis(30));
-        send(signal, &child);
+        send(signal, child.id());
         let status = wait_at_most(&mut child, Duration::from_secs(60));
         let stderr = stderr_of(&mut child);
         if !status.success() {
@@ -168,13 +123,13 @@ fn a_second_ctrl_c_stops_a_long_evaluation_at_once() {
         sleep(Duration::from_millis(5));
     }
     sleep(Duration::from_millis(100)); // into the evaluation
-    send("INT", &child);
+    send("INT", child.id());
     sleep(Duration::from_millis(100));
     assert!(
         child.try_wait().unwrap().is_none(),
         "one Ctrl-C does not stop an evaluation"
     );
-    send("INT", &child);
+    send("INT", child.id());
     let status = wait_at_most(&mut child, Duration::from_secs(5));
     let stderr = stderr_of(&mut child);
     assert_eq!(status.code(), Some(130), "stderr: {stderr}");

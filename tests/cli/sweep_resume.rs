@@ -10,15 +10,14 @@
 use std::collections::BTreeMap;
 use std::fs;
 use std::path::{Path, PathBuf};
-use std::process::{Child, Command as StdCommand, ExitStatus, Stdio};
+use std::process::{Child, ExitStatus};
 use std::thread::sleep;
 use std::time::{Duration, Instant};
 
-use assert_cmd::cargo::cargo_bin;
 use predicates::prelude::*;
 use tempfile::TempDir;
 
-use crate::common::{curvegan, stdout_of};
+use crate::common::{curvegan, send, spawn, stderr_of, stdout_of, wait_at_most, wait_for};
 
 /// A sweep of 3 seeds, 2 at a time, long enough (800 steps) to be caught mid-run, with a
 /// checkpoint every 200 steps and figures and evaluations along the way.
@@ -84,60 +83,10 @@ fn bench_args(config: &Path, out: &Path, extra: &[&str]) -> Vec<String> {
     (args.iter().chain(extra)).map(|s| s.to_string()).collect()
 }
 
-fn spawn(args: &[String]) -> Child {
-    StdCommand::new(cargo_bin("curvegan"))
-        .args(args)
-        .stdout(Stdio::null())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap()
-}
-
-/// Waits until `path` exists (the sweep's first seed has started: its signal handler is
-/// installed before); fails if the process ends first.
-fn wait_for(path: &Path, child: &mut Child) {
-    let t = Instant::now();
-    while !path.exists() {
-        assert!(child.try_wait().unwrap().is_none(), "the sweep ended early");
-        assert!(
-            t.elapsed() < Duration::from_secs(120),
-            "no {}",
-            path.display()
-        );
-        sleep(Duration::from_millis(2));
-    }
-}
-
-fn send(signal: &str, child: &Child) {
-    let status = StdCommand::new("kill")
-        .args([&format!("-{signal}"), &child.id().to_string()])
-        .status()
-        .unwrap();
-    assert!(status.success());
-}
-
 /// The exit status of `child` and its stderr, waiting at most two minutes.
 fn finish(mut child: Child) -> (ExitStatus, String) {
-    let t = Instant::now();
-    let status = loop {
-        if let Some(status) = child.try_wait().unwrap() {
-            break status;
-        }
-        if t.elapsed() > Duration::from_secs(120) {
-            let _ = child.kill();
-            panic!("still running two minutes after the signal");
-        }
-        sleep(Duration::from_millis(5));
-    };
-    let mut stderr = String::new();
-    use std::io::Read;
-    child
-        .stderr
-        .take()
-        .unwrap()
-        .read_to_string(&mut stderr)
-        .unwrap();
-    (status, stderr)
+    let status = wait_at_most(&mut child, Duration::from_secs(120));
+    (status, stderr_of(&mut child))
 }
 
 /// Every file below `dir` (relative path → bytes), but those that hold times: `run.json`,
@@ -218,13 +167,25 @@ fn a_stopped_or_killed_sweep_continues_to_the_same_result() {
     for (signal, continued) in [("INT", "resume"), ("TERM", "--resume"), ("KILL", "resume")] {
         let dir = tmp.path().join(signal);
         let mut child = spawn(&sweep_args(&dir, &[]));
-        wait_for(&dir.join("seed-0/config.toml"), &mut child);
-        wait_for(&dir.join("seed-1/config.toml"), &mut child);
+        wait_for(
+            &dir.join("seed-0/config.toml"),
+            &mut child,
+            Duration::from_secs(120),
+        );
+        wait_for(
+            &dir.join("seed-1/config.toml"),
+            &mut child,
+            Duration::from_secs(120),
+        );
         if signal == "KILL" {
-            wait_for(&dir.join("seed-0/checkpoint.safetensors"), &mut child);
+            wait_for(
+                &dir.join("seed-0/checkpoint.safetensors"),
+                &mut child,
+                Duration::from_secs(120),
+            );
         }
         sleep(Duration::from_millis(50));
-        send(signal, &child);
+        send(signal, child.id());
         let (code, stderr) = finish(child);
         if signal == "KILL" {
             assert_eq!(code.code(), None, "SIGKILL; stderr: {stderr}");
@@ -297,9 +258,13 @@ fn a_stopped_benchmark_continues_to_the_same_result() {
     for (signal, continued) in [("INT", "--resume"), ("TERM", "resume")] {
         let dir = tmp.path().join(signal);
         let mut child = spawn(&bench_args(&config, &dir, &[]));
-        wait_for(&dir.join("seed-0/config.toml"), &mut child);
+        wait_for(
+            &dir.join("seed-0/config.toml"),
+            &mut child,
+            Duration::from_secs(120),
+        );
         sleep(Duration::from_millis(50));
-        send(signal, &child);
+        send(signal, child.id());
         let (code, stderr) = finish(child);
         assert_eq!(code.code(), Some(130), "SIG{signal}; stderr: {stderr}");
         assert!(
@@ -362,13 +327,13 @@ fn a_second_ctrl_c_stops_a_sweep_at_once() {
         sleep(Duration::from_millis(5));
     }
     sleep(Duration::from_millis(100)); // into the evaluation
-    send("INT", &child);
+    send("INT", child.id());
     sleep(Duration::from_millis(100));
     assert!(
         child.try_wait().unwrap().is_none(),
         "one Ctrl-C does not stop an evaluation"
     );
-    send("INT", &child);
+    send("INT", child.id());
     let t = Instant::now();
     let (code, stderr) = finish(child);
     assert!(t.elapsed() < Duration::from_secs(5), "not stopped at once");
@@ -477,7 +442,11 @@ fn two_processes_never_run_one_sweep() {
     let tmp = TempDir::new().unwrap();
     let dir = tmp.path().join("sweep");
     let mut child = spawn(&sweep_args(&dir, &["--steps", "100000"]));
-    wait_for(&dir.join("seed-1/config.toml"), &mut child);
+    wait_for(
+        &dir.join("seed-1/config.toml"),
+        &mut child,
+        Duration::from_secs(120),
+    );
     let second: [Vec<String>; 3] = [
         vec!["resume".into(), dir.display().to_string()],
         sweep_args(&dir, &["--steps", "100000", "--resume"]),
@@ -494,7 +463,7 @@ fn two_processes_never_run_one_sweep() {
         );
         assert!(dir.join("sweep.json").is_file(), "{args:?}");
     }
-    send("INT", &child);
+    send("INT", child.id());
     let (code, stderr) = finish(child);
     assert_eq!(code.code(), Some(130), "{stderr}");
 }

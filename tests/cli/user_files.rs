@@ -15,14 +15,14 @@
 use std::collections::BTreeMap;
 use std::fs;
 use std::path::{Path, PathBuf};
-use std::process::{Child, Command as StdCommand, ExitStatus, Output, Stdio};
+use std::process::{Child, Command as StdCommand, Output};
 use std::thread::sleep;
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use assert_cmd::cargo::cargo_bin;
 use tempfile::TempDir;
 
-use crate::common::{curvegan, train_args_with};
+use crate::common::{curvegan, send, spawn, stderr_of, train_args_with, wait_at_most, wait_for};
 
 /// A small run with every kind of file: step figures, best/, periodic checkpoints.
 const SMALL: [&str; 12] = [
@@ -90,61 +90,6 @@ fn train(options: &[&str], out: &Path) -> Output {
 
 fn stderr(out: &Output) -> String {
     String::from_utf8_lossy(&out.stderr).into_owned()
-}
-
-fn spawn(args: &[String]) -> Child {
-    StdCommand::new(cargo_bin("curvegan"))
-        .args(args)
-        .stdout(Stdio::null())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap()
-}
-
-/// Waits until `path` exists while `child` runs.
-fn wait_for(path: &Path, child: &mut Child) {
-    let t = Instant::now();
-    while !path.exists() {
-        assert!(child.try_wait().unwrap().is_none(), "ended before {path:?}");
-        assert!(t.elapsed() < Duration::from_secs(60), "no {path:?}");
-        sleep(Duration::from_millis(1));
-    }
-}
-
-/// Waits at most `limit` for `child`; kills it and fails the test after that.
-fn wait_at_most(child: &mut Child, limit: Duration) -> ExitStatus {
-    let t = Instant::now();
-    loop {
-        if let Some(status) = child.try_wait().unwrap() {
-            return status;
-        }
-        if t.elapsed() > limit {
-            let _ = child.kill();
-            let _ = child.wait();
-            panic!("still running after {limit:?}");
-        }
-        sleep(Duration::from_millis(5));
-    }
-}
-
-fn stderr_of(child: &mut Child) -> String {
-    let mut text = String::new();
-    use std::io::Read;
-    child
-        .stderr
-        .take()
-        .unwrap()
-        .read_to_string(&mut text)
-        .unwrap();
-    text
-}
-
-fn send(signal: &str, pid: u32) {
-    let status = StdCommand::new("kill")
-        .args([&format!("-{signal}"), &pid.to_string()])
-        .status()
-        .unwrap();
-    assert!(status.success());
 }
 
 /// The names in `dir` that start with `prefix`.
@@ -280,7 +225,7 @@ fn swap_mid_run(remove: bool) {
     ));
     // Once it has written step 0's files (best/, its figure, live.json, then report.html), in
     // the quiet steps before its next evaluation.
-    wait_for(&x.join("report.html"), &mut a);
+    wait_for(&x.join("report.html"), &mut a, Duration::from_secs(60));
     match remove {
         // As `rm -rf` does, again if the run made a file meanwhile.
         true => {
@@ -377,7 +322,7 @@ fn a_file_of_yours_survives_a_failed_run() {
     let dir = tmp.path().join("new/run");
     let args = train_args_with(&[&LONG[..4], &["--steps", "3000"]].concat(), &dir);
     let mut run = spawn(&args);
-    wait_for(&dir.join("run.json"), &mut run);
+    wait_for(&dir.join("run.json"), &mut run, Duration::from_secs(60));
     fs::write(dir.join("notes.txt"), "mine").unwrap();
     // A folder where the run's metrics.csv goes: its final write fails.
     fs::create_dir(dir.join("metrics.csv")).unwrap();
@@ -479,7 +424,7 @@ fn a_symlink_planted_at_a_temporary_name_is_never_followed() {
     let outside = tmp.path().join("outside");
     fs::create_dir(&outside).unwrap();
     let mut run = spawn(&train_args_with(&LONG, &dir));
-    wait_for(&dir.join("run.json"), &mut run);
+    wait_for(&dir.join("run.json"), &mut run, Duration::from_secs(60));
     let names = [
         "metrics.csv",
         "checkpoint.safetensors",
@@ -533,7 +478,7 @@ fn sampling(run: &Path, out: &Path) -> (Child, PathBuf) {
     let mut child = spawn(&args);
     let name = out.file_name().unwrap().to_string_lossy().into_owned();
     let tmp = out.with_file_name(format!(".{name}.tmp-{}", child.id()));
-    wait_for(&tmp, &mut child);
+    wait_for(&tmp, &mut child, Duration::from_secs(60));
     while fs::metadata(&tmp).map_or(0, |m| m.len()) < 100_000 {
         assert!(child.try_wait().unwrap().is_none(), "ended early");
         sleep(Duration::from_millis(1));
