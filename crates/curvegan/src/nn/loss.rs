@@ -18,6 +18,12 @@
 //! hinge(s, y)        L = mean(relu(1 − y·s)), y = ±1       ∂L/∂sᵢ = −y/N where 1 − y·sᵢ > 0, else 0
 //! signed_mean(s, c)  L = c·mean(s)                         ∂L/∂sᵢ = c/N
 //! ```
+//! **Softmax cross-entropy** on logits `z` (`[N, K]`) against class indices `y` (`[N]`),
+//! mean-reduced (`F.cross_entropy`):
+//! ```text
+//! log_softmax(zᵢ)ₖ = zᵢₖ − mᵢ − ln Σⱼ e^(zᵢⱼ − mᵢ),  mᵢ = maxⱼ zᵢⱼ
+//! L = −(1/N) Σᵢ log_softmax(zᵢ)_yᵢ       ∂L/∂zᵢₖ = (softmax(zᵢ)ₖ − [k = yᵢ]) / N
+//! ```
 //! `bce_logits` never overflows: `t = 1` is `softplus(−s)` and `t = 0` is `s − log_sigmoid(s)`,
 //! both finite for any finite `s`. Loss values are summed in f64 and rounded once; PyTorch
 //! sums in f32 in its own order, a difference of about 1 ulp.
@@ -177,4 +183,43 @@ pub fn signed_mean(s: &[f32], sign: f32, grad: &mut [f32]) -> Result<f32> {
     let g = sign / s.len() as f32;
     grad.fill(g);
     Ok(sign * mean(s))
+}
+
+/// Softmax cross-entropy of logits `z` (`[N, K]`, row-major) against the class indices `y`
+/// (`[N]`, each below `K`), mean-reduced, as PyTorch's `F.cross_entropy(z, y)`; writes
+/// ∂L/∂z into `grad` (`[N, K]`). The log-softmax subtracts each row's maximum first, so no
+/// logit overflows.
+pub fn cross_entropy(z: &[f32], y: &[usize], classes: usize, grad: &mut [f32]) -> Result<f32> {
+    let n = y.len();
+    if n == 0 || classes == 0 || z.len() != n * classes || grad.len() != z.len() {
+        return Err(Error::Shape(format!(
+            "cross_entropy needs logits [N, K] for N labels and a gradient of the same size: got {} logits, {n} labels, K = {classes}, {} gradients",
+            z.len(),
+            grad.len()
+        )));
+    }
+    if let Some(&bad) = y.iter().find(|&&c| c >= classes) {
+        return Err(Error::Shape(format!(
+            "cross_entropy: label {bad} is not below the number of classes {classes}"
+        )));
+    }
+    let inv_n = 1.0 / n as f32;
+    let mut sum = 0.0f64;
+    for ((row, g), &label) in z
+        .chunks_exact(classes)
+        .zip(grad.chunks_exact_mut(classes))
+        .zip(y)
+    {
+        let max = row.iter().copied().fold(f32::NEG_INFINITY, f32::max);
+        let log_sum = row.iter().map(|&v| (v - max).exp()).sum::<f32>().ln();
+        for (k, (&v, gk)) in row.iter().zip(g.iter_mut()).enumerate() {
+            let log_p = v - max - log_sum;
+            if k == label {
+                sum -= log_p as f64;
+            }
+            let onehot = if k == label { 1.0 } else { 0.0 };
+            *gk = (log_p.exp() - onehot) * inv_n;
+        }
+    }
+    Ok((sum / n as f64) as f32)
 }

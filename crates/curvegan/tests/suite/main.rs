@@ -14,6 +14,7 @@
 //! - `fuzz`: the parsers (formula, CSV, TOML, safetensors, checkpoint) on arbitrary and mutated input.
 
 mod common;
+mod curves;
 mod fuzz;
 mod gemm;
 mod golden_ema;
