@@ -11,3 +11,4 @@ pub mod csv_data;
 pub mod expr;
 pub mod input;
 pub mod target;
+pub mod ts;
