@@ -10,5 +10,6 @@
 pub mod csv_data;
 pub mod expr;
 pub mod input;
+pub mod npy;
 pub mod target;
 pub mod ts;
