@@ -14,6 +14,8 @@ script), the eight fixture sets that the golden tests read:
     ema/               moving averages of weights by torch.lerp_, 4 updates (seed 4)
     penalties/<case>/  R1, spectral norm and top-k on a packed D, 3 steps each (seed 4)
     layers/            a BatchNorm1d G and a maxout D, 3 GAN steps, eval mode (seed 4)
+    classifier/        softmax cross-entropy cases and 3 Adam steps of the curve measures'
+                       post-hoc classifier, an MLP 5 -> 64 -> 64 -> 3 (seed 5)
 
 with the same file names, tensor names, shapes and JSON keys as the committed
 files. crates/curvegan/tests/fixtures/README.md documents every file and the
@@ -45,7 +47,7 @@ import sys
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 DEFAULT_OUT = os.path.join(HERE, "..", "crates", "curvegan", "tests", "fixtures")
-SETS = ["seed_gan", "seed_gan_forward", "losses", "mlp", "optim", "ema", "penalties", "layers"]
+SETS = ["seed_gan", "seed_gan_forward", "losses", "mlp", "optim", "ema", "penalties", "layers", "classifier"]
 
 
 def parse_args(argv):
@@ -968,6 +970,54 @@ def layers(out):
         "steps_trace": trace,
     })
     dump_json(os.path.join(d, "trace.json"), meta)
+
+
+# ---- classifier: the curve measures' post-hoc classifier, seed 5 --------------------
+
+def classifier(out):
+    """F.cross_entropy on hand-made logits, and 3 steps of the classifier's training."""
+    d = os.path.join(out, "classifier")
+    torch.manual_seed(5)
+    tensors, cases = {}, []
+    for name, rows, k, scale in [("k2", 6, 2, 1.0), ("k3", 5, 3, 3.0), ("k9", 7, 9, 1.0),
+                                  ("large", 4, 3, 1000.0), ("equal", 3, 4, 0.0)]:
+        z = (torch.randn(rows, k) * scale).requires_grad_(True)
+        y = torch.randint(0, k, (rows,))
+        loss = F.cross_entropy(z, y)
+        loss.backward()
+        tensors[f"{name}.logits"] = z.detach()
+        tensors[f"{name}.labels"] = y.to(F32)
+        tensors[f"{name}.grad"] = z.grad.detach()
+        cases.append(with_bits({"name": name, "rows": rows, "classes": k, "loss": item(loss)}, ["loss"]))
+    # The classifier: d -> 64 -> 64 -> K, ReLU; Adam(lr 1e-3); 3 steps on given batches.
+    dim, k = 5, 3
+    net = nn.Sequential(nn.Linear(dim, 64), nn.ReLU(), nn.Linear(64, 64), nn.ReLU(), nn.Linear(64, k))
+    x = torch.randn(24, dim)
+    y = torch.randint(0, k, (24,))
+    snapshot = lambda prefix: {k: v.detach().clone() for k, v in prefixed(prefix, net).items()}
+    tensors.update(snapshot("init."))
+    tensors["x"], tensors["y"] = x, y.to(F32)
+    opt = torch.optim.Adam(net.parameters(), lr=1e-3)
+    batches = [list(range(0, 8)), list(range(8, 16)), list(range(16, 24))]
+    losses = []
+    for t, b in enumerate(batches):
+        opt.zero_grad()
+        loss = F.cross_entropy(net(x[b]), y[b])
+        loss.backward()
+        opt.step()
+        losses.append(item(loss))
+        tensors.update(snapshot(f"step{t + 1}."))
+    save(os.path.join(d, "classifier.safetensors"), tensors)
+    meta = versions()
+    meta["cross_entropy"] = cases
+    meta["train"] = {"batches": batches, "losses": losses, "lr": 1e-3,
+                     "procedure": ("torch.manual_seed(5); the five cross_entropy cases in order (z = randn(rows, K) * scale, "
+                                   "y = randint(0, K, (rows,)), F.cross_entropy(z, y).backward()); then net = "
+                                   "Sequential(Linear(5,64), ReLU, Linear(64,64), ReLU, Linear(64,3)) (default init), "
+                                   "x = randn(24, 5), y = randint(0, 3, (24,)); Adam(lr=1e-3); for each batch b: "
+                                   "zero_grad, F.cross_entropy(net(x[b]), y[b]).backward(), step; weights after each "
+                                   "step as step{t}.*")}
+    dump_json(os.path.join(d, "cases.json"), meta)
 
 
 def main(argv=None):

@@ -17,6 +17,7 @@ mod common;
 mod curves;
 mod fuzz;
 mod gemm;
+mod golden_classifier;
 mod golden_ema;
 mod golden_layers;
 mod golden_losses;
