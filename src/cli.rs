@@ -11,7 +11,10 @@ use std::sync::LazyLock;
 
 use clap::{Args, CommandFactory, FromArgMatches, Parser, Subcommand, ValueEnum};
 use curvegan::config::{check_config_int, LossKind, LrDecay, TrainConfig};
-use curvegan::data::target::{parse_x_range, TargetConfig, DEFAULT_POINTS, DEFAULT_X_RANGE};
+use curvegan::data::scale::Scale;
+use curvegan::data::target::{
+    parse_x_range, TargetConfig, DEFAULT_HOLDOUT, DEFAULT_POINTS, DEFAULT_X_RANGE,
+};
 use curvegan::eval::catalogue::available;
 use curvegan::nn::mlp::Activation;
 use curvegan::nn::optim::OptimizerConfig;
@@ -279,9 +282,25 @@ struct TrainSettings {
     #[arg(help_heading = LEARN, long, value_name = "LO,HI", allow_hyphen_values = true, help = with_default(
         "The x interval of a curve", format!("{},{}", DEFAULT_X_RANGE[0], DEFAULT_X_RANGE[1])))]
     x_range: Option<String>,
-    /// Learn the rows of this CSV file (one sample per row, optional header)
-    #[arg(help_heading = LEARN, long, value_name = "FILE.csv")]
+    /// Learn the rows of this data file: CSV (one sample per row, optional header), NumPy .npy
+    /// ([rows, points] or [rows, channels, points]) or UCR/UEA .ts
+    #[arg(help_heading = LEARN, long, value_name = "FILE")]
     data: Option<PathBuf>,
+    /// --data: the CSV columns that are conditions, not values (numbers: a quantity, anything
+    /// else or NAME:category: a category); a .ts file's label is `label`
+    #[arg(help_heading = LEARN, long, value_name = "NAME,…", value_delimiter = ',', num_args = 1..)]
+    condition_columns: Option<Vec<String>>,
+    /// --data: interpolate every series of a .ts file onto N points (for series of unequal
+    /// lengths)
+    #[arg(help_heading = LEARN, long, value_name = "N")]
+    resample: Option<usize>,
+    #[arg(help_heading = LEARN, long, value_name = "F", help = with_default(
+        "--data: the share of rows held out of training, to evaluate on (0: none)", DEFAULT_HOLDOUT))]
+    holdout: Option<f64>,
+    #[arg(help_heading = LEARN, long, value_name = "KIND", help = with_default(
+        "--data: scale each point (channel and position) for training: standard, minmax or none; \
+         samples, figures and metrics stay in the data's units", "standard"))]
+    scale: Option<Scale>,
     #[arg(help_heading = LEARN, long, help = with_default("Seed of every random draw", DEFAULT.seed))]
     seed: Option<u64>,
     #[arg(help_heading = LEARN, long, help = with_default("Real and fake samples per step", DEFAULT.batch_size))]
@@ -829,7 +848,7 @@ impl SweepArgs {
         let (g, _) = config.specs(&target)?;
         check_eval_count(&g, target.dim(), self.eval_n, "--eval-n")?;
         if let Some(c) = &self.success {
-            let names = available(&target);
+            let names = available(&target, config.conditional);
             if !names.contains(&c.metric.as_str()) {
                 return Err(Error::config(
                     "--success",
@@ -960,6 +979,49 @@ impl BackendArgs {
 }
 
 impl TrainSettings {
+    /// `--condition-columns`, `--resample`, `--holdout` and `--scale` on a data target; given
+    /// for another target, an error naming the option.
+    fn apply_data_options(&self, target: &mut TargetConfig) -> Result<(), Error> {
+        let given = [
+            ("--condition-columns", self.condition_columns.is_some()),
+            ("--resample", self.resample.is_some()),
+            ("--holdout", self.holdout.is_some()),
+            ("--scale", self.scale.is_some()),
+        ];
+        let TargetConfig::Data {
+            condition_columns,
+            resample,
+            holdout,
+            scale,
+            ..
+        } = target
+        else {
+            return match given.iter().find(|(_, g)| *g) {
+                Some((option, _)) => Err(Error::config(
+                    *option,
+                    format!(
+                        "applies to a data file (--data), not to the target {}",
+                        target.name()
+                    ),
+                )),
+                None => Ok(()),
+            };
+        };
+        if let Some(c) = &self.condition_columns {
+            *condition_columns = c.clone();
+        }
+        if self.resample.is_some() {
+            *resample = self.resample;
+        }
+        if let Some(h) = self.holdout {
+            *holdout = h;
+        }
+        if let Some(k) = self.scale {
+            *scale = k;
+        }
+        Ok(())
+    }
+
     /// The settings: the `--config` file's, or the defaults, with the given options applied.
     fn config(&self, steps: Option<usize>) -> Result<TrainConfig, Error> {
         let mut c = match &self.config {
@@ -1020,6 +1082,7 @@ impl TrainSettings {
                 )?,
             };
         }
+        self.apply_data_options(&mut c.target)?;
         if let Some(seed) = self.seed {
             c.seed = seed;
         }

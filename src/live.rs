@@ -878,6 +878,7 @@ fn figure_bounds(figure: &Figure) -> [[f64; 2]; 2] {
             real,
             generated,
             y_range,
+            ..
         } => {
             let fitted = bounds(real.iter().chain(generated).map(|&v| v as f64));
             let ys = match *y_range {

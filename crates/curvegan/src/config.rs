@@ -417,7 +417,7 @@ impl TrainConfig {
     /// curve, the data file and its row length for `--data`.
     fn sample_width(&self, target: &Target) -> (&'static str, String) {
         match &self.target {
-            TargetConfig::Data { path } => (
+            TargetConfig::Data { path, .. } => (
                 "--data",
                 format!("{} (rows of {} values)", path.display(), target.dim()),
             ),
@@ -601,10 +601,16 @@ impl TrainConfig {
     /// ([`catalogue::resolve`]), with `keep_best` added if missing. Checks that `keep_best` fits
     /// the target and has a better direction, and that `early_stop` has something to watch.
     pub fn eval_metric_names(&self, target: &Target) -> Result<Vec<&'static str>> {
-        let mut names = catalogue::resolve(target, &self.eval_metrics, "--eval-metrics")?;
+        let mut names = catalogue::resolve(
+            target,
+            self.conditional,
+            &self.eval_metrics,
+            "--eval-metrics",
+        )?;
         if let Some(best) = &self.keep_best {
             let one = [best.clone()];
-            let name = match catalogue::resolve(target, &one, "--keep-best")?[..] {
+            let name = match catalogue::resolve(target, self.conditional, &one, "--keep-best")?[..]
+            {
                 [name] if best != "all" => name,
                 _ => {
                     return Err(Error::config(

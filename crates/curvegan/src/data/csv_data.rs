@@ -6,9 +6,15 @@
 //! (`"1.5"`); spaces around fields are ignored, and so are blank lines and a UTF-8 byte-order
 //! mark.
 //!
-//! The first row is a header (its names kept, see [`Dataset::header`]) only if none of its
+//! The first row is a header (its names kept, see [`CsvTable::header`]) only if none of its
 //! fields is a number; a first row that mixes names and numbers is an error, as it is neither
 //! a header nor data.
+//!
+//! **Condition columns.** Columns named in `condition_columns` (`--condition-columns`) are not
+//! values of the sample but what it is conditioned on: their fields are kept as text, one
+//! [`Column`] each, and may hold anything but an empty field (the data set makes numbers of
+//! them or categories). They need a header to be named in, and every name must be
+//! one of its columns.
 //!
 //! Errors name the file, the 1-based line and what is wrong: a ragged row (its length and the
 //! first row's), a field that is not a number (its text and 1-based column), NaN or an
@@ -16,198 +22,209 @@
 //!
 //! ```
 //! use std::path::Path;
-//! use curvegan::data::csv_data::Dataset;
+//! use curvegan::data::csv_data::parse_table;
 //!
-//! let data = Dataset::parse("t0,t1,\"t2\"\n1,2,3\n4,5,6\n", Path::new("curves.csv")).unwrap();
-//! assert_eq!((data.len(), data.dim()), (2, 3));
-//! assert_eq!(data.row(1), &[4.0, 5.0, 6.0]);
-//! assert_eq!(data.header().unwrap(), &["t0", "t1", "t2"]);
-//! let err = Dataset::parse("t0,1\n1,2\n", Path::new("curves.csv")).unwrap_err();
+//! let t = parse_table("t0,t1,\"t2\"\n1,2,3\n4,5,6\n", Path::new("curves.csv"), &[]).unwrap();
+//! assert_eq!((t.values.len() / t.dim, t.dim), (2, 3));
+//! assert_eq!(&t.values[3..], &[4.0, 5.0, 6.0]);
+//! assert_eq!(t.header.unwrap(), &["t0", "t1", "t2"]);
+//! let err = parse_table("t0,1\n1,2\n", Path::new("curves.csv"), &[]).unwrap_err();
 //! assert!(err.to_string().contains("line 1"));
 //! ```
 
-use std::path::{Path, PathBuf};
-use std::sync::Mutex;
+use std::path::Path;
 
-use crate::data::input::{self, Fingerprint};
 use crate::error::{Error, Result};
 use crate::text::echo;
 
-/// The largest data file read: 1 GiB of text (about 100 million values).
-pub const MAX_DATA_BYTES: u64 = 1 << 30;
-
-/// A data set of real samples: `[N, dim]` f32 values, N ≥ 1, dim ≥ 1.
+/// A CSV file's content: its header, its value columns as a matrix `[N, dim]`, and its
+/// condition columns as text.
 #[derive(Debug, Clone, PartialEq)]
-pub struct Dataset {
-    path: PathBuf,
-    fingerprint: Fingerprint,
-    header: Option<Vec<String>>,
-    dim: usize,
-    values: Vec<f32>,
+pub struct CsvTable {
+    /// The header's names of the value columns, if the file has a header line.
+    pub header: Option<Vec<String>>,
+    /// Value columns.
+    pub dim: usize,
+    /// `[N, dim]`, row-major.
+    pub values: Vec<f32>,
+    /// Each condition column (in the order asked): its name and its `N` fields.
+    pub columns: Vec<Column>,
 }
 
-impl Dataset {
-    /// Reads and checks a CSV file (see the module docs): a regular file, or a pipe or FIFO
-    /// read to its end ([`input::read_text`]), of at most [`MAX_DATA_BYTES`]. The rows of a
-    /// pipe are kept for the process's next loads of the same path.
-    pub fn load(path: &Path) -> Result<Self> {
-        // A pipe (`--data <(…)`) gives its bytes once: a second load in this process (the
-        // checks before a run, then the run; each seed of a sweep) takes the rows it gave.
-        static PIPED: Mutex<Vec<(PathBuf, Dataset)>> = Mutex::new(Vec::new());
-        let piped = std::fs::metadata(path).is_ok_and(|m| !m.is_file() && !m.is_dir());
-        let mut kept = PIPED.lock().unwrap_or_else(|e| e.into_inner());
-        if let Some((_, data)) = kept.iter().find(|(p, _)| piped && p == path) {
-            return Ok(data.clone());
-        }
-        let text = input::read_text(path, MAX_DATA_BYTES)?;
-        let data = Self::parse(&text, path)?;
-        if piped {
-            kept.push((path.to_path_buf(), data.clone()));
-        }
-        Ok(data)
-    }
+/// A condition column of a CSV file: its name and one field per row, as text.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Column {
+    /// The column's name in the header.
+    pub name: String,
+    /// `[N]`: the fields.
+    pub fields: Vec<String>,
+}
 
-    /// Parses CSV text; `path` is only used in error messages.
-    pub fn parse(text: &str, path: &Path) -> Result<Self> {
-        let bad = |message: String| Error::bad_file(path, message);
-        let fingerprint = Fingerprint::of(text.as_bytes());
-        // A UTF-8 byte-order mark is not part of the first field.
-        let text = text.strip_prefix('\u{feff}').unwrap_or(text);
-        let mut reader = csv::ReaderBuilder::new()
-            .has_headers(false)
-            .flexible(true) // ragged rows are reported below, with both lengths
-            .trim(csv::Trim::All)
-            .from_reader(text.as_bytes());
-        // Line numbers are counted here from the records' byte offsets: the csv crate's own
-        // line count, and its offset of a record, leave out the empty lines skipped before it.
-        let mut lines = LineCounter {
-            text,
-            byte: 0,
-            line: 1,
-        };
-        let mut header: Option<(u64, Vec<String>)> = None;
-        // (line number, length) of the first data row: every other row must match it.
-        let mut width: Option<(u64, usize)> = None;
-        let mut values = Vec::new();
-        let mut record = csv::StringRecord::new();
-        loop {
-            let more = reader.read_record(&mut record).map_err(|e| {
-                let line = e
-                    .position()
-                    .map_or(String::new(), |p| format!("line {}: ", p.line()));
-                bad(format!("{line}{e}"))
-            })?;
-            if !more {
-                break;
-            }
-            let line_no = lines.line_at(record.position().map_or(0, |p| p.byte()));
-            // A line of spaces is one empty field: blank, skipped like an empty line.
-            if record.len() == 1 && record[0].is_empty() {
+/// Parses CSV text whose columns named in `conditions` are condition columns (see the module
+/// docs); `path` is only used in error messages.
+pub fn parse_table(text: &str, path: &Path, conditions: &[String]) -> Result<CsvTable> {
+    let bad = |message: String| Error::bad_file(path, message);
+    // A UTF-8 byte-order mark is not part of the first field.
+    let text = text.strip_prefix('\u{feff}').unwrap_or(text);
+    let mut reader = csv::ReaderBuilder::new()
+        .has_headers(false)
+        .flexible(true) // ragged rows are reported below, with both lengths
+        .trim(csv::Trim::All)
+        .from_reader(text.as_bytes());
+    // Line numbers are counted here from the records' byte offsets: the csv crate's own
+    // line count, and its offset of a record, leave out the empty lines skipped before it.
+    let mut lines = LineCounter {
+        text,
+        byte: 0,
+        line: 1,
+    };
+    let mut header: Option<(u64, Vec<String>)> = None;
+    // (line number, length) of the first data row: every other row must match it.
+    let mut width: Option<(u64, usize)> = None;
+    let mut values = Vec::new();
+    // The positions of the condition columns, and their fields.
+    let mut cond_at: Vec<usize> = Vec::new();
+    let mut columns: Vec<Column> = Vec::new();
+    let mut record = csv::StringRecord::new();
+    loop {
+        let more = reader.read_record(&mut record).map_err(|e| {
+            let line = e
+                .position()
+                .map_or(String::new(), |p| format!("line {}: ", p.line()));
+            bad(format!("{line}{e}"))
+        })?;
+        if !more {
+            break;
+        }
+        let line_no = lines.line_at(record.position().map_or(0, |p| p.byte()));
+        // A line of spaces is one empty field: blank, skipped like an empty line.
+        if record.len() == 1 && record[0].is_empty() {
+            continue;
+        }
+        if header.is_none() && width.is_none() {
+            let numbers = record.iter().filter(|f| f.parse::<f64>().is_ok()).count();
+            if numbers == 0 {
+                header = Some((line_no, record.iter().map(str::to_string).collect()));
                 continue;
             }
-            if header.is_none() && width.is_none() {
-                let numbers = record.iter().filter(|f| f.parse::<f64>().is_ok()).count();
-                if numbers == 0 {
-                    header = Some((line_no, record.iter().map(str::to_string).collect()));
-                    continue;
-                }
-                if numbers < record.len() {
-                    let names: Vec<&str> = record
-                        .iter()
-                        .filter(|f| f.parse::<f64>().is_err())
-                        .collect();
-                    return Err(bad(format!(
-                        "line {line_no}: the first row mixes numbers and names ({}): a header \
-                         must have no numbers, a row of data only numbers",
-                        echo(&names.join(", "))
-                    )));
-                }
+            if !conditions.is_empty() {
+                return Err(bad(format!(
+                    "line {line_no}: --condition-columns names columns of a header, and the \
+                     first row is data (it holds numbers); add a header line naming the columns"
+                )));
             }
-            match width {
-                None => {
-                    if let Some((h_line, names)) = &header {
-                        if names.len() != record.len() {
-                            return Err(bad(format!(
-                                "line {line_no}: ragged row: {} values, but the header on line \
-                                 {h_line} has {} names",
-                                record.len(),
-                                names.len()
-                            )));
-                        }
-                    }
-                    width = Some((line_no, record.len()));
-                }
-                Some((w_line, w)) if record.len() != w => {
-                    return Err(bad(format!(
-                        "line {line_no}: ragged row: {} values, but the first row (line {w_line}) \
-                         has {w}",
-                        record.len()
-                    )));
-                }
-                Some(_) => {}
-            }
-            for (col, field) in record.iter().enumerate() {
-                values
-                    .push(parse_value(field).map_err(|why| {
-                        bad(format!("line {line_no}, column {}: {why}", col + 1))
-                    })?);
+            if numbers < record.len() {
+                let names: Vec<&str> = record
+                    .iter()
+                    .filter(|f| f.parse::<f64>().is_err())
+                    .collect();
+                return Err(bad(format!(
+                    "line {line_no}: the first row mixes numbers and names ({}): a header \
+                     must have no numbers, a row of data only numbers",
+                    echo(&names.join(", "))
+                )));
             }
         }
-        let Some((_, dim)) = width else {
-            return Err(bad(match header {
-                Some((h_line, _)) => format!("no rows of values: only the header on line {h_line}"),
-                None => "empty file: no rows of values".into(),
-            }));
-        };
-        Ok(Dataset {
-            path: path.to_path_buf(),
-            fingerprint,
-            header: header.map(|(_, names)| names),
-            dim,
-            values,
-        })
+        match width {
+            None => {
+                if let Some((h_line, names)) = &header {
+                    if names.len() != record.len() {
+                        return Err(bad(format!(
+                            "line {line_no}: ragged row: {} values, but the header on line \
+                             {h_line} has {} names",
+                            record.len(),
+                            names.len()
+                        )));
+                    }
+                }
+                width = Some((line_no, record.len()));
+                if let Some((h_line, names)) = &header {
+                    cond_at = condition_positions(names, conditions)
+                        .map_err(|m| bad(format!("line {h_line}: {m}")))?;
+                    for &at in &cond_at {
+                        columns.push(Column {
+                            name: names[at].clone(),
+                            fields: Vec::new(),
+                        });
+                    }
+                }
+            }
+            Some((w_line, w)) if record.len() != w => {
+                return Err(bad(format!(
+                    "line {line_no}: ragged row: {} values, but the first row (line {w_line}) \
+                     has {w}",
+                    record.len()
+                )));
+            }
+            Some(_) => {}
+        }
+        for (col, field) in record.iter().enumerate() {
+            if let Some(k) = cond_at.iter().position(|&c| c == col) {
+                if field.is_empty() {
+                    return Err(bad(format!(
+                        "line {line_no}, column {} ({}): the condition is empty",
+                        col + 1,
+                        echo(&columns[k].name)
+                    )));
+                }
+                columns[k].fields.push(field.to_string());
+                continue;
+            }
+            values.push(
+                parse_value(field)
+                    .map_err(|why| bad(format!("line {line_no}, column {}: {why}", col + 1)))?,
+            );
+        }
     }
+    let Some((_, width)) = width else {
+        return Err(bad(match header {
+            Some((h_line, _)) => format!("no rows of values: only the header on line {h_line}"),
+            None => "empty file: no rows of values".into(),
+        }));
+    };
+    let dim = width - cond_at.len();
+    if dim == 0 {
+        return Err(bad(
+            "every column is a condition column: no values are left for the samples".into(),
+        ));
+    }
+    let header = header.map(|(_, names)| {
+        (names.into_iter().enumerate())
+            .filter(|(i, _)| !cond_at.contains(i))
+            .map(|(_, n)| n)
+            .collect()
+    });
+    Ok(CsvTable {
+        header,
+        dim,
+        values,
+        columns,
+    })
+}
 
-    /// The file it was read from.
-    pub fn path(&self) -> &Path {
-        &self.path
+/// The positions in `header` of the columns named `conditions`, in that order; each name must
+/// be a column, once.
+fn condition_positions(
+    header: &[String],
+    conditions: &[String],
+) -> std::result::Result<Vec<usize>, String> {
+    let mut at = Vec::with_capacity(conditions.len());
+    for name in conditions {
+        let i = header.iter().position(|h| h == name).ok_or_else(|| {
+            let shown: Vec<&str> = header.iter().take(20).map(String::as_str).collect();
+            format!(
+                "--condition-columns names '{}', which is not a column of the header ({}{})",
+                echo(name),
+                echo(&shown.join(", ")),
+                if header.len() > 20 { ", …" } else { "" }
+            )
+        })?;
+        if at.contains(&i) {
+            return Err(format!("--condition-columns names '{}' twice", echo(name)));
+        }
+        at.push(i);
     }
-
-    /// The length and CRC-32 of the bytes it was read from (those of the file when it was
-    /// read: a pipe gives its bytes once).
-    pub fn fingerprint(&self) -> Fingerprint {
-        self.fingerprint
-    }
-
-    /// The header's names, if the file has a header line.
-    pub fn header(&self) -> Option<&[String]> {
-        self.header.as_deref()
-    }
-
-    /// Values per sample (the number of columns).
-    pub fn dim(&self) -> usize {
-        self.dim
-    }
-
-    /// Number of samples (rows).
-    pub fn len(&self) -> usize {
-        self.values.len() / self.dim
-    }
-
-    /// Always false: a data set has at least one row.
-    pub fn is_empty(&self) -> bool {
-        self.values.is_empty()
-    }
-
-    /// All values, `[N, dim]` row-major.
-    pub fn values(&self) -> &[f32] {
-        &self.values
-    }
-
-    /// Sample `i` (`[dim]`). Panics if `i >= len()`, like slice indexing.
-    pub fn row(&self, i: usize) -> &[f32] {
-        &self.values[i * self.dim..(i + 1) * self.dim]
-    }
+    Ok(at)
 }
 
 /// 1-based line numbers of records in `text` from the byte offsets the csv crate gives them
@@ -259,29 +276,29 @@ fn parse_value(field: &str) -> std::result::Result<f32, String> {
 mod tests {
     use super::*;
 
-    fn parse(text: &str) -> Result<Dataset> {
-        Dataset::parse(text, Path::new("t.csv"))
+    fn parse(text: &str) -> Result<CsvTable> {
+        parse_table(text, Path::new("t.csv"), &[])
     }
 
     #[test]
     fn reads_with_and_without_header() {
         let d = parse("1, 2\r\n\n3,4\n").unwrap();
-        assert_eq!(d.values(), &[1.0, 2.0, 3.0, 4.0]);
-        assert!(d.header().is_none());
+        assert_eq!(d.values.as_slice(), &[1.0, 2.0, 3.0, 4.0]);
+        assert!(d.header.is_none());
         let d = parse("\"a\",b\n1,2\n").unwrap();
-        assert_eq!(d.header().unwrap(), &["a", "b"]);
-        assert_eq!(d.len(), 1);
+        assert_eq!(d.header.unwrap(), &["a", "b"]);
+        assert_eq!(d.values.len() / d.dim, 1);
     }
 
     #[test]
     fn quotes_bom_and_crlf_are_read() {
         let d = parse("\u{feff}\"t 0\",\"t,1\"\r\n\"1.5\", 2\r\n3,\"-4e0\"\r\n").unwrap();
-        assert_eq!(d.header().unwrap(), &["t 0", "t,1"]);
-        assert_eq!(d.values(), &[1.5, 2.0, 3.0, -4.0]);
+        assert_eq!(d.header.unwrap(), &["t 0", "t,1"]);
+        assert_eq!(d.values.as_slice(), &[1.5, 2.0, 3.0, -4.0]);
         // A BOM before data, not a header.
         let d = parse("\u{feff}1,2\n").unwrap();
-        assert!(d.header().is_none());
-        assert_eq!(d.values(), &[1.0, 2.0]);
+        assert!(d.header.is_none());
+        assert_eq!(d.values.as_slice(), &[1.0, 2.0]);
     }
 
     #[test]

@@ -56,8 +56,10 @@ use rand_chacha::ChaCha8Rng;
 use rand_distr::{Distribution, StandardNormal};
 use serde::{Deserialize, Deserializer, Serialize, Serializer};
 
-use crate::data::csv_data::Dataset;
+use crate::data::data_source::{Condition, DataSource};
+use crate::data::dataset::{DataOptions, Dataset};
 use crate::data::expr::{reserved_name, Formula};
+use crate::data::scale::Scale;
 use crate::error::{Error, Result};
 use crate::text::echo;
 
@@ -65,6 +67,8 @@ use crate::text::echo;
 pub const DEFAULT_POINTS: usize = 15;
 /// The x interval of a curve target unless given (the tutorial's `[-1, 1]`).
 pub const DEFAULT_X_RANGE: [f64; 2] = [-1.0, 1.0];
+/// The share of a data file's rows `--data` holds out of training.
+pub const DEFAULT_HOLDOUT: f64 = 0.2;
 /// Standard deviation of each of `ring8`'s Gaussians.
 pub const RING8_SIGMA: f32 = 0.01;
 /// Standard deviation of each of `grid25`'s Gaussians.
@@ -321,6 +325,14 @@ impl<'de> Deserialize<'de> for Param {
     }
 }
 
+fn is_zero(v: &f64) -> bool {
+    *v == 0.0
+}
+
+fn is_unscaled(s: &Scale) -> bool {
+    *s == Scale::None
+}
+
 fn default_points() -> usize {
     DEFAULT_POINTS
 }
@@ -370,10 +382,26 @@ pub enum TargetConfig {
         #[serde(default = "default_x_range")]
         x_range: [f64; 2],
     },
-    /// Rows of a CSV file, loaded when the target is built.
+    /// Rows of a data file (CSV, NumPy `.npy` or UCR/UEA `.ts`; [`crate::data::dataset`]),
+    /// loaded when the target is built.
     Data {
         /// The file, as given (`--data` makes it absolute).
         path: PathBuf,
+        /// A CSV file's condition columns (`NAME` or `NAME:category`); a `.ts` file's label is
+        /// `label`. Used by a conditional GAN.
+        #[serde(default, skip_serializing_if = "Vec::is_empty")]
+        condition_columns: Vec<String>,
+        /// Interpolate every series onto this many points (`.ts` files of unequal lengths).
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        resample: Option<usize>,
+        /// The share of rows held out of training for evaluation ([`DataSource`]); absent: 0
+        /// (runs of versions before it). `--data` gives [`DEFAULT_HOLDOUT`].
+        #[serde(default, skip_serializing_if = "is_zero")]
+        holdout: f64,
+        /// How the values are scaled for training; absent: `none` (runs of versions before
+        /// it). `--data` gives `standard`.
+        #[serde(default, skip_serializing_if = "is_unscaled")]
+        scale: Scale,
     },
     /// 8 Gaussians on the unit circle, σ = 0.01. (A struct variant without fields rather than
     /// a unit variant, so that serde rejects keys such as `points` instead of ignoring them.)
@@ -421,6 +449,18 @@ impl TargetConfig {
     /// True for the kinds sampled on an x grid (`quadratic`, `family`, `expr`).
     pub fn is_curve(&self) -> bool {
         self.grid().is_some()
+    }
+
+    /// The data file `path` with `--data`'s settings: no condition columns, no resampling,
+    /// [`DEFAULT_HOLDOUT`] held out, `standard` scaling.
+    pub fn data(path: PathBuf) -> TargetConfig {
+        TargetConfig::Data {
+            path,
+            condition_columns: Vec::new(),
+            resample: None,
+            holdout: DEFAULT_HOLDOUT,
+            scale: Scale::Standard,
+        }
     }
 }
 
@@ -569,11 +609,11 @@ impl TargetConfig {
         let points = points.unwrap_or(DEFAULT_POINTS);
         let x_range = x_range.unwrap_or(DEFAULT_X_RANGE);
         if let Some(path) = data {
-            return Ok(TargetConfig::Data {
-                // Absolute, so that the run's config.toml still finds the file when sampling
-                // or resuming from another folder; a missing file is reported by build().
-                path: std::fs::canonicalize(path).unwrap_or_else(|_| path.to_path_buf()),
-            });
+            // Absolute, so that the run's config.toml still finds the file when sampling or
+            // resuming from another folder; a missing file is reported by build().
+            return Ok(TargetConfig::data(
+                std::fs::canonicalize(path).unwrap_or_else(|_| path.to_path_buf()),
+            ));
         }
         Ok(match name {
             "quadratic" => TargetConfig::Quadratic { points, x_range },
@@ -645,7 +685,23 @@ impl TargetConfig {
             }
             TargetConfig::Family { .. } => curve(x64, None, Source::Family),
             TargetConfig::Expr { expr, params, .. } => build_expr(expr, params, x64)?,
-            TargetConfig::Data { path } => Target::from_data(Dataset::load(path)?),
+            TargetConfig::Data {
+                path,
+                condition_columns,
+                resample,
+                holdout,
+                scale,
+            } => {
+                let options = DataOptions {
+                    condition_columns: condition_columns.clone(),
+                    resample: *resample,
+                };
+                Target::of_source(DataSource::new(
+                    Dataset::load(path, &options)?,
+                    *holdout,
+                    *scale,
+                )?)
+            }
             TargetConfig::Ring8 {} => {
                 let centres = (0..8)
                     .flat_map(|k| {
@@ -667,24 +723,96 @@ impl TargetConfig {
 }
 
 impl Target {
-    /// The target of a data set already loaded (what [`TargetConfig::build`] gives for
-    /// `kind = "data"`): x is the column index `0..dim`.
-    pub fn from_data(data: Dataset) -> Target {
-        let x64: Vec<f64> = (0..data.dim()).map(|i| i as f64).collect();
+    /// The target of a data set already loaded, all of its rows for training and unscaled.
+    pub fn from_data(data: Dataset) -> Result<Target> {
+        Ok(Target::of_source(DataSource::new(data, 0.0, Scale::None)?))
+    }
+
+    /// The target of a prepared data set (what [`TargetConfig::build`] gives for
+    /// `kind = "data"`): x is the point's index in its channel, `0..points` for each channel.
+    pub fn of_source(source: DataSource) -> Target {
+        let data = source.dataset();
+        let x64: Vec<f64> = (0..data.channels())
+            .flat_map(|_| (0..data.points()).map(|i| i as f64))
+            .collect();
         Target {
             x: x64.iter().map(|&v| v as f32).collect(),
             x64,
             fixed: None,
-            source: Source::Data(data),
+            source: Source::Data(Box::new(source)),
         }
     }
 
     /// The data set of a `kind = "data"` target.
     pub fn dataset(&self) -> Option<&Dataset> {
+        self.data_source().map(DataSource::dataset)
+    }
+
+    /// The prepared data set of a `kind = "data"` target: its split, scaler and conditions.
+    pub fn data_source(&self) -> Option<&DataSource> {
         match &self.source {
-            Source::Data(data) => Some(data),
+            Source::Data(source) => Some(source),
             _ => None,
         }
+    }
+
+    /// Channels per sample: a data file's, else 1.
+    pub fn channels(&self) -> usize {
+        self.dataset().map_or(1, Dataset::channels)
+    }
+
+    /// Points per channel: `dim / channels`.
+    pub fn points(&self) -> usize {
+        self.dim() / self.channels()
+    }
+
+    /// Brings rows `[N, dim]` of G's space to the data's units in place: a scaled data set's
+    /// [`crate::data::scale::Scaler::invert`]; nothing for the other targets.
+    pub fn to_data_units(&self, rows: &mut [f32]) {
+        if let Some(source) = self.data_source() {
+            source.scaler().invert(rows);
+        }
+    }
+
+    /// Draws real samples into `out` (`[B, dim]`) in the data's units, to show: as
+    /// [`Target::draw`], with a data set's rows unscaled.
+    pub fn draw_shown(&self, rng: &mut ChaCha8Rng, out: &mut [f32]) -> Result<()> {
+        self.draw(rng, out, None)?;
+        self.to_data_units(out);
+        Ok(())
+    }
+
+    /// The real samples an evaluation compares `count` generated ones with, in the data's
+    /// units: a data set's held-out rows (all of them; its training rows when it holds none
+    /// out), else `count` fresh draws from `rng`.
+    pub fn eval_real(&self, count: usize, rng: &mut ChaCha8Rng) -> Result<Vec<f32>> {
+        if let Some(source) = self.data_source() {
+            let rows = match source.holdout().is_empty() {
+                true => source.train(),
+                false => source.holdout(),
+            };
+            return Ok(source.rows(rows));
+        }
+        let mut real = vec![0.0; count * self.dim()];
+        self.draw(rng, &mut real, None)?;
+        Ok(real)
+    }
+
+    /// The conditions of a conditional GAN on this target, in the order of the condition
+    /// vector: `family`'s `a`, a formula's random parameters (numbers as they are), a data
+    /// set's condition columns.
+    pub fn conditions(&self) -> Vec<Condition> {
+        if let Some(source) = self.data_source() {
+            return source.conditions().to_vec();
+        }
+        (self.cond_names().into_iter().enumerate())
+            .map(|(at, name)| Condition::Number {
+                name,
+                at,
+                shift: 0.0,
+                scale: 1.0,
+            })
+            .collect()
     }
 }
 
@@ -855,8 +983,8 @@ enum Source {
         params: Vec<Param>,
         random: Vec<usize>,
     },
-    /// Rows of a file.
-    Data(Dataset),
+    /// Rows of a data file, prepared.
+    Data(Box<DataSource>),
     /// Gaussian mixture: centres `[K, 2]`, one σ.
     Modes { centres: Vec<f32>, sigma: f32 },
 }
@@ -916,6 +1044,7 @@ impl Target {
         match &self.source {
             Source::Family => 1,
             Source::Expr { random, .. } => random.len(),
+            Source::Data(source) => source.c_dim(),
             _ => 0,
         }
     }
@@ -928,6 +1057,11 @@ impl Target {
             Source::Expr { params, random, .. } => {
                 random.iter().map(|&i| params[i].name.clone()).collect()
             }
+            Source::Data(source) => source
+                .conditions()
+                .iter()
+                .map(|c| c.name().to_string())
+                .collect(),
             _ => Vec::new(),
         }
     }
@@ -1044,12 +1178,7 @@ impl Target {
                     }
                 }
             }
-            Source::Data(data) => {
-                for row in out.chunks_exact_mut(dim) {
-                    let i = rng.random_range(0..data.len());
-                    row.copy_from_slice(data.row(i));
-                }
-            }
+            Source::Data(source) => source.draw(rng, out, cond),
             Source::Modes { centres, sigma } => {
                 let k = centres.len() / 2;
                 for row in out.chunks_exact_mut(dim) {

@@ -123,18 +123,15 @@ impl TsFile {
                             )
                         })?);
                     }
-                    "classlabel" => {
-                        if flag(&words)? {
-                            let names: Vec<String> =
-                                words[1..].iter().map(|w| w.to_string()).collect();
-                            if names.is_empty() {
-                                return Err(bad(
-                                    line_no,
-                                    "@classLabel true lists no class names".into(),
-                                ));
-                            }
-                            class_names = Some(names);
+                    "classlabel" if flag(&words)? => {
+                        let names: Vec<String> = words[1..].iter().map(|w| w.to_string()).collect();
+                        if names.is_empty() {
+                            return Err(bad(
+                                line_no,
+                                "@classLabel true lists no class names".into(),
+                            ));
                         }
+                        class_names = Some(names);
                     }
                     "targetlabel" => targets = flag(&words)?,
                     // Descriptive keys: checked against the data where it matters, else ignored.

@@ -11,7 +11,15 @@
 //! - `family`: the least-squares fit y = a·x² + b of each sample — mean and std of a (truth
 //!   1.5 and 0.2887), the fraction inside [1, 2] and the RMS of b − (a − 1);
 //! - `ring8` / `grid25`: the VEEGAN / PacGAN mode statistics — modes captured, the fraction of
-//!   high-quality samples (within 3σ of a mode) and the reverse KL of the mode histogram.
+//!   high-quality samples (within 3σ of a mode) and the reverse KL of the mode histogram;
+//! - a data set (`--data`): the curve measures of [`crate::eval::curves`] — the autocorrelation
+//!   difference against the held-out rows; the discriminative score of as many synthetic rows
+//!   as the training rows against them; the distance to the closest training row (DCR) of
+//!   as many synthetic rows as held-out rows, against theirs; and with a category condition
+//!   and a conditional G, the accuracy on the held-out rows of a classifier of that category
+//!   trained on synthetic rows (TSTR, with the training rows' conditions) and on the training
+//!   rows (TRTR). The distances compare G with the held-out rows (the training rows when
+//!   nothing is held out), in the data's units.
 //!
 //! `run::sample::evaluate` scores a saved generator on every available metric (`curvegan eval`);
 //! [`score`] computes a chosen subset, which is what training does at each evaluation step
@@ -24,7 +32,7 @@ use serde::Serialize;
 
 use crate::data::target::Target;
 use crate::error::{Error, Result};
-use crate::eval::metrics;
+use crate::eval::{curves, metrics};
 use crate::text::echo;
 
 /// Which values of a metric are better.
@@ -67,6 +75,12 @@ enum Applies {
     All,
     /// Every target whose real samples are not all the same point.
     Spread,
+    /// A data set.
+    Data,
+    /// A data set with held-out rows.
+    Holdout,
+    /// A data set with held-out rows, a category condition and a conditional G.
+    Labelled,
 }
 
 /// One metric a report can hold.
@@ -99,13 +113,13 @@ const fn info(
     }
 }
 
-use Applies::{All, Family, FixedCurve, Modes, Spread};
+use Applies::{All, Data, Family, FixedCurve, Holdout, Labelled, Modes, Spread};
 use Better::{Higher, Lower};
 
 /// Every metric, in report order. Training computes by default the cheap ones that fit the
 /// target: the MSE for a fixed curve (where distances between distributions add nothing to
 /// it), else the target's own statistics, the energy distance and the mean W1.
-pub const CATALOGUE: [MetricInfo; 15] = [
+pub const CATALOGUE: [MetricInfo; 20] = [
     info("mse_to_target", Some(Lower), true, false, FixedCurve),
     info("family_a_mean", None, true, false, Family),
     info("family_a_std", None, true, false, Family),
@@ -121,6 +135,11 @@ pub const CATALOGUE: [MetricInfo; 15] = [
     info("recall", Some(Higher), false, true, Spread),
     info("density", Some(Higher), false, true, Spread),
     info("coverage", Some(Higher), false, true, Spread),
+    info("acf_difference", Some(Lower), true, true, Data),
+    info("discriminative_score", Some(Lower), false, true, Data),
+    info("dcr_ratio", None, false, true, Holdout),
+    info("tstr_accuracy", Some(Higher), false, true, Labelled),
+    info("trtr_accuracy", None, false, true, Labelled),
 ];
 
 /// The catalogue entry of a metric.
@@ -128,32 +147,40 @@ pub fn metric_info(name: &str) -> Option<&'static MetricInfo> {
     CATALOGUE.iter().find(|m| m.name == name)
 }
 
-fn applies(m: &MetricInfo, target: &Target) -> bool {
+fn applies(m: &MetricInfo, target: &Target, conditional: bool) -> bool {
     let fixed = target.fixed_curve().is_some();
+    let data = target.data_source();
+    let holdout = data.is_some_and(|d| d.holdout().len() >= 2);
     match m.applies {
         FixedCurve => fixed,
         Family => target.is_family(),
         Modes => target.modes().is_some(),
         All => true,
         Spread => !fixed,
+        Data => data.is_some(),
+        Holdout => holdout,
+        Labelled => holdout && conditional && data.is_some_and(|d| d.labels(d.train()).is_some()),
     }
 }
 
-/// The names of every metric that fits `target`, in report order.
-pub fn available(target: &Target) -> Vec<&'static str> {
+/// The names of every metric that fits `target` (learnt by a conditional GAN when
+/// `conditional`), in report order.
+pub fn available(target: &Target, conditional: bool) -> Vec<&'static str> {
     CATALOGUE
         .iter()
-        .filter(|m| applies(m, target))
+        .filter(|m| applies(m, target, conditional))
         .map(|m| m.name)
         .collect()
 }
 
 /// The metrics training computes for `target` when none are asked for.
-pub fn training_default(target: &Target) -> Vec<&'static str> {
+pub fn training_default(target: &Target, conditional: bool) -> Vec<&'static str> {
     let fixed = target.fixed_curve().is_some();
     CATALOGUE
         .iter()
-        .filter(|m| applies(m, target) && m.during_training && !(fixed && m.needs_real))
+        .filter(|m| {
+            applies(m, target, conditional) && m.during_training && !(fixed && m.needs_real)
+        })
         .map(|m| m.name)
         .collect()
 }
@@ -161,14 +188,19 @@ pub fn training_default(target: &Target) -> Vec<&'static str> {
 /// The metrics to compute for `target`: `requested` (names, or the single word `all`), or
 /// [`training_default`] when it is empty — in report order, each once. `option` names the
 /// setting in the error for a name that does not fit the target.
-pub fn resolve(target: &Target, requested: &[String], option: &str) -> Result<Vec<&'static str>> {
+pub fn resolve(
+    target: &Target,
+    conditional: bool,
+    requested: &[String],
+    option: &str,
+) -> Result<Vec<&'static str>> {
     if requested.is_empty() {
-        return Ok(training_default(target));
+        return Ok(training_default(target, conditional));
     }
     if requested.len() == 1 && requested[0] == "all" {
-        return Ok(available(target));
+        return Ok(available(target, conditional));
     }
-    let fits = available(target);
+    let fits = available(target, conditional);
     for name in requested {
         if !fits.contains(&name.as_str()) {
             let why = if metric_info(name).is_some() {
@@ -212,14 +244,29 @@ pub fn min_samples(names: &[&str]) -> usize {
     names.iter().map(min).max().unwrap_or(1)
 }
 
+/// More samples of the generator being scored, for the measures that draw their own (the
+/// curve measures of a data set: as many as the training or held-out rows, or with given
+/// conditions).
+pub trait Sampler {
+    /// `count` samples (`[count, n]`, in the data's units), each with its row of
+    /// `conditions` (`[count, c]`), or with conditions drawn from the data's mix when `None`.
+    fn sample(&mut self, count: usize, conditions: Option<&[f32]>) -> Result<Vec<f32>>;
+}
+
+/// Repeats of the classifier fits of train-on-synthetic and train-on-real accuracy.
+pub const TRANSFER_REPEATS: usize = 3;
+
 /// Computes `names` (from [`resolve`]) for the generated samples `fake` (`[N, n]`) against
-/// the real samples `real` (`[M, n]`; needed only if [`needs_real`]). Values come back in the
-/// order of `names`.
+/// the real samples `real` (`[M, n]`; needed only if [`needs_real`]); the curve measures of a
+/// data set draw their own samples from `sampler` and seed their classifiers with `seed`.
+/// Values come back in the order of `names`.
 pub fn score(
     target: &Target,
     fake: &[f32],
     real: Option<&[f32]>,
     names: &[&str],
+    sampler: &mut dyn Sampler,
+    seed: u64,
 ) -> Result<Vec<f64>> {
     let d = target.dim();
     let want = |n: &str| names.contains(&n);
@@ -270,6 +317,45 @@ pub fn score(
         let (density, coverage) = metrics::density_coverage(real()?, fake, d, k)?;
         m.push(("density", density));
         m.push(("coverage", coverage));
+    }
+    if let Some(source) = target.data_source() {
+        let (channels, points) = (target.channels(), target.points());
+        if want("acf_difference") && points >= 2 {
+            let lags = curves::default_lags(points);
+            let v = curves::acf_difference(real()?, fake, channels, points, lags)?;
+            m.push(("acf_difference", v));
+        }
+        let train = source.rows(source.train());
+        let holdout = source.rows(source.holdout());
+        if want("discriminative_score") {
+            let syn = sampler.sample(source.train().len(), None)?;
+            let s = curves::discriminative_score(&train, &syn, d, seed)?;
+            m.push(("discriminative_score", s.score));
+        }
+        if want("dcr_ratio") {
+            let syn = sampler.sample(source.holdout().len(), None)?;
+            m.push(("dcr_ratio", curves::dcr(&train, &syn, &holdout, d)?.ratio));
+        }
+        if want("tstr_accuracy") || want("trtr_accuracy") {
+            let (labels, classes) = (source.labels(source.train())).ok_or_else(|| {
+                Error::config(
+                    "metrics",
+                    "train-on-synthetic accuracy needs a category condition",
+                )
+            })?;
+            let (test_labels, _) = source.labels(source.holdout()).unwrap_or_default();
+            let test = (&holdout[..], &test_labels[..]);
+            let r = TRANSFER_REPEATS;
+            if want("tstr_accuracy") {
+                let syn = sampler.sample(labels.len(), Some(&source.encoded(source.train())))?;
+                let v = curves::transfer_accuracy((&syn, &labels), test, d, classes, r, seed)?;
+                m.push(("tstr_accuracy", v));
+            }
+            if want("trtr_accuracy") {
+                let v = curves::transfer_accuracy((&train, &labels), test, d, classes, r, seed)?;
+                m.push(("trtr_accuracy", v));
+            }
+        }
     }
     names
         .iter()
@@ -339,6 +425,15 @@ mod tests {
     use super::*;
     use crate::data::target::TargetConfig;
 
+    /// No curve measure is asked for here.
+    struct NoSampler;
+
+    impl Sampler for NoSampler {
+        fn sample(&mut self, _: usize, _: Option<&[f32]>) -> Result<Vec<f32>> {
+            unreachable!("no measure of these targets draws samples")
+        }
+    }
+
     fn target(config: TargetConfig) -> Target {
         config.build().unwrap()
     }
@@ -346,9 +441,9 @@ mod tests {
     #[test]
     fn each_target_gets_the_metrics_that_fit_it() {
         let quadratic = target(TargetConfig::default());
-        assert_eq!(training_default(&quadratic), ["mse_to_target"]);
+        assert_eq!(training_default(&quadratic, false), ["mse_to_target"]);
         assert_eq!(
-            available(&quadratic),
+            available(&quadratic, false),
             [
                 "mse_to_target",
                 "energy_distance",
@@ -361,7 +456,7 @@ mod tests {
             x_range: [-1.0, 1.0],
         });
         assert_eq!(
-            training_default(&family),
+            training_default(&family, false),
             [
                 "family_a_mean",
                 "family_a_std",
@@ -372,9 +467,9 @@ mod tests {
             ]
         );
         let ring = target(TargetConfig::Ring8 {});
-        assert_eq!(available(&ring).len(), 10);
-        assert!(!needs_real(&training_default(&quadratic)));
-        assert!(needs_real(&training_default(&ring)));
+        assert_eq!(available(&ring, false).len(), 10);
+        assert!(!needs_real(&training_default(&quadratic, false)));
+        assert!(needs_real(&training_default(&ring, false)));
     }
 
     #[test]
@@ -382,18 +477,18 @@ mod tests {
         let ring = target(TargetConfig::Ring8 {});
         let asked = ["recall".to_string(), "reverse_kl".to_string()];
         assert_eq!(
-            resolve(&ring, &asked, "--eval-metrics").unwrap(),
+            resolve(&ring, false, &asked, "--eval-metrics").unwrap(),
             ["reverse_kl", "recall"]
         );
-        let all = resolve(&ring, &["all".to_string()], "--eval-metrics").unwrap();
-        assert_eq!(all, available(&ring));
-        let e = resolve(&ring, &["mse_to_target".into()], "--eval-metrics").unwrap_err();
+        let all = resolve(&ring, false, &["all".to_string()], "--eval-metrics").unwrap();
+        assert_eq!(all, available(&ring, false));
+        let e = resolve(&ring, false, &["mse_to_target".into()], "--eval-metrics").unwrap_err();
         let m = e.to_string();
         assert!(
             m.contains("--eval-metrics") && m.contains("does not fit"),
             "{m}"
         );
-        let m = resolve(&ring, &["fid".into()], "--keep-best")
+        let m = resolve(&ring, false, &["fid".into()], "--keep-best")
             .unwrap_err()
             .to_string();
         assert!(
@@ -413,10 +508,12 @@ mod tests {
             &fake,
             None,
             &["reverse_kl", "modes_captured", "high_quality_fraction"],
+            &mut NoSampler,
+            0,
         )
         .unwrap();
         assert_eq!(v, [0.0, 8.0, 1.0]);
-        let m = score(&ring, &fake, None, &["energy_distance"])
+        let m = score(&ring, &fake, None, &["energy_distance"], &mut NoSampler, 0)
             .unwrap_err()
             .to_string();
         assert!(m.contains("real samples"), "{m}");

@@ -31,6 +31,7 @@ use rand::seq::SliceRandom;
 use rand::SeedableRng;
 use rand_chacha::ChaCha8Rng;
 
+use crate::data::data_source::stratified_split;
 use crate::error::{Error, Result};
 use crate::nn::loss::cross_entropy;
 use crate::nn::mlp::{Activation, Mlp, MlpSpec, Tape};
@@ -238,52 +239,9 @@ fn standardisation(x: &[f32], d: usize, rows: &[usize]) -> (Vec<f32>, Vec<f32>) 
     (mean.iter().map(|&m| m as f32).collect(), inv_sd)
 }
 
-/// Splits the row indices `0..y.len()` into `(kept, taken)`, taking `share` of each class
-/// (rounded, and at least one row of a class with two or more) in a random order from `rng`.
-/// Both lists come back in increasing order.
-pub fn stratified_split(
-    y: &[usize],
-    classes: usize,
-    share: f64,
-    rng: &mut ChaCha8Rng,
-) -> (Vec<usize>, Vec<usize>) {
-    let (mut kept, mut taken) = (Vec::new(), Vec::new());
-    for class in 0..classes {
-        let mut rows: Vec<usize> = (0..y.len()).filter(|&i| y[i] == class).collect();
-        if rows.is_empty() {
-            continue;
-        }
-        rows.shuffle(rng);
-        let mut k = (rows.len() as f64 * share).round() as usize;
-        if rows.len() >= 2 {
-            k = k.clamp(1, rows.len() - 1);
-        } else {
-            k = 0;
-        }
-        taken.extend_from_slice(&rows[..k]);
-        kept.extend_from_slice(&rows[k..]);
-    }
-    kept.sort_unstable();
-    taken.sort_unstable();
-    (kept, taken)
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn stratified_split_takes_the_share_of_each_class() {
-        let y: Vec<usize> = (0..100).map(|i| (i % 4 == 0) as usize).collect(); // 75 / 25
-        let mut rng = ChaCha8Rng::seed_from_u64(3);
-        let (kept, taken) = stratified_split(&y, 2, 0.2, &mut rng);
-        assert_eq!(kept.len() + taken.len(), 100);
-        assert_eq!(taken.iter().filter(|&&i| y[i] == 1).count(), 5);
-        assert_eq!(taken.iter().filter(|&&i| y[i] == 0).count(), 15);
-        let mut all: Vec<usize> = kept.iter().chain(&taken).copied().collect();
-        all.sort_unstable();
-        assert_eq!(all, (0..100).collect::<Vec<_>>());
-    }
 
     #[test]
     fn a_fit_is_a_function_of_its_inputs_and_learns_a_separable_problem() {

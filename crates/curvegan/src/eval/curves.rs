@@ -33,8 +33,9 @@ use rand::seq::index::sample;
 use rand::SeedableRng;
 use rand_chacha::ChaCha8Rng;
 
+use crate::data::data_source::stratified_split;
 use crate::error::{Error, Result};
-use crate::eval::classifier::{stratified_split, Classifier};
+use crate::eval::classifier::Classifier;
 use crate::eval::metrics::nearest_distance;
 
 /// Random splits of the discriminative score.

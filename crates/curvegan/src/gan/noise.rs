@@ -37,9 +37,11 @@ use crate::nn::mlp::{Mlp, Tape};
 /// | [`Stream::Figures`] | 2 | the real curves or points drawn in the step figures |
 /// | [`Stream::EvalCommandReal`] | 3 | the real samples `curvegan eval` compares a generator with |
 /// | [`Stream::TrainingEvalReal`] | 4 | the real samples every evaluation of a run compares with |
-/// | [`Stream::TrainingEval`] | 2³² + step | the noise of the evaluation at `step` |
+/// | [`Stream::EvalCommandMeasures`] | 5 | the noise of the samples `curvegan eval`'s curve measures draw (a data set's) |
+/// | [`Stream::TrainingEval`] | 2³² + step | the noise of the evaluation at `step` (the curve measures' samples after the evaluation's) |
 ///
-/// Stream 1 is unused.
+/// Stream 1 is unused. A data set's hold-out split has a fixed generator of its own
+/// ([`crate::data::data_source::HOLDOUT_SEED`]), the same for every run.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Stream {
     /// Training: the initial weights, then each step's real batch and noise.
@@ -52,6 +54,8 @@ pub enum Stream {
     EvalCommandReal,
     /// The real samples every evaluation during training compares with, drawn once per run.
     TrainingEvalReal,
+    /// The samples `curvegan eval`'s curve measures draw.
+    EvalCommandMeasures,
     /// The noise of the evaluation at training step `step`: one stream per step, so an
     /// evaluation is the same however often earlier ones ran.
     TrainingEval {
@@ -68,6 +72,7 @@ impl Stream {
             Stream::Figures => 2,
             Stream::EvalCommandReal => 3,
             Stream::TrainingEvalReal => 4,
+            Stream::EvalCommandMeasures => 5,
             Stream::TrainingEval { step } => (1 << 32) + step,
         }
     }
@@ -148,6 +153,31 @@ pub fn draw_input(
     }
     let mut buf = Vec::new();
     Ok(with_condition(&mut buf, &noise, &cond, count).to_vec())
+}
+
+/// G's input for `count` samples with a condition each: noise `[count, latent]` drawn from
+/// `rng`, then `[z | c]` with the rows of `conditions` (`[count, c_dim]`).
+pub fn input_with_conditions(
+    generator: &Mlp,
+    count: usize,
+    conditions: &[f32],
+    rng: &mut ChaCha8Rng,
+) -> Result<Vec<f32>> {
+    let width = generator.spec().input_dim();
+    let c_dim = conditions.len() / count.max(1);
+    let latent = width
+        .checked_sub(c_dim)
+        .filter(|&k| k > 0 && c_dim * count == conditions.len());
+    let latent = latent.ok_or_else(|| {
+        Error::Shape(format!(
+            "{} condition values for {count} samples do not fit G's input width {width}",
+            conditions.len()
+        ))
+    })?;
+    let mut noise = vec![0.0; count * latent];
+    fill_normal(rng, &mut noise);
+    let mut buf = Vec::new();
+    Ok(with_condition(&mut buf, &noise, conditions, count).to_vec())
 }
 
 /// `count` samples of `generator` (`[count, n]`): G's input drawn by [`draw_input`], then

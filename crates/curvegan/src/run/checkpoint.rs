@@ -9,6 +9,7 @@
 //! | `G_ema.0.weight`, … | PyTorch's | the moving average of G's weights (only with `g_ema`) |
 //! | `opt.G.exp_avg`, `opt.G.sq_avg` | `[params of G]` | G's optimizer moments (Adam's `exp_avg`, `exp_avg_sq`; RMSprop has only `sq_avg`) |
 //! | `opt.D.exp_avg`, `opt.D.sq_avg` | `[params of D]` | D's |
+//! | `scaler.shift`, `scaler.scale` | `[d]` | a scaled data set's scaler ([`crate::data::scale`]; only then) |
 //!
 //! and, as string metadata, the step, both optimizers' step counters, the state of the training random
 //! number generator (seed, stream and position, so the next draw is the one an uninterrupted
@@ -34,12 +35,13 @@ use rand::SeedableRng;
 use rand_chacha::ChaCha8Rng;
 use safetensors::SafeTensors;
 
+use crate::data::scale::{Scaler, SCALE, SHIFT};
 use crate::error::{Error, Result};
 use crate::gan::step::Gan;
 use crate::nn::mlp::Mlp;
 use crate::nn::optim::Optimizer;
 use crate::nn::state_dict::{
-    mlp_tensors, tensors_from_bytes, tensors_to_bytes_with_metadata, Tensor,
+    mlp_tensors, tensors_from_bytes, tensors_to_bytes_with_metadata, Tensor, Values,
 };
 use crate::run::files::{self, write_atomic, Dir};
 
@@ -109,6 +111,8 @@ pub struct Checkpoint {
     pub config: String,
     /// The metrics rows so far, or where to find them.
     pub metrics: Metrics,
+    /// A scaled data set's scaler, as the run fitted it.
+    pub scaler: Option<Scaler>,
 }
 
 /// What [`save`] writes: borrowed views of the live training state.
@@ -130,6 +134,8 @@ pub struct CheckpointRef<'a> {
     pub config: &'a str,
     /// `metrics.csv`'s text as just written (its length and checksum are stored).
     pub metrics_csv: &'a str,
+    /// A scaled data set's scaler (none for an identity).
+    pub scaler: Option<&'a Scaler>,
 }
 
 /// Writes a checkpoint atomically to `path`.
@@ -148,6 +154,9 @@ fn to_bytes(c: &CheckpointRef) -> Result<Vec<u8>> {
     tensors.extend(c.gan.discriminator_tensors("D."));
     if let Some(ema) = c.g_ema {
         tensors.extend(mlp_tensors(ema, "G_ema."));
+    }
+    if let Some(scaler) = c.scaler {
+        tensors.extend(scaler_tensors(scaler));
     }
     let (g_step, g_m, g_v) = c.opt_g.state();
     let (d_step, d_m, d_v) = c.opt_d.state();
@@ -226,6 +235,7 @@ fn from_bytes(bytes: &[u8], path: &Path) -> Result<Checkpoint> {
             .ok_or_else(|| bad(format!("checkpoint '{k}' is malformed: '{v}'")))
     };
     let mut tensors = tensors_from_bytes(bytes).map_err(bad)?;
+    let scaler = take_scaler(&mut tensors, path)?;
     let mut take = |k: &str| tensors.remove(k).map(|t| t.data).unwrap_or_default();
     let opt_g = (
         num("opt.G.step")?,
@@ -269,9 +279,47 @@ fn from_bytes(bytes: &[u8], path: &Path) -> Result<Checkpoint> {
         opt_g,
         opt_d,
         rng: rng("rng")?,
+        scaler,
         config: get("config")?,
         metrics,
     })
+}
+
+/// A scaler's tensors, `scaler.shift` and `scaler.scale` (`[d]` each), as `generator.safetensors`
+/// and the checkpoint hold them.
+pub fn scaler_tensors(scaler: &Scaler) -> Vec<(String, Vec<usize>, Values<'_>)> {
+    vec![
+        (
+            SHIFT.to_string(),
+            vec![scaler.dim()],
+            Values::F32(scaler.shift()),
+        ),
+        (
+            SCALE.to_string(),
+            vec![scaler.dim()],
+            Values::F32(scaler.scale()),
+        ),
+    ]
+}
+
+/// Takes the scaler out of `tensors` (`None` if it holds neither tensor); both present, of one
+/// length, finite, the scales positive, or an error naming `path`.
+pub fn take_scaler(tensors: &mut BTreeMap<String, Tensor>, path: &Path) -> Result<Option<Scaler>> {
+    match (tensors.remove(SHIFT), tensors.remove(SCALE)) {
+        (None, None) => Ok(None),
+        (Some(shift), Some(scale)) => Scaler::from_parts(shift.data, scale.data)
+            .map(Some)
+            .ok_or_else(|| {
+                Error::bad_file(
+                    path,
+                    format!("'{SHIFT}' and '{SCALE}' are not a scaler: one length, finite values, positive scales"),
+                )
+            }),
+        _ => Err(Error::bad_file(
+            path,
+            format!("holds one of '{SHIFT}' and '{SCALE}' without the other"),
+        )),
+    }
 }
 
 #[cfg(test)]

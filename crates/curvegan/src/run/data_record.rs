@@ -2,24 +2,29 @@
 //! its data file and a resume notices when that file has changed.
 //!
 //! ```json
-//! {"path": "curves.csv", "bytes": 1234, "crc32": "89abcdef", "dim": 15}
+//! {"path": "curves.csv", "bytes": 1234, "crc32": "89abcdef", "dim": 15, "channels": 1,
+//!  "conditions": [{"kind": "category", "name": "label", "at": 0, "levels": ["1", "2"]}]}
 //! ```
 //!
 //! `bytes` and `crc32` (CRC-32 IEEE, 8 hex digits) are those of the file's bytes when the run
-//! was trained; `dim` is the length of a row, all that sampling needs (the x of a data set is
-//! the column index `0..dim`). Only runs with `kind = "data"` have the file.
+//! was trained; `dim` is the length of a row and `channels` how many channels it holds, all
+//! that sampling needs (the x of a data set is the point's index in its channel); `conditions`
+//! the data's condition columns and their encoding ([`crate::data::data_source::Condition`]), so
+//! that a conditional run samples for a given condition without the file. Only runs with
+//! `kind = "data"` have the file; `channels` and `conditions` are absent from the records of
+//! versions before them (one channel, none).
 
 use std::path::{Path, PathBuf};
 
 use serde::{Deserialize, Serialize};
 
-use crate::data::csv_data::Dataset;
+use crate::data::data_source::{Condition, DataSource};
 use crate::data::input::Fingerprint;
 use crate::error::{Error, Result};
 use crate::run::files::{self, Dir};
 
 /// The content of `data.json`.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct DataRecord {
     /// The data file, as the config names it.
     pub path: PathBuf,
@@ -29,18 +34,31 @@ pub struct DataRecord {
     pub crc32: String,
     /// Values per row.
     pub dim: usize,
+    /// Channels per row.
+    #[serde(default = "one")]
+    pub channels: usize,
+    /// The condition columns and their encoding.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub conditions: Vec<Condition>,
+}
+
+fn one() -> usize {
+    1
 }
 
 impl DataRecord {
     /// The record of `data`: the length and CRC-32 of the bytes it was read from (not read
     /// again: a pipe, `--data <(…)`, gives its bytes once).
-    pub fn of(data: &Dataset) -> Result<DataRecord> {
+    pub fn of(source: &DataSource) -> Result<DataRecord> {
+        let data = source.dataset();
         let f = data.fingerprint();
         Ok(DataRecord {
             path: data.path().to_path_buf(),
             bytes: f.bytes,
             crc32: hex(f.crc32),
             dim: data.dim(),
+            channels: data.channels(),
+            conditions: source.conditions().to_vec(),
         })
     }
 

@@ -675,7 +675,7 @@ pub fn read_tensors(path: &Path) -> Result<BTreeMap<String, Tensor>> {
 pub const MAX_TENSOR_FILE: u64 = 8 + 100_000_000 + MAX_BYTES;
 
 /// [`read_tensors`] of a file that can hold at most `limit` bytes.
-fn read_tensors_at_most(path: &Path, limit: u64) -> Result<BTreeMap<String, Tensor>> {
+pub fn read_tensors_at_most(path: &Path, limit: u64) -> Result<BTreeMap<String, Tensor>> {
     let bytes = read_at_most(path, limit)?;
     tensors_from_bytes(&bytes).map_err(|m| Error::bad_file(path, m))
 }

@@ -47,6 +47,8 @@ pub const SHOWN: usize = 5;
 pub const REAL_CURVES: usize = 20;
 /// Real and generated points of a 2-D set.
 pub const POINTS: usize = 500;
+/// Real and generated points of a 2-D set's step figure, `step_*.png`.
+pub const FIGURE_POINTS: usize = 1000;
 
 /// The mean losses and D outputs of a bucket of steps starting at `step`.
 #[derive(Debug, Clone, Copy, PartialEq, Default, Serialize, Deserialize)]
@@ -244,6 +246,10 @@ pub enum Figure {
         generated: Vec<f32>,
         /// The step figure's fixed y range (the tutorial's 0 to 3), if it has one.
         y_range: Option<(f32, f32)>,
+        /// Channels per sample (a row of `real` and `generated` is `channels × points`
+        /// values); 1 in snapshots of versions before channels.
+        #[serde(default = "one_channel")]
+        channels: usize,
     },
     /// A 2-D set.
     Points {
@@ -254,6 +260,99 @@ pub enum Figure {
         /// The modes' centres, `[modes * 2]` (may be empty).
         centres: Vec<f32>,
     },
+}
+
+fn one_channel() -> usize {
+    1
+}
+
+/// The step figure of `trainer` now, in numbers, in the data's units: the real curve (or a band
+/// of [`REAL_CURVES`] real curves) and the last step's first [`SHOWN`] fakes for a curve
+/// target, `points` real and as many generated points for a 2-D set ([`POINTS`] in
+/// `live.json`, [`FIGURE_POINTS`] in `step_*.png`). Draws from the figures' random stream only,
+/// so it never changes training: the one place the step figure's data is made.
+pub fn step_figure(trainer: &mut Trainer, points: usize) -> Result<Figure> {
+    let config = trainer.config().clone();
+    let target = trainer.target().clone();
+    let n = target.dim();
+    let mut rng = Stream::Figures.rng(config.seed);
+    Ok(if target.is_curve() {
+        let real = match target.fixed_curve() {
+            Some(curve) => curve.to_vec(),
+            None => {
+                let mut buf = vec![0.0; REAL_CURVES * n];
+                target.draw_shown(&mut rng, &mut buf)?;
+                buf
+            }
+        };
+        let fake = trainer.last_fake();
+        let mut generated = fake[..fake.len().min(SHOWN * n)].to_vec();
+        target.to_data_units(&mut generated);
+        let tutorial = target.fixed_curve().is_some() && config.target == Default::default();
+        Figure::Curves {
+            x: target.x()[..target.points()].to_vec(),
+            real,
+            generated,
+            y_range: tutorial.then_some((0.0, 3.0)),
+            channels: target.channels(),
+        }
+    } else {
+        let mut real = vec![0.0; points * n];
+        target.draw_shown(&mut rng, &mut real)?;
+        Figure::Points {
+            real,
+            generated: trainer.generate(points, &mut rng)?,
+            centres: target.modes().map_or(Vec::new(), |(c, _)| c.to_vec()),
+        }
+    })
+}
+
+impl Figure {
+    /// The figure as a PNG (the tutorial's figure, or a scatter), titled with the run's name,
+    /// the step and its main metric, both losses under the title.
+    pub fn png(
+        &self,
+        run: &str,
+        step: usize,
+        metric: Option<(&str, f64)>,
+        g_loss: f32,
+        d_loss: f32,
+    ) -> Result<Vec<u8>> {
+        Ok(match self {
+            Figure::Curves {
+                x,
+                real,
+                generated,
+                y_range,
+                channels,
+            } => plot::curves_png(&CurveFigure {
+                x,
+                real,
+                generated,
+                run,
+                step,
+                metric,
+                g_loss,
+                d_loss,
+                y_range: *y_range,
+                channels: *channels,
+            })?,
+            Figure::Points {
+                real,
+                generated,
+                centres,
+            } => plot::scatter_png(&ScatterFigure {
+                real,
+                generated,
+                centres,
+                run,
+                step,
+                metric,
+                g_loss,
+                d_loss,
+            })?,
+        })
+    }
 }
 
 /// One snapshot of a run; see the module docs.
@@ -309,35 +408,7 @@ impl Snapshot {
         evaluations: Evaluations,
     ) -> Result<Snapshot> {
         let config = trainer.config().clone();
-        let target = trainer.target().clone();
-        let n = target.dim();
-        let mut rng = Stream::Figures.rng(config.seed);
-        let figure = if target.is_curve() {
-            let real = match target.fixed_curve() {
-                Some(curve) => curve.to_vec(),
-                None => {
-                    let mut buf = vec![0.0; REAL_CURVES * n];
-                    target.draw(&mut rng, &mut buf, None)?;
-                    buf
-                }
-            };
-            let fake = trainer.last_fake();
-            let tutorial = target.fixed_curve().is_some() && config.target == Default::default();
-            Figure::Curves {
-                x: target.x().to_vec(),
-                real,
-                generated: fake[..fake.len().min(SHOWN * n)].to_vec(),
-                y_range: tutorial.then_some((0.0, 3.0)),
-            }
-        } else {
-            let mut real = vec![0.0; POINTS * n];
-            target.draw(&mut rng, &mut real, None)?;
-            Figure::Points {
-                real,
-                generated: trainer.generate(POINTS, &mut rng)?,
-                centres: target.modes().map_or(Vec::new(), |(c, _)| c.to_vec()),
-            }
-        };
+        let figure = step_figure(trainer, POINTS)?;
         let elapsed_s = timing.elapsed.as_secs_f64();
         let last = history.points.last().copied().unwrap_or_default();
         Ok(Snapshot {
@@ -390,38 +461,10 @@ impl Snapshot {
     /// The step figure of this snapshot as a PNG (the tutorial's figure, or a scatter).
     pub fn figure_png(&self) -> Result<Vec<u8>> {
         let metric = self.evaluations.latest().first().copied();
-        let png = match &self.figure {
-            Figure::Curves {
-                x,
-                real,
-                generated,
-                y_range,
-            } => plot::curves_png(&CurveFigure {
-                x,
-                real,
-                generated,
-                run: &self.run,
-                step: self.step,
-                metric,
-                g_loss: self.last.g_loss,
-                d_loss: self.last.d_loss,
-                y_range: *y_range,
-            })?,
-            Figure::Points {
-                real,
-                generated,
-                centres,
-            } => plot::scatter_png(&ScatterFigure {
-                real,
-                generated,
-                centres,
-                run: &self.run,
-                step: self.step,
-                metric,
-                g_loss: self.last.g_loss,
-                d_loss: self.last.d_loss,
-            })?,
-        };
+        let (g_loss, d_loss) = (self.last.g_loss, self.last.d_loss);
+        let png = self
+            .figure
+            .png(&self.run, self.step, metric, g_loss, d_loss)?;
         Ok(png)
     }
 

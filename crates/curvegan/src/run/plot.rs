@@ -133,6 +133,11 @@ pub struct CurveFigure<'a> {
     /// kept when every curve fits in it and widened with a margin when one
     /// leaves it; `None` fits the data with a margin ([`curve_y_range`]).
     pub y_range: Option<(f32, f32)>,
+    /// Channels per sample: each real and generated row is `channels` curves of
+    /// `x.len()` points one after the other, drawn in a panel each (a grid of
+    /// panels, the legend in the first, each panel's y axis fitted to it). 1 for
+    /// one curve per row.
+    pub channels: usize,
 }
 
 /// Renders a [`CurveFigure`] as an 800×600 PNG.
@@ -146,6 +151,7 @@ pub struct CurveFigure<'a> {
 /// encoding fails.
 pub fn curves_png(fig: &CurveFigure) -> Result<Vec<u8>, PlotError> {
     let points = fig.x.len();
+    let channels = fig.channels.max(1);
     if points == 0 {
         return Err(PlotError::BadInput(format!(
             "x is empty (0 points; real has {} values, generated has {})",
@@ -153,11 +159,12 @@ pub fn curves_png(fig: &CurveFigure) -> Result<Vec<u8>, PlotError> {
             fig.generated.len()
         )));
     }
+    let width = points * channels;
     for (name, values) in [("real", fig.real), ("generated", fig.generated)] {
-        if values.len() % points != 0 {
+        if values.len() % width != 0 {
             return Err(PlotError::BadInput(format!(
                 "{name} has {} values, which is not a whole number of curves of {points} points \
-                 (x has {points} values)",
+                 (x has {points} values) in {channels} channel(s)",
                 values.len()
             )));
         }
@@ -165,8 +172,6 @@ pub fn curves_png(fig: &CurveFigure) -> Result<Vec<u8>, PlotError> {
     check_finite("x", fig.x, 0)?;
     check_finite("real", fig.real, points)?;
     check_finite("generated", fig.generated, points)?;
-
-    let x_range = padded(min_max(fig.x.iter().copied()), 0.03);
     if let Some((lo, hi)) = fig.y_range {
         if !(lo.is_finite() && hi.is_finite() && lo < hi) {
             return Err(PlotError::BadInput(format!(
@@ -174,9 +179,43 @@ pub fn curves_png(fig: &CurveFigure) -> Result<Vec<u8>, PlotError> {
             )));
         }
     }
-    let values: Vec<f32> = fig.real.iter().chain(fig.generated).copied().collect();
-    let y_range = curve_y_range(&values, fig.y_range);
+    // Channel c of every row, as rows of `points` values.
+    let channel = |values: &[f32], c: usize| -> Vec<f32> {
+        (values.chunks_exact(width))
+            .flat_map(|row| row[c * points..(c + 1) * points].iter().copied())
+            .collect()
+    };
+    render(|root| {
+        let area = title(root, &step_title(fig.run, fig.step, fig.metric))?;
+        let area = losses_subtitle(&area, fig.g_loss, fig.d_loss)?;
+        if channels == 1 {
+            return curves_panel(&area, fig, fig.real, fig.generated, None);
+        }
+        let cols = (channels as f64).sqrt().ceil() as usize;
+        let rows = channels.div_ceil(cols);
+        let panels = area.split_evenly((rows, cols));
+        for (c, panel) in panels.iter().enumerate().take(channels) {
+            let (real, generated) = (channel(fig.real, c), channel(fig.generated, c));
+            curves_panel(panel, fig, &real, &generated, Some(c))?;
+        }
+        Ok(())
+    })
+}
 
+/// One panel of [`curves_png`]: the real and generated curves (`[N, x.len()]` each) on `area`;
+/// `channel` is `None` for a figure of one panel (the legend drawn as the tutorial's), else
+/// the panel's channel (captioned; the legend only in the first).
+fn curves_panel(
+    area: &Root<'_>,
+    fig: &CurveFigure,
+    real: &[f32],
+    generated: &[f32],
+    channel: Option<usize>,
+) -> Result<(), PlotError> {
+    let points = fig.x.len();
+    let x_range = padded(min_max(fig.x.iter().copied()), 0.03);
+    let values: Vec<f32> = real.iter().chain(generated).copied().collect();
+    let y_range = curve_y_range(&values, fig.y_range);
     let xs: Vec<f64> = fig.x.iter().map(|&v| f64::from(v)).collect();
     let curve = |row: &[f32]| -> Vec<(f64, f64)> {
         xs.iter()
@@ -184,78 +223,86 @@ pub fn curves_png(fig: &CurveFigure) -> Result<Vec<u8>, PlotError> {
             .map(|(&x, &y)| (x, f64::from(y)))
             .collect()
     };
-    let n_real = fig.real.len() / points;
-
-    render(|root| {
-        let area = title(root, &step_title(fig.run, fig.step, fig.metric))?;
-        let area = losses_subtitle(&area, fig.g_loss, fig.d_loss)?;
-        let mut chart = ChartBuilder::on(&area)
+    let n_real = real.len() / points;
+    let mut builder = ChartBuilder::on(area);
+    match channel {
+        None => builder
             .margin(15)
             .x_label_area_size(45)
-            .y_label_area_size(60)
-            .build_cartesian_2d(x_range.0..x_range.1, y_range.0..y_range.1)?;
-        configure_mesh(&mut chart, "x", "y")?;
-        let bounds: Bounds = (x_range, y_range);
+            .y_label_area_size(60),
+        Some(c) => builder
+            .margin(6)
+            .x_label_area_size(22)
+            .y_label_area_size(48)
+            .caption(format!("channel {}", c + 1), (FONT, 14)),
+    };
+    let mut chart = builder.build_cartesian_2d(x_range.0..x_range.1, y_range.0..y_range.1)?;
+    match channel {
+        None => configure_mesh(&mut chart, "x", "y")?,
+        Some(_) => configure_mesh(&mut chart, "", "")?,
+    }
+    let bounds: Bounds = (x_range, y_range);
 
-        // Real curves beneath the generated ones; over a band of real curves the generated
-        // ones take a contrasting colour.
-        let gen_color = if n_real > 1 {
-            GEN_ON_BAND_COLOR
+    // Real curves beneath the generated ones; over a band of real curves the generated
+    // ones take a contrasting colour.
+    let gen_color = if n_real > 1 {
+        GEN_ON_BAND_COLOR
+    } else {
+        GEN_COLOR
+    };
+    if n_real == 1 {
+        draw_curve(&mut chart, &curve(real), bounds, REAL_COLOR, THICK)?;
+    } else if n_real > 1 {
+        let (lower, upper) = envelope(real, points);
+        let clamp = |v: f32| f64::from(v).clamp(y_range.0, y_range.1);
+        let band: Vec<(f64, f64)> = xs
+            .iter()
+            .zip(&upper)
+            .map(|(&x, &y)| (x, clamp(y)))
+            .chain(xs.iter().zip(&lower).rev().map(|(&x, &y)| (x, clamp(y))))
+            .collect();
+        chart.draw_series(std::iter::once(Polygon::new(
+            band,
+            REAL_COLOR.mix(0.15).filled(),
+        )))?;
+        for row in real.chunks_exact(points).take(MAX_CURVES) {
+            draw_curve(&mut chart, &curve(row), bounds, REAL_COLOR.mix(0.45), 1)?;
+        }
+    }
+    let mut gen_rows = generated.chunks_exact(points);
+    let first = gen_rows.next();
+    let others = generated.len() / points > 1;
+    for row in gen_rows.take(MAX_CURVES - 1) {
+        draw_curve(&mut chart, &curve(row), bounds, gen_color.mix(0.5), 1)?;
+    }
+    if let Some(row) = first {
+        draw_curve(&mut chart, &curve(row), bounds, gen_color, THICK)?;
+    }
+    if channel.is_some_and(|c| c > 0) {
+        return Ok(());
+    }
+    let mut legend = Vec::new();
+    if n_real > 0 {
+        let label = if n_real > 1 {
+            "Real Curves"
         } else {
-            GEN_COLOR
+            "Real Curve"
         };
-        if n_real == 1 {
-            draw_curve(&mut chart, &curve(fig.real), bounds, REAL_COLOR, THICK)?;
-        } else if n_real > 1 {
-            let (lower, upper) = envelope(fig.real, points);
-            let clamp = |v: f32| f64::from(v).clamp(y_range.0, y_range.1);
-            let band: Vec<(f64, f64)> = xs
-                .iter()
-                .zip(&upper)
-                .map(|(&x, &y)| (x, clamp(y)))
-                .chain(xs.iter().zip(&lower).rev().map(|(&x, &y)| (x, clamp(y))))
-                .collect();
-            chart.draw_series(std::iter::once(Polygon::new(
-                band,
-                REAL_COLOR.mix(0.15).filled(),
-            )))?;
-            for row in fig.real.chunks_exact(points).take(MAX_CURVES) {
-                draw_curve(&mut chart, &curve(row), bounds, REAL_COLOR.mix(0.45), 1)?;
-            }
-        }
-        let mut generated = fig.generated.chunks_exact(points);
-        let first = generated.next();
-        let others = fig.generated.len() / points > 1;
-        for row in generated.take(MAX_CURVES - 1) {
-            draw_curve(&mut chart, &curve(row), bounds, gen_color.mix(0.5), 1)?;
-        }
-        if let Some(row) = first {
-            draw_curve(&mut chart, &curve(row), bounds, gen_color, THICK)?;
-        }
-
-        let mut legend = Vec::new();
-        if n_real > 0 {
-            let label = if n_real > 1 {
-                "Real Curves"
-            } else {
-                "Real Curve"
-            };
-            legend.push((label, REAL_COLOR.to_rgba(), THICK));
-        }
-        if first.is_some() {
-            let label = if others {
-                "Generated Curve (first)"
-            } else {
-                "Generated Curve"
-            };
-            legend.push((label, gen_color.to_rgba(), THICK));
-        }
-        if others {
-            legend.push(("Other generated samples", gen_color.mix(0.5), 2));
-        }
-        draw_line_legend(&mut chart, &legend)?;
-        Ok(())
-    })
+        legend.push((label, REAL_COLOR.to_rgba(), THICK));
+    }
+    if first.is_some() {
+        let label = if others {
+            "Generated Curve (first)"
+        } else {
+            "Generated Curve"
+        };
+        legend.push((label, gen_color.to_rgba(), THICK));
+    }
+    if others {
+        legend.push(("Other generated samples", gen_color.mix(0.5), 2));
+    }
+    draw_line_legend(&mut chart, &legend)?;
+    Ok(())
 }
 
 /// The title of a step's figure: the run's name (if any), the step and the metric (if

@@ -5,8 +5,16 @@
 //! `[N, latent]` are drawn from a ChaCha8 generator seeded with the given seed, and
 //! `G(z)` (`[N, n]`) is returned.
 //!
-//! - JSON: `{"x": [n x values], "curves": [[n values], …]}`;
-//! - CSV: a header line holding the x values, then one curve per line.
+//! - JSON: `{"x": [n x values], "curves": [[n values], …]}`, and for a conditional generator
+//!   `"conditions": {"NAME": [one value per curve], …}` after them;
+//! - CSV: a header line holding the x values, then one curve per line; a conditional
+//!   generator's rows start with their conditions, named in the header.
+//!
+//! Samples are in the data's units: a scaled data set's generator ends with its scaler
+//! (`scaler.shift`, `scaler.scale` in `generator.safetensors`, [`crate::data::scale`]). Every
+//! sample of a conditional generator carries its condition: the one asked for
+//! (`--condition NAME=VALUE`), or the one drawn from the data's own mix (a formula's
+//! parameters, a data row's columns).
 //!
 //! No NaN or infinite sample is printed or scored: a generator whose output is not finite
 //! gives an error naming its weights file (a bad file: exit code 2 in the CLI). (A metric may
@@ -23,20 +31,24 @@
 use std::os::unix::fs::MetadataExt;
 use std::path::{Path, PathBuf};
 
-use serde::Serialize;
-
 use crate::config::{memory_error, TrainConfig, MAX_BYTES};
-use crate::data::csv_data::Dataset;
+use crate::data::data_source::Condition;
+use crate::data::dataset::Dataset;
+use crate::data::scale::Scaler;
 use crate::data::target::{Target, TargetConfig};
 use crate::error::{Error, Result};
 use crate::eval::catalogue::{available, score, Report};
-use crate::gan::noise::{draw_input, generate, Stream};
+use crate::gan::noise::{draw_input, Stream};
 use crate::nn::mlp::{Mlp, MlpSpec, Tape};
+use crate::nn::state_dict::mlp_from_tensors;
+use crate::run::checkpoint::take_scaler;
 use crate::run::data_record::DataRecord;
 use crate::run::files;
-use crate::run::files::{load_mlp, CsvWriter};
+use crate::run::files::CsvWriter;
 use crate::run::folder;
+use crate::run::trainer::GeneratorSampler;
 use crate::text::echo;
+use rand_chacha::ChaCha8Rng;
 
 /// Samples `curvegan sample` draws unless told otherwise.
 pub const DEFAULT_COUNT: usize = 10;
@@ -56,6 +68,10 @@ pub struct Generator {
     /// A data run whose data file is missing or changed: the file and what is wrong.
     data_problem: Option<(PathBuf, String)>,
     mlp: Mlp,
+    /// The scaler saved beside G's weights, which brings its output to the data's units.
+    scaler: Option<Scaler>,
+    /// The conditions of a conditional generator (empty otherwise), in the order of `c`.
+    conditions: Vec<Condition>,
 }
 
 impl Generator {
@@ -92,27 +108,50 @@ impl Generator {
             TargetConfig::Data { .. } => DataRecord::load(run)?,
             _ => None,
         };
-        let (target, data_problem) = match record.and_then(|r| r.problem().map(|p| (r, p))) {
-            Some((r, problem)) => {
-                let zeros = vec!["0"; r.dim].join(",");
-                let placeholder = Target::from_data(Dataset::parse(&zeros, &r.path)?);
-                (placeholder, Some((r.path, problem)))
-            }
-            None => {
-                config.validate().map_err(|e| {
-                    Error::bad_file(run.join(files::CONFIG), format!("invalid settings: {e}"))
-                })?;
-                (config.target.build()?, None)
-            }
+        let (target, data_problem, conditions) =
+            match record.and_then(|r| r.problem().map(|p| (r, p))) {
+                Some((r, problem)) => {
+                    let points = r.dim / r.channels.max(1);
+                    let zeros = Dataset::zeros(&r.path, r.channels.max(1), points);
+                    let placeholder = Target::from_data(zeros)?;
+                    (placeholder, Some((r.path, problem)), r.conditions)
+                }
+                None => {
+                    config.validate().map_err(|e| {
+                        Error::bad_file(run.join(files::CONFIG), format!("invalid settings: {e}"))
+                    })?;
+                    let target = config.target.build()?;
+                    let conditions = target.conditions();
+                    (target, None, conditions)
+                }
+            };
+        let conditions = match config.conditional {
+            true => conditions,
+            false => Vec::new(),
         };
-        let (g_spec, _) = config.specs(&target)?;
-        let mlp = load_mlp(&weights, &g_spec)?;
+        let c_dim: usize = conditions.iter().map(Condition::width).sum();
+        let mut g_spec = config.generator_spec(target.dim());
+        g_spec.widths[0] += c_dim;
+        // The weights of that shape and a header of at most 100 MB, with the scaler's 2·dim.
+        let data = (g_spec.num_params() as u64 + 2 * target.dim() as u64).saturating_mul(4);
+        let mut tensors =
+            files::read_tensors_at_most(&weights, data.saturating_add(8 + 100_000_000))?;
+        let scaler = take_scaler(&mut tensors, &weights)?;
+        if scaler.as_ref().is_some_and(|s| s.dim() != target.dim()) {
+            return Err(Error::bad_file(
+                &weights,
+                format!("its scaler is not of the samples' {} values", target.dim()),
+            ));
+        }
+        let mlp = mlp_from_tensors(&g_spec, &tensors, "", &weights)?;
         Ok(Generator {
             dir: run.to_path_buf(),
             target,
             data_problem,
             config,
             mlp,
+            scaler,
+            conditions,
         })
     }
 
@@ -141,17 +180,27 @@ impl Generator {
         &self.config
     }
 
-    /// The names of the condition's values, in order (empty unless the GAN is conditional).
+    /// The names of the conditions, in order (empty unless the GAN is conditional).
     pub fn condition_names(&self) -> Vec<String> {
-        if self.config.conditional {
-            self.target.cond_names()
-        } else {
-            Vec::new()
-        }
+        self.conditions
+            .iter()
+            .map(|c| c.name().to_string())
+            .collect()
     }
 
-    /// Parses `NAME=VALUE` pairs (`--condition a=1.8`) into the condition vector; every
-    /// condition name must be given once, and only those.
+    /// The conditions of a conditional generator (empty otherwise).
+    pub fn conditions(&self) -> &[Condition] {
+        &self.conditions
+    }
+
+    /// The width of the condition vector G takes beside its noise.
+    pub fn c_dim(&self) -> usize {
+        self.conditions.iter().map(Condition::width).sum()
+    }
+
+    /// Parses `NAME=VALUE` pairs (`--condition a=1.8`, `--condition label=2`) into the
+    /// condition vector: a number for a numeric condition, one of its values for a category;
+    /// every condition given once, and only those.
     pub fn parse_condition(&self, pairs: &[String]) -> Result<Vec<f32>> {
         let names = self.condition_names();
         if names.is_empty() {
@@ -160,7 +209,8 @@ impl Generator {
                 "this generator is not conditional (train with --conditional)",
             ));
         }
-        let mut values: Vec<Option<f32>> = vec![None; names.len()];
+        let mut c = vec![0.0f32; self.c_dim()];
+        let mut given = vec![false; names.len()];
         for pair in pairs {
             let (name, value) = pair.split_once('=').ok_or_else(|| {
                 Error::config(
@@ -172,57 +222,100 @@ impl Generator {
                 Error::config(
                     "--condition",
                     format!(
-                        "unknown name '{name}'; the condition is {}",
-                        names.join(", ")
+                        "unknown name '{}'; the condition is {}",
+                        echo(name),
+                        echo(&names.join(", "))
                     ),
                 )
             })?;
-            let v: f32 = value
-                .trim()
-                .parse()
-                .ok()
-                .filter(|v: &f32| v.is_finite())
-                .ok_or_else(|| {
-                    Error::config("--condition", format!("'{value}' is not a finite number"))
-                })?;
-            if values[i].replace(v).is_some() {
+            if std::mem::replace(&mut given[i], true) {
                 return Err(Error::config(
                     "--condition",
-                    format!("'{name}' given twice"),
+                    format!("'{}' given twice", echo(name)),
                 ));
             }
+            self.conditions[i]
+                .encode(value, &mut c)
+                .map_err(|why| Error::config("--condition", format!("{}: {why}", echo(name))))?;
         }
-        names
-            .iter()
-            .zip(values)
-            .map(|(n, v)| {
-                v.ok_or_else(|| Error::config("--condition", format!("missing a value for '{n}'")))
-            })
-            .collect()
+        match given.iter().position(|g| !g) {
+            Some(i) => Err(Error::config(
+                "--condition",
+                format!("missing a value for '{}'", echo(&names[i])),
+            )),
+            None => Ok(c),
+        }
     }
 
-    /// Draws `count` samples with noise from `seed`: `[count, n]`, row-major. A conditional
-    /// generator uses `condition` for every sample, or, when `None`, conditions drawn from the
-    /// target's distribution with the same seed.
+    /// G's input for `count` samples (`[count, latent + c]`): noise from `rng`, then
+    /// `condition` for every sample or, when `None`, conditions drawn from the data's mix with
+    /// the same `rng` ([`draw_input`]). A data run whose file is gone cannot draw its mix.
+    fn input(
+        &self,
+        count: usize,
+        condition: Option<&[f32]>,
+        rng: &mut ChaCha8Rng,
+    ) -> Result<Vec<f32>> {
+        if let (Some((path, problem)), None, false) =
+            (&self.data_problem, condition, self.conditions.is_empty())
+        {
+            return Err(Error::config(
+                "--condition",
+                format!(
+                    "the conditions are drawn from the data's own mix, but the data file {} {problem}: give each condition (--condition NAME=VALUE; {})",
+                    path.display(),
+                    echo(&self.condition_names().join(", "))
+                ),
+            ));
+        }
+        draw_input(&self.mlp, &self.target, count, self.c_dim(), condition, rng)
+    }
+
+    /// G's output for the input rows `input` (from [`Generator::input`]), in the data's units.
+    fn run(&self, input: &[f32], tape: &mut Tape) -> Result<Vec<f32>> {
+        if input.is_empty() {
+            return Ok(Vec::new());
+        }
+        let mut out = self.mlp.forward(input, tape)?.to_vec();
+        if let Some(scaler) = &self.scaler {
+            scaler.invert(&mut out);
+        }
+        Ok(out)
+    }
+
+    /// The conditions of the input rows `input`, as text, one list per condition.
+    fn condition_values(&self, input: &[f32]) -> Vec<Vec<String>> {
+        let (width, c) = (self.mlp.spec().input_dim(), self.c_dim());
+        let mut out = vec![Vec::new(); self.conditions.len()];
+        for row in input.chunks_exact(width.max(1)) {
+            let cond = &row[width - c..];
+            for (values, condition) in out.iter_mut().zip(&self.conditions) {
+                values.push(condition.decode(cond));
+            }
+        }
+        out
+    }
+
+    /// Draws `count` samples with noise from `seed`: `[count, n]`, row-major, in the data's
+    /// units. A conditional generator uses `condition` for every sample, or, when `None`,
+    /// conditions drawn from the target's distribution with the same seed; each sample's
+    /// condition comes back in [`Samples::conditions`].
     pub fn sample(&self, count: usize, seed: u64, condition: Option<&[f32]>) -> Result<Samples> {
         let mut rng = Stream::Sample.rng(seed);
-        let c_dim = self.condition_names().len();
         let mut tape = Tape::default();
-        let flat = generate(
-            &self.mlp,
-            &self.target,
-            count,
-            c_dim,
-            condition,
-            &mut rng,
-            &mut tape,
-        )?;
+        let input = self.input(count, condition, &mut rng)?;
+        let flat = self.run(&input, &mut tape)?;
         self.check_finite(&flat, 0)?;
         Ok(Samples {
             x: self.target.x().to_vec(),
             curves: flat
                 .chunks_exact(self.target.dim())
                 .map(<[f32]>::to_vec)
+                .collect(),
+            conditions: self
+                .condition_names()
+                .into_iter()
+                .zip(self.condition_values(&input))
                 .collect(),
         })
     }
@@ -281,13 +374,17 @@ impl Generator {
         dest: &Path,
         stop: &dyn Fn() -> bool,
     ) -> Result<()> {
-        let mut rng = Stream::Sample.rng(seed);
-        let c_dim = self.condition_names().len();
         let mut tape = Tape::default();
         let columns: Vec<f32> = (0..self.mlp.spec().input_dim()).map(|i| i as f32).collect();
         let (x, width) = match input {
             true => (columns.as_slice(), columns.len()),
             false => (self.target.x(), self.target.dim()),
+        };
+        // A conditional generator's samples carry their conditions (not G's input rows, which
+        // hold them).
+        let names = match input {
+            true => Vec::new(),
+            false => self.condition_names(),
         };
         let mut put = |text: &str| {
             out.write_all(text.as_bytes())
@@ -296,20 +393,32 @@ impl Generator {
         let json = |v: &[f32]| serde_json::to_string(v).unwrap_or_default();
         match format {
             Format::Json => put(&format!("{{\"x\":{},\"curves\":[", json(x)))?,
-            Format::Csv => put(CsvWriter::new().row(x).as_str())?,
+            Format::Csv => {
+                let header = names.iter().cloned().chain(x.iter().map(f32::to_string));
+                put(CsvWriter::new().row(header).as_str())?
+            }
         }
+        // The inputs chunk by chunk, from the seed: the same rows on every pass.
+        let chunks = |rng: &mut ChaCha8Rng, done: usize| -> Result<Vec<f32>> {
+            self.input(CHUNK.min(count - done), condition, rng)
+        };
+        let mut rng = Stream::Sample.rng(seed);
         let mut done = 0;
         while done < count {
             if stop() {
                 return Err(Error::Cancelled(dest.to_path_buf()));
             }
+            let rows = chunks(&mut rng, done)?;
             let n = CHUNK.min(count - done);
-            let (g, target) = (&self.mlp, &self.target);
             let flat = match input {
-                true => draw_input(g, target, n, c_dim, condition, &mut rng)?,
-                false => generate(g, target, n, c_dim, condition, &mut rng, &mut tape)?,
+                true => rows.clone(),
+                false => self.run(&rows, &mut tape)?,
             };
             self.check_finite(&flat, done)?;
+            let conditions = match names.is_empty() {
+                true => Vec::new(),
+                false => self.condition_values(&rows),
+            };
             let mut text = String::new();
             let mut csv = CsvWriter::new();
             for (i, curve) in flat.chunks_exact(width).enumerate() {
@@ -321,7 +430,8 @@ impl Generator {
                         text.push_str(&json(curve));
                     }
                     Format::Csv => {
-                        csv.row(curve);
+                        let values = conditions.iter().map(|v| v[i].clone());
+                        csv.row(values.chain(curve.iter().map(f32::to_string)));
                     }
                 }
             }
@@ -329,10 +439,45 @@ impl Generator {
             put(&text)?;
             done += n;
         }
-        match format {
-            Format::Json => put("]}\n"),
-            Format::Csv => Ok(()),
+        if format == Format::Csv {
+            return Ok(());
         }
+        put("]")?;
+        // JSON: each condition's values after the curves, one more pass over the inputs each
+        // (they are drawn again from the seed, so memory does not grow with `count`).
+        if !names.is_empty() {
+            put(",\"conditions\":{")?;
+            for (k, name) in names.iter().enumerate() {
+                if k > 0 {
+                    put(",")?;
+                }
+                put(&format!(
+                    "{}:[",
+                    serde_json::to_string(name).unwrap_or_default()
+                ))?;
+                let mut rng = Stream::Sample.rng(seed);
+                let mut done = 0;
+                while done < count {
+                    if stop() {
+                        return Err(Error::Cancelled(dest.to_path_buf()));
+                    }
+                    let rows = chunks(&mut rng, done)?;
+                    let values = self.condition_values(&rows).swap_remove(k);
+                    let mut text = String::new();
+                    for (i, v) in values.iter().enumerate() {
+                        if done + i > 0 {
+                            text.push(',');
+                        }
+                        text.push_str(&json_value(v));
+                    }
+                    put(&text)?;
+                    done += values.len();
+                }
+                put("]")?;
+            }
+            put("}")?;
+        }
+        put("}\n")
     }
 }
 
@@ -480,22 +625,52 @@ fn human_bytes(bytes: u64) -> String {
     }
 }
 
-/// Generated samples with their x grid.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+/// Generated samples with their x grid, and each sample's conditions.
+#[derive(Debug, Clone, PartialEq)]
 pub struct Samples {
     /// The x values, `[n]`.
     pub x: Vec<f32>,
     /// The samples, `[N][n]`.
     pub curves: Vec<Vec<f32>>,
+    /// A conditional generator's conditions: each one's name and its value for every sample,
+    /// as text (a number, or a category's level). Empty for an unconditional generator.
+    pub conditions: Vec<(String, Vec<String>)>,
 }
 
 /// Output format of samples.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Format {
-    /// A header of x values, then one sample per line.
+    /// A header of (the conditions' names and) the x values, then one sample per line.
     Csv,
-    /// `{"x": [...], "curves": [[...], ...]}`.
+    /// `{"x": [...], "curves": [[...], ...]}` (and `"conditions": {"NAME": [...], …}`).
     Json,
+}
+
+/// A condition's value as JSON: a number when it reads as one, else a string.
+fn json_value(text: &str) -> String {
+    match text.parse::<f64>() {
+        Ok(v) if v.is_finite() => text.to_string(),
+        _ => serde_json::to_string(text).unwrap_or_default(),
+    }
+}
+
+/// `"conditions":{"NAME":[…],…}` of a JSON sample file (nothing without conditions).
+fn json_conditions(conditions: &[(String, Vec<String>)]) -> String {
+    if conditions.is_empty() {
+        return String::new();
+    }
+    let fields: Vec<String> = conditions
+        .iter()
+        .map(|(name, values)| {
+            let values: Vec<String> = values.iter().map(|v| json_value(v)).collect();
+            format!(
+                "{}:[{}]",
+                serde_json::to_string(name).unwrap_or_default(),
+                values.join(",")
+            )
+        })
+        .collect();
+    format!(",\"conditions\":{{{}}}", fields.join(","))
 }
 
 impl Samples {
@@ -504,15 +679,20 @@ impl Samples {
         match format {
             Format::Json => {
                 // Plain vectors of floats always serialise.
-                let mut s = serde_json::to_string(self).unwrap_or_default();
-                s.push('\n');
-                s
+                format!(
+                    "{{\"x\":{},\"curves\":{}{}}}\n",
+                    serde_json::to_string(&self.x).unwrap_or_default(),
+                    serde_json::to_string(&self.curves).unwrap_or_default(),
+                    json_conditions(&self.conditions)
+                )
             }
             Format::Csv => {
                 let mut csv = CsvWriter::new();
-                csv.row(&self.x);
-                for c in &self.curves {
-                    csv.row(c);
+                let names = self.conditions.iter().map(|(n, _)| n.clone());
+                csv.row(names.chain(self.x.iter().map(f32::to_string)));
+                for (i, c) in self.curves.iter().enumerate() {
+                    let values = self.conditions.iter().map(|(_, v)| v[i].clone());
+                    csv.row(values.chain(c.iter().map(f32::to_string)));
                 }
                 csv.finish()
             }
@@ -546,7 +726,8 @@ pub fn check_eval_count(g: &MlpSpec, dim: usize, count: usize, option: &str) -> 
 }
 
 /// Scores `generator` on every metric that fits its target, with `count` generated samples
-/// (noise from `seed`) against `count` real samples (from `seed`'s own stream). `count` must be
+/// (noise from `seed`) against `count` real samples (from `seed`'s own stream; a data set's
+/// held-out rows), in the data's units. `count` must be
 /// at least [`MIN_EVAL_COUNT`]; `option` names it in the error (e.g. `--n`).
 pub fn evaluate(generator: &Generator, count: usize, seed: u64, option: &str) -> Result<Report> {
     if let Some((path, problem)) = generator.data_problem() {
@@ -563,11 +744,13 @@ pub fn evaluate(generator: &Generator, count: usize, seed: u64, option: &str) ->
         .into_iter()
         .flatten()
         .collect();
-    let mut real = vec![0.0; count * target.dim()];
-    let mut rng = Stream::EvalCommandReal.rng(seed);
-    target.draw(&mut rng, &mut real, None)?;
-    let names = available(target);
-    let values = score(target, &fake, Some(&real), &names)?;
+    // A data set's held-out rows (all of them), else `count` fresh real samples.
+    let real = target.eval_real(count, &mut Stream::EvalCommandReal.rng(seed))?;
+    let names = available(target, generator.config().conditional);
+    // The curve measures' own samples: noise from a stream of their own for `seed`.
+    let mut rng = Stream::EvalCommandMeasures.rng(seed);
+    let mut sampler = GeneratorSampler::new(&generator.mlp, target, generator.c_dim(), &mut rng);
+    let values = score(target, &fake, Some(&real), &names, &mut sampler, seed)?;
     Ok(Report {
         run: Some(generator.dir().to_path_buf()),
         step: None,

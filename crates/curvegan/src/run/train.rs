@@ -47,8 +47,7 @@ use crate::config::{LrDecay, TrainConfig, RESUME_KEYS};
 use crate::error::{Error, Result};
 use crate::eval::catalogue::{self, Better, Report};
 use crate::gan::loss::Equilibrium;
-use crate::gan::noise::Stream;
-use crate::nn::state_dict::{mlp_tensors, tensors_to_bytes};
+use crate::nn::state_dict::tensors_to_bytes;
 use crate::run::checkpoint;
 use crate::run::data_record::DataRecord;
 use crate::run::files::{self, CsvWriter, Dir};
@@ -58,7 +57,7 @@ pub use crate::run::record::Best;
 use crate::run::record::{Label, RunRecord, Status};
 
 use crate::gan::step::StepStats;
-use crate::run::plot::{self, CurveFigure, LossFigure, MetricsFigure, ScatterFigure};
+use crate::run::plot::{self, LossFigure, MetricsFigure};
 use crate::run::report;
 use crate::run::trainer::Trainer;
 
@@ -535,7 +534,7 @@ impl Watch {
 fn write_best(dir: &Dir, config_toml: &str, trainer: &Trainer, best: &Best) -> Result<Dir> {
     let best_dir = dir.subdir(files::BEST_DIR)?;
     best_dir.write(files::CONFIG, config_toml.as_bytes())?;
-    let g = tensors_to_bytes(mlp_tensors(trainer.sampling_generator(), ""))?;
+    let g = tensors_to_bytes(trainer.generator_tensors())?;
     best_dir.write(files::GENERATOR, &g)?;
     let d = tensors_to_bytes(trainer.gan().discriminator_tensors(""))?;
     best_dir.write(files::DISCRIMINATOR, &d)?;
@@ -621,7 +620,11 @@ fn steps(
 
     let mut watch = Watch::replay(&config, &names, rows);
     dir.write(files::CONFIG, config_toml.as_bytes())?;
-    let data_record = trainer.target().dataset().map(DataRecord::of).transpose()?;
+    let data_record = trainer
+        .target()
+        .data_source()
+        .map(DataRecord::of)
+        .transpose()?;
     if let Some(record) = &data_record {
         record.save(dir)?;
     }
@@ -865,7 +868,7 @@ fn final_outputs(
         (files::LOSSES, losses),
         (
             files::GENERATOR,
-            tensors_to_bytes(mlp_tensors(trainer.sampling_generator(), ""))?,
+            tensors_to_bytes(trainer.generator_tensors())?,
         ),
         (
             files::DISCRIMINATOR,
@@ -911,10 +914,9 @@ fn write_report(
     report::write_live(dir, trainer, &stats, &evals, status, session)
 }
 
-/// The figure at `step`. Curve targets get the tutorial's figure: the real curve (or a band of
-/// real curves for a random family) and the step's first generated curves; 2-D sets get a
-/// scatter of real against freshly generated points. The title names the run folder, the step
-/// and `metric`.
+/// The figure at `step` ([`live::step_figure`]): the tutorial's figure of real and generated
+/// curves, or a scatter of a 2-D set's points. The title names the run folder, the step and
+/// `metric`.
 fn write_step_figure(
     trainer: &mut Trainer,
     step: usize,
@@ -922,59 +924,12 @@ fn write_step_figure(
     dir: &Dir,
     metric: Option<(&str, f64)>,
 ) -> Result<()> {
-    /// Generated curves drawn per figure: the first prominently, as the tutorial does.
-    const SHOWN: usize = 5;
-    /// Real curves drawn for a family, and points per side for a 2-D set.
-    const REAL_CURVES: usize = 20;
-    const POINTS: usize = 1000;
-    let mut rng = Stream::Figures.rng(trainer.config().seed);
-    let target = trainer.target().clone();
-    let n = target.dim();
     let run = (dir.root())
         .file_name()
         .map(|n| n.to_string_lossy())
         .unwrap_or_default();
-    let png = if target.is_curve() {
-        let drawn;
-        let real = match target.fixed_curve() {
-            Some(curve) => curve,
-            None => {
-                let mut buf = vec![0.0; REAL_CURVES * n];
-                target.draw(&mut rng, &mut buf, None)?;
-                drawn = buf;
-                &drawn
-            }
-        };
-        let fake = trainer.last_fake();
-        let shown = &fake[..fake.len().min(SHOWN * n)];
-        let tutorial =
-            target.fixed_curve().is_some() && trainer.config().target == Default::default();
-        plot::curves_png(&CurveFigure {
-            x: target.x(),
-            real,
-            generated: shown,
-            run: &run,
-            step,
-            metric,
-            g_loss: stats.g_loss,
-            d_loss: stats.d_loss,
-            y_range: tutorial.then_some((0.0, 3.0)),
-        })?
-    } else {
-        let mut real = vec![0.0; POINTS * n];
-        target.draw(&mut rng, &mut real, None)?;
-        let generated = trainer.generate(POINTS, &mut rng)?;
-        plot::scatter_png(&ScatterFigure {
-            real: &real,
-            generated: &generated,
-            centres: target.modes().map_or(&[][..], |(centres, _)| centres),
-            run: &run,
-            step,
-            metric,
-            g_loss: stats.g_loss,
-            d_loss: stats.d_loss,
-        })?
-    };
+    let figure = live::step_figure(trainer, live::FIGURE_POINTS)?;
+    let png = figure.png(&run, step, metric, stats.g_loss, stats.d_loss)?;
     dir.write(&files::step_figure(step), &png)
 }
 

@@ -7,11 +7,12 @@ use rand::Rng;
 use rand_chacha::ChaCha8Rng;
 
 use crate::config::{LrDecay, TrainConfig};
+use crate::data::scale::Scaler;
 use crate::data::target::Target;
 use crate::error::{Error, Result};
 use crate::eval::catalogue::{self, Report};
 use crate::gan::loss::{LossKind, LossSettings};
-use crate::gan::noise::{fill_normal, generate, Stream};
+use crate::gan::noise::{fill_normal, generate, input_with_conditions, Stream};
 use crate::gan::step::{train_step, Gan, Optimizers, StepNoise, StepStats, Workspace};
 use crate::nn::ema;
 use crate::nn::mlp::{Mlp, Tape};
@@ -72,13 +73,13 @@ impl Trainer {
         let mut eval_real = Vec::new();
         if catalogue::needs_real(&eval_metrics) {
             let mut real_rng = Stream::TrainingEvalReal.rng(config.seed);
-            eval_real = vec![0.0; config.eval_samples * n];
             // Before the first step: a formula not finite there is bad input, as in the
-            // check of the target's build.
-            (target.draw(&mut real_rng, &mut eval_real, None)).map_err(|e| match e {
-                Error::Draw { what, .. } => Error::config("--target", what),
-                e => e,
-            })?;
+            // check of the target's build. A data set's are its held-out rows.
+            eval_real =
+                (target.eval_real(config.eval_samples, &mut real_rng)).map_err(|e| match e {
+                    Error::Draw { what, .. } => Error::config("--target", what),
+                    e => e,
+                })?;
         }
         let (batch, latent) = (config.batch_size, config.latent_dim);
         let gp_rows = if loss.kind.has_gradient_penalty() {
@@ -121,6 +122,13 @@ impl Trainer {
         path: &std::path::Path,
     ) -> Result<Self> {
         let mut trainer = Trainer::new(config)?;
+        // The scaler the run fitted is the one a refit of the same data and settings gives.
+        if ckpt.scaler.as_ref() != trainer.scaler() {
+            return Err(Error::bad_file(
+                path,
+                "its data scaler differs from the one fitted again on the run's data file and settings",
+            ));
+        }
         let (g_spec, d_spec) = config.specs(&trainer.target)?;
         if let Some((ema, _)) = &mut trainer.g_ema {
             *ema = mlp_from_tensors(&g_spec, &ckpt.weights, "G_ema.", path)?;
@@ -204,8 +212,26 @@ impl Trainer {
                 rng: &self.rng,
                 config: config_toml,
                 metrics_csv,
+                scaler: self.scaler(),
             },
         )
+    }
+
+    /// A scaled data set's scaler (`None` for the other targets and for `scale = "none"`).
+    pub fn scaler(&self) -> Option<&Scaler> {
+        let scaler = self.target.data_source()?.scaler();
+        (!scaler.is_identity()).then_some(scaler)
+    }
+
+    /// The tensors of `generator.safetensors`: the sampling generator's state dict
+    /// ([`Trainer::sampling_generator`]) and a scaled data set's scaler (`scaler.shift`,
+    /// `scaler.scale`), which brings G's output to the data's units.
+    pub fn generator_tensors(&self) -> Vec<(String, Vec<usize>, Values<'_>)> {
+        let mut tensors = mlp_tensors(self.sampling_generator(), "");
+        if let Some(scaler) = self.scaler() {
+            tensors.extend(crate::run::checkpoint::scaler_tensors(scaler));
+        }
+        tensors
     }
 
     /// The settings.
@@ -236,7 +262,8 @@ impl Trainer {
         self.step
     }
 
-    /// The fake batch of the last step (`[B, n]`), as the tutorial plots it.
+    /// The fake batch of the last step (`[B, n]`), as the tutorial plots it, in G's space (a
+    /// scaled data set's scaled values: [`Target::to_data_units`] brings them back).
     pub fn last_fake(&self) -> &[f32] {
         self.ws.fake()
     }
@@ -388,15 +415,15 @@ impl Trainer {
     }
 
     /// Generates `count` samples of [`Trainer::sampling_generator`] from noise drawn from `rng`
-    /// (`[count, n]`). A conditional generator gets conditions drawn from the target's
-    /// distribution, from the same `rng`.
+    /// (`[count, n]`), in the data's units ([`Target::to_data_units`]). A conditional generator
+    /// gets conditions drawn from the target's distribution, from the same `rng`.
     pub fn generate(&mut self, count: usize, rng: &mut ChaCha8Rng) -> Result<Vec<f32>> {
         let c_dim = self.cond.len() / self.config.batch_size;
         let g = self
             .g_ema
             .as_ref()
             .map_or(&self.gan.generator, |(ema, _)| ema);
-        generate(
+        let mut samples = generate(
             g,
             &self.target,
             count,
@@ -404,7 +431,9 @@ impl Trainer {
             None,
             rng,
             &mut self.eval_tape,
-        )
+        )?;
+        self.target.to_data_units(&mut samples);
+        Ok(samples)
     }
 
     /// The metrics [`Trainer::evaluate`] computes, in order ([`TrainConfig::eval_metric_names`]).
@@ -430,7 +459,22 @@ impl Trainer {
             e => e,
         })?;
         let real = (!self.eval_real.is_empty()).then_some(&self.eval_real[..]);
-        let values = catalogue::score(&self.target, &samples, real, &self.eval_metrics)?;
+        let c_dim = self.cond.len() / self.config.batch_size;
+        let g = self
+            .g_ema
+            .as_ref()
+            .map_or(&self.gan.generator, |(ema, _)| ema);
+        // The curve measures' own samples continue the evaluation's stream.
+        let mut sampler = GeneratorSampler::new(g, &self.target, c_dim, &mut rng);
+        let seed = self.config.seed;
+        let values = catalogue::score(
+            &self.target,
+            &samples,
+            real,
+            &self.eval_metrics,
+            &mut sampler,
+            seed,
+        )?;
         Ok(Report {
             run: None,
             step: Some(step),
@@ -443,6 +487,51 @@ impl Trainer {
                 .zip(values)
                 .collect(),
         })
+    }
+}
+
+/// The samples the curve measures draw ([`catalogue::Sampler`]) from a generator `g` of
+/// `target`, in the data's units, with noise (and drawn conditions) from `rng`.
+pub struct GeneratorSampler<'a> {
+    g: &'a Mlp,
+    target: &'a Target,
+    c_dim: usize,
+    rng: &'a mut ChaCha8Rng,
+    tape: Tape,
+}
+
+impl<'a> GeneratorSampler<'a> {
+    /// Samples of `g` (a conditional one when `c_dim > 0`) of `target`, drawing from `rng`.
+    pub fn new(g: &'a Mlp, target: &'a Target, c_dim: usize, rng: &'a mut ChaCha8Rng) -> Self {
+        GeneratorSampler {
+            g,
+            target,
+            c_dim,
+            rng,
+            tape: Tape::default(),
+        }
+    }
+}
+
+impl catalogue::Sampler for GeneratorSampler<'_> {
+    fn sample(&mut self, count: usize, conditions: Option<&[f32]>) -> Result<Vec<f32>> {
+        let mut out = match (conditions, self.c_dim) {
+            (Some(c), k) if k > 0 => {
+                let input = input_with_conditions(self.g, count, c, self.rng)?;
+                self.g.forward(&input, &mut self.tape)?.to_vec()
+            }
+            _ => generate(
+                self.g,
+                self.target,
+                count,
+                self.c_dim,
+                None,
+                self.rng,
+                &mut self.tape,
+            )?,
+        };
+        self.target.to_data_units(&mut out);
+        Ok(out)
     }
 }
 

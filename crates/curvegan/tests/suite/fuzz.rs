@@ -17,7 +17,7 @@ use std::sync::mpsc;
 use std::sync::OnceLock;
 use std::time::Duration;
 
-use curvegan::data::csv_data::Dataset;
+use curvegan::data::dataset::Dataset;
 use curvegan::data::expr::Formula;
 use curvegan::nn::state_dict::tensors_from_bytes;
 use curvegan::run::checkpoint;

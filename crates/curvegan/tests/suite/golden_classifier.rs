@@ -81,7 +81,7 @@ fn three_adam_steps_of_the_classifier_match_torch() {
         for (name, _, values) in mlp_tensors(&net, "") {
             let Values::F32(got) = values else { continue };
             let want = &tensor(&t, &format!("step{}.{name}", step + 1)).data;
-            assert_close_abs(&format!("{name} after step {}", step + 1), &got, want, 1e-6);
+            assert_close_abs(&format!("{name} after step {}", step + 1), got, want, 1e-6);
         }
     }
 }

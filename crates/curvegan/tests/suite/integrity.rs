@@ -190,6 +190,7 @@ fn tamper(dir: &Path, change: Change) {
             rng: &c.rng,
             config: &c.config,
             metrics_csv: &metrics_csv,
+            scaler: None,
         },
     )
     .unwrap();
@@ -283,7 +284,14 @@ fn a_data_run_samples_without_its_file_and_resume_sees_a_change() {
         .collect();
     fs::write(&csv, format!("a,b,c\n{rows}")).unwrap();
     let mut config = small(20);
-    config.target = TargetConfig::Data { path: csv.clone() };
+    // A data run as versions before scaling made them: every row for training, unscaled.
+    config.target = TargetConfig::Data {
+        path: csv.clone(),
+        condition_columns: Vec::new(),
+        resample: None,
+        holdout: 0.0,
+        scale: curvegan::data::scale::Scale::None,
+    };
     let dir = tmp.path().join("run");
     let _ = train(&config, &out(&dir, false), &mut StopAt(7, 0));
     assert!(dir.join("data.json").is_file());

@@ -127,6 +127,7 @@ fn a_run_writes_its_snapshot_at_figure_and_evaluation_steps_and_reads_it_back() 
             real,
             generated,
             y_range,
+            ..
         } => {
             assert_eq!((x.len(), real.len(), generated.len()), (15, 15, SHOWN * 15));
             assert_eq!(*y_range, Some((0.0, 3.0)));

@@ -119,6 +119,7 @@ fn tutorial_figure<'a>(x: &'a [f32], real: &'a [f32], gen: &'a [f32]) -> CurveFi
         g_loss: 0.693,
         d_loss: 1.386,
         y_range: Some((0.0, 3.0)),
+        channels: 1,
     }
 }
 
@@ -841,7 +842,7 @@ proptest! {
         steps in prop::collection::vec(0usize..1000, 0..8),
         losses in prop::collection::vec(any_f32(), 0..8),
     ) {
-        let fig = CurveFigure { x: &x, real: &real, generated: &gen, run: "r", step: 1, metric: None, g_loss: 0.0, d_loss: 0.0, y_range: range };
+        let fig = CurveFigure { x: &x, real: &real, generated: &gen, run: "r", step: 1, metric: None, g_loss: 0.0, d_loss: 0.0, y_range: range , channels: 1 };
         if let Ok(png) = curves_png(&fig) {
             decode(&png);
         }

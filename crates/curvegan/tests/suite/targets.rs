@@ -219,8 +219,18 @@ fn write_csv(text: &str) -> tempfile::NamedTempFile {
     f
 }
 
+/// The data file `path` with every row for training, unscaled: the rows as they are drawn.
 fn data_config(path: &Path) -> TargetConfig {
-    TargetConfig::from_cli(None, &[], None, None, Some(path)).unwrap()
+    match TargetConfig::from_cli(None, &[], None, None, Some(path)).unwrap() {
+        TargetConfig::Data { path, .. } => TargetConfig::Data {
+            path,
+            condition_columns: Vec::new(),
+            resample: None,
+            holdout: 0.0,
+            scale: curvegan::data::scale::Scale::None,
+        },
+        other => panic!("{other:?}"),
+    }
 }
 
 #[test]
@@ -541,8 +551,13 @@ fn old_run_configs_still_load() {
         // --data /tmp/old-data.csv
         (
             "data.toml",
+            // The settings of then: every row for training, unscaled.
             TargetConfig::Data {
                 path: "/tmp/old-data.csv".into(),
+                condition_columns: Vec::new(),
+                resample: None,
+                holdout: 0.0,
+                scale: curvegan::data::scale::Scale::None,
             },
         ),
         // --target ring8
