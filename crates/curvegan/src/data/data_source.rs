@@ -170,7 +170,7 @@ impl DataSource {
             return Err(Error::config(
                 "--holdout",
                 format!(
-                    "{holdout} of the {n} rows of {} leaves {} for training and {} held out; each side needs at least 2",
+                    "{holdout} of the {n} rows of {} leaves {} for training and {} held out; each side needs at least 2 (--holdout 0 trains on every row and evaluates on them)",
                     data.path().display(),
                     train.len(),
                     holdout_rows.len()
