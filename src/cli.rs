@@ -283,7 +283,9 @@ struct TrainSettings {
         "The x interval of a curve", format!("{},{}", DEFAULT_X_RANGE[0], DEFAULT_X_RANGE[1])))]
     x_range: Option<String>,
     /// Learn the rows of this data file: CSV (one sample per row, optional header), NumPy .npy
-    /// ([rows, points] or [rows, channels, points]) or UCR/UEA .ts
+    /// ([rows, points] or [rows, channels, points]) or UCR/UEA .ts. Without --config, the data
+    /// defaults apply: nonsaturating loss, --r1 1, --g-ema 0.999, G and D 128,128, Adam 2e-4
+    /// with --betas 0.5,0.999, 20000 steps
     #[arg(help_heading = LEARN, long, value_name = "FILE")]
     data: Option<PathBuf>,
     /// --data: the CSV columns that are conditions, not values (numbers: a quantity, anything
@@ -1024,9 +1026,12 @@ impl TrainSettings {
 
     /// The settings: the `--config` file's, or the defaults, with the given options applied.
     fn config(&self, steps: Option<usize>) -> Result<TrainConfig, Error> {
-        let mut c = match &self.config {
-            Some(path) => TrainConfig::load(path)?,
-            None => TrainConfig::default(),
+        // A data file without a config file starts from the data defaults (the target is set
+        // below, with the data options).
+        let mut c = match (&self.config, &self.data) {
+            (Some(path), _) => TrainConfig::load(path)?,
+            (None, Some(_)) => TrainConfig::data_defaults(TargetConfig::default()),
+            (None, None) => TrainConfig::default(),
         };
         let set = |dst: &mut usize, v: Option<usize>| {
             if let Some(v) = v {

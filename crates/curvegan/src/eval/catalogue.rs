@@ -119,7 +119,7 @@ use Better::{Higher, Lower};
 /// Every metric, in report order. Training computes by default the cheap ones that fit the
 /// target: the MSE for a fixed curve (where distances between distributions add nothing to
 /// it), else the target's own statistics, the energy distance and the mean W1.
-pub const CATALOGUE: [MetricInfo; 20] = [
+pub const CATALOGUE: [MetricInfo; 21] = [
     info("mse_to_target", Some(Lower), true, false, FixedCurve),
     info("family_a_mean", None, true, false, Family),
     info("family_a_std", None, true, false, Family),
@@ -138,6 +138,7 @@ pub const CATALOGUE: [MetricInfo; 20] = [
     info("acf_difference", Some(Lower), true, true, Data),
     info("discriminative_score", Some(Lower), false, true, Data),
     info("dcr_ratio", None, false, true, Holdout),
+    info("dcr_close_share", None, false, true, Holdout),
     info("tstr_accuracy", Some(Higher), false, true, Labelled),
     info("trtr_accuracy", None, false, true, Labelled),
 ];
@@ -332,9 +333,11 @@ pub fn score(
             let s = curves::discriminative_score(&train, &syn, d, seed)?;
             m.push(("discriminative_score", s.score));
         }
-        if want("dcr_ratio") {
+        if want("dcr_ratio") || want("dcr_close_share") {
             let syn = sampler.sample(source.holdout().len(), None)?;
-            m.push(("dcr_ratio", curves::dcr(&train, &syn, &holdout, d)?.ratio));
+            let r = curves::dcr(&train, &syn, &holdout, d)?;
+            m.push(("dcr_ratio", r.ratio));
+            m.push(("dcr_close_share", r.close_share));
         }
         if want("tstr_accuracy") || want("trtr_accuracy") {
             let (labels, classes) = (source.labels(source.train())).ok_or_else(|| {

@@ -10,7 +10,7 @@
 //! | [`discriminative_score`] | `|a − ½|`, `a` the mean test accuracy of a post-hoc classifier told to separate real from synthetic rows ([`crate::eval::classifier`]) over [`SPLITS`] random 70 / 30 splits of an equal mix | 0 (0.5: always told apart) |
 //! | [`transfer_accuracy`] | accuracy on labelled test rows of a classifier trained on other labelled rows: train-on-synthetic-test-on-real (TSTR) and its reference train-on-real (TRTR) | TSTR = TRTR |
 //! | [`acf_difference`] | mean over channels and lags `1 … L` of `|ρ_real(l) − ρ_syn(l)|`, ρ the mean over rows of each row's autocorrelation | 0 |
-//! | [`dcr`] | distance to the closest training row (DCR), median over synthetic rows against the same for held-out real rows | ratio ≥ 1 (no closer than new real rows) |
+//! | [`dcr`] | distance to the closest training row (DCR), median over synthetic rows against the same for held-out real rows; and the share of synthetic rows nearer to a training row than the nearest 5 % of held-out rows are | ratio ≥ 1 (no closer than new real rows); share 0.05 (copies: 1) |
 //!
 //! **The discriminative score** follows TimeGAN (Yoon et al., 2019) and TSGBench (Ang et al.,
 //! 2024): an equal number `n` of real and synthetic rows (the smaller count; the larger set
@@ -27,7 +27,12 @@
 //! **DCR** (as SDV and synthcity report it) is measured after standardising every feature by
 //! the training rows' mean and standard deviation: for each synthetic row and each held-out
 //! real row, the Euclidean distance to its nearest training row. A generator that copies its
-//! training rows gives synthetic distances near 0 and a ratio far below 1.
+//! training rows gives synthetic distances near 0 and a ratio far below 1; one whose samples
+//! are merely less spread than the data (nearer its dense middle) also gives a ratio below 1.
+//! The **close share** tells the two apart: the share of synthetic rows whose DCR is below the
+//! 5th percentile of the held-out rows' ([`CLOSE_QUANTILE`]). For new rows of the data's own
+//! distribution it is about 0.05; a generator that copies its training rows puts most of its
+//! samples there (near 1), one that is only less spread a little more than 0.05.
 
 use rand::seq::index::sample;
 use rand::SeedableRng;
@@ -195,10 +200,18 @@ pub struct Dcr {
     /// `synthetic_median / holdout_median`: about 1 or more when G does not copy its training
     /// rows.
     pub ratio: f64,
+    /// The share of synthetic rows nearer to a training row than the [`CLOSE_QUANTILE`] of the
+    /// held-out rows' distances: about that quantile (0.05) when G does not copy its training
+    /// rows, near 1 when it does.
+    pub close_share: f64,
 }
 
+/// The quantile of the held-out rows' DCR below which a synthetic row counts as close.
+pub const CLOSE_QUANTILE: f64 = 0.05;
+
 /// The DCR of `synthetic` and of `holdout` rows to the `train` rows (all `[·, d]`), after
-/// standardising every feature by the training rows' mean and standard deviation.
+/// standardising every feature by the training rows' mean and standard deviation, and the close
+/// share.
 pub fn dcr(train: &[f32], synthetic: &[f32], holdout: &[f32], d: usize) -> Result<Dcr> {
     let n = rows(train, d, "train")?;
     rows(synthetic, d, "synthetic")?;
@@ -228,6 +241,7 @@ pub fn dcr(train: &[f32], synthetic: &[f32], holdout: &[f32], d: usize) -> Resul
             .collect()
     };
     let t = standardise(train);
+    let (syn, hold) = (standardise(synthetic), standardise(holdout));
     let median = |mut v: Vec<f64>| {
         v.sort_by(f64::total_cmp);
         let k = v.len();
@@ -236,12 +250,24 @@ pub fn dcr(train: &[f32], synthetic: &[f32], holdout: &[f32], d: usize) -> Resul
             _ => 0.5 * (v[k / 2 - 1] + v[k / 2]),
         }
     };
-    let synthetic_median = median(nearest_distance(&standardise(synthetic), d, &t)?);
-    let holdout_median = median(nearest_distance(&standardise(holdout), d, &t)?);
+    let (syn_d, hold_d) = (
+        nearest_distance(&syn, d, &t)?,
+        nearest_distance(&hold, d, &t)?,
+    );
+    let mut sorted = hold_d.clone();
+    sorted.sort_by(f64::total_cmp);
+    // The quantile by linear interpolation between order statistics (numpy's default).
+    let at = CLOSE_QUANTILE * (sorted.len() - 1) as f64;
+    let (lo, frac) = (at.floor() as usize, at - at.floor());
+    let hi = (lo + 1).min(sorted.len() - 1);
+    let threshold = sorted[lo] + (sorted[hi] - sorted[lo]) * frac;
+    let close = syn_d.iter().filter(|&&v| v < threshold).count() as f64 / syn_d.len() as f64;
+    let (synthetic_median, holdout_median) = (median(syn_d), median(hold_d));
     Ok(Dcr {
         synthetic_median,
         holdout_median,
         ratio: synthetic_median / holdout_median,
+        close_share: close,
     })
 }
 

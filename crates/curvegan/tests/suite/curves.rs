@@ -116,4 +116,13 @@ fn memorised_rows_score_below_chance_and_the_dcr_sees_them() {
     let hold = gaussian(50, d, 1.0, 0.0, 7);
     let m = dcr(&real, &copies, &hold, d).unwrap();
     assert!(m.ratio < 0.1, "{m:?}");
+    // Every copy is nearer to its training row than almost any held-out row is.
+    assert!(m.close_share > 0.95, "{m:?}");
+    // New rows of the same distribution: as near as held-out rows.
+    let fresh = gaussian(400, d, 1.0, 0.0, 8);
+    let f = dcr(&real, &fresh, &hold, d).unwrap();
+    assert!(
+        f.close_share < 0.12 && (f.ratio - 1.0).abs() < 0.15,
+        "{f:?}"
+    );
 }
