@@ -62,7 +62,7 @@
 use crate::error::{Error, Result};
 use crate::gan::loss::{LossKind, LossSettings};
 use crate::gan::noise::with_condition;
-use crate::nn::gp::{gradient_penalty, input_penalty, GpWorkspace, Penalty, PenaltyForm};
+use crate::nn::gp::{input_penalty_on, GpWorkspace, Penalty, PenaltyForm};
 use crate::nn::loss::mean;
 use crate::nn::mlp::{Mlp, Tape};
 use crate::nn::optim::Optimizer;
@@ -219,6 +219,8 @@ pub struct Workspace {
     /// ∂G_loss/∂G, flat.
     grad_g: Vec<f32>,
     critic: Vec<CriticStats>,
+    /// Conditional GANs: which of D's input columns hold samples ([`sample_columns`]).
+    columns: Vec<bool>,
 }
 
 /// D's side of the workspace.
@@ -293,6 +295,9 @@ impl Workspace {
         self.d.grad_real.resize(dims.d_rows, 0.0);
         self.d.grad_score.resize(dims.d_rows, 0.0);
         self.critic.clear();
+        if self.columns.len() != (dims.n + dims.c_dim) * dims.pack || dims.c_dim == 0 {
+            self.columns = sample_columns(dims);
+        }
     }
 }
 
@@ -341,12 +346,14 @@ pub fn train_step(
         // D's loss on real and fake, and ∂D_loss/∂D.
         let mut sn = spectral.as_mut();
         let mut stats = critic_loss(kind, d, sn.as_deref_mut(), real, fake, &mut ws.d)?;
+        // A condition's columns are data: the penalties are about the sample's.
+        let columns = &ws.columns;
         if let Some(eps) = noise.gp_eps {
             let (eps, weight) = (&eps[i * b..(i + 1) * b], loss.gp_weight as f32);
-            add_gradient_penalty(&mut stats, d, real, fake, eps, weight, &mut ws.d)?;
+            add_gradient_penalty(&mut stats, d, real, fake, eps, columns, weight, &mut ws.d)?;
         }
         if let Some(weight) = loss.r1_weight() {
-            add_r1(&mut stats, d, real, weight, &mut ws.d)?;
+            add_r1(&mut stats, d, real, columns, weight, &mut ws.d)?;
         }
         // D's update.
         let params = updated_params(d, sn, &mut ws.d)?;
@@ -499,14 +506,27 @@ fn critic_loss(
     Ok(stats)
 }
 
+/// The mask of D's input columns that hold samples, `[pack · (n + c)]` (true for the first
+/// `n` of each packed `n + c`); empty without a condition (every column is a sample's).
+fn sample_columns(dims: &StepDims) -> Vec<bool> {
+    if dims.c_dim == 0 {
+        return Vec::new();
+    }
+    let block = (0..dims.n + dims.c_dim).map(|j| j < dims.n);
+    std::iter::repeat_n(block, dims.pack).flatten().collect()
+}
+
 /// `wgan-gp`: adds `λ·P(x̂)` to the D loss in `stats` and its gradient to `bufs.grad`, for
-/// `x̂ = ε·real + (1 − ε)·fake` row by row (`ε`: `[B]`), in f32 in PyTorch's order.
+/// `x̂ = ε·real + (1 − ε)·fake` row by row (`ε`: `[B]`), in f32 in PyTorch's order, the norm
+/// over the sample's `columns` ([`sample_columns`]).
+#[allow(clippy::too_many_arguments)]
 fn add_gradient_penalty(
     stats: &mut CriticStats,
     d: &Mlp,
     real: &[f32],
     fake: &[f32],
     eps: &[f32],
+    columns: &[bool],
     weight: f32,
     bufs: &mut CriticBuffers,
 ) -> Result<()> {
@@ -522,23 +542,34 @@ fn add_gradient_penalty(
             *xh = e * x + keep * f;
         }
     }
-    let p = gradient_penalty(d, &bufs.xhat, weight, Some(&mut bufs.grad), &mut bufs.gp)?;
+    let grads = Some(&mut bufs.grad[..]);
+    let form = PenaltyForm::WganGp;
+    let p = input_penalty_on(form, d, &bufs.xhat, columns, weight, grads, &mut bufs.gp)?;
     stats.d_loss += weight * p.value;
     stats.penalty = Some(p);
     Ok(())
 }
 
 /// R1: adds `(γ/2)·P` to the D loss in `stats` and its gradient to `bufs.grad`, for
-/// `P = mean_j ‖∂D(real)_j/∂real_j‖²` on D's input rows.
+/// `P = mean_j ‖∂D(real)_j/∂real_j‖²` on D's input rows, over the sample's `columns`.
 fn add_r1(
     stats: &mut CriticStats,
     d: &Mlp,
     real: &[f32],
+    columns: &[bool],
     weight: f32,
     bufs: &mut CriticBuffers,
 ) -> Result<()> {
     let grads = Some(&mut bufs.grad[..]);
-    let p = input_penalty(PenaltyForm::R1, d, real, weight, grads, &mut bufs.gp)?;
+    let p = input_penalty_on(
+        PenaltyForm::R1,
+        d,
+        real,
+        columns,
+        weight,
+        grads,
+        &mut bufs.gp,
+    )?;
     stats.d_loss += weight * p.value;
     stats.penalty = Some(p);
     Ok(())

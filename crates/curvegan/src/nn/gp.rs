@@ -34,6 +34,14 @@
 //! ∂P/∂b_l  = 0,  ∂P/∂x = 0                 (they act only through the constant slopes)
 //! ```
 //!
+//! **Conditions.** A conditional critic's input rows hold the sample and its condition,
+//! `[x | c]` (packed: `[x₁ | c₁ | x₂ | c₂ …]`). The condition is data, not a point the penalty
+//! is about: [`input_penalty_on`] takes the mask of the sample's columns and the penalty is
+//! that of `g` restricted to them (PyTorch: `autograd.grad(D(torch.cat([x, c], 1)), x)`), the
+//! condition's columns of `g` set to 0 before the norms, so that `γ` is 0 there too. Without
+//! it, R1 would also push D's slope along the condition to zero, and D would learn to ignore
+//! the condition.
+//!
 //! For one hidden-layer pair this is the fixture README's `dP/dW0 = u1ᵀγ`,
 //! `dP/dW2 = u2ᵀ(d1 ⊙ γW0ᵀ)`, `dP/dW4 = Σ_rows d2 ⊙ ((d1 ⊙ γW0ᵀ)W2ᵀ)`. A smooth activation
 //! (tanh, sigmoid) would add second-derivative terms; it is rejected with an error.
@@ -155,6 +163,20 @@ pub fn input_penalty(
     grads: Option<&mut [f32]>,
     ws: &mut GpWorkspace,
 ) -> Result<Penalty> {
+    input_penalty_on(form, critic, xhat, &[], weight, grads, ws)
+}
+
+/// [`input_penalty`] of the input gradient restricted to the columns where `columns` is true
+/// (`[n₀]`; empty: every column): a conditional critic's sample columns (see the module docs).
+pub fn input_penalty_on(
+    form: PenaltyForm,
+    critic: &Mlp,
+    xhat: &[f32],
+    columns: &[bool],
+    weight: f32,
+    grads: Option<&mut [f32]>,
+    ws: &mut GpWorkspace,
+) -> Result<Penalty> {
     let spec = critic.spec();
     let layers = critic.layers();
     let n_layers = layers.len();
@@ -197,6 +219,12 @@ pub fn input_penalty(
         )));
     }
     let n0 = spec.input_dim();
+    if !columns.is_empty() && columns.len() != n0 {
+        return Err(Error::Shape(format!(
+            "the penalty's column mask has {} entries, the critic's input {n0}",
+            columns.len()
+        )));
+    }
     if xhat.is_empty() || !xhat.len().is_multiple_of(n0) {
         return Err(Error::Shape(format!(
             "penalty points have {} values, not a positive multiple of the input width {n0}",
@@ -249,6 +277,16 @@ pub fn input_penalty(
             dst.iter_mut()
                 .zip(&ws.slopes[l - 1])
                 .for_each(|(v, d)| *v *= d);
+        }
+    }
+
+    // A condition's columns do not count: g restricted to the sample's columns.
+    if !columns.is_empty() {
+        for row in ws.g.chunks_exact_mut(n0) {
+            row.iter_mut()
+                .zip(columns)
+                .filter(|(_, &keep)| !keep)
+                .for_each(|(v, _)| *v = 0.0);
         }
     }
 
