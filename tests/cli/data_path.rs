@@ -106,7 +106,8 @@ fn conditions_csv(dir: &Path) -> PathBuf {
     let mut text = "kind,t0,t1,t2,t3,temp,t4,t5,t6,t7\n".to_string();
     for r in 0..40u64 {
         let up = r % 2 == 0;
-        let temp = 10.0 + (20.0 * uniform(1000 + r) * 100.0).round() / 100.0;
+        // Two decimals, written as such: the f64 nearest to a whole number of hundredths.
+        let temp = (1000.0 + 2000.0 * uniform(1000 + r)).round() / 100.0;
         let v: Vec<String> = (0..8u64)
             .map(|i| {
                 let s = if up { 1.0 } else { -1.0 };
@@ -464,9 +465,9 @@ fn the_scaler_beside_the_weights_gives_the_samples_bit_for_bit() {
         let c = &input[i * 18 + 15..(i + 1) * 18];
         let kind = if c[1] > c[0] { "up" } else { "down" };
         assert_eq!(row[0], kind, "sample {i}");
-        let t = c[2] as f64 * t_scale + t_shift;
         let printed: f64 = row[1].parse().unwrap();
-        assert!((printed - t).abs() < 1e-4, "sample {i}: {printed} vs {t}");
+        let encoded = ((printed - t_shift) / t_scale) as f32;
+        assert_eq!(encoded, c[2], "sample {i}: temp {printed}");
     }
 }
 
@@ -499,25 +500,31 @@ fn samples_carry_their_conditions_and_a_class_the_data_never_had_is_refused() {
     let from_json: Vec<&str> = labels.iter().map(|l| l.as_str().unwrap()).collect();
     assert_eq!(from_csv, from_json);
 
-    // A number condition drawn from the data's mix is one of the data's values.
+    // A number condition drawn from the data's mix is one of the data's values, as the data
+    // writes it (13.19, not 13.190001 after its round trip through G's f32 condition).
     let csv = conditions_csv(d);
     let text = fs::read_to_string(&csv).unwrap();
-    let temps: Vec<f64> = text
+    let temps: Vec<&str> = text
         .lines()
         .skip(1)
-        .map(|l| l.split(',').nth(5).unwrap().parse().unwrap())
+        .map(|l| l.split(',').nth(5).unwrap())
         .collect();
+    assert!(temps.iter().all(|t| t.len() <= 5), "{temps:?}");
     let run_csv = d.join("csv");
     let args = ["--condition-columns", "kind,temp", "--conditional"];
     train(&run_csv, &csv, &[SHORT, &args].concat());
-    let v = sample_json(&run_csv, &["--n", "100"]);
-    for t in v["conditions"]["temp"].as_array().unwrap() {
-        let t = t.as_f64().unwrap();
+    let (_, rows) = sample_csv(&run_csv, &["--n", "200"]);
+    for row in &rows {
         assert!(
-            temps.iter().any(|d| (d - t).abs() < 1e-4),
-            "{t} is not a temp of the data"
+            temps.contains(&row[1].as_str()),
+            "{row:?}: no such temp in the data"
         );
     }
+    let v = sample_json(&run_csv, &["--n", "200"]);
+    let drawn = v["conditions"]["temp"].as_array().unwrap();
+    let from_json: Vec<String> = drawn.iter().map(Value::to_string).collect();
+    let from_csv: Vec<String> = rows.iter().map(|r| r[1].clone()).collect();
+    assert_eq!(from_json, from_csv);
     let (_, rows) = sample_csv(
         &run_csv,
         &[
