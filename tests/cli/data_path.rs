@@ -541,6 +541,34 @@ fn samples_carry_their_conditions_and_a_class_the_data_never_had_is_refused() {
         "{rows:?}"
     );
 
+    // Class codes that read as numbers but are not JSON numbers (`007`, `+1`, `.5`): a
+    // category's levels are JSON strings, so the file stays JSON.
+    let mut text = "a,b,code\n".to_string();
+    for r in 0..12 {
+        text += &format!("{r},{},{}\n", r * r, ["007", "+1", ".5"][r % 3]);
+    }
+    let codes = d.join("codes.csv");
+    fs::write(&codes, text).unwrap();
+    let run_codes = d.join("codes");
+    let args = ["--condition-columns", "code:category", "--conditional"];
+    train(&run_codes, &codes, &[SHORT, &args].concat());
+    let out = sample(&run_codes, &["--n", "30", "--format", "json"]);
+    let v: Value = serde_json::from_str(&out).unwrap_or_else(|e| panic!("{e}: {out}"));
+    let drawn = v["conditions"]["code"].as_array().unwrap();
+    assert!(
+        drawn
+            .iter()
+            .all(|c| ["007", "+1", ".5"].map(Value::from).contains(c)),
+        "{drawn:?}"
+    );
+    let v = sample_json(&run_codes, &["--n", "3", "--condition", "code=007"]);
+    assert_eq!(
+        v["conditions"]["code"],
+        serde_json::json!(["007", "007", "007"])
+    );
+    fs::remove_file(&codes).unwrap();
+    fs::remove_dir_all(&run_codes).unwrap();
+
     // A class the data never had: exit 2, naming the classes it has; nothing written.
     let out_file = d.join("samples.csv");
     let out = curvegan()
