@@ -131,7 +131,7 @@ fn two_channel_ts(dir: &Path) -> PathBuf {
                     @classLabel true left right\n@data\n"
         .to_string();
     for r in 0..30u64 {
-        let phase = 6.28 * uniform(r);
+        let phase = std::f64::consts::TAU * uniform(r);
         let ch = |offset: f64, amp: f64| -> String {
             let v = (0..10).map(|i| offset + amp * (i as f64 / 3.0 + phase).sin());
             v.map(|v| format!("{v:.5}")).collect::<Vec<_>>().join(",")
