@@ -18,7 +18,11 @@ read from the files. It loads RUN_DIR/generator.safetensors and
 RUN_DIR/discriminator.safetensors with safetensors.torch.load_file +
 load_state_dict(strict=True) (so the tensor names must be torch's: 0.weight,
 0.bias, 2.weight, ..., BatchNorm1d's running_mean, running_var and int64
-num_batches_tracked; weights shaped [out, in]). For the tutorial's shape it
+num_batches_tracked; weights shaped [out, in]). A --data run's generator file
+also holds the data's scaler, scaler.shift and scaler.scale ([channels * points]
+each): they are popped from the state dict before load_state_dict, and G's
+output is brought to the data's units as G(z) * scale + shift, as curvegan
+samples do. For the tutorial (its shape and the quadratic target) it
 draws SAMPLES curves G(z) with z ~ randn(SAMPLES, 15) and prints their mean
 squared error to 2x^2+1 at linspace(-1, 1, 15):
 
@@ -31,6 +35,9 @@ torch's G in eval mode (G.eval(): BatchNorm1d uses its running statistics), and
 prints the largest difference to curvegan's samples:
 
     same_samples max_abs_diff=2.4e-07 samples=1000 (tolerance 1e-05)
+
+(for a scaled data run the difference is divided by each point's scale: it is
+measured in G's own output units, whatever the data's units).
 
 Exit status: 0 on success, 2 on bad arguments or a missing file, 3 when
 torch/safetensors cannot be imported, 4 when a file cannot be loaded into
@@ -90,6 +97,18 @@ def main():
             sds[name] = load_file(path)
         except Exception as e:
             fail(4, f"cannot read {path} as safetensors: {type(e).__name__}: {e}")
+    # A data run's scaler is not a module's parameter: pop it before the strict load.
+    shift = sds["generator"].pop("scaler.shift", None)
+    scale = sds["generator"].pop("scaler.scale", None)
+    if (shift is None) != (scale is None):
+        fail(4, f"{paths['generator']} holds one of scaler.shift and scaler.scale without the other")
+    if scale is not None and not (shift.shape == scale.shape and bool((scale > 0).all())):
+        fail(4, f"{paths['generator']}: scaler.shift and scaler.scale are not one scaler "
+                f"(shapes {tuple(shift.shape)}, {tuple(scale.shape)}; scales must be positive)")
+
+    def data_units(out):
+        """G's output in the data's units: G(z) * scale + shift (nothing without a scaler)."""
+        return out if scale is None else out * scale + shift
 
     torch.manual_seed(args.seed)
     G, D = build(nn, torch, config, sds)
@@ -117,8 +136,11 @@ def main():
 
     G.eval()
     D.eval()
-    print(f"loaded {' '.join(notes)} strict=True")
-    tutorial_shape = G[0].in_features == 15 and G[-1].out_features == 15 and D[0].in_features == 15
+    scaled = "" if scale is None else f" scaler=[{scale.shape[0]}]"
+    print(f"loaded {' '.join(notes)} strict=True{scaled}")
+    kind = config.get("target", {}).get("kind", "quadratic")
+    tutorial_shape = (kind == "quadratic" and G[0].in_features == 15 and G[-1].out_features == 15
+                      and D[0].in_features == 15)
     if tutorial_shape:
         with torch.no_grad():
             x = torch.linspace(-1, 1, 15)
@@ -140,8 +162,9 @@ def main():
             return torch.tensor(json.loads(done.stdout)["curves"], dtype=torch.float32)
         z, want = sample("--noise"), sample()
         with torch.no_grad():
-            got = G(z)
-        diff = (got - want).abs().max().item()
+            got = data_units(G(z))
+        # In G's output units: a data run's differences divided by each point's scale.
+        diff = ((got - want) / (1 if scale is None else scale)).abs().max().item()
         print(f"same_samples max_abs_diff={diff:.3g} samples={args.samples} (tolerance {SAME_TOL:g})",
               flush=True)
         if not diff <= SAME_TOL:

@@ -10,7 +10,7 @@ use std::path::Path;
 use std::sync::OnceLock;
 use std::time::Duration;
 
-use crate::common::curvegan;
+use crate::common::{curvegan, le_f32, npy_bytes};
 
 /// The longest a case may take.
 const LIMIT: Duration = Duration::from_secs(30);
@@ -240,6 +240,98 @@ const CASES: &[(&str, &str)] = &[
     ("train --data good.csv --points 5", "--points"),
     ("train --data good.csv --x-range 0,1", "--x-range"),
     ("train --data good.csv --param a=1", "--param"),
+    // train: data files of every format (issue 22), their options and conditions
+    (
+        "train --data int64.npy",
+        "int64.npy: holds values of dtype '<i8'",
+    ),
+    (
+        "train --data rank1.npy",
+        "rank1.npy: holds an array of shape [6]",
+    ),
+    (
+        "train --data rank4.npy",
+        "rank4.npy: holds an array of shape [1, 1, 2, 3]",
+    ),
+    (
+        "train --data missing.ts",
+        "missing.ts: line 5: channel 1 has a missing value ('?')",
+    ),
+    (
+        "train --data nan.ts",
+        "nan.ts: line 5: channel 2 has a missing value ('NaN')",
+    ),
+    (
+        "train --data mixed.ts",
+        "mixed.ts: its series have 3 to 4 points; pass --resample N",
+    ),
+    (
+        "train --data mixed.ts --resample 1",
+        "--resample: takes 2 to",
+    ),
+    ("train --data mixed.ts --resample 0", "--resample"),
+    (
+        "train --data ten.csv --resample 5",
+        "--resample: resampling applies to .ts files",
+    ),
+    ("train --data ten.npy --resample 5", "--resample"),
+    (
+        "train --data cols.csv --condition-columns kind,nope",
+        "--condition-columns names 'nope', which is not a column",
+    ),
+    (
+        "train --data cols.csv --condition-columns kind,const",
+        "the column 'const' of",
+    ),
+    (
+        "train --data cols.csv --condition-columns kind,kind",
+        "names 'kind' twice",
+    ),
+    (
+        "train --data ten.npy --condition-columns a",
+        "--condition-columns",
+    ),
+    (
+        "train --data labelled.ts --condition-columns kind",
+        "'kind'",
+    ),
+    ("train --condition-columns kind", "--condition-columns"),
+    ("train --target family --resample 5", "--resample"),
+    ("train --data ten.csv --holdout 1", "--holdout"),
+    ("train --data ten.csv --holdout -0.1", "--holdout"),
+    ("train --data ten.csv --holdout NaN", "--holdout"),
+    ("train --data ten.csv --holdout inf", "--holdout"),
+    (
+        "train --data ten.csv --holdout 0.05",
+        "--holdout: 0.05 of the 10 rows",
+    ),
+    (
+        "train --data ten.csv --holdout 0.9",
+        "leaves 1 for training",
+    ),
+    ("train --data good.csv", "--holdout"),
+    ("train --target family --holdout 0.5", "--holdout"),
+    ("train --data ten.csv --scale bogus", "--scale"),
+    ("train --scale standard", "--scale"),
+    ("train --data ten.csv --conditional", "--condition-columns"),
+    ("train --data unlabelled.ts --conditional", "'label'"),
+    ("train --data ten.npy --conditional", "--condition-columns"),
+    ("sweep --seeds 0..2 --data ten.csv --holdout 2", "--holdout"),
+    // train: curve measures where they do not apply (no data, nothing held out, no
+    // conditional G)
+    (
+        "train --eval-metrics discriminative_score",
+        "'discriminative_score' does not fit",
+    ),
+    (
+        "train --data ten.csv --holdout 0 --eval-metrics dcr_ratio",
+        "'dcr_ratio' does not fit",
+    ),
+    (
+        "train --data cols.csv --condition-columns kind --eval-metrics tstr_accuracy",
+        "'tstr_accuracy' does not fit",
+    ),
+    ("train --config holdout.toml", "--holdout"),
     // train: TOML configs, and options that do not apply to their target
     ("train --config missing.toml", "missing.toml"),
     ("train --config malformed.toml", "malformed.toml"),
@@ -313,6 +405,18 @@ const CASES: &[(&str, &str)] = &[
     ("sample --run run_latin1_config", "config.toml"),
     ("sample --run run_zero_config", "config.toml"),
     ("sample --run run_data_gone", "gone.csv"),
+    (
+        "sample --run run_ts --condition label=NOPE",
+        "--condition: label: 'NOPE' is not one of its values (a, b)",
+    ),
+    (
+        "sample --run run_ts --condition label=a --out folder/x.csv --condition label=b",
+        "'label' given twice",
+    ),
+    (
+        "sample --run run_ts --condition kind=a",
+        "unknown name 'kind'",
+    ),
     // eval
     ("eval nope", "nope"),
     ("eval folder", "generator.safetensors"),
@@ -525,6 +629,7 @@ fn template() -> &'static Path {
         for (name, bytes) in files {
             fs::write(d.join(name), bytes).unwrap();
         }
+        data_files(d);
         fs::create_dir(d.join("folder")).unwrap();
         let run = d.join("run");
         let trained = curvegan()
@@ -539,6 +644,21 @@ fn template() -> &'static Path {
                 "--out",
                 "run",
             ])
+            .output()
+            .unwrap();
+        assert!(trained.status.success(), "{trained:?}");
+        // A conditional run on a .ts file labelled a or b, for `sample --condition`.
+        let trained = curvegan()
+            .current_dir(d)
+            .args([
+                "train",
+                "--data",
+                "labelled.ts",
+                "--conditional",
+                "--steps",
+                "3",
+            ])
+            .args(["--plot-every", "0", "-q", "--out", "run_ts"])
             .output()
             .unwrap();
         assert!(trained.status.success(), "{trained:?}");
@@ -606,6 +726,68 @@ fn template() -> &'static Path {
         dir
     })
     .path()
+}
+
+/// The data files of every format the cases read (issue 22): NumPy arrays of another dtype or
+/// rank, `.ts` files with missing values or mixed lengths, CSV files with condition columns.
+fn data_files(d: &Path) {
+    let floats = le_f32(&[0.0, 1.0, 2.0, 3.0, 4.0, 5.0]);
+    let ints: Vec<u8> = (0..6i64).flat_map(|v| v.to_le_bytes()).collect();
+    let ten: Vec<f32> = (0..30).map(|i| i as f32).collect();
+    let ts = |body: &str| format!("@problemName bad\n@classLabel true a b\n@data\n{body}");
+    let rows = |f: &dyn Fn(usize) -> String| (0..10).map(f).collect::<String>();
+    let files: Vec<(&str, Vec<u8>)> = vec![
+        ("int64.npy", npy_bytes("<i8", &[2, 3], &ints)),
+        ("rank1.npy", npy_bytes("<f4", &[6], &floats)),
+        ("rank4.npy", npy_bytes("<f4", &[1, 1, 2, 3], &floats)),
+        ("ten.npy", npy_bytes("<f4", &[10, 3], &le_f32(&ten))),
+        ("missing.ts", ts("1,2,3:a\n4,?,6:b\n").into_bytes()),
+        (
+            "nan.ts",
+            ts("1,2,3:4,5,6:a\n7,8,9:1,NaN,3:b\n").into_bytes(),
+        ),
+        (
+            "mixed.ts",
+            ts(&rows(&|i| {
+                format!("1,2,3{}:{}\n", ",4".repeat(i % 2), ["a", "b"][i % 2])
+            }))
+            .into_bytes(),
+        ),
+        (
+            "labelled.ts",
+            ts(&rows(&|i| {
+                format!("{i},2,{}:{}\n", i * i, ["a", "b"][i % 2])
+            }))
+            .into_bytes(),
+        ),
+        (
+            "unlabelled.ts",
+            format!(
+                "@classLabel false\n@data\n{}",
+                rows(&|i| format!("{i},2,{}\n", i * i))
+            )
+            .into_bytes(),
+        ),
+        (
+            "ten.csv",
+            rows(&|i| format!("{i},{},3\n", 2 * i)).into_bytes(),
+        ),
+        (
+            "cols.csv",
+            format!(
+                "a,b,kind,const\n{}",
+                rows(&|i| format!("{i},{},{},7\n", 2 * i, ["x", "y"][i % 2]))
+            )
+            .into_bytes(),
+        ),
+        (
+            "holdout.toml",
+            b"target = { kind = \"data\", path = \"ten.csv\", holdout = 1.5 }\n".to_vec(),
+        ),
+    ];
+    for (name, bytes) in files {
+        fs::write(d.join(name), bytes).unwrap();
+    }
 }
 
 /// The case's error line, or what went wrong with it.

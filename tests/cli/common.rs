@@ -128,3 +128,36 @@ pub fn stderr_of(child: &mut std::process::Child) -> String {
         .unwrap();
     text
 }
+
+/// A NumPy `.npy` file (format version 1.0) of the array of dtype `descr` (`<f4`, `<f8`,
+/// `<i8`, …) and `shape`, in C order, whose values are `data` (already in the dtype's bytes):
+/// the magic `\x93NUMPY`, the version, the header's length (u16, little-endian), the header
+/// dict padded with spaces to a multiple of 64 bytes and ended by a newline, then the data.
+pub fn npy_bytes(descr: &str, shape: &[usize], data: &[u8]) -> Vec<u8> {
+    let dims: Vec<String> = shape.iter().map(usize::to_string).collect();
+    // A 1-D shape is written `(n,)`, as Python writes a 1-tuple.
+    let shape = match dims.len() {
+        1 => format!("({},)", dims[0]),
+        _ => format!("({})", dims.join(", ")),
+    };
+    let mut header = format!("{{'descr': '{descr}', 'fortran_order': False, 'shape': {shape}, }}");
+    while (10 + header.len() + 1) % 64 != 0 {
+        header.push(' ');
+    }
+    header.push('\n');
+    let mut out = b"\x93NUMPY\x01\x00".to_vec();
+    out.extend_from_slice(&(header.len() as u16).to_le_bytes());
+    out.extend_from_slice(header.as_bytes());
+    out.extend_from_slice(data);
+    out
+}
+
+/// `values` as little-endian f32 bytes (`<f4`).
+pub fn le_f32(values: &[f32]) -> Vec<u8> {
+    values.iter().flat_map(|v| v.to_le_bytes()).collect()
+}
+
+/// `values` as little-endian f64 bytes (`<f8`).
+pub fn le_f64(values: &[f64]) -> Vec<u8> {
+    values.iter().flat_map(|v| v.to_le_bytes()).collect()
+}

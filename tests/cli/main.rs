@@ -3,6 +3,9 @@
 //! - `bad_input`: every kind of bad input, one table: exit 2, one line, nothing left;
 //! - `basics`: the tutorial's run folder, sampling, determinism, bad input;
 //! - `cli_beyond`: every loss, 2-D sets, formulas, data files, deeper and conditional nets;
+//! - `data_path`: data files of every format (CSV with condition columns, `.npy`, `.ts`),
+//!   data on any scale, the scaler beside G's weights, conditions in samples, the hold-out,
+//!   the curve measures of `eval`, a figure panel per channel;
 //! - `end_of_run`: a run killed after its final checkpoint, two processes for one folder,
 //!   sweeps and benchmarks into a non-empty folder;
 //! - `integrity`: special output files, identical checkpoints, a changed data file;
@@ -31,6 +34,7 @@ mod bad_input;
 mod basics;
 mod cli_beyond;
 mod common;
+mod data_path;
 mod end_of_run;
 mod faults;
 mod integrity;

@@ -9,6 +9,7 @@ use std::path::Path;
 
 use serde::{Deserialize, Serialize};
 
+use crate::data::dataset::{Format, TS_LABEL};
 use crate::data::input;
 use crate::data::target::{Target, TargetConfig};
 use crate::error::{Error, Result};
@@ -693,22 +694,39 @@ impl TrainConfig {
         .with_batchnorm(self.g_batchnorm)
     }
 
-    /// The condition's width for this target: its number of random parameters when
-    /// `conditional`, else 0. A conditional GAN needs a target with random parameters.
+    /// The condition's width for this target: its number of random parameters (a data set's
+    /// encoded condition columns) when `conditional`, else 0. A conditional GAN needs a target
+    /// with random parameters, or a data file with conditions; the error says where they come
+    /// from.
     pub fn cond_dim(&self, target: &Target) -> Result<usize> {
         if !self.conditional {
             return Ok(0);
         }
-        match target.cond_dim() {
-            0 => Err(Error::config(
-                "--conditional",
-                format!(
-                    "the target '{}' has no random parameters to condition on (use family, or a formula with a random --param)",
-                    self.target.name()
-                ),
-            )),
-            c => Ok(c),
+        let c = target.cond_dim();
+        if c > 0 {
+            return Ok(c);
         }
+        let why = match target.dataset() {
+            Some(data) => {
+                let path = data.path().display();
+                match data.format() {
+                    Format::Csv => format!(
+                        "the data file {path} has no condition columns: name them with --condition-columns NAME,… (a .ts file's condition is its class or target label, '{TS_LABEL}')"
+                    ),
+                    Format::Ts => format!(
+                        "the data file {path} has no class or target label (@classLabel true …, @targetLabel true), which would be its condition '{TS_LABEL}'; a CSV file's conditions are the columns named with --condition-columns NAME,…"
+                    ),
+                    Format::Npy => format!(
+                        "the data file {path} is a NumPy array, which holds no conditions: use a CSV file with --condition-columns NAME,… or a .ts file with a class or target label (its condition '{TS_LABEL}')"
+                    ),
+                }
+            }
+            None => format!(
+                "the target '{}' has no random parameters to condition on (use family, or a formula with a random --param)",
+                self.target.name()
+            ),
+        };
+        Err(Error::config("--conditional", why))
     }
 
     /// The generator's and the discriminator's shapes for this target, the condition

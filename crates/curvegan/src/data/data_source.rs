@@ -109,15 +109,22 @@ impl Condition {
     }
 
     /// The value the condition vector `c` holds, as text: the number (brought back from its
-    /// scaling), or the level of the largest one-hot entry.
+    /// scaling) with the fewest digits whose encoding is the value held — so that a value of
+    /// the data, or one a user gave, reads back as written (`13.19`, not `13.190001`) — or the
+    /// level of the largest one-hot entry.
     pub fn decode(&self, c: &[f32]) -> String {
         match self {
             Condition::Number {
                 at, shift, scale, ..
             } => {
-                let v = c[*at] as f64 * scale + shift;
-                // f32's precision: the value a user gave reads back as written.
-                format!("{}", v as f32)
+                let held = c[*at];
+                let v = held as f64 * scale + shift;
+                let encodes_to_held = |t: f64| ((t - shift) / scale) as f32 == held;
+                // 17 significant digits are v itself, which encodes to the value held.
+                (0..17)
+                    .filter_map(|digits| format!("{v:.digits$e}").parse::<f64>().ok())
+                    .find(|&t| encodes_to_held(t))
+                    .map_or_else(|| format!("{}", v as f32), |t| format!("{t}"))
             }
             Condition::Category { at, levels, .. } => {
                 let block = &c[*at..*at + levels.len()];
@@ -395,6 +402,23 @@ mod tests {
         s.conditions()[0].encode("y", &mut v).unwrap();
         let e = s.conditions()[0].encode("z", &mut v).unwrap_err();
         assert!(e.contains("'z' is not one of its values (x, y)"), "{e}");
+    }
+
+    /// A data row's number, encoded into the condition vector (standardised, in f32) and
+    /// decoded, reads as the data wrote it, not as the nearest f32 after the round trip
+    /// (`13.190001`).
+    #[test]
+    fn numbers_of_the_data_read_back_as_written() {
+        let values: Vec<String> = (0..300)
+            .map(|i| format!("{}", (1000.0 + 7.31 * i as f64).round() / 100.0))
+            .chain(["-3.5", "0.001", "1234.5678", "0.5", "250000"].map(String::from))
+            .collect();
+        let text: String = values.iter().map(|v| format!("1,{v}\n")).collect();
+        let s = DataSource::new(data(&format!("v,t\n{text}"), &["t"]), 0.0, Scale::None).unwrap();
+        let rows: Vec<usize> = (0..values.len()).collect();
+        let c = s.encoded(&rows);
+        let decoded: Vec<String> = c.iter().map(|&v| s.conditions()[0].decode(&[v])).collect();
+        assert_eq!(decoded, values);
     }
 
     #[test]

@@ -21,7 +21,7 @@
 //! first line's); a channel's values are finite numbers; the label, when the header declares
 //! one, is the field after the last `:` and must be one of `@classLabel`'s names (a class) or a
 //! number (`@targetLabel`, a regression target). Channels of one series may differ in length
-//! only if a resampling length is given (see [`TsFile::resampled`]).
+//! only if a resampling length is given (see [`TsFile::rows`]).
 //!
 //! Not read (errors naming the line): time stamps (`@timeStamps true`, values written
 //! `(t,v)`), missing values (`?` or `NaN`), and series with no values.

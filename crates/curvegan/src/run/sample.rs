@@ -6,7 +6,8 @@
 //! `G(z)` (`[N, n]`) is returned.
 //!
 //! - JSON: `{"x": [n x values], "curves": [[n values], …]}`, and for a conditional generator
-//!   `"conditions": {"NAME": [one value per curve], …}` after them;
+//!   `"conditions": {"NAME": [one value per curve], …}` after them (a category's levels as
+//!   strings, numbers as numbers);
 //! - CSV: a header line holding the x values, then one curve per line; a conditional
 //!   generator's rows start with their conditions, named in the header.
 //!
@@ -317,7 +318,14 @@ impl Generator {
                 .into_iter()
                 .zip(self.condition_values(&input))
                 .collect(),
+            categories: self.categories(),
         })
+    }
+
+    /// For each condition, whether it is a category.
+    fn categories(&self) -> Vec<bool> {
+        let category = |c: &Condition| matches!(c, Condition::Category { .. });
+        self.conditions.iter().map(category).collect()
     }
 
     /// An error naming the weights file if a generated value (rows numbered from `first`) is
@@ -463,12 +471,13 @@ impl Generator {
                     }
                     let rows = chunks(&mut rng, done)?;
                     let values = self.condition_values(&rows).swap_remove(k);
+                    let category = self.categories()[k];
                     let mut text = String::new();
                     for (i, v) in values.iter().enumerate() {
                         if done + i > 0 {
                             text.push(',');
                         }
-                        text.push_str(&json_value(v));
+                        text.push_str(&json_value(v, category));
                     }
                     put(&text)?;
                     done += values.len();
@@ -635,6 +644,9 @@ pub struct Samples {
     /// A conditional generator's conditions: each one's name and its value for every sample,
     /// as text (a number, or a category's level). Empty for an unconditional generator.
     pub conditions: Vec<(String, Vec<String>)>,
+    /// For each of the conditions, whether it is a category: its values are levels, written
+    /// as JSON strings (a number's as JSON numbers).
+    pub categories: Vec<bool>,
 }
 
 /// Output format of samples.
@@ -646,23 +658,27 @@ pub enum Format {
     Json,
 }
 
-/// A condition's value as JSON: a number when it reads as one, else a string.
-fn json_value(text: &str) -> String {
+/// A condition's value as JSON: a category's level as a string, whatever it reads as (class
+/// codes such as `007` or `+1` are not JSON numbers); a number as a number (the decimal a
+/// condition decodes to, which JSON reads), or a string should it not be finite.
+fn json_value(text: &str, category: bool) -> String {
     match text.parse::<f64>() {
-        Ok(v) if v.is_finite() => text.to_string(),
+        Ok(v) if v.is_finite() && !category => format!("{v}"),
         _ => serde_json::to_string(text).unwrap_or_default(),
     }
 }
 
-/// `"conditions":{"NAME":[…],…}` of a JSON sample file (nothing without conditions).
-fn json_conditions(conditions: &[(String, Vec<String>)]) -> String {
+/// `"conditions":{"NAME":[…],…}` of a JSON sample file (nothing without conditions);
+/// `categories` says which conditions are categories.
+fn json_conditions(conditions: &[(String, Vec<String>)], categories: &[bool]) -> String {
     if conditions.is_empty() {
         return String::new();
     }
     let fields: Vec<String> = conditions
         .iter()
-        .map(|(name, values)| {
-            let values: Vec<String> = values.iter().map(|v| json_value(v)).collect();
+        .zip(categories.iter().chain(std::iter::repeat(&false)))
+        .map(|((name, values), &category)| {
+            let values: Vec<String> = values.iter().map(|v| json_value(v, category)).collect();
             format!(
                 "{}:[{}]",
                 serde_json::to_string(name).unwrap_or_default(),
@@ -683,7 +699,7 @@ impl Samples {
                     "{{\"x\":{},\"curves\":{}{}}}\n",
                     serde_json::to_string(&self.x).unwrap_or_default(),
                     serde_json::to_string(&self.curves).unwrap_or_default(),
-                    json_conditions(&self.conditions)
+                    json_conditions(&self.conditions, &self.categories)
                 )
             }
             Format::Csv => {
