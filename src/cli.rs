@@ -284,8 +284,8 @@ struct TrainSettings {
     x_range: Option<String>,
     /// Learn the rows of this data file: CSV (one sample per row, optional header), NumPy .npy
     /// ([rows, points] or [rows, channels, points]) or UCR/UEA .ts. Without --config, the data
-    /// defaults apply: nonsaturating loss, --r1 1, --g-ema 0.999, G and D 128,128, Adam 2e-4
-    /// with --betas 0.5,0.999, 20000 steps
+    /// defaults apply: nonsaturating loss, --r1 1, --g-ema 0.999, --latent-dim 32, G and D
+    /// 128,128, Adam 2e-4 with --betas 0.5,0.999, 20000 steps
     #[arg(help_heading = LEARN, long, value_name = "FILE")]
     data: Option<PathBuf>,
     /// --data: the CSV columns that are conditions, not values (numbers: a quantity, anything
