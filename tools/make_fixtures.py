@@ -4,7 +4,7 @@
     python3 tools/make_fixtures.py [--out DIR] [--only NAME ...]
 
 writes, under DIR (default: crates/curvegan/tests/fixtures next to this
-script), the eight fixture sets that the golden tests read:
+script), the ten fixture sets that the golden tests read:
 
     seed_gan/          5 training steps of the tutorial GAN (seed 0)
     seed_gan_forward/  single forward passes and BCE edge cases (seed 0, x from 2024)
@@ -16,6 +16,8 @@ script), the eight fixture sets that the golden tests read:
     layers/            a BatchNorm1d G and a maxout D, 3 GAN steps, eval mode (seed 4)
     classifier/        softmax cross-entropy cases and 3 Adam steps of the curve measures'
                        post-hoc classifier, an MLP 5 -> 64 -> 64 -> 3 (seed 5)
+    cond_penalties/<case>/  R1 and WGAN-GP of a conditional, packed D ([x | c], gradients
+                       w.r.t. x only), 3 steps each (seed 6)
 
 with the same file names, tensor names, shapes and JSON keys as the committed
 files. crates/curvegan/tests/fixtures/README.md documents every file and the
@@ -47,7 +49,8 @@ import sys
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 DEFAULT_OUT = os.path.join(HERE, "..", "crates", "curvegan", "tests", "fixtures")
-SETS = ["seed_gan", "seed_gan_forward", "losses", "mlp", "optim", "ema", "penalties", "layers", "classifier"]
+SETS = ["seed_gan", "seed_gan_forward", "losses", "mlp", "optim", "ema", "penalties", "layers", "classifier",
+        "cond_penalties"]
 
 
 def parse_args(argv):
@@ -805,6 +808,209 @@ def penalties_case(out, case):
 def penalties(out):
     for case in PEN_CASES:
         penalties_case(out, case)
+
+
+# ---- cond_penalties/<case>: R1 and WGAN-GP of a conditional, packed D, 3 steps, seed 6
+
+# batch, sample size, classes (one-hot condition), pack, latent, hidden width
+COND_B, COND_N, COND_C, COND_PACK, COND_LATENT, COND_H = 8, 2, 3, 2, 2, 16
+COND_CASES = {
+    # case: (loss kind, n_critic, r1 gamma or None, gp lambda or None)
+    "r1": ("nonsaturating", 1, 1.0, None),
+    "wgan_gp": ("wgan_gp", 2, None, 10.0),
+}
+# The class means of the real samples (any data would do; these make the condition matter).
+COND_CENTRES = [[-2.0, 0.0], [0.0, 2.0], [2.0, 0.0]]
+
+
+def cond_penalties_case(out, case):
+    K = 3
+    kind, n_critic, gamma, gp_lambda = COND_CASES[case]
+    B, n, c_dim, pack = COND_B, COND_N, COND_C, COND_PACK
+    R, W = B // pack, pack * (n + c_dim)  # D's input rows and width: [x1|c1|x2|c2]
+    d = os.path.join(out, "cond_penalties", case)
+    torch.manual_seed(6)
+    G = nn.Sequential(nn.Linear(COND_LATENT + c_dim, COND_H), nn.ReLU(), nn.Linear(COND_H, n))
+    D = nn.Sequential(nn.Linear(W, COND_H), nn.ReLU(), nn.Linear(COND_H, COND_H), nn.ReLU(),
+                      nn.Linear(COND_H, 1))
+    save(os.path.join(d, "init.safetensors"), gd_weights(G, D))
+    betas = (0.5, 0.999)
+    hyper = {"name": "Adam", "lr": 0.001, "betas": list(betas), "eps": 1e-08, "weight_decay": 0.0,
+             "amsgrad": False, "maximize": False, "implementation": ADAM_IMPL,
+             "instances": "one over G.parameters(), one over D.parameters()"}
+    optimizer_G = torch.optim.Adam(G.parameters(), lr=0.001, betas=betas, eps=1e-08, foreach=False)
+    optimizer_D = torch.optim.Adam(D.parameters(), lr=0.001, betas=betas, eps=1e-08, foreach=False)
+    centres = torch.tensor(COND_CENTRES)
+
+    def d_in(samples, c):
+        """D's input: [x | c] row by row, packed: [B, n + c] read as [R, pack*(n + c)]."""
+        return torch.cat([samples, c], 1).reshape(R, W)
+
+    def penalty_of(g):
+        """g = dD/dx, [B, n] (the sample's columns only); norms per D input row, over its
+        pack*n sample columns."""
+        return g.reshape(R, pack * n)
+
+    xs, cs, z_d, eps_all, z_g, trace = [], [], [], [], [], []
+    for k in range(1, K + 1):
+        y = torch.randint(0, c_dim, (B,))
+        c = F.one_hot(y, c_dim).to(F32)
+        x = centres[y] + 0.5 * torch.randn(B, n)
+        xs.append(x)
+        cs.append(c)
+        critic, zk, ek = [], [], []
+        for i in range(1, n_critic + 1):
+            z = torch.randn(B, COND_LATENT)
+            zk.append(z)
+            if gp_lambda is not None:
+                eps = torch.rand(B, 1)
+                ek.append(eps)
+            fake = G(torch.cat([z, c], 1)).detach()
+            xr = x.clone().requires_grad_(gamma is not None)
+            s_r = D(d_in(xr, c))
+            s_f = D(d_in(fake, c))
+            D_loss = d_loss_of(kind, s_r, s_f)
+            rec = {"critic_update": i}
+            names = ["D_loss", "s_real_mean", "s_fake_mean"]
+            if gamma is not None:
+                # R1 on the real rows, the gradient w.r.t. x only (c is data).
+                g = torch.autograd.grad(s_r, xr, grad_outputs=torch.ones_like(s_r), create_graph=True)[0]
+                r1 = penalty_of(g).pow(2).sum(dim=1).mean()
+                D_loss = D_loss + (gamma / 2) * r1
+                rec["r1"] = item(r1)
+                rec["grad_norm_mean"] = item(penalty_of(g).norm(2, dim=1).mean())
+                names += ["r1", "grad_norm_mean"]
+            if gp_lambda is not None:
+                # x interpolated, c unchanged; the gradient w.r.t. x̂ only.
+                xhat = (eps * x + (1 - eps) * fake).requires_grad_(True)
+                s_hat = D(d_in(xhat, c))
+                g = torch.autograd.grad(s_hat, xhat, grad_outputs=torch.ones_like(s_hat), create_graph=True)[0]
+                norm = penalty_of(g).norm(2, dim=1)
+                gp = torch.mean((norm - 1) ** 2)
+                D_loss = D_loss + gp_lambda * gp
+                rec["gp"] = item(gp)
+                rec["grad_norm_mean"] = item(norm.mean())
+                names += ["gp", "grad_norm_mean"]
+            optimizer_D.zero_grad()
+            D_loss.backward()
+            grad_D = grads("grad.D.", D)  # kept from the last critic update of the step
+            optimizer_D.step()
+            rec["D_loss"] = item(D_loss)
+            rec["s_real_mean"] = item(s_r.mean())
+            rec["s_fake_mean"] = item(s_f.mean())
+            critic.append(with_bits(rec, names))
+        z_d.append(torch.stack(zk))
+        if gp_lambda is not None:
+            eps_all.append(torch.stack(ek))
+
+        z = torch.randn(B, COND_LATENT)
+        z_g.append(z)
+        s = D(d_in(G(torch.cat([z, c], 1)), c))
+        G_loss = g_loss_of(kind, s)
+        optimizer_G.zero_grad()
+        G_loss.backward()
+        grad_G = grads("grad.G.", G)
+        optimizer_G.step()
+        save(os.path.join(d, f"after_step_{k}.safetensors"), gd_weights(G, D))
+        gr = dict(grad_D)
+        gr.update(grad_G)
+        save(os.path.join(d, f"grads_step_{k}.safetensors"), gr)
+        trace.append(with_bits({"step": k, "critic": critic, "G_loss": item(G_loss),
+                                "s_fake_mean_Gstep": item(s.mean())},
+                               ["G_loss", "s_fake_mean_Gstep"]))
+
+    data = {"x": torch.stack(xs), "c": torch.stack(cs), "z_d": torch.stack(z_d), "z_g": torch.stack(z_g)}
+    data_doc = "x [K,8,2], c [K,8,3] (one-hot), z_d [K,n_critic,8,2], z_g [K,8,2]"
+    draws = ("for k in 1..K: y = torch.randint(0,3,(8,)); c[k] = one_hot(y,3); x[k] = centres[y] + "
+             "0.5*torch.randn(8,2); for i in 1..n_critic: z_d[k,i] = torch.randn(8,2); ")
+    if gp_lambda is not None:
+        data["eps"] = torch.stack(eps_all)
+        data_doc += ", eps [K,n_critic,8,1]"
+        draws += "eps[k,i] = torch.rand(8,1); "
+    draws += "then z_g[k] = torch.randn(8,2)"
+    save(os.path.join(d, "data.safetensors"), data)
+
+    cat = "cat([{}, c[k]], 1).reshape(4,10)"
+    d_update = ("D update i (i=1..n_critic): fake = G(cat([z_d[k,i], c[k]], 1)).detach(); "
+                + ("xr = x[k].requires_grad_(True); s_real = D(" + cat.format("xr") + "); "
+                   if gamma is not None else "s_real = D(" + cat.format("x[k]") + "); ")
+                + "s_fake = D(" + cat.format("fake") + "); D_loss = loss(s_real, s_fake)"
+                + (" + (gamma/2)*r1" if gamma is not None else "")
+                + ("; xhat = (eps[k,i]*x[k] + (1-eps[k,i])*fake).requires_grad_(True); s_hat = D("
+                   + cat.format("xhat") + "); D_loss += 10*gp" if gp_lambda is not None else "")
+                + "; optimizer_D.zero_grad(); D_loss.backward(); optimizer_D.step()")
+    loss_doc = {"D_loss": ("bce_logits(s_real, 1) + bce_logits(s_fake, 0)" if kind == "nonsaturating"
+                           else "mean(s_fake) - mean(s_real)")
+                          + (" + (gamma/2) * r1" if gamma is not None else "")
+                          + (" + 10 * gp" if gp_lambda is not None else ""),
+                "G_loss": "bce_logits(s_fake_G, 1)" if kind == "nonsaturating" else "-mean(s_fake_G)"}
+    if gamma is not None:
+        loss_doc["r1"] = ("mean over D's 4 input rows of sum(g**2, dim=1), g = autograd.grad(s_real, xr, ones, "
+                          "create_graph=True) [8,2] (the samples' columns only, not c), read as [4,4] (the "
+                          "pack's two samples side by side)")
+    if gp_lambda is not None:
+        loss_doc["gp"] = ("mean over D's 4 input rows of (||g_row||_2 - 1)**2, g = autograd.grad(s_hat, xhat, ones, "
+                          "create_graph=True) [8,2] (the samples' columns only, not c), read as [4,4]")
+    if kind == "nonsaturating":
+        loss_doc["bce_logits"] = BCE_LOGITS_DOC
+    meta = versions()
+    meta.update({
+        "seed": 6,
+        "case": case,
+        "kind": kind,
+        "steps": K,
+        "n_critic": n_critic,
+        "batch_size": B,
+        "pack": pack,
+        "classes": c_dim,
+        "r1_gamma": gamma,
+        "gp_lambda": gp_lambda,
+        "architecture": {
+            "G": "Linear(5,16) -> ReLU -> Linear(16,2); input [z | c], z [8,2], c [8,3]",
+            "D": ("Linear(10,16) -> ReLU -> Linear(16,16) -> ReLU -> Linear(16,1) (raw score); input "
+                  "cat([x, c], 1).reshape(4,10) = [x1|c1|x2|c2] per row (PacGAN 2 of [x | c])"),
+        },
+        "rng_draw_order": [
+            "torch.manual_seed(6)",
+            "G (default init), then D (default init)",
+            draws,
+        ],
+        "class_centres": COND_CENTRES,
+        "optimizer": hyper,
+        "loss": loss_doc,
+        "procedure": [
+            "each step k uses its c[k] everywhere: G's input [z | c], D's [x | c] and [fake | c]",
+            d_update,
+            "G update: s_fake_G = D(cat([G(cat([z_g[k], c[k]], 1)), c[k]], 1).reshape(4,10)) with the updated D; "
+            "optimizer_G.zero_grad(); G_loss.backward(); optimizer_G.step()",
+        ],
+        "files": {
+            "init.safetensors": "G.* and D.* before training",
+            "data.safetensors": data_doc,
+            "after_step_k.safetensors": "all weights after step k (after its G update)",
+            "grads_step_k.safetensors": ("grad.D.*: D grads of the LAST critic update of step k (before its "
+                                         "optimizer step); grad.G.*: G grads of the G update of step k"),
+        },
+        "trace_fields": {
+            "D_loss": "D loss of that critic update, with the penalty (before the D step)",
+            "s_real_mean": "mean(D([x | c])) in that critic update",
+            "s_fake_mean": "mean(D([fake | c]))",
+            "r1": "R1's P alone, without gamma/2 (r1 case)",
+            "gp": "the gradient penalty alone, without the factor 10 (wgan_gp case)",
+            "grad_norm_mean": "mean over D's 4 input rows of the norm of g over the row's 4 sample columns",
+            "G_loss": "G loss of the step (computed with the updated D)",
+            "s_fake_mean_Gstep": "mean(D([G([z_g | c]) | c])) in the G update",
+        },
+        "steps_trace": trace,
+    })
+    dump_json(os.path.join(d, "trace.json"), meta)
+
+
+def cond_penalties(out):
+    for case in COND_CASES:
+        cond_penalties_case(out, case)
+
+
 # ---- ema: the moving average of G's weights, as torch.lerp_ computes it -----------
 
 EMA_DECAYS = [0.999, 0.9, 0.3, 0.0]
