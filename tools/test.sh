@@ -8,15 +8,17 @@
 #    Slurm backend); this needs root and apt-get, else the script names the missing packages
 #    and stops;
 # 2. starts a one-node Slurm cluster (scripts/slurm/start.sh) unless one answers already;
-# 3. runs `cargo test --workspace --locked` with the given arguments;
-# 4. stops the cluster it started (only the processes it started), also on failure or Ctrl-C.
+# 3. fetches the public UCR/UEA data sets of tests/cli/ucr.rs into target/ucr with
+#    examples/fetch_ucr.py (pip downloads the `aeon` wheel from PyPI) unless they are there;
+# 4. runs `cargo test --workspace --locked` with the given arguments;
+# 5. stops the cluster it started (only the processes it started), also on failure or Ctrl-C.
 #
 # Exit status: that of cargo test, or 1 when a prerequisite cannot be installed or started.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
 # command → Debian package, for what the tests need.
-needed=(tmux:tmux chromium:chromium slurmctld:slurm-wlm slurmd:slurm-wlm sinfo:slurm-wlm munged:munge)
+needed=(tmux:tmux chromium:chromium slurmctld:slurm-wlm slurmd:slurm-wlm sinfo:slurm-wlm munged:munge python3:python3 pip3:python3-pip)
 missing=()
 for pair in "${needed[@]}"; do
     PATH="$PATH:/usr/sbin:/sbin" command -v "${pair%%:*}" >/dev/null 2>&1 || missing+=("${pair#*:}")
@@ -49,5 +51,16 @@ else
     started=1
     bash scripts/slurm/start.sh
 fi
+
+# The public data sets of tests/cli/ucr.rs (fetched once; target/ is not committed).
+export CURVEGAN_UCR_DIR=${CURVEGAN_UCR_DIR:-$PWD/target/ucr}
+ucr_sets=(ItalyPowerDemand GunPoint JapaneseVowels BasicMotions)
+for name in "${ucr_sets[@]}"; do
+    if [[ ! -f $CURVEGAN_UCR_DIR/$name.ts ]]; then
+        echo "=== fetching the UCR/UEA data sets into $CURVEGAN_UCR_DIR"
+        python3 examples/fetch_ucr.py --out "$CURVEGAN_UCR_DIR" "${ucr_sets[@]}"
+        break
+    fi
+done
 
 cargo test --workspace --locked "$@"

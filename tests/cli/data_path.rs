@@ -62,7 +62,7 @@ fn sample_csv(run: &Path, args: &[&str]) -> (Vec<String>, Vec<Vec<String>>) {
 }
 
 /// `curvegan eval RUN --json ARGS…`'s metrics.
-fn eval_metrics(run: &Path, args: &[&str]) -> serde_json::Map<String, Value> {
+pub(crate) fn eval_metrics(run: &Path, args: &[&str]) -> serde_json::Map<String, Value> {
     let out = stdout_of(curvegan().arg("eval").arg(run).arg("--json").args(args));
     let v: Value = serde_json::from_slice(&out).unwrap();
     v["metrics"].as_object().unwrap().clone()
@@ -724,9 +724,71 @@ fn eval_has_the_curve_measures_that_apply() {
     assert!(measures.iter().all(|k| !m.contains_key(*k)), "{m:?}");
 }
 
+/// `eval` of a run on several channels scores each channel alone beside the whole rows: the
+/// mean of the channels' `wasserstein1_mean` is the joint one (a mean over coordinates), the
+/// channel G has not learnt (near 1000, after a few steps) is the farther one, and the table
+/// for people lists them; a run on one channel has none.
+#[test]
+fn eval_scores_each_channel_and_jointly() {
+    let tmp = TempDir::new().unwrap();
+    let d = tmp.path();
+    let data = two_channel_ts(d);
+    let run = d.join("two");
+    // Unscaled, after 40 steps G's channels are both near 0: channel 2 is ~1000 away.
+    train(&run, &data, &[SHORT, &["--scale", "none"]].concat());
+    let out = stdout_of(
+        curvegan()
+            .arg("eval")
+            .arg(&run)
+            .args(["--json", "-n", "200"]),
+    );
+    let v: Value = serde_json::from_slice(&out).unwrap();
+    let channels = v["channels"].as_array().unwrap();
+    assert_eq!(channels.len(), 2, "{v}");
+    let w: Vec<f64> = (channels.iter())
+        .map(|c| c["wasserstein1_mean"].as_f64().unwrap())
+        .collect();
+    let joint = v["metrics"]["wasserstein1_mean"].as_f64().unwrap();
+    assert!(
+        ((w[0] + w[1]) / 2.0 - joint).abs() <= 1e-9 * joint,
+        "{w:?} vs {joint}"
+    );
+    let e = |c: usize| channels[c]["energy_distance"].as_f64().unwrap();
+    assert!(w[1] > 100.0 * w[0] && e(1) > e(0), "{channels:?}");
+    assert!(channels.iter().all(|c| c["acf_difference"].is_number()));
+    let text = String::from_utf8(stdout_of(
+        curvegan().arg("eval").arg(&run).args(["-n", "200"]),
+    ))
+    .unwrap();
+    assert!(text.contains("per channel:"), "{text}");
+    assert_eq!(
+        text.lines()
+            .filter(|l| l.trim_start().starts_with(['0', '1']))
+            .count(),
+        2,
+        "{text}"
+    );
+
+    let one = d.join("one.csv");
+    let rows: Vec<String> = (0..20)
+        .map(|r| format!("{r},{},{}", r + 1, r * 2))
+        .collect();
+    fs::write(&one, rows.join("\n")).unwrap();
+    let run = d.join("one");
+    train(&run, &one, SHORT);
+    let out = stdout_of(
+        curvegan()
+            .arg("eval")
+            .arg(&run)
+            .args(["--json", "-n", "200"]),
+    );
+    let v: Value = serde_json::from_slice(&out).unwrap();
+    assert!(v.get("channels").is_none(), "{v}");
+}
+
 /// The vertical axis lines of a figure: runs of dark pixels (every colour value below 80)
 /// longer than a fifth of its height, one per panel (neighbouring columns counted once).
-fn y_axes(png_path: &Path) -> usize {
+pub(crate) fn y_axes(png_path: &Path) -> usize {
     let decoder = png::Decoder::new(fs::File::open(png_path).unwrap());
     let mut reader = decoder.read_info().unwrap();
     let mut buf = vec![0; reader.output_buffer_size()];

@@ -29,6 +29,9 @@
 //!   closed pipe on `report --out -`;
 //! - `reads`: every read bounded (`/dev/zero` and FIFOs in place of a run's files, FIFOs as
 //!   `--config` and `--data`), unreadable folders left out by `runs` and `report`.
+//! - `ucr`: public UCR/UEA data sets (fetched by `tools/test.sh` with
+//!   `examples/fetch_ucr.py`): ItalyPowerDemand's TSTR against TRTR and its classes,
+//!   BasicMotions' 6 channels and 4 activities, JapaneseVowels' unequal lengths.
 
 mod bad_input;
 mod basics;
@@ -48,4 +51,5 @@ mod runs;
 mod signals;
 mod slurm;
 mod sweep_resume;
+mod ucr;
 mod user_files;

@@ -19,7 +19,8 @@
 //!   and a conditional G, the accuracy on the held-out rows of a classifier of that category
 //!   trained on synthetic rows (TSTR, with the training rows' conditions) and on the training
 //!   rows (TRTR). The distances compare G with the held-out rows (the training rows when
-//!   nothing is held out), in the data's units.
+//!   nothing is held out), in the data's units. For several channels, [`per_channel`] scores
+//!   each channel's `[N, points]` columns alone, beside the joint values over `[N, n]`.
 //!
 //! `run::sample::evaluate` scores a saved generator on every available metric (`curvegan eval`);
 //! [`score`] computes a chosen subset, which is what training does at each evaluation step
@@ -373,8 +374,44 @@ pub fn score(
         .collect()
 }
 
+/// The metrics [`per_channel`] computes for each channel of a multi-channel data set.
+pub const PER_CHANNEL: [&str; 3] = ["energy_distance", "wasserstein1_mean", "acf_difference"];
+
+/// The values of [`PER_CHANNEL`] for each channel of a target of several channels (a
+/// multi-channel `--data` file), `[channels][3]`, each computed on that channel's `points`
+/// columns of `fake` and `real` (`[N, channels · points]`, channel after channel) alone —
+/// beside the joint values over whole rows of [`score`]. Empty for a target of one channel.
+/// The autocorrelation difference of a channel of fewer than 2 points is NaN.
+pub fn per_channel(target: &Target, fake: &[f32], real: &[f32]) -> Result<Vec<Vec<f64>>> {
+    let (channels, points) = (target.channels(), target.points());
+    if channels < 2 {
+        return Ok(Vec::new());
+    }
+    let d = channels * points;
+    let column = |rows: &[f32], c: usize| -> Vec<f32> {
+        rows.chunks_exact(d)
+            .flat_map(|r| r[c * points..(c + 1) * points].iter().copied())
+            .collect()
+    };
+    (0..channels)
+        .map(|c| {
+            let (f, r) = (column(fake, c), column(real, c));
+            let acf = match points >= 2 {
+                true => curves::acf_difference(&r, &f, 1, points, curves::default_lags(points))?,
+                false => f64::NAN,
+            };
+            Ok(vec![
+                metrics::energy_distance(&f, &r, points)?,
+                metrics::wasserstein1_mean(&f, &r, points)?,
+                acf,
+            ])
+        })
+        .collect()
+}
+
 /// Named metric values of one generator. As JSON: `{"run": …, "target": …, "samples": …,
-/// "metrics": {name: value, …}}`, the metrics in their fixed order.
+/// "metrics": {name: value, …}}`, the metrics in their fixed order, and for a target of
+/// several channels `"channels": [{name: value, …}, …]`, [`PER_CHANNEL`] of each channel.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct Report {
     /// The folder of the scored generator (a run folder, or its `best/`); `None` for an
@@ -391,6 +428,20 @@ pub struct Report {
     /// `(name, value)` pairs, in a fixed order.
     #[serde(serialize_with = "as_map")]
     pub metrics: Vec<(String, f64)>,
+    /// [`PER_CHANNEL`]'s values for each channel ([`per_channel`]); empty for one channel and
+    /// during training.
+    #[serde(serialize_with = "as_maps", skip_serializing_if = "Vec::is_empty")]
+    pub channels: Vec<Vec<f64>>,
+}
+
+/// Serialises each channel's values as a map named by [`PER_CHANNEL`].
+fn as_maps<S: serde::Serializer>(channels: &[Vec<f64>], s: S) -> Result<S::Ok, S::Error> {
+    s.collect_seq(channels.iter().map(|v| {
+        PER_CHANNEL
+            .iter()
+            .zip(v)
+            .collect::<std::collections::BTreeMap<_, _>>()
+    }))
 }
 
 /// Serialises `(name, value)` pairs as one map, in their order.
@@ -418,6 +469,19 @@ impl Report {
         let mut s = format!("target {}, {} samples\n", self.target, self.samples);
         for (name, value) in &self.metrics {
             s.push_str(&format!("{name:<width$}  {value:.6}\n"));
+        }
+        if !self.channels.is_empty() {
+            s.push_str(&format!("\nper channel:\n{:>7}", "channel"));
+            for name in PER_CHANNEL {
+                s.push_str(&format!("  {name:>17}"));
+            }
+            for (c, values) in self.channels.iter().enumerate() {
+                s.push_str(&format!("\n{c:>7}"));
+                for v in values {
+                    s.push_str(&format!("  {v:>17.6}"));
+                }
+            }
+            s.push('\n');
         }
         s
     }

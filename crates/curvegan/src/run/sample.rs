@@ -38,7 +38,7 @@ use crate::data::dataset::Dataset;
 use crate::data::scale::Scaler;
 use crate::data::target::{Target, TargetConfig};
 use crate::error::{Error, Result};
-use crate::eval::catalogue::{available, score, Report};
+use crate::eval::catalogue::{available, per_channel, score, Report};
 use crate::gan::noise::{draw_input, Stream};
 use crate::nn::mlp::{Mlp, MlpSpec, Tape};
 use crate::nn::state_dict::mlp_from_tensors;
@@ -773,5 +773,6 @@ pub fn evaluate(generator: &Generator, count: usize, seed: u64, option: &str) ->
         target: generator.config().target.name().to_string(),
         samples: count,
         metrics: names.iter().map(|n| n.to_string()).zip(values).collect(),
+        channels: per_channel(target, &fake, &real)?,
     })
 }

@@ -829,6 +829,7 @@ pub fn summary_of(dir: &Path) -> Result<Summary> {
             target: config.target.name().to_string(),
             samples: config.eval_samples,
             metrics: names.iter().map(|n| n.to_string()).zip(values).collect(),
+            channels: Vec::new(),
         },
         best,
         equilibrium: config.loss.equilibrium(),

@@ -486,6 +486,7 @@ impl Trainer {
                 .map(|n| n.to_string())
                 .zip(values)
                 .collect(),
+            channels: Vec::new(),
         })
     }
 }
