@@ -786,6 +786,41 @@ fn eval_scores_each_channel_and_jointly() {
     assert!(v.get("channels").is_none(), "{v}");
 }
 
+/// A run whose rows sit nearer its training rows than new real rows do — 32 training rows of
+/// noise in 30 dimensions, learnt for 1000 steps — gets `eval`'s note saying so, in the table
+/// and in JSON (`ucr.rs` checks that a run making new rows gets none).
+#[test]
+fn eval_notes_rows_nearer_the_training_rows_than_new_ones() {
+    let tmp = TempDir::new().unwrap();
+    let d = tmp.path();
+    let noise = |rows: u64, path: &Path| {
+        let text: Vec<String> = (0..rows)
+            .map(|r| {
+                let row = (0..30).map(|i| format!("{:.4}", 2.0 * uniform(r * 30 + i) - 1.0));
+                row.collect::<Vec<_>>().join(",")
+            })
+            .collect();
+        fs::write(path, text.join("\n")).unwrap();
+    };
+    let few = d.join("few.csv");
+    noise(40, &few);
+    let run = d.join("few");
+    train(&run, &few, &["--steps", "1000", "--plot-every", "0"]);
+    let text = String::from_utf8(stdout_of(curvegan().arg("eval").arg(&run))).unwrap();
+    assert!(
+        text.contains("note: ")
+            && text.contains("G copies training rows or makes rows less varied"),
+        "{text}"
+    );
+    let out = stdout_of(curvegan().arg("eval").arg(&run).arg("--json"));
+    let v: Value = serde_json::from_slice(&out).unwrap();
+    let share = v["metrics"]["dcr_close_share"].as_f64().unwrap();
+    assert!(
+        share > 0.2 && v["notes"].as_array().unwrap().len() == 1,
+        "{v}"
+    );
+}
+
 /// The vertical axis lines of a figure: runs of dark pixels (every colour value below 80)
 /// longer than a fifth of its height, one per panel (neighbouring columns counted once).
 pub(crate) fn y_axes(png_path: &Path) -> usize {

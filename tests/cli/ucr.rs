@@ -105,6 +105,8 @@ fn italy_power_demand_trains_curves_a_classifier_can_learn_from() {
     assert!(get("dcr_close_share") < 0.2, "{m:?}");
     assert!(get("acf_difference") < 0.1, "{m:?}");
     assert!(get("discriminative_score") < 0.5, "{m:?}");
+    let text = String::from_utf8(stdout_of(curvegan().arg("eval").arg(&run))).unwrap();
+    assert!(!text.contains("note:"), "{text}");
 
     // Class 2's samples follow class 2's mean curve (the days differ by class: winter
     // against summer), not class 1's, in the data's own units.

@@ -409,9 +409,33 @@ pub fn per_channel(target: &Target, fake: &[f32], real: &[f32]) -> Result<Vec<Ve
         .collect()
 }
 
+/// The `dcr_close_share` above which [`notes`] speaks: four times the 5 % of new rows of the
+/// data's distribution that fall that near a training row.
+pub const CLOSE_SHARE_NOTE: f64 = 0.2;
+
+/// What a reader of `metrics` should not miss, in words: a `dcr_close_share` above
+/// [`CLOSE_SHARE_NOTE`] — G's rows sit nearer its training rows than new real rows do, because
+/// it copies them or because its rows vary less than the data's (the measure cannot tell
+/// which). Empty when there is nothing to say.
+pub fn notes(metrics: &[(String, f64)]) -> Vec<String> {
+    let get = |name: &str| metrics.iter().find(|(n, _)| n == name).map(|(_, v)| *v);
+    let mut notes = Vec::new();
+    if let Some(share) = get("dcr_close_share").filter(|&s| s > CLOSE_SHARE_NOTE) {
+        notes.push(format!(
+            "{:.0} % of G's rows are nearer a training row than the nearest 5 % of held-out \
+             rows are (about 5 % for new rows like the data's): G copies training rows or \
+             makes rows less varied than the data (see recall); fewer steps, a smaller G, \
+             more rows or a stronger --r1 may help",
+            share * 100.0
+        ));
+    }
+    notes
+}
+
 /// Named metric values of one generator. As JSON: `{"run": …, "target": …, "samples": …,
 /// "metrics": {name: value, …}}`, the metrics in their fixed order, and for a target of
-/// several channels `"channels": [{name: value, …}, …]`, [`PER_CHANNEL`] of each channel.
+/// several channels `"channels": [{name: value, …}, …]`, [`PER_CHANNEL`] of each channel, and
+/// `"notes": […]` ([`notes`]) when there are any.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct Report {
     /// The folder of the scored generator (a run folder, or its `best/`); `None` for an
@@ -432,6 +456,9 @@ pub struct Report {
     /// during training.
     #[serde(serialize_with = "as_maps", skip_serializing_if = "Vec::is_empty")]
     pub channels: Vec<Vec<f64>>,
+    /// [`notes`] on the metrics, for `curvegan eval`; empty during training.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub notes: Vec<String>,
 }
 
 /// Serialises each channel's values as a map named by [`PER_CHANNEL`].
@@ -483,6 +510,9 @@ impl Report {
             }
             s.push('\n');
         }
+        for note in &self.notes {
+            s.push_str(&format!("\nnote: {note}\n"));
+        }
         s
     }
 }
@@ -503,6 +533,16 @@ mod tests {
 
     fn target(config: TargetConfig) -> Target {
         config.build().unwrap()
+    }
+
+    #[test]
+    fn a_close_share_far_above_chance_gets_a_note() {
+        let with = |share: f64| notes(&[("dcr_close_share".to_string(), share)]);
+        assert!(with(0.05).is_empty() && with(0.2).is_empty());
+        let note = with(0.7);
+        assert_eq!(note.len(), 1);
+        assert!(note[0].starts_with("70 % of G's rows"), "{note:?}");
+        assert!(notes(&[("energy_distance".to_string(), 9.0)]).is_empty());
     }
 
     #[test]

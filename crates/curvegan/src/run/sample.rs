@@ -38,7 +38,7 @@ use crate::data::dataset::Dataset;
 use crate::data::scale::Scaler;
 use crate::data::target::{Target, TargetConfig};
 use crate::error::{Error, Result};
-use crate::eval::catalogue::{available, per_channel, score, Report};
+use crate::eval::catalogue::{available, notes, per_channel, score, Report};
 use crate::gan::noise::{draw_input, Stream};
 use crate::nn::mlp::{Mlp, MlpSpec, Tape};
 use crate::nn::state_dict::mlp_from_tensors;
@@ -767,12 +767,14 @@ pub fn evaluate(generator: &Generator, count: usize, seed: u64, option: &str) ->
     let mut rng = Stream::EvalCommandMeasures.rng(seed);
     let mut sampler = GeneratorSampler::new(&generator.mlp, target, generator.c_dim(), &mut rng);
     let values = score(target, &fake, Some(&real), &names, &mut sampler, seed)?;
+    let metrics: Vec<(String, f64)> = names.iter().map(|n| n.to_string()).zip(values).collect();
     Ok(Report {
         run: Some(generator.dir().to_path_buf()),
         step: None,
         target: generator.config().target.name().to_string(),
         samples: count,
-        metrics: names.iter().map(|n| n.to_string()).zip(values).collect(),
+        notes: notes(&metrics),
+        metrics,
         channels: per_channel(target, &fake, &real)?,
     })
 }

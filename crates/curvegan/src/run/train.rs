@@ -830,6 +830,7 @@ pub fn summary_of(dir: &Path) -> Result<Summary> {
             samples: config.eval_samples,
             metrics: names.iter().map(|n| n.to_string()).zip(values).collect(),
             channels: Vec::new(),
+            notes: Vec::new(),
         },
         best,
         equilibrium: config.loss.equilibrium(),

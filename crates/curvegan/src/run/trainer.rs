@@ -487,6 +487,7 @@ impl Trainer {
                 .zip(values)
                 .collect(),
             channels: Vec::new(),
+            notes: Vec::new(),
         })
     }
 }

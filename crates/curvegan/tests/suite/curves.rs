@@ -125,4 +125,10 @@ fn memorised_rows_score_below_chance_and_the_dcr_sees_them() {
         f.close_share < 0.12 && (f.ratio - 1.0).abs() < 0.15,
         "{f:?}"
     );
+    // New rows at a third of the spread are no copies, yet as near as copies by both numbers.
+    let narrow = dcr(&real, &gaussian(400, d, 0.3, 0.0, 9), &hold, d).unwrap();
+    assert!(
+        narrow.ratio < 0.85 && narrow.close_share > 0.9,
+        "{narrow:?}"
+    );
 }
