@@ -13,8 +13,8 @@
 //! - `ring8` / `grid25`: the VEEGAN / PacGAN mode statistics — modes captured, the fraction of
 //!   high-quality samples (within 3σ of a mode) and the reverse KL of the mode histogram;
 //! - a data set (`--data`): the curve measures of [`crate::eval::curves`] — the autocorrelation
-//!   difference against the held-out rows; the discriminative score of as many synthetic rows
-//!   as the training rows against them; the distance to the closest training row (DCR) of
+//!   difference and the roughness ratio against the held-out rows; the discriminative score
+//!   of as many synthetic rows as the training rows against them; the distance to the closest training row (DCR) of
 //!   as many synthetic rows as held-out rows, against theirs; and with a category condition
 //!   and a conditional G, the accuracy on the held-out rows of a classifier of that category
 //!   trained on synthetic rows (TSTR, with the training rows' conditions) and on the training
@@ -120,7 +120,7 @@ use Better::{Higher, Lower};
 /// Every metric, in report order. Training computes by default the cheap ones that fit the
 /// target: the MSE for a fixed curve (where distances between distributions add nothing to
 /// it), else the target's own statistics, the energy distance and the mean W1.
-pub const CATALOGUE: [MetricInfo; 21] = [
+pub const CATALOGUE: [MetricInfo; 22] = [
     info("mse_to_target", Some(Lower), true, false, FixedCurve),
     info("family_a_mean", None, true, false, Family),
     info("family_a_std", None, true, false, Family),
@@ -137,6 +137,7 @@ pub const CATALOGUE: [MetricInfo; 21] = [
     info("density", Some(Higher), false, true, Spread),
     info("coverage", Some(Higher), false, true, Spread),
     info("acf_difference", Some(Lower), true, true, Data),
+    info("roughness_ratio", None, false, true, Data),
     info("discriminative_score", Some(Lower), false, true, Data),
     info("dcr_ratio", None, false, true, Holdout),
     info("dcr_close_share", None, false, true, Holdout),
@@ -327,6 +328,13 @@ pub fn score(
             let v = curves::acf_difference(real()?, fake, channels, points, lags)?;
             m.push(("acf_difference", v));
         }
+        if want("roughness_ratio") {
+            let v = match points >= 3 {
+                true => curves::roughness_ratio(real()?, fake, channels, points)?,
+                false => f64::NAN,
+            };
+            m.push(("roughness_ratio", v));
+        }
         let train = source.rows(source.train());
         let holdout = source.rows(source.holdout());
         if want("discriminative_score") {
@@ -375,13 +383,19 @@ pub fn score(
 }
 
 /// The metrics [`per_channel`] computes for each channel of a multi-channel data set.
-pub const PER_CHANNEL: [&str; 3] = ["energy_distance", "wasserstein1_mean", "acf_difference"];
+pub const PER_CHANNEL: [&str; 4] = [
+    "energy_distance",
+    "wasserstein1_mean",
+    "acf_difference",
+    "roughness_ratio",
+];
 
 /// The values of [`PER_CHANNEL`] for each channel of a target of several channels (a
-/// multi-channel `--data` file), `[channels][3]`, each computed on that channel's `points`
+/// multi-channel `--data` file), `[channels][4]`, each computed on that channel's `points`
 /// columns of `fake` and `real` (`[N, channels · points]`, channel after channel) alone —
 /// beside the joint values over whole rows of [`score`]. Empty for a target of one channel.
-/// The autocorrelation difference of a channel of fewer than 2 points is NaN.
+/// The autocorrelation difference of a channel of fewer than 2 points, and the roughness
+/// ratio of one of fewer than 3, are NaN.
 pub fn per_channel(target: &Target, fake: &[f32], real: &[f32]) -> Result<Vec<Vec<f64>>> {
     let (channels, points) = (target.channels(), target.points());
     if channels < 2 {
@@ -400,10 +414,15 @@ pub fn per_channel(target: &Target, fake: &[f32], real: &[f32]) -> Result<Vec<Ve
                 true => curves::acf_difference(&r, &f, 1, points, curves::default_lags(points))?,
                 false => f64::NAN,
             };
+            let rough = match points >= 3 {
+                true => curves::roughness_ratio(&r, &f, 1, points)?,
+                false => f64::NAN,
+            };
             Ok(vec![
                 metrics::energy_distance(&f, &r, points)?,
                 metrics::wasserstein1_mean(&f, &r, points)?,
                 acf,
+                rough,
             ])
         })
         .collect()

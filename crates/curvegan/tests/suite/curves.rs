@@ -3,7 +3,9 @@
 //! the numbers is quoted), and behaviour for the discriminative score, whose classifier is
 //! built of parts matched against PyTorch elsewhere (MLP, Adam, cross-entropy).
 
-use curvegan::eval::curves::{acf_difference, dcr, discriminative_score, mean_acf};
+use curvegan::eval::curves::{
+    acf_difference, dcr, discriminative_score, mean_acf, mean_second_difference, roughness_ratio,
+};
 use rand::SeedableRng;
 use rand_chacha::ChaCha8Rng;
 use rand_distr::{Distribution, StandardNormal};
@@ -53,6 +55,38 @@ fn autocorrelation_matches_numpy() {
     let diff = acf_difference(&REAL, &FAKE, 2, 6, 2).unwrap();
     assert!((diff - 0.23259628026395918).abs() < 1e-12, "{diff}");
     assert_eq!(acf_difference(&REAL, &REAL, 2, 6, 2).unwrap(), 0.0);
+}
+
+#[test]
+fn roughness_matches_numpy_and_sees_jitter() {
+    // v = x.astype(np.float64).reshape(len(x), 2, 6)
+    // np.abs(v[:, :, 2:] - 2*v[:, :, 1:-1] + v[:, :, :-2]).mean()     (real, fake, ratio)
+    let r = mean_second_difference(&REAL, 2, 6).unwrap();
+    let f = mean_second_difference(&FAKE, 2, 6).unwrap();
+    assert!((r - 1.7969062547781505).abs() < 1e-12, "{r}");
+    assert!((f - 2.1312083293839046).abs() < 1e-12, "{f}");
+    let ratio = roughness_ratio(&REAL, &FAKE, 2, 6).unwrap();
+    assert!((ratio - 1.1860431359269923).abs() < 1e-12, "{ratio}");
+    // Smooth curves (a sine of 50 points) with jitter of 1 % of their amplitude: the lag-1
+    // autocorrelation hardly moves, the roughness is many times the curves'.
+    let points = 50;
+    let smooth: Vec<f32> = (0..20 * points)
+        .map(|i| ((i % points) as f32 / 16.0 + (i / points) as f32).sin())
+        .collect();
+    let noise = gaussian(20, points, 0.01, 0.0, 20);
+    let jittered: Vec<f32> = smooth.iter().zip(&noise).map(|(s, n)| s + n).collect();
+    let acf = acf_difference(&smooth, &jittered, 1, points, 1).unwrap();
+    let rough = roughness_ratio(&smooth, &jittered, 1, points).unwrap();
+    assert!(acf < 0.01 && rough > 3.0, "acf {acf}, roughness {rough}");
+    assert_eq!(roughness_ratio(&smooth, &smooth, 1, points).unwrap(), 1.0);
+    // Straight lines: no curvature on either side is as smooth; some is infinitely rougher.
+    let line: Vec<f32> = (0..10).map(|i| i as f32).collect();
+    assert_eq!(roughness_ratio(&line, &line, 1, 5).unwrap(), 1.0);
+    assert_eq!(
+        roughness_ratio(&line, &jittered[..10], 1, 5).unwrap(),
+        f64::INFINITY
+    );
+    assert!(mean_second_difference(&line, 1, 2).is_err());
 }
 
 #[test]
