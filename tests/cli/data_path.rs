@@ -821,6 +821,49 @@ fn eval_notes_rows_nearer_the_training_rows_than_new_ones() {
     );
 }
 
+/// With `--g-basis 4` every channel of every sample is a cubic polynomial of its 10 points
+/// (4 B-splines on one knot span: fourth differences 0 up to f32 rounding), in a run without
+/// scaling so that the data's units are G's; without it they are not; `generator.safetensors`
+/// holds the basis as the weight of the module after G's last Linear, as PyTorch loads it.
+#[test]
+fn a_smooth_basis_makes_every_channel_a_spline() {
+    use curvegan::run::files::read_tensors;
+
+    let tmp = TempDir::new().unwrap();
+    let d = tmp.path();
+    let data = two_channel_ts(d);
+    // The largest fourth difference of any channel of any sample, over the channel's range.
+    let wiggle = |run: &Path| -> f64 {
+        let rows = curves(&sample_json(run, &["--n", "50"]));
+        let mut worst = 0.0f64;
+        for row in &rows {
+            for c in row.chunks_exact(10) {
+                let range = c
+                    .iter()
+                    .fold(0.0f64, |m, v| m.max((v - c[0]).abs()))
+                    .max(1.0);
+                for w in c.windows(5) {
+                    let d4 = w[4] - 4.0 * w[3] + 6.0 * w[2] - 4.0 * w[1] + w[0];
+                    worst = worst.max(d4.abs() / range);
+                }
+            }
+        }
+        worst
+    };
+    let (smooth, plain) = (d.join("smooth"), d.join("plain"));
+    let args = [SHORT, &["--scale", "none"]].concat();
+    train(&smooth, &data, &[&args[..], &["--g-basis", "4"]].concat());
+    train(&plain, &data, &args);
+    let (ws, wp) = (wiggle(&smooth), wiggle(&plain));
+    assert!(ws < 1e-4 && wp > 1e-2, "with the basis {ws}, without {wp}");
+    // G: 15 → 32 → 2·4 coefficients, then the basis [2·10, 2·4] as module 3.
+    let t = read_tensors(&smooth.join("generator.safetensors")).unwrap();
+    assert_eq!(t["2.weight"].shape, [8, 32]);
+    assert_eq!(t["3.weight"].shape, [20, 8]);
+    assert!(!t.contains_key("3.bias"));
+    assert_eq!(t["3.weight"].data[0], 1.0);
+}
+
 /// The vertical axis lines of a figure: runs of dark pixels (every colour value below 80)
 /// longer than a fifth of its height, one per panel (neighbouring columns counted once).
 pub(crate) fn y_axes(png_path: &Path) -> usize {
