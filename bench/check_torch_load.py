@@ -13,7 +13,9 @@ with g_hidden / d_hidden / activation; with g_batchnorm every hidden layer of G
 is nn.Linear(bias=False), nn.BatchNorm1d, activation (indices 0, 1, 2, 3, ...);
 with d_maxout = K every hidden layer of D is nn.Linear(in, width*K), Maxout(width, K)
 (x.view(B, width, K).max(dim=2).values; no parameters); with spectral_norm every
-Linear of D is wrapped in nn.utils.spectral_norm. The output widths are
+Linear of D is wrapped in nn.utils.spectral_norm; with g_basis G ends with one
+more, bias-free nn.Linear whose weight is the fixed smooth basis (kept frozen).
+The output widths are
 read from the files. It loads RUN_DIR/generator.safetensors and
 RUN_DIR/discriminator.safetensors with safetensors.torch.load_file +
 load_state_dict(strict=True) (so the tensor names must be torch's: 0.weight,
@@ -209,7 +211,16 @@ def build(nn, torch, config, sds):
         else:
             layers += [nn.Linear(n, h), activation(nn, act)]
         n = h
-    G = nn.Sequential(*layers, nn.Linear(n, g_out))
+    basis = config.get("g_basis", 0)
+    if basis:
+        # The smooth basis: G's last Linear gives the coefficients (the basis weight's
+        # in-width), a frozen bias-free Linear (the file's last weight) makes the points.
+        k_in = sds["generator"][max((k for k in sds["generator"] if k.endswith(".weight")),
+                                    key=lambda k: int(k.split(".")[0]))].shape[1]
+        G = nn.Sequential(*layers, nn.Linear(n, k_in), nn.Linear(k_in, g_out, bias=False))
+        G[-1].weight.requires_grad_(False)
+    else:
+        G = nn.Sequential(*layers, nn.Linear(n, g_out))
     k = config.get("d_maxout", 1)
     layers, n = [], d_in
     for h in config.get("d_hidden", [128]):
