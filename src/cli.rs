@@ -322,6 +322,9 @@ struct TrainSettings {
     /// BatchNorm1d after every hidden Linear of the generator (PyTorch's momentum 0.1, eps 1e-5)
     #[arg(help_heading = NETS, long)]
     g_batchnorm: bool,
+    /// Smooth curves: the generator gives K cubic B-spline coefficients per channel (4 to the points), a fixed basis turns them into the points [default: 0, none]
+    #[arg(help_heading = NETS, long, value_name = "K")]
+    g_basis: Option<usize>,
     #[arg(help_heading = NETS, long, value_name = "K", help = with_default(
         "Maxout units in the discriminator's hidden layers: K pieces each, replacing --activation there (1: none)", DEFAULT.d_maxout))]
     d_maxout: Option<usize>,
@@ -1057,6 +1060,7 @@ impl TrainSettings {
         set(&mut c.checkpoint_every, self.checkpoint_every);
         set(&mut c.pack, self.pack);
         set(&mut c.d_maxout, self.d_maxout);
+        set(&mut c.g_basis, self.g_basis);
         if self.g_batchnorm {
             c.g_batchnorm = true;
         }

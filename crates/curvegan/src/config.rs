@@ -15,7 +15,7 @@ use crate::data::target::{Target, TargetConfig};
 use crate::error::{Error, Result};
 use crate::eval::catalogue;
 use crate::gan::loss::{LossSettings, DEFAULT_CLIP, DEFAULT_GP_WEIGHT};
-use crate::nn::mlp::{Activation, MlpSpec, MAX_MAXOUT};
+use crate::nn::mlp::{Activation, BasisSpec, MlpSpec, MAX_MAXOUT};
 use crate::nn::optim::OptimizerConfig;
 
 pub use crate::gan::loss::LossKind;
@@ -187,6 +187,11 @@ pub struct TrainConfig {
     /// during training, the running statistics when sampling; see [`crate::nn::mlp`]).
     #[serde(skip_serializing_if = "std::ops::Not::not")]
     pub g_batchnorm: bool,
+    /// G's smooth output ([`crate::nn::basis`]): its last layer gives this many cubic
+    /// B-spline coefficients per channel, which a fixed basis turns into the channel's points,
+    /// so every curve is smooth; 0 (the default) for none. From 4 to the target's points.
+    #[serde(skip_serializing_if = "is_zero_usize")]
+    pub g_basis: usize,
     /// Maxout pieces of every hidden unit of D, replacing the activation there (1: none).
     #[serde(skip_serializing_if = "is_one")]
     pub d_maxout: usize,
@@ -269,6 +274,7 @@ impl Default for TrainConfig {
             d_hidden: vec![128],
             activation: Activation::Relu,
             g_batchnorm: false,
+            g_basis: 0,
             d_maxout: 1,
             loss: LossKind::Tutorial,
             n_critic: None,
@@ -495,6 +501,19 @@ impl TrainConfig {
                 ),
             ));
         }
+        if self.g_basis > 0 {
+            let points = self.target.build()?.points();
+            let most = points.max(crate::nn::basis::MIN_COEFFICIENTS);
+            if !(crate::nn::basis::MIN_COEFFICIENTS..=points).contains(&self.g_basis) {
+                return Err(Error::config(
+                    "--g-basis",
+                    format!(
+                        "takes {} to {most} cubic B-spline coefficients per channel (the samples have {points} points), got {}",
+                        crate::nn::basis::MIN_COEFFICIENTS, self.g_basis
+                    ),
+                ));
+            }
+        }
         if self.g_batchnorm && self.batch_size < 2 {
             return Err(Error::config(
                 "--g-batchnorm",
@@ -683,7 +702,8 @@ impl TrainConfig {
         Ok(names)
     }
 
-    /// The generator's shape: `latent_dim → g_hidden… → sample size`.
+    /// The generator's shape for samples of `sample_dim` values without a smooth basis:
+    /// `latent_dim → g_hidden… → sample_dim`.
     pub fn generator_spec(&self, sample_dim: usize) -> MlpSpec {
         MlpSpec::new(
             self.latent_dim,
@@ -693,6 +713,22 @@ impl TrainConfig {
             Activation::Identity,
         )
         .with_batchnorm(self.g_batchnorm)
+    }
+
+    /// The generator's shape for `target`'s samples: [`TrainConfig::generator_spec`], or with
+    /// `g_basis` `… → channels · g_basis` coefficients and the fixed smooth basis after them.
+    pub fn generator_spec_for(&self, target: &Target) -> MlpSpec {
+        match self.g_basis {
+            0 => self.generator_spec(target.dim()),
+            k => {
+                let basis = BasisSpec {
+                    channels: target.channels(),
+                    points: target.points(),
+                    coefficients: k,
+                };
+                self.generator_spec(basis.inputs()).with_basis(Some(basis))
+            }
+        }
     }
 
     /// The condition's width for this target: its number of random parameters (a data set's
@@ -734,7 +770,7 @@ impl TrainConfig {
     /// included: G `latent + c → … → n`, D `n + c → … → 1`.
     pub fn specs(&self, target: &Target) -> Result<(MlpSpec, MlpSpec)> {
         let c = self.cond_dim(target)?;
-        let mut g = self.generator_spec(target.dim());
+        let mut g = self.generator_spec_for(target);
         let mut d = self.discriminator_spec(target.dim());
         g.widths[0] += c;
         d.widths[0] = (d.widths[0] + c) * self.pack;

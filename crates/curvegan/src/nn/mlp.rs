@@ -62,6 +62,15 @@
 //! parameters, so the state-dict names stay `{2l}.weight`. Backward sends each unit's gradient
 //! to its selected piece (the first of equal maxima, as `torch.max`), the others get 0.
 //!
+//! # A smooth output basis (`basis`, G of smooth curves)
+//!
+//! With `basis` ([`BasisSpec`], [`crate::nn::basis`]) the last `Linear` gives `n_L =
+//! channels · k` spline coefficients and a fixed, bias-free map `M` (`[channels · points, n_L]`,
+//! not a parameter) follows: `out = post_L · Mᵀ`, `[B, channels · points]`, and backward starts
+//! with `δ_L = ∂L/∂out · M`. In PyTorch: one more module, `nn.Linear(n_L, channels · points,
+//! bias=False)` with `M` as its frozen weight, right after the last `Linear` (the output
+//! activation must be the identity), so its state-dict name is the next index's `weight`.
+//!
 //! ```
 //! use curvegan::nn::mlp::{Activation, Mlp, MlpSpec, Tape};
 //! use rand::SeedableRng;
@@ -81,6 +90,7 @@ use rand::Rng;
 use serde::{Deserialize, Serialize};
 
 use crate::error::{Error, Result};
+pub use crate::nn::basis::BasisSpec;
 use crate::nn::gemm::{gemm, linear_forward, vectorised, Act, Isa};
 
 /// `σ(x) = 1 / (1 + e^(−x))`, as PyTorch's CPU kernel computes it: the [`Activation::Sigmoid`]
@@ -259,6 +269,10 @@ pub struct MlpSpec {
     /// activation (see the module docs).
     #[serde(default = "one", skip_serializing_if = "is_one")]
     pub maxout: usize,
+    /// A fixed smooth basis after the last `Linear` (see the module docs): the last width is
+    /// then the basis's coefficients, and the output its `channels · points` values.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub basis: Option<BasisSpec>,
 }
 
 impl MlpSpec {
@@ -281,6 +295,7 @@ impl MlpSpec {
             output_activation,
             batchnorm: false,
             maxout: 1,
+            basis: None,
         }
     }
 
@@ -293,6 +308,13 @@ impl MlpSpec {
     /// The same shape with `pieces` maxout pieces per hidden unit (1: the plain activation).
     pub fn with_maxout(mut self, pieces: usize) -> Self {
         self.maxout = pieces;
+        self
+    }
+
+    /// The same shape with (or without) a smooth output basis after the last `Linear`, whose
+    /// width must then be `basis.inputs()`.
+    pub fn with_basis(mut self, basis: Option<BasisSpec>) -> Self {
+        self.basis = basis;
         self
     }
 
@@ -323,6 +345,16 @@ impl MlpSpec {
                 self.maxout
             )));
         }
+        if let Some(b) = &self.basis {
+            b.validate()?;
+            let last = self.widths[self.widths.len() - 1];
+            if last != b.inputs() || self.output_activation != Activation::Identity {
+                return Err(Error::Shape(format!(
+                    "a smooth basis of {} × {} coefficients follows a last Linear of that width and no output activation, got width {last} and {}",
+                    b.channels, b.coefficients, self.output_activation
+                )));
+            }
+        }
         if self.activation == Activation::Identity && self.widths.len() > 2 && self.maxout == 1 {
             return Err(Error::Shape(
                 "the hidden activation cannot be identity (nn.Sequential indices would shift)"
@@ -342,9 +374,12 @@ impl MlpSpec {
         self.widths[0]
     }
 
-    /// Output width.
+    /// Output width: the last layer's, or the smooth basis's values.
     pub fn output_dim(&self) -> usize {
-        self.widths[self.widths.len() - 1]
+        match &self.basis {
+            Some(b) => b.outputs(),
+            None => self.widths[self.widths.len() - 1],
+        }
     }
 
     /// Total number of parameters (weights and biases, and BN's γ and β).
@@ -483,6 +518,8 @@ pub struct Mlp {
     params: Vec<f32>,
     /// One per hidden layer with batch normalisation, else empty.
     norms: Vec<BatchNormBuffers>,
+    /// The smooth basis's fixed `M`, `[outputs, coefficients]` (empty without one).
+    basis: Vec<f32>,
 }
 
 impl Mlp {
@@ -496,11 +533,16 @@ impl Mlp {
             .filter(|o| o.norm.is_some())
             .map(|o| BatchNormBuffers::new(o.units))
             .collect();
+        let basis = match &spec.basis {
+            Some(b) => b.matrix()?,
+            None => Vec::new(),
+        };
         Ok(Mlp {
             layers,
             params: vec![0.0; spec.num_params()],
             spec: spec.clone(),
             norms,
+            basis,
         })
     }
 
@@ -551,6 +593,13 @@ impl Mlp {
     /// The running statistics, mutable (for loading).
     pub fn batchnorm_buffers_mut(&mut self) -> &mut [BatchNormBuffers] {
         &mut self.norms
+    }
+
+    /// The smooth basis's fixed matrix `M` (`[outputs, coefficients]`, nn.Linear's layout) and
+    /// its `nn.Sequential` index (right after the last `Linear`); `None` without a basis.
+    pub fn basis(&self) -> Option<(&[f32], usize)> {
+        let index = self.spec.module_index(self.layers.len() - 1) + 1;
+        self.spec.basis.map(|_| (self.basis.as_slice(), index))
     }
 
     /// The `nn.Sequential` state-dict entries of the parameters: `(name, shape, offset in
@@ -672,6 +721,14 @@ impl Mlp {
                 );
             }
         }
+        if let Some(b) = &self.spec.basis {
+            // out[B, outputs] = coefficients[B, k] · Mᵀ
+            let (k, n) = (b.inputs(), b.outputs());
+            let coefficients = &tape.post[self.layers.len() - 1];
+            let strides = ((k, 1), (1, k), (n, 1));
+            let (a, m, c) = (coefficients, &self.basis, &mut tape.smooth);
+            gemm(batch, k, n, a, strides.0, m, strides.1, 0.0, c, strides.2);
+        }
         Ok(tape.output())
     }
 
@@ -724,7 +781,15 @@ impl Mlp {
             #[inline(always)]
             || {
                 let last = self.layers.len() - 1;
-                tape.delta[last].copy_from_slice(grad_output);
+                match &self.spec.basis {
+                    // δ_L[B, k] = ∂L/∂out[B, outputs] · M[outputs, k]
+                    Some(b) => {
+                        let (k, n) = (b.inputs(), b.outputs());
+                        let (g, m, d) = (grad_output, &self.basis, &mut tape.delta[last]);
+                        gemm(batch, n, k, g, (n, 1), m, (k, 1), 0.0, d, (k, 1));
+                    }
+                    None => tape.delta[last].copy_from_slice(grad_output),
+                }
                 for l in (0..self.layers.len()).rev() {
                     let o = self.layers[l];
                     let act = self.spec.act(l);
@@ -949,6 +1014,8 @@ pub struct Tape {
     zeros: Vec<f32>,
     /// BN's backward: `Σ (h − μ)·dy` and `Σ dy` of one layer.
     sums: Vec<f32>,
+    /// A smooth basis's output, `[B, outputs]` (empty without one).
+    smooth: Vec<f32>,
 }
 
 impl Tape {
@@ -975,6 +1042,8 @@ impl Tape {
             v.resize_with(n, Vec::new);
         }
         self.argmax.resize_with(n, Vec::new);
+        let smooth = spec.basis.map_or(0, |b| batch * b.outputs());
+        self.smooth.resize(smooth, 0.0);
         let widest = spec.widths.iter().max().copied().unwrap_or(0);
         self.zeros
             .resize(if spec.batchnorm { widest } else { 0 }, 0.0);
@@ -998,9 +1067,12 @@ impl Tape {
         self.batch
     }
 
-    /// Output of the last forward pass, `[B, n_L]`.
+    /// Output of the last forward pass, `[B, n_L]` (with a smooth basis, its values).
     pub fn output(&self) -> &[f32] {
-        self.post.last().map(Vec::as_slice).unwrap_or(&[])
+        match self.smooth.is_empty() {
+            false => &self.smooth,
+            true => self.post.last().map(Vec::as_slice).unwrap_or(&[]),
+        }
     }
 
     /// Input of layer `l`'s activation in the last forward pass: the `Linear`'s output

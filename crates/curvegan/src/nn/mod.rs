@@ -11,9 +11,11 @@
 //!   backpropagation;
 //! - [`spectral`]: spectral normalisation of the `Linear` layers (PyTorch's `spectral_norm`:
 //!   one power iteration per forward call, `W/σ`, and its backward);
+//! - [`basis`]: a smooth output basis (cubic B-splines) for G, a fixed last linear map;
 //! - [`ema`]: the exponential moving average of a network's parameters (`θ̄ ← θ̄ + (1 − d)(θ − θ̄)`);
 //! - [`state_dict`]: parameters ↔ safetensors bytes under `nn.Sequential`'s names.
 
+pub mod basis;
 pub mod ema;
 pub mod gemm;
 pub mod gp;

@@ -9,6 +9,10 @@
 //! **I64**, as PyTorch's `int64` tensor), so that `load_state_dict(…, strict=True)` accepts
 //! the file. I64 is the only other dtype read or written.
 //!
+//! A net with a smooth output basis ([`crate::nn::basis`]) also has the basis's fixed matrix
+//! as the weight of the module after its last `Linear` (`nn.Linear(…, bias=False)`), written so
+//! that PyTorch loads it, and checked on load to be exactly the basis its spec makes.
+//!
 //! # Format
 //!
 //! safetensors: an 8-byte little-endian header length `N`, `N` bytes of JSON header padded
@@ -329,6 +333,14 @@ pub fn mlp_tensors<'a>(mlp: &'a Mlp, prefix: &str) -> Vec<(String, Vec<usize>, V
             Values::I64(count),
         ));
     }
+    if let (Some((matrix, index)), Some(b)) = (mlp.basis(), mlp.spec().basis) {
+        let shape = vec![b.outputs(), b.inputs()];
+        out.push((
+            format!("{prefix}{index}.weight"),
+            shape,
+            Values::F32(matrix),
+        ));
+    }
     out
 }
 
@@ -396,6 +408,19 @@ pub fn mlp_from_tensors(
         bn.running_mean.copy_from_slice(mean);
         bn.running_var.copy_from_slice(var);
         bn.num_batches_tracked = count;
+    }
+    if let (Some((matrix, index)), Some(b)) = (mlp.basis(), spec.basis) {
+        let name = format!("{index}.weight");
+        let t = get(&name, &[b.outputs(), b.inputs()])?;
+        if t.data != matrix {
+            return Err(Error::bad_file(
+                source,
+                format!(
+                    "tensor '{prefix}{name}' is not the fixed smooth basis of {} coefficients on {} points (it is never trained; was it edited?)",
+                    b.coefficients, b.points
+                ),
+            ));
+        }
     }
     Ok(mlp)
 }

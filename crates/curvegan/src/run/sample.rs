@@ -131,10 +131,12 @@ impl Generator {
             false => Vec::new(),
         };
         let c_dim: usize = conditions.iter().map(Condition::width).sum();
-        let mut g_spec = config.generator_spec(target.dim());
+        let mut g_spec = config.generator_spec_for(&target);
         g_spec.widths[0] += c_dim;
-        // The weights of that shape and a header of at most 100 MB, with the scaler's 2·dim.
-        let data = (g_spec.num_params() as u64 + 2 * target.dim() as u64).saturating_mul(4);
+        // The weights of that shape and a header of at most 100 MB, with the scaler's 2·dim
+        // and a smooth basis's matrix.
+        let basis = g_spec.basis.map_or(0, |b| b.inputs() * b.outputs()) as u64;
+        let data = (g_spec.num_params() as u64 + 2 * target.dim() as u64 + basis).saturating_mul(4);
         let mut tensors =
             files::read_tensors_at_most(&weights, data.saturating_add(8 + 100_000_000))?;
         let scaler = take_scaler(&mut tensors, &weights)?;

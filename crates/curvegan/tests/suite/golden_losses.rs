@@ -577,7 +577,7 @@ proptest! {
     ) {
         let mut widths = widths;
         widths.push(1);
-        let spec = MlpSpec { widths: widths.clone(), activation: act, output_activation: Activation::Identity, batchnorm: false, maxout: 1 };
+        let spec = MlpSpec { widths: widths.clone(), activation: act, output_activation: Activation::Identity, batchnorm: false, basis: None, maxout: 1 };
         let mut rng = ChaCha8Rng::seed_from_u64(seed);
         let mut mlp = Mlp::init(&spec, &mut rng).unwrap();
         // Larger weights give gradient norms on both sides of 1.

@@ -52,6 +52,7 @@ fn spec_of(case: &serde_json::Value) -> MlpSpec {
         output_activation: output,
         batchnorm: false,
         maxout: 1,
+        basis: None,
     }
 }
 

@@ -65,6 +65,7 @@ proptest! {
             output_activation: out_act,
             batchnorm: false,
             maxout: 1,
+            basis: None,
         };
         let mut rng = ChaCha8Rng::seed_from_u64(seed);
         let mut mlp = Mlp::init(&spec, &mut rng).unwrap();
@@ -509,7 +510,7 @@ proptest! {
         batch in 1usize..5,
         seed in any::<u64>(),
     ) {
-        let spec = MlpSpec { widths: widths.clone(), activation: Activation::LeakyRelu(0.2), output_activation: Activation::Identity, batchnorm: false, maxout: 1 };
+        let spec = MlpSpec { widths: widths.clone(), activation: Activation::LeakyRelu(0.2), output_activation: Activation::Identity, batchnorm: false, maxout: 1, basis: None };
         let mut rng = ChaCha8Rng::seed_from_u64(seed);
         let mut mlp = Mlp::init(&spec, &mut rng).unwrap();
         let mut sn = SpectralNorm::init(&mlp, &mut rng);

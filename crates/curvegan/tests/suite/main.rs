@@ -10,6 +10,7 @@
 //! - `integrity`: checkpoint size, checksums, validation of loaded state, data runs, special
 //!   files;
 //! - `gemm`: the matrix products and training steps, bit for bit the same on every CPU path;
+//! - `smooth`: G's smooth output basis against the plain MLP through the basis;
 //! - `layers`: the library's modules import only downward, with no cycle;
 //! - `fuzz`: the parsers (formula, CSV, TOML, safetensors, checkpoint) on arbitrary and mutated input.
 
@@ -33,4 +34,5 @@ mod metrics;
 mod plot;
 mod report;
 mod run;
+mod smooth;
 mod targets;
