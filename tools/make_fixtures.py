@@ -4,7 +4,7 @@
     python3 tools/make_fixtures.py [--out DIR] [--only NAME ...]
 
 writes, under DIR (default: crates/curvegan/tests/fixtures next to this
-script), the ten fixture sets that the golden tests read:
+script), the eleven fixture sets that the golden tests read:
 
     seed_gan/          5 training steps of the tutorial GAN (seed 0)
     seed_gan_forward/  single forward passes and BCE edge cases (seed 0, x from 2024)
@@ -18,18 +18,20 @@ script), the ten fixture sets that the golden tests read:
                        post-hoc classifier, an MLP 5 -> 64 -> 64 -> 3 (seed 5)
     cond_penalties/<case>/  R1 and WGAN-GP of a conditional, packed D ([x | c], gradients
                        w.r.t. x only), 3 steps each (seed 6)
+    basis/             cubic B-spline design matrices (scipy), and 3 GAN steps of a G whose
+                       frozen last Linear is a 2-channel basis (seed 7)
 
 with the same file names, tensor names, shapes and JSON keys as the committed
 files. crates/curvegan/tests/fixtures/README.md documents every file and the
 procedure, which this script follows statement by statement; it is the
 authority, this script its executable form.
 
-Requirements: Python 3 with torch, numpy and safetensors (the committed
-fixtures were made with torch 2.15.0+cu132 on the CPU, numpy 2.4.6,
-safetensors 0.8.0):
+Requirements: Python 3 with torch, numpy and safetensors, and scipy for the
+basis set (the committed fixtures were made with torch 2.15.0+cu132 on the
+CPU, numpy 2.4.6, safetensors 0.8.0; basis with scipy 1.17.1):
 
     python3 -m venv /tmp/venv-torch
-    /tmp/venv-torch/bin/pip install torch numpy safetensors
+    /tmp/venv-torch/bin/pip install torch numpy safetensors scipy
     /tmp/venv-torch/bin/python tools/make_fixtures.py --out /tmp/fixtures
 
 Everything runs on the CPU with one thread (torch.set_num_threads(1)), in
@@ -39,7 +41,8 @@ another CPU capability or torch version may change the last bits of the
 matrix products, sqrt and the FMA-based optimiser kernels; see the README's
 tolerances. Nothing here is run by CI or by `cargo test`.
 
-Exit status: 0 written; 2 bad arguments; 3 torch/numpy/safetensors missing.
+Exit status: 0 written; 2 bad arguments; 3 torch/numpy/safetensors (or, for basis,
+scipy) missing.
 """
 import argparse
 import json
@@ -50,7 +53,7 @@ import sys
 HERE = os.path.dirname(os.path.abspath(__file__))
 DEFAULT_OUT = os.path.join(HERE, "..", "crates", "curvegan", "tests", "fixtures")
 SETS = ["seed_gan", "seed_gan_forward", "losses", "mlp", "optim", "ema", "penalties", "layers", "classifier",
-        "cond_penalties"]
+        "cond_penalties", "basis"]
 
 
 def parse_args(argv):
@@ -1224,6 +1227,183 @@ def classifier(out):
                                    "zero_grad, F.cross_entropy(net(x[b]), y[b]).backward(), step; weights after each "
                                    "step as step{t}.*")}
     dump_json(os.path.join(d, "cases.json"), meta)
+
+
+# ---- basis: G's smooth output basis (cubic B-splines), seed 7 -----------------------
+
+BASIS_MATRICES = [(1, 15, 4), (1, 15, 6), (1, 150, 50), (1, 7, 7), (2, 10, 5)]  # (channels, points, k)
+BASIS_B, BASIS_LATENT, BASIS_H = 8, 4, 16
+BASIS_C, BASIS_P, BASIS_K = 2, 12, 5  # the GAN's G: channels, points, coefficients per channel
+
+
+def bspline_knots(k):
+    """Clamped uniform knots on [0, 1]: [0, 0, 0, linspace(0, 1, k - 2)..., 1, 1, 1] (k + 4)."""
+    return np.concatenate([[0.0, 0.0, 0.0], np.linspace(0.0, 1.0, k - 2), [1.0, 1.0, 1.0]])
+
+
+def basis_matrix(channels, points, k):
+    """scipy's cubic B-spline design matrix at x_j = j/(points-1), [points, k] in float64, as
+    `channels` blocks on the diagonal: [channels*points, channels*k] (nn.Linear's [out, in])."""
+    from scipy.interpolate import BSpline
+    x = np.arange(points) / (points - 1)
+    one = BSpline.design_matrix(x, bspline_knots(k), 3).toarray()
+    return np.kron(np.eye(channels), one)
+
+
+def basis_name(channels, points, k):
+    return (f"c{channels}_" if channels > 1 else "") + f"p{points}_k{k}"
+
+
+def make_basis_G():
+    """Linear(4,16), ReLU, Linear(16,2*5), Linear(10,2*12,bias=False) whose weight is the frozen
+    block-diagonal basis (set after the default init, which drew it; requires_grad False)."""
+    G = nn.Sequential(nn.Linear(BASIS_LATENT, BASIS_H), nn.ReLU(), nn.Linear(BASIS_H, BASIS_C * BASIS_K),
+                      nn.Linear(BASIS_C * BASIS_K, BASIS_C * BASIS_P, bias=False))
+    with torch.no_grad():
+        G[3].weight.copy_(torch.from_numpy(basis_matrix(BASIS_C, BASIS_P, BASIS_K)).to(F32))
+    G[3].weight.requires_grad_(False)
+    return G
+
+
+def basis(out):
+    """The design matrices alone (matrix.*), and 3 GAN steps of a G with the frozen basis (gan/)."""
+    try:
+        import scipy
+        from scipy.interpolate import BSpline  # noqa: F401
+    except ImportError as e:
+        print(f"make_fixtures.py: the basis set needs scipy ({e}); pip install scipy", file=sys.stderr)
+        sys.exit(3)
+    d = os.path.join(out, "basis")
+    mats, cases = {}, []
+    for channels, points, k in BASIS_MATRICES:
+        m = basis_matrix(channels, points, k)
+        name = basis_name(channels, points, k)
+        mats[name] = torch.from_numpy(m).to(F32)
+        cases.append({"name": name, "channels": channels, "points": points, "coefficients": k,
+                      "shape": list(m.shape), "knots": bspline_knots(k).tolist(),
+                      "row_sum_max_dev_f64": float(np.abs(m.sum(1) - 1.0).max())})
+    save(os.path.join(d, "matrix.safetensors"), mats)
+    meta = versions()
+    meta["scipy_version"] = scipy.__version__
+    meta["procedure"] = (
+        "for each case: t = [0,0,0, numpy.linspace(0,1,k-2)..., 1,1,1] (k+4 clamped uniform knots), "
+        "x = numpy.arange(points)/(points-1); B = scipy.interpolate.BSpline.design_matrix(x, t, 3).toarray() "
+        "[points,k] in float64; the matrix is numpy.kron(numpy.eye(channels), B) [channels*points, "
+        "channels*k] (B on the diagonal, channel-major rows and columns), rounded to float32")
+    meta["cases"] = cases
+    dump_json(os.path.join(d, "matrix.json"), meta)
+    basis_gan(os.path.join(d, "gan"))
+
+
+def basis_gan(d):
+    K, B = 3, BASIS_B
+    n = BASIS_C * BASIS_P
+    torch.manual_seed(7)
+    G = make_basis_G()
+    D = nn.Sequential(nn.Linear(n, BASIS_H), nn.ReLU(), nn.Linear(BASIS_H, 1))
+    frozen = G[3].weight.detach().clone()
+    save(os.path.join(d, "init.safetensors"), gd_weights(G, D))
+    # Real rows: channel 0 a*sin(2 pi u + phi), channel 1 a*cos(2 pi u + phi), u = linspace(0,1,12).
+    a = torch.rand(B, 1) + 0.5
+    phi = torch.rand(B, 1) * (2 * np.pi)
+    u = torch.linspace(0, 1, BASIS_P)
+    x = torch.cat([a * torch.sin(2 * np.pi * u + phi), a * torch.cos(2 * np.pi * u + phi)], 1)
+    betas = (0.5, 0.999)
+    make_opt = lambda ps: torch.optim.Adam(ps, lr=0.001, betas=betas, eps=1e-08, foreach=False)
+    trainable = [p for p in G.parameters() if p.requires_grad]
+    optimizer_G = make_opt(trainable)
+    optimizer_D = make_opt(D.parameters())
+    trainable_grads = lambda prefix, m: {f"{prefix}{k}": p.grad.detach().clone()
+                                         for k, p in m.named_parameters() if p.requires_grad}
+    z_d, z_g, trace, unchanged = [], [], [], []
+    for k in range(1, K + 1):
+        z = torch.randn(B, BASIS_LATENT)
+        z_d.append(z)
+        fake = G(z).detach()
+        s_r = D(x)
+        s_f = D(fake)
+        D_loss = d_loss_of("nonsaturating", s_r, s_f)
+        optimizer_D.zero_grad()
+        D_loss.backward()
+        grad_D = grads("grad.D.", D)
+        optimizer_D.step()
+
+        zg = torch.randn(B, BASIS_LATENT)
+        z_g.append(zg)
+        coeff = G[:3](zg)
+        s = D(G[3](coeff))
+        G_loss = g_loss_of("nonsaturating", s)
+        optimizer_G.zero_grad()
+        G_loss.backward()
+        grad_G = trainable_grads("grad.G.", G)
+        optimizer_G.step()
+        assert G[3].weight.grad is None, "the basis got a gradient"
+        unchanged.append(bool(torch.equal(G[3].weight, frozen)))
+
+        save(os.path.join(d, f"after_step_{k}.safetensors"), gd_weights(G, D))
+        gr = dict(grad_D)
+        gr.update(grad_G)
+        gr["fake_d"] = fake
+        gr["coeff_g"] = coeff
+        save(os.path.join(d, f"grads_step_{k}.safetensors"), gr)
+        trace.append(with_bits({"step": k, "D_loss": item(D_loss), "s_real_mean": item(s_r.mean()),
+                                "s_fake_mean": item(s_f.mean()), "G_loss": item(G_loss),
+                                "s_fake_mean_Gstep": item(s.mean())},
+                               ["D_loss", "s_real_mean", "s_fake_mean", "G_loss", "s_fake_mean_Gstep"]))
+    save(os.path.join(d, "data.safetensors"), {"x": x, "z_d": torch.stack(z_d), "z_g": torch.stack(z_g)})
+    meta = versions()
+    meta.update({
+        "seed": 7,
+        "kind": "nonsaturating",
+        "steps": K,
+        "n_critic": 1,
+        "batch_size": B,
+        "basis": {"channels": BASIS_C, "points": BASIS_P, "coefficients": BASIS_K,
+                  "matrix": ("G.3.weight [24,10] = matrix.json's procedure with channels 2, points 12, k 5: kron(eye(2), "
+                             "BSpline.design_matrix(arange(12)/11, [0,0,0, linspace(0,1,3)..., 1,1,1], 3)), "
+                             "rounded to float32"),
+                  "frozen": "requires_grad False: no gradient, not in G's optimiser, never updated",
+                  "unchanged_after_each_step": unchanged},
+        "architecture": {
+            "G": ("Sequential(Linear(4,16), ReLU, Linear(16,10), Linear(10,24,bias=False)); the last Linear's "
+                  "weight is the frozen basis; output [8,24] = 2 channels x 12 points, channel-major"),
+            "D": "Sequential(Linear(24,16), ReLU, Linear(16,1)) (raw logit, no sigmoid)",
+        },
+        "rng_draw_order": [
+            "torch.manual_seed(7)",
+            "G (default init of all three Linears: the basis Linear's weight is drawn too, then overwritten "
+            "with the basis under torch.no_grad())",
+            "D (default init)",
+            "a = torch.rand(8,1) + 0.5; phi = torch.rand(8,1) * 2*pi",
+            "for k in 1..3: z_d[k] = torch.randn(8,4); z_g[k] = torch.randn(8,4)",
+        ],
+        "real_batch": ("u = torch.linspace(0,1,12); x = cat([a*sin(2*pi*u + phi), a*cos(2*pi*u + phi)], 1) "
+                       "[8,24] in float32; the same x in every D update"),
+        "optimizer": {"name": "Adam", "lr": 0.001, "betas": list(betas), "eps": 1e-08, "weight_decay": 0.0,
+                      "amsgrad": False, "maximize": False, "implementation": ADAM_IMPL,
+                      "instances": ("one over G's trainable parameters (G.0.*, G.2.*; not G.3.weight), "
+                                    "one over D.parameters()")},
+        "loss": {"D": "bce_logits(D(x), 1) + bce_logits(D(fake), 0)", "G": "bce_logits(D(G(z_g)), 1)",
+                 "bce_logits": BCE_LOGITS_DOC},
+        "procedure": [
+            "D update: fake = G(z_d[k]).detach(); s_real = D(x); s_fake = D(fake); optimizer_D.zero_grad(); "
+            "D_loss.backward(); optimizer_D.step()",
+            "G update: coeff = G[:3](z_g[k]) (the basis coefficients, [8,10]); s = D(G[3](coeff)) with the "
+            "updated D; optimizer_G.zero_grad(); G_loss.backward(); optimizer_G.step()",
+            "after each step: G.3.weight.grad is None and torch.equal(G.3.weight, the basis)",
+        ],
+        "files": {
+            "init.safetensors": "G.0.*, G.2.*, G.3.weight (the basis) and D.* before training",
+            "data.safetensors": "x [8,24], z_d [3,8,4], z_g [3,8,4]",
+            "after_step_k.safetensors": "the state dicts after step k (G.3.weight still the basis)",
+            "grads_step_k.safetensors": ("grad.D.*: D's gradients in step k's D update; grad.G.*: G's trainable "
+                                         "parameters' in its G update (no grad.G.3.weight); fake_d [8,24]: "
+                                         "G(z_d[k]) before step k's updates; coeff_g [8,10]: G[:3](z_g[k]) in the "
+                                         "G update"),
+        },
+        "steps_trace": trace,
+    })
+    dump_json(os.path.join(d, "trace.json"), meta)
 
 
 def main(argv=None):

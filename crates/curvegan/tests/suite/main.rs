@@ -1,7 +1,8 @@
 //! The library's integration tests, in one test binary (one link instead of nine):
 //!
 //! - `golden_*`: against real PyTorch, from the fixtures in `tests/fixtures/` (made by
-//!   `tools/make_fixtures.py`; `golden_layers`: batch normalisation and maxout); `gradcheck`:
+//!   `tools/make_fixtures.py`; `golden_layers`: batch normalisation and maxout; `golden_basis`:
+//!   G's frozen B-spline output basis); `gradcheck`:
 //!   backward against finite differences;
 //! - `metrics`, `targets`, `plot`: the evaluation metrics, the real data, the figures;
 //! - `report`: the HTML run report's data and page;
@@ -18,6 +19,7 @@ mod common;
 mod curves;
 mod fuzz;
 mod gemm;
+mod golden_basis;
 mod golden_classifier;
 mod golden_ema;
 mod golden_layers;
