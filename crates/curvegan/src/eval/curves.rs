@@ -10,7 +10,7 @@
 //! | [`discriminative_score`] | `|a − ½|`, `a` the mean test accuracy of a post-hoc classifier told to separate real from synthetic rows ([`crate::eval::classifier`]) over [`SPLITS`] random 70 / 30 splits of an equal mix | 0 (0.5: always told apart) |
 //! | [`transfer_accuracy`] | accuracy on labelled test rows of a classifier trained on other labelled rows: train-on-synthetic-test-on-real (TSTR) and its reference train-on-real (TRTR) | TSTR = TRTR |
 //! | [`acf_difference`] | mean over channels and lags `1 … L` of `|ρ_real(l) − ρ_syn(l)|`, ρ the mean over rows of each row's autocorrelation | 0 |
-//! | [`roughness_ratio`] | the mean absolute second difference `|v[t+1] − 2v[t] + v[t−1]|` of the synthetic rows' channels over that of the real rows' | 1 (above: rougher) |
+//! | [`roughness_ratio`] | the mean absolute second difference (`v[t+1] − 2v[t] + v[t−1]`, in absolute value) of the synthetic rows' channels over that of the real rows' | 1 (above: rougher) |
 //! | [`dcr`] | distance to the closest training row (DCR), median over synthetic rows against the same for held-out real rows; and the share of synthetic rows nearer to a training row than the nearest 5 % of held-out rows are | ratio ≥ 1 (no closer than new real rows); share 0.05 (copies: 1) |
 //!
 //! **The discriminative score** follows TimeGAN (Yoon et al., 2019) and TSGBench (Ang et al.,
