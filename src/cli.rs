@@ -1116,6 +1116,12 @@ impl TrainSettings {
             c.optim_g = loss.default_optimizer();
             c.optim_d = loss.default_optimizer();
         }
+        // The data defaults' R1 gives way to a loss or a D that cannot take it (an --r1 given
+        // here, or one from a --config file, still meets the rule and its error).
+        let data_defaults = self.config.is_none() && self.data.is_some();
+        if data_defaults && self.r1.is_none() && (!c.loss.takes_r1() || c.d_maxout > 1) {
+            c.r1 = 0.0;
+        }
         if self.n_critic.is_some() {
             c.n_critic = self.n_critic;
         }

@@ -243,6 +243,7 @@ const CASES: &[(&str, &str)] = &[
     ("train --data good.csv --points 5", "--points"),
     ("train --data good.csv --x-range 0,1", "--x-range"),
     ("train --data good.csv --param a=1", "--param"),
+    ("train --data good.csv --loss wgan-gp --r1 1", "--r1"),
     // train: data files of every format (issue 22), their options and conditions
     (
         "train --data int64.npy",

@@ -434,15 +434,16 @@ fn the_scaler_beside_the_weights_gives_the_samples_bit_for_bit() {
         assert_eq!(t["scaler.scale"].data, scale.data, "{other}");
     }
 
-    // G: 15 noise values and the condition (kind one-hot: 2, temp: 1) → 32 → 8.
-    let spec = MlpSpec::new(15 + 3, &[32], 8, Activation::Relu, Activation::Identity);
+    // G: the data defaults' 32 noise values and the condition (kind one-hot: 2, temp: 1)
+    // → 32 → 8.
+    let spec = MlpSpec::new(32 + 3, &[32], 8, Activation::Relu, Activation::Identity);
     let g = mlp_from_tensors(&spec, &tensors, "", &weights).unwrap();
     let n = "300";
     let (_, noise) = sample_csv(&run, &["--n", n, "--noise"]);
     let (header, samples) = sample_csv(&run, &["--n", n]);
     assert_eq!(&header[..2], ["kind", "temp"]);
     let input: Vec<f32> = noise.iter().flatten().map(|v| v.parse().unwrap()).collect();
-    assert_eq!(input.len(), 300 * 18);
+    assert_eq!(input.len(), 300 * 35);
     let mut tape = Tape::default();
     let out = g.forward(&input, &mut tape).unwrap();
     let record: Value =
@@ -462,7 +463,7 @@ fn the_scaler_beside_the_weights_gives_the_samples_bit_for_bit() {
         }
         // The row's conditions are the ones in G's input: kind's one-hot (levels down, up),
         // then temp standardised.
-        let c = &input[i * 18 + 15..(i + 1) * 18];
+        let c = &input[i * 35 + 32..(i + 1) * 35];
         let kind = if c[1] > c[0] { "up" } else { "down" };
         assert_eq!(row[0], kind, "sample {i}");
         let printed: f64 = row[1].parse().unwrap();
@@ -862,6 +863,25 @@ fn a_smooth_basis_makes_every_channel_a_spline() {
     assert_eq!(t["3.weight"].shape, [20, 8]);
     assert!(!t.contains_key("3.bias"));
     assert_eq!(t["3.weight"].data[0], 1.0);
+}
+
+/// The data defaults' R1 gives way to a loss or a D that cannot take it: `--loss wgan-gp`
+/// and `--d-maxout 2` train (without R1) instead of being refused for an `--r1` never given;
+/// `bad_input` checks that an `--r1` given with them is still refused.
+#[test]
+fn the_data_defaults_r1_gives_way_to_a_loss_or_d_that_cannot_take_it() {
+    let tmp = TempDir::new().unwrap();
+    let csv = conditions_csv(tmp.path());
+    for (name, args) in [
+        ("wgan_gp", ["--loss", "wgan-gp"]),
+        ("maxout", ["--d-maxout", "2"]),
+    ] {
+        let run = tmp.path().join(name);
+        let columns = ["--condition-columns", "kind,temp"];
+        train(&run, &csv, &[SHORT, &args, &columns].concat());
+        let config = fs::read_to_string(run.join("config.toml")).unwrap();
+        assert!(!config.contains("r1 ="), "{name}: {config}");
+    }
 }
 
 /// The vertical axis lines of a figure: runs of dark pixels (every colour value below 80)

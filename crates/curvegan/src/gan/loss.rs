@@ -115,6 +115,12 @@ pub struct Equilibrium {
 }
 
 impl LossKind {
+    /// Whether D's loss can take R1 ([`LossSettings::r1`]): not `tutorial` (its D ends in a
+    /// sigmoid, and R1 penalises a logit's gradient) nor `wgan-gp` (it has its own penalty).
+    pub fn takes_r1(self) -> bool {
+        !matches!(self, LossKind::Tutorial | LossKind::WganGp)
+    }
+
     /// Every kind, in the order of the module docs' table.
     pub const ALL: [LossKind; 7] = [
         LossKind::Tutorial,
@@ -455,7 +461,7 @@ impl LossSettings {
                 ),
             ));
         }
-        if self.r1 > 0.0 && matches!(self.kind, LossKind::Tutorial | LossKind::WganGp) {
+        if self.r1 > 0.0 && !self.kind.takes_r1() {
             let why = match self.kind {
                 LossKind::Tutorial => {
                     "its D ends in a sigmoid and R1 penalises the gradient of a logit"
