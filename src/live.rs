@@ -44,7 +44,7 @@ use curvegan::run::live::{Figure, History, LossPoint, Snapshot};
 use curvegan::run::record::{RunRecord, Status};
 use curvegan::{text, Error, Observer, Summary};
 use ratatui::backend::CrosstermBackend;
-use ratatui::crossterm::terminal::{self, EnterAlternateScreen, LeaveAlternateScreen};
+use ratatui::crossterm::terminal::{self, EnterAlternateScreen};
 use ratatui::crossterm::{cursor, execute};
 use ratatui::layout::{Constraint, Layout, Rect};
 use ratatui::style::{Color, Modifier, Style};
@@ -54,25 +54,13 @@ use ratatui::widgets::canvas::{Canvas, Context as Painter, Line, Points};
 use ratatui::widgets::{Block, Paragraph};
 use ratatui::{Frame, Terminal};
 
-use crate::output::STOP;
+use crate::term::{restore_terminal, ACTIVE, STOP};
 
 /// Time between two frames (a key redraws at once): 5 a second.
 const FRAME: Duration = Duration::from_millis(200);
 /// Time between two looks at `live.json` by `watch` (it is read again only when its size or
 /// modification time changed).
 const WATCH_EVERY: Duration = Duration::from_millis(250);
-
-/// True while the terminal is in raw mode on the alternate screen.
-static ACTIVE: AtomicBool = AtomicBool::new(false);
-
-/// Leaves raw mode and the alternate screen if the view put the terminal there; safe to call
-/// from any thread, any number of times.
-pub fn restore_terminal() {
-    if ACTIVE.swap(false, Ordering::SeqCst) {
-        let _ = terminal::disable_raw_mode();
-        let _ = execute!(std::io::stderr(), LeaveAlternateScreen, cursor::Show);
-    }
-}
 
 /// True if the view can be drawn: stdin (for the keys) and stderr are terminals.
 fn has_terminal() -> bool {
@@ -437,7 +425,7 @@ pub fn watch(dir: &Path) -> Result<()> {
     let mut reader = Reader::new(dir);
     if !has_terminal() {
         let view = reader.view()?;
-        return crate::output::print(&plain(&view));
+        return crate::term::print(&plain(&view));
     }
     let mut terminal = enter()?;
     let result = watch_view(&mut terminal, &mut reader);

@@ -1,10 +1,13 @@
 //! `curvegan`: the command-line front end. Parses the arguments, converts them once into the
-//! library's checked settings ([`cli`]), runs the library, and prints ([`output`]).
+//! library's checked settings ([`cli`]), runs the library, and prints ([`output`]). Its
+//! modules are layers, bottom up: [`term`], [`live`], [`output`], [`cli`], [`scale`], this
+//! one; each imports only those below it (the library's `suite/layers.rs` checks it).
 
 mod cli;
 mod live;
 mod output;
 mod scale;
+mod term;
 
 use std::process::ExitCode;
 
@@ -55,11 +58,11 @@ fn run() -> Result<()> {
                     generator.check_room(&path, j.count, seed, c, j.format, j.noise)?;
                     // Ctrl-C, SIGTERM, SIGHUP stop the writing between chunks: the temporary
                     // file is removed and the file at --out left as it was.
-                    output::catch_signals("stopped at once");
-                    let stop = || output::STOP.load(std::sync::atomic::Ordering::Relaxed);
+                    term::catch_signals("stopped at once");
+                    let stop = || term::STOP.load(std::sync::atomic::Ordering::Relaxed);
                     Ok(write_atomic_with(&path, |f| write(f, &path, &stop))?)
                 }
-                None => output::stream(|out| write(out, Path::new("standard output"), &|| false)),
+                None => term::stream(|out| write(out, Path::new("standard output"), &|| false)),
             }
         }
         Job::Eval(j) => {
@@ -77,8 +80,8 @@ fn run() -> Result<()> {
             let generator = Generator::load_named(&j.run, "RUN")?;
             let report = evaluate(&generator, j.count, j.seed, "--n")?;
             match j.json {
-                true => output::print_json(&(serde_json::to_string_pretty(&report)? + "\n")),
-                false => output::print(&report.table()),
+                true => term::print_json(&(serde_json::to_string_pretty(&report)? + "\n")),
+                false => term::print(&report.table()),
             }
         }
         Job::ResumeSweep { dir, jobs, quiet } => scale::resume(&dir, jobs, quiet),

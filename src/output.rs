@@ -9,11 +9,11 @@
 //! [`error_text`] escape every control character but the line breaks of the text itself as a
 //! last guard (JSON keeps its own escapes, `\u001b`).
 
-use std::io::{IsTerminal, Write};
+use std::io::IsTerminal;
 use std::path::Path;
-use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
+use std::sync::atomic::{AtomicUsize, Ordering};
 
-use anyhow::{Context, Result};
+use anyhow::Result;
 use curvegan::eval::catalogue::Report;
 use curvegan::gan::step::StepStats;
 use curvegan::run::bench::{self, Outcome};
@@ -24,24 +24,7 @@ use curvegan::text;
 use curvegan::{Observer, Summary, TrainConfig};
 use indicatif::{ProgressBar, ProgressStyle};
 
-/// Set by Ctrl-C, SIGTERM or SIGHUP ([`catch_signals`]): the run (each running seed of a
-/// sweep) saves a checkpoint and stops after the current step; `sample --out` stops between
-/// chunks and removes its temporary file.
-pub static STOP: AtomicBool = AtomicBool::new(false);
-
-/// Installs the handler of Ctrl-C, SIGTERM and SIGHUP (`kill`, `timeout`, Slurm, Kubernetes):
-/// the first sets [`STOP`], which the work checks; a second stops the process at once with exit
-/// code 130, saying `again` ("error: interrupted again; {again}"). If the handler cannot be
-/// installed, a signal simply kills the process.
-pub fn catch_signals(again: &'static str) {
-    let _ = ctrlc::set_handler(move || {
-        if STOP.swap(true, Ordering::Relaxed) {
-            crate::live::restore_terminal();
-            eprintln!("error: interrupted again; {again}");
-            std::process::exit(130);
-        }
-    });
-}
+use crate::term::{catch_signals, print, print_json, STOP};
 
 /// Watches for Ctrl-C, and shows a progress bar on stderr with the live losses when it has one.
 struct Progress {
@@ -398,50 +381,4 @@ pub fn error_text(e: &anyhow::Error) -> String {
         .map(|l| text::cut(&text::escape(l), MAX_ERROR_LINE).into_owned())
         .collect();
     lines.join("\n")
-}
-
-/// Writes to standard output, with every control character but line breaks escaped (a last
-/// guard, [`text::escape_keeping_lines`]); a closed pipe (`curvegan runs | head`) is not an
-/// error.
-pub fn print(text: &str) -> Result<()> {
-    write_out(&text::escape_keeping_lines(text))
-}
-
-/// Writes JSON text to standard output: control characters that JSON allows raw in strings
-/// (DEL, the C1 controls; serde writes the others as `\u00XX`) are written as `\u00XX` too, so
-/// that it stays JSON and no byte of a value reaches a terminal raw.
-pub fn print_json(json: &str) -> Result<()> {
-    let mut out = String::with_capacity(json.len());
-    for c in json.chars() {
-        match c {
-            c if c.is_control() && c != '\n' => out.push_str(&format!("\\u{:04x}", c as u32)),
-            c => out.push(c),
-        }
-    }
-    write_out(&out)
-}
-
-fn write_out(text: &str) -> Result<()> {
-    let mut out = std::io::stdout().lock();
-    match out.write_all(text.as_bytes()).and_then(|_| out.flush()) {
-        Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => Ok(()),
-        r => r.context("cannot write to standard output"),
-    }
-}
-
-/// Runs `write` on a buffered standard output; a closed pipe is not an error.
-pub fn stream(write: impl FnOnce(&mut dyn Write) -> curvegan::Result<()>) -> Result<()> {
-    let mut out = std::io::BufWriter::new(std::io::stdout().lock());
-    let result = write(&mut out).and_then(|()| {
-        out.flush()
-            .map_err(|e| curvegan::Error::io("cannot write", "standard output", e))
-    });
-    match result {
-        Err(curvegan::Error::Io { cause, .. })
-            if cause.kind() == std::io::ErrorKind::BrokenPipe =>
-        {
-            Ok(())
-        }
-        r => Ok(r?),
-    }
 }

@@ -13,7 +13,7 @@ use curvegan::run::slurm::{self, Collected, Kind, Plan, Progress, State};
 use curvegan::run::sweep::SeedObserver;
 
 use crate::cli::{Backend, BenchJob, SweepJob};
-use crate::output;
+use crate::{output, term};
 
 /// `curvegan sweep`.
 pub fn sweep(j: SweepJob) -> Result<()> {
@@ -70,7 +70,7 @@ pub fn resume(dir: &Path, jobs: usize, quiet: bool) -> Result<()> {
 /// Runs `sweep` on this machine's threads, stopped (each run with a checkpoint) by Ctrl-C,
 /// SIGTERM or SIGHUP as `train` is, with a line per seed on stderr, then prints its table.
 fn run_here(sweep: &Sweep, start: Start, quiet: bool) -> Result<()> {
-    output::catch_signals("stopped at once, the last checkpoint is kept");
+    term::catch_signals("stopped at once, the last checkpoint is kept");
     let observer = output::Seeds::new(sweep.plan.trials as usize, quiet);
     let collected = sweep.run(start, &crate::cli::command_line(), &observer)?;
     drop(observer);
@@ -91,7 +91,7 @@ fn collected_text(collected: &Collected, root: &Path) -> Result<String> {
 /// the array ends and then the collected table.
 fn submitted(plan: &Plan, root: &Path, wait: bool, quiet: bool) -> Result<()> {
     let r = output::shown(root);
-    output::print(&format!(
+    term::print(&format!(
         "submitted Slurm job {}: {} trials (seeds {}..{}) in {r}\n",
         plan.job_id,
         plan.sweep.trials,
@@ -99,7 +99,7 @@ fn submitted(plan: &Plan, root: &Path, wait: bool, quiet: bool) -> Result<()> {
         plan.seeds().end
     ))?;
     if !wait {
-        return output::print(&format!(
+        return term::print(&format!(
             "follow it with `curvegan status {r}`, and when its trials are done: `curvegan collect {r}`\n"
         ));
     }
@@ -162,7 +162,7 @@ pub fn status(root: &Path) -> Result<()> {
     for t in p.trials.iter().filter(|t| t.state == State::Failed) {
         text += &format!("{}\n", t.failure());
     }
-    output::print(&text)
+    term::print(&text)
 }
 
 /// `curvegan collect DIR`: the sweep's or benchmark's table, as a local run prints it.
@@ -184,6 +184,6 @@ pub fn collect(root: &Path, partial: bool, quiet: bool) -> Result<()> {
 fn quiet_or_print(quiet: bool, text: &str) -> Result<()> {
     match quiet {
         true => Ok(()),
-        false => output::print(text),
+        false => term::print(text),
     }
 }

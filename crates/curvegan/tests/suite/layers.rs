@@ -4,6 +4,10 @@
 //! The layers, bottom up, as `lib.rs` lists them: `text`, `error`, `nn`, `data`, `gan`, `eval`,
 //! `config`, `run`. A module is a source file; its imports are the `crate::…` paths in its
 //! code (comments and doc comments are not code: a doc link to a higher layer is fine).
+//!
+//! The command line (the `curvegan` binary's `src/`) has layers of one module each, bottom up:
+//! `term` (signals, the terminal's state, standard output), `live` (the live view), `output`
+//! (what commands print), `cli` (the arguments), `scale` (sweeps, benchmarks, Slurm), `main`.
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::fs;
@@ -181,5 +185,73 @@ fn the_checks_see_imports() {
     assert_eq!(
         modules().get("run::files").map(|c| c.is_empty()),
         Some(false)
+    );
+}
+
+/// The command line's modules, bottom up: each may import only those before it.
+const CLI_LAYERS: [&str; 6] = ["term", "live", "output", "cli", "scale", "main"];
+
+/// The modules of the command line (`src/*.rs` of the workspace's root) that `code` imports:
+/// `crate::a…` paths and `crate::{a, b…}` groups, first segments only.
+fn cli_imports(code: &str) -> BTreeSet<String> {
+    let mut out = BTreeSet::new();
+    for (i, _) in code.match_indices("crate::") {
+        let rest = &code[i + "crate::".len()..];
+        let names: Vec<&str> = match rest.strip_prefix('{') {
+            Some(group) => group[..group.find('}').unwrap_or(group.len())]
+                .split(',')
+                .map(str::trim)
+                .collect(),
+            None => vec![rest],
+        };
+        for name in names {
+            let first: String = name
+                .chars()
+                .take_while(|c| c.is_alphanumeric() || *c == '_')
+                .collect();
+            if !first.is_empty() {
+                out.insert(first);
+            }
+        }
+    }
+    out
+}
+
+#[test]
+fn the_command_line_imports_only_downward() {
+    let src = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../src");
+    let mut seen = Vec::new();
+    let mut violations = Vec::new();
+    for entry in fs::read_dir(&src).unwrap() {
+        let path = entry.unwrap().path();
+        if path.extension().is_none_or(|e| e != "rs") {
+            continue;
+        }
+        let module = path.file_stem().unwrap().to_string_lossy().into_owned();
+        let Some(own) = CLI_LAYERS.iter().position(|l| *l == module) else {
+            violations.push(format!("src/{module}.rs is in no layer of {CLI_LAYERS:?}"));
+            continue;
+        };
+        let code: String = fs::read_to_string(&path)
+            .unwrap()
+            .lines()
+            .map(|l| l.find("//").map_or(l, |i| &l[..i]))
+            .collect::<Vec<_>>()
+            .join("\n");
+        for dep in cli_imports(&code) {
+            match CLI_LAYERS.iter().position(|l| *l == dep) {
+                Some(theirs) if theirs < own => {}
+                _ => violations.push(format!("src/{module}.rs imports crate::{dep}")),
+            }
+        }
+        seen.push(module);
+    }
+    assert_eq!(seen.len(), CLI_LAYERS.len(), "{seen:?}");
+    assert!(violations.is_empty(), "{}", violations.join("\n"));
+    // The reader sees both forms of import.
+    let both = cli_imports("use crate::cli::Job;\nuse crate::{output, term::STOP};");
+    assert_eq!(
+        both.into_iter().collect::<Vec<_>>(),
+        ["cli", "output", "term"]
     );
 }
