@@ -12,7 +12,8 @@
 //!   files;
 //! - `gemm`: the matrix products and training steps, bit for bit the same on every CPU path;
 //! - `smooth`: G's smooth output basis against the plain MLP through the basis;
-//! - `layers`: the library's modules import only downward, with no cycle;
+//! - `layers`: the library's modules import only downward, with no cycle; the command line's
+//!   too; `sizes`: no source file over 700 lines without a reason;
 //! - `fuzz`: the parsers (formula, CSV, TOML, safetensors, checkpoint) on arbitrary and mutated input.
 
 mod common;
@@ -36,5 +37,6 @@ mod metrics;
 mod plot;
 mod report;
 mod run;
+mod sizes;
 mod smooth;
 mod targets;
