@@ -3,9 +3,8 @@
 //! - `docs/src/commands.md` holds every command's `--help` exactly as the binary prints it
 //!   (refresh it with `CURVEGAN_BLESS=1 cargo test --test cli docs::`);
 //! - every relative link and `#anchor` of `README.md`, `examples/README.md` and
-//!   `docs/src/**/*.md` points at a file
-//!   or heading that exists, every page is in `SUMMARY.md`, and the guide links only inside
-//!   `docs/src/` (what mdBook copies);
+//!   `docs/src/**/*.md` points at a file or heading that exists, every page is in `SUMMARY.md`,
+//!   and the guide links only inside `docs/src/` (what mdBook copies);
 //! - every shell example and `curvegan` command line parses (`bash -n`), and every `--flag` of a
 //!   `curvegan` command in the guide is one that command's `--help` lists;
 //! - the architecture page names every source file, and names none that is gone.
