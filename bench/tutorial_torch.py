@@ -1,5 +1,5 @@
 #!/usr/bin/env python3
-"""The GAN of the PyTorch tutorial (docs/tutorial.md), timed.
+"""The GAN of the PyTorch tutorial (docs/src/tutorial.md), timed.
 
 The training loop is the tutorial's own: same networks, same inverted-label
 BCE losses, same statement order, 10001 steps of batch 64 with Adam lr 1e-4.

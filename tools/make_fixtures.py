@@ -38,8 +38,8 @@ Everything runs on the CPU with one thread (torch.set_num_threads(1)), in
 float32. The output is deterministic for a given torch build and CPU kernel
 (`torch.backends.cpu.get_cpu_capability()`, AVX512 for the committed set):
 another CPU capability or torch version may change the last bits of the
-matrix products, sqrt and the FMA-based optimiser kernels; see the README's
-tolerances. Nothing here is run by CI or by `cargo test`.
+matrix products, sqrt and the FMA-based optimiser kernels; see the tolerances in
+crates/curvegan/tests/fixtures/README.md. Nothing here is run by CI or by `cargo test`.
 
 Exit status: 0 written; 2 bad arguments; 3 torch/numpy/safetensors (or, for basis,
 scipy) missing.

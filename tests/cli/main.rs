@@ -3,6 +3,9 @@
 //! - `bad_input`: every kind of bad input, one table: exit 2, one line, nothing left;
 //! - `basics`: the tutorial's run folder, sampling, determinism, bad input;
 //! - `cli_beyond`: every loss, 2-D sets, formulas, data files, deeper and conditional nets;
+//! - `docs`: the guide (`docs/`) and the README: the command reference equals every command's
+//!   `--help`, every link and anchor resolves, every shell example parses and its flags exist,
+//!   the architecture page names every source file;
 //! - `data_path`: data files of every format (CSV with condition columns, `.npy`, `.ts`),
 //!   data on any scale, the scaler beside G's weights, conditions in samples, the hold-out,
 //!   the curve measures of `eval`, a figure panel per channel;
@@ -38,6 +41,7 @@ mod basics;
 mod cli_beyond;
 mod common;
 mod data_path;
+mod docs;
 mod end_of_run;
 mod faults;
 mod integrity;
