@@ -390,7 +390,7 @@ fn data_on_any_scale_trains_as_well_as_standardised_data() {
 /// The scaler is part of the model: `scaler.shift` and `scaler.scale` in
 /// `generator.safetensors` (and the checkpoint, and `best/`); G's MLP run on `sample
 /// --noise`'s rows, then `x·scale + shift`, gives `sample`'s curves bit for bit — what the
-/// README's PyTorch snippet does — and the conditions G was given are those each row carries.
+/// guide's PyTorch snippet (`docs/src/pytorch.md`) does — and the conditions G was given are those each row carries.
 #[test]
 fn the_scaler_beside_the_weights_gives_the_samples_bit_for_bit() {
     use curvegan::nn::mlp::{Activation, MlpSpec, Tape};

@@ -304,7 +304,7 @@ impl Default for TrainConfig {
 
 impl TrainConfig {
     /// The defaults for learning a data file (`curvegan train --data FILE`), measured on public
-    /// UCR/UEA data sets (README, "Your own curves, measured"): the non-saturating loss with R1 (γ = 1) and
+    /// UCR/UEA data sets (the guide's `docs/src/data.md`): the non-saturating loss with R1 (γ = 1) and
     /// a moving average of G (0.999), noise of 32 values, two hidden layers of 128 units in
     /// both nets, Adam at 2e-4 with β = (0.5, 0.999) for both, 20000 steps; the data's own settings
     /// ([`TargetConfig::data`]: a fifth of the rows held out, standard scaling). Every other
