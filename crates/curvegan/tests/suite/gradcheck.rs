@@ -449,7 +449,7 @@ proptest! {
         };
         // Non-trivial γ and β, so that their gradients and ∂x carry them.
         for o in mlp.layers().to_vec() {
-            if let Some(at) = o.norm {
+            if let Some(at) = o.norm() {
                 let v = normal(&mut rng, 2 * o.units);
                 mlp.params_mut()[at..at + 2 * o.units].copy_from_slice(&v);
             }

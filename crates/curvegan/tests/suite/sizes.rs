@@ -15,7 +15,6 @@ const ALLOWED: &[(&str, usize, &str)] = &[
     ("src/cli.rs", 1350, "the arguments of 11 commands and their conversion; to be one module per command"),
     ("crates/curvegan/src/run/plot.rs", 1280, "three figure kinds and their shared axes; to split by figure"),
     ("crates/curvegan/src/data/target.rs", 1210, "target kinds, their parsing and sampling; to split parsing from sampling"),
-    ("crates/curvegan/src/nn/mlp.rs", 1090, "plain, batch-normalised and maxout layers, forward and backward, and the tape; to name the layer kinds in files of their own"),
     ("crates/curvegan/src/config.rs", 1080, "every training setting and their cross-field validation, which belongs in one place"),
     ("crates/curvegan/src/run/train.rs", 1040, "the run loop and its jobs per step; to split the jobs"),
     ("crates/curvegan/src/run/slurm.rs", 1020, "sbatch scripts, submission, status and collection; to split the script from the queue"),
