@@ -1,10 +1,10 @@
 //! `curvegan`: the command-line front end. Parses the arguments, converts them once into the
 //! library's checked settings ([`cli`]), runs the library, and prints ([`output`]). Its
-//! modules are layers, bottom up: [`term`], [`live`], [`output`], [`cli`], [`scale`], this
+//! modules are layers, bottom up: [`term`], [`dashboard`], [`output`], [`cli`], [`scale`], this
 //! one; each imports only those below it (the library's `suite/layers.rs` checks it).
 
 mod cli;
-mod live;
+mod dashboard;
 mod output;
 mod scale;
 mod term;
@@ -90,7 +90,7 @@ fn run() -> Result<()> {
         Job::Runs { dir, json } => output::runs(&dir, json),
         Job::Status { dir } => scale::status(&dir),
         Job::Collect { dir, partial } => scale::collect(&dir, partial, false),
-        Job::Watch { dir } => live::watch(&dir),
+        Job::Watch { dir } => dashboard::watch(&dir),
         Job::Report { runs, out } => output::report(&runs, out.as_deref()),
     }
 }

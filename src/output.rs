@@ -107,7 +107,7 @@ pub fn train(
     // If the handler cannot be installed, a signal simply kills the process, which the atomic
     // checkpoints survive too.
     catch_signals("stopped at once, the last checkpoint is kept");
-    let summary = match live.then(crate::live::open).flatten() {
+    let summary = match live.then(crate::dashboard::open).flatten() {
         Some(dashboard) => dashboard.run(steps, train)??,
         None => {
             let bar = bar(

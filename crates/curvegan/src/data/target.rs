@@ -491,7 +491,7 @@ fn check_x_range([lo, hi]: [f64; 2]) -> Result<()> {
 
 /// The most points a curve may have (2²⁴): a sample of more would not fit the nets' memory
 /// limit (`MAX_BYTES` of the config) anyway, and the grid is built before that is checked.
-pub const MAX_POINTS: usize = 1 << 24;
+pub const MAX_CURVE_POINTS: usize = 1 << 24;
 
 /// The target names `--target` reserves; any other text is a formula.
 pub const RESERVED_TARGETS: [&str; 4] = ["quadratic", "family", "ring8", "grid25"];
@@ -659,10 +659,10 @@ impl TargetConfig {
                         format!("a curve needs at least 2 points, got {points}"),
                     ));
                 }
-                if points > MAX_POINTS {
+                if points > MAX_CURVE_POINTS {
                     return Err(Error::config(
                         "--points",
-                        format!("at most {MAX_POINTS} points, got {points}"),
+                        format!("at most {MAX_CURVE_POINTS} points, got {points}"),
                     ));
                 }
                 check_x_range(x_range)?;

@@ -8,7 +8,7 @@
 //!    feature is only centred), so the rows' units do not matter.
 //! 2. Hold out a stratified [`VALIDATION`] share of the training rows for validation.
 //! 3. An MLP `d → 64 → 64 → K` ([`HIDDEN`], ReLU), PyTorch's default initialisation from the
-//!    seed, trained on softmax cross-entropy ([`crate::nn::loss::cross_entropy`]) with Adam
+//!    seed, trained on softmax cross-entropy ([`crate::nn::criterion::cross_entropy`]) with Adam
 //!    (lr [`LR`], β = (0.9, 0.999)) on batches of [`BATCH`] rows, each epoch in a fresh random
 //!    order.
 //! 4. After every epoch, the validation loss; training stops after [`PATIENCE`] epochs without
@@ -33,7 +33,7 @@ use rand_chacha::ChaCha8Rng;
 
 use crate::data::data_source::stratified_split;
 use crate::error::{Error, Result};
-use crate::nn::loss::cross_entropy;
+use crate::nn::criterion::cross_entropy;
 use crate::nn::mlp::{Activation, Mlp, MlpSpec, Tape};
 use crate::nn::optim::{Optimizer, OptimizerConfig};
 

@@ -16,7 +16,7 @@
 //!
 //! `bce` is `nn.BCELoss` on probabilities and `bce_logits` is
 //! `F.binary_cross_entropy_with_logits` on raw scores: `ℓ = (1 − t)·s − log_sigmoid(s)` with
-//! `log_sigmoid(s) = min(s, 0) − log1p(e^(−|s|))` (see [`crate::nn::loss`] for both and their
+//! `log_sigmoid(s) = min(s, 0) − log1p(e^(−|s|))` (see [`crate::nn::criterion`] for both and their
 //! gradients).
 //!
 //! **The tutorial's losses** ([`tutorial_term`]). D outputs a probability `D(x)`, but the
@@ -68,7 +68,7 @@ use std::str::FromStr;
 use serde::{Deserialize, Serialize};
 
 use crate::error::{Error, Result};
-use crate::nn::loss::{bce_logits, bce_to, hinge, least_squares, signed_mean};
+use crate::nn::criterion::{bce_logits, bce_to, hinge, least_squares, signed_mean};
 use crate::nn::mlp::Activation;
 use crate::nn::optim::OptimizerConfig;
 

@@ -62,8 +62,8 @@
 use crate::error::{Error, Result};
 use crate::gan::loss::{LossKind, LossSettings};
 use crate::gan::noise::with_condition;
+use crate::nn::criterion::mean;
 use crate::nn::gp::{input_penalty_on, GpWorkspace, Penalty, PenaltyForm};
-use crate::nn::loss::mean;
 use crate::nn::mlp::{Mlp, Tape};
 use crate::nn::optim::Optimizer;
 use crate::nn::spectral::{SnPass, SpectralNorm};

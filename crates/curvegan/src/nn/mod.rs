@@ -5,7 +5,7 @@
 //! - [`gemm`]: the matrix products, exact and the same on every CPU (runtime dispatch:
 //!   AVX-512, AVX2 + FMA, portable);
 //! - [`optim`]: Adam and RMSprop, PyTorch's single-tensor updates bit for bit;
-//! - [`loss`]: the element losses (BCE with PyTorch's clamps, BCE on logits, hinge, least
+//! - [`criterion`]: the element losses (BCE with PyTorch's clamps, BCE on logits, hinge, least
 //!   squares) with their gradients;
 //! - [`gp`]: the gradient penalty `(‖∇ₓ D(x)‖₂ − 1)²` and its exact gradient by double
 //!   backpropagation;
@@ -16,10 +16,10 @@
 //! - [`state_dict`]: parameters ↔ safetensors bytes under `nn.Sequential`'s names.
 
 pub mod basis;
+pub mod criterion;
 pub mod ema;
 pub mod gemm;
 pub mod gp;
-pub mod loss;
 pub mod mlp;
 pub mod optim;
 pub mod spectral;

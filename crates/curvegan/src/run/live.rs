@@ -8,12 +8,12 @@
 //! - the step just trained (0-based), the steps planned, the training loop's wall time in this
 //!   process and its speed in steps per second;
 //! - the losses and D's mean outputs over the steps, as a [`History`]: means over buckets of
-//!   `stride` consecutive steps (1, 2, 4, …), at most [`MAX_POINTS`] buckets — when the
+//!   `stride` consecutive steps (1, 2, 4, …), at most [`MAX_HISTORY`] buckets — when the
 //!   buckets fill up, neighbours merge in pairs and the stride doubles, so the history is a
 //!   function of the steps alone, however often it was read;
 //! - the loss's equilibrium values (the lines the losses settle at, [`plot::loss_references`],
 //!   and D's output there);
-//! - every evaluation so far (names, steps, values; at most [`MAX_POINTS`] evaluations, evenly
+//! - every evaluation so far (names, steps, values; at most [`MAX_HISTORY`] evaluations, evenly
 //!   thinned);
 //! - the tutorial's figure in numbers, [`Figure`]: for a curve target the real curve (a fixed
 //!   target) or a band of [`REAL_CURVES`] real curves (a random family) and the step's first
@@ -40,7 +40,7 @@ use crate::run::trainer::Trainer;
 /// The `format` of the snapshots this version writes.
 pub const FORMAT: &str = "curvegan-live-1";
 /// Most points of a loss history, and most evaluations, a snapshot holds.
-pub const MAX_POINTS: usize = 1000;
+pub const MAX_HISTORY: usize = 1000;
 /// Generated curves a snapshot holds (the step's first ones, as the step figure draws them).
 pub const SHOWN: usize = 5;
 /// Real curves of a random family's band.
@@ -65,7 +65,7 @@ pub struct LossPoint {
     pub d_fake: f32,
 }
 
-/// The losses over the steps, decimated to at most [`MAX_POINTS`] bucket means (see the module
+/// The losses over the steps, decimated to at most [`MAX_HISTORY`] bucket means (see the module
 /// docs). Pushing a step is O(1) amortised.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct History {
@@ -109,7 +109,7 @@ impl History {
         }
         if self.partial == self.stride {
             self.partial = 0;
-            if self.points.len() == MAX_POINTS {
+            if self.points.len() == MAX_HISTORY {
                 self.points = (self.points.chunks(2))
                     .map(|pair| match pair {
                         [a, b] => mean_of(a, 1, b, 1),
@@ -197,14 +197,14 @@ mod any_floats {
 
 impl Evaluations {
     /// The evaluations `(step, values)` with metrics `names`, evenly thinned to at most
-    /// [`MAX_POINTS`] (the last one always kept).
+    /// [`MAX_HISTORY`] (the last one always kept).
     pub fn of<'a>(
         names: &[&str],
         evaluations: impl IntoIterator<Item = (usize, &'a [f64])>,
     ) -> Evaluations {
         let evaluations: Vec<_> = evaluations.into_iter().collect();
         let n = evaluations.len();
-        let every = n.div_ceil(MAX_POINTS).max(1);
+        let every = n.div_ceil(MAX_HISTORY).max(1);
         let (steps, values) = evaluations
             .into_iter()
             .enumerate()

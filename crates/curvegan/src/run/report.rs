@@ -35,7 +35,7 @@
 //! the tables and the SVG charts from it. The JSON is a [`Page`]: `format`
 //! (`"curvegan-report-1"`), `title`, `live`, `reload_s`, `stale_s`, `written` (RFC 3339 UTC), `runs`
 //! (one [`RunData`] each: series as parallel `step` and `value` arrays of at most
-//! [`MAX_POINTS`] points — longer ones keep the first and last point and the minimum and maximum
+//! [`MAX_SERIES_POINTS`] points — longer ones keep the first and last point and the minimum and maximum
 //! of each stretch, [`plot::decimate`] — step figures as base64 PNG), `differing` (the
 //! `config.toml` keys whose values differ between the runs) and `skipped` (run folders left
 //! out because they could not be read: `[folder, why]`). Numbers are JSON numbers, except
@@ -68,7 +68,7 @@ use crate::text::echo;
 /// Generated (and real) curves whose fitted `a` a `family` run's histogram shows.
 pub const FAMILY_SAMPLES: usize = 1000;
 /// The most points of one series on a page.
-pub const MAX_POINTS: usize = 2000;
+pub const MAX_SERIES_POINTS: usize = 2000;
 /// The most step figures a page embeds.
 pub const MAX_FIGURES: usize = 61;
 /// Seconds between reloads of the page of a running run.
@@ -138,10 +138,10 @@ pub struct Series {
 }
 
 impl Series {
-    /// The series of `points`, reduced to at most [`MAX_POINTS`] ([`plot::decimate`]).
+    /// The series of `points`, reduced to at most [`MAX_SERIES_POINTS`] ([`plot::decimate`]).
     pub fn new(name: &str, points: impl IntoIterator<Item = (usize, f64)>) -> Series {
         let points: Vec<(f64, f64)> = points.into_iter().map(|(s, v)| (s as f64, v)).collect();
-        let kept = plot::decimate(&points, MAX_POINTS);
+        let kept = plot::decimate(&points, MAX_SERIES_POINTS);
         Series {
             name: name.to_string(),
             step: kept.iter().map(|p| p.0 as usize).collect(),

@@ -6,7 +6,7 @@
 
 use crate::common::*;
 use curvegan::eval::classifier::{HIDDEN, LR};
-use curvegan::nn::loss::cross_entropy;
+use curvegan::nn::criterion::cross_entropy;
 use curvegan::nn::mlp::{Activation, MlpSpec, Tape};
 use curvegan::nn::optim::{Optimizer, OptimizerConfig};
 use curvegan::nn::state_dict::{mlp_from_tensors, mlp_tensors, Values};

@@ -4,7 +4,7 @@ use crate::common::*;
 use curvegan::config::{LossKind, TrainConfig};
 use curvegan::gan::loss::{tutorial_term, LossSettings, TutorialTerm};
 use curvegan::gan::step::{train_step, Gan, Optimizers, StepNoise, Workspace};
-use curvegan::nn::loss::bce;
+use curvegan::nn::criterion::bce;
 use curvegan::nn::mlp::{Activation, MlpSpec, Tape};
 use curvegan::nn::optim::Optimizer;
 use curvegan::nn::state_dict::mlp_from_tensors;

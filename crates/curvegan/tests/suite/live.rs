@@ -4,7 +4,7 @@
 use curvegan::data::target::TargetConfig;
 use curvegan::gan::step::StepStats;
 use curvegan::run::live::{
-    Evaluations, Figure, History, Snapshot, MAX_POINTS, POINTS, REAL_CURVES, SHOWN,
+    Evaluations, Figure, History, Snapshot, MAX_HISTORY, POINTS, REAL_CURVES, SHOWN,
 };
 use curvegan::run::record::Status;
 use curvegan::{Observer, TrainConfig};
@@ -29,7 +29,7 @@ fn history_keeps_at_most_max_points_bucket_means() {
         let history = History::of((0..n).map(stats));
         let h = &history;
         assert!(
-            h.points.len() <= MAX_POINTS,
+            h.points.len() <= MAX_HISTORY,
             "{n} steps: {}",
             h.points.len()
         );
@@ -70,7 +70,7 @@ fn evaluations_are_thinned_evenly_keeping_the_last() {
     let rows: Vec<(usize, Vec<f64>)> = (0..2500).map(|i| (i * 10, vec![i as f64])).collect();
     let e = Evaluations::of(&["m"], rows.iter().map(|(s, v)| (*s, &v[..])));
     assert!(
-        e.steps.len() <= MAX_POINTS && e.steps.len() >= MAX_POINTS / 2,
+        e.steps.len() <= MAX_HISTORY && e.steps.len() >= MAX_HISTORY / 2,
         "{}",
         e.steps.len()
     );

@@ -7,7 +7,7 @@ use std::path::Path;
 
 use curvegan::data::target::TargetConfig;
 use curvegan::gan::step::StepStats;
-use curvegan::run::report::{self, Series, FAMILY_SAMPLES, MAX_POINTS};
+use curvegan::run::report::{self, Series, FAMILY_SAMPLES, MAX_SERIES_POINTS};
 use curvegan::{train, Observer, TrainConfig};
 use serde_json::Value;
 use tempfile::TempDir;
@@ -162,8 +162,8 @@ fn long_series_are_decimated_deterministically_keeping_ends_and_extremes() {
     let a = Series::new("x", points(100_001));
     let b = Series::new("x", points(100_001));
     assert_eq!(a, b);
-    assert!(a.step.len() <= MAX_POINTS, "{} points", a.step.len());
-    assert!(a.step.len() > MAX_POINTS / 2);
+    assert!(a.step.len() <= MAX_SERIES_POINTS, "{} points", a.step.len());
+    assert!(a.step.len() > MAX_SERIES_POINTS / 2);
     assert_eq!(a.step[0], 0);
     assert_eq!(*a.step.last().unwrap(), 100_000);
     assert!(a.step.windows(2).all(|w| w[0] < w[1]));

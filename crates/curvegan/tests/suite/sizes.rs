@@ -19,7 +19,7 @@ const ALLOWED: &[(&str, usize, &str)] = &[
     ("crates/curvegan/src/run/train.rs", 1040, "the run loop and its jobs per step; to split the jobs"),
     ("crates/curvegan/src/run/slurm.rs", 1020, "sbatch scripts, submission, status and collection; to split the script from the queue"),
     ("crates/curvegan/src/data/expr.rs", 960, "a formula parser and evaluator with its error positions, one grammar"),
-    ("src/live.rs", 930, "the live view's state, input thread and drawing; to split drawing from state"),
+    ("src/dashboard.rs", 930, "the live view's state, input thread and drawing; to split drawing from state"),
     ("crates/curvegan/src/run/report.rs", 880, "gathering a run's data and rendering the page; to split the two"),
     ("crates/curvegan/src/nn/gemm.rs", 800, "one matrix product with its AVX-512, AVX2 and portable kernels side by side, which must stay bit-identical"),
     ("crates/curvegan/src/run/sample.rs", 790, "loading a generator, sampling, writing samples and evaluating; to split writing out"),

@@ -6,7 +6,7 @@ use std::fmt;
 use serde::{Deserialize, Serialize};
 
 /// `σ(x) = 1 / (1 + e^(−x))`, as PyTorch's CPU kernel computes it: the [`Activation::Sigmoid`]
-/// activation, and the logistic function of [`crate::nn::loss`].
+/// activation, and the logistic function of [`crate::nn::criterion`].
 #[inline]
 pub fn sigmoid(x: f32) -> f32 {
     1.0 / (1.0 + (-x).exp())
@@ -79,7 +79,7 @@ impl Activation {
     }
 
     /// The derivative at the pre-activation value `pre` of a piecewise-linear activation, as
-    /// [`Mlp::backward`] applies it: ReLU gives 1 for `pre > 0`, else 0 (ReLU′(0) = 0);
+    /// [`crate::nn::mlp::Mlp::backward`] applies it: ReLU gives 1 for `pre > 0`, else 0 (ReLU′(0) = 0);
     /// LeakyReLU gives 1 for `pre > 0`, else its slope (LeakyReLU′(0) = slope, as torch's
     /// `x > 0 ? 1 : slope`); identity gives 1. `None` for a smooth activation (tanh, sigmoid),
     /// whose derivative is not piecewise constant.

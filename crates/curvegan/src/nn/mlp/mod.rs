@@ -29,7 +29,7 @@
 //! backward need, so a training loop allocates nothing after its first step.
 //!
 //! Each layer has a kind ([`LayerKind`], from the spec): `Plain` (the fused `Linear` and
-//! activation of [`crate::nn::gemm::linear_forward`]), `BatchNorm` (`batchnorm.rs`) or
+//! activation of the engine's matrix products, `crate::nn::gemm`), `BatchNorm` (`batchnorm.rs`) or
 //! `Maxout` (`maxout.rs`); each kind's forward and backward sit side by side in its file, and
 //! [`Mlp`]'s forward and backward pass dispatch on it.
 //!
@@ -56,7 +56,7 @@
 //!
 //! γ (init 1) and β (init 0) are parameters, in the flat buffer right after their layer's bias;
 //! the running statistics are buffers ([`BatchNormBuffers`]), outside it. [`Mlp::forward_train`]
-//! is PyTorch's `train()` mode, [`Mlp::forward`] its `eval()` mode; for a net without batch
+//! is PyTorch's `train()` mode, [`crate::nn::mlp::Mlp::forward`] its `eval()` mode; for a net without batch
 //! normalisation the two are the same.
 //!
 //! # Maxout (`maxout = K ≥ 2`, D of the mode-collapse papers)
@@ -228,7 +228,7 @@ impl Mlp {
 
     /// Runs the MLP in training mode (PyTorch's `train()`): batch normalisation normalises
     /// with the batch's statistics and updates the running ones. Without batch normalisation
-    /// the same as [`Mlp::forward`]. With it, a batch of one row is an error, as in PyTorch.
+    /// the same as [`crate::nn::mlp::Mlp::forward`]. With it, a batch of one row is an error, as in PyTorch.
     pub fn forward_train<'t>(&mut self, x: &[f32], tape: &'t mut Tape) -> Result<&'t [f32]> {
         let mut norms = std::mem::take(&mut self.norms);
         let out = self.run(x, tape, Some(&mut norms));
