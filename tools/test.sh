@@ -14,6 +14,9 @@
 # 5. stops the cluster it started (only the processes it started), also on failure or Ctrl-C.
 #
 # Exit status: that of cargo test, or 1 when a prerequisite cannot be installed or started.
+#
+# Quicker subsets that need none of the above: `cargo test -p curvegan` (the library) and
+# `cargo test --test cli` (the binary's command line); `--test system` is the part that does.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
