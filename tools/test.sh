@@ -8,12 +8,15 @@
 #    Slurm backend); this needs root and apt-get, else the script names the missing packages
 #    and stops;
 # 2. starts a one-node Slurm cluster (scripts/slurm/start.sh) unless one answers already;
-# 3. fetches the public UCR/UEA data sets of tests/cli/ucr.rs into target/ucr with
+# 3. fetches the public UCR/UEA data sets of tests/system/ucr.rs into target/ucr with
 #    examples/fetch_ucr.py (pip downloads the `aeon` wheel from PyPI) unless they are there;
 # 4. runs `cargo test --workspace --locked` with the given arguments;
 # 5. stops the cluster it started (only the processes it started), also on failure or Ctrl-C.
 #
 # Exit status: that of cargo test, or 1 when a prerequisite cannot be installed or started.
+#
+# Quicker subsets that need none of the above: `cargo test -p curvegan` (the library) and
+# `cargo test --test cli` (the binary's command line); `--test system` is the part that does.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -52,7 +55,7 @@ else
     bash scripts/slurm/start.sh
 fi
 
-# The public data sets of tests/cli/ucr.rs (fetched once; target/ is not committed).
+# The public data sets of tests/system/ucr.rs (fetched once; target/ is not committed).
 export CURVEGAN_UCR_DIR=${CURVEGAN_UCR_DIR:-$PWD/target/ucr}
 ucr_sets=(ItalyPowerDemand GunPoint JapaneseVowels BasicMotions)
 for name in "${ucr_sets[@]}"; do

@@ -1,9 +1,9 @@
 //! The data path of issue 22, through the real binary, on files each test writes (CSV, NumPy
 //! `.npy` bytes written here, UCR/UEA `.ts` text): every format trains and samples in the
-//! data's units, data on any scale trains as well as standardised data, the scaler beside G's
-//! weights gives `sample`'s curves bit for bit, samples carry their conditions, the hold-out is
-//! the same rows for every seed, `eval` has the curve measures that apply, and a step figure
-//! has a panel per channel.
+//! data's units, the scaler beside G's weights gives `sample`'s curves bit for bit, samples
+//! carry their conditions, the hold-out is the same rows for every seed, `eval` has the curve
+//! measures that apply, and a step figure has a panel per channel. Data on any scale training
+//! as well as standardised data, a trial of thousands of steps, is in `system`'s `trials`.
 
 use std::collections::BTreeSet;
 use std::fs;
@@ -12,43 +12,13 @@ use std::path::{Path, PathBuf};
 use serde_json::Value;
 use tempfile::TempDir;
 
+use crate::common::data::{
+    curves, eval_metrics, mean, sample, sample_json, train, uniform, y_axes,
+};
 use crate::common::{curvegan, le_f32, le_f64, npy_bytes, stdout_of};
 
 /// A short run: few steps, a small net, no figures.
 const SHORT: &[&str] = &["--steps", "40", "--hidden", "32", "--plot-every", "0"];
-
-/// The `i`-th number of a fixed pseudo-random sequence, uniform in [0, 1) (SplitMix64).
-fn uniform(i: u64) -> f64 {
-    let mut z = i.wrapping_add(1).wrapping_mul(0x9e37_79b9_7f4a_7c15);
-    z = (z ^ (z >> 30)).wrapping_mul(0xbf58_476d_1ce4_e5b9);
-    z = (z ^ (z >> 27)).wrapping_mul(0x94d0_49bb_1331_11eb);
-    (z ^ (z >> 31)) as f64 / 2f64.powi(64)
-}
-
-/// `curvegan train --data DATA ARGS… --quiet --out OUT`; fails the test unless it succeeds.
-fn train(out: &Path, data: &Path, args: &[&str]) {
-    curvegan()
-        .arg("train")
-        .arg("--data")
-        .arg(data)
-        .args(args)
-        .args(["--quiet", "--out"])
-        .arg(out)
-        .assert()
-        .success();
-}
-
-/// `curvegan sample --run RUN ARGS…`'s standard output.
-fn sample(run: &Path, args: &[&str]) -> String {
-    let out = stdout_of(curvegan().arg("sample").arg("--run").arg(run).args(args));
-    String::from_utf8(out).unwrap()
-}
-
-/// [`sample`] as JSON.
-fn sample_json(run: &Path, args: &[&str]) -> Value {
-    let text = sample(run, &[args, &["--format", "json"]].concat());
-    serde_json::from_str(&text).unwrap()
-}
 
 /// [`sample`] as CSV: the header's fields and every row's (no field of these tests holds a
 /// comma or a quote).
@@ -59,37 +29,6 @@ fn sample_csv(run: &Path, args: &[&str]) -> (Vec<String>, Vec<Vec<String>>) {
         .map(|l| l.split(',').map(str::to_string).collect());
     let header = lines.next().unwrap();
     (header, lines.collect())
-}
-
-/// `curvegan eval RUN --json ARGS…`'s metrics.
-pub(crate) fn eval_metrics(run: &Path, args: &[&str]) -> serde_json::Map<String, Value> {
-    let out = stdout_of(curvegan().arg("eval").arg(run).arg("--json").args(args));
-    let v: Value = serde_json::from_slice(&out).unwrap();
-    v["metrics"].as_object().unwrap().clone()
-}
-
-/// The curves of a JSON sample file, `[N][dim]`.
-fn curves(v: &Value) -> Vec<Vec<f64>> {
-    let rows = v["curves"].as_array().unwrap().iter();
-    rows.map(|r| {
-        r.as_array()
-            .unwrap()
-            .iter()
-            .map(|x| x.as_f64().unwrap())
-            .collect()
-    })
-    .collect()
-}
-
-/// The mean of `values`.
-fn mean(values: &[f64]) -> f64 {
-    values.iter().sum::<f64>() / values.len() as f64
-}
-
-/// The population standard deviation of `values`.
-fn sd(values: &[f64]) -> f64 {
-    let m = mean(values);
-    (values.iter().map(|v| (v - m).powi(2)).sum::<f64>() / values.len() as f64).sqrt()
 }
 
 /// The values of channel `c` of every row of `rows` (`[N][channels · points]`).
@@ -281,110 +220,6 @@ fn each_format_trains_and_samples_in_the_data_units() {
     assert!(curves(&v).iter().all(|c| c.len() == 10));
     let config = fs::read_to_string(run.join("config.toml")).unwrap();
     assert!(config.contains("resample = 10"), "{config}");
-}
-
-/// The issue's trial: the same smooth curves standardised and as `1000 + 500·v`. Trained with
-/// the same settings and seed, the big run's samples are in the data's units, its scale-free
-/// measures agree with the standardised run's, and its energy distance is 500 times the
-/// other's; trained with `--scale none` (what every data run did before scaling) it fails.
-#[test]
-fn data_on_any_scale_trains_as_well_as_standardised_data() {
-    let tmp = TempDir::new().unwrap();
-    let d = tmp.path();
-    // 300 rows of sin(2πt + φ) on 12 points of one period, φ uniform.
-    let rows: Vec<Vec<f64>> = (0..300u64)
-        .map(|r| {
-            let phase = std::f64::consts::TAU * uniform(r);
-            let t = |i: usize| std::f64::consts::TAU * i as f64 / 11.0;
-            (0..12).map(|i| (t(i) + phase).sin()).collect()
-        })
-        .collect();
-    let write = |name: &str, f: &dyn Fn(f64) -> f64| {
-        let text: String = rows
-            .iter()
-            .map(|r| {
-                r.iter()
-                    .map(|&v| format!("{:.6}", f(v)))
-                    .collect::<Vec<_>>()
-                    .join(",")
-                    + "\n"
-            })
-            .collect();
-        let path = d.join(name);
-        fs::write(&path, text).unwrap();
-        path
-    };
-    let unit = write("sine.csv", &|v| v);
-    let big = write("big.csv", &|v| 1000.0 + 500.0 * v);
-    let settings = [
-        "--loss",
-        "wgan-gp",
-        "--hidden",
-        "64",
-        "--steps",
-        "8000",
-        "--seed",
-        "0",
-        "--plot-every",
-        "0",
-    ];
-    let (unit_run, big_run, none_run) = (d.join("unit"), d.join("big"), d.join("none"));
-    train(&unit_run, &unit, &settings);
-    train(&big_run, &big, &settings);
-    train(
-        &none_run,
-        &big,
-        &[&settings[..], &["--scale", "none"]].concat(),
-    );
-
-    // The big run's samples are in the data's units.
-    let real: Vec<f64> = rows.iter().flatten().map(|v| 1000.0 + 500.0 * v).collect();
-    let samples: Vec<f64> = curves(&sample_json(&big_run, &["--n", "2000"]))
-        .into_iter()
-        .flatten()
-        .collect();
-    let (m, s, real_sd) = (mean(&samples), sd(&samples), sd(&real));
-    assert!((m - 1000.0).abs() < 40.0, "mean {m}");
-    assert!(
-        (s / real_sd - 1.0).abs() < 0.15,
-        "sd {s}, the data's {real_sd}"
-    );
-
-    let [unit_m, big_m, none_m] = [&unit_run, &big_run, &none_run].map(|r| eval_metrics(r, &[]));
-    let get = |m: &serde_json::Map<String, Value>, k: &str| m[k].as_f64().unwrap();
-    let report = format!("standardised {unit_m:?}\nbig {big_m:?}\nunscaled {none_m:?}");
-    // Shown with --nocapture.
-    eprintln!("samples: mean {m}, sd {s} (the data's {real_sd})\n{report}");
-    // Scale-free measures agree within noise.
-    let (acf_unit, acf_big) = (
-        get(&unit_m, "acf_difference"),
-        get(&big_m, "acf_difference"),
-    );
-    assert!(
-        (acf_big - acf_unit).abs() <= 0.01f64.max(0.3 * acf_unit),
-        "{report}"
-    );
-    let (ds_unit, ds_big) = (
-        get(&unit_m, "discriminative_score"),
-        get(&big_m, "discriminative_score"),
-    );
-    assert!((ds_big - ds_unit).abs() <= 0.1, "{report}");
-    // Distances in the data's units: 500 times the standardised run's.
-    let ratio = get(&big_m, "energy_distance") / get(&unit_m, "energy_distance");
-    assert!((300.0..=700.0).contains(&ratio), "ratio {ratio}\n{report}");
-    // Unscaled, the same data does not train: every measure far worse.
-    assert!(
-        get(&none_m, "acf_difference") > 5.0 * acf_unit.max(0.02),
-        "{report}"
-    );
-    assert!(
-        get(&none_m, "discriminative_score") > ds_unit + 0.15,
-        "{report}"
-    );
-    assert!(
-        get(&none_m, "energy_distance") > 10.0 * get(&big_m, "energy_distance"),
-        "{report}"
-    );
 }
 
 /// The scaler is part of the model: `scaler.shift` and `scaler.scale` in
@@ -882,36 +717,6 @@ fn the_data_defaults_r1_gives_way_to_a_loss_or_d_that_cannot_take_it() {
         let config = fs::read_to_string(run.join("config.toml")).unwrap();
         assert!(!config.contains("r1 ="), "{name}: {config}");
     }
-}
-
-/// The vertical axis lines of a figure: runs of dark pixels (every colour value below 80)
-/// longer than a fifth of its height, one per panel (neighbouring columns counted once).
-pub(crate) fn y_axes(png_path: &Path) -> usize {
-    let decoder = png::Decoder::new(fs::File::open(png_path).unwrap());
-    let mut reader = decoder.read_info().unwrap();
-    let mut buf = vec![0; reader.output_buffer_size()];
-    let info = reader.next_frame(&mut buf).unwrap();
-    let (w, h) = (info.width as usize, info.height as usize);
-    let samples = info.color_type.samples();
-    assert!(samples >= 3, "{:?}", info.color_type);
-    let dark = |x: usize, y: usize| {
-        let p = &buf[(y * w + x) * samples..][..3];
-        p.iter().all(|&v| v < 80)
-    };
-    let mut axes = Vec::new();
-    for x in 0..w {
-        let mut run = 0;
-        for y in 0..h {
-            run = if dark(x, y) { run + 1 } else { 0 };
-            if run == h / 5 {
-                axes.push((x, y));
-            }
-        }
-    }
-    // One axis line may be two pixels wide.
-    axes.sort_by_key(|&(x, y)| (y / 10, x));
-    axes.dedup_by(|a, b| a.0.abs_diff(b.0) <= 2 && a.1.abs_diff(b.1) <= 10);
-    axes.len()
 }
 
 #[test]

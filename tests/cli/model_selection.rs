@@ -1,5 +1,5 @@
-//! Metrics during training, keeping the best checkpoint, early stopping, learning-rate decay
-//! and the mode-collapse benchmark, through the binary.
+//! Metrics during training, keeping the best checkpoint, early stopping and learning-rate
+//! decay, through the binary. The mode-collapse benchmark is in `system`'s `trials`.
 
 use std::fs;
 use std::path::{Path, PathBuf};
@@ -331,77 +331,4 @@ fn bad_metric_options_name_the_problem_and_write_nothing() {
             .stderr(predicate::str::contains(*message));
         assert!(!out.exists(), "{args:?} left {}", out.display());
     }
-}
-
-#[test]
-fn mode_benchmark_reduced_two_trials() {
-    let tmp = TempDir::new().unwrap();
-    let root = tmp.path().join("bench");
-    let out = stdout_of(
-        curvegan()
-            .args([
-                "bench",
-                "modes",
-                "--dataset",
-                "ring8",
-                "--trials",
-                "2",
-                "--steps",
-                "300",
-                "--jobs",
-                "2",
-                "--out",
-            ])
-            .arg(&root),
-    );
-    let stdout = String::from_utf8_lossy(&out);
-    for row in [
-        "| GAN |",
-        "| PacGAN2 |",
-        "| PacGAN4 |",
-        "| curvegan (2 trials) |",
-    ] {
-        assert!(stdout.contains(row), "{row} missing:\n{stdout}");
-    }
-    assert_eq!(
-        fs::read_to_string(root.join("table.md")).unwrap(),
-        stdout[stdout.find("| method").unwrap()..stdout.find("\nruns,").unwrap()]
-    );
-    // The page comparing the trials (tests/cli/report.rs loads such pages in a browser).
-    let page = fs::read_to_string(root.join("report.html")).unwrap();
-    assert!(page.contains(r#""name":"seed-0""#) && page.contains(r#""name":"seed-1""#));
-    // Each trial's numbers are `curvegan eval` of its run (best/ with the shipped config's
-    // keep_best), scored with seed trial + 1000000, and the mean is theirs.
-    let csv = fs::read_to_string(root.join("bench.csv")).unwrap();
-    let trials: Vec<Vec<f64>> = csv
-        .lines()
-        .skip(1)
-        .map(|l| l.split(',').map(|v| v.parse().unwrap()).collect())
-        .collect();
-    assert_eq!(trials.len(), 2);
-    for t in &trials {
-        let seed = t[0] as u64;
-        let config = fs::read_to_string(root.join(format!("seed-{seed}/config.toml"))).unwrap();
-        let scored = match config.contains("keep_best") {
-            true => root.join(format!("seed-{seed}/best")),
-            false => root.join(format!("seed-{seed}")),
-        };
-        let eval = curvegan()
-            .args(["eval", "--json", "-n", "2500", "--seed"])
-            .arg((seed + 1_000_000).to_string())
-            .arg(&scored)
-            .output()
-            .unwrap();
-        let json: serde_json::Value = serde_json::from_slice(&eval.stdout).unwrap();
-        let m = &json["metrics"];
-        assert_eq!(m["modes_captured"].as_f64().unwrap(), t[1]);
-        assert_eq!(m["high_quality_fraction"].as_f64().unwrap(), t[2]);
-        let kl = m["reverse_kl"].as_f64();
-        assert!(kl.is_none() || kl == Some(t[3]), "{kl:?} vs {}", t[3]);
-    }
-    let mean_modes = (trials[0][1] + trials[1][1]) / 2.0;
-    assert!(
-        stdout.contains(&format!("| curvegan (2 trials) | {mean_modes:.1} ± ")),
-        "{stdout}"
-    );
 }

@@ -597,7 +597,7 @@ fn special_target(path: &Path) -> Result<Option<Box<dyn Write>>> {
 /// - `CURVEGAN_FAULT=write:N:eio`: the N-th write point fails with an I/O error (at the
 ///   folder's fsync, which is best effort, the error is ignored as a real one would be).
 ///
-/// The CLI tests (`tests/cli/faults.rs`) use it to kill or fail a small run at every one of its
+/// The CLI tests (`tests/system/faults.rs`) use it to kill or fail a small run at every one of its
 /// write points in turn, then check that it recovers exactly.
 pub mod fault {
     use std::io;

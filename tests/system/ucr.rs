@@ -11,8 +11,8 @@ use std::path::{Path, PathBuf};
 
 use tempfile::TempDir;
 
+use crate::common::data::{eval_metrics, y_axes};
 use crate::common::{curvegan, stdout_of};
-use crate::data_path::{eval_metrics, y_axes};
 
 /// The merged `.ts` file of the data set `name`; fails the test, naming the command that
 /// fetches it, when it is missing.

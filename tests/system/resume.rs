@@ -60,7 +60,7 @@ fn killed_at_random_moments_and_resumed_is_identical() {
     let tmp = TempDir::new().unwrap();
     let reference = reference(tmp.path());
     // Kill moments spread after the first checkpoint (milliseconds), from a fixed pseudo-random
-    // sequence; a kill before it leaves nothing to resume (tests/cli/faults.rs covers that).
+    // sequence; a kill before it leaves nothing to resume (tests/system/faults.rs covers that).
     let mut state = 0x2545_f491u64;
     let mut resumed = 0;
     for trial in 0..4 {

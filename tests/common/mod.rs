@@ -1,4 +1,11 @@
-//! Helpers shared by the tests that run the `curvegan` binary.
+//! Helpers shared by the tests that run the `curvegan` binary: both test targets, `cli`
+//! (`tests/cli/`) and `system` (`tests/system/`), include this folder as their `common`
+//! module.
+
+// Each target uses only some of these helpers; the others would be dead code in it.
+#![allow(dead_code)]
+
+pub mod data;
 
 use std::path::Path;
 
