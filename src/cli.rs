@@ -20,7 +20,7 @@ use curvegan::nn::mlp::Activation;
 use curvegan::nn::optim::OptimizerConfig;
 use curvegan::run::local::Start;
 use curvegan::run::plan;
-use curvegan::run::record::Label;
+use curvegan::run::run_json::Label;
 use curvegan::run::sample::{check_eval_count, Format, DEFAULT_COUNT, DEFAULT_EVAL_COUNT};
 use curvegan::run::sweep::{self, Criterion, Scoring, DEFAULT_SCORING_SAMPLES};
 use curvegan::run::{bench, files, slurm};

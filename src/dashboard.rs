@@ -36,12 +36,12 @@ use std::sync::{Arc, Mutex, MutexGuard, Once};
 use std::time::{Duration, Instant, SystemTime};
 
 use anyhow::{Context, Result};
-use curvegan::eval::catalogue::Report;
+use curvegan::eval::catalogue::Scores;
 use curvegan::gan::step::StepStats;
 use curvegan::run::files;
 use curvegan::run::folder::is_locked;
 use curvegan::run::live::{Figure, History, LossPoint, Snapshot};
-use curvegan::run::record::{RunRecord, Status};
+use curvegan::run::run_json::{RunRecord, Status};
 use curvegan::{text, Error, Observer, Summary};
 use ratatui::backend::CrosstermBackend;
 use ratatui::crossterm::terminal::{self, EnterAlternateScreen};
@@ -161,7 +161,7 @@ impl Observer for LiveObserver {
         }
     }
 
-    fn on_eval(&mut self, _eval: &Report) {}
+    fn on_eval(&mut self, _eval: &Scores) {}
 
     fn on_snapshot(&mut self, snapshot: &Snapshot) {
         // From step 0 (a resumed run's steps before this process included).

@@ -14,7 +14,7 @@ use std::path::Path;
 use std::sync::atomic::{AtomicUsize, Ordering};
 
 use anyhow::Result;
-use curvegan::eval::catalogue::Report;
+use curvegan::eval::catalogue::Scores;
 use curvegan::gan::step::StepStats;
 use curvegan::run::bench::{self, Outcome};
 use curvegan::run::files;
@@ -62,7 +62,7 @@ impl Observer for Progress {
         bar.set_position(step as u64 + 1);
     }
 
-    fn on_eval(&mut self, eval: &Report) {
+    fn on_eval(&mut self, eval: &Scores) {
         let shown = match &self.watched {
             Some(w) => eval.metrics.iter().find(|(n, _)| n == w),
             None => eval.metrics.first(),

@@ -456,7 +456,7 @@ pub fn notes(metrics: &[(String, f64)]) -> Vec<String> {
 /// several channels `"channels": [{name: value, …}, …]`, [`PER_CHANNEL`] of each channel, and
 /// `"notes": […]` ([`notes`]) when there are any.
 #[derive(Debug, Clone, PartialEq, Serialize)]
-pub struct Report {
+pub struct Scores {
     /// The folder of the scored generator (a run folder, or its `best/`); `None` for an
     /// evaluation during training.
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -495,7 +495,7 @@ fn as_map<S: serde::Serializer>(pairs: &[(String, f64)], s: S) -> Result<S::Ok, 
     s.collect_map(pairs.iter().map(|(k, v)| (k, v)))
 }
 
-impl Report {
+impl Scores {
     /// The value of a metric by name.
     pub fn get(&self, name: &str) -> Option<f64> {
         self.metrics
@@ -504,7 +504,7 @@ impl Report {
             .map(|(_, v)| *v)
     }
 
-    /// The values alone, in the order of [`Report::metrics`].
+    /// The values alone, in the order of [`Scores::metrics`].
     pub fn values(&self) -> Vec<f64> {
         self.metrics.iter().map(|(_, v)| *v).collect()
     }

@@ -3,7 +3,7 @@
 //!
 //! A trial trains one GAN on `ring8` or `grid25` with seed `t` (`t = 0, 1, …`), then draws
 //! 2500 samples from its generator (its `best/` one when the config keeps the best, see
-//! [`crate::run::train`]) and scores them with [`crate::eval::metrics::mode_stats`]: the modes captured,
+//! [`crate::run::run_loop`]) and scores them with [`crate::eval::metrics::mode_stats`]: the modes captured,
 //! the fraction of high-quality samples (within 3σ of their nearest mode) and the reverse KL
 //! divergence of the high-quality samples' mode histogram from the uniform one. The scoring
 //! noise comes from seed `t + SCORE_SEED_OFFSET`, never from a stream training or its

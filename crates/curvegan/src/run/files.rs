@@ -73,12 +73,12 @@ pub const CHECKPOINT: &str = "checkpoint.safetensors";
 /// The lock a process holds while it writes the run folder (see [`crate::run::folder`]).
 pub const LOCK: &str = ".lock";
 
-/// When the run started and ended, how it ended, its name and tags (see [`crate::run::record`]).
+/// When the run started and ended, how it ended, its name and tags (see [`crate::run::run_json`]).
 pub const RUN_RECORD: &str = "run.json";
 /// The largest [`RUN_RECORD`] read (it holds the command line of every session).
 pub const MAX_RUN_RECORD: u64 = 16 << 20;
 
-/// With a data file: its length, checksum and row length (see [`crate::run::data_record`]).
+/// With a data file: its length, checksum and row length (see [`crate::run::data_json`]).
 pub const DATA: &str = "data.json";
 /// The largest [`DATA`] read.
 pub const MAX_DATA_RECORD: u64 = 1 << 16;

@@ -29,7 +29,7 @@ use crate::data::input;
 use crate::error::{Error, Result};
 use crate::run::files;
 use crate::run::folder;
-use crate::run::record::{Best, RunRecord, Status};
+use crate::run::run_json::{Best, RunRecord, Status};
 
 /// How deep below the listed folder run folders are looked for.
 pub const MAX_DEPTH: usize = 3;

@@ -34,7 +34,7 @@ use crate::gan::noise::Stream;
 use crate::gan::step::StepStats;
 use crate::run::files::{self, write_atomic, Dir};
 use crate::run::plot::{self, CurveFigure, ScatterFigure};
-use crate::run::record::Status;
+use crate::run::run_json::Status;
 use crate::run::trainer::Trainer;
 
 /// The `format` of the snapshots this version writes.

@@ -20,10 +20,10 @@ use crate::run::bench;
 use crate::run::files;
 use crate::run::folder::{self, RunFolder};
 use crate::run::plan::{describe, entries, seed_of, write_results, Collected, Kind, Plan};
-use crate::run::record::{Label, RunRecord, Status};
+use crate::run::run_json::{Label, RunRecord, Status};
+use crate::run::run_loop::{self, Observer, Output};
 use crate::run::slurm;
 use crate::run::sweep::{check_runs, result_of, seed_dir, SeedObserver, SeedResult};
-use crate::run::train::{self, Observer, Output};
 
 /// How a sweep treats the folder it runs in.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -415,8 +415,8 @@ impl Sweep {
         match SeedState::of(&dir) {
             SeedState::Finished => {}
             SeedState::Checkpointed => resume_seed(&dir, command, &mut stop)?,
-            SeedState::Absent => drop(train::train(&config, &output(false), &mut stop)?),
-            SeedState::Unfinished => drop(train::train(&config, &output(true), &mut stop)?),
+            SeedState::Absent => drop(run_loop::train(&config, &output(false), &mut stop)?),
+            SeedState::Unfinished => drop(run_loop::train(&config, &output(true), &mut stop)?),
         }
         result_of(&self.root, seed, self.plan.scoring())
     }
@@ -442,7 +442,7 @@ enum Action {
 /// its last outputs but before its `run.json` said so has nothing to resume: its files are
 /// whole, so its record is completed and it counts as finished.
 fn resume_seed(dir: &Path, command: &[String], observer: &mut dyn Observer) -> Result<()> {
-    match train::resume(dir, None, command, observer) {
+    match run_loop::resume(dir, None, command, observer) {
         Ok(_) => Ok(()),
         Err(e @ Error::Config { .. })
             if dir.join(files::GENERATOR).is_file() && !folder::is_locked(dir) =>
@@ -457,7 +457,7 @@ fn resume_seed(dir: &Path, command: &[String], observer: &mut dyn Observer) -> R
 /// fewer steps than its config plans), under its lock.
 fn record_finished(dir: &Path) -> Result<()> {
     let folder = RunFolder::open(dir, "--resume")?;
-    let summary = train::summary_of(dir)?;
+    let summary = run_loop::summary_of(dir)?;
     let planned = TrainConfig::load(&dir.join(files::CONFIG))?.steps;
     let mut record = RunRecord::load(dir)?.unwrap_or_else(|| RunRecord::start(&Label::default()));
     let status = match summary.steps < planned {

@@ -6,9 +6,9 @@
 //! - [`folder`]: opening a run folder for writing: creating, locking, replacing;
 //! - [`trainer`]: the [`trainer::Trainer`], which owns a run's state and draws its randomness;
 //! - [`checkpoint`]: everything needed to continue a run exactly;
-//! - [`data_record`]: `data.json`, the data file a `--data` run was trained on;
-//! - [`record`]: `run.json`, when a run started and ended and how it ended;
-//! - [`train`]: the training loop, [`train::train`] and [`train::resume`];
+//! - [`data_json`]: `data.json`, the data file a `--data` run was trained on;
+//! - [`run_json`]: `run.json`, when a run started and ended and how it ended;
+//! - [`run_loop`]: the training loop, [`run_loop::train`] and [`run_loop::resume`];
 //! - [`live`]: `live.json`, a snapshot of a run for a live view of it;
 //! - [`listing`]: the run folders under a folder, as `curvegan runs` lists them;
 //! - [`plot`]: the figures;
@@ -22,7 +22,7 @@
 
 pub mod bench;
 pub mod checkpoint;
-pub mod data_record;
+pub mod data_json;
 pub mod files;
 pub mod folder;
 pub mod listing;
@@ -30,10 +30,10 @@ pub mod live;
 pub mod local;
 pub mod plan;
 pub mod plot;
-pub mod record;
 pub mod report;
+pub mod run_json;
+pub mod run_loop;
 pub mod sample;
 pub mod slurm;
 pub mod sweep;
-pub mod train;
 pub mod trainer;

@@ -4,7 +4,7 @@
 //!
 //! A page needs nothing but a browser: no network, no external file. It holds
 //!
-//! - for one run: its status, steps, start, end and duration (from `run.json`, [`crate::run::record`]),
+//! - for one run: its status, steps, start, end and duration (from `run.json`, [`crate::run::run_json`]),
 //!   the final and the best value of every evaluation metric (the best in the metric's better
 //!   direction, [`catalogue::metric_info`]) and `best/best.json`, the means of the losses and of
 //!   D's outputs over the last [`WINDOW`] steps beside the loss's equilibrium values, charts of
@@ -18,7 +18,7 @@
 //!   value of every metric side by side, and the losses and metrics of all runs overlaid, one
 //!   colour per run.
 //!
-//! While a run trains, [`crate::run::train`] rewrites its page at every figure step (from the
+//! While a run trains, [`crate::run::run_loop`] rewrites its page at every figure step (from the
 //! rows it holds in memory: `metrics.csv` is only written at checkpoints), when it is stopped,
 //! and at its end (a failed run's, from its folder: the rows of its last checkpoint); a page whose run is `running` reloads itself every [`RELOAD_SECONDS`]
 //! seconds, and stops once it is not, or once it shows no sign of life: loaded three times
@@ -60,7 +60,7 @@ use crate::run::files::{self, write_atomic, Dir};
 use crate::run::folder::RunFolder;
 use crate::run::listing::{self, Skipped};
 use crate::run::plot;
-use crate::run::record::{Best, RunRecord, Status, Time};
+use crate::run::run_json::{Best, RunRecord, Status, Time};
 use crate::run::sample::Generator;
 use crate::run::trainer::Trainer;
 use crate::text::echo;

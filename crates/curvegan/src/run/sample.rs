@@ -22,7 +22,7 @@
 //! still be infinite for finite samples, e.g. a KL divergence where a bin is empty: that is its
 //! true value.) A `--data`
 //! run samples from `data.json`'s row length when its data file is gone or changed; only
-//! [`evaluate`], which needs the real rows, then refuses ([`crate::run::data_record`]).
+//! [`evaluate`], which needs the real rows, then refuses ([`crate::run::data_json`]).
 //!
 //! Before an output file is written, [`Generator::check_out`] refuses one that is a file of a
 //! run (sampling would overwrite the run it samples) and [`Generator::check_room`] one larger
@@ -38,12 +38,12 @@ use crate::data::dataset::Dataset;
 use crate::data::scale::Scaler;
 use crate::data::target::{Target, TargetConfig};
 use crate::error::{Error, Result};
-use crate::eval::catalogue::{available, notes, per_channel, score, Report};
+use crate::eval::catalogue::{available, notes, per_channel, score, Scores};
 use crate::gan::noise::{draw_input, Stream};
 use crate::nn::mlp::{Mlp, MlpSpec, Tape};
 use crate::nn::state_dict::mlp_from_tensors;
 use crate::run::checkpoint::take_scaler;
-use crate::run::data_record::DataRecord;
+use crate::run::data_json::DataRecord;
 use crate::run::files;
 use crate::run::files::CsvWriter;
 use crate::run::folder;
@@ -747,7 +747,7 @@ pub fn check_eval_count(g: &MlpSpec, dim: usize, count: usize, option: &str) -> 
 /// (noise from `seed`) against `count` real samples (from `seed`'s own stream; a data set's
 /// held-out rows), in the data's units. `count` must be
 /// at least [`MIN_EVAL_COUNT`]; `option` names it in the error (e.g. `--n`).
-pub fn evaluate(generator: &Generator, count: usize, seed: u64, option: &str) -> Result<Report> {
+pub fn evaluate(generator: &Generator, count: usize, seed: u64, option: &str) -> Result<Scores> {
     if let Some((path, problem)) = generator.data_problem() {
         return Err(Error::bad_file(
             path,
@@ -770,7 +770,7 @@ pub fn evaluate(generator: &Generator, count: usize, seed: u64, option: &str) ->
     let mut sampler = GeneratorSampler::new(&generator.mlp, target, generator.c_dim(), &mut rng);
     let values = score(target, &fake, Some(&real), &names, &mut sampler, seed)?;
     let metrics: Vec<(String, f64)> = names.iter().map(|n| n.to_string()).zip(values).collect();
-    Ok(Report {
+    Ok(Scores {
         run: Some(generator.dir().to_path_buf()),
         step: None,
         target: generator.config().target.name().to_string(),

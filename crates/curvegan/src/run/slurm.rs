@@ -43,7 +43,7 @@ use crate::run::files::{self, write_atomic};
 use crate::run::folder;
 use crate::run::listing::{self, RunRow};
 use crate::run::plan::{self, write_results};
-use crate::run::record::{Status, Time};
+use crate::run::run_json::{Status, Time};
 use crate::run::sweep::{self, SeedResult};
 use crate::text::echo;
 

@@ -3,7 +3,7 @@
 //! Each seed `s` trains into `ROOT/seed-s` exactly as `curvegan train --seed s` would, on one
 //! of `jobs` worker threads (a run is single-threaded, so `jobs` = the number of cores is the
 //! natural choice), and its final generator — or its `best/` one when the config keeps the
-//! best ([`crate::run::train`]) — is scored with [`crate::run::sample::evaluate`]. A [`Criterion`] such as
+//! best ([`crate::run::run_loop`]) — is scored with [`crate::run::sample::evaluate`]. A [`Criterion`] such as
 //! `mse_to_target<=0.01` says which runs count as a success. This module scores a seed's run
 //! and makes the sweep's table; what a sweep's folder runs is its plan
 //! ([`crate::run::plan`]), run on this machine's threads by [`crate::run::local`] or on a Slurm
@@ -16,11 +16,11 @@ use std::str::FromStr;
 use serde::{Deserialize, Serialize};
 
 use crate::error::{Error, Result};
-use crate::eval::catalogue::Report;
+use crate::eval::catalogue::Scores;
 use crate::run::files::{self, CsvWriter};
 use crate::run::report;
+use crate::run::run_loop::{self, Summary};
 use crate::run::sample::{evaluate, Generator};
-use crate::run::train::{self, Summary};
 use crate::text::echo;
 
 /// Samples each run of a sweep is scored on unless told otherwise.
@@ -44,7 +44,7 @@ pub fn check_runs(option: &str, runs: u64) -> Result<()> {
 /// A comparison of a metric with a threshold, e.g. `mse_to_target<=0.01`.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Criterion {
-    /// The metric's name, as in [`Report::metrics`].
+    /// The metric's name, as in [`Scores::metrics`].
     pub metric: String,
     /// The comparison.
     pub op: Comparison,
@@ -67,7 +67,7 @@ pub enum Comparison {
 
 impl Criterion {
     /// Whether `report` meets the criterion; `None` if it lacks the metric.
-    pub fn met_by(&self, report: &Report) -> Option<bool> {
+    pub fn met_by(&self, report: &Scores) -> Option<bool> {
         let v = report.get(&self.metric)?;
         Some(match self.op {
             Comparison::Le => v <= self.value,
@@ -136,7 +136,7 @@ pub struct SeedResult {
     /// What training reported.
     pub summary: Summary,
     /// The final generator's metrics.
-    pub report: Report,
+    pub report: Scores,
 }
 
 /// How each run of a sweep is scored.
@@ -171,10 +171,10 @@ pub fn seed_dir(root: &Path, seed: u64) -> PathBuf {
 
 /// The result of the finished run of seed `seed` in `root`, however it was trained (in one
 /// session, resumed, by another process, a trial on Slurm): its summary read back from its
-/// files ([`train::summary_of`]; its wall time is `run.json`'s, all its sessions), then scored.
+/// files ([`run_loop::summary_of`]; its wall time is `run.json`'s, all its sessions), then scored.
 pub fn result_of(root: &Path, seed: u64, scoring: Scoring) -> Result<SeedResult> {
     let dir = seed_dir(root, seed);
-    let summary = train::summary_of(&dir)?;
+    let summary = run_loop::summary_of(&dir)?;
     score(seed, dir, summary, scoring)
 }
 

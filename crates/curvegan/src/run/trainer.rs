@@ -10,7 +10,7 @@ use crate::config::{LrDecay, TrainConfig};
 use crate::data::scale::Scaler;
 use crate::data::target::Target;
 use crate::error::{Error, Result};
-use crate::eval::catalogue::{self, Report};
+use crate::eval::catalogue::{self, Scores};
 use crate::gan::loss::{LossKind, LossSettings};
 use crate::gan::noise::{fill_normal, generate, input_with_conditions, Stream};
 use crate::gan::step::{train_step, Gan, Optimizers, StepNoise, StepStats, Workspace};
@@ -446,7 +446,7 @@ impl Trainer {
     /// once per run. The noise comes from an RNG stream of its own, fixed by the seed and the
     /// step, and the real samples from another: evaluating never changes training, and the
     /// evaluation at a step is the same however often (or whether) earlier ones ran.
-    pub fn evaluate(&mut self) -> Result<Report> {
+    pub fn evaluate(&mut self) -> Result<Scores> {
         let count = self.config.eval_samples;
         let step = self.step.saturating_sub(1);
         let mut rng = Stream::TrainingEval { step: step as u64 }.rng(self.config.seed);
@@ -475,7 +475,7 @@ impl Trainer {
             &mut sampler,
             seed,
         )?;
-        Ok(Report {
+        Ok(Scores {
             run: None,
             step: Some(step),
             target: self.config.target.name().to_string(),

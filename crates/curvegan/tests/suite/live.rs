@@ -6,7 +6,7 @@ use curvegan::gan::step::StepStats;
 use curvegan::run::live::{
     Evaluations, Figure, History, Snapshot, MAX_HISTORY, POINTS, REAL_CURVES, SHOWN,
 };
-use curvegan::run::record::Status;
+use curvegan::run::run_json::Status;
 use curvegan::{Observer, TrainConfig};
 use tempfile::TempDir;
 

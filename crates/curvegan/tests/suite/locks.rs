@@ -109,10 +109,10 @@ fn a_failed_run_keeps_its_folder_and_one_that_cannot_start_creates_none() {
     };
     let err = train(&diverging, &out(&dir, false), &mut ()).unwrap_err();
     assert!(err.to_string().contains("diverged"), "{err}");
-    let record = curvegan::run::record::RunRecord::load(&dir)
+    let record = curvegan::run::run_json::RunRecord::load(&dir)
         .unwrap()
         .unwrap();
-    assert_eq!(record.status, curvegan::run::record::Status::Failed);
+    assert_eq!(record.status, curvegan::run::run_json::Status::Failed);
     assert!(record.error.unwrap().contains("diverged"));
     let metrics = fs::read_to_string(dir.join("metrics.csv")).unwrap();
     assert!(metrics.lines().count() >= 2, "{metrics}");

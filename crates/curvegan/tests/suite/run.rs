@@ -4,7 +4,7 @@
 use std::fs;
 use std::path::Path;
 
-use curvegan::eval::catalogue::Report;
+use curvegan::eval::catalogue::Scores;
 use curvegan::gan::step::StepStats;
 use curvegan::run::local::{Start, Sweep};
 use curvegan::run::plan::{Collected, Kind, Plan};
@@ -39,7 +39,7 @@ impl Observer for StopAt {
     fn on_step(&mut self, _step: usize, _stats: &StepStats) {
         self.seen += 1;
     }
-    fn on_eval(&mut self, eval: &Report) {
+    fn on_eval(&mut self, eval: &Scores) {
         self.evals.push(eval.step.unwrap());
     }
     fn should_stop(&mut self) -> bool {
@@ -331,7 +331,7 @@ fn a_sweep_runs_each_seed_as_train_would() {
 /// a resume keeps the first start and adds itself; labels are kept, config.toml is unchanged.
 #[test]
 fn run_json_records_how_each_session_ended() {
-    use curvegan::run::record::{Label, RunRecord, Status};
+    use curvegan::run::run_json::{Label, RunRecord, Status};
     struct SeeStart(Option<Status>);
     impl Observer for SeeStart {
         fn on_start(&mut self, dir: &Path) {
@@ -386,7 +386,7 @@ fn run_json_records_how_each_session_ended() {
 #[test]
 fn listing_reports_every_run_folder_and_its_status() {
     use curvegan::run::listing::list;
-    use curvegan::run::record::{Label, Status};
+    use curvegan::run::run_json::{Label, Status};
     let tmp = TempDir::new().unwrap();
     let root = tmp.path();
     let mut named = out(&root.join("a"), false);

@@ -16,7 +16,7 @@ const ALLOWED: &[(&str, usize, &str)] = &[
     ("crates/curvegan/src/run/plot.rs", 1280, "three figure kinds and their shared axes; to split by figure"),
     ("crates/curvegan/src/data/target.rs", 1210, "target kinds, their parsing and sampling; to split parsing from sampling"),
     ("crates/curvegan/src/config.rs", 1080, "every training setting and their cross-field validation, which belongs in one place"),
-    ("crates/curvegan/src/run/train.rs", 1040, "the run loop and its jobs per step; to split the jobs"),
+    ("crates/curvegan/src/run/run_loop.rs", 1040, "the run loop and its jobs per step; to split the jobs"),
     ("crates/curvegan/src/run/slurm.rs", 1020, "sbatch scripts, submission, status and collection; to split the script from the queue"),
     ("crates/curvegan/src/data/expr.rs", 960, "a formula parser and evaluator with its error positions, one grammar"),
     ("src/dashboard.rs", 930, "the live view's state, input thread and drawing; to split drawing from state"),

@@ -21,7 +21,7 @@
 //!   `checkpoint_every` steps, on interruption and at the end ([`crate::run::checkpoint`]);
 //!   [`resume`] continues from it, byte-identical to a run never stopped;
 //! - `data.json` (with a data file): its length, CRC-32 and row length
-//!   ([`crate::run::data_record`]), so the run samples without it and a resume notices a change;
+//!   ([`crate::run::data_json`]), so the run samples without it and a resume notices a change;
 //! - `best/` (with `keep_best`): `config.toml`, both nets' weights and `best.json` (metric,
 //!   value, step) of the evaluation with the best value of the watched metric so far — a run
 //!   folder of its own for `curvegan sample` and `curvegan eval`.
@@ -45,16 +45,16 @@ use std::time::{Duration, Instant};
 
 use crate::config::{LrDecay, TrainConfig, RESUME_KEYS};
 use crate::error::{Error, Result};
-use crate::eval::catalogue::{self, Better, Report};
+use crate::eval::catalogue::{self, Better, Scores};
 use crate::gan::loss::Equilibrium;
 use crate::nn::state_dict::tensors_to_bytes;
 use crate::run::checkpoint;
-use crate::run::data_record::DataRecord;
+use crate::run::data_json::DataRecord;
 use crate::run::files::{self, CsvWriter, Dir};
 use crate::run::folder::RunFolder;
 use crate::run::live::{self, Evaluations, History, Snapshot};
-pub use crate::run::record::Best;
-use crate::run::record::{Label, RunRecord, Status};
+pub use crate::run::run_json::Best;
+use crate::run::run_json::{Label, RunRecord, Status};
 
 use crate::gan::step::StepStats;
 use crate::run::plot::{self, LossFigure, MetricsFigure};
@@ -76,7 +76,7 @@ pub struct Summary {
     /// Steps averaged in `last`.
     pub window: usize,
     /// The evaluation at the last step.
-    pub final_eval: Report,
+    pub final_eval: Scores,
     /// The best evaluation of the watched metric (with `keep_best`), kept in `best/`.
     pub best: Option<Best>,
     /// True if early stopping ended the run before its last step.
@@ -103,7 +103,7 @@ pub trait Observer {
     /// Called after every step.
     fn on_step(&mut self, _step: usize, _stats: &StepStats) {}
     /// Called after every evaluation.
-    fn on_eval(&mut self, _eval: &Report) {}
+    fn on_eval(&mut self, _eval: &Scores) {}
     /// Called with each [`Snapshot`] the run writes to `live.json` (figure and evaluation steps,
     /// the last step).
     fn on_snapshot(&mut self, _snapshot: &Snapshot) {}
@@ -123,7 +123,7 @@ pub struct Output {
     pub dir: PathBuf,
     /// Allow an existing non-empty folder.
     pub force: bool,
-    /// The run's name, tags and command line, for `run.json` ([`crate::run::record`]).
+    /// The run's name, tags and command line, for `run.json` ([`crate::run::run_json`]).
     pub label: Label,
 }
 
@@ -823,7 +823,7 @@ pub fn summary_of(dir: &Path) -> Result<Summary> {
         steps: rows.len(),
         last,
         window,
-        final_eval: Report {
+        final_eval: Scores {
             run: None,
             step: Some(step),
             target: config.target.name().to_string(),
