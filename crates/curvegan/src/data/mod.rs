@@ -1,5 +1,5 @@
-//! The real data G learns from: fixed curves, random families and formulas, rows of a CSV
-//! file, and the 2-D mode sets. Nothing here knows of networks.
+//! The real data G learns from (may use: text, error; not nn): fixed curves, random families
+//! and formulas, rows of a CSV file, and the 2-D mode sets. Nothing here knows of networks.
 //!
 //! - [`input`]: reading files with a bound (regular files, pipes and devices, text);
 //! - [`expr`]: formulas in `x` and named parameters, parsed once, with error positions;

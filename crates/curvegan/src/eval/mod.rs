@@ -1,4 +1,5 @@
-//! Scoring generated samples against the real data. Touches no files.
+//! Scoring generated samples against the real data (may use: text, error, nn, data; not
+//! gan). Touches no files.
 //!
 //! - [`metrics`]: the metric functions (MSE to a fixed curve, energy distance, MMD, W1,
 //!   k-NN precision/recall and density/coverage, the family fit, the mode statistics);

@@ -1,4 +1,5 @@
-//! The GAN: its losses, its randomness, and the training step. Touches no files.
+//! The GAN (may use: text, error, nn, data): its losses, its randomness, and the training
+//! step. Touches no files.
 //!
 //! - [`loss`]: the seven GAN objectives (the tutorial's, minimax, non-saturating, LSGAN,
 //!   hinge, WGAN, WGAN-GP) on D's scores, with their gradients;

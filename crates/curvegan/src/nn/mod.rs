@@ -1,4 +1,5 @@
-//! The engine: a small, exact MLP engine with PyTorch's numerics. It knows nothing of GANs.
+//! The engine (may use: text, error): a small, exact MLP engine with PyTorch's numerics. It
+//! knows nothing of GANs.
 //!
 //! - [`mlp`]: `Linear → activation → … → Linear → head`, forward and backward, PyTorch's
 //!   default initialisation (`W`, `b` ~ U(−1/√fan_in, 1/√fan_in));

@@ -1,6 +1,6 @@
-//! A run on disk: the run folder and its files, the trainer, checkpoints, the training loop,
-//! figures, sampling from a finished run, sweeps over seeds and the mode-collapse benchmark,
-//! locally or on Slurm.
+//! A run on disk (may use: text, error, nn, data, gan, eval, config): the run folder and its
+//! files, the trainer, checkpoints, the training loop, figures, sampling from a finished run,
+//! sweeps over seeds and the mode-collapse benchmark, locally or on Slurm.
 //!
 //! - [`files`]: file names of a run folder, atomic writes, weights files;
 //! - [`folder`]: opening a run folder for writing: creating, locking, replacing;

@@ -255,3 +255,51 @@ fn the_command_line_imports_only_downward() {
         ["cli", "output", "term"]
     );
 }
+
+/// Each folder of the library says in its first doc line what it may use — `(may use: a, b…)`,
+/// the layers it may import — and imports nothing else (its own modules aside). Below the
+/// layer order this also holds the independence the order does not: `data` uses no `nn`,
+/// `eval` no `gan`.
+#[test]
+fn each_folder_says_what_it_may_use_and_uses_nothing_else() {
+    let modules = modules();
+    let known: BTreeSet<String> = modules.keys().cloned().collect();
+    let src = Path::new(env!("CARGO_MANIFEST_DIR")).join("src");
+    let mut folders = Vec::new();
+    let mut violations = Vec::new();
+    for entry in fs::read_dir(&src).unwrap() {
+        let path = entry.unwrap().path();
+        if !path.is_dir() {
+            continue;
+        }
+        let folder = path.file_name().unwrap().to_string_lossy().into_owned();
+        let head = fs::read_to_string(path.join("mod.rs")).unwrap();
+        let first = head.lines().next().unwrap_or("");
+        let Some(list) = first
+            .split_once("(may use: ")
+            .and_then(|(_, rest)| rest.split_once([')', ';']))
+            .map(|(list, _)| list)
+        else {
+            violations.push(format!(
+                "{folder}/mod.rs: the first doc line says no `(may use: …)`: {first}"
+            ));
+            continue;
+        };
+        let allowed: BTreeSet<&str> = list.split(',').map(str::trim).collect();
+        for (module, code) in &modules {
+            if module.split("::").next() != Some(folder.as_str()) {
+                continue;
+            }
+            for dep in imports(code, &known) {
+                let top = dep.split("::").next().unwrap_or("");
+                if top != folder && !allowed.contains(top) {
+                    violations.push(format!("{module} uses {dep}; {folder} may use {list}"));
+                }
+            }
+        }
+        folders.push(folder);
+    }
+    folders.sort();
+    assert_eq!(folders, ["data", "eval", "gan", "nn", "run"]);
+    assert!(violations.is_empty(), "{}", violations.join("\n"));
+}
