@@ -10,6 +10,7 @@
 //!
 //! Run with `--nocapture` to see the largest differences measured.
 
+use std::collections::BTreeMap;
 use std::path::Path;
 
 use crate::common::*;
@@ -18,7 +19,7 @@ use curvegan::gan::step::{train_step, Gan, Optimizers, StepNoise, Workspace};
 use curvegan::nn::mlp::{Activation, Mlp, MlpSpec};
 use curvegan::nn::optim::Optimizer;
 use curvegan::nn::spectral;
-use curvegan::nn::state_dict::{mlp_from_tensors, mlp_tensors};
+use curvegan::nn::state_dict::{mlp_from_tensors, mlp_tensors, Tensor};
 
 /// Weights (abs), gradients (relative to each tensor's max |value|), trace scalars (abs +
 /// rel).
@@ -93,6 +94,32 @@ fn check_grads(
 type TensorMap = std::collections::BTreeMap<String, curvegan::nn::state_dict::Tensor>;
 
 /// Replays one case; returns the largest (weight, gradient, trace) differences.
+/// Compares every tensor of G's and D's state dicts (`G.…`, `D.…`; with spectral norm D's raw
+/// weights, u and v) with the fixture's `after`, which must hold no other; the largest
+/// absolute difference.
+fn check_weights(what: &str, gan: &Gan, after: &BTreeMap<String, Tensor>) -> f32 {
+    let mut worst = 0.0f32;
+    let mut names = 0;
+    for (prefix, ours) in [
+        ("G.", mlp_tensors(&gan.generator, "")),
+        ("D.", gan.discriminator_tensors("")),
+    ] {
+        for (name, shape, got) in ours {
+            let got = got
+                .as_f32()
+                .expect("no int64 tensor without batch normalisation");
+            let want = tensor(after, &format!("{prefix}{name}"));
+            assert_eq!(want.shape, shape, "{prefix}{name}");
+            worst = worst.max(max_abs_diff(got, &want.data));
+            let w = format!("{prefix}{name} after {what}");
+            assert_close_abs(&w, got, &want.data, WEIGHT_TOL);
+            names += 1;
+        }
+    }
+    assert_eq!(names, after.len(), "{what}: every tensor compared");
+    worst
+}
+
 fn replay(case: &str) -> (f32, f32, f32) {
     let dir = fixtures().join("penalties").join(case);
     let trace = json(&dir.join("trace.json"));
@@ -170,24 +197,7 @@ fn replay(case: &str) -> (f32, f32, f32) {
         ));
         // Every tensor of the state dicts after the step (with spectral norm: u and v too).
         let after = tensors(&dir.join(format!("after_step_{k}.safetensors")));
-        let mut names = 0;
-        for (prefix, ours) in [
-            ("G.", mlp_tensors(&gan.generator, "")),
-            ("D.", gan.discriminator_tensors("")),
-        ] {
-            for (name, shape, got) in ours {
-                let got = got
-                    .as_f32()
-                    .expect("no int64 tensor without batch normalisation");
-                let want = tensor(&after, &format!("{prefix}{name}"));
-                assert_eq!(want.shape, shape, "{prefix}{name}");
-                w_weights = w_weights.max(max_abs_diff(got, &want.data));
-                let w = format!("{prefix}{name} after {what}");
-                assert_close_abs(&w, got, &want.data, WEIGHT_TOL);
-                names += 1;
-            }
-        }
-        assert_eq!(names, after.len(), "{what}: every tensor compared");
+        w_weights = w_weights.max(check_weights(&what, &gan, &after));
     }
     (w_weights, w_grads, w_trace)
 }
@@ -376,19 +386,7 @@ fn replay_conditional(case: &str) -> (f32, f32, f32) {
         let g_grads = check_grads(&what, g, ws.grad_generator(), &grads, "G.", false);
         w_grads = w_grads.max(d_grads).max(g_grads);
         let after = tensors(&dir.join(format!("after_step_{k}.safetensors")));
-        let mut names = 0;
-        for (prefix, net) in [("G.", &gan.generator), ("D.", &gan.discriminator)] {
-            for (name, shape, got) in mlp_tensors(net, "") {
-                let got = got.as_f32().expect("f32 weights");
-                let want = tensor(&after, &format!("{prefix}{name}"));
-                assert_eq!(want.shape, shape, "{prefix}{name}");
-                w_weights = w_weights.max(max_abs_diff(got, &want.data));
-                let w = format!("{prefix}{name} after {what}");
-                assert_close_abs(&w, got, &want.data, WEIGHT_TOL);
-                names += 1;
-            }
-        }
-        assert_eq!(names, after.len(), "{what}: every tensor compared");
+        w_weights = w_weights.max(check_weights(&what, &gan, &after));
     }
     (w_weights, w_grads, w_trace)
 }
