@@ -791,7 +791,7 @@ impl Cli {
                 seeds: {
                     sweep::check_runs("--seeds", a.seeds.end - a.seeds.start)?;
                     // Each seed's config.toml holds its seed.
-                    check_config_int("--seeds", "seed", a.seeds.end - 1)?;
+                    check_config_int("seeds", a.seeds.end - 1)?;
                     a.seeds.clone()
                 },
                 root: out_dir(&a.train.out, "sweep"),
@@ -1190,17 +1190,17 @@ impl TrainSettings {
         // as given, not as the two lists it sets, and the config file is named.
         c.validate().map_err(|e| match e {
             Error::Config {
-                mut option,
+                mut key,
                 mut message,
             } => {
                 let hidden = self.hidden.is_some() && self.g_hidden.is_none();
-                if hidden && self.d_hidden.is_none() && option.ends_with("-hidden") {
-                    option = "--hidden".to_string();
+                if hidden && self.d_hidden.is_none() && key.ends_with("_hidden") {
+                    key = "--hidden".to_string();
                 }
                 if let Some(path) = &self.config {
                     message.push_str(&format!(" (settings from {})", path.display()));
                 }
-                Error::Config { option, message }
+                Error::Config { key, message }
             }
             e => e,
         })?;

@@ -5,6 +5,7 @@
 
 mod cli;
 mod dashboard;
+mod keys;
 mod output;
 mod scale;
 mod term;
@@ -113,7 +114,16 @@ fn main() -> ExitCode {
     match run() {
         Ok(()) => ExitCode::SUCCESS,
         Err(e) => {
-            eprintln!("error: {}", output::error_text(&e));
+            // The library's config keys in the command line's words, once, here.
+            let args: Vec<String> = std::env::args().collect();
+            let names = keys::Names {
+                from_file: args
+                    .iter()
+                    .any(|a| a == "--config" || a.starts_with("--config="))
+                    || args.get(1).is_some_and(|a| a == "resume"),
+                args: &args,
+            };
+            eprintln!("error: {}", keys::in_text(&output::error_text(&e), &names));
             ExitCode::from(exit_code(&e))
         }
     }

@@ -166,7 +166,7 @@ fn echoed_input_is_cut_to_a_few_hundred_characters() {
     .unwrap();
     for (args, culprit) in [
         (["--data", "wide.csv"], "wide.csv"),
-        (["--config", "long.toml"], "--target"),
+        (["--config", "long.toml"], "invalid target:"),
     ] {
         let out = clean(
             t,

@@ -35,14 +35,14 @@ const ROW_BYTES: u64 = 128;
 /// i64), so that the `config.toml` a run writes reads back.
 pub const MAX_CONFIG_INT: u64 = i64::MAX as u64;
 
-/// Refuses `value` of `option` (config key `key`) above [`MAX_CONFIG_INT`], naming both and
-/// the limit.
-pub fn check_config_int(option: &str, key: &str, value: u64) -> Result<()> {
+/// Refuses `value` of the config key `key` above [`MAX_CONFIG_INT`], naming the key and the
+/// limit.
+pub fn check_config_int(key: &str, value: u64) -> Result<()> {
     if value > MAX_CONFIG_INT {
         return Err(Error::config(
-            option,
+            key,
             format!(
-                "{value} is above {MAX_CONFIG_INT} (2^63 - 1), the largest integer config.toml holds (config key {key})"
+                "{value} is above {MAX_CONFIG_INT} (2^63 - 1), the largest integer config.toml holds"
             ),
         ));
     }
@@ -69,18 +69,6 @@ pub struct KeyChange {
     pub old: String,
     /// Its value in the second.
     pub new: String,
-}
-
-/// The command-line option of the config key `key` (`eval_every` → `--eval-every`,
-/// `target.points` → `--points`), for messages.
-fn option_of_key(key: &str) -> String {
-    match key.strip_prefix("target.") {
-        Some(k) => format!("--{}", k.replace('_', "-")),
-        None => format!(
-            "--{}",
-            key.split('.').next().unwrap_or(key).replace('_', "-")
-        ),
-    }
 }
 
 /// The error for `option` = `value` needing `bytes` (`None`: beyond 2⁶⁴) of memory.
@@ -334,11 +322,11 @@ impl TrainConfig {
     pub fn validate(&self) -> Result<()> {
         self.check_integers()?;
         let positive = [
-            ("--steps", self.steps),
-            ("--batch-size", self.batch_size),
-            ("--latent-dim", self.latent_dim),
-            ("--eval-samples", self.eval_samples),
-            ("--pack", self.pack),
+            ("steps", self.steps),
+            ("batch_size", self.batch_size),
+            ("latent_dim", self.latent_dim),
+            ("eval_samples", self.eval_samples),
+            ("pack", self.pack),
         ];
         for (option, v) in positive {
             if v == 0 {
@@ -347,17 +335,14 @@ impl TrainConfig {
         }
         if !self.batch_size.is_multiple_of(self.pack) {
             return Err(Error::config(
-                "--pack",
+                "pack",
                 format!(
                     "D packs {} samples at a time; the batch size {} is not a multiple of it",
                     self.pack, self.batch_size
                 ),
             ));
         }
-        for (option, widths) in [
-            ("--g-hidden", &self.g_hidden),
-            ("--d-hidden", &self.d_hidden),
-        ] {
+        for (option, widths) in [("g_hidden", &self.g_hidden), ("d_hidden", &self.d_hidden)] {
             if widths.contains(&0) {
                 return Err(Error::config(
                     option,
@@ -367,7 +352,7 @@ impl TrainConfig {
         }
         if self.activation == Activation::Identity || self.activation == Activation::Sigmoid {
             return Err(Error::config(
-                "--activation",
+                "activation",
                 format!(
                     "'{}' is not a hidden activation (use relu, leaky-relu[:SLOPE] or tanh)",
                     self.activation
@@ -376,7 +361,7 @@ impl TrainConfig {
         }
         if !(0.0..1.0).contains(&self.g_ema) {
             return Err(Error::config(
-                "--g-ema",
+                "g_ema",
                 format!(
                     "the decay must be in [0, 1) (0: no average; 0.999 is usual), got {}",
                     self.g_ema
@@ -388,10 +373,8 @@ impl TrainConfig {
         if self.spectral_norm && self.loss.has_gradient_penalty() {
             return Err(crate::gan::step::spectral_with_gp(self.loss));
         }
-        self.optim_g
-            .validate("--lr-g/--betas (generator optimizer)")?;
-        self.optim_d
-            .validate("--lr-d/--betas (discriminator optimizer)")?;
+        self.optim_g.validate("optim_g")?;
+        self.optim_d.validate("optim_d")?;
         let target = self.target.build()?;
         let names = self.eval_metric_names(&target)?;
         // The metric that needs the most samples is named with its minimum.
@@ -400,7 +383,7 @@ impl TrainConfig {
             let min = catalogue::min_samples(&[*name]);
             if self.eval_samples < min {
                 return Err(Error::config(
-                    "--eval-samples",
+                    "eval_samples",
                     format!(
                         "the metric {name} needs at least {min} samples, got {} (metrics: {})",
                         self.eval_samples,
@@ -442,7 +425,7 @@ impl TrainConfig {
         let mut found = None;
         walk("", &value, &mut found);
         match found {
-            Some((key, v)) => check_config_int(&option_of_key(&key), &key, v),
+            Some((key, v)) => check_config_int(&key, v),
             None => Ok(()),
         }
     }
@@ -452,10 +435,10 @@ impl TrainConfig {
     fn sample_width(&self, target: &Target) -> (&'static str, String) {
         match &self.target {
             TargetConfig::Data { path, .. } => (
-                "--data",
+                "target.path",
                 format!("{} (rows of {} values)", path.display(), target.dim()),
             ),
-            _ => ("--points", target.dim().to_string()),
+            _ => ("target.points", target.dim().to_string()),
         }
     }
 
@@ -465,7 +448,7 @@ impl TrainConfig {
     fn validate_layers(&self) -> Result<()> {
         if !(1..=MAX_MAXOUT).contains(&self.d_maxout) {
             return Err(Error::config(
-                "--d-maxout",
+                "d_maxout",
                 format!(
                     "takes 1 (no maxout) to {MAX_MAXOUT} pieces per unit, got {}",
                     self.d_maxout
@@ -474,16 +457,16 @@ impl TrainConfig {
         }
         if self.d_maxout > 1 && self.r1 > 0.0 {
             return Err(Error::config(
-                "--d-maxout",
+                "d_maxout",
                 format!(
-                    "{} pieces given, but R1 (--r1 {}) supports plain hidden layers only",
+                    "{} pieces given, but R1 (`r1` {}) supports plain hidden layers only",
                     self.d_maxout, self.r1
                 ),
             ));
         }
         if self.d_maxout > 1 && self.loss.has_gradient_penalty() {
             return Err(Error::config(
-                "--d-maxout",
+                "d_maxout",
                 format!(
                     "{} pieces given, but the {} loss's gradient penalty supports plain hidden layers only",
                     self.d_maxout, self.loss
@@ -494,7 +477,7 @@ impl TrainConfig {
         let penalty = self.loss.has_gradient_penalty() || self.r1 > 0.0;
         if penalty && !self.activation.is_piecewise_linear() {
             return Err(Error::config(
-                "--activation",
+                "activation",
                 format!(
                     "the gradient penalty is exact only for piecewise-linear activations (relu, leaky-relu, identity); the critic's hidden activation is '{}'",
                     self.activation
@@ -506,7 +489,7 @@ impl TrainConfig {
             let most = points.max(crate::nn::basis::MIN_COEFFICIENTS);
             if !(crate::nn::basis::MIN_COEFFICIENTS..=points).contains(&self.g_basis) {
                 return Err(Error::config(
-                    "--g-basis",
+                    "g_basis",
                     format!(
                         "takes {} to {most} cubic B-spline coefficients per channel (the samples have {points} points), got {}",
                         crate::nn::basis::MIN_COEFFICIENTS, self.g_basis
@@ -516,9 +499,9 @@ impl TrainConfig {
         }
         if self.g_batchnorm && self.batch_size < 2 {
             return Err(Error::config(
-                "--g-batchnorm",
+                "g_batchnorm",
                 format!(
-                    "batch normalisation needs batches of at least 2 rows, --batch-size is {}",
+                    "batch normalisation needs batches of at least 2 rows, `batch_size` is {}",
                     self.batch_size
                 ),
             ));
@@ -537,8 +520,8 @@ impl TrainConfig {
         let (width_option, width_value) = self.sample_width(target);
         // The widest layer of both nets, named as the option that sets it.
         let widest = [
-            (&g, "--g-hidden", "--latent-dim"),
-            (&d, "--d-hidden", "--points"),
+            (&g, "g_hidden", "latent_dim"),
+            (&d, "d_hidden", "target.points"),
         ]
         .into_iter()
         .flat_map(|(net, hidden, input)| {
@@ -546,7 +529,7 @@ impl TrainConfig {
             (0..net.widths.len()).map(move |i| {
                 let option = match i {
                     0 => input,
-                    i if i == last => "--points",
+                    i if i == last => "target.points",
                     _ => hidden,
                 };
                 (net.widths[i], option, net)
@@ -555,8 +538,8 @@ impl TrainConfig {
         .max_by_key(|(w, _, _)| *w);
         let name_of = |option: &'static str, net: &MlpSpec| -> (&'static str, String) {
             match option {
-                "--latent-dim" => (option, self.latent_dim.to_string()),
-                "--points" => (width_option, width_value.clone()),
+                "latent_dim" => (option, self.latent_dim.to_string()),
+                "target.points" => (width_option, width_value.clone()),
                 _ => (
                     option,
                     format!("{:?}", &net.widths[1..net.widths.len() - 1]),
@@ -568,8 +551,8 @@ impl TrainConfig {
         // spectral normalisation D also keeps its raw weights and their gradient.
         let d_bytes = if self.spectral_norm { 24 } else { 16 };
         for (net, hidden, input, bytes) in [
-            (&g, "--g-hidden", "--latent-dim", 16),
-            (&d, "--d-hidden", "--points", d_bytes),
+            (&g, "g_hidden", "latent_dim", 16),
+            (&d, "d_hidden", "target.points", d_bytes),
         ] {
             let params = net.widths.windows(2).try_fold(0u64, |sum, w| {
                 (w[0] as u64)
@@ -582,7 +565,7 @@ impl TrainConfig {
                 .unwrap_or(0);
             let option = match widest {
                 0 => input,
-                i if i + 1 == net.widths.len() => "--points",
+                i if i + 1 == net.widths.len() => "target.points",
                 _ => hidden,
             };
             let (option, value) = name_of(option, net);
@@ -608,23 +591,23 @@ impl TrainConfig {
             .zip(row(&d))
             .and_then(|(g, d)| d.checked_mul(2)?.checked_add(g));
         let batch = step_row.and_then(|r| r.checked_mul(self.batch_size as u64)?.checked_mul(8));
-        let (option, value) = count_or_width("--batch-size", self.batch_size, defaults.batch_size);
+        let (option, value) = count_or_width("batch_size", self.batch_size, defaults.batch_size);
         terms.push((option, value, batch));
         // Each D update's noise of a step, and wgan-gp's ε, drawn at once: n_critic × [B, k + 1].
         let n_critic = self.loss_settings().n_critic;
         let noise = (n_critic as u64)
             .checked_mul(self.batch_size as u64)
             .and_then(|n| n.checked_mul(self.latent_dim as u64 + 1)?.checked_mul(4));
-        terms.push(("--n-critic", n_critic.to_string(), noise));
+        terms.push(("n_critic", n_critic.to_string(), noise));
         // G's forward pass on the evaluation's noise, the fakes and as many reals.
         let eval_row = row(&g).and_then(|r| r.checked_add((target.dim() as u64).checked_mul(2)?));
         let eval = eval_row.and_then(|r| r.checked_mul(self.eval_samples as u64)?.checked_mul(8));
         let (option, value) =
-            count_or_width("--eval-samples", self.eval_samples, defaults.eval_samples);
+            count_or_width("eval_samples", self.eval_samples, defaults.eval_samples);
         terms.push((option, value, eval));
         // One metrics row per step, in memory and as text in the checkpoint.
         let rows = (self.steps as u64).checked_mul(ROW_BYTES + 32 * n_metrics as u64);
-        terms.push(("--steps", self.steps.to_string(), rows));
+        terms.push(("steps", self.steps.to_string(), rows));
         let total = terms
             .iter()
             .try_fold(0u64, |sum, (_, _, bytes)| sum.checked_add((*bytes)?));
@@ -648,20 +631,15 @@ impl TrainConfig {
     /// ([`catalogue::resolve`]), with `keep_best` added if missing. Checks that `keep_best` fits
     /// the target and has a better direction, and that `early_stop` has something to watch.
     pub fn eval_metric_names(&self, target: &Target) -> Result<Vec<&'static str>> {
-        let mut names = catalogue::resolve(
-            target,
-            self.conditional,
-            &self.eval_metrics,
-            "--eval-metrics",
-        )?;
+        let mut names =
+            catalogue::resolve(target, self.conditional, &self.eval_metrics, "eval_metrics")?;
         if let Some(best) = &self.keep_best {
             let one = [best.clone()];
-            let name = match catalogue::resolve(target, self.conditional, &one, "--keep-best")?[..]
-            {
+            let name = match catalogue::resolve(target, self.conditional, &one, "keep_best")?[..] {
                 [name] if best != "all" => name,
                 _ => {
                     return Err(Error::config(
-                        "--keep-best",
+                        "keep_best",
                         format!("takes one metric, got '{}'", crate::text::echo(best)),
                     ))
                 }
@@ -671,14 +649,14 @@ impl TrainConfig {
                 .is_none()
             {
                 return Err(Error::config(
-                    "--keep-best",
+                    "keep_best",
                     format!("'{}' has no better direction (it is compared with a truth); choose a distance, an error or a fraction", crate::text::echo(name)),
                 ));
             }
             if self.eval_every == 0 {
                 return Err(Error::config(
-                    "--keep-best",
-                    "needs evaluations during training; --eval-every is 0",
+                    "keep_best",
+                    "needs evaluations during training; `eval_every` is 0",
                 ));
             }
             if !names.contains(&name) {
@@ -688,14 +666,14 @@ impl TrainConfig {
         if self.early_stop > 0 {
             if self.keep_best.is_none() {
                 return Err(Error::config(
-                    "--early-stop",
-                    format!("{} needs --keep-best METRIC to watch", self.early_stop),
+                    "early_stop",
+                    format!("{} needs `keep_best` METRIC to watch", self.early_stop),
                 ));
             }
             if self.eval_every == 0 {
                 return Err(Error::config(
-                    "--early-stop",
-                    "needs evaluations during training; --eval-every is 0",
+                    "early_stop",
+                    "needs evaluations during training; `eval_every` is 0",
                 ));
             }
         }
@@ -748,22 +726,22 @@ impl TrainConfig {
                 let path = data.path().display();
                 match data.format() {
                     Format::Csv => format!(
-                        "the data file {path} has no condition columns: name them with --condition-columns NAME,… (a .ts file's condition is its class or target label, '{TS_LABEL}')"
+                        "the data file {path} has no condition columns: name them with `target.condition_columns` NAME,… (a .ts file's condition is its class or target label, '{TS_LABEL}')"
                     ),
                     Format::Ts => format!(
-                        "the data file {path} has no class or target label (@classLabel true …, @targetLabel true), which would be its condition '{TS_LABEL}'; a CSV file's conditions are the columns named with --condition-columns NAME,…"
+                        "the data file {path} has no class or target label (@classLabel true …, @targetLabel true), which would be its condition '{TS_LABEL}'; a CSV file's conditions are the columns named with `target.condition_columns` NAME,…"
                     ),
                     Format::Npy => format!(
-                        "the data file {path} is a NumPy array, which holds no conditions: use a CSV file with --condition-columns NAME,… or a .ts file with a class or target label (its condition '{TS_LABEL}')"
+                        "the data file {path} is a NumPy array, which holds no conditions: use a CSV file with `target.condition_columns` NAME,… or a .ts file with a class or target label (its condition '{TS_LABEL}')"
                     ),
                 }
             }
             None => format!(
-                "the target '{}' has no random parameters to condition on (use family, or a formula with a random --param)",
+                "the target '{}' has no random parameters to condition on (use family, or a formula with a random `target.params`)",
                 self.target.name()
             ),
         };
-        Err(Error::config("--conditional", why))
+        Err(Error::config("conditional", why))
     }
 
     /// The generator's and the discriminator's shapes for this target, the condition
@@ -919,16 +897,15 @@ mod tests {
 
     /// Every integer key is checked against TOML's i64, nested ones too, by key.
     #[test]
-    fn integers_config_toml_cannot_hold_are_named_by_option_and_key() {
+    fn integers_config_toml_cannot_hold_are_named_by_key() {
         let too_big = MAX_CONFIG_INT + 1;
-        for (config, option, key) in [
+        for (config, head) in [
             (
                 TrainConfig {
                     seed: too_big,
                     ..TrainConfig::default()
                 },
-                "--seed",
-                "key seed",
+                "invalid seed:",
             ),
             (
                 TrainConfig {
@@ -938,21 +915,19 @@ mod tests {
                     },
                     ..TrainConfig::default()
                 },
-                "--points",
-                "key target.points",
+                "invalid target.points:",
             ),
             (
                 TrainConfig {
                     d_hidden: vec![8, too_big as usize],
                     ..TrainConfig::default()
                 },
-                "--d-hidden",
-                "key d_hidden",
+                "invalid d_hidden:",
             ),
         ] {
             let msg = config.validate().unwrap_err().to_string();
             let value = too_big.to_string();
-            for named in [option, key, &value, "9223372036854775807"] {
+            for named in [head, &value, "9223372036854775807"] {
                 assert!(msg.contains(named), "{named} not in {msg}");
             }
         }
@@ -1045,7 +1020,7 @@ mod tests {
                     n_critic: Some(0),
                     ..wgan.clone()
                 },
-                "--n-critic",
+                "n_critic",
                 "0",
             ),
             (
@@ -1053,7 +1028,7 @@ mod tests {
                     clip: 0.0,
                     ..wgan.clone()
                 },
-                "--clip",
+                "clip",
                 "0",
             ),
             (
@@ -1061,7 +1036,7 @@ mod tests {
                     gp_weight: f64::INFINITY,
                     ..ok.clone()
                 },
-                "--gp-weight",
+                "gp_weight",
                 "inf",
             ),
         ] {

@@ -1,7 +1,14 @@
 //! Errors of the library, one enum for the whole crate.
 //!
-//! Every message names the offending value (an option and what it was given, a file and the
+//! Every message names the offending value (a setting and what it was given, a file and the
 //! line, a tensor and its shape), so that a user can act on it without reading the source.
+//!
+//! The library speaks in config keys, the names of `config.toml` (`batch_size`,
+//! `target.points`, `optim_g.lr`; settings outside a run's config by the library's own name for
+//! them: `out`, `seeds`, `condition`). An [`Error::Config`] carries its key apart, and a message
+//! that mentions another setting writes its key between backquotes (`` `target.resample` ``),
+//! so that a front end can show its own name for each (the command line its `--flag`, in one
+//! table) without reading the message's words.
 //! Paths and messages are shown with their control characters escaped ([`crate::text`]), so
 //! that a file's or a folder's name cannot write to the terminal; quoted input is cut where it
 //! is quoted ([`crate::text::echo`]).
@@ -13,11 +20,11 @@ use crate::text::{self, escape};
 /// Everything that can go wrong in curvegan.
 #[derive(Debug, thiserror::Error)]
 pub enum Error {
-    /// A setting is impossible: the option's name and the offending value are in the message.
-    #[error("invalid {}: {}", escape(option), escape(message))]
+    /// A setting is impossible: its config key and the offending value are in the message.
+    #[error("invalid {}: {}", escape(key), escape(message))]
     Config {
-        /// The option as the user writes it, e.g. `--batch-size`.
-        option: String,
+        /// The setting's config key, e.g. `batch_size` or `optim_g.lr`.
+        key: String,
         /// What is wrong with its value, naming the value.
         message: String,
     },
@@ -109,10 +116,10 @@ pub const READ: &str = "cannot read";
 pub type Result<T, E = Error> = std::result::Result<T, E>;
 
 impl Error {
-    /// A [`Error::Config`] for `option` with a message naming the value.
-    pub fn config(option: impl Into<String>, message: impl Into<String>) -> Self {
+    /// A [`Error::Config`] for the config key `key` with a message naming the value.
+    pub fn config(key: impl Into<String>, message: impl Into<String>) -> Self {
         Error::Config {
-            option: option.into(),
+            key: key.into(),
             message: message.into(),
         }
     }

@@ -109,7 +109,7 @@ pub fn parse_table(text: &str, path: &Path, conditions: &[String]) -> Result<Csv
             }
             if !conditions.is_empty() {
                 return Err(bad(format!(
-                    "line {line_no}: --condition-columns names columns of a header, and the \
+                    "line {line_no}: `target.condition_columns` names columns of a header, and the \
                      first row is data (it holds numbers); add a header line naming the columns"
                 )));
             }
@@ -213,14 +213,17 @@ fn condition_positions(
         let i = header.iter().position(|h| h == name).ok_or_else(|| {
             let shown: Vec<&str> = header.iter().take(20).map(String::as_str).collect();
             format!(
-                "--condition-columns names '{}', which is not a column of the header ({}{})",
+                "`target.condition_columns` names '{}', which is not a column of the header ({}{})",
                 echo(name),
                 echo(&shown.join(", ")),
                 if header.len() > 20 { ", …" } else { "" }
             )
         })?;
         if at.contains(&i) {
-            return Err(format!("--condition-columns names '{}' twice", echo(name)));
+            return Err(format!(
+                "`target.condition_columns` names '{}' twice",
+                echo(name)
+            ));
         }
         at.push(i);
     }

@@ -157,7 +157,7 @@ impl DataSource {
         let n = data.len();
         if !(0.0..1.0).contains(&holdout) {
             return Err(Error::config(
-                "--holdout",
+                "target.holdout",
                 format!("takes a share in [0, 1) of the rows (0: none), got {holdout}"),
             ));
         }
@@ -175,9 +175,9 @@ impl DataSource {
         };
         if holdout > 0.0 && (train.len() < 2 || holdout_rows.len() < 2) {
             return Err(Error::config(
-                "--holdout",
+                "target.holdout",
                 format!(
-                    "{holdout} of the {n} rows of {} leaves {} for training and {} held out; each side needs at least 2 (--holdout 0 trains on every row and evaluates on them)",
+                    "{holdout} of the {n} rows of {} leaves {} for training and {} held out; each side needs at least 2 (`target.holdout` 0 trains on every row and evaluates on them)",
                     data.path().display(),
                     train.len(),
                     holdout_rows.len()
@@ -427,7 +427,10 @@ mod tests {
         let e = DataSource::new(d.clone(), 0.2, Scale::None)
             .unwrap_err()
             .to_string();
-        assert!(e.contains("--holdout") && e.contains("at least 2"), "{e}");
+        assert!(
+            e.contains("target.holdout") && e.contains("at least 2"),
+            "{e}"
+        );
         let e = DataSource::new(d, 1.0, Scale::None)
             .unwrap_err()
             .to_string();

@@ -178,12 +178,12 @@ impl Dataset {
             )
         };
         if format != Format::Ts && options.resample.is_some() {
-            return Err(refuse("--resample", "resampling"));
+            return Err(refuse("target.resample", "resampling"));
         }
         if let Some(n) = options.resample {
             if !(2..=MAX_RESAMPLE).contains(&n) {
                 return Err(Error::config(
-                    "--resample",
+                    "target.resample",
                     format!("takes 2 to {MAX_RESAMPLE} points, got {n}"),
                 ));
             }
@@ -210,7 +210,7 @@ impl Dataset {
             Format::Npy => {
                 if let Some(name) = specs.first() {
                     return Err(Error::config(
-                        "--condition-columns",
+                        "target.condition_columns",
                         format!(
                             "'{}' given, but {} is a NumPy array, which has no named columns",
                             echo(name),
@@ -248,7 +248,7 @@ impl Dataset {
                 };
                 if let Some(other) = specs.iter().find(|s| s.as_str() != TS_LABEL) {
                     return Err(Error::config(
-                        "--condition-columns",
+                        "target.condition_columns",
                         format!(
                             "'{}' given, but a .ts file's only condition is its '{TS_LABEL}' ({})",
                             echo(other),
@@ -414,7 +414,7 @@ fn check_not_constant(c: &Column, path: &Path) -> Result<()> {
     };
     match constant {
         true => Err(Error::config(
-            "--condition-columns",
+            "target.condition_columns",
             format!(
                 "the column '{}' of {} holds one value only: it conditions on nothing",
                 echo(&c.name),
@@ -497,7 +497,7 @@ mod tests {
             .unwrap_err()
             .to_string();
         assert!(
-            e.contains("--condition-columns") && e.contains("no named columns"),
+            e.contains("target.condition_columns") && e.contains("no named columns"),
             "{e}"
         );
         let e = Dataset::parse_bytes(
@@ -510,7 +510,7 @@ mod tests {
         )
         .unwrap_err()
         .to_string();
-        assert!(e.contains("--resample") && e.contains("CSV"), "{e}");
+        assert!(e.contains("target.resample") && e.contains("CSV"), "{e}");
     }
 
     #[test]

@@ -44,7 +44,7 @@ use crate::error::{Error, Result};
 use crate::text::echo;
 
 /// The option a formula comes from, named in its errors.
-const OPTION: &str = "--target";
+const OPTION: &str = "target";
 
 /// How deeply parentheses, function calls and unary signs may nest.
 const MAX_DEPTH: usize = 64;
@@ -209,11 +209,11 @@ impl Formula {
     pub fn parse(text: &str, params: &[&str]) -> Result<Self> {
         for (i, name) in params.iter().enumerate() {
             if let Some(why) = reserved_name(name) {
-                return Err(Error::config("--param", why));
+                return Err(Error::config("target.params", why));
             }
             if params[..i].contains(name) {
                 return Err(Error::config(
-                    "--param",
+                    "target.params",
                     format!("'{}' is declared twice", echo(name)),
                 ));
             }
@@ -255,7 +255,7 @@ impl Formula {
         }
         if let Some(i) = (1..used.len()).find(|&i| !used[i]) {
             return Err(Error::config(
-                "--param",
+                "target.params",
                 format!(
                     "'{}' is declared but not used in the formula \"{}\"",
                     echo(params[i - 1]),
@@ -667,7 +667,7 @@ impl Parser<'_> {
                     Err(Error::config(
                         OPTION,
                         format!(
-                            "unknown name '{}' at position {} of \"{}\": not x, a --param \
+                            "unknown name '{}' at position {} of \"{}\": not x, a `target.params` \
                              ({declared}) or a constant (pi, tau, e)",
                             echo(&name),
                             t.pos,
@@ -938,7 +938,7 @@ mod tests {
                 .unwrap_err()
                 .to_string();
             assert!(err.contains(pos), "{text}: {err}");
-            assert!(err.contains("--target"), "{err}");
+            assert!(err.contains("target"), "{err}");
         }
     }
 

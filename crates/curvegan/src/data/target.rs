@@ -119,7 +119,7 @@ impl ParamSpec {
 
     /// Checks the values: finite and within f32's range, `lo < hi`, `sd > 0`.
     pub fn validate(&self) -> Result<()> {
-        let bad = |why: String| Err(Error::config("--param", format!("'{self}': {why}")));
+        let bad = |why: String| Err(Error::config("target.params", format!("'{self}': {why}")));
         let values: &[(&str, f64)] = match *self {
             ParamSpec::Uniform { lo, hi } => &[("LO", lo), ("HI", hi)],
             ParamSpec::Normal { mean, sd } => &[("MEAN", mean), ("SD", sd)],
@@ -230,7 +230,7 @@ impl FromStr for ParamSpec {
         let t = text.trim();
         let usage = || {
             Error::config(
-                "--param",
+                "target.params",
                 format!(
                     "'{}' is not uniform(LO,HI), normal(MEAN,SD) or a number",
                     echo(text)
@@ -240,7 +240,7 @@ impl FromStr for ParamSpec {
         let number = |s: &str, what: &str| -> Result<f64> {
             s.trim().parse::<f64>().map_err(|_| {
                 Error::config(
-                    "--param",
+                    "target.params",
                     format!(
                         "'{}': {what} '{}' is not a number",
                         echo(text),
@@ -294,7 +294,7 @@ impl FromStr for Param {
     fn from_str(text: &str) -> Result<Self> {
         let (name, spec) = text.split_once('=').ok_or_else(|| {
             Error::config(
-                "--param",
+                "target.params",
                 format!(
                     "'{}' is not NAME=uniform(LO,HI), NAME=normal(MEAN,SD) or NAME=VALUE",
                     echo(text)
@@ -303,7 +303,10 @@ impl FromStr for Param {
         })?;
         let name = name.trim();
         if let Some(why) = reserved_name(name) {
-            return Err(Error::config("--param", format!("'{}': {why}", echo(text))));
+            return Err(Error::config(
+                "target.params",
+                format!("'{}': {why}", echo(text)),
+            ));
         }
         Ok(Param {
             name: name.to_string(),
@@ -468,7 +471,7 @@ impl TargetConfig {
 pub fn parse_x_range(text: &str) -> Result<[f64; 2]> {
     let bad = || {
         Error::config(
-            "--x-range",
+            "target.x_range",
             format!("expected LO,HI with LO < HI, got '{}'", echo(text)),
         )
     };
@@ -482,7 +485,7 @@ pub fn parse_x_range(text: &str) -> Result<[f64; 2]> {
 fn check_x_range([lo, hi]: [f64; 2]) -> Result<()> {
     if !(lo.is_finite() && hi.is_finite() && lo < hi) {
         return Err(Error::config(
-            "--x-range",
+            "target.x_range",
             format!("needs finite LO < HI, got {lo},{hi}"),
         ));
     }
@@ -513,7 +516,7 @@ impl TargetConfig {
             Error::config(
                 option,
                 format!(
-                    "{value} given, but {option} does not apply to the target {name} from {}",
+                    "{value} given, but `{option}` does not apply to the target {name} from {}",
                     source.display()
                 ),
             )
@@ -537,16 +540,16 @@ impl TargetConfig {
             }
             _ => {
                 if let Some(p) = points {
-                    return Err(refuse("--points", p.to_string()));
+                    return Err(refuse("target.points", p.to_string()));
                 }
                 if let Some([lo, hi]) = x_range {
-                    return Err(refuse("--x-range", format!("{lo},{hi}")));
+                    return Err(refuse("target.x_range", format!("{lo},{hi}")));
                 }
             }
         }
         if let Some(first) = params.first() {
             let TargetConfig::Expr { params: have, .. } = &mut self else {
-                return Err(refuse("--param", first.clone()));
+                return Err(refuse("target.params", first.clone()));
             };
             for p in params {
                 let p: Param = p.parse()?;
@@ -575,33 +578,33 @@ impl TargetConfig {
     ) -> Result<TargetConfig> {
         if let (Some(_), Some(t)) = (data, target) {
             return Err(Error::config(
-                "--data",
-                format!("cannot be combined with --target '{t}': the file is the target"),
+                "target.path",
+                format!("cannot be combined with `target` '{t}': the file is the target"),
             ));
         }
         let name = target.map(str::trim).unwrap_or("quadratic");
         let what = match data {
-            Some(path) => format!("--data {}", path.display()),
-            None => format!("--target {name}"),
+            Some(path) => format!("`target.path` {}", path.display()),
+            None => format!("`target` {name}"),
         };
         let is_formula = data.is_none() && !RESERVED_TARGETS.contains(&name);
         if !params.is_empty() && !is_formula {
             return Err(Error::config(
-                "--param",
-                format!("only applies to a formula --target, not {what}"),
+                "target.params",
+                format!("only applies to a formula `target`, not {what}"),
             ));
         }
         let is_curve = data.is_none() && !matches!(name, "ring8" | "grid25");
         if !is_curve {
             if let Some(p) = points {
                 return Err(Error::config(
-                    "--points",
+                    "target.points",
                     format!("applies only to curve targets, not {what} (got {p})"),
                 ));
             }
             if let Some([lo, hi]) = x_range {
                 return Err(Error::config(
-                    "--x-range",
+                    "target.x_range",
                     format!("applies only to curve targets, not {what} (got {lo},{hi})"),
                 ));
             }
@@ -629,10 +632,10 @@ impl TargetConfig {
                     reserved_name(formula).is_none() && !params.iter().any(|p| p.name == formula);
                 if is_name {
                     return Err(Error::config(
-                        "--target",
+                        "target",
                         format!(
                             "'{formula}' is not a target: use {}, or a formula in x such as \
-                             \"a*sin(b*x)\" with --param a=uniform(1,2) --param b=normal(3,0.1)",
+                             \"a*sin(b*x)\" with `target.params` a=uniform(1,2) `target.params` b=normal(3,0.1)",
                             RESERVED_TARGETS.join(", ")
                         ),
                     ));
@@ -655,13 +658,13 @@ impl TargetConfig {
             Some((points, x_range)) => {
                 if points < 2 {
                     return Err(Error::config(
-                        "--points",
+                        "target.points",
                         format!("a curve needs at least 2 points, got {points}"),
                     ));
                 }
                 if points > MAX_CURVE_POINTS {
                     return Err(Error::config(
-                        "--points",
+                        "target.points",
                         format!("at most {MAX_CURVE_POINTS} points, got {points}"),
                     ));
                 }
@@ -832,7 +835,7 @@ fn check_f32_curve(target: &TargetConfig, ends: &[f64]) -> Result<()> {
             None => "is".to_string(),
         };
         return Err(Error::config(
-            "--x-range",
+            "target.x_range",
             format!("x = {x:e} {what}, beyond f32's range"),
         ));
     }
@@ -869,7 +872,7 @@ fn build_expr(expr: &str, params: &[Param], x64: Vec<f64>) -> Result<Target> {
         let draws = (CHECK_OPS / per_draw).clamp(MIN_CHECK_DRAWS, MAX_CHECK_DRAWS);
         let checked = format!(
             "; checked before training at the parameters' extremes and on {draws} random draws. \
-             Narrow the parameters' ranges (--param) to where the formula is finite"
+             Narrow the parameters' ranges (`target.params`) to where the formula is finite"
         );
         let checked = checked.as_str();
         check_curve(&formula, params, &x64, &values, &mut curve, checked)?;
@@ -913,7 +916,7 @@ fn check_curve(
     context: &str,
 ) -> Result<()> {
     match curve_problem(formula, params, x64, values, out)? {
-        Some(problem) => Err(Error::config("--target", format!("{problem}{context}"))),
+        Some(problem) => Err(Error::config("target", format!("{problem}{context}"))),
         None => Ok(()),
     }
 }
@@ -1171,7 +1174,7 @@ impl Target {
                             step: None,
                             what: format!(
                                 "the target {problem}, a parameter draw the check before training did not meet. \
-                                 Narrow the parameters' ranges (--param) to where the formula is finite and train a new run \
+                                 Narrow the parameters' ranges (`target.params`) to where the formula is finite and train a new run \
                                  (a resume would draw the same values again)"
                             ),
                         });

@@ -292,7 +292,7 @@ impl TsFile {
                 let (lo, hi) = self.length_range();
                 return Err(Error::bad_file(
                     path,
-                    format!("its series have {lo} to {hi} points; pass --resample N to interpolate every series onto N points"),
+                    format!("its series have {lo} to {hi} points; pass `target.resample` N to interpolate every series onto N points"),
                 ));
             }
         };
@@ -388,7 +388,7 @@ mod tests {
         .unwrap();
         let e = f.rows(None, Path::new("u.ts")).unwrap_err().to_string();
         assert!(
-            e.contains("u.ts") && e.contains("2 to 4 points") && e.contains("--resample"),
+            e.contains("u.ts") && e.contains("2 to 4 points") && e.contains("target.resample"),
             "{e}"
         );
         let (points, rows) = f.rows(Some(3), Path::new("u.ts")).unwrap();

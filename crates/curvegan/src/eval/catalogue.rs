@@ -444,7 +444,7 @@ pub fn notes(metrics: &[(String, f64)]) -> Vec<String> {
             "{:.0} % of G's rows are nearer a training row than the nearest 5 % of held-out \
              rows are (about 5 % for new rows like the data's): G copies training rows or \
              makes rows less varied than the data (see recall); fewer steps, a smaller G, \
-             more rows or a stronger --r1 may help",
+             more rows or a stronger `r1` may help",
             share * 100.0
         ));
     }
@@ -603,18 +603,18 @@ mod tests {
         let ring = target(TargetConfig::Ring8 {});
         let asked = ["recall".to_string(), "reverse_kl".to_string()];
         assert_eq!(
-            resolve(&ring, false, &asked, "--eval-metrics").unwrap(),
+            resolve(&ring, false, &asked, "eval_metrics").unwrap(),
             ["reverse_kl", "recall"]
         );
-        let all = resolve(&ring, false, &["all".to_string()], "--eval-metrics").unwrap();
+        let all = resolve(&ring, false, &["all".to_string()], "eval_metrics").unwrap();
         assert_eq!(all, available(&ring, false));
-        let e = resolve(&ring, false, &["mse_to_target".into()], "--eval-metrics").unwrap_err();
+        let e = resolve(&ring, false, &["mse_to_target".into()], "eval_metrics").unwrap_err();
         let m = e.to_string();
         assert!(
-            m.contains("--eval-metrics") && m.contains("does not fit"),
+            m.contains("eval_metrics") && m.contains("does not fit"),
             "{m}"
         );
-        let m = resolve(&ring, false, &["fid".into()], "--keep-best")
+        let m = resolve(&ring, false, &["fid".into()], "keep_best")
             .unwrap_err()
             .to_string();
         assert!(

@@ -412,11 +412,11 @@ impl LossSettings {
     /// `--gp-weight`, `--r1`) and the value.
     pub fn validate(&self) -> Result<()> {
         if self.n_critic == 0 {
-            return Err(Error::config("--n-critic", "must be at least 1, got 0"));
+            return Err(Error::config("n_critic", "must be at least 1, got 0"));
         }
         if self.kind == LossKind::Tutorial && self.n_critic != 1 {
             return Err(Error::config(
-                "--n-critic",
+                "n_critic",
                 format!(
                     "the tutorial loss takes exactly one D update per step (its G update reuses \
                      the D update's noise), got {}",
@@ -426,25 +426,25 @@ impl LossSettings {
         }
         if !(self.clip.is_finite() && self.clip > 0.0 && (self.clip as f32) > 0.0) {
             return Err(Error::config(
-                "--clip",
+                "clip",
                 format!("must be a positive finite number, got {}", self.clip),
             ));
         }
         if !(self.gp_weight.is_finite() && self.gp_weight >= 0.0) {
             return Err(Error::config(
-                "--gp-weight",
+                "gp_weight",
                 format!("must be a finite number ≥ 0, got {}", self.gp_weight),
             ));
         }
         if !(self.r1.is_finite() && self.r1 >= 0.0) {
             return Err(Error::config(
-                "--r1",
+                "r1",
                 format!("must be a finite number ≥ 0, got {}", self.r1),
             ));
         }
         if !(self.top_k.is_finite() && self.top_k > 0.0 && self.top_k <= 1.0) {
             return Err(Error::config(
-                "--top-k",
+                "top_k",
                 format!(
                     "must be a fraction in (0, 1] (of D's scores that G's loss keeps), got {}",
                     self.top_k
@@ -453,9 +453,9 @@ impl LossSettings {
         }
         if self.top_k_anneal > 0 && self.top_k >= 1.0 {
             return Err(Error::config(
-                "--top-k-anneal",
+                "top_k_anneal",
                 format!(
-                    "{} steps given, but G's loss keeps every row (--top-k 1): give --top-k a \
+                    "{} steps given, but G's loss keeps every row (`top_k` 1): give `top_k` a \
                      fraction below 1 to anneal to",
                     self.top_k_anneal
                 ),
@@ -466,10 +466,10 @@ impl LossSettings {
                 LossKind::Tutorial => {
                     "its D ends in a sigmoid and R1 penalises the gradient of a logit"
                 }
-                _ => "it has its own gradient penalty (--gp-weight)",
+                _ => "it has its own gradient penalty (`gp_weight`)",
             };
             return Err(Error::config(
-                "--r1",
+                "r1",
                 format!(
                     "{} given, but the {} loss cannot take it: {why}",
                     self.r1, self.kind
@@ -538,7 +538,7 @@ mod tests {
                     n_critic: 0,
                     ..LossSettings::new(LossKind::Wgan)
                 },
-                "--n-critic",
+                "n_critic",
                 "0",
             ),
             (
@@ -546,7 +546,7 @@ mod tests {
                     n_critic: 3,
                     ..LossSettings::new(LossKind::Tutorial)
                 },
-                "--n-critic",
+                "n_critic",
                 "3",
             ),
             (
@@ -554,7 +554,7 @@ mod tests {
                     clip: -0.5,
                     ..LossSettings::new(LossKind::Wgan)
                 },
-                "--clip",
+                "clip",
                 "-0.5",
             ),
             (
@@ -562,7 +562,7 @@ mod tests {
                     clip: f64::NAN,
                     ..LossSettings::new(LossKind::Wgan)
                 },
-                "--clip",
+                "clip",
                 "NaN",
             ),
             (
@@ -570,7 +570,7 @@ mod tests {
                     gp_weight: -1.0,
                     ..LossSettings::new(LossKind::WganGp)
                 },
-                "--gp-weight",
+                "gp_weight",
                 "-1",
             ),
             (
@@ -578,7 +578,7 @@ mod tests {
                     r1: f64::NAN,
                     ..LossSettings::new(LossKind::Nonsaturating)
                 },
-                "--r1",
+                "r1",
                 "NaN",
             ),
             (
@@ -586,7 +586,7 @@ mod tests {
                     r1: 10.0,
                     ..LossSettings::new(LossKind::Tutorial)
                 },
-                "--r1",
+                "r1",
                 "10",
             ),
             (
@@ -594,7 +594,7 @@ mod tests {
                     r1: 2.5,
                     ..LossSettings::new(LossKind::WganGp)
                 },
-                "--r1",
+                "r1",
                 "2.5",
             ),
             (
@@ -602,7 +602,7 @@ mod tests {
                     top_k: 0.0,
                     ..LossSettings::new(LossKind::Nonsaturating)
                 },
-                "--top-k",
+                "top_k",
                 "0",
             ),
             (
@@ -610,7 +610,7 @@ mod tests {
                     top_k: 1.5,
                     ..LossSettings::new(LossKind::Hinge)
                 },
-                "--top-k",
+                "top_k",
                 "1.5",
             ),
             (
@@ -618,7 +618,7 @@ mod tests {
                     top_k: f64::NAN,
                     ..LossSettings::new(LossKind::Tutorial)
                 },
-                "--top-k",
+                "top_k",
                 "NaN",
             ),
             (
@@ -626,7 +626,7 @@ mod tests {
                     top_k_anneal: 500,
                     ..LossSettings::new(LossKind::Nonsaturating)
                 },
-                "--top-k-anneal",
+                "top_k_anneal",
                 "500",
             ),
         ];

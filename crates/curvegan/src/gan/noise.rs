@@ -137,7 +137,7 @@ pub fn draw_input(
         Some(c) if c.len() == c_dim => c.repeat(count),
         Some(c) => {
             return Err(Error::config(
-                "--condition",
+                "condition",
                 format!("{} values given, the generator takes {c_dim}", c.len()),
             ))
         }

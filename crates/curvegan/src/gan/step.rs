@@ -692,10 +692,10 @@ pub fn check_step(
 /// The error for spectral normalisation with `wgan-gp`'s penalty.
 pub fn spectral_with_gp(kind: LossKind) -> Error {
     Error::config(
-        "--spectral-norm",
+        "spectral_norm",
         format!(
             "not supported with the {kind} loss: its gradient penalty calls D a third time per \
-             update, on interpolates (use R1, --r1, with another loss)"
+             update, on interpolates (use R1, `r1`, with another loss)"
         ),
     )
 }

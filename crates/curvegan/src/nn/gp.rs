@@ -189,7 +189,7 @@ pub fn input_penalty_on(
     };
     if spec.maxout > 1 || spec.batchnorm {
         return Err(Error::config(
-            "--d-maxout",
+            "d_maxout",
             format!(
                 "the gradient penalty supports plain hidden layers only; this critic has {}",
                 if spec.batchnorm {
@@ -204,7 +204,7 @@ pub fn input_penalty_on(
         let a = act(l);
         if !a.is_piecewise_linear() {
             return Err(Error::config(
-                "--activation",
+                "activation",
                 format!(
                     "the gradient penalty is exact only for piecewise-linear activations \
                      (relu, leaky-relu, identity); the critic's {what} activation is '{a}'"

@@ -91,12 +91,14 @@ impl OptimizerConfig {
         }
     }
 
-    /// Checks every hyperparameter; `option` names the option in the message (e.g. `--lr-g`).
-    pub fn validate(&self, option: &str) -> Result<()> {
+    /// Checks every hyperparameter; `key` is the optimizer's config key (`optim_g`), and an
+    /// error names the key below it that is wrong (`optim_g.lr`, `optim_g.betas`).
+    pub fn validate(&self, key: &str) -> Result<()> {
+        let option = format!("{key}.lr");
         let lr = self.lr();
         if !(lr.is_finite() && lr > 0.0) {
             return Err(Error::config(
-                option,
+                &option,
                 format!("learning rate must be a positive finite number, got {lr}"),
             ));
         }
@@ -114,15 +116,19 @@ impl OptimizerConfig {
             OptimizerConfig::Adam { betas, eps, .. } => (eps, betas.to_vec()),
             OptimizerConfig::Rmsprop { alpha, eps, .. } => (eps, vec![alpha]),
         };
+        let decay = match self {
+            OptimizerConfig::Adam { .. } => "betas",
+            OptimizerConfig::Rmsprop { .. } => "alpha",
+        };
         if let Some(b) = unit.iter().find(|b| !(0.0..1.0).contains(*b)) {
             return Err(Error::config(
-                option,
+                format!("{key}.{decay}"),
                 format!("decay rates (betas, alpha) must lie in [0, 1), got {b}"),
             ));
         }
         if !(eps.is_finite() && (eps as f32).is_finite() && eps >= 0.0) {
             return Err(Error::config(
-                option,
+                format!("{key}.eps"),
                 format!("eps must be finite and ≥ 0, got {eps}"),
             ));
         }

@@ -49,7 +49,7 @@ pub fn mode_count(dataset: &TargetConfig) -> Result<usize> {
     match target.modes() {
         Some((centres, _)) => Ok(centres.len() / 2),
         None => Err(Error::config(
-            "--dataset",
+            "dataset",
             format!(
                 "'{}' has no 2-D modes to count; the benchmark runs on ring8 or grid25",
                 dataset.name()
@@ -66,7 +66,7 @@ pub fn shipped_config(dataset: &TargetConfig) -> Result<TrainConfig> {
         TargetConfig::Grid25 {} => (GRID25_TOML, "configs/grid25.toml"),
         other => {
             return Err(Error::config(
-                "--dataset",
+                "dataset",
                 format!(
                     "no shipped benchmark config for '{}'; the benchmark runs on ring8 or grid25",
                     other.name()
@@ -209,7 +209,7 @@ pub fn check(dataset: &TargetConfig, config: &TrainConfig, trials: usize) -> Res
     mode_count(dataset)?;
     if config.target != *dataset {
         return Err(Error::config(
-            "--config",
+            "config",
             format!(
                 "the benchmark on {} needs target {}, the config has '{}'",
                 dataset.name(),
@@ -219,7 +219,7 @@ pub fn check(dataset: &TargetConfig, config: &TrainConfig, trials: usize) -> Res
         ));
     }
     if trials == 0 {
-        return Err(Error::config("--trials", "must be at least 1, got 0"));
+        return Err(Error::config("trials", "must be at least 1, got 0"));
     }
     Ok(())
 }
@@ -255,7 +255,7 @@ fn trial_of(r: &SeedResult) -> Result<Trial> {
     let get = |name: &str| {
         r.report.get(name).ok_or_else(|| {
             Error::config(
-                "--dataset",
+                "dataset",
                 format!("the report of {} has no {name}", r.dir.display()),
             )
         })
@@ -383,6 +383,6 @@ mod tests {
         })
         .unwrap_err()
         .to_string();
-        assert!(msg.contains("--dataset") && msg.contains("family"), "{msg}");
+        assert!(msg.contains("dataset") && msg.contains("family"), "{msg}");
     }
 }

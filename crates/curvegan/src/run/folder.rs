@@ -48,8 +48,8 @@ impl RunFolder {
         // Checked once before the lock file is made, so that a refused folder stays untouched,
         // and again under the lock, since another process may have written it meanwhile.
         check_replaceable(dir, force)?;
-        let created = create_dirs(dir, "--out")?;
-        let (opened, lock) = match Dir::open(dir).and_then(|d| Ok((lock(&d, "--out")?, d))) {
+        let created = create_dirs(dir, "out")?;
+        let (opened, lock) = match Dir::open(dir).and_then(|d| Ok((lock(&d, "out")?, d))) {
             Ok((lock, d)) => (d, lock),
             Err(e) => {
                 remove_empty(&created);
@@ -133,7 +133,7 @@ pub fn check_empty(dir: &Path, force: bool) -> Result<()> {
     }
     if !dir.is_dir() {
         return Err(Error::config(
-            "--out",
+            "out",
             format!("{} exists and is not a folder", dir.display()),
         ));
     }
@@ -156,9 +156,9 @@ pub fn check_replaceable(dir: &Path, force: bool) -> Result<()> {
 
 fn not_empty(dir: &Path) -> Error {
     Error::config(
-        "--out",
+        "out",
         format!(
-            "{} exists and is not empty; pass --force to write into it",
+            "{} exists and is not empty; pass `force` to write into it",
             dir.display()
         ),
     )
@@ -178,9 +178,9 @@ fn check_replaceable_dir(dir: &Dir, force: bool) -> Result<()> {
     }
     let foreign = |name: &str| {
         Error::config(
-            "--out",
+            "out",
             format!(
-                "{} holds '{name}', which is not a file of a curvegan run; --force replaces only a run folder, so remove it yourself or choose another --out",
+                "{} holds '{name}', which is not a file of a curvegan run; `force` replaces only a run folder, so remove it yourself or choose another `out`",
                 dir.root().display()
             ),
         )
@@ -214,9 +214,9 @@ fn check_replaceable_dir(dir: &Dir, force: bool) -> Result<()> {
 fn check_removable<'a>(run: &Path, dir: &Dir, names: impl Iterator<Item = &'a str>) -> Result<()> {
     let refuse = |what: String| {
         Error::config(
-            "--out",
+            "out",
             format!(
-                "--force cannot replace the run in {}: {what}; nothing was removed",
+                "`force` cannot replace the run in {}: {what}; nothing was removed",
                 run.display()
             ),
         )

@@ -130,8 +130,8 @@ impl Sweep {
     /// dataset against its config.
     fn check(&self) -> Result<()> {
         let seeds_option = match self.plan.kind {
-            Kind::Sweep { .. } => "--seeds",
-            Kind::Bench { .. } => "--trials",
+            Kind::Sweep { .. } => "seeds",
+            Kind::Bench { .. } => "trials",
         };
         if self.plan.trials == 0 {
             return Err(Error::config(seeds_option, "the range is empty"));
@@ -141,18 +141,18 @@ impl Sweep {
             return Err(Error::config(seeds_option, "the seeds overflow"));
         }
         if self.jobs == 0 {
-            return Err(Error::config("--jobs", "must be at least 1, got 0"));
+            return Err(Error::config("jobs", "must be at least 1, got 0"));
         }
         self.config.validate()?;
         self.plan
             .kind
             .success()
-            .map_err(|e| Error::config("--success", e))?;
+            .map_err(|e| Error::config("success", e))?;
         if let Some(dataset) = self
             .plan
             .kind
             .dataset()
-            .map_err(|e| Error::config("--dataset", e))?
+            .map_err(|e| Error::config("dataset", e))?
         {
             bench::check(&dataset, &self.config, self.plan.trials as usize)?;
         }
@@ -188,8 +188,8 @@ impl Sweep {
         // Checked before anything is created, so that a refused folder stays untouched, and
         // again under the lock, since another process may have changed it meanwhile.
         self.inspect(start)?;
-        let created = folder::create_dirs(root, "--out")?;
-        let lock = match RunFolder::open(root, "--out") {
+        let created = folder::create_dirs(root, "out")?;
+        let lock = match RunFolder::open(root, "out") {
             Ok(lock) => lock,
             Err(e) => {
                 remove_lock_file(root, &created);
@@ -220,7 +220,7 @@ impl Sweep {
         let root = &self.root;
         if root.exists() && !root.is_dir() {
             return Err(Error::config(
-                "--out",
+                "out",
                 format!("{} exists and is not a folder", root.display()),
             ));
         }
@@ -231,9 +231,9 @@ impl Sweep {
         };
         if names.iter().any(|(n, _)| n == files::SLURM_PLAN) {
             return Err(Error::config(
-                "--out",
+                "out",
                 format!(
-                    "{} is a sweep submitted to Slurm; it is never replaced or continued here (its tasks resume themselves; see `curvegan status {0}`): choose another --out",
+                    "{} is a sweep submitted to Slurm; it is never replaced or continued here (its tasks resume themselves; see `curvegan status {0}`): choose another `out`",
                     root.display()
                 ),
             ));
@@ -243,11 +243,11 @@ impl Sweep {
             _ if empty => Ok(Action::Write),
             Start::New => {
                 let hint = match stored {
-                    Some(_) => "pass --resume to continue the sweep in it, or --force to replace it",
-                    None => "pass --force to write into it",
+                    Some(_) => "pass `resume` to continue the sweep in it, or `force` to replace it",
+                    None => "pass `force` to write into it",
                 };
                 Err(Error::config(
-                    "--out",
+                    "out",
                     format!("{} exists and is not empty; {hint}", root.display()),
                 ))
             }
@@ -258,7 +258,7 @@ impl Sweep {
                     if *is_dir && seed_of(name).is_some() {
                         if folder::is_locked(&path) {
                             return Err(Error::config(
-                                "--out",
+                                "out",
                                 format!("{} is being written by another curvegan process; wait for it to end", path.display()),
                             ));
                         }
@@ -266,9 +266,9 @@ impl Sweep {
                         seeds.push(path);
                     } else if *is_dir || !written_by_a_sweep(name) {
                         return Err(Error::config(
-                            "--out",
+                            "out",
                             format!(
-                                "{} holds '{name}', which is not a file of a curvegan sweep; --force replaces only a sweep's folder, so remove it yourself or choose another --out",
+                                "{} holds '{name}', which is not a file of a curvegan sweep; `force` replaces only a sweep's folder, so remove it yourself or choose another `out`",
                                 root.display()
                             ),
                         ));
@@ -285,9 +285,9 @@ impl Sweep {
                     // Killed before its plan was written: nothing of it to keep.
                     None => Ok(Action::Write),
                     Some((name, _)) => Err(Error::config(
-                        "--resume",
+                        "resume",
                         format!(
-                            "{} holds '{name}' but no {}: it is not a sweep curvegan can continue (one of an older version cannot be checked against these settings); --force replaces it",
+                            "{} holds '{name}' but no {}: it is not a sweep curvegan can continue (one of an older version cannot be checked against these settings); `force` replaces it",
                             root.display(),
                             files::SWEEP_PLAN
                         ),
@@ -303,7 +303,7 @@ impl Sweep {
         let root = &self.root;
         let differs = |setting: String, here: String, there: String, file: &str| {
             Error::config(
-                "--resume",
+                "resume",
                 format!(
                     "{setting} differs from the {}'s in {}: {here} here, {there} in {}; give the same settings, or run `curvegan resume {}`, which reads them from the folder",
                     stored.kind.noun(),
@@ -456,7 +456,7 @@ fn resume_seed(dir: &Path, command: &[String], observer: &mut dyn Observer) -> R
 /// Records the run in `dir`, whose files are whole, as finished (early-stopped when it has
 /// fewer steps than its config plans), under its lock.
 fn record_finished(dir: &Path) -> Result<()> {
-    let folder = RunFolder::open(dir, "--resume")?;
+    let folder = RunFolder::open(dir, "resume")?;
     let summary = run_loop::summary_of(dir)?;
     let planned = TrainConfig::load(&dir.join(files::CONFIG))?.steps;
     let mut record = RunRecord::load(dir)?.unwrap_or_else(|| RunRecord::start(&Label::default()));
@@ -606,11 +606,11 @@ mod tests {
         assert_eq!(named(plan(0, 4, 10), plan(0, 4, 10)), None);
         assert_eq!(
             named(plan(0, 5, 10), plan(0, 4, 10)).as_deref(),
-            Some("--seeds")
+            Some("seeds")
         );
         assert_eq!(
             named(plan(0, 4, 9), plan(0, 4, 10)).as_deref(),
-            Some("--eval-n")
+            Some("eval_n")
         );
         let bench = Plan::bench(&TargetConfig::Ring8 {}, 4);
         assert_eq!(
@@ -618,6 +618,6 @@ mod tests {
             Some("the command")
         );
         let grid = Plan::bench(&TargetConfig::Grid25 {}, 4);
-        assert_eq!(named(grid, bench).as_deref(), Some("--dataset"));
+        assert_eq!(named(grid, bench).as_deref(), Some("dataset"));
     }
 }

@@ -179,8 +179,8 @@ impl Plan {
             Kind::Bench { .. } => p.trials.to_string(),
         };
         let seeds_option = match self.kind {
-            Kind::Sweep { .. } => "--seeds",
-            Kind::Bench { .. } => "--trials",
+            Kind::Sweep { .. } => "seeds",
+            Kind::Bench { .. } => "trials",
         };
         let differs = match (&self.kind, &stored.kind) {
             (a, b) if std::mem::discriminant(a) != std::mem::discriminant(b) => Some((
@@ -189,7 +189,7 @@ impl Plan {
                 format!("a {}", b.noun()),
             )),
             (Kind::Bench { dataset: a }, Kind::Bench { dataset: b }) if a != b => {
-                Some(("--dataset".to_string(), a.clone(), b.clone()))
+                Some(("dataset".to_string(), a.clone(), b.clone()))
             }
             (
                 Kind::Sweep {
@@ -201,10 +201,10 @@ impl Plan {
                     success: sb,
                 },
             ) if a != b || sa != sb => match a != b {
-                true => Some(("--eval-n".to_string(), a.to_string(), b.to_string())),
+                true => Some(("eval_n".to_string(), a.to_string(), b.to_string())),
                 false => {
                     let shown = |s: &Option<String>| s.clone().unwrap_or_else(|| "none".into());
-                    Some(("--success".to_string(), shown(sa), shown(sb)))
+                    Some(("success".to_string(), shown(sa), shown(sb)))
                 }
             },
             _ => None,
@@ -242,9 +242,9 @@ pub enum Collected {
 /// Writes the table of a sweep of `kind` with `results` into `root` — `sweep.csv`, or
 /// `bench.csv` and `table.md` — and `report.html`, the page comparing its runs; returns it.
 pub fn write_results(root: &Path, kind: &Kind, results: Vec<SeedResult>) -> Result<Collected> {
-    let plan_error = |e: String| Error::config("--success", e);
+    let plan_error = |e: String| Error::config("success", e);
     Ok(
-        match kind.dataset().map_err(|e| Error::config("--dataset", e))? {
+        match kind.dataset().map_err(|e| Error::config("dataset", e))? {
             None => {
                 let success = kind.success().map_err(plan_error)?;
                 sweep::save(root, &results)?;

@@ -847,7 +847,7 @@ pub fn write_comparison(root: &Path) -> Result<()> {
 fn write_page(out: &Path, page: &Page) -> Result<()> {
     if out.is_dir() {
         return Err(Error::config(
-            "--out",
+            "out",
             format!("{} is a folder; name the report's file", out.display()),
         ));
     }
@@ -858,9 +858,9 @@ fn write_page(out: &Path, page: &Page) -> Result<()> {
             .and_then(|f| f.take(4096).read_to_end(&mut head).ok());
         if read.is_none() || !String::from_utf8_lossy(&head).contains(MARK) {
             return Err(Error::config(
-                "--out",
+                "out",
                 format!(
-                    "{} exists and is not a curvegan report; it is left as it is (choose another --out)",
+                    "{} exists and is not a curvegan report; it is left as it is (choose another `out`)",
                     out.display()
                 ),
             ));

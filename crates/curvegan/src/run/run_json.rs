@@ -149,9 +149,9 @@ impl Label {
             return Ok(());
         }
         let (option, what) = match name > MAX_LABEL_BYTES {
-            true => ("--name", format!("the name holds {name} bytes")),
+            true => ("name", format!("the name holds {name} bytes")),
             false => (
-                if tags > 0 { "--tag" } else { "--name" },
+                if tags > 0 { "tag" } else { "name" },
                 format!(
                     "the name and the {} tags hold {} bytes in all",
                     self.tags.len(),

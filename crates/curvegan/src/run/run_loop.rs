@@ -170,7 +170,7 @@ pub fn resume(
     let path = dir.join(files::CHECKPOINT);
     if !path.is_file() {
         return Err(Error::config(
-            "--resume",
+            "resume",
             format!(
                 "{} has no {} to resume from",
                 dir.display(),
@@ -178,7 +178,7 @@ pub fn resume(
             ),
         ));
     }
-    let folder = RunFolder::open(dir, "--resume")?;
+    let folder = RunFolder::open(dir, "resume")?;
     let opened = folder.dir().clone();
     let (trainer, rows, ended) =
         prepare_resume(&opened, &path, steps).map_err(|e| naming_run(e, dir))?;
@@ -194,9 +194,9 @@ pub fn resume(
 /// it (an option's value: `--steps 0`).
 fn naming_run(e: Error, dir: &Path) -> Error {
     match e {
-        Error::Config { option, message } if !message.contains(&*dir.to_string_lossy()) => {
+        Error::Config { key, message } if !message.contains(&*dir.to_string_lossy()) => {
             Error::Config {
-                option,
+                key,
                 message: format!("{message} (resuming the run in {})", dir.display()),
             }
         }
@@ -268,13 +268,13 @@ fn prepare_resume(
         }
     }
     if let Some(message) = stop_message {
-        return Err(Error::config("--resume", message));
+        return Err(Error::config("resume", message));
     }
     if ckpt.step >= config.steps {
         return Err(Error::config(
-            "--steps",
+            "steps",
             format!(
-                "the run in {} already has {} steps; pass a larger --steps (or raise steps in its {}) to continue it",
+                "the run in {} already has {} steps; pass a larger `steps` (or raise it in its {}) to continue it",
                 dir.display(),
                 ckpt.step,
                 files::CONFIG
@@ -342,12 +342,12 @@ fn resume_config(
         config.steps = steps;
     }
     if config.steps != saved.steps && config.lr_decay != LrDecay::None {
-        let (option, given) = match from_cli {
-            true => ("--steps", String::new()),
-            false => ("steps", format!(" (in {})", file.display())),
+        let given = match from_cli {
+            true => String::new(),
+            false => format!(" (in {})", file.display()),
         };
         return Err(Error::config(
-            option,
+            "steps",
             format!(
                 "the run in {} decays its learning rate over its {} steps; {}{given} steps would change that schedule",
                 dir.display(),
@@ -358,8 +358,8 @@ fn resume_config(
     }
     // An invalid value of the file's is named with the file; the command line's --steps not.
     config.validate().map_err(|e| match e {
-        Error::Config { option, message } if !(from_cli && option == "--steps") => Error::Config {
-            option,
+        Error::Config { key, message } if !(from_cli && key == "steps") => Error::Config {
+            key,
             message: format!("{message} (settings from {})", file.display()),
         },
         e => e,
@@ -643,8 +643,9 @@ fn steps(
             Error::Diverged { step, what } if dir.is_file(files::CHECKPOINT) => Error::Diverged {
                 step,
                 what: format!(
-                    "{what}; the last good checkpoint is kept in {} (resume with --resume)",
-                    dir.path(files::CHECKPOINT).display()
+                    "{what}; the last good checkpoint is kept in {} (resume with: curvegan resume {})",
+                    dir.path(files::CHECKPOINT).display(),
+                    dir.root().display()
                 ),
             },
             e => e,
@@ -756,7 +757,7 @@ fn steps(
         steps: rows.len() - first,
         last,
         window,
-        final_eval: final_eval.ok_or_else(|| Error::config("--steps", "must be at least 1"))?,
+        final_eval: final_eval.ok_or_else(|| Error::config("steps", "must be at least 1"))?,
         best: watch.and_then(|w| w.best()),
         equilibrium: config.loss.equilibrium(),
         stopped_early,

@@ -78,7 +78,7 @@ pub struct Generator {
 impl Generator {
     /// Loads the generator of a run folder.
     pub fn load(run: &Path) -> Result<Self> {
-        Self::load_named(run, "--run")
+        Self::load_named(run, "run")
     }
 
     /// [`Generator::load`], with `option` naming the run folder in errors (`RUN` for the
@@ -208,8 +208,8 @@ impl Generator {
         let names = self.condition_names();
         if names.is_empty() {
             return Err(Error::config(
-                "--condition",
-                "this generator is not conditional (train with --conditional)",
+                "condition",
+                "this generator is not conditional (train with `conditional`)",
             ));
         }
         let mut c = vec![0.0f32; self.c_dim()];
@@ -217,13 +217,13 @@ impl Generator {
         for pair in pairs {
             let (name, value) = pair.split_once('=').ok_or_else(|| {
                 Error::config(
-                    "--condition",
+                    "condition",
                     format!("expected NAME=VALUE, got '{}'", echo(pair)),
                 )
             })?;
             let i = names.iter().position(|n| n == name.trim()).ok_or_else(|| {
                 Error::config(
-                    "--condition",
+                    "condition",
                     format!(
                         "unknown name '{}'; the condition is {}",
                         echo(name),
@@ -233,17 +233,17 @@ impl Generator {
             })?;
             if std::mem::replace(&mut given[i], true) {
                 return Err(Error::config(
-                    "--condition",
+                    "condition",
                     format!("'{}' given twice", echo(name)),
                 ));
             }
             self.conditions[i]
                 .encode(value, &mut c)
-                .map_err(|why| Error::config("--condition", format!("{}: {why}", echo(name))))?;
+                .map_err(|why| Error::config("condition", format!("{}: {why}", echo(name))))?;
         }
         match given.iter().position(|g| !g) {
             Some(i) => Err(Error::config(
-                "--condition",
+                "condition",
                 format!("missing a value for '{}'", echo(&names[i])),
             )),
             None => Ok(c),
@@ -263,9 +263,9 @@ impl Generator {
             (&self.data_problem, condition, self.conditions.is_empty())
         {
             return Err(Error::config(
-                "--condition",
+                "condition",
                 format!(
-                    "the conditions are drawn from the data's own mix, but the data file {} {problem}: give each condition (--condition NAME=VALUE; {})",
+                    "the conditions are drawn from the data's own mix, but the data file {} {problem}: give each condition (`condition` NAME=VALUE; {})",
                     path.display(),
                     echo(&self.condition_names().join(", "))
                 ),
@@ -507,7 +507,7 @@ impl Generator {
         }
         let refuse = |what: String| {
             Error::config(
-                "--out",
+                "out",
                 format!(
                     "{} {what}; sampling would overwrite it, so choose another file",
                     out.display()
@@ -593,7 +593,7 @@ impl Generator {
             return Ok(());
         }
         Err(Error::config(
-            "--n",
+            "n",
             format!(
                 "{count} samples would take about {} ({bytes} bytes) in {}, but its file system has {} ({free} bytes) free; ask for fewer or write them elsewhere",
                 human_bytes(bytes),

@@ -212,7 +212,7 @@ pub fn check_args(args: &[String]) -> Result<()> {
         let problem = if !a.starts_with('-') || a.len() < 2 || name == "--" {
             Some("is not an sbatch option (they start with '-', e.g. --partition=cpu)".to_string())
         } else if a.chars().any(|c| c.is_whitespace() || c.is_control()) {
-            Some("holds a space or a control character; give one option per --slurm-arg, as --partition=cpu".to_string())
+            Some("holds a space or a control character; give one option per `slurm_args` entry, as --partition=cpu".to_string())
         } else {
             own_option(name).map(|own| {
                 format!("is {own}, which curvegan sets itself (the array, its logs, requeueing and sbatch's output)")
@@ -220,7 +220,7 @@ pub fn check_args(args: &[String]) -> Result<()> {
         };
         if let Some(p) = problem {
             return Err(Error::config(
-                "--slurm-arg",
+                "slurm_args",
                 format!("{} {p}", echo(&format!("{a:?}"))),
             ));
         }
@@ -266,7 +266,7 @@ pub fn check_out(root: &Path) -> Result<()> {
     match bad {
         None => Ok(()),
         Some(c) => Err(Error::config(
-            "--out",
+            "out",
             format!(
                 "{} holds {}, which sbatch's #SBATCH lines and log paths cannot hold; \
                  choose a folder whose path has no space, tab, line break, control character, \
@@ -385,12 +385,12 @@ pub fn submit(
     config.validate()?;
     let trials = seeds.end.saturating_sub(seeds.start);
     if trials == 0 {
-        return Err(Error::config("--seeds", "the range is empty"));
+        return Err(Error::config("seeds", "the range is empty"));
     }
-    sweep::check_runs("--seeds", trials)?;
+    sweep::check_runs("seeds", trials)?;
     if !submit.binary.is_absolute() || !submit.binary.is_file() {
         return Err(Error::config(
-            "--slurm-binary",
+            "slurm_binary",
             format!(
                 "{} is not a file by absolute path (the tasks run it on every node)",
                 submit.binary.display()
@@ -401,7 +401,7 @@ pub fn submit(
     check_out(root)?;
     check_out(&std::path::absolute(root).map_err(|e| Error::io(READ, root, e))?)?;
     folder::check_empty(root, false)?;
-    let created = folder::create_dirs(root, "--out")?;
+    let created = folder::create_dirs(root, "out")?;
     let written = [
         files::CONFIG,
         files::SLURM_SCRIPT,
@@ -440,11 +440,11 @@ fn write_and_submit(
     let text = script(&root, &kind, first_seed, trials, submit);
     write_atomic(&script_path, text.as_bytes())?;
     let args = ["--parsable".to_string(), script_path.display().to_string()];
-    let out = run("sbatch", &args).map_err(|e| Error::config("--backend slurm", e))?;
+    let out = run("sbatch", &args).map_err(|e| Error::config("backend", e))?;
     let job_id = out.trim().split(';').next().unwrap_or("").to_string();
     if job_id.is_empty() || !job_id.chars().all(|c| c.is_ascii_digit()) {
         return Err(Error::config(
-            "--backend slurm",
+            "backend",
             format!("sbatch --parsable printed {out:?}, not a job id"),
         ));
     }
@@ -882,7 +882,7 @@ mod tests {
         ] {
             let e = check_args(&[bad.to_string()]).unwrap_err();
             assert!(
-                e.is_bad_input() && e.to_string().contains("--slurm-arg"),
+                e.is_bad_input() && e.to_string().contains("slurm_args"),
                 "{bad}: {e}"
             );
         }
@@ -913,7 +913,7 @@ mod tests {
             ("-vvHa3", "-a"),
         ] {
             let e = check_args(&[bad.to_string()]).unwrap_err().to_string();
-            assert!(e.contains("--slurm-arg") && e.contains(own), "{bad}: {e}");
+            assert!(e.contains("slurm_args") && e.contains(own), "{bad}: {e}");
         }
         for ok in [
             "--partition=cpu",
@@ -949,7 +949,7 @@ mod tests {
             let e = check_out(Path::new(bad)).unwrap_err();
             let m = e.to_string();
             assert!(
-                e.is_bad_input() && m.starts_with("invalid --out"),
+                e.is_bad_input() && m.starts_with("invalid out:"),
                 "{bad}: {m}"
             );
             assert!(!m.contains('\n'), "{m}");

@@ -190,7 +190,7 @@ fn score(seed: u64, dir: PathBuf, summary: Summary, scoring: Scoring) -> Result<
         &Generator::load(&scored)?,
         scoring.samples,
         score_seed,
-        "--eval-n",
+        "eval_n",
     )?;
     Ok(SeedResult {
         seed,
@@ -261,7 +261,7 @@ pub fn table(results: &[SeedResult], success: Option<&Criterion>) -> Result<Stri
         if let Some(c) = success {
             let ok = c.met_by(&r.report).ok_or_else(|| {
                 Error::config(
-                    "--success",
+                    "success",
                     format!(
                         "no metric '{}'; this target has {}",
                         echo(&c.metric),

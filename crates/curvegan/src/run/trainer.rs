@@ -77,7 +77,7 @@ impl Trainer {
             // check of the target's build. A data set's are its held-out rows.
             eval_real =
                 (target.eval_real(config.eval_samples, &mut real_rng)).map_err(|e| match e {
-                    Error::Draw { what, .. } => Error::config("--target", what),
+                    Error::Draw { what, .. } => Error::config("target", what),
                     e => e,
                 })?;
         }
@@ -374,7 +374,7 @@ impl Trainer {
             return Err(Error::Diverged {
                 step,
                 what: format!(
-                    "{} (d_loss {}, g_loss {}); lower the learning rates (--lr-g, --lr-d)",
+                    "{} (d_loss {}, g_loss {}); lower the learning rates (`optim_g.lr`, `optim_d.lr`)",
                     bad.join(", "),
                     stats.d_loss,
                     stats.g_loss
@@ -402,11 +402,11 @@ impl Trainer {
                 let Values::F32(data) = data else { continue };
                 if let Err(m) = check_values(&format!("{net}.{name}"), data) {
                     let rate = match net {
-                        "D" => "--lr-d",
-                        _ => "--lr-g",
+                        "D" => "optim_d.lr",
+                        _ => "optim_g.lr",
                     };
                     return Some(format!(
-                        "{m}, which sample, eval and resume would refuse; lower the learning rate ({rate})"
+                        "{m}, which sample, eval and resume would refuse; lower the learning rate (`{rate}`)"
                     ));
                 }
             }

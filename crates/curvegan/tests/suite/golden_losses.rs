@@ -379,7 +379,7 @@ fn step_checks_its_inputs() {
         ..loss
     };
     let err = step(&bad, ok).unwrap_err();
-    assert!(err.to_string().contains("--n-critic"), "{err}");
+    assert!(err.to_string().contains("invalid n_critic"), "{err}");
 }
 
 #[test]
@@ -450,8 +450,8 @@ fn penalty_rejects_smooth_activations_and_bad_shapes() {
         let mlp = Mlp::init(&MlpSpec::new(3, &[4], 1, act, out), &mut rng).unwrap();
         let err = gradient_penalty(&mlp, &[0.0; 6], 1.0, None, &mut ws).unwrap_err();
         match err {
-            Error::Config { option, message } => {
-                assert_eq!(option, "--activation");
+            Error::Config { key, message } => {
+                assert_eq!(key, "activation");
                 assert!(
                     message.contains(&format!(
                         "'{}'",

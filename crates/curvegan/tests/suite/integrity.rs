@@ -275,7 +275,7 @@ fn huge_weights_and_non_finite_outputs_are_refused() {
         1,
         "only the header"
     );
-    let e = evaluate(&generator, 10, 0, "--n").unwrap_err().to_string();
+    let e = evaluate(&generator, 10, 0, "n").unwrap_err().to_string();
     assert!(e.contains("not finite"), "{e}");
 }
 
@@ -308,7 +308,7 @@ fn a_data_run_samples_without_its_file_and_resume_sees_a_change() {
     fs::rename(&csv, &moved).unwrap();
     let generator = Generator::load(&dir).unwrap();
     assert_eq!(generator.sample(3, 1, None).unwrap(), before);
-    let e = evaluate(&generator, 10, 0, "--n").unwrap_err().to_string();
+    let e = evaluate(&generator, 10, 0, "n").unwrap_err().to_string();
     assert!(
         e.contains("curves.csv") && e.contains("cannot be read"),
         "{e}"

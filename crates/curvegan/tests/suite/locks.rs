@@ -36,7 +36,7 @@ fn a_locked_run_folder_cannot_be_written_by_another_writer() {
     let held = RunFolder::create(&dir, false).unwrap();
     for err in [
         train(&small(3), &out(&dir, true), &mut ()).unwrap_err(),
-        RunFolder::open(&dir, "--resume").unwrap_err(),
+        RunFolder::open(&dir, "resume").unwrap_err(),
     ] {
         let err = err.to_string();
         assert!(err.contains("another curvegan process"), "{err}");
@@ -86,7 +86,10 @@ fn force_replaces_the_whole_old_run_and_refuses_foreign_files() {
     let err = train(&small(2), &out(&dir, true), &mut ())
         .unwrap_err()
         .to_string();
-    assert!(err.contains("notes.txt") && err.contains("--out"), "{err}");
+    assert!(
+        err.contains("notes.txt") && err.contains("invalid out"),
+        "{err}"
+    );
     assert_eq!(snapshot(&dir), before);
 }
 

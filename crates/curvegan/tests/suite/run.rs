@@ -323,7 +323,7 @@ fn a_sweep_runs_each_seed_as_train_would() {
         ..sweep
     };
     let err = empty.run(Start::New, &[], &()).unwrap_err();
-    assert!(err.to_string().contains("--seeds"), "{err}");
+    assert!(err.to_string().contains("invalid seeds"), "{err}");
     assert!(!tmp.path().join("empty").exists());
 }
 

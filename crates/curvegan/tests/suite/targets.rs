@@ -132,20 +132,23 @@ fn points_and_x_range_shape_the_grid() {
         let err = curvegan::data::target::parse_x_range(bad)
             .unwrap_err()
             .to_string();
-        assert!(err.contains("--x-range"), "{err}");
+        assert!(err.contains("target.x_range"), "{err}");
     }
     let err = TargetConfig::from_cli(Some("x"), &[], Some(1), None, None)
         .unwrap()
         .build()
         .unwrap_err()
         .to_string();
-    assert!(err.contains("--points") && err.contains("got 1"), "{err}");
+    assert!(
+        err.contains("target.points") && err.contains("got 1"),
+        "{err}"
+    );
 }
 
 #[test]
 fn syntax_error_names_the_position() {
     let err = build_err("a*sin(b*x", &["a=1", "b=uniform(1,2)"]);
-    assert!(err.contains("--target"), "{err}");
+    assert!(err.contains("invalid target:"), "{err}");
     assert!(err.contains("position 10"), "{err}");
     assert!(err.contains("expected ')'"), "{err}");
     let err = build_err("2*x +* 3", &[]);
@@ -203,13 +206,16 @@ fn param_parse_errors_name_the_option_and_text() {
         ("2a=1", "not a name"),
     ] {
         let err = cli("a*x", &[text]).unwrap_err().to_string();
-        assert!(err.contains("--param"), "{text}: {err}");
+        assert!(err.contains("target.params"), "{text}: {err}");
         assert!(err.contains(needle), "{text}: {err}");
     }
     let err = build_err("a*x", &["a=1", "a=2"]);
     assert!(err.contains("declared twice"), "{err}");
     let err = cli("family", &["a=1"]).unwrap_err().to_string();
-    assert!(err.contains("--param") && err.contains("family"), "{err}");
+    assert!(
+        err.contains("target.params") && err.contains("family"),
+        "{err}"
+    );
 }
 
 fn write_csv(text: &str) -> tempfile::NamedTempFile {
@@ -299,19 +305,22 @@ fn data_excludes_target_points_and_params() {
     let err = TargetConfig::from_cli(Some("family"), &[], None, None, Some(p))
         .unwrap_err()
         .to_string();
-    assert!(err.contains("--data"), "{err}");
+    assert!(err.contains("target.path"), "{err}");
     let err = TargetConfig::from_cli(None, &["a=1".into()], None, None, Some(p))
         .unwrap_err()
         .to_string();
-    assert!(err.contains("--param"), "{err}");
+    assert!(err.contains("target.params"), "{err}");
     let err = TargetConfig::from_cli(None, &[], Some(10), None, Some(p))
         .unwrap_err()
         .to_string();
-    assert!(err.contains("--points"), "{err}");
+    assert!(err.contains("target.points"), "{err}");
     let err = TargetConfig::from_cli(Some("ring8"), &[], None, Some([0.0, 1.0]), None)
         .unwrap_err()
         .to_string();
-    assert!(err.contains("--x-range") && err.contains("ring8"), "{err}");
+    assert!(
+        err.contains("target.x_range") && err.contains("ring8"),
+        "{err}"
+    );
 }
 
 /// Every sample lies within 5σ of a mode, and every mode is drawn.
