@@ -665,8 +665,31 @@ impl Cli {
             })
             .mut_subcommands(negatives)
         }
+        // Each option that sets a key of config.toml names it, from the one table.
+        fn keys(cmd: clap::Command) -> clap::Command {
+            cmd.mut_args(|a| {
+                let flag = format!("--{}", a.get_long().unwrap_or_default());
+                let keys = crate::keys::help_keys(&flag);
+                if keys.is_empty() {
+                    return a;
+                }
+                let s = if keys.len() > 1 { "s" } else { "" };
+                let note = format!("[config key{s}: {}]", keys.join(", "));
+                let help = a.get_help().map(|h| format!("{h} {note}"));
+                let long = a.get_long_help().map(|h| format!("{h} {note}"));
+                let a = match help {
+                    Some(h) => a.help(h),
+                    None => a,
+                };
+                match long {
+                    Some(h) => a.long_help(h),
+                    None => a,
+                }
+            })
+            .mut_subcommands(keys)
+        }
         // A sweep takes its seeds from --seeds: --seed is refused there, so not listed.
-        let cmd = negatives(Cli::command())
+        let cmd = keys(negatives(Cli::command()))
             .mut_subcommand("sweep", |sweep| sweep.mut_arg("seed", |a| a.hide(true)));
         cmd.mut_subcommand("train", |mut train| {
             let settings: Vec<clap::Id> =
@@ -1112,15 +1135,12 @@ impl TrainSettings {
             c.activation = a;
         }
         if let Some(loss) = self.loss {
-            c.loss = loss;
-            c.optim_g = loss.default_optimizer();
-            c.optim_d = loss.default_optimizer();
+            c.set_loss(loss);
         }
         // The data defaults' R1 gives way to a loss or a D that cannot take it (an --r1 given
         // here, or one from a --config file, still meets the rule and its error).
-        let data_defaults = self.config.is_none() && self.data.is_some();
-        if data_defaults && self.r1.is_none() && (!c.loss.takes_r1() || c.d_maxout > 1) {
-            c.r1 = 0.0;
+        if self.config.is_none() && self.data.is_some() && self.r1.is_none() {
+            c.drop_unusable_r1();
         }
         if self.n_critic.is_some() {
             c.n_critic = self.n_critic;
@@ -1137,30 +1157,28 @@ impl TrainSettings {
         if let Some(decay) = self.g_ema {
             c.g_ema = decay;
         }
-        for (option, value, dst, loss) in [
-            ("--clip", self.clip, &mut c.clip, LossKind::Wgan),
-            (
-                "--gp-weight",
-                self.gp_weight,
-                &mut c.gp_weight,
-                LossKind::WganGp,
-            ),
-        ] {
-            let Some(v) = value else { continue };
-            if c.loss != loss {
-                return Err(Error::config(
-                    option,
-                    format!(
-                        "{v} given, but only the loss {loss} uses it, not {}",
-                        c.loss
-                    ),
-                ));
-            }
-            *dst = v;
+        // Given to another loss, the library's validation refuses them (as in a config file).
+        if let Some(v) = self.clip {
+            c.clip = v;
         }
-        for (opt, choice, lr, net) in [
-            (&mut c.optim_g, self.optim_g, self.lr_g, "generator"),
-            (&mut c.optim_d, self.optim_d, self.lr_d, "discriminator"),
+        if let Some(v) = self.gp_weight {
+            c.gp_weight = v;
+        }
+        for (opt, choice, lr, net, key) in [
+            (
+                &mut c.optim_g,
+                self.optim_g,
+                self.lr_g,
+                "generator",
+                "optim_g.betas",
+            ),
+            (
+                &mut c.optim_d,
+                self.optim_d,
+                self.lr_d,
+                "discriminator",
+                "optim_d.betas",
+            ),
         ] {
             if let Some(choice) = choice {
                 *opt = match choice {
@@ -1179,7 +1197,7 @@ impl TrainSettings {
                     *rate = lr.unwrap_or(*rate);
                     if let Some(b) = self.betas {
                         return Err(Error::config(
-                            "--betas",
+                            key,
                             format!("{b:?} given, but the {net}'s optimizer is RMSprop, which has no betas"),
                         ));
                     }

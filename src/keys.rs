@@ -8,13 +8,14 @@
 //! `invalid --points: …`, `pass --resample N`. A key the user set in a `--config` file and not
 //! by its option stays a key, since that is what they wrote.
 //!
-//! [`FLAGS`] also feeds `--help`: each option of `train` that sets a key says which
-//! (`commands.md` in the guide shows it), and a test checks that every key of the table is set
-//! by an option that exists.
+//! [`CONFIG_FLAGS`] also feeds `--help`: each option that sets a key of `config.toml` says
+//! which (`[config key: optim_g.lr]`; `commands.md` in the guide shows them), and the tests
+//! read them there: every case of bad input on the command line is tried again as a config
+//! file (`tests/cli/bad_input.rs`).
 
-/// `(config key, the option that sets it)`. Settings of a run's `config.toml` first, in its
-/// order, then those of the other commands, which the library names as their parameters.
-pub const FLAGS: &[(&str, &str)] = &[
+/// `(config key, the option that sets it)` for the keys of a run's `config.toml`, in its
+/// order; `--help` names them ([`help_keys`]).
+pub const CONFIG_FLAGS: &[(&str, &str)] = &[
     ("steps", "--steps"),
     ("seed", "--seed"),
     ("batch_size", "--batch-size"),
@@ -44,6 +45,7 @@ pub const FLAGS: &[(&str, &str)] = &[
     ("optim_d.betas", "--betas"),
     ("lr_decay", "--lr-decay"),
     ("target", "--target"),
+    ("target.kind", "--target"),
     ("target.expr", "--target"),
     ("target.params", "--param"),
     ("target.points", "--points"),
@@ -62,7 +64,11 @@ pub const FLAGS: &[(&str, &str)] = &[
     ("checkpoint_every", "--checkpoint-every"),
     ("conditional", "--conditional"),
     ("pack", "--pack"),
-    // Outside a run's config.toml.
+];
+
+/// `(name, option)` for the settings outside a run's `config.toml`, by the library's name for
+/// them (its parameters').
+pub const OTHER_FLAGS: &[(&str, &str)] = &[
     ("config", "--config"),
     ("out", "--out"),
     ("force", "--force"),
@@ -85,9 +91,35 @@ pub const FLAGS: &[(&str, &str)] = &[
     ("slurm_binary", "--slurm-binary"),
 ];
 
+/// Options that set several keys at once, for `--help`.
+const SEVERAL: &[(&str, &[&str])] = &[("--hidden", &["g_hidden", "d_hidden"])];
+
 /// The option that sets the config key `key`, if the command line has one.
 pub fn flag(key: &str) -> Option<&'static str> {
-    FLAGS.iter().find(|(k, _)| *k == key).map(|(_, f)| *f)
+    (CONFIG_FLAGS.iter().chain(OTHER_FLAGS))
+        .find(|(k, _)| *k == key)
+        .map(|(_, f)| *f)
+}
+
+/// The config keys the option `flag` sets, as `--help` names them: `optim_g.lr` for `--lr-g`,
+/// `optim_g.betas, optim_d.betas` for `--betas`; a key whose keys below it are listed is left
+/// out (`target` beside `target.kind`). Empty for an option that sets no key of `config.toml`.
+pub fn help_keys(flag: &str) -> Vec<&'static str> {
+    if let Some((_, keys)) = SEVERAL.iter().find(|(f, _)| *f == flag) {
+        return keys.to_vec();
+    }
+    let keys: Vec<&str> = (CONFIG_FLAGS.iter())
+        .filter(|(_, f)| *f == flag)
+        .map(|(k, _)| *k)
+        .collect();
+    (keys.iter())
+        .filter(|k| {
+            !keys
+                .iter()
+                .any(|o| o.len() > k.len() && o.starts_with(&format!("{k}.")))
+        })
+        .copied()
+        .collect()
 }
 
 /// How [`in_text`] names a key: by its option, unless `file` says the key came from a config
@@ -100,7 +132,7 @@ pub struct Names<'a> {
 }
 
 impl Names<'_> {
-    /// The name the user knows `key` by: its option, or the key itself (none in [`FLAGS`], or
+    /// The name the user knows `key` by: its option, or the key itself (none in the tables, or
     /// a key of a config file whose option was not typed).
     fn of(&self, key: &str) -> Option<&'static str> {
         let flag = flag(key)?;
@@ -122,7 +154,7 @@ fn key_char(c: char) -> bool {
 
 /// `text` (an error as the library writes it) in the command line's words: `invalid KEY:` at
 /// the start of a line or after `: ` and every `` `KEY` `` become the option, for each key of
-/// [`FLAGS`] that `names` shows by its option. Everything else is left as it is.
+/// [`CONFIG_FLAGS`] and [`OTHER_FLAGS`] that `names` shows by its option. Everything else is left as it is.
 pub fn in_text(text: &str, names: &Names) -> String {
     let mut out = String::with_capacity(text.len());
     let mut rest = text;
@@ -211,10 +243,16 @@ mod tests {
 
     #[test]
     fn every_key_has_one_option_and_keys_are_key_shaped() {
-        for (i, (key, flag)) in FLAGS.iter().enumerate() {
+        let all: Vec<_> = CONFIG_FLAGS.iter().chain(OTHER_FLAGS).collect();
+        for (i, (key, flag)) in all.iter().enumerate() {
             assert!(key.chars().all(key_char) && !key.is_empty(), "{key}");
             assert!(flag.starts_with("--") && flag.len() > 2, "{flag}");
-            assert!(!FLAGS[..i].iter().any(|(k, _)| k == key), "{key} twice");
+            assert!(!all[..i].iter().any(|(k, _)| k == key), "{key} twice");
         }
+        assert_eq!(help_keys("--lr-g"), ["optim_g.lr"]);
+        assert_eq!(help_keys("--betas"), ["optim_g.betas", "optim_d.betas"]);
+        assert_eq!(help_keys("--target"), ["target.kind", "target.expr"]);
+        assert_eq!(help_keys("--hidden"), ["g_hidden", "d_hidden"]);
+        assert!(help_keys("--out").is_empty());
     }
 }

@@ -17,7 +17,7 @@ const LIMIT: Duration = Duration::from_secs(30);
 
 /// `(arguments, a substring of the error)`. Arguments are split on spaces; `''` is an empty
 /// argument. The files named are made by [`template`].
-const CASES: &[(&str, &str)] = &[
+pub const CASES: &[(&str, &str)] = &[
     // train: sizes and counts (zero, negative, huge, malformed)
     ("train --steps 0", "--steps"),
     // train: labels
@@ -804,7 +804,7 @@ fn check(args: &str, culprit: &str) -> Result<String, String> {
 }
 
 /// [`check`] of the arguments `argv`, as given.
-fn check_argv(argv: &[&str], culprit: &str) -> Result<String, String> {
+pub fn check_argv(argv: &[&str], culprit: &str) -> Result<String, String> {
     let dir = tempfile::tempdir().unwrap();
     copy_dir(template(), dir.path());
     let mut before = BTreeMap::new();

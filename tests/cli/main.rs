@@ -20,6 +20,7 @@
 //! - `user_files`: `--force` and `best/`, a run folder moved or removed mid-run, failed runs,
 //!   `sample --out` onto a run's files, planted symlinks, interrupted and killed samples, free
 //!   space;
+//! - `same_rules`: every bad option refused alike when a config file gives it;
 //! - `printing`: control characters escaped in everything printed, echoed input cut, a
 //!   closed pipe on `report --out -`.
 
@@ -34,4 +35,5 @@ mod integrity;
 mod model_selection;
 mod printing;
 mod runs;
+mod same_rules;
 mod user_files;

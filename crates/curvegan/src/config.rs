@@ -829,12 +829,55 @@ impl TrainConfig {
         toml::to_string(self).map_err(|e| Error::Serialize(format!("config as TOML: {e}")))
     }
 
-    /// Parses a TOML config; a missing key takes its default, an unknown key is an error.
+    /// Parses a TOML config; a missing key takes its default, an unknown key is an error. A
+    /// `loss` without `optim_g` or `optim_d` gives that net the loss's own optimizer
+    /// ([`TrainConfig::set_loss`]), as `--loss` does.
     pub fn from_toml(text: &str, path: &Path) -> Result<Self> {
-        toml::from_str(text).map_err(|e| {
+        let mut config: TrainConfig = Self::parse_toml(text, path)?;
+        if let Ok(table) = text.parse::<toml::Table>() {
+            if table.contains_key("loss") {
+                let own = config.loss.default_optimizer();
+                for (key, optim) in [
+                    ("optim_g", &mut config.optim_g),
+                    ("optim_d", &mut config.optim_d),
+                ] {
+                    if !table.contains_key(key) {
+                        *optim = own;
+                    }
+                }
+            }
+        }
+        Ok(config)
+    }
+
+    /// Sets the loss, and both optimizers to the loss's own ([`LossKind::default_optimizer`]:
+    /// RMSprop for `wgan`, Adam with β = (0.5, 0.9) for `wgan-gp`, else the tutorial's Adam).
+    pub fn set_loss(&mut self, loss: LossKind) {
+        self.loss = loss;
+        self.optim_g = loss.default_optimizer();
+        self.optim_d = loss.default_optimizer();
+    }
+
+    /// The data defaults' R1 ([`TrainConfig::data_defaults`]) gives way to a loss that cannot
+    /// take it (`tutorial`, `wgan`, `wgan-gp`) or a maxout D: `r1` becomes 0 there. For a
+    /// config made from the data defaults and changed, before an `r1` the user gives.
+    pub fn drop_unusable_r1(&mut self) {
+        if !self.loss.takes_r1() || self.d_maxout > 1 {
+            self.r1 = 0.0;
+        }
+    }
+
+    /// [`TrainConfig::from_toml`] without its loss rule: serde's reading, its error on one line
+    /// naming the key (`optim_d.lr`), where toml's own names only the table it is in.
+    fn parse_toml<T: serde::de::DeserializeOwned>(text: &str, path: &Path) -> Result<T> {
+        let one_line = |e: toml::de::Error, key: String| {
             // One line: where, what, and the line itself (toml's own text spreads these over
             // several lines).
             let message = crate::text::echo(e.message().trim_end());
+            let key = match key.is_empty() || key == "." {
+                true => String::new(),
+                false => format!(", key {}", crate::text::echo(&key)),
+            };
             let text = match e.span() {
                 Some(span) => {
                     let before = text.get(..span.start).unwrap_or(text);
@@ -848,13 +891,18 @@ impl TrainConfig {
                         .take(80)
                         .collect();
                     format!(
-                        "line {line}, column {column}: {message} in `{}`",
+                        "line {line}, column {column}{key}: {message} in `{}`",
                         crate::text::escape(source.trim())
                     )
                 }
-                None => message,
+                None => format!("{}{message}", key.trim_start_matches(", ")),
             };
             Error::bad_file(path, text)
+        };
+        let de = toml::de::Deserializer::parse(text).map_err(|e| one_line(e, String::new()))?;
+        serde_path_to_error::deserialize(de).map_err(|e| {
+            let key = e.path().to_string();
+            one_line(e.into_inner(), key)
         })
     }
 

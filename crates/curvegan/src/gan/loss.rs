@@ -408,8 +408,8 @@ impl LossSettings {
         (self.r1 > 0.0).then_some((self.r1 / 2.0) as f32)
     }
 
-    /// Checks the settings; the error names the option (`--n-critic`, `--clip`,
-    /// `--gp-weight`, `--r1`) and the value.
+    /// Checks the settings; the error names the config key (`n_critic`, `clip`, `gp_weight`,
+    /// `r1`, `top_k`, `top_k_anneal`) and the value.
     pub fn validate(&self) -> Result<()> {
         if self.n_critic == 0 {
             return Err(Error::config("n_critic", "must be at least 1, got 0"));
@@ -435,6 +435,28 @@ impl LossSettings {
                 "gp_weight",
                 format!("must be a finite number ≥ 0, got {}", self.gp_weight),
             ));
+        }
+        // A setting of one loss given to another would do nothing: refused, so that a config
+        // file and the command line say so alike (the defaults, which every config.toml
+        // writes, are not "given").
+        for (key, value, default, owner) in [
+            ("clip", self.clip, DEFAULT_CLIP, LossKind::Wgan),
+            (
+                "gp_weight",
+                self.gp_weight,
+                DEFAULT_GP_WEIGHT,
+                LossKind::WganGp,
+            ),
+        ] {
+            if value != default && self.kind != owner {
+                return Err(Error::config(
+                    key,
+                    format!(
+                        "{value} given, but only the loss {owner} uses it, not {}",
+                        self.kind
+                    ),
+                ));
+            }
         }
         if !(self.r1.is_finite() && self.r1 >= 0.0) {
             return Err(Error::config(
