@@ -2,7 +2,7 @@
 //! the progress bar of a training run (indicatif, on stderr,
 //! hidden when stderr is not a terminal or with `--quiet`), the summary after it, and the
 //! reports of `sweep` and `bench modes` around the library's tables. Standard output goes
-//! through [`print`] (or [`print_json`]), for which a closed pipe is not an error.
+//! through [`print`] (or [`print_json`](crate::term::print_json)), for which a closed pipe is not an error.
 //!
 //! Nothing from outside reaches the terminal raw: names, folders and values in these lines and
 //! tables are escaped where they are put in ([`shown`], [`curvegan::text`]), and [`print`] and
@@ -18,13 +18,12 @@ use curvegan::eval::catalogue::Scores;
 use curvegan::gan::step::StepStats;
 use curvegan::run::bench::{self, Outcome};
 use curvegan::run::files;
-use curvegan::run::listing::RunRow;
 use curvegan::run::sweep::{self, Criterion, SeedObserver, SeedResult};
 use curvegan::text;
 use curvegan::{Observer, Summary, TrainConfig};
 use indicatif::{ProgressBar, ProgressStyle};
 
-use crate::term::{catch_signals, print, print_json, STOP};
+use crate::term::{catch_signals, print, STOP};
 
 /// Watches for Ctrl-C, and shows a progress bar on stderr with the live losses when it has one.
 struct Progress {
@@ -282,85 +281,6 @@ impl Drop for Seeds {
         if let Some(bar) = &self.bar {
             bar.finish_and_clear();
         }
-    }
-}
-
-/// `curvegan runs`: the run folders under `dir`, as a table or (`json`) as JSON; a folder
-/// below `dir` that could not be searched is named on stderr.
-pub fn runs(dir: &Path, json: bool) -> Result<()> {
-    let listing = curvegan::run::listing::scan(dir)?;
-    for s in &listing.skipped {
-        eprintln!("left out {}: {}", shown(&s.folder), text::echo(&s.error));
-    }
-    match json {
-        true => print_json(&(serde_json::to_string_pretty(&listing.rows)? + "\n")),
-        false => print(&runs_table(&listing.rows)),
-    }
-}
-
-/// The table of `curvegan runs`: one line per run folder, columns aligned. Names, tags and
-/// metric names come from files: each cell is escaped and cut ([`text::echo`]).
-fn runs_table(rows: &[RunRow]) -> String {
-    let header = [
-        "name", "start", "target", "loss", "steps", "status", "metric", "best",
-    ];
-    let dash = || "—".to_string();
-    let lines: Vec<[String; 8]> = rows
-        .iter()
-        .map(|r| {
-            let count = |n: Option<usize>| n.map_or("?".to_string(), |n| n.to_string());
-            [
-                r.name.clone(),
-                r.start.clone().unwrap_or_else(dash),
-                r.target.clone().unwrap_or_else(dash),
-                r.loss.clone().unwrap_or_else(dash),
-                format!("{}/{}", count(r.steps_done), count(r.steps_planned)),
-                r.status.name().to_string(),
-                (r.metric.as_ref()).map_or_else(dash, |m| format!("{} {:.5}", m.name, m.value)),
-                (r.best.as_ref()).map_or_else(dash, |b| format!("{:.5} at {}", b.value, b.step)),
-            ]
-            .map(|cell| text::echo(&cell))
-        })
-        .collect();
-    let widths: Vec<usize> = (0..header.len())
-        .map(|i| {
-            let cells = lines.iter().map(|l| l[i].chars().count());
-            cells.chain([header[i].len()]).max().unwrap_or(0)
-        })
-        .collect();
-    let line = |cells: &mut dyn Iterator<Item = &str>| {
-        let padded: Vec<String> = cells
-            .zip(&widths)
-            .map(|(c, w)| format!("{c}{}", " ".repeat(w - c.chars().count())))
-            .collect();
-        padded.join("  ").trim_end().to_string() + "\n"
-    };
-    let mut text = line(&mut header.iter().copied());
-    for l in &lines {
-        text += &line(&mut l.iter().map(String::as_str));
-    }
-    text
-}
-
-/// `curvegan report`: writes the page ([`curvegan::run::report::write`]) and says where, on
-/// stderr when the page itself goes to standard output; names the run folders left out on
-/// stderr. A closed standard output (`report --out - | head`) is not an error.
-pub fn report(runs: &[std::path::PathBuf], out: Option<&Path>) -> Result<()> {
-    let stdout = out == Some(Path::new("-"));
-    let (written, skipped) = match curvegan::run::report::write(runs, out) {
-        Err(curvegan::Error::Io { cause, .. })
-            if stdout && cause.kind() == std::io::ErrorKind::BrokenPipe =>
-        {
-            return Ok(())
-        }
-        r => r?,
-    };
-    for s in &skipped {
-        eprintln!("left out {}: {}", shown(&s.folder), text::echo(&s.error));
-    }
-    match stdout {
-        true => Ok(()),
-        false => print(&format!("report: {}\n", shown(&written))),
     }
 }
 

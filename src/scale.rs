@@ -1,78 +1,25 @@
-//! `sweep` and `bench modes` on their backend — this process's threads, or a Slurm job array
-//! ([`curvegan::run::slurm`]) — `resume` of a sweep's folder, and `status` and `collect` of a
-//! folder submitted to Slurm.
-//! The tables are the library's, printed by [`output`].
+//! The trials of a sweep or benchmark, as the commands that start, continue or collect them
+//! share it: run on this process's threads ([`run_here`]: `sweep`, `bench modes`, `resume` of
+//! a sweep's folder), or submitted as a Slurm job array ([`curvegan::run::slurm`]) and
+//! followed ([`submitted`]), and collected into its table ([`collect`]: `collect`, and
+//! `sweep --wait`). The tables are the library's, printed by [`output`].
 
 use std::collections::BTreeSet;
 use std::path::Path;
 
 use anyhow::Result;
 use curvegan::run::local::{Start, Sweep};
-use curvegan::run::plan;
-use curvegan::run::slurm::{self, Collected, Kind, Plan, Progress, State};
+use curvegan::run::slurm::{self, Collected, Plan, Progress, State};
 use curvegan::run::sweep::SeedObserver;
 
-use crate::cli::{Backend, BenchJob, SweepJob};
 use crate::{output, term};
-
-/// `curvegan sweep`.
-pub fn sweep(j: SweepJob) -> Result<()> {
-    let kind = Kind::Sweep {
-        eval_n: j.scoring.samples,
-        success: j.success.as_ref().map(|c| c.to_string()),
-    };
-    match j.backend {
-        Backend::Local { jobs } => {
-            let sweep = Sweep {
-                config: j.config,
-                plan: plan::Plan::new(kind, j.seeds),
-                root: j.root,
-                jobs,
-            };
-            run_here(&sweep, j.start, j.quiet)
-        }
-        Backend::Slurm { submit, wait } => {
-            let plan = slurm::submit(&j.config, j.seeds, &j.root, kind, &submit)?;
-            submitted(&plan, &j.root, wait, j.quiet)
-        }
-    }
-}
-
-/// `curvegan bench modes`.
-pub fn bench(j: BenchJob) -> Result<()> {
-    match j.backend {
-        Backend::Local { jobs } => {
-            let sweep = Sweep {
-                plan: plan::Plan::bench(&j.dataset, j.trials),
-                config: j.config,
-                root: j.root,
-                jobs,
-            };
-            run_here(&sweep, j.start, j.quiet)
-        }
-        Backend::Slurm { submit, wait } => {
-            let kind = Kind::Bench {
-                dataset: j.dataset.name().to_string(),
-            };
-            let seeds = 0..j.trials as u64;
-            let plan = slurm::submit(&j.config, seeds, &j.root, kind, &submit)?;
-            submitted(&plan, &j.root, wait, j.quiet)
-        }
-    }
-}
-
-/// `curvegan resume DIR` of a sweep's or benchmark's folder: continues it with the settings
-/// recorded there, on `jobs` threads.
-pub fn resume(dir: &Path, jobs: usize, quiet: bool) -> Result<()> {
-    run_here(&Sweep::open(dir, jobs)?, Start::Continue, quiet)
-}
 
 /// Runs `sweep` on this machine's threads, stopped (each run with a checkpoint) by Ctrl-C,
 /// SIGTERM or SIGHUP as `train` is, with a line per seed on stderr, then prints its table.
-fn run_here(sweep: &Sweep, start: Start, quiet: bool) -> Result<()> {
+pub fn run_here(sweep: &Sweep, start: Start, quiet: bool) -> Result<()> {
     term::catch_signals("stopped at once, the last checkpoint is kept");
     let observer = output::Seeds::new(sweep.plan.trials as usize, quiet);
-    let collected = sweep.run(start, &crate::cli::command_line(), &observer)?;
+    let collected = sweep.run(start, &crate::args::command_line(), &observer)?;
     drop(observer);
     quiet_or_print(quiet, &collected_text(&collected, &sweep.root)?)
 }
@@ -89,7 +36,7 @@ fn collected_text(collected: &Collected, root: &Path) -> Result<String> {
 
 /// After a submission: the job id and what to run next, or with `wait`, the progress until
 /// the array ends and then the collected table.
-fn submitted(plan: &Plan, root: &Path, wait: bool, quiet: bool) -> Result<()> {
+pub fn submitted(plan: &Plan, root: &Path, wait: bool, quiet: bool) -> Result<()> {
     let r = output::shown(root);
     term::print(&format!(
         "submitted Slurm job {}: {} trials (seeds {}..{}) in {r}\n",
@@ -122,47 +69,6 @@ fn submitted(plan: &Plan, root: &Path, wait: bool, quiet: bool) -> Result<()> {
     })?;
     drop(observer);
     collect(root, false, quiet)
-}
-
-/// `curvegan status DIR`: a line per trial, and the last log lines of each failed one.
-pub fn status(root: &Path) -> Result<()> {
-    let p = slurm::status(root)?;
-    let plan = &p.plan;
-    let mut text = format!(
-        "{} {}: Slurm job {}, seeds {}..{}, submitted {}\n{}\n",
-        plan.sweep.kind.name(),
-        output::shown(root),
-        plan.job_id,
-        plan.seeds().start,
-        plan.seeds().end,
-        plan.submitted.utc,
-        p.counts()
-    );
-    if let Some(e) = &p.slurm_error {
-        text += &format!("Slurm could not be asked, states are from the folders: {e}\n");
-    }
-    text += &format!(
-        "{:>8}  {:<8}  {:<12}  {:>13}\n",
-        "seed", "state", "slurm", "steps"
-    );
-    for t in &p.trials {
-        let steps = t.run.as_ref().map_or("—".to_string(), |r| {
-            let n = |v: Option<usize>| v.map_or("?".to_string(), |v| v.to_string());
-            format!("{}/{}", n(r.steps_done), n(r.steps_planned))
-        });
-        let slurm = curvegan::text::echo(t.slurm.as_deref().unwrap_or("—"));
-        text += &format!(
-            "{:>8}  {:<8}  {:<12}  {:>13}\n",
-            t.seed,
-            t.state.name(),
-            slurm,
-            steps
-        );
-    }
-    for t in p.trials.iter().filter(|t| t.state == State::Failed) {
-        text += &format!("{}\n", t.failure());
-    }
-    term::print(&text)
 }
 
 /// `curvegan collect DIR`: the sweep's or benchmark's table, as a local run prints it.

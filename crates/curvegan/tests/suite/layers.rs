@@ -5,9 +5,11 @@
 //! `config`, `run`. A module is a source file; its imports are the `crate::…` paths in its
 //! code (comments and doc comments are not code: a doc link to a higher layer is fine).
 //!
-//! The command line (the `curvegan` binary's `src/`) has layers of one module each, bottom up:
-//! `term` (signals, the terminal's state, standard output), `live` (the live view), `output`
-//! (what commands print), `cli` (the arguments), `scale` (sweeps, benchmarks, Slurm), `main`.
+//! The command line (the `curvegan` binary's `src/`) has layers, bottom up: `term` (signals,
+//! the terminal's state, standard output), `dashboard` (the live view), `output` (what commands
+//! print), `args/` (the arguments several commands share), `scale` (the trials of a sweep or
+//! benchmark), `commands/` (one module per command), `main`. A module of a folder may also use
+//! the other modules of its folder; no cycle anywhere.
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::fs;
@@ -17,8 +19,15 @@ const LAYERS: [&str; 8] = [
     "text", "error", "nn", "data", "gan", "eval", "config", "run",
 ];
 
-/// Module path (`gan::step`) → source text without comments, for every file of `src/`.
+/// Module path (`gan::step`) → source text without comments, for every file of the library's
+/// `src/`.
 fn modules() -> BTreeMap<String, String> {
+    modules_in(&Path::new(env!("CARGO_MANIFEST_DIR")).join("src"))
+}
+
+/// Module path (`commands::train`; `main` and `lib` as they are) → source text without
+/// comments, for every file under `src`.
+fn modules_in(src: &Path) -> BTreeMap<String, String> {
     fn walk(dir: &Path, out: &mut Vec<PathBuf>) {
         for entry in fs::read_dir(dir).unwrap() {
             let path = entry.unwrap().path();
@@ -29,12 +38,11 @@ fn modules() -> BTreeMap<String, String> {
             }
         }
     }
-    let src = Path::new(env!("CARGO_MANIFEST_DIR")).join("src");
     let mut files = Vec::new();
-    walk(&src, &mut files);
+    walk(src, &mut files);
     let mut out = BTreeMap::new();
     for file in files {
-        let rel = file.strip_prefix(&src).unwrap().with_extension("");
+        let rel = file.strip_prefix(src).unwrap().with_extension("");
         let mut parts: Vec<String> = rel
             .components()
             .map(|c| c.as_os_str().to_string_lossy().into_owned())
@@ -129,6 +137,13 @@ fn no_module_imports_itself_through_others() {
             (m.as_str(), deps)
         })
         .collect();
+    if let Some(cycle) = find_cycle(&graph) {
+        panic!("import cycle: {}", cycle.join(" → "));
+    }
+}
+
+/// A cycle of `graph` (module → the modules it imports), as a path from a module back to it.
+fn find_cycle(graph: &BTreeMap<&str, BTreeSet<String>>) -> Option<Vec<String>> {
     // Depth-first search for a back edge; the cycle is reported as a path.
     fn visit<'a>(
         m: &'a str,
@@ -162,10 +177,11 @@ fn no_module_imports_itself_through_others() {
     let mut state = BTreeMap::new();
     for m in graph.keys() {
         let mut path = Vec::new();
-        if let Some(cycle) = visit(m, &graph, &mut state, &mut path) {
-            panic!("import cycle: {}", cycle.join(" → "));
+        if let Some(cycle) = visit(m, graph, &mut state, &mut path) {
+            return Some(cycle);
         }
     }
+    None
 }
 
 /// The checks above must see real imports: a module that imports a higher layer is caught.
@@ -188,79 +204,102 @@ fn the_checks_see_imports() {
     );
 }
 
-/// The command line's modules, bottom up: each may import only those before it.
-const CLI_LAYERS: [&str; 7] = [
+/// The command line's layers, bottom up: a module of `src/` or a folder (`args/`, `commands/`).
+/// A module may import the layers before its own, and the other modules of its own folder.
+const CLI_LAYERS: [&str; 8] = [
     "keys",
     "term",
     "dashboard",
     "output",
-    "cli",
+    "args",
     "scale",
+    "commands",
     "main",
 ];
 
-/// The modules of the command line (`src/*.rs` of the workspace's root) that `code` imports:
-/// `crate::a…` paths and `crate::{a, b…}` groups, first segments only.
-fn cli_imports(code: &str) -> BTreeSet<String> {
+/// The modules of the command line that `code` imports: every `crate::a::b` path and every
+/// path of a `crate::{a, b::c}` group, resolved to the longest module in `known`.
+fn cli_imports(code: &str, known: &BTreeSet<String>) -> BTreeSet<String> {
     let mut out = BTreeSet::new();
     for (i, _) in code.match_indices("crate::") {
         let rest = &code[i + "crate::".len()..];
-        let names: Vec<&str> = match rest.strip_prefix('{') {
+        let paths: Vec<&str> = match rest.strip_prefix('{') {
             Some(group) => group[..group.find('}').unwrap_or(group.len())]
                 .split(',')
                 .map(str::trim)
                 .collect(),
             None => vec![rest],
         };
-        for name in names {
-            let first: String = name
+        for path in paths {
+            let path: String = path
                 .chars()
-                .take_while(|c| c.is_alphanumeric() || *c == '_')
+                .take_while(|c| c.is_alphanumeric() || *c == '_' || *c == ':')
                 .collect();
-            if !first.is_empty() {
-                out.insert(first);
-            }
+            let segments: Vec<&str> = path.split("::").filter(|s| !s.is_empty()).collect();
+            let module = (1..=segments.len())
+                .rev()
+                .map(|n| segments[..n].join("::"))
+                .find(|m| known.contains(m));
+            out.extend(module);
         }
     }
     out
 }
 
+/// The layer of a command-line module: the position of its file or folder in [`CLI_LAYERS`].
+fn cli_layer_of(module: &str) -> Option<usize> {
+    let top = module.split("::").next().unwrap_or("");
+    CLI_LAYERS.iter().position(|l| *l == top)
+}
+
 #[test]
 fn the_command_line_imports_only_downward() {
-    let src = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../src");
-    let mut seen = Vec::new();
+    let modules = modules_in(&Path::new(env!("CARGO_MANIFEST_DIR")).join("../../src"));
+    let known: BTreeSet<String> = modules.keys().cloned().collect();
     let mut violations = Vec::new();
-    for entry in fs::read_dir(&src).unwrap() {
-        let path = entry.unwrap().path();
-        if path.extension().is_none_or(|e| e != "rs") {
-            continue;
-        }
-        let module = path.file_stem().unwrap().to_string_lossy().into_owned();
-        let Some(own) = CLI_LAYERS.iter().position(|l| *l == module) else {
-            violations.push(format!("src/{module}.rs is in no layer of {CLI_LAYERS:?}"));
+    let mut graph: BTreeMap<&str, BTreeSet<String>> = BTreeMap::new();
+    for (module, code) in &modules {
+        let Some(own) = cli_layer_of(module) else {
+            violations.push(format!("{module} is in no layer of {CLI_LAYERS:?}"));
             continue;
         };
-        let code: String = fs::read_to_string(&path)
-            .unwrap()
-            .lines()
-            .map(|l| l.find("//").map_or(l, |i| &l[..i]))
-            .collect::<Vec<_>>()
-            .join("\n");
-        for dep in cli_imports(&code) {
-            match CLI_LAYERS.iter().position(|l| *l == dep) {
-                Some(theirs) if theirs < own => {}
-                _ => violations.push(format!("src/{module}.rs imports crate::{dep}")),
+        let mut deps = cli_imports(code, &known);
+        deps.remove(module);
+        // A folder's `mod.rs` declares its children; that is not an import.
+        deps.retain(|d| !d.starts_with(&format!("{module}::")));
+        for dep in &deps {
+            match cli_layer_of(dep) {
+                // The same layer: another module of the same folder.
+                Some(theirs) if theirs <= own => {}
+                _ => violations.push(format!("{module} imports crate::{dep}")),
             }
         }
-        seen.push(module);
+        graph.insert(module, deps);
     }
-    assert_eq!(seen.len(), CLI_LAYERS.len(), "{seen:?}");
+    // Every layer holds a module, and the folders are seen module by module.
+    for layer in CLI_LAYERS {
+        assert!(known.contains(layer), "no module {layer} in {known:?}");
+    }
+    assert!(
+        known.contains("commands::train") && known.contains("args::settings"),
+        "{known:?}"
+    );
     assert!(violations.is_empty(), "{}", violations.join("\n"));
-    // The reader sees both forms of import.
-    let both = cli_imports("use crate::cli::Job;\nuse crate::{output, term::STOP};");
+    if let Some(cycle) = find_cycle(&graph) {
+        panic!("import cycle in the command line: {}", cycle.join(" → "));
+    }
+    // The reader sees both forms of import, and a path to a folder's module.
+    let known: BTreeSet<String> = ["args", "args::settings", "output", "term"]
+        .iter()
+        .map(|s| s.to_string())
+        .collect();
+    let both = cli_imports(
+        "use crate::args::settings::TrainSettings;\nuse crate::{output, term::STOP};\nuse crate::args::out_dir;",
+        &known,
+    );
     assert_eq!(
         both.into_iter().collect::<Vec<_>>(),
-        ["cli", "output", "term"]
+        ["args", "args::settings", "output", "term"]
     );
 }
 

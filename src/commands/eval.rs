@@ -1,0 +1,48 @@
+//! `curvegan eval`: a trained generator scored with the metrics that fit its target, as a
+//! table or JSON.
+
+use std::path::PathBuf;
+
+use anyhow::Result;
+use curvegan::run::sample::{evaluate, DEFAULT_EVAL_COUNT};
+use curvegan::{Error, Generator};
+
+use crate::args::DEFAULT;
+use crate::term;
+
+/// The arguments of `eval`.
+#[derive(Debug, clap::Args)]
+pub struct Args {
+    /// A run folder written by `curvegan train`
+    run: PathBuf,
+    /// Generated (and real) samples to compare
+    #[arg(long, short, default_value_t = DEFAULT_EVAL_COUNT)]
+    n: usize,
+    /// Seed of the noise and of the real samples
+    #[arg(long, default_value_t = DEFAULT.seed)]
+    seed: u64,
+    /// Print JSON instead of a table
+    #[arg(long)]
+    json: bool,
+}
+
+/// `curvegan eval`.
+pub fn exec(args: Args) -> Result<()> {
+    if let Some((what, run)) = curvegan::run::plan::describe(&args.run) {
+        return Err(Error::config(
+            "RUN",
+            format!(
+                "{} is a {what}'s folder, not a run folder; eval scores one of its runs, e.g. `curvegan eval {}`",
+                args.run.display(),
+                run.display()
+            ),
+        )
+        .into());
+    }
+    let generator = Generator::load_named(&args.run, "RUN")?;
+    let report = evaluate(&generator, args.n, args.seed, "--n")?;
+    match args.json {
+        true => term::print_json(&(serde_json::to_string_pretty(&report)? + "\n")),
+        false => term::print(&report.table()),
+    }
+}

@@ -1,0 +1,120 @@
+//! `curvegan sample`: samples of a trained generator (or its input rows, `--noise`), as JSON
+//! or CSV, to standard output or atomically to a file.
+
+use std::io::Write;
+use std::path::{Path, PathBuf};
+
+use anyhow::Result;
+use clap::ValueEnum;
+use curvegan::run::files::write_atomic_with;
+use curvegan::run::sample::{Format, DEFAULT_COUNT};
+use curvegan::{Error, Generator};
+
+use crate::args::DEFAULT;
+use crate::term;
+
+/// The arguments of `sample`.
+#[derive(Debug, clap::Args)]
+pub struct Args {
+    /// A run folder written by `curvegan train`
+    #[arg(long)]
+    run: PathBuf,
+    /// Number of samples
+    #[arg(long, short, default_value_t = DEFAULT_COUNT)]
+    n: usize,
+    /// Seed of the noise
+    #[arg(long, default_value_t = DEFAULT.seed)]
+    seed: u64,
+    /// Output format
+    #[arg(long, value_enum, default_value_t = FormatArg::Json)]
+    format: FormatArg,
+    /// Write to this file (atomically) instead of standard output
+    #[arg(long)]
+    out: Option<PathBuf>,
+    /// A conditional generator's condition, e.g. a=1.8 (repeatable; default: drawn from the
+    /// target's distribution)
+    #[arg(long, value_name = "NAME=VALUE")]
+    condition: Vec<String>,
+    /// Print G's input (the noise, then any condition) instead of the samples, one row per
+    /// sample, to run another implementation on the same noise
+    #[arg(long)]
+    noise: bool,
+}
+
+#[derive(Debug, Clone, Copy, ValueEnum)]
+enum FormatArg {
+    Csv,
+    Json,
+}
+
+/// What `sample` draws, checked: `count` samples from the generator in `run`.
+#[derive(Debug)]
+struct Job {
+    run: PathBuf,
+    count: usize,
+    seed: u64,
+    /// `NAME=VALUE` pairs, parsed by the generator, which knows its names.
+    condition: Vec<String>,
+    format: Format,
+    /// Print G's input rows instead of its samples.
+    noise: bool,
+    /// Where to write; standard output if `None`.
+    out: Option<PathBuf>,
+}
+
+impl Args {
+    /// The checked job; the error names the option and its value.
+    fn checked(self) -> Result<Job, Error> {
+        if self.n == 0 {
+            return Err(Error::config("--n", "must be at least 1, got 0"));
+        }
+        Ok(Job {
+            run: self.run,
+            count: self.n,
+            seed: self.seed,
+            condition: self.condition,
+            format: match self.format {
+                FormatArg::Csv => Format::Csv,
+                FormatArg::Json => Format::Json,
+            },
+            noise: self.noise,
+            out: self.out,
+        })
+    }
+}
+
+/// `curvegan sample`.
+pub fn exec(args: Args) -> Result<()> {
+    let j = args.checked()?;
+    let generator = Generator::load(&j.run)?;
+    let condition = match j.condition.is_empty() {
+        true => None,
+        false => Some(generator.parse_condition(&j.condition)?),
+    };
+    let write = |out: &mut dyn Write, dest: &Path, stop: &dyn Fn() -> bool| {
+        generator.write_samples_until(
+            j.count,
+            j.seed,
+            condition.as_deref(),
+            j.format,
+            j.noise,
+            out,
+            dest,
+            stop,
+        )
+    };
+    match j.out {
+        Some(path) => {
+            // Checked before anything is written: not a file of a run, room enough.
+            generator.check_out(&path)?;
+            let (c, seed) = (condition.as_deref(), j.seed);
+            generator.check_room(&path, j.count, seed, c, j.format, j.noise)?;
+            // Ctrl-C, SIGTERM, SIGHUP stop the writing between chunks: the temporary
+            // file is removed and the file at --out left as it was.
+            term::catch_signals("stopped at once");
+            let stop = || term::STOP.load(std::sync::atomic::Ordering::Relaxed);
+            Ok(write_atomic_with(&path, |f| write(f, &path, &stop))?)
+        }
+        None => term::stream(|out| write(out, Path::new("standard output"), &|| false)),
+    }
+}
