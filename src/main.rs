@@ -14,8 +14,8 @@ use std::process::ExitCode;
 use anyhow::Result;
 use std::{io::Write, path::Path};
 
-use curvegan::run::files::{self, write_atomic_with};
-use curvegan::run::sample::evaluate;
+use curvegan::run::store::files::{self, write_atomic_with};
+use curvegan::run::train::sample::evaluate;
 use curvegan::{Error, Generator, TrainConfig};
 
 use cli::{Cli, Job};
@@ -66,7 +66,7 @@ fn run() -> Result<()> {
             }
         }
         Job::Eval(j) => {
-            if let Some((what, run)) = curvegan::run::plan::describe(&j.run) {
+            if let Some((what, run)) = curvegan::run::scale::plan::describe(&j.run) {
                 return Err(Error::config(
                     "RUN",
                     format!(

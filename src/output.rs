@@ -16,10 +16,10 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use anyhow::Result;
 use curvegan::eval::catalogue::Scores;
 use curvegan::gan::step::StepStats;
-use curvegan::run::bench::{self, Outcome};
-use curvegan::run::files;
-use curvegan::run::listing::RunRow;
-use curvegan::run::sweep::{self, Criterion, SeedObserver, SeedResult};
+use curvegan::run::scale::bench::{self, Outcome};
+use curvegan::run::store::files;
+use curvegan::run::store::listing::RunRow;
+use curvegan::run::scale::sweep::{self, Criterion, SeedObserver, SeedResult};
 use curvegan::text;
 use curvegan::{Observer, Summary, TrainConfig};
 use indicatif::{ProgressBar, ProgressStyle};
@@ -288,7 +288,7 @@ impl Drop for Seeds {
 /// `curvegan runs`: the run folders under `dir`, as a table or (`json`) as JSON; a folder
 /// below `dir` that could not be searched is named on stderr.
 pub fn runs(dir: &Path, json: bool) -> Result<()> {
-    let listing = curvegan::run::listing::scan(dir)?;
+    let listing = curvegan::run::store::listing::scan(dir)?;
     for s in &listing.skipped {
         eprintln!("left out {}: {}", shown(&s.folder), text::echo(&s.error));
     }
@@ -342,12 +342,12 @@ fn runs_table(rows: &[RunRow]) -> String {
     text
 }
 
-/// `curvegan report`: writes the page ([`curvegan::run::report::write`]) and says where, on
+/// `curvegan report`: writes the page ([`curvegan::run::view::report::write`]) and says where, on
 /// stderr when the page itself goes to standard output; names the run folders left out on
 /// stderr. A closed standard output (`report --out - | head`) is not an error.
 pub fn report(runs: &[std::path::PathBuf], out: Option<&Path>) -> Result<()> {
     let stdout = out == Some(Path::new("-"));
-    let (written, skipped) = match curvegan::run::report::write(runs, out) {
+    let (written, skipped) = match curvegan::run::view::report::write(runs, out) {
         Err(curvegan::Error::Io { cause, .. })
             if stdout && cause.kind() == std::io::ErrorKind::BrokenPipe =>
         {

@@ -1,5 +1,5 @@
 //! `sweep` and `bench modes` on their backend — this process's threads, or a Slurm job array
-//! ([`curvegan::run::slurm`]) — `resume` of a sweep's folder, and `status` and `collect` of a
+//! ([`curvegan::run::scale::slurm`]) — `resume` of a sweep's folder, and `status` and `collect` of a
 //! folder submitted to Slurm.
 //! The tables are the library's, printed by [`output`].
 
@@ -7,10 +7,10 @@ use std::collections::BTreeSet;
 use std::path::Path;
 
 use anyhow::Result;
-use curvegan::run::local::{Start, Sweep};
-use curvegan::run::plan;
-use curvegan::run::slurm::{self, Collected, Kind, Plan, Progress, State};
-use curvegan::run::sweep::SeedObserver;
+use curvegan::run::scale::local::{Start, Sweep};
+use curvegan::run::scale::plan;
+use curvegan::run::scale::slurm::{self, Collected, Kind, Plan, Progress, State};
+use curvegan::run::scale::sweep::SeedObserver;
 
 use crate::cli::{Backend, BenchJob, SweepJob};
 use crate::{output, term};

@@ -7,7 +7,7 @@ use std::path::Path;
 
 use curvegan::data::target::TargetConfig;
 use curvegan::gan::step::StepStats;
-use curvegan::run::report::{self, Series, FAMILY_SAMPLES, MAX_SERIES_POINTS};
+use curvegan::run::view::report::{self, Series, FAMILY_SAMPLES, MAX_SERIES_POINTS};
 use curvegan::{train, Observer, TrainConfig};
 use serde_json::Value;
 use tempfile::TempDir;

@@ -4,7 +4,7 @@
 //!
 //! A page needs nothing but a browser: no network, no external file. It holds
 //!
-//! - for one run: its status, steps, start, end and duration (from `run.json`, [`crate::run::run_json`]),
+//! - for one run: its status, steps, start, end and duration (from `run.json`, [`crate::run::store::run_json`]),
 //!   the final and the best value of every evaluation metric (the best in the metric's better
 //!   direction, [`catalogue::metric_info`]) and `best/best.json`, the means of the losses and of
 //!   D's outputs over the last [`WINDOW`] steps beside the loss's equilibrium values, charts of
@@ -18,7 +18,7 @@
 //!   value of every metric side by side, and the losses and metrics of all runs overlaid, one
 //!   colour per run.
 //!
-//! While a run trains, [`crate::run::run_loop`] rewrites its page at every figure step (from the
+//! While a run trains, [`crate::run::train::run_loop`] rewrites its page at every figure step (from the
 //! rows it holds in memory: `metrics.csv` is only written at checkpoints), when it is stopped,
 //! and at its end (a failed run's, from its folder: the rows of its last checkpoint); a page whose run is `running` reloads itself every [`RELOAD_SECONDS`]
 //! seconds, and stops once it is not, or once it shows no sign of life: loaded three times
@@ -56,13 +56,13 @@ use crate::eval::metrics;
 use crate::gan::loss::LossKind;
 use crate::gan::noise::Stream;
 use crate::gan::step::StepStats;
-use crate::run::files::{self, write_atomic, Dir};
-use crate::run::folder::RunFolder;
-use crate::run::listing::{self, Skipped};
-use crate::run::plot;
-use crate::run::run_json::{Best, RunRecord, Status, Time};
-use crate::run::sample::Generator;
-use crate::run::trainer::Trainer;
+use crate::run::store::files::{self, write_atomic, Dir};
+use crate::run::store::folder::RunFolder;
+use crate::run::store::listing::{self, Skipped};
+use crate::run::view::plot;
+use crate::run::store::run_json::{Best, RunRecord, Status, Time};
+use crate::run::train::sample::Generator;
+use crate::run::train::trainer::Trainer;
 use crate::text::echo;
 
 /// Generated (and real) curves whose fitted `a` a `family` run's histogram shows.
@@ -84,8 +84,8 @@ const HIST_BINS: usize = 40;
 
 /// The line that marks a file as a curvegan report.
 const MARK: &str = r#"<meta name="generator" content="curvegan report">"#;
-const SCRIPT: &str = include_str!("../../assets/report.js");
-const STYLE: &str = include_str!("../../assets/report.css");
+const SCRIPT: &str = include_str!("../../../assets/report.js");
+const STYLE: &str = include_str!("../../../assets/report.css");
 
 /// A number as JSON holds it: finite ones as numbers, others as `"inf"`, `"-inf"`, `"NaN"`.
 #[derive(Debug, Clone, Copy, PartialEq)]

@@ -13,15 +13,15 @@
 //!   one panel each;
 //! - `evolution.gif` (with `plot_every > 0`): the step figures in step order, animated, written
 //!   at the end from the figures in the folder;
-//! - `report.html`: the run's page for a browser ([`crate::run::report`]), rewritten at every
+//! - `report.html`: the run's page for a browser ([`crate::run::view::report`]), rewritten at every
 //!   figure step, when the run is stopped and at its end (also with `plot_every = 0`);
 //! - `generator.safetensors`, `discriminator.safetensors`: the final weights;
 //! - `checkpoint.safetensors`: weights, optimizer states, RNG state, and the length and checksum
 //!   of `metrics.csv` (written just before it), every
-//!   `checkpoint_every` steps, on interruption and at the end ([`crate::run::checkpoint`]);
+//!   `checkpoint_every` steps, on interruption and at the end ([`crate::run::store::checkpoint`]);
 //!   [`resume`] continues from it, byte-identical to a run never stopped;
 //! - `data.json` (with a data file): its length, CRC-32 and row length
-//!   ([`crate::run::data_json`]), so the run samples without it and a resume notices a change;
+//!   ([`crate::run::store::data_json`]), so the run samples without it and a resume notices a change;
 //! - `best/` (with `keep_best`): `config.toml`, both nets' weights and `best.json` (metric,
 //!   value, step) of the evaluation with the best value of the watched metric so far — a run
 //!   folder of its own for `curvegan sample` and `curvegan eval`.
@@ -32,7 +32,7 @@
 //! without improvement for `P` evaluations in a row.
 //!
 //! Every file is written atomically, into a folder locked while the run writes it
-//! ([`crate::run::folder`]), through the folder's descriptor ([`Dir`]): a run whose folder is
+//! ([`crate::run::store::folder`]), through the folder's descriptor ([`Dir`]): a run whose folder is
 //! renamed or removed while it trains keeps writing (and reading) that folder, never another one
 //! made at its old path. Bad input is refused before the folder exists. A run that fails before
 //! its first step removes what it wrote and the folders it created (if then empty); one that
@@ -48,18 +48,18 @@ use crate::error::{Error, Result};
 use crate::eval::catalogue::{self, Better, Scores};
 use crate::gan::loss::Equilibrium;
 use crate::nn::state_dict::tensors_to_bytes;
-use crate::run::checkpoint;
-use crate::run::data_json::DataRecord;
-use crate::run::files::{self, CsvWriter, Dir};
-use crate::run::folder::RunFolder;
-use crate::run::live::{self, Evaluations, History, Snapshot};
-pub use crate::run::run_json::Best;
-use crate::run::run_json::{Label, RunRecord, Status};
+use crate::run::store::checkpoint;
+use crate::run::store::data_json::DataRecord;
+use crate::run::store::files::{self, CsvWriter, Dir};
+use crate::run::store::folder::RunFolder;
+use crate::run::store::live_json::{self as live, Evaluations, History, Snapshot};
+pub use crate::run::store::run_json::Best;
+use crate::run::store::run_json::{Label, RunRecord, Status};
 
 use crate::gan::step::StepStats;
-use crate::run::plot::{self, LossFigure, MetricsFigure};
-use crate::run::report;
-use crate::run::trainer::Trainer;
+use crate::run::view::plot::{self, LossFigure, MetricsFigure};
+use crate::run::view::report;
+use crate::run::train::trainer::Trainer;
 
 /// How many of the last steps the summary averages over.
 pub const SUMMARY_WINDOW: usize = 100;
@@ -123,7 +123,7 @@ pub struct Output {
     pub dir: PathBuf,
     /// Allow an existing non-empty folder.
     pub force: bool,
-    /// The run's name, tags and command line, for `run.json` ([`crate::run::run_json`]).
+    /// The run's name, tags and command line, for `run.json` ([`crate::run::store::run_json`]).
     pub label: Label,
 }
 
@@ -788,7 +788,7 @@ fn last_means(rows: &[Row], fresh: usize) -> (StepStats, usize) {
 }
 
 /// The summary of the finished run in `dir`, read back from its files, for a run some other
-/// process trained (a trial of a sweep on Slurm, [`crate::run::slurm`]): the means of the last
+/// process trained (a trial of a sweep on Slurm, [`crate::run::scale::slurm`]): the means of the last
 /// rows of `metrics.csv` (D(fake) of the G update, which the file lacks, reads 0), its last
 /// evaluation, `best/best.json`, and as wall time `run.json`'s `duration_s` (all sessions).
 /// The numbers a sweep's table shows are those [`train`] returned, but for the times.

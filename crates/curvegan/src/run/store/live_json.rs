@@ -32,10 +32,10 @@ use serde::{Deserialize, Serialize};
 use crate::error::{Error, Result};
 use crate::gan::noise::Stream;
 use crate::gan::step::StepStats;
-use crate::run::files::{self, write_atomic, Dir};
-use crate::run::plot::{self, CurveFigure, ScatterFigure};
-use crate::run::run_json::Status;
-use crate::run::trainer::Trainer;
+use crate::run::store::files::{self, write_atomic, Dir};
+use crate::run::view::plot::{self, CurveFigure, ScatterFigure};
+use crate::run::store::run_json::Status;
+use crate::run::train::trainer::Trainer;
 
 /// The `format` of the snapshots this version writes.
 pub const FORMAT: &str = "curvegan-live-1";

@@ -1,0 +1,10 @@
+//! A run in memory (may use: text, error, nn, data, gan, eval, config, run::store, run::view):
+//! the trainer, the training loop, and a finished run's generator loaded to sample it.
+//!
+//! - [`trainer`]: the [`trainer::Trainer`], which owns a run's state and draws its randomness;
+//! - [`run_loop`]: the training loop, [`run_loop::train`] and [`run_loop::resume`];
+//! - [`sample`]: loading a run's generator and sampling it.
+
+pub mod run_loop;
+pub mod sample;
+pub mod trainer;
