@@ -20,11 +20,11 @@ use curvegan::nn::mlp::Activation;
 use curvegan::nn::optim::OptimizerConfig;
 use curvegan::run::scale::local::Start;
 use curvegan::run::scale::plan;
-use curvegan::run::store::run_json::Label;
-use curvegan::run::train::sample::{check_eval_count, Format, DEFAULT_COUNT, DEFAULT_EVAL_COUNT};
 use curvegan::run::scale::sweep::{self, Criterion, Scoring, DEFAULT_SCORING_SAMPLES};
 use curvegan::run::scale::{bench, slurm};
 use curvegan::run::store::files;
+use curvegan::run::store::run_json::Label;
+use curvegan::run::train::sample::{check_eval_count, Format, DEFAULT_COUNT, DEFAULT_EVAL_COUNT};
 use curvegan::{Error, Output};
 
 use crate::output::Show;

@@ -17,9 +17,9 @@ use anyhow::Result;
 use curvegan::eval::catalogue::Scores;
 use curvegan::gan::step::StepStats;
 use curvegan::run::scale::bench::{self, Outcome};
+use curvegan::run::scale::sweep::{self, Criterion, SeedObserver, SeedResult};
 use curvegan::run::store::files;
 use curvegan::run::store::listing::RunRow;
-use curvegan::run::scale::sweep::{self, Criterion, SeedObserver, SeedResult};
 use curvegan::text;
 use curvegan::{Observer, Summary, TrainConfig};
 use indicatif::{ProgressBar, ProgressStyle};
@@ -347,7 +347,7 @@ fn runs_table(rows: &[RunRow]) -> String {
 /// stderr. A closed standard output (`report --out - | head`) is not an error.
 pub fn report(runs: &[std::path::PathBuf], out: Option<&Path>) -> Result<()> {
     let stdout = out == Some(Path::new("-"));
-    let (written, skipped) = match curvegan::run::view::report::write(runs, out) {
+    let (written, skipped) = match curvegan::run::train::gather::write(runs, out) {
         Err(curvegan::Error::Io { cause, .. })
             if stdout && cause.kind() == std::io::ErrorKind::BrokenPipe =>
         {

@@ -112,7 +112,10 @@ fn a_failed_run_keeps_its_folder_and_one_that_cannot_start_creates_none() {
     let record = curvegan::run::store::run_json::RunRecord::load(&dir)
         .unwrap()
         .unwrap();
-    assert_eq!(record.status, curvegan::run::store::run_json::Status::Failed);
+    assert_eq!(
+        record.status,
+        curvegan::run::store::run_json::Status::Failed
+    );
     assert!(record.error.unwrap().contains("diverged"));
     let metrics = fs::read_to_string(dir.join("metrics.csv")).unwrap();
     assert!(metrics.lines().count() >= 2, "{metrics}");

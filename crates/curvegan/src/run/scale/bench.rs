@@ -17,9 +17,9 @@ use std::path::Path;
 use crate::config::TrainConfig;
 use crate::data::target::TargetConfig;
 use crate::error::{Error, Result};
-use crate::run::store::files::{self, CsvWriter};
-use crate::run::view::report;
 use crate::run::scale::sweep::{self, SeedResult};
+use crate::run::store::files::{self, CsvWriter};
+use crate::run::train::gather as report;
 
 /// Samples each trial is scored on (the papers' protocol).
 pub const SAMPLES: usize = 2500;

@@ -17,13 +17,13 @@ use std::sync::Mutex;
 use crate::config::TrainConfig;
 use crate::error::{Error, Result};
 use crate::run::scale::bench;
-use crate::run::store::files;
-use crate::run::store::folder::{self, RunFolder};
 use crate::run::scale::plan::{describe, entries, seed_of, write_results, Collected, Kind, Plan};
-use crate::run::store::run_json::{Label, RunRecord, Status};
-use crate::run::train::run_loop::{self, Observer, Output};
 use crate::run::scale::slurm;
 use crate::run::scale::sweep::{check_runs, result_of, seed_dir, SeedObserver, SeedResult};
+use crate::run::store::files;
+use crate::run::store::folder::{self, RunFolder};
+use crate::run::store::run_json::{Label, RunRecord, Status};
+use crate::run::train::run_loop::{self, Observer, Output};
 
 /// How a sweep treats the folder it runs in.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

@@ -1,6 +1,6 @@
-//! Many runs (may use: text, error, config, data, eval, run::store, run::view, run::train): one
-//! configuration over many seeds, the mode-collapse benchmark, on this machine's threads or on
-//! a Slurm cluster.
+//! Many runs (may use: text, error, nn, data, eval, config, run::store, run::view, run::train):
+//! one configuration over many seeds, the mode-collapse benchmark, on this machine's threads or
+//! on a Slurm cluster.
 //!
 //! - [`sweep`]: one configuration over many seeds: a seed's score, the sweep's table;
 //! - [`bench`](mod@bench): the mode-collapse benchmark against published rows;

@@ -17,8 +17,8 @@ use serde::{Deserialize, Serialize};
 use crate::data::target::TargetConfig;
 use crate::error::{Error, Result, READ};
 use crate::run::scale::bench::{self, Outcome};
-use crate::run::store::files;
 use crate::run::scale::sweep::{self, check_runs, seed_dir, Criterion, Scoring, SeedResult};
+use crate::run::store::files;
 
 /// What a sweep's folder runs: a sweep (scored as `curvegan sweep` scores) or the
 /// mode-collapse benchmark. Part of its [`Plan`].

@@ -39,12 +39,12 @@ use serde::{Deserialize, Serialize};
 
 use crate::config::TrainConfig;
 use crate::error::{Error, Result, READ};
+use crate::run::scale::plan::{self, write_results};
+use crate::run::scale::sweep::{self, SeedResult};
 use crate::run::store::files::{self, write_atomic};
 use crate::run::store::folder;
 use crate::run::store::listing::{self, RunRow};
-use crate::run::scale::plan::{self, write_results};
 use crate::run::store::run_json::{Status, Time};
-use crate::run::scale::sweep::{self, SeedResult};
 use crate::text::echo;
 
 /// Lines of a failed task's log that [`Trial::log_tail`] shows.

@@ -18,7 +18,7 @@ use serde::{Deserialize, Serialize};
 use crate::error::{Error, Result};
 use crate::eval::catalogue::Scores;
 use crate::run::store::files::{self, CsvWriter};
-use crate::run::view::report;
+use crate::run::train::gather as report;
 use crate::run::train::run_loop::{self, Summary};
 use crate::run::train::sample::{evaluate, Generator};
 use crate::text::echo;
