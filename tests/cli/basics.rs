@@ -78,7 +78,8 @@ fn train_writes_the_run_folder() {
             ("2.weight".to_string(), vec![15, 128]),
         ]
     );
-    let d = curvegan::run::store::files::read_tensors(&run.join("discriminator.safetensors")).unwrap();
+    let d =
+        curvegan::run::store::files::read_tensors(&run.join("discriminator.safetensors")).unwrap();
     assert_eq!(d["2.weight"].shape, vec![1, 128]);
     // The saved config is every setting, with the given ones applied.
     let cfg = curvegan::config::TrainConfig::load(&run.join("config.toml")).unwrap();

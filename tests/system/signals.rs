@@ -136,7 +136,9 @@ fn a_second_ctrl_c_stops_a_long_evaluation_at_once() {
     assert!(stderr.contains("interrupted again"), "stderr: {stderr}");
     // The previous checkpoint is intact, and the run did not pretend to finish.
     assert_eq!(
-        curvegan::run::store::checkpoint::load(&checkpoint).unwrap().step,
+        curvegan::run::store::checkpoint::load(&checkpoint)
+            .unwrap()
+            .step,
         4
     );
     assert!(!dir.join("generator.safetensors").exists());

@@ -7,6 +7,7 @@
 //! - [`checkpoint`]: everything needed to continue a run exactly;
 //! - [`data_json`]: `data.json`, the data file a `--data` run was trained on;
 //! - [`run_json`]: `run.json`, when a run started and ended and how it ended;
+//! - [`metrics_csv`]: `metrics.csv`, a row per step;
 //! - [`live_json`]: `live.json`, a snapshot of a run for a live view of it;
 //! - [`listing`]: the run folders under a folder, as `curvegan runs` lists them.
 
@@ -16,4 +17,5 @@ pub mod files;
 pub mod folder;
 pub mod listing;
 pub mod live_json;
+pub mod metrics_csv;
 pub mod run_json;

@@ -45,17 +45,19 @@ use std::time::{Duration, Instant};
 
 use crate::config::{LrDecay, TrainConfig, RESUME_KEYS};
 use crate::error::{Error, Result};
-use crate::eval::catalogue::{self, Better, Scores};
+use crate::eval::catalogue::Scores;
 use crate::gan::loss::Equilibrium;
 use crate::nn::state_dict::tensors_to_bytes;
 use crate::run::store::checkpoint;
 use crate::run::store::data_json::DataRecord;
-use crate::run::store::files::{self, CsvWriter, Dir};
+use crate::run::store::files::{self, Dir};
 use crate::run::store::folder::RunFolder;
 use crate::run::store::live_json::{self as live, Evaluations, Figure, History, Snapshot};
+use crate::run::store::metrics_csv::{metrics_csv, parse_rows, Row, METRICS_HEADER};
 pub use crate::run::store::run_json::Best;
 use crate::run::store::run_json::{Label, RunRecord, Status};
 use crate::run::train::snapshot;
+use crate::run::train::watch::{write_best, Watch};
 
 use crate::gan::step::StepStats;
 use crate::run::train::gather as report;
@@ -437,112 +439,6 @@ fn metrics_at_checkpoint(dir: &Dir, bytes: usize, crc32: &str) -> Result<String>
         .map(|(_, rows)| rows)
         .unwrap_or_default()
         .to_string())
-}
-
-/// One row of `metrics.csv`.
-#[derive(Debug, Clone, PartialEq)]
-struct Row {
-    stats: StepStats,
-    /// The evaluation's values, at evaluation steps.
-    metrics: Option<Vec<f64>>,
-}
-
-/// Keep-best and early-stopping state: the watched metric's best value so far and how many
-/// evaluations since have not improved on it. A function of the metrics rows alone, so a
-/// resumed run rebuilds it exactly.
-#[derive(Debug, Clone)]
-struct Watch {
-    metric: &'static str,
-    /// Its column among the evaluation's values.
-    column: usize,
-    better: Better,
-    best: Option<(usize, f64)>,
-    stale: usize,
-    patience: usize,
-}
-
-impl Watch {
-    fn new(config: &TrainConfig, names: &[&'static str]) -> Option<Watch> {
-        let metric = config.keep_best.as_deref()?;
-        let column = names.iter().position(|n| *n == metric)?;
-        let metric = names[column];
-        Some(Watch {
-            metric,
-            column,
-            better: catalogue::metric_info(metric)?.better?,
-            best: None,
-            stale: 0,
-            patience: config.early_stop,
-        })
-    }
-
-    /// The state after the evaluations of `rows`.
-    fn replay(config: &TrainConfig, names: &[&'static str], rows: &[Row]) -> Option<Watch> {
-        let mut watch = Watch::new(config, names)?;
-        for (step, row) in rows.iter().enumerate() {
-            if let Some(values) = &row.metrics {
-                watch.update(step, values);
-            }
-        }
-        Some(watch)
-    }
-
-    /// Takes the evaluation at `step`; returns the new best if it is one.
-    fn update(&mut self, step: usize, values: &[f64]) -> Option<Best> {
-        let v = values[self.column];
-        let improved = match self.best {
-            None => !v.is_nan(),
-            Some((_, best)) => self.better.improves(v, best),
-        };
-        if !improved {
-            self.stale += 1;
-            return None;
-        }
-        self.best = Some((step, v));
-        self.stale = 0;
-        self.best()
-    }
-
-    /// True when early stopping should end the run.
-    fn exhausted(&self) -> bool {
-        self.patience > 0 && self.stale >= self.patience
-    }
-
-    fn best(&self) -> Option<Best> {
-        self.best.map(|(step, value)| Best {
-            metric: self.metric.to_string(),
-            value,
-            step,
-        })
-    }
-
-    fn stop_message(&self, dir: &Path, step: usize) -> String {
-        let best = match self.best {
-            Some((s, v)) => format!("best {v} at step {s}"),
-            None => "every value was NaN".to_string(),
-        };
-        format!(
-            "the run in {} stopped early at step {step}: {} had not improved for {} evaluations ({best}); there is nothing to resume",
-            dir.display(),
-            self.metric,
-            self.patience
-        )
-    }
-}
-
-/// Writes `best/`: the config, both nets and `best.json`, each file atomically; returns the
-/// folder.
-fn write_best(dir: &Dir, config_toml: &str, trainer: &Trainer, best: &Best) -> Result<Dir> {
-    let best_dir = dir.subdir(files::BEST_DIR)?;
-    best_dir.write(files::CONFIG, config_toml.as_bytes())?;
-    let g = tensors_to_bytes(trainer.generator_tensors())?;
-    best_dir.write(files::GENERATOR, &g)?;
-    let d = tensors_to_bytes(trainer.gan().discriminator_tensors(""))?;
-    best_dir.write(files::DISCRIMINATOR, &d)?;
-    let json = serde_json::to_string_pretty(best)
-        .map_err(|e| Error::Serialize(format!("best.json: {e}")))?;
-    best_dir.write(files::BEST, json.as_bytes())?;
-    Ok(best_dir)
 }
 
 /// Trains from `rows.len()` steps to the config's end and writes the run's files. `ended`: the
@@ -1035,72 +931,4 @@ fn write_report(lp: &mut Loop, trainer: &mut Trainer, rows: &[Row], status: Stat
         .collect();
     let session = lp.started_at.elapsed();
     report::write_live(lp.dir, trainer, &stats, &evals, status, session)
-}
-
-/// The first columns of `metrics.csv`; the evaluation metrics follow.
-const METRICS_HEADER: &str = "step,d_loss,g_loss,d_real,d_fake";
-
-/// `metrics.csv` text with the metric columns `names`. Floats use Rust's shortest round-trip
-/// form, so equal runs give byte-identical files, and parsing a row back gives the same
-/// numbers.
-fn metrics_csv(rows: &[Row], names: &[&str]) -> String {
-    let mut csv = CsvWriter::new();
-    csv.row(METRICS_HEADER.split(',').chain(names.iter().copied()));
-    metrics_rows_into(&mut csv, rows, names.len());
-    csv.finish()
-}
-
-fn metrics_rows_into(csv: &mut CsvWriter, rows: &[Row], n_metrics: usize) {
-    for (step, r) in rows.iter().enumerate() {
-        let st = &r.stats;
-        let mut fields = vec![
-            step.to_string(),
-            st.d_loss.to_string(),
-            st.g_loss.to_string(),
-            st.d_real.to_string(),
-            st.d_fake.to_string(),
-        ];
-        match &r.metrics {
-            Some(values) => fields.extend(values.iter().map(f64::to_string)),
-            None => fields.resize(fields.len() + n_metrics, String::new()),
-        }
-        csv.row(fields);
-    }
-}
-
-/// Parses rows of `metrics.csv` without its header (or a format-1 checkpoint's rows) with `n_metrics` metric columns;
-/// the error names the line.
-fn parse_rows(text: &str, n_metrics: usize) -> std::result::Result<Vec<Row>, String> {
-    text.lines()
-        .enumerate()
-        .map(|(i, line)| {
-            let bad = || format!("metrics row {} is malformed: '{line}'", i + 1);
-            let f: Vec<&str> = line.split(',').collect();
-            if f.len() != 5 + n_metrics || f[0].parse::<usize>().ok() != Some(i) {
-                return Err(bad());
-            }
-            let num = |s: &str| s.parse::<f32>().map_err(|_| bad());
-            let evaluated = &f[5..];
-            let metrics = if evaluated.iter().all(|v| v.is_empty()) && n_metrics > 0 {
-                None
-            } else {
-                Some(
-                    evaluated
-                        .iter()
-                        .map(|v| v.parse::<f64>().map_err(|_| bad()))
-                        .collect::<std::result::Result<Vec<f64>, String>>()?,
-                )
-            };
-            Ok(Row {
-                stats: StepStats {
-                    d_loss: num(f[1])?,
-                    g_loss: num(f[2])?,
-                    d_real: num(f[3])?,
-                    d_fake: num(f[4])?,
-                    ..StepStats::default()
-                },
-                metrics,
-            })
-        })
-        .collect()
 }
