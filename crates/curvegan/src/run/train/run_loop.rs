@@ -529,7 +529,7 @@ impl Due {
     fn at(config: &TrainConfig, step: usize) -> Due {
         Due {
             last: step + 1 == config.steps,
-            scheduled: config.eval_every > 0 && step % config.eval_every == 0,
+            scheduled: config.eval_every > 0 && step.is_multiple_of(config.eval_every),
             figure: false,
         }
     }
@@ -537,7 +537,7 @@ impl Due {
     /// The step figure is due; asked once the evaluation has said whether the step is the last.
     fn with_figure(self, config: &TrainConfig, step: usize) -> Due {
         // The last step is always plotted, so a run's final state has its figure.
-        let figure = config.plot_every > 0 && (step % config.plot_every == 0 || self.last);
+        let figure = config.plot_every > 0 && (step.is_multiple_of(config.plot_every) || self.last);
         Due { figure, ..self }
     }
 
@@ -765,7 +765,7 @@ fn write_snapshot(
 
 /// A checkpoint is due after `step` (`checkpoint_every`; the run's end has its own).
 fn checkpoint_due(config: &TrainConfig, step: usize) -> bool {
-    config.checkpoint_every > 0 && (step + 1) % config.checkpoint_every == 0
+    config.checkpoint_every > 0 && (step + 1).is_multiple_of(config.checkpoint_every)
 }
 
 /// `metrics.csv`, then the checkpoint: the checkpoint stores the file's length and checksum,
