@@ -11,7 +11,7 @@
 //!   `stride` consecutive steps (1, 2, 4, …), at most [`MAX_HISTORY`] buckets — when the
 //!   buckets fill up, neighbours merge in pairs and the stride doubles, so the history is a
 //!   function of the steps alone, however often it was read;
-//! - the loss's equilibrium values (the lines the losses settle at, [`plot::loss_references`],
+//! - the loss's equilibrium values (the lines the losses settle at, [`loss_references`](crate::run::view::plot::loss_references),
 //!   and D's output there);
 //! - every evaluation so far (names, steps, values; at most [`MAX_HISTORY`] evaluations, evenly
 //!   thinned);

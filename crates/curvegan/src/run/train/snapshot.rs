@@ -18,7 +18,7 @@ use crate::run::view::plot;
 /// The step figure of `trainer` now, in numbers, in the data's units: the real curve (or a band
 /// of [`REAL_CURVES`] real curves) and the last step's first [`SHOWN`] fakes for a curve
 /// target, `points` real and as many generated points for a 2-D set ([`POINTS`] in
-/// `live.json`, [`FIGURE_POINTS`] in `step_*.png`). Draws from the figures' random stream only,
+/// `live.json`, [`FIGURE_POINTS`](crate::run::store::live_json::FIGURE_POINTS) in `step_*.png`). Draws from the figures' random stream only,
 /// so it never changes training: the one place the step figure's data is made.
 pub fn step_figure(trainer: &mut Trainer, points: usize) -> Result<Figure> {
     let config = trainer.config().clone();

@@ -25,7 +25,7 @@
 //! unchanged and unchanged for `stale_s` seconds ([`stale_seconds`]: ten times the time between
 //! two of its rewrites, at least [`STALE_SECONDS`]), it stops reloading and says that its run
 //! may have been killed. `curvegan report` builds pages from run folders (the
-//! status as `curvegan runs` tells it, [`listing`]); a sweep's or a benchmark's folder stands
+//! status as `curvegan runs` tells it, [`listing`](crate::run::store::listing)); a sweep's or a benchmark's folder stands
 //! for the runs below it. Every page is written atomically ([`files::write_atomic`]).
 //!
 //! **Format.** The page is `<!DOCTYPE html>` with the marker
