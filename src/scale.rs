@@ -1,6 +1,6 @@
 //! The trials of a sweep or benchmark, as the commands that start, continue or collect them
 //! share it: run on this process's threads ([`run_here`]: `sweep`, `bench modes`, `resume` of
-//! a sweep's folder), or submitted as a Slurm job array ([`curvegan::run::slurm`]) and
+//! a sweep's folder), or submitted as a Slurm job array ([`curvegan::run::scale::slurm`]) and
 //! followed ([`submitted`]), and collected into its table ([`collect`]: `collect`, and
 //! `sweep --wait`). The tables are the library's, printed by [`output`].
 
@@ -8,9 +8,9 @@ use std::collections::BTreeSet;
 use std::path::Path;
 
 use anyhow::Result;
-use curvegan::run::local::{Start, Sweep};
-use curvegan::run::slurm::{self, Collected, Plan, Progress, State};
-use curvegan::run::sweep::SeedObserver;
+use curvegan::run::scale::local::{Start, Sweep};
+use curvegan::run::scale::slurm::{self, Collected, Plan, Progress, State};
+use curvegan::run::scale::sweep::SeedObserver;
 
 use crate::{output, term};
 

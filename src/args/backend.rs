@@ -4,7 +4,7 @@
 use std::path::PathBuf;
 
 use clap::{Args, ValueEnum};
-use curvegan::run::slurm;
+use curvegan::run::scale::slurm;
 use curvegan::Error;
 
 use crate::args::jobs_or_cores;

@@ -13,8 +13,8 @@ use std::path::{Path, PathBuf};
 use std::sync::LazyLock;
 
 use clap::Args;
-use curvegan::run::files;
-use curvegan::run::local::Start;
+use curvegan::run::scale::local::Start;
+use curvegan::run::store::files;
 use curvegan::TrainConfig;
 
 /// The defaults, from the one place that holds them.

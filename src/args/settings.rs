@@ -12,7 +12,7 @@ use curvegan::data::target::{
 };
 use curvegan::nn::mlp::Activation;
 use curvegan::nn::optim::OptimizerConfig;
-use curvegan::run::files;
+use curvegan::run::store::files;
 use curvegan::Error;
 
 use crate::args::{with_default, DEFAULT};

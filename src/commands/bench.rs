@@ -7,9 +7,11 @@ use anyhow::Result;
 use clap::Subcommand;
 use curvegan::config::TrainConfig;
 use curvegan::data::target::TargetConfig;
-use curvegan::run::local::{Start, Sweep};
-use curvegan::run::slurm::{self, Kind};
-use curvegan::run::{bench, plan, sweep};
+use curvegan::run::scale::bench;
+use curvegan::run::scale::local::{Start, Sweep};
+use curvegan::run::scale::plan;
+use curvegan::run::scale::slurm::{self, Kind};
+use curvegan::run::scale::sweep;
 use curvegan::Error;
 
 use crate::args::backend::{Backend, BackendArgs};

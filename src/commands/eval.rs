@@ -4,7 +4,7 @@
 use std::path::PathBuf;
 
 use anyhow::Result;
-use curvegan::run::sample::{evaluate, DEFAULT_EVAL_COUNT};
+use curvegan::run::train::sample::{evaluate, DEFAULT_EVAL_COUNT};
 use curvegan::{Error, Generator};
 
 use crate::args::DEFAULT;
@@ -28,7 +28,7 @@ pub struct Args {
 
 /// `curvegan eval`.
 pub fn exec(args: Args) -> Result<()> {
-    if let Some((what, run)) = curvegan::run::plan::describe(&args.run) {
+    if let Some((what, run)) = curvegan::run::scale::plan::describe(&args.run) {
         return Err(Error::config(
             "RUN",
             format!(

@@ -27,13 +27,13 @@ pub struct Args {
     out: Option<PathBuf>,
 }
 
-/// `curvegan report`: writes the page ([`curvegan::run::report::write`]) and says where, on
+/// `curvegan report`: writes the page ([`curvegan::run::train::gather::write`]) and says where, on
 /// stderr when the page itself goes to standard output; names the run folders left out on
 /// stderr. A closed standard output (`report --out - | head`) is not an error.
 pub fn exec(args: Args) -> Result<()> {
     let (runs, out) = (&args.runs, args.out.as_deref());
     let stdout = out == Some(Path::new("-"));
-    let (written, skipped) = match curvegan::run::report::write(runs, out) {
+    let (written, skipped) = match curvegan::run::train::gather::write(runs, out) {
         Err(curvegan::Error::Io { cause, .. })
             if stdout && cause.kind() == std::io::ErrorKind::BrokenPipe =>
         {

@@ -4,8 +4,9 @@
 use std::path::{Path, PathBuf};
 
 use anyhow::Result;
-use curvegan::run::local::{Start, Sweep};
-use curvegan::run::{files, plan};
+use curvegan::run::scale::local::{Start, Sweep};
+use curvegan::run::scale::plan;
+use curvegan::run::store::files;
 use curvegan::{Error, TrainConfig};
 
 use crate::args::{command_line, jobs_or_cores};

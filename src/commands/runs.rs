@@ -3,8 +3,8 @@
 use std::path::PathBuf;
 
 use anyhow::Result;
-use curvegan::run::files;
-use curvegan::run::listing::RunRow;
+use curvegan::run::store::files;
+use curvegan::run::store::listing::RunRow;
 use curvegan::text;
 
 use crate::output::shown;
@@ -25,7 +25,7 @@ pub struct Args {
 /// below `dir` that could not be searched is named on stderr.
 pub fn exec(args: Args) -> Result<()> {
     let (dir, json) = (&args.dir, args.json);
-    let listing = curvegan::run::listing::scan(dir)?;
+    let listing = curvegan::run::store::listing::scan(dir)?;
     for s in &listing.skipped {
         eprintln!("left out {}: {}", shown(&s.folder), text::echo(&s.error));
     }

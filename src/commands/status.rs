@@ -4,7 +4,7 @@
 use std::path::PathBuf;
 
 use anyhow::Result;
-use curvegan::run::slurm::{self, State};
+use curvegan::run::scale::slurm::{self, State};
 
 use crate::{output, term};
 

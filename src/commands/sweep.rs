@@ -6,11 +6,11 @@ use std::ops::Range;
 use anyhow::Result;
 use curvegan::config::{check_config_int, TrainConfig};
 use curvegan::eval::catalogue::available;
-use curvegan::run::local::{Start, Sweep};
-use curvegan::run::plan;
-use curvegan::run::sample::check_eval_count;
-use curvegan::run::slurm::{self, Kind};
-use curvegan::run::sweep::{self as sweeps, Criterion, Scoring, DEFAULT_SCORING_SAMPLES};
+use curvegan::run::scale::local::{Start, Sweep};
+use curvegan::run::scale::plan;
+use curvegan::run::scale::slurm::{self, Kind};
+use curvegan::run::scale::sweep::{self as sweeps, Criterion, Scoring, DEFAULT_SCORING_SAMPLES};
+use curvegan::run::train::sample::check_eval_count;
 use curvegan::Error;
 use std::path::PathBuf;
 

@@ -4,7 +4,7 @@
 use std::path::PathBuf;
 
 use anyhow::Result;
-use curvegan::run::run_json::Label;
+use curvegan::run::store::run_json::Label;
 use curvegan::{Error, Output, TrainConfig};
 
 use crate::args::settings::{TrainSettings, OUTPUT};

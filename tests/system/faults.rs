@@ -1,6 +1,6 @@
 //! Fault injection at every write of a run: a small run is killed, or fails with an I/O
 //! error, at each write point of `write_atomic` in turn (the `CURVEGAN_FAULT` testing hook,
-//! see `curvegan::run::files::fault`), then recovered as a user would — `curvegan resume` if
+//! see `curvegan::run::store::files::fault`), then recovered as a user would — `curvegan resume` if
 //! a checkpoint exists, else the same `train` again — and must end byte-identical to a run
 //! never disturbed.
 

@@ -510,7 +510,7 @@ fn divergence_names_the_step_and_keeps_the_last_good_checkpoint() {
         .stderr(predicate::str::contains("diverged at step 1"))
         .stderr(predicate::str::contains("checkpoint"))
         .stderr(predicate::str::contains("tensor 'G.0.weight'"));
-    let ckpt = curvegan::run::checkpoint::load(&dir.join("checkpoint.safetensors")).unwrap();
+    let ckpt = curvegan::run::store::checkpoint::load(&dir.join("checkpoint.safetensors")).unwrap();
     assert_eq!(ckpt.step, 1);
     assert!(ckpt
         .weights

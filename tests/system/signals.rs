@@ -65,7 +65,7 @@ fn sigterm_and_sighup_save_a_checkpoint_and_resume_is_identical() {
                 stderr.contains(&format!("curvegan resume {}", dir.display())),
                 "SIG{signal}; stderr: {stderr}"
             );
-            let ckpt = curvegan::run::checkpoint::load(&dir.join("checkpoint.safetensors"));
+            let ckpt = curvegan::run::store::checkpoint::load(&dir.join("checkpoint.safetensors"));
             assert!(ckpt.unwrap().step < 3000);
             resume_quietly(&dir, &[]);
         } // else the machine finished first; the run must then simply be complete
@@ -110,7 +110,7 @@ fn a_second_ctrl_c_stops_a_long_evaluation_at_once() {
     let mut child = spawn(&run);
     let checkpoint = dir.join("checkpoint.safetensors");
     let t = Instant::now();
-    while curvegan::run::checkpoint::load(&checkpoint)
+    while curvegan::run::store::checkpoint::load(&checkpoint)
         .ok()
         .map(|c| c.step)
         != Some(4)
@@ -136,7 +136,9 @@ fn a_second_ctrl_c_stops_a_long_evaluation_at_once() {
     assert!(stderr.contains("interrupted again"), "stderr: {stderr}");
     // The previous checkpoint is intact, and the run did not pretend to finish.
     assert_eq!(
-        curvegan::run::checkpoint::load(&checkpoint).unwrap().step,
+        curvegan::run::store::checkpoint::load(&checkpoint)
+            .unwrap()
+            .step,
         4
     );
     assert!(!dir.join("generator.safetensors").exists());

@@ -204,7 +204,8 @@ fn a_stopped_or_killed_sweep_continues_to_the_same_result() {
                     Some("stopped"),
                     "SIG{signal} {seed}"
                 );
-                let ckpt = curvegan::run::checkpoint::load(&run.join("checkpoint.safetensors"));
+                let ckpt =
+                    curvegan::run::store::checkpoint::load(&run.join("checkpoint.safetensors"));
                 assert!(ckpt.unwrap().step < 800);
             }
         }
@@ -314,7 +315,7 @@ fn a_second_ctrl_c_stops_a_sweep_at_once() {
     let mut child = spawn(&args);
     let checkpoint = dir.join("seed-0/checkpoint.safetensors");
     let t = Instant::now();
-    while curvegan::run::checkpoint::load(&checkpoint)
+    while curvegan::run::store::checkpoint::load(&checkpoint)
         .ok()
         .map(|c| c.step)
         != Some(4)
@@ -340,7 +341,9 @@ fn a_second_ctrl_c_stops_a_sweep_at_once() {
     assert_eq!(code.code(), Some(130), "stderr: {stderr}");
     assert!(stderr.contains("interrupted again"), "stderr: {stderr}");
     assert_eq!(
-        curvegan::run::checkpoint::load(&checkpoint).unwrap().step,
+        curvegan::run::store::checkpoint::load(&checkpoint)
+            .unwrap()
+            .step,
         4
     );
 }

@@ -1,5 +1,5 @@
 // curvegan's run report: draws the page from the JSON in #data (see the Rust module
-// curvegan::run::report for its format). Plain DOM and inline SVG, nothing loaded from outside.
+// curvegan::run::view::report for its format). Plain DOM and inline SVG, nothing loaded from outside.
 (function () {
   'use strict';
   var D = JSON.parse(document.getElementById('data').textContent);

@@ -16,7 +16,7 @@ use curvegan::gan::noise::{fill_normal, Stream};
 use curvegan::gan::step::{train_step, Gan, Optimizers, StepNoise, Workspace};
 use curvegan::nn::mlp::Mlp;
 use curvegan::nn::optim::Optimizer;
-use curvegan::run::bench::shipped_config;
+use curvegan::run::scale::bench::shipped_config;
 
 /// Networks, optimizers, one real batch and the noise of one step (`z_d`, then `z_g`).
 struct Setup {

@@ -37,6 +37,6 @@ pub mod text;
 
 pub use config::TrainConfig;
 pub use error::{Error, Result};
-pub use run::run_loop::{resume, train, Observer, Output, Summary};
-pub use run::sample::Generator;
-pub use run::trainer::Trainer;
+pub use run::train::run_loop::{resume, train, Observer, Output, Summary};
+pub use run::train::sample::Generator;
+pub use run::train::trainer::Trainer;

@@ -22,9 +22,9 @@
 //!   nothing is held out), in the data's units. For several channels, [`per_channel`] scores
 //!   each channel's `[N, points]` columns alone, beside the joint values over `[N, n]`.
 //!
-//! `run::sample::evaluate` scores a saved generator on every available metric (`curvegan eval`);
+//! `run::train::sample::evaluate` scores a saved generator on every available metric (`curvegan eval`);
 //! [`score`] computes a chosen subset, which is what training does at each evaluation step
-//! (`run::trainer::Trainer::evaluate`). MMD and the four k-NN metrics cost O(N²) kernel
+//! (`run::train::trainer::Trainer::evaluate`). MMD and the four k-NN metrics cost O(N²) kernel
 //! evaluations or distances, so training computes them only when asked ([`resolve`]).
 
 use std::path::PathBuf;

@@ -436,28 +436,6 @@ impl LossSettings {
                 format!("must be a finite number ≥ 0, got {}", self.gp_weight),
             ));
         }
-        // A setting of one loss given to another would do nothing: refused, so that a config
-        // file and the command line say so alike (the defaults, which every config.toml
-        // writes, are not "given").
-        for (key, value, default, owner) in [
-            ("clip", self.clip, DEFAULT_CLIP, LossKind::Wgan),
-            (
-                "gp_weight",
-                self.gp_weight,
-                DEFAULT_GP_WEIGHT,
-                LossKind::WganGp,
-            ),
-        ] {
-            if value != default && self.kind != owner {
-                return Err(Error::config(
-                    key,
-                    format!(
-                        "{value} given, but only the loss {owner} uses it, not {}",
-                        self.kind
-                    ),
-                ));
-            }
-        }
         if !(self.r1.is_finite() && self.r1 >= 0.0) {
             return Err(Error::config(
                 "r1",

@@ -1,7 +1,7 @@
 //! The GAN training step: the tutorial's "forward, backward, update" block.
 //!
 //! [`train_step`] is a pure function of (weights, optimizer states, real batch, noise): it does
-//! not draw anything, so tests can replay PyTorch's runs from their noise. `run::trainer::Trainer` owns the
+//! not draw anything, so tests can replay PyTorch's runs from their noise. `run::train::trainer::Trainer` owns the
 //! random number generators and draws, in order, the initial weights (G layer by layer, then
 //! D), and at every step the real batch and the noise.
 //!

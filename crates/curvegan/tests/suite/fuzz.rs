@@ -20,7 +20,7 @@ use std::time::Duration;
 use curvegan::data::dataset::Dataset;
 use curvegan::data::expr::Formula;
 use curvegan::nn::state_dict::tensors_from_bytes;
-use curvegan::run::checkpoint;
+use curvegan::run::store::checkpoint;
 use curvegan::{Output, TrainConfig};
 use proptest::prelude::*;
 

@@ -4,7 +4,7 @@
 
 use crate::common::*;
 use curvegan::nn::ema;
-use curvegan::run::trainer::Trainer;
+use curvegan::run::train::trainer::Trainer;
 use curvegan::TrainConfig;
 use rand::SeedableRng;
 

@@ -9,9 +9,9 @@ use curvegan::data::target::TargetConfig;
 use curvegan::gan::step::{Gan, StepStats};
 use curvegan::nn::optim::Optimizer;
 use curvegan::nn::state_dict::{mlp_from_tensors, tensors_from_bytes, tensors_to_bytes};
-use curvegan::run::checkpoint::{self, Checkpoint, CheckpointRef};
-use curvegan::run::files::write_atomic;
-use curvegan::run::sample::{evaluate, Format};
+use curvegan::run::store::checkpoint::{self, Checkpoint, CheckpointRef};
+use curvegan::run::store::files::write_atomic;
+use curvegan::run::train::sample::{evaluate, Format};
 use curvegan::{resume, train, Generator, Observer, TrainConfig};
 use tempfile::TempDir;
 

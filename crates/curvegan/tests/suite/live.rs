@@ -1,12 +1,12 @@
-//! `live.json` ([`curvegan::run::live`]): the decimated loss history, the thinned
+//! `live.json` ([`curvegan::run::store::live_json`]): the decimated loss history, the thinned
 //! evaluations, and the snapshot a real run writes, read back.
 
 use curvegan::data::target::TargetConfig;
 use curvegan::gan::step::StepStats;
-use curvegan::run::live::{
+use curvegan::run::store::live_json::{
     Evaluations, Figure, History, Snapshot, MAX_HISTORY, POINTS, REAL_CURVES, SHOWN,
 };
-use curvegan::run::run_json::Status;
+use curvegan::run::store::run_json::Status;
 use curvegan::{Observer, TrainConfig};
 use tempfile::TempDir;
 

@@ -6,7 +6,7 @@ use std::fs;
 use std::path::Path;
 
 use curvegan::nn::optim::OptimizerConfig;
-use curvegan::run::folder::RunFolder;
+use curvegan::run::store::folder::RunFolder;
 use curvegan::{resume, train, TrainConfig};
 use tempfile::TempDir;
 
@@ -112,10 +112,13 @@ fn a_failed_run_keeps_its_folder_and_one_that_cannot_start_creates_none() {
     };
     let err = train(&diverging, &out(&dir, false), &mut ()).unwrap_err();
     assert!(err.to_string().contains("diverged"), "{err}");
-    let record = curvegan::run::run_json::RunRecord::load(&dir)
+    let record = curvegan::run::store::run_json::RunRecord::load(&dir)
         .unwrap()
         .unwrap();
-    assert_eq!(record.status, curvegan::run::run_json::Status::Failed);
+    assert_eq!(
+        record.status,
+        curvegan::run::store::run_json::Status::Failed
+    );
     assert!(record.error.unwrap().contains("diverged"));
     let metrics = fs::read_to_string(dir.join("metrics.csv")).unwrap();
     assert!(metrics.lines().count() >= 2, "{metrics}");
@@ -188,7 +191,7 @@ fn a_failed_resume_changes_nothing() {
 
 #[test]
 fn temporary_names_old_and_new_are_recognised() {
-    use curvegan::run::files::is_temporary;
+    use curvegan::run::store::files::is_temporary;
     for name in [".metrics.csv.tmp-123", ".metrics.csv.tmp-123-4", ".a.tmp-1"] {
         assert!(is_temporary(name), "{name}");
     }
@@ -209,7 +212,7 @@ fn temporary_names_old_and_new_are_recognised() {
 /// rename, into the renamed folder — and never through a symlink planted at a temporary's name.
 #[test]
 fn a_dir_writes_its_own_folder_and_never_through_a_planted_symlink() {
-    use curvegan::run::files::Dir;
+    use curvegan::run::store::files::Dir;
     let tmp = TempDir::new().unwrap();
     let path = tmp.path().join("run");
     fs::create_dir(&path).unwrap();

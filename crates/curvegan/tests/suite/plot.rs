@@ -1,9 +1,9 @@
-//! Behaviour of the PNG figures in `curvegan::run::plot`: real PNGs of the right
+//! Behaviour of the PNG figures in `curvegan::run::view::plot`: real PNGs of the right
 //! size, the tutorial's colours, legible text that follows the inputs, and
 //! errors (never panics) on bad input.
 
 use curvegan::gan::loss::LossKind;
-use curvegan::run::plot::{
+use curvegan::run::view::plot::{
     curve_y_range, curves_png, decimate, evolution_gif, loss_references, losses_png, metrics_png,
     scatter_png, step_title, CurveFigure, LossFigure, MetricsFigure, PlotError, ScatterFigure,
     GIF_FRAME_DELAY, GIF_LAST_DELAY,

@@ -7,7 +7,8 @@ use std::path::Path;
 
 use curvegan::data::target::TargetConfig;
 use curvegan::gan::step::StepStats;
-use curvegan::run::report::{self, Series, FAMILY_SAMPLES, MAX_SERIES_POINTS};
+use curvegan::run::train::gather;
+use curvegan::run::view::report::{self, Series, FAMILY_SAMPLES, MAX_SERIES_POINTS};
 use curvegan::{train, Observer, TrainConfig};
 use serde_json::Value;
 use tempfile::TempDir;
@@ -187,8 +188,8 @@ fn two_runs_differ_in_the_settings_that_differ() {
     };
     train(&config, &out(&b, false), &mut ()).unwrap();
     let runs = vec![
-        report::load_run(&a, false).unwrap(),
-        report::load_run(&b, false).unwrap(),
+        gather::load_run(&a, false).unwrap(),
+        gather::load_run(&b, false).unwrap(),
     ];
     let page = report::page(runs);
     assert_eq!(
@@ -240,7 +241,7 @@ fn a_family_page_has_histograms_of_a_for_generated_and_real_curves() {
     assert_eq!(h["below"][1], 0);
     assert_eq!(h["above"][1], 0);
     // The folder's page, as `curvegan report` builds it, fits the same generated curves.
-    let again = report::load_run(&dir, true).unwrap();
+    let again = gather::load_run(&dir, true).unwrap();
     let again = serde_json::to_value(&again.family).unwrap();
     assert_eq!(again["generated"], h["generated"]);
     for k in 0..2 {

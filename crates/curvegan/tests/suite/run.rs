@@ -6,8 +6,8 @@ use std::path::Path;
 
 use curvegan::eval::catalogue::Scores;
 use curvegan::gan::step::StepStats;
-use curvegan::run::local::{Start, Sweep};
-use curvegan::run::plan::{Collected, Kind, Plan};
+use curvegan::run::scale::local::{Start, Sweep};
+use curvegan::run::scale::plan::{Collected, Kind, Plan};
 use curvegan::{resume, train, Generator, Observer, TrainConfig};
 use tempfile::TempDir;
 
@@ -170,8 +170,10 @@ fn a_stopped_run_with_batchnorm_and_maxout_resumes_byte_identically() {
     ] {
         assert_eq!(bytes(&whole, file), bytes(&parts, file), "{file} differs");
     }
-    let g = curvegan::run::files::read_tensors(&whole.join("generator.safetensors")).unwrap();
-    let ckpt = curvegan::run::files::read_tensors(&whole.join("checkpoint.safetensors")).unwrap();
+    let g =
+        curvegan::run::store::files::read_tensors(&whole.join("generator.safetensors")).unwrap();
+    let ckpt =
+        curvegan::run::store::files::read_tensors(&whole.join("checkpoint.safetensors")).unwrap();
     for m in [1, 4] {
         let count = &g[&format!("{m}.num_batches_tracked")];
         assert_eq!(count.ints, Some(vec![9]), "module {m}");
@@ -197,7 +199,7 @@ fn sampled_noise_is_the_input_of_the_samples_in_evaluation_mode() {
     let generator = Generator::load(&dir).unwrap();
     let rows = |input: bool| -> Vec<Vec<f32>> {
         let mut text = Vec::new();
-        let format = curvegan::run::sample::Format::Json;
+        let format = curvegan::run::train::sample::Format::Json;
         let dest = Path::new("-");
         generator
             .write_samples(6, 7, None, format, input, &mut text, dest)
@@ -208,7 +210,8 @@ fn sampled_noise_is_the_input_of_the_samples_in_evaluation_mode() {
     let (noise, curves) = (rows(true), rows(false));
     assert_eq!((noise.len(), noise[0].len()), (6, config.latent_dim));
     let spec = config.generator_spec(15);
-    let g = curvegan::run::files::load_mlp(&dir.join("generator.safetensors"), &spec).unwrap();
+    let g =
+        curvegan::run::store::files::load_mlp(&dir.join("generator.safetensors"), &spec).unwrap();
     let mut tape = curvegan::nn::mlp::Tape::default();
     let y = g.forward(&noise.concat(), &mut tape).unwrap();
     assert_eq!(y, curves.concat().as_slice());
@@ -331,7 +334,7 @@ fn a_sweep_runs_each_seed_as_train_would() {
 /// a resume keeps the first start and adds itself; labels are kept, config.toml is unchanged.
 #[test]
 fn run_json_records_how_each_session_ended() {
-    use curvegan::run::run_json::{Label, RunRecord, Status};
+    use curvegan::run::store::run_json::{Label, RunRecord, Status};
     struct SeeStart(Option<Status>);
     impl Observer for SeeStart {
         fn on_start(&mut self, dir: &Path) {
@@ -385,8 +388,8 @@ fn run_json_records_how_each_session_ended() {
 /// that is not a run.
 #[test]
 fn listing_reports_every_run_folder_and_its_status() {
-    use curvegan::run::listing::list;
-    use curvegan::run::run_json::{Label, Status};
+    use curvegan::run::store::listing::list;
+    use curvegan::run::store::run_json::{Label, Status};
     let tmp = TempDir::new().unwrap();
     let root = tmp.path();
     let mut named = out(&root.join("a"), false);

@@ -22,7 +22,7 @@
 //! still be infinite for finite samples, e.g. a KL divergence where a bin is empty: that is its
 //! true value.) A `--data`
 //! run samples from `data.json`'s row length when its data file is gone or changed; only
-//! [`evaluate`], which needs the real rows, then refuses ([`crate::run::data_json`]).
+//! [`evaluate`], which needs the real rows, then refuses ([`crate::run::store::data_json`]).
 //!
 //! Before an output file is written, [`Generator::check_out`] refuses one that is a file of a
 //! run (sampling would overwrite the run it samples) and [`Generator::check_room`] one larger
@@ -42,12 +42,12 @@ use crate::eval::catalogue::{available, notes, per_channel, score, Scores};
 use crate::gan::noise::{draw_input, Stream};
 use crate::nn::mlp::{Mlp, MlpSpec, Tape};
 use crate::nn::state_dict::mlp_from_tensors;
-use crate::run::checkpoint::take_scaler;
-use crate::run::data_json::DataRecord;
-use crate::run::files;
-use crate::run::files::CsvWriter;
-use crate::run::folder;
-use crate::run::trainer::GeneratorSampler;
+use crate::run::store::checkpoint::take_scaler;
+use crate::run::store::data_json::DataRecord;
+use crate::run::store::files;
+use crate::run::store::files::CsvWriter;
+use crate::run::store::folder;
+use crate::run::train::trainer::GeneratorSampler;
 use crate::text::echo;
 use rand_chacha::ChaCha8Rng;
 

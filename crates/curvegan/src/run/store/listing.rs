@@ -27,9 +27,9 @@ use serde::Serialize;
 use crate::config::TrainConfig;
 use crate::data::input;
 use crate::error::{Error, Result};
-use crate::run::files;
-use crate::run::folder;
-use crate::run::run_json::{Best, RunRecord, Status};
+use crate::run::store::files;
+use crate::run::store::folder;
+use crate::run::store::run_json::{Best, RunRecord, Status};
 
 /// How deep below the listed folder run folders are looked for.
 pub const MAX_DEPTH: usize = 3;

@@ -118,7 +118,7 @@ impl Trainer {
     /// may change: the steps, evaluation, figures and checkpoints).
     pub fn from_checkpoint(
         config: &TrainConfig,
-        ckpt: &crate::run::checkpoint::Checkpoint,
+        ckpt: &crate::run::store::checkpoint::Checkpoint,
         path: &std::path::Path,
     ) -> Result<Self> {
         let mut trainer = Trainer::new(config)?;
@@ -187,10 +187,10 @@ impl Trainer {
     }
 
     /// Saves everything needed to continue exactly into the run folder `dir`'s
-    /// `checkpoint.safetensors` (see [`crate::run::checkpoint`]).
+    /// `checkpoint.safetensors` (see [`crate::run::store::checkpoint`]).
     pub fn save_checkpoint(
         &self,
-        dir: &crate::run::files::Dir,
+        dir: &crate::run::store::files::Dir,
         config_toml: &str,
         metrics_csv: &str,
     ) -> Result<()> {
@@ -201,9 +201,9 @@ impl Trainer {
                 what,
             });
         }
-        crate::run::checkpoint::save_in(
+        crate::run::store::checkpoint::save_in(
             dir,
-            &crate::run::checkpoint::CheckpointRef {
+            &crate::run::store::checkpoint::CheckpointRef {
                 step: self.step,
                 gan: &self.gan,
                 g_ema: self.g_ema.as_ref().map(|(ema, _)| ema),
@@ -229,7 +229,7 @@ impl Trainer {
     pub fn generator_tensors(&self) -> Vec<(String, Vec<usize>, Values<'_>)> {
         let mut tensors = mlp_tensors(self.sampling_generator(), "");
         if let Some(scaler) = self.scaler() {
-            tensors.extend(crate::run::checkpoint::scaler_tensors(scaler));
+            tensors.extend(crate::run::store::checkpoint::scaler_tensors(scaler));
         }
         tensors
     }

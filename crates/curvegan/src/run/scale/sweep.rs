@@ -3,11 +3,11 @@
 //! Each seed `s` trains into `ROOT/seed-s` exactly as `curvegan train --seed s` would, on one
 //! of `jobs` worker threads (a run is single-threaded, so `jobs` = the number of cores is the
 //! natural choice), and its final generator — or its `best/` one when the config keeps the
-//! best ([`crate::run::run_loop`]) — is scored with [`crate::run::sample::evaluate`]. A [`Criterion`] such as
+//! best ([`crate::run::train::run_loop`]) — is scored with [`crate::run::train::sample::evaluate`]. A [`Criterion`] such as
 //! `mse_to_target<=0.01` says which runs count as a success. This module scores a seed's run
 //! and makes the sweep's table; what a sweep's folder runs is its plan
-//! ([`crate::run::plan`]), run on this machine's threads by [`crate::run::local`] or on a Slurm
-//! cluster by [`crate::run::slurm`].
+//! ([`crate::run::scale::plan`]), run on this machine's threads by [`crate::run::scale::local`] or on a Slurm
+//! cluster by [`crate::run::scale::slurm`].
 
 use std::fmt;
 use std::path::{Path, PathBuf};
@@ -17,10 +17,10 @@ use serde::{Deserialize, Serialize};
 
 use crate::error::{Error, Result};
 use crate::eval::catalogue::Scores;
-use crate::run::files::{self, CsvWriter};
-use crate::run::report;
-use crate::run::run_loop::{self, Summary};
-use crate::run::sample::{evaluate, Generator};
+use crate::run::store::files::{self, CsvWriter};
+use crate::run::train::gather as report;
+use crate::run::train::run_loop::{self, Summary};
+use crate::run::train::sample::{evaluate, Generator};
 use crate::text::echo;
 
 /// Samples each run of a sweep is scored on unless told otherwise.
@@ -145,7 +145,7 @@ pub struct Scoring {
     /// Generated (and real) samples.
     pub samples: usize,
     /// The run with seed `s` is scored with seed `s + seed_offset`
-    /// ([`crate::run::sample::evaluate`]).
+    /// ([`crate::run::train::sample::evaluate`]).
     pub seed_offset: u64,
 }
 

@@ -21,7 +21,7 @@ use serde::{Deserialize, Serialize};
 use crate::data::data_source::{Condition, DataSource};
 use crate::data::input::Fingerprint;
 use crate::error::{Error, Result};
-use crate::run::files::{self, Dir};
+use crate::run::store::files::{self, Dir};
 
 /// The content of `data.json`.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]

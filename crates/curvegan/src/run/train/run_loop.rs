@@ -13,15 +13,15 @@
 //!   one panel each;
 //! - `evolution.gif` (with `plot_every > 0`): the step figures in step order, animated, written
 //!   at the end from the figures in the folder;
-//! - `report.html`: the run's page for a browser ([`crate::run::report`]), rewritten at every
+//! - `report.html`: the run's page for a browser ([`crate::run::view::report`]), rewritten at every
 //!   figure step, when the run is stopped and at its end (also with `plot_every = 0`);
 //! - `generator.safetensors`, `discriminator.safetensors`: the final weights;
 //! - `checkpoint.safetensors`: weights, optimizer states, RNG state, and the length and checksum
 //!   of `metrics.csv` (written just before it), every
-//!   `checkpoint_every` steps, on interruption and at the end ([`crate::run::checkpoint`]);
+//!   `checkpoint_every` steps, on interruption and at the end ([`crate::run::store::checkpoint`]);
 //!   [`resume`] continues from it, byte-identical to a run never stopped;
 //! - `data.json` (with a data file): its length, CRC-32 and row length
-//!   ([`crate::run::data_json`]), so the run samples without it and a resume notices a change;
+//!   ([`crate::run::store::data_json`]), so the run samples without it and a resume notices a change;
 //! - `best/` (with `keep_best`): `config.toml`, both nets' weights and `best.json` (metric,
 //!   value, step) of the evaluation with the best value of the watched metric so far — a run
 //!   folder of its own for `curvegan sample` and `curvegan eval`.
@@ -32,7 +32,7 @@
 //! without improvement for `P` evaluations in a row.
 //!
 //! Every file is written atomically, into a folder locked while the run writes it
-//! ([`crate::run::folder`]), through the folder's descriptor ([`Dir`]): a run whose folder is
+//! ([`crate::run::store::folder`]), through the folder's descriptor ([`Dir`]): a run whose folder is
 //! renamed or removed while it trains keeps writing (and reading) that folder, never another one
 //! made at its old path. Bad input is refused before the folder exists. A run that fails before
 //! its first step removes what it wrote and the folders it created (if then empty); one that
@@ -45,21 +45,24 @@ use std::time::{Duration, Instant};
 
 use crate::config::{LrDecay, TrainConfig, RESUME_KEYS};
 use crate::error::{Error, Result};
-use crate::eval::catalogue::{self, Better, Scores};
+use crate::eval::catalogue::Scores;
 use crate::gan::loss::Equilibrium;
 use crate::nn::state_dict::tensors_to_bytes;
-use crate::run::checkpoint;
-use crate::run::data_json::DataRecord;
-use crate::run::files::{self, CsvWriter, Dir};
-use crate::run::folder::RunFolder;
-use crate::run::live::{self, Evaluations, History, Snapshot};
-pub use crate::run::run_json::Best;
-use crate::run::run_json::{Label, RunRecord, Status};
+use crate::run::store::checkpoint;
+use crate::run::store::data_json::DataRecord;
+use crate::run::store::files::{self, Dir};
+use crate::run::store::folder::RunFolder;
+use crate::run::store::live_json::{self as live, Evaluations, Figure, History, Snapshot};
+use crate::run::store::metrics_csv::{metrics_csv, parse_rows, Row, METRICS_HEADER};
+pub use crate::run::store::run_json::Best;
+use crate::run::store::run_json::{Label, RunRecord, Status};
+use crate::run::train::snapshot;
+use crate::run::train::watch::{write_best, Watch};
 
 use crate::gan::step::StepStats;
-use crate::run::plot::{self, LossFigure, MetricsFigure};
-use crate::run::report;
-use crate::run::trainer::Trainer;
+use crate::run::train::gather as report;
+use crate::run::train::trainer::Trainer;
+use crate::run::view::plot::{self, LossFigure, MetricsFigure};
 
 /// How many of the last steps the summary averages over.
 pub const SUMMARY_WINDOW: usize = 100;
@@ -123,7 +126,7 @@ pub struct Output {
     pub dir: PathBuf,
     /// Allow an existing non-empty folder.
     pub force: bool,
-    /// The run's name, tags and command line, for `run.json` ([`crate::run::run_json`]).
+    /// The run's name, tags and command line, for `run.json` ([`crate::run::store::run_json`]).
     pub label: Label,
 }
 
@@ -438,112 +441,6 @@ fn metrics_at_checkpoint(dir: &Dir, bytes: usize, crc32: &str) -> Result<String>
         .to_string())
 }
 
-/// One row of `metrics.csv`.
-#[derive(Debug, Clone, PartialEq)]
-struct Row {
-    stats: StepStats,
-    /// The evaluation's values, at evaluation steps.
-    metrics: Option<Vec<f64>>,
-}
-
-/// Keep-best and early-stopping state: the watched metric's best value so far and how many
-/// evaluations since have not improved on it. A function of the metrics rows alone, so a
-/// resumed run rebuilds it exactly.
-#[derive(Debug, Clone)]
-struct Watch {
-    metric: &'static str,
-    /// Its column among the evaluation's values.
-    column: usize,
-    better: Better,
-    best: Option<(usize, f64)>,
-    stale: usize,
-    patience: usize,
-}
-
-impl Watch {
-    fn new(config: &TrainConfig, names: &[&'static str]) -> Option<Watch> {
-        let metric = config.keep_best.as_deref()?;
-        let column = names.iter().position(|n| *n == metric)?;
-        let metric = names[column];
-        Some(Watch {
-            metric,
-            column,
-            better: catalogue::metric_info(metric)?.better?,
-            best: None,
-            stale: 0,
-            patience: config.early_stop,
-        })
-    }
-
-    /// The state after the evaluations of `rows`.
-    fn replay(config: &TrainConfig, names: &[&'static str], rows: &[Row]) -> Option<Watch> {
-        let mut watch = Watch::new(config, names)?;
-        for (step, row) in rows.iter().enumerate() {
-            if let Some(values) = &row.metrics {
-                watch.update(step, values);
-            }
-        }
-        Some(watch)
-    }
-
-    /// Takes the evaluation at `step`; returns the new best if it is one.
-    fn update(&mut self, step: usize, values: &[f64]) -> Option<Best> {
-        let v = values[self.column];
-        let improved = match self.best {
-            None => !v.is_nan(),
-            Some((_, best)) => self.better.improves(v, best),
-        };
-        if !improved {
-            self.stale += 1;
-            return None;
-        }
-        self.best = Some((step, v));
-        self.stale = 0;
-        self.best()
-    }
-
-    /// True when early stopping should end the run.
-    fn exhausted(&self) -> bool {
-        self.patience > 0 && self.stale >= self.patience
-    }
-
-    fn best(&self) -> Option<Best> {
-        self.best.map(|(step, value)| Best {
-            metric: self.metric.to_string(),
-            value,
-            step,
-        })
-    }
-
-    fn stop_message(&self, dir: &Path, step: usize) -> String {
-        let best = match self.best {
-            Some((s, v)) => format!("best {v} at step {s}"),
-            None => "every value was NaN".to_string(),
-        };
-        format!(
-            "the run in {} stopped early at step {step}: {} had not improved for {} evaluations ({best}); there is nothing to resume",
-            dir.display(),
-            self.metric,
-            self.patience
-        )
-    }
-}
-
-/// Writes `best/`: the config, both nets and `best.json`, each file atomically; returns the
-/// folder.
-fn write_best(dir: &Dir, config_toml: &str, trainer: &Trainer, best: &Best) -> Result<Dir> {
-    let best_dir = dir.subdir(files::BEST_DIR)?;
-    best_dir.write(files::CONFIG, config_toml.as_bytes())?;
-    let g = tensors_to_bytes(trainer.generator_tensors())?;
-    best_dir.write(files::GENERATOR, &g)?;
-    let d = tensors_to_bytes(trainer.gan().discriminator_tensors(""))?;
-    best_dir.write(files::DISCRIMINATOR, &d)?;
-    let json = serde_json::to_string_pretty(best)
-        .map_err(|e| Error::Serialize(format!("best.json: {e}")))?;
-    best_dir.write(files::BEST, json.as_bytes())?;
-    Ok(best_dir)
-}
-
 /// Trains from `rows.len()` steps to the config's end and writes the run's files. `ended`: the
 /// trainer is at the run's end already (the resume of a run whose final outputs are missing),
 /// so only the outputs written after the last checkpoint are written. `started` is set as the
@@ -598,7 +495,62 @@ fn keep_failed(rows: &[Row], names: &[&str], loss: crate::gan::loss::LossKind, d
     }
 }
 
-/// The training loop of [`run`]: trains, appending to `rows`, and writes the run's files.
+/// What the training loop carries from step to step, besides the trainer and the rows.
+struct Loop<'a> {
+    dir: &'a Dir,
+    config: TrainConfig,
+    config_toml: String,
+    names: Vec<&'static str>,
+    data_record: Option<DataRecord>,
+    /// Keep-best and early stopping, when asked for.
+    watch: Option<Watch>,
+    /// The losses so far, for the live snapshot.
+    history: History,
+    started_at: Instant,
+    /// Rows that came from a checkpoint.
+    first: usize,
+    stopped_early: bool,
+    final_eval: Option<Scores>,
+}
+
+/// The jobs due at a step besides training it: a function of the config and the step alone
+/// (and, for `last`, of early stopping).
+#[derive(Debug, Clone, Copy)]
+struct Due {
+    /// The step is the run's last (planned, or by early stopping).
+    last: bool,
+    /// A scheduled evaluation (`eval_every`); the last step is evaluated too.
+    scheduled: bool,
+    /// The step figure, `step_*.png` (`plot_every`, and the last step).
+    figure: bool,
+}
+
+impl Due {
+    fn at(config: &TrainConfig, step: usize) -> Due {
+        Due {
+            last: step + 1 == config.steps,
+            scheduled: config.eval_every > 0 && step.is_multiple_of(config.eval_every),
+            figure: false,
+        }
+    }
+
+    /// The step figure is due; asked once the evaluation has said whether the step is the last.
+    fn with_figure(self, config: &TrainConfig, step: usize) -> Due {
+        // The last step is always plotted, so a run's final state has its figure.
+        let figure = config.plot_every > 0 && (step.is_multiple_of(config.plot_every) || self.last);
+        Due { figure, ..self }
+    }
+
+    /// The live snapshot, `live.json`.
+    fn snapshot(&self) -> bool {
+        self.figure || self.scheduled || self.last
+    }
+}
+
+/// The training loop of [`run`]: trains, appending to `rows`, and writes the run's files. Each
+/// step trains, then does the jobs due at it, one function each, in this order: evaluate (and
+/// watch for the best), the step figure, the live snapshot, the live report, the checkpoint,
+/// the stop asked for.
 fn steps(
     mut trainer: Trainer,
     rows: &mut Vec<Row>,
@@ -607,162 +559,232 @@ fn steps(
     ended: bool,
     started: &Cell<bool>,
 ) -> Result<Summary> {
-    let started_at = Instant::now();
     let config = trainer.config().clone();
-    let config_toml = config.to_toml()?;
     let names = trainer.metric_names().to_vec();
-    // metrics.csv first: the checkpoint stores its length and checksum, not its rows.
-    let save_checkpoint = |trainer: &Trainer, rows: &[Row]| {
-        let csv = metrics_csv(rows, &names);
-        dir.write(files::METRICS, csv.as_bytes())?;
-        trainer.save_checkpoint(dir, &config_toml, &csv)
+    let mut lp = Loop {
+        dir,
+        config_toml: config.to_toml()?,
+        watch: Watch::replay(&config, &names, rows),
+        names,
+        data_record: None,
+        history: History::of(rows.iter().map(|r| r.stats)),
+        started_at: Instant::now(),
+        first: rows.len(),
+        stopped_early: false,
+        final_eval: None,
+        config,
     };
-
-    let mut watch = Watch::replay(&config, &names, rows);
-    dir.write(files::CONFIG, config_toml.as_bytes())?;
-    let data_record = trainer
-        .target()
-        .data_source()
+    dir.write(files::CONFIG, lp.config_toml.as_bytes())?;
+    lp.data_record = (trainer.target().data_source())
         .map(DataRecord::of)
         .transpose()?;
-    if let Some(record) = &data_record {
+    if let Some(record) = &lp.data_record {
         record.save(dir)?;
     }
 
     let mut train_time = Duration::ZERO;
-    let mut final_eval = None;
-    let mut stopped_early = ended && watch.as_ref().is_some_and(Watch::exhausted);
-    let first = rows.len();
-    let end = if ended { first } else { config.steps };
-    rows.reserve(end.saturating_sub(first));
-    let mut history = History::of(rows.iter().map(|r| r.stats));
-    for step in first..end {
+    lp.stopped_early = ended && lp.watch.as_ref().is_some_and(Watch::exhausted);
+    let end = if ended { lp.first } else { lp.config.steps };
+    rows.reserve(end.saturating_sub(lp.first));
+    for step in lp.first..end {
         let t = Instant::now();
         started.set(true);
-        let stats = trainer.step().map_err(|e| match e {
-            Error::Diverged { step, what } if dir.is_file(files::CHECKPOINT) => Error::Diverged {
-                step,
-                what: format!(
-                    "{what}; the last good checkpoint is kept in {} (resume with: curvegan resume {})",
-                    dir.path(files::CHECKPOINT).display(),
-                    dir.root().display()
-                ),
-            },
-            e => e,
-        })?;
+        let stats = train_one(&mut trainer, dir)?;
         train_time += t.elapsed();
         observer.on_step(step, &stats);
-        let mut last = step + 1 == config.steps;
-        let mut metrics = None;
-        let scheduled = config.eval_every > 0 && step % config.eval_every == 0;
-        if last || scheduled {
-            let eval = trainer.evaluate()?;
-            // Only scheduled evaluations compete: the extra one at the last step is not one
-            // when a finished run is extended, and best/ must not depend on where it stopped.
-            if let Some(w) = watch.as_mut().filter(|_| scheduled) {
-                if let Some(best) = w.update(step, &eval.values()) {
-                    let best_dir = write_best(dir, &config_toml, &trainer, &best)?;
-                    if let Some(record) = &data_record {
-                        record.save(&best_dir)?;
-                    }
-                }
-                if w.exhausted() && !last {
-                    last = true;
-                    stopped_early = true;
-                }
-            }
-            observer.on_eval(&eval);
-            metrics = Some(eval.values());
-            final_eval = Some(eval);
-        }
-        // The last step is always plotted, so a run's final state has its figure.
-        let figure = config.plot_every > 0 && (step % config.plot_every == 0 || last);
-        if figure {
-            // The title shows the watched metric (else the first) when evaluated at this step.
-            let main = config.keep_best.as_deref().or(names.first().copied());
-            let metric = main.and_then(|name| {
-                let i = names.iter().position(|n| *n == name)?;
-                Some((name, *metrics.as_ref()?.get(i)?))
-            });
-            write_step_figure(&mut trainer, step, &stats, dir, metric)?;
+        let mut due = Due::at(&lp.config, step);
+        let metrics = match due.last || due.scheduled {
+            true => Some(evaluate(&mut lp, &mut trainer, step, &mut due, observer)?),
+            false => None,
+        };
+        let due = due.with_figure(&lp.config, step);
+        // The step figure's data, built once for the PNG and the snapshot.
+        let figure = match due.snapshot() {
+            true => Some(snapshot::step_figure(&mut trainer, live::FIGURE_POINTS)?),
+            false => None,
+        };
+        if let (true, Some(figure)) = (due.figure, &figure) {
+            write_step_figure(&lp, figure, step, &stats, metrics.as_deref())?;
         }
         rows.push(Row { stats, metrics });
-        history.push(step, &stats);
-        if figure || scheduled || last {
-            let status = match (last, stopped_early) {
-                (false, _) => Status::Running,
-                (true, false) => Status::Finished,
-                (true, true) => Status::EarlyStopped,
-            };
-            let snapshot =
-                live_snapshot(&mut trainer, dir, rows, &history, started_at, first, status)?;
-            snapshot.save(dir)?;
-            observer.on_snapshot(&snapshot);
+        lp.history.push(step, &stats);
+        if let Some(figure) = figure {
+            write_snapshot(&lp, rows, figure, due, observer)?;
         }
         // The live report, at each figure but the last (the run's end writes that one).
-        if figure && !last {
-            write_report(
-                &mut trainer,
-                rows,
-                dir,
-                Status::Running,
-                started_at.elapsed(),
-            )?;
+        if due.figure && !due.last {
+            write_report(&mut lp, &mut trainer, rows, Status::Running)?;
         }
-        let done = step + 1;
-        if config.checkpoint_every > 0 && done % config.checkpoint_every == 0 && !last {
-            save_checkpoint(&trainer, rows)?;
+        if checkpoint_due(&lp.config, step) && !due.last {
+            save_checkpoint(&lp, &trainer, rows)?;
         }
-        if !last && observer.should_stop() {
-            save_checkpoint(&trainer, rows)?;
-            write_report(
-                &mut trainer,
-                rows,
-                dir,
-                Status::Stopped,
-                started_at.elapsed(),
-            )?;
-            return Err(Error::Interrupted {
-                step: done,
-                dir: dir.root().to_path_buf(),
-            });
+        if !due.last && observer.should_stop() {
+            return Err(stop(&mut lp, &mut trainer, rows)?);
         }
-        if last {
+        if due.last {
             break;
         }
     }
 
     if !ended {
-        save_checkpoint(&trainer, rows)?;
+        save_checkpoint(&lp, &trainer, rows)?;
     }
     // Written after the checkpoint that marks the run's end; a process killed meanwhile is
     // finished by `resume`, which writes them from that checkpoint.
-    let status = match stopped_early {
+    let status = match lp.stopped_early {
         true => Status::EarlyStopped,
         false => Status::Finished,
     };
-    write_report(&mut trainer, rows, dir, status, started_at.elapsed())?;
-    for (name, bytes) in final_outputs(&trainer, rows, &names, dir)? {
+    write_report(&mut lp, &mut trainer, rows, status)?;
+    for (name, bytes) in final_outputs(&trainer, rows, &lp.names, dir)? {
         dir.write(name, &bytes)?;
     }
-    let final_eval = match final_eval {
+    let final_eval = match lp.final_eval {
         Some(eval) => Some(eval),
         // The evaluation at the last step is a function of the weights, the seed and the step.
         None if ended => Some(trainer.evaluate()?),
         None => None,
     };
-    let (last, window) = last_means(rows, first);
+    let (last, window) = last_means(rows, lp.first);
     Ok(Summary {
         out: dir.root().to_path_buf(),
-        steps: rows.len() - first,
+        steps: rows.len() - lp.first,
         last,
         window,
         final_eval: final_eval.ok_or_else(|| Error::config("steps", "must be at least 1"))?,
-        best: watch.and_then(|w| w.best()),
-        equilibrium: config.loss.equilibrium(),
-        stopped_early,
-        wall: started_at.elapsed(),
+        best: lp.watch.and_then(|w| w.best()),
+        equilibrium: lp.config.loss.equilibrium(),
+        stopped_early: lp.stopped_early,
+        wall: lp.started_at.elapsed(),
         train_time,
+    })
+}
+
+/// Trains one step; a divergence names the last good checkpoint, if there is one.
+fn train_one(trainer: &mut Trainer, dir: &Dir) -> Result<StepStats> {
+    trainer.step().map_err(|e| match e {
+        Error::Diverged { step, what } if dir.is_file(files::CHECKPOINT) => Error::Diverged {
+            step,
+            what: format!(
+                "{what}; the last good checkpoint is kept in {} (resume with: curvegan resume {})",
+                dir.path(files::CHECKPOINT).display(),
+                dir.root().display()
+            ),
+        },
+        e => e,
+    })
+}
+
+/// The evaluation at `step`, and the best-checkpoint watch on it: a new best writes `best/`;
+/// early stopping makes the step the last. Returns the evaluation's values.
+fn evaluate(
+    lp: &mut Loop,
+    trainer: &mut Trainer,
+    step: usize,
+    due: &mut Due,
+    observer: &mut dyn Observer,
+) -> Result<Vec<f64>> {
+    let eval = trainer.evaluate()?;
+    // Only scheduled evaluations compete: the extra one at the last step is not one when a
+    // finished run is extended, and best/ must not depend on where it stopped.
+    if let Some(w) = lp.watch.as_mut().filter(|_| due.scheduled) {
+        if let Some(best) = w.update(step, &eval.values()) {
+            let best_dir = write_best(lp.dir, &lp.config_toml, trainer, &best)?;
+            if let Some(record) = &lp.data_record {
+                record.save(&best_dir)?;
+            }
+        }
+        if w.exhausted() && !due.last {
+            due.last = true;
+            lp.stopped_early = true;
+        }
+    }
+    observer.on_eval(&eval);
+    let values = eval.values();
+    lp.final_eval = Some(eval);
+    Ok(values)
+}
+
+/// `step_*.png` from the step figure's data `figure` ([`snapshot::step_figure`]): the
+/// tutorial's figure of real and generated curves, or a scatter of a 2-D set's points. The
+/// title names the run folder, the step and the watched metric (else the first) when it was
+/// evaluated at this step (`metrics`).
+fn write_step_figure(
+    lp: &Loop,
+    figure: &Figure,
+    step: usize,
+    stats: &StepStats,
+    metrics: Option<&[f64]>,
+) -> Result<()> {
+    let main = lp.config.keep_best.as_deref().or(lp.names.first().copied());
+    let metric = main.and_then(|name| {
+        let i = lp.names.iter().position(|n| *n == name)?;
+        Some((name, *metrics?.get(i)?))
+    });
+    let run = (lp.dir.root())
+        .file_name()
+        .map(|n| n.to_string_lossy())
+        .unwrap_or_default();
+    let png = figure.png(&run, step, metric, stats.g_loss, stats.d_loss)?;
+    lp.dir.write(&files::step_figure(step), &png)
+}
+
+/// `live.json` after the last of `rows`, with the step figure's data `figure`, and the
+/// observer told.
+fn write_snapshot(
+    lp: &Loop,
+    rows: &[Row],
+    figure: Figure,
+    due: Due,
+    observer: &mut dyn Observer,
+) -> Result<()> {
+    let status = match (due.last, lp.stopped_early) {
+        (false, _) => Status::Running,
+        (true, false) => Status::Finished,
+        (true, true) => Status::EarlyStopped,
+    };
+    let evaluations =
+        (rows.iter().enumerate()).filter_map(|(step, r)| Some((step, r.metrics.as_deref()?)));
+    let timing = live::Timing {
+        elapsed: lp.started_at.elapsed(),
+        trained: rows.len() - lp.first,
+    };
+    let snapshot = Snapshot::of(
+        &lp.config,
+        snapshot::for_snapshot(&figure),
+        lp.dir.root(),
+        rows.len() - 1,
+        status,
+        timing,
+        &lp.history,
+        Evaluations::of(&lp.names, evaluations),
+    );
+    snapshot.save(lp.dir)?;
+    observer.on_snapshot(&snapshot);
+    Ok(())
+}
+
+/// A checkpoint is due after `step` (`checkpoint_every`; the run's end has its own).
+fn checkpoint_due(config: &TrainConfig, step: usize) -> bool {
+    config.checkpoint_every > 0 && (step + 1).is_multiple_of(config.checkpoint_every)
+}
+
+/// `metrics.csv`, then the checkpoint: the checkpoint stores the file's length and checksum,
+/// not its rows.
+fn save_checkpoint(lp: &Loop, trainer: &Trainer, rows: &[Row]) -> Result<()> {
+    let csv = metrics_csv(rows, &lp.names);
+    lp.dir.write(files::METRICS, csv.as_bytes())?;
+    trainer.save_checkpoint(lp.dir, &lp.config_toml, &csv)
+}
+
+/// A stop asked for (Ctrl-C): the checkpoint and the report of a stopped run; returns the error
+/// that says so.
+fn stop(lp: &mut Loop, trainer: &mut Trainer, rows: &[Row]) -> Result<Error> {
+    save_checkpoint(lp, trainer, rows)?;
+    write_report(lp, trainer, rows, Status::Stopped)?;
+    Ok(Error::Interrupted {
+        step: rows.len(),
+        dir: lp.dir.root().to_path_buf(),
     })
 }
 
@@ -789,7 +811,7 @@ fn last_means(rows: &[Row], fresh: usize) -> (StepStats, usize) {
 }
 
 /// The summary of the finished run in `dir`, read back from its files, for a run some other
-/// process trained (a trial of a sweep on Slurm, [`crate::run::slurm`]): the means of the last
+/// process trained (a trial of a sweep on Slurm, [`crate::run::scale::slurm`]): the means of the last
 /// rows of `metrics.csv` (D(fake) of the G update, which the file lacks, reads 0), its last
 /// evaluation, `best/best.json`, and as wall time `run.json`'s `duration_s` (all sessions).
 /// The numbers a sweep's table shows are those [`train`] returned, but for the times.
@@ -903,136 +925,11 @@ fn evolution_gif(dir: &Dir, steps: usize) -> Result<Vec<u8>> {
 
 /// `report.html` from the rows in memory (`metrics.csv` is only written at checkpoints), with
 /// the run's `status` and this session's time so far ([`report::write_live`]).
-fn write_report(
-    trainer: &mut Trainer,
-    rows: &[Row],
-    dir: &Dir,
-    status: Status,
-    session: Duration,
-) -> Result<()> {
+fn write_report(lp: &mut Loop, trainer: &mut Trainer, rows: &[Row], status: Status) -> Result<()> {
     let stats: Vec<StepStats> = rows.iter().map(|r| r.stats).collect();
     let evals: Vec<(usize, Vec<f64>)> = (rows.iter().enumerate())
         .filter_map(|(step, r)| Some((step, r.metrics.clone()?)))
         .collect();
-    report::write_live(dir, trainer, &stats, &evals, status, session)
-}
-
-/// The figure at `step` ([`live::step_figure`]): the tutorial's figure of real and generated
-/// curves, or a scatter of a 2-D set's points. The title names the run folder, the step and
-/// `metric`.
-fn write_step_figure(
-    trainer: &mut Trainer,
-    step: usize,
-    stats: &StepStats,
-    dir: &Dir,
-    metric: Option<(&str, f64)>,
-) -> Result<()> {
-    let run = (dir.root())
-        .file_name()
-        .map(|n| n.to_string_lossy())
-        .unwrap_or_default();
-    let figure = live::step_figure(trainer, live::FIGURE_POINTS)?;
-    let png = figure.png(&run, step, metric, stats.g_loss, stats.d_loss)?;
-    dir.write(&files::step_figure(step), &png)
-}
-
-/// The [`Snapshot`] after the last of `rows` (whose first `first` came from a checkpoint), in
-/// a training loop started at `started`, the run `status` at that step.
-fn live_snapshot(
-    trainer: &mut Trainer,
-    dir: &Dir,
-    rows: &[Row],
-    history: &History,
-    started: Instant,
-    first: usize,
-    status: Status,
-) -> Result<Snapshot> {
-    let step = rows.len() - 1;
-    let names = trainer.metric_names().to_vec();
-    let evaluations = rows
-        .iter()
-        .enumerate()
-        .filter_map(|(step, r)| Some((step, r.metrics.as_deref()?)));
-    let timing = live::Timing {
-        elapsed: started.elapsed(),
-        trained: rows.len() - first,
-    };
-    let evaluations = Evaluations::of(&names, evaluations);
-    Snapshot::of(
-        trainer,
-        dir.root(),
-        step,
-        status,
-        timing,
-        history,
-        evaluations,
-    )
-}
-
-/// The first columns of `metrics.csv`; the evaluation metrics follow.
-const METRICS_HEADER: &str = "step,d_loss,g_loss,d_real,d_fake";
-
-/// `metrics.csv` text with the metric columns `names`. Floats use Rust's shortest round-trip
-/// form, so equal runs give byte-identical files, and parsing a row back gives the same
-/// numbers.
-fn metrics_csv(rows: &[Row], names: &[&str]) -> String {
-    let mut csv = CsvWriter::new();
-    csv.row(METRICS_HEADER.split(',').chain(names.iter().copied()));
-    metrics_rows_into(&mut csv, rows, names.len());
-    csv.finish()
-}
-
-fn metrics_rows_into(csv: &mut CsvWriter, rows: &[Row], n_metrics: usize) {
-    for (step, r) in rows.iter().enumerate() {
-        let st = &r.stats;
-        let mut fields = vec![
-            step.to_string(),
-            st.d_loss.to_string(),
-            st.g_loss.to_string(),
-            st.d_real.to_string(),
-            st.d_fake.to_string(),
-        ];
-        match &r.metrics {
-            Some(values) => fields.extend(values.iter().map(f64::to_string)),
-            None => fields.resize(fields.len() + n_metrics, String::new()),
-        }
-        csv.row(fields);
-    }
-}
-
-/// Parses rows of `metrics.csv` without its header (or a format-1 checkpoint's rows) with `n_metrics` metric columns;
-/// the error names the line.
-fn parse_rows(text: &str, n_metrics: usize) -> std::result::Result<Vec<Row>, String> {
-    text.lines()
-        .enumerate()
-        .map(|(i, line)| {
-            let bad = || format!("metrics row {} is malformed: '{line}'", i + 1);
-            let f: Vec<&str> = line.split(',').collect();
-            if f.len() != 5 + n_metrics || f[0].parse::<usize>().ok() != Some(i) {
-                return Err(bad());
-            }
-            let num = |s: &str| s.parse::<f32>().map_err(|_| bad());
-            let evaluated = &f[5..];
-            let metrics = if evaluated.iter().all(|v| v.is_empty()) && n_metrics > 0 {
-                None
-            } else {
-                Some(
-                    evaluated
-                        .iter()
-                        .map(|v| v.parse::<f64>().map_err(|_| bad()))
-                        .collect::<std::result::Result<Vec<f64>, String>>()?,
-                )
-            };
-            Ok(Row {
-                stats: StepStats {
-                    d_loss: num(f[1])?,
-                    g_loss: num(f[2])?,
-                    d_real: num(f[3])?,
-                    d_fake: num(f[4])?,
-                    ..StepStats::default()
-                },
-                metrics,
-            })
-        })
-        .collect()
+    let session = lp.started_at.elapsed();
+    report::write_live(lp.dir, trainer, &stats, &evals, status, session)
 }

@@ -13,7 +13,7 @@ use std::time::{Duration, SystemTime, UNIX_EPOCH};
 use serde::{Deserialize, Serialize};
 
 use crate::error::{Error, Result};
-use crate::run::files::{self, Dir};
+use crate::run::store::files::{self, Dir};
 
 /// The best value of the watched metric so far, as written to `best/best.json`.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -40,7 +40,7 @@ pub enum Status {
     EarlyStopped,
     /// An error ended it (see [`RunRecord::error`]).
     Failed,
-    /// Only in listings ([`crate::run::listing`]), never in `run.json`: the record says
+    /// Only in listings ([`crate::run::store::listing`]), never in `run.json`: the record says
     /// running but no process holds the folder's lock, so the process was killed; the run
     /// resumes from its last checkpoint.
     Killed,

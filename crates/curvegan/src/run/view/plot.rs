@@ -59,7 +59,7 @@ const WIDTH: u32 = 800;
 const HEIGHT: u32 = 600;
 
 /// The embedded font, registered with plotters under the generic family names.
-static DEJAVU_SANS: &[u8] = include_bytes!("../../assets/DejaVuSans.ttf");
+static DEJAVU_SANS: &[u8] = include_bytes!("../../../assets/DejaVuSans.ttf");
 /// Font family used for all text.
 const FONT: &str = "sans-serif";
 
@@ -310,7 +310,7 @@ fn curves_panel(
 /// four significant digits (in scientific notation when very large or small).
 ///
 /// ```
-/// use curvegan::run::plot::step_title;
+/// use curvegan::run::view::plot::step_title;
 ///
 /// let title = step_title("train-0001", 10000, Some(("mse_to_target", 0.010123)));
 /// assert_eq!(title, "train-0001 — step 10000 — mse_to_target 0.01012");
@@ -349,7 +349,7 @@ fn significant(value: f64, digits: usize) -> String {
 /// `preferred` range the values are fitted with that margin. Non-finite values are ignored.
 ///
 /// ```
-/// use curvegan::run::plot::curve_y_range;
+/// use curvegan::run::view::plot::curve_y_range;
 ///
 /// assert_eq!(curve_y_range(&[1.0, 3.0], Some((0.0, 3.0))), (0.0, 3.0));
 /// let (lo, hi) = curve_y_range(&[-0.5, 2.0], Some((0.0, 3.0)));
@@ -1161,7 +1161,7 @@ fn padded_with_headroom(range: Option<(f64, f64)>, below: f64, above: f64) -> (f
 /// figure's resolution: the first point, the minimum and maximum `y` of each of
 /// `max_points / 2 - 1` runs of consecutive points (in their order), and the last point. The
 /// global minimum and maximum are always kept. A series of at most `max_points` points (or a
-/// `max_points` below 4) is returned as it is. (Also used by the HTML report, [`crate::run::report`].)
+/// `max_points` below 4) is returned as it is. (Also used by the HTML report, [`crate::run::view::report`].)
 pub fn decimate(points: &[(f64, f64)], max_points: usize) -> Vec<(f64, f64)> {
     if points.len() <= max_points || max_points < 4 {
         return points.to_vec();

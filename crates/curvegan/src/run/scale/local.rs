@@ -1,10 +1,10 @@
 //! Sweeps and benchmarks on this machine: every seed of a [`Plan`] trained on `jobs` threads of
 //! this process, each into `ROOT/seed-S` as `curvegan train --seed S` would, scored
-//! ([`crate::run::sweep`]), and the table written ([`crate::run::plan::write_results`]).
+//! ([`crate::run::scale::sweep`]), and the table written ([`crate::run::scale::plan::write_results`]).
 //!
 //! Before its first run a sweep writes into its folder `config.toml` and `sweep.json`, its
 //! plan, and the process running it holds the folder's lock (`ROOT/.lock`,
-//! [`crate::run::folder`]), so two processes never run one sweep. A sweep stopped by a signal,
+//! [`crate::run::store::folder`]), so two processes never run one sweep. A sweep stopped by a signal,
 //! or killed, is continued ([`Start::Continue`]): finished runs are kept, stopped ones resume
 //! from their checkpoints, the others train, and the result is byte-identical to a sweep never
 //! stopped (wall times aside).
@@ -16,14 +16,14 @@ use std::sync::Mutex;
 
 use crate::config::TrainConfig;
 use crate::error::{Error, Result};
-use crate::run::bench;
-use crate::run::files;
-use crate::run::folder::{self, RunFolder};
-use crate::run::plan::{describe, entries, seed_of, write_results, Collected, Kind, Plan};
-use crate::run::run_json::{Label, RunRecord, Status};
-use crate::run::run_loop::{self, Observer, Output};
-use crate::run::slurm;
-use crate::run::sweep::{check_runs, result_of, seed_dir, SeedObserver, SeedResult};
+use crate::run::scale::bench;
+use crate::run::scale::plan::{describe, entries, seed_of, write_results, Collected, Kind, Plan};
+use crate::run::scale::slurm;
+use crate::run::scale::sweep::{check_runs, result_of, seed_dir, SeedObserver, SeedResult};
+use crate::run::store::files;
+use crate::run::store::folder::{self, RunFolder};
+use crate::run::store::run_json::{Label, RunRecord, Status};
+use crate::run::train::run_loop::{self, Observer, Output};
 
 /// How a sweep treats the folder it runs in.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -94,7 +94,7 @@ impl Observer for StopOn<'_> {
 impl Sweep {
     /// The sweep recorded in `root` (its `config.toml` and `sweep.json`), to continue it
     /// (`curvegan resume ROOT`) on `jobs` threads. A folder submitted to Slurm is refused with
-    /// what to do instead ([`crate::run::slurm::not_resumable`]); a folder without a plan is
+    /// what to do instead ([`crate::run::scale::slurm::not_resumable`]); a folder without a plan is
     /// not a sweep this can continue.
     pub fn open(root: &Path, jobs: usize) -> Result<Sweep> {
         if root.join(files::SLURM_PLAN).is_file() {

@@ -25,7 +25,7 @@ use std::path::{Path, PathBuf};
 use rustix::fs::{Access, AtFlags, Mode, OFlags, StatxAttributes, StatxFlags};
 
 use crate::error::{Error, Result};
-use crate::run::files::{self, Dir};
+use crate::run::store::files::{self, Dir};
 
 /// A run folder this process writes, locked until it is dropped.
 #[derive(Debug)]

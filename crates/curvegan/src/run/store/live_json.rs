@@ -11,7 +11,7 @@
 //!   `stride` consecutive steps (1, 2, 4, …), at most [`MAX_HISTORY`] buckets — when the
 //!   buckets fill up, neighbours merge in pairs and the stride doubles, so the history is a
 //!   function of the steps alone, however often it was read;
-//! - the loss's equilibrium values (the lines the losses settle at, [`plot::loss_references`],
+//! - the loss's equilibrium values (the lines the losses settle at, [`loss_references`](crate::run::view::plot::loss_references),
 //!   and D's output there);
 //! - every evaluation so far (names, steps, values; at most [`MAX_HISTORY`] evaluations, evenly
 //!   thinned);
@@ -24,18 +24,15 @@
 //!
 //! JSON, format [`FORMAT`]; floats as serde writes them (shortest round trip).
 
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::time::Duration;
 
 use serde::{Deserialize, Serialize};
 
 use crate::error::{Error, Result};
-use crate::gan::noise::Stream;
 use crate::gan::step::StepStats;
-use crate::run::files::{self, write_atomic, Dir};
-use crate::run::plot::{self, CurveFigure, ScatterFigure};
-use crate::run::run_json::Status;
-use crate::run::trainer::Trainer;
+use crate::run::store::files::{self, Dir};
+use crate::run::store::run_json::Status;
 
 /// The `format` of the snapshots this version writes.
 pub const FORMAT: &str = "curvegan-live-1";
@@ -266,95 +263,6 @@ fn one_channel() -> usize {
     1
 }
 
-/// The step figure of `trainer` now, in numbers, in the data's units: the real curve (or a band
-/// of [`REAL_CURVES`] real curves) and the last step's first [`SHOWN`] fakes for a curve
-/// target, `points` real and as many generated points for a 2-D set ([`POINTS`] in
-/// `live.json`, [`FIGURE_POINTS`] in `step_*.png`). Draws from the figures' random stream only,
-/// so it never changes training: the one place the step figure's data is made.
-pub fn step_figure(trainer: &mut Trainer, points: usize) -> Result<Figure> {
-    let config = trainer.config().clone();
-    let target = trainer.target().clone();
-    let n = target.dim();
-    let mut rng = Stream::Figures.rng(config.seed);
-    Ok(if target.is_curve() {
-        let real = match target.fixed_curve() {
-            Some(curve) => curve.to_vec(),
-            None => {
-                let mut buf = vec![0.0; REAL_CURVES * n];
-                target.draw_shown(&mut rng, &mut buf)?;
-                buf
-            }
-        };
-        let fake = trainer.last_fake();
-        let mut generated = fake[..fake.len().min(SHOWN * n)].to_vec();
-        target.to_data_units(&mut generated);
-        let tutorial = target.fixed_curve().is_some() && config.target == Default::default();
-        Figure::Curves {
-            x: target.x()[..target.points()].to_vec(),
-            real,
-            generated,
-            y_range: tutorial.then_some((0.0, 3.0)),
-            channels: target.channels(),
-        }
-    } else {
-        let mut real = vec![0.0; points * n];
-        target.draw_shown(&mut rng, &mut real)?;
-        Figure::Points {
-            real,
-            generated: trainer.generate(points, &mut rng)?,
-            centres: target.modes().map_or(Vec::new(), |(c, _)| c.to_vec()),
-        }
-    })
-}
-
-impl Figure {
-    /// The figure as a PNG (the tutorial's figure, or a scatter), titled with the run's name,
-    /// the step and its main metric, both losses under the title.
-    pub fn png(
-        &self,
-        run: &str,
-        step: usize,
-        metric: Option<(&str, f64)>,
-        g_loss: f32,
-        d_loss: f32,
-    ) -> Result<Vec<u8>> {
-        Ok(match self {
-            Figure::Curves {
-                x,
-                real,
-                generated,
-                y_range,
-                channels,
-            } => plot::curves_png(&CurveFigure {
-                x,
-                real,
-                generated,
-                run,
-                step,
-                metric,
-                g_loss,
-                d_loss,
-                y_range: *y_range,
-                channels: *channels,
-            })?,
-            Figure::Points {
-                real,
-                generated,
-                centres,
-            } => plot::scatter_png(&ScatterFigure {
-                real,
-                generated,
-                centres,
-                run,
-                step,
-                metric,
-                g_loss,
-                d_loss,
-            })?,
-        })
-    }
-}
-
 /// One snapshot of a run; see the module docs.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Snapshot {
@@ -396,43 +304,6 @@ pub struct Timing {
 }
 
 impl Snapshot {
-    /// The snapshot of `trainer` in `dir` after step `step`, whose numbers are `stats`.
-    /// Draws from the figures' random stream only.
-    pub fn of(
-        trainer: &mut Trainer,
-        dir: &Path,
-        step: usize,
-        status: Status,
-        timing: Timing,
-        history: &History,
-        evaluations: Evaluations,
-    ) -> Result<Snapshot> {
-        let config = trainer.config().clone();
-        let figure = step_figure(trainer, POINTS)?;
-        let elapsed_s = timing.elapsed.as_secs_f64();
-        let last = history.points.last().copied().unwrap_or_default();
-        Ok(Snapshot {
-            format: FORMAT.to_string(),
-            run: run_name(dir),
-            step,
-            steps: config.steps,
-            elapsed_s,
-            steps_per_s: match elapsed_s > 0.0 {
-                true => timing.trained as f64 / elapsed_s,
-                false => 0.0,
-            },
-            status,
-            last: LossPoint { step, ..last },
-            history: history.clone(),
-            references: (plot::loss_references(config.loss).into_iter())
-                .map(|(label, v)| (label.to_string(), v))
-                .collect(),
-            d_reference: config.loss.equilibrium().d_output.map(|(v, _)| v),
-            evaluations,
-            figure,
-        })
-    }
-
     /// Writes it to `dir`'s `live.json`, atomically.
     pub fn save(&self, dir: &Dir) -> Result<()> {
         let json = serde_json::to_string(self)
@@ -457,29 +328,4 @@ impl Snapshot {
         }
         Ok(snapshot)
     }
-
-    /// The step figure of this snapshot as a PNG (the tutorial's figure, or a scatter).
-    pub fn figure_png(&self) -> Result<Vec<u8>> {
-        let metric = self.evaluations.latest().first().copied();
-        let (g_loss, d_loss) = (self.last.g_loss, self.last.d_loss);
-        let png = self
-            .figure
-            .png(&self.run, self.step, metric, g_loss, d_loss)?;
-        Ok(png)
-    }
-
-    /// Writes [`Snapshot::figure_png`] to `dir` as `live_step_NNNNN.png` ([`files::live_figure`]),
-    /// atomically; returns its path.
-    pub fn save_figure(&self, dir: &Path) -> Result<PathBuf> {
-        let path = dir.join(files::live_figure(self.step));
-        write_atomic(&path, &self.figure_png()?)?;
-        Ok(path)
-    }
-}
-
-/// The name of the run folder `dir`, as figures show it.
-fn run_name(dir: &Path) -> String {
-    (dir.file_name())
-        .map(|n| n.to_string_lossy().into_owned())
-        .unwrap_or_default()
 }

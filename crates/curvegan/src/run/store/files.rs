@@ -60,7 +60,7 @@ pub const METRICS_FIGURE: &str = "metrics.png";
 pub const EVOLUTION: &str = "evolution.gif";
 /// The largest step figure read back (for `evolution.gif` and reports; one is about 50 KB).
 pub const MAX_FIGURE: u64 = 16 << 20;
-/// The run's report: one self-contained HTML page (see [`crate::run::report`]).
+/// The run's report: one self-contained HTML page (see [`crate::run::view::report`]).
 pub const REPORT: &str = "report.html";
 /// The folder of the best evaluation so far (with `keep_best`).
 pub const BEST_DIR: &str = "best";
@@ -68,22 +68,22 @@ pub const BEST_DIR: &str = "best";
 pub const BEST: &str = "best.json";
 /// The largest [`BEST`] read.
 pub const MAX_BEST: u64 = 1 << 16;
-/// The checkpoint: weights, optimizer states, RNG state, step (see [`crate::run::checkpoint`]).
+/// The checkpoint: weights, optimizer states, RNG state, step (see [`crate::run::store::checkpoint`]).
 pub const CHECKPOINT: &str = "checkpoint.safetensors";
-/// The lock a process holds while it writes the run folder (see [`crate::run::folder`]).
+/// The lock a process holds while it writes the run folder (see [`crate::run::store::folder`]).
 pub const LOCK: &str = ".lock";
 
-/// When the run started and ended, how it ended, its name and tags (see [`crate::run::run_json`]).
+/// When the run started and ended, how it ended, its name and tags (see [`crate::run::store::run_json`]).
 pub const RUN_RECORD: &str = "run.json";
 /// The largest [`RUN_RECORD`] read (it holds the command line of every session).
 pub const MAX_RUN_RECORD: u64 = 16 << 20;
 
-/// With a data file: its length, checksum and row length (see [`crate::run::data_json`]).
+/// With a data file: its length, checksum and row length (see [`crate::run::store::data_json`]).
 pub const DATA: &str = "data.json";
 /// The largest [`DATA`] read.
 pub const MAX_DATA_RECORD: u64 = 1 << 16;
 
-/// A snapshot of the run for a live view of it (see [`crate::run::live`]).
+/// A snapshot of the run for a live view of it (see [`crate::run::store::live_json`]).
 pub const LIVE: &str = "live.json";
 /// The largest [`LIVE`] read.
 pub const MAX_LIVE: u64 = 64 << 20;
@@ -97,10 +97,10 @@ pub const BENCH_CSV: &str = "bench.csv";
 /// In a benchmark's folder: the published rows and ours, as Markdown.
 pub const BENCH_TABLE: &str = "table.md";
 /// In a sweep's or benchmark's folder run on this machine: what it runs
-/// ([`crate::run::plan::Plan`]).
+/// ([`crate::run::scale::plan::Plan`]).
 pub const SWEEP_PLAN: &str = "sweep.json";
 /// In a sweep's or benchmark's folder submitted to Slurm: what was submitted
-/// ([`crate::run::slurm::Plan`]).
+/// ([`crate::run::scale::slurm::Plan`]).
 pub const SLURM_PLAN: &str = "slurm.json";
 /// The largest [`SLURM_PLAN`] read.
 pub const MAX_SLURM_PLAN: u64 = 4 << 20;
@@ -125,7 +125,7 @@ pub fn next_run_dir(root: &Path, prefix: &str) -> PathBuf {
 /// back to the same value.
 ///
 /// ```
-/// use curvegan::run::files::CsvWriter;
+/// use curvegan::run::store::files::CsvWriter;
 ///
 /// let mut csv = CsvWriter::new();
 /// csv.row(["seed", "a,b"]).row([1.5, 2.0]);

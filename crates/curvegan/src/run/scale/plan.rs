@@ -2,9 +2,9 @@
 //! seeds, how its runs are scored — and its table.
 //!
 //! A sweep records its plan in its folder before its first run: `sweep.json`
-//! ([`files::SWEEP_PLAN`]) for a sweep on this machine ([`crate::run::local`]), the same
+//! ([`files::SWEEP_PLAN`]) for a sweep on this machine ([`crate::run::scale::local`]), the same
 //! fields at the top level of `slurm.json` for one submitted to Slurm
-//! ([`crate::run::slurm::Plan`]). Beside it, `config.toml` holds the settings every run shares
+//! ([`crate::run::scale::slurm::Plan`]). Beside it, `config.toml` holds the settings every run shares
 //! (its seed aside). Either way the runs' results make the same table ([`write_results`]):
 //! `sweep.csv`, or `bench.csv` and `table.md`, and `report.html`.
 
@@ -16,9 +16,9 @@ use serde::{Deserialize, Serialize};
 
 use crate::data::target::TargetConfig;
 use crate::error::{Error, Result, READ};
-use crate::run::bench::{self, Outcome};
-use crate::run::files;
-use crate::run::sweep::{self, check_runs, seed_dir, Criterion, Scoring, SeedResult};
+use crate::run::scale::bench::{self, Outcome};
+use crate::run::scale::sweep::{self, check_runs, seed_dir, Criterion, Scoring, SeedResult};
+use crate::run::store::files;
 
 /// What a sweep's folder runs: a sweep (scored as `curvegan sweep` scores) or the
 /// mode-collapse benchmark. Part of its [`Plan`].
@@ -89,7 +89,7 @@ impl Kind {
 
 /// What a sweep's folder runs, recorded in it before its first run starts: `sweep.json`
 /// ([`files::SWEEP_PLAN`]) for a sweep on this machine, and the same fields in `slurm.json`
-/// for one submitted to Slurm ([`crate::run::slurm::Plan`]). Beside it, `config.toml` holds
+/// for one submitted to Slurm ([`crate::run::scale::slurm::Plan`]). Beside it, `config.toml` holds
 /// the settings every run shares (its seed aside).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Plan {

@@ -6,7 +6,7 @@
 //! - `config.toml`: the settings every trial shares (its seed aside);
 //! - `slurm.sh`: the job-array script ([`script`]). Task `i` of `--array=0-(N−1)` trains seed
 //!   `S = first + i` with `BIN train --config ROOT/config.toml --seed S --out ROOT/seed-S
-//!   --force`, exactly what [`crate::run::sweep`] does on a thread, so its files are byte for
+//!   --force`, exactly what [`crate::run::scale::sweep`] does on a thread, so its files are byte for
 //!   byte those of a local sweep; when `ROOT/seed-S` has a checkpoint it runs `BIN resume
 //!   ROOT/seed-S` instead, so a requeued or preempted task continues from its checkpoint (Slurm
 //!   sends SIGTERM first, on which a run saves one), and a finished trial is left as it is;
@@ -16,7 +16,7 @@
 //! - `seed-S/`: each trial's run folder, once its task starts.
 //!
 //! A trial's [`State`] combines Slurm's view (`squeue`, then `sacct` for tasks `squeue` has
-//! forgotten) with its run folder ([`crate::run::listing`]): a finished run is done, and a run
+//! forgotten) with its run folder ([`crate::run::store::listing`]): a finished run is done, and a run
 //! whose folder a process holds is running, whatever Slurm says; else Slurm's pending and
 //! running states are queued and running, and any other
 //! end (failed, cancelled, timeout, node failure, or a task gone from Slurm with its run
@@ -39,12 +39,12 @@ use serde::{Deserialize, Serialize};
 
 use crate::config::TrainConfig;
 use crate::error::{Error, Result, READ};
-use crate::run::files::{self, write_atomic};
-use crate::run::folder;
-use crate::run::listing::{self, RunRow};
-use crate::run::plan::{self, write_results};
-use crate::run::run_json::{Status, Time};
-use crate::run::sweep::{self, SeedResult};
+use crate::run::scale::plan::{self, write_results};
+use crate::run::scale::sweep::{self, SeedResult};
+use crate::run::store::files::{self, write_atomic};
+use crate::run::store::folder;
+use crate::run::store::listing::{self, RunRow};
+use crate::run::store::run_json::{Status, Time};
 use crate::text::echo;
 
 /// Lines of a failed task's log that [`Trial::log_tail`] shows.
@@ -72,7 +72,7 @@ const OWN_LONG: [&str; 9] = [
     "--wait",
 ];
 
-pub use crate::run::plan::{Collected, Kind};
+pub use crate::run::scale::plan::{Collected, Kind};
 
 /// The short forms of [`OWN_LONG`]: `-a`, `-o`, `-e`, `-W`.
 const OWN_SHORT: [char; 4] = ['a', 'o', 'e', 'W'];

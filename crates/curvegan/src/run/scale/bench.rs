@@ -3,7 +3,7 @@
 //!
 //! A trial trains one GAN on `ring8` or `grid25` with seed `t` (`t = 0, 1, …`), then draws
 //! 2500 samples from its generator (its `best/` one when the config keeps the best, see
-//! [`crate::run::run_loop`]) and scores them with [`crate::eval::metrics::mode_stats`]: the modes captured,
+//! [`crate::run::train::run_loop`]) and scores them with [`crate::eval::metrics::mode_stats`]: the modes captured,
 //! the fraction of high-quality samples (within 3σ of their nearest mode) and the reverse KL
 //! divergence of the high-quality samples' mode histogram from the uniform one. The scoring
 //! noise comes from seed `t + SCORE_SEED_OFFSET`, never from a stream training or its
@@ -17,9 +17,9 @@ use std::path::Path;
 use crate::config::TrainConfig;
 use crate::data::target::TargetConfig;
 use crate::error::{Error, Result};
-use crate::run::files::{self, CsvWriter};
-use crate::run::report;
-use crate::run::sweep::{self, SeedResult};
+use crate::run::scale::sweep::{self, SeedResult};
+use crate::run::store::files::{self, CsvWriter};
+use crate::run::train::gather as report;
 
 /// Samples each trial is scored on (the papers' protocol).
 pub const SAMPLES: usize = 2500;
@@ -77,8 +77,8 @@ pub fn shipped_config(dataset: &TargetConfig) -> Result<TrainConfig> {
     TrainConfig::from_toml(text, Path::new(name))
 }
 
-const RING8_TOML: &str = include_str!("../../../../configs/ring8.toml");
-const GRID25_TOML: &str = include_str!("../../../../configs/grid25.toml");
+const RING8_TOML: &str = include_str!("../../../../../configs/ring8.toml");
+const GRID25_TOML: &str = include_str!("../../../../../configs/grid25.toml");
 
 /// A mean and its standard error.
 #[derive(Debug, Clone, Copy, PartialEq)]

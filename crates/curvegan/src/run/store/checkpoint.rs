@@ -43,7 +43,7 @@ use crate::nn::optim::Optimizer;
 use crate::nn::state_dict::{
     mlp_tensors, tensors_from_bytes, tensors_to_bytes_with_metadata, Tensor, Values,
 };
-use crate::run::files::{self, write_atomic, Dir};
+use crate::run::store::files::{self, write_atomic, Dir};
 
 /// Format tag stored in the metadata.
 const FORMAT: &str = "curvegan-checkpoint-2";

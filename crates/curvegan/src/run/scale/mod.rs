@@ -1,0 +1,15 @@
+//! Many runs (may use: text, error, nn, data, eval, config, run::store, run::view, run::train):
+//! one configuration over many seeds, the mode-collapse benchmark, on this machine's threads or
+//! on a Slurm cluster.
+//!
+//! - [`sweep`]: one configuration over many seeds: a seed's score, the sweep's table;
+//! - [`bench`](mod@bench): the mode-collapse benchmark against published rows;
+//! - [`plan`]: what a sweep's folder runs (a sweep or a benchmark, its seeds), and its table;
+//! - [`local`]: sweeps and benchmarks on this machine's threads: started, stopped, continued;
+//! - [`slurm`]: sweeps and benchmarks handed to a Slurm cluster as a job array.
+
+pub mod bench;
+pub mod local;
+pub mod plan;
+pub mod slurm;
+pub mod sweep;

@@ -1,0 +1,16 @@
+//! A run in memory (may use: text, error, nn, data, gan, eval, config, run::store, run::view):
+//! the trainer, the training loop, and a finished run's generator loaded to sample it.
+//!
+//! - [`trainer`]: the [`trainer::Trainer`], which owns a run's state and draws its randomness;
+//! - [`watch`]: the best-checkpoint watch and early stopping;
+//! - [`gather`]: the report's pages gathered from a trainer or a run folder, and written;
+//! - [`run_loop`]: the training loop, [`run_loop::train`] and [`run_loop::resume`];
+//! - [`snapshot`]: the step figure's data, built once per step, and the live snapshot;
+//! - [`sample`]: loading a run's generator and sampling it.
+
+pub mod gather;
+pub mod run_loop;
+pub mod sample;
+pub mod snapshot;
+pub mod trainer;
+pub mod watch;
