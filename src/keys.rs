@@ -85,6 +85,9 @@ pub const OTHER_FLAGS: &[(&str, &str)] = &[
     ("jobs", "--jobs"),
     ("dataset", "--dataset"),
     ("success", "--success"),
+    ("grid", "--grid"),
+    ("random", "--random"),
+    ("metric", "--metric"),
     ("eval_n", "--eval-n"),
     ("backend", "--backend"),
     ("slurm_args", "--slurm-arg"),
@@ -136,6 +139,18 @@ impl Names<'_> {
     /// a key of a config file whose option was not typed).
     fn of(&self, key: &str) -> Option<&'static str> {
         let flag = flag(key)?;
+        // A key the user typed as a key (`--grid optim_g.lr=…`, `--random …`) stays one.
+        let as_key = format!("{key}=");
+        let typed_as_key = self.args.iter().any(|a| {
+            let a = (a
+                .strip_prefix("--grid=")
+                .or_else(|| a.strip_prefix("--random=")))
+            .unwrap_or(a);
+            a.starts_with(&as_key)
+        });
+        if typed_as_key {
+            return None;
+        }
         let typed = || {
             (self.args.iter())
                 .any(|a| a == flag || a.strip_prefix(flag).is_some_and(|r| r.starts_with('=')))
@@ -239,6 +254,28 @@ mod tests {
             in_text("invalid pack: 3; `batch_size`", &names),
             "invalid pack: 3; `batch_size`"
         );
+    }
+
+    #[test]
+    fn keys_typed_in_a_grid_stay_keys() {
+        let args: Vec<String> = [
+            "sweep",
+            "--grid",
+            "optim_g.lr=1,2",
+            "--random=pack=choice(1,2)",
+        ]
+        .map(String::from)
+        .into();
+        let names = Names {
+            from_file: false,
+            args: &args,
+        };
+        assert_eq!(
+            in_text("invalid optim_g.lr: 0", &names),
+            "invalid optim_g.lr: 0"
+        );
+        assert_eq!(in_text("invalid pack: 0", &names), "invalid pack: 0");
+        assert_eq!(in_text("invalid steps: 0", &names), "invalid --steps: 0");
     }
 
     #[test]

@@ -17,6 +17,7 @@ use anyhow::Result;
 use curvegan::eval::catalogue::Scores;
 use curvegan::gan::step::StepStats;
 use curvegan::run::scale::bench::{self, Outcome};
+use curvegan::run::scale::grid::{self, Table};
 use curvegan::run::scale::sweep::{self, Criterion, SeedObserver, SeedResult};
 use curvegan::run::store::files;
 use curvegan::text;
@@ -190,12 +191,25 @@ fn summary_text(s: &Summary, eval_samples: usize) -> String {
     text
 }
 
-/// The sweep's table ([`sweep::table`]) and where its files are.
+/// The sweep's table ([`sweep::table`]), or a hyperparameter sweep's table of settings
+/// ([`Table::markdown`]), and where its files are.
 pub fn sweep_report(
     results: &[SeedResult],
     success: Option<&Criterion>,
+    table: Option<&Table>,
     root: &Path,
 ) -> Result<String> {
+    if let Some(table) = table {
+        return Ok(format!(
+            "{}\nsettings in {}, {}, {}, runs in {} and setting-NN/seed-S in {}\n",
+            table.markdown(),
+            grid::SETTINGS_CSV,
+            files::SWEEP_CSV,
+            files::BENCH_TABLE,
+            grid::RUNS_CSV,
+            shown(root)
+        ));
+    }
     Ok(format!(
         "{}runs and {} in {}\n",
         sweep::table(results, success)?,
@@ -259,8 +273,11 @@ impl SeedObserver for Seeds {
         let metric = (r.report.metrics.first())
             .map(|(name, v)| format!(", {name} {v:.5}"))
             .unwrap_or_default();
+        let setting = r
+            .setting
+            .map_or(String::new(), |i| format!("setting {}, ", i + 1));
         let line = format!(
-            "[{done}/{}] seed {}: {} steps{metric}, {:.2} s",
+            "[{done}/{}] {setting}seed {}: {} steps{metric}, {:.2} s",
             self.total,
             r.seed,
             r.summary.steps,

@@ -18,7 +18,7 @@ use crate::{output, term};
 /// SIGTERM or SIGHUP as `train` is, with a line per seed on stderr, then prints its table.
 pub fn run_here(sweep: &Sweep, start: Start, quiet: bool) -> Result<()> {
     term::catch_signals("stopped at once, the last checkpoint is kept");
-    let observer = output::Seeds::new(sweep.plan.trials as usize, quiet);
+    let observer = output::Seeds::new(sweep.plan.total_runs() as usize, quiet);
     let collected = sweep.run(start, &crate::args::command_line(), &observer)?;
     drop(observer);
     quiet_or_print(quiet, &collected_text(&collected, &sweep.root)?)
@@ -27,9 +27,11 @@ pub fn run_here(sweep: &Sweep, start: Start, quiet: bool) -> Result<()> {
 /// The table of a sweep or benchmark, as a local run and `collect` print it.
 fn collected_text(collected: &Collected, root: &Path) -> Result<String> {
     Ok(match collected {
-        Collected::Sweep { results, success } => {
-            output::sweep_report(results, success.as_ref(), root)?
-        }
+        Collected::Sweep {
+            results,
+            success,
+            table,
+        } => output::sweep_report(results, success.as_ref(), table.as_ref(), root)?,
         Collected::Bench(outcome) => output::bench_report(outcome, root),
     })
 }
@@ -41,7 +43,7 @@ pub fn submitted(plan: &Plan, root: &Path, wait: bool, quiet: bool) -> Result<()
     term::print(&format!(
         "submitted Slurm job {}: {} trials (seeds {}..{}) in {r}\n",
         plan.job_id,
-        plan.sweep.trials,
+        plan.sweep.total_runs(),
         plan.seeds().start,
         plan.seeds().end
     ))?;
@@ -50,13 +52,13 @@ pub fn submitted(plan: &Plan, root: &Path, wait: bool, quiet: bool) -> Result<()
             "follow it with `curvegan status {r}`, and when its trials are done: `curvegan collect {r}`\n"
         ));
     }
-    let observer = output::Seeds::new(plan.sweep.trials as usize, quiet);
+    let observer = output::Seeds::new(plan.sweep.total_runs() as usize, quiet);
     let mut reported = BTreeSet::new();
     let mut last_counts = String::new();
     slurm::wait(root, slurm::POLL, |p: &Progress| {
         for t in p.trials.iter().filter(|t| t.state == State::Done) {
-            if reported.insert(t.seed) {
-                if let Ok(result) = slurm::result(root, plan, t.seed) {
+            if reported.insert(t.task) {
+                if let Ok(result) = slurm::result(root, plan, t) {
                     observer.on_seed(&result);
                 }
             }

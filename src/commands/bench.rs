@@ -122,8 +122,8 @@ pub fn exec(args: Args) -> Result<()> {
             let kind = Kind::Bench {
                 dataset: j.dataset.name().to_string(),
             };
-            let seeds = 0..j.trials as u64;
-            let plan = slurm::submit(&j.config, seeds, &j.root, kind, &submit)?;
+            let sweep = plan::Plan::new(kind, 0..j.trials as u64);
+            let plan = slurm::submit(&j.config, sweep, &j.root, &submit)?;
             scale::submitted(&plan, &j.root, wait, j.quiet)
         }
     }

@@ -6,6 +6,7 @@ use std::ops::Range;
 use anyhow::Result;
 use curvegan::config::{check_config_int, TrainConfig};
 use curvegan::eval::catalogue::available;
+use curvegan::run::scale::grid::{Setting, Space};
 use curvegan::run::scale::local::{Start, Sweep};
 use curvegan::run::scale::plan;
 use curvegan::run::scale::slurm::{self, Kind};
@@ -34,6 +35,21 @@ pub struct Args {
     /// Samples each run is scored on
     #[arg(long, default_value_t = DEFAULT_SCORING_SAMPLES)]
     eval_n: usize,
+    /// Try each of these values of a config key, e.g. "optim_g.lr=1e-4,2e-4"; repeated, the
+    /// cross product; every setting runs over every seed, in OUT/setting-NN/seed-S
+    #[arg(long, value_name = "KEY=V1,V2,…")]
+    grid: Vec<String>,
+    /// Draw a config key's value, e.g. "optim_d.lr=loguniform(1e-5,1e-3)", "uniform(A,B)",
+    /// "choice(a,b)"; --trials draws, seeded by the first of --seeds
+    #[arg(long, value_name = "KEY=DIST")]
+    random: Vec<String>,
+    /// Draws of --random
+    #[arg(long)]
+    trials: Option<usize>,
+    /// The metric the table of settings is sorted by [default: --success's, else the first
+    /// scored]
+    #[arg(long)]
+    metric: Option<String>,
     /// No table; sweep.csv is still written
     #[arg(long, short)]
     quiet: bool,
@@ -50,10 +66,12 @@ pub struct Args {
     train: TrainSettings,
 }
 
-/// Train `config` once per seed under `root`.
+/// Train `config` (with each setting) once per seed under `root`.
 #[derive(Debug)]
 struct Job {
     config: TrainConfig,
+    settings: Vec<Setting>,
+    metric: Option<String>,
     seeds: Range<u64>,
     root: PathBuf,
     backend: Backend,
@@ -67,10 +85,26 @@ impl Args {
     /// The checked job: the settings, the seeds, the backend; the error names the option and
     /// its value.
     fn checked(self) -> Result<Job, Error> {
+        let space = Space::parse(&self.grid, &self.random, self.trials)?;
+        let settings = space.settings(self.seeds.start, sweeps::MAX_RUNS)?;
+        let config = self.checked_config()?;
+        // Every setting, before anything is written: its keys set, its metrics checked.
+        for setting in &settings {
+            self.check_metrics(&setting.apply(&config)?)?;
+        }
+        if self.metric.is_some() && settings.is_empty() {
+            return Err(Error::config(
+                "metric",
+                "sorts the table of settings; give `grid` or `random`",
+            ));
+        }
         Ok(Job {
-            config: self.checked_config()?,
+            config,
+            metric: self.metric.clone(),
             seeds: {
-                sweeps::check_runs("--seeds", self.seeds.end - self.seeds.start)?;
+                let runs = (self.seeds.end - self.seeds.start)
+                    .saturating_mul(settings.len().max(1) as u64);
+                sweeps::check_runs("--seeds", runs)?;
                 // Each seed's config.toml holds its seed.
                 check_config_int("seeds", self.seeds.end - 1)?;
                 self.seeds.clone()
@@ -86,6 +120,7 @@ impl Args {
             start: start(self.train.force, self.resume),
             success: self.success,
             quiet: self.quiet,
+            settings,
         })
     }
 
@@ -93,6 +128,12 @@ impl Args {
     /// seed trains.
     fn checked_config(&self) -> Result<TrainConfig, Error> {
         let config = self.train.config(self.steps.steps)?;
+        self.check_metrics(&config)?;
+        Ok(config)
+    }
+
+    /// `--eval-n`, `--success` and `--metric` checked against the settings `config`.
+    fn check_metrics(&self, config: &TrainConfig) -> Result<(), Error> {
         let target = config.target.build()?;
         let (g, _) = config.specs(&target)?;
         check_eval_count(&g, target.dim(), self.eval_n, "--eval-n")?;
@@ -110,7 +151,20 @@ impl Args {
                 ));
             }
         }
-        Ok(config)
+        if let Some(m) = &self.metric {
+            let names = available(&target, config.conditional);
+            if !names.contains(&m.as_str()) {
+                return Err(Error::config(
+                    "metric",
+                    format!(
+                        "'{m}' is not a metric of the target {}; it has: {}",
+                        config.target.name(),
+                        names.join(", ")
+                    ),
+                ));
+            }
+        }
+        Ok(())
     }
 }
 
@@ -121,18 +175,23 @@ pub fn exec(args: Args) -> Result<()> {
         eval_n: j.scoring.samples,
         success: j.success.as_ref().map(|c| c.to_string()),
     };
+    let plan = plan::Plan {
+        settings: j.settings,
+        metric: j.metric,
+        ..plan::Plan::new(kind, j.seeds)
+    };
     match j.backend {
         Backend::Local { jobs } => {
             let sweep = Sweep {
                 config: j.config,
-                plan: plan::Plan::new(kind, j.seeds),
+                plan,
                 root: j.root,
                 jobs,
             };
             scale::run_here(&sweep, j.start, j.quiet)
         }
         Backend::Slurm { submit, wait } => {
-            let plan = slurm::submit(&j.config, j.seeds, &j.root, kind, &submit)?;
+            let plan = slurm::submit(&j.config, plan, &j.root, &submit)?;
             scale::submitted(&plan, &j.root, wait, j.quiet)
         }
     }

@@ -21,9 +21,11 @@ use crate::nn::optim::OptimizerConfig;
 
 pub use crate::gan::loss::LossKind;
 pub use file::KeyChange;
+pub use set::parse_value;
 pub use validate::{check_config_int, memory_error};
 
 mod file;
+mod set;
 mod validate;
 
 /// The most memory a run, an evaluation or a sample may ask for: 4 GiB. A setting that would

@@ -17,9 +17,12 @@ use std::sync::Mutex;
 use crate::config::TrainConfig;
 use crate::error::{Error, Result};
 use crate::run::scale::bench;
-use crate::run::scale::plan::{describe, entries, seed_of, write_results, Collected, Kind, Plan};
+use crate::run::scale::grid;
+use crate::run::scale::plan::{
+    describe, entries, seed_of, write_results, Collected, Kind, Plan, RunId,
+};
 use crate::run::scale::slurm;
-use crate::run::scale::sweep::{check_runs, result_of, seed_dir, SeedObserver, SeedResult};
+use crate::run::scale::sweep::{check_runs, SeedObserver, SeedResult};
 use crate::run::store::files;
 use crate::run::store::folder::{self, RunFolder};
 use crate::run::store::run_json::{Label, RunRecord, Status};
@@ -136,7 +139,7 @@ impl Sweep {
         if self.plan.trials == 0 {
             return Err(Error::config(seeds_option, "the range is empty"));
         }
-        check_runs(seeds_option, self.plan.trials)?;
+        check_runs(seeds_option, self.plan.total_runs())?;
         if self.plan.first_seed.checked_add(self.plan.trials).is_none() {
             return Err(Error::config(seeds_option, "the seeds overflow"));
         }
@@ -148,13 +151,17 @@ impl Sweep {
             .kind
             .success()
             .map_err(|e| Error::config("success", e))?;
-        if let Some(dataset) = self
-            .plan
-            .kind
-            .dataset()
-            .map_err(|e| Error::config("dataset", e))?
-        {
-            bench::check(&dataset, &self.config, self.plan.trials as usize)?;
+        let dataset = (self.plan.kind.dataset()).map_err(|e| Error::config("dataset", e))?;
+        // Every setting of a hyperparameter sweep, before any is written.
+        let settings: Vec<Option<usize>> = match self.plan.settings.len() {
+            0 => vec![None],
+            n => (0..n).map(Some).collect(),
+        };
+        for setting in settings {
+            let config = self.plan.config_of(&self.config, setting)?;
+            if let Some(dataset) = &dataset {
+                bench::check(dataset, &config, self.plan.trials as usize)?;
+            }
         }
         Ok(())
     }
@@ -197,16 +204,21 @@ impl Sweep {
             }
         };
         let action = self.inspect(start);
-        let writes = matches!(action, Ok(Action::Write | Action::Replace(_)));
+        let writes = matches!(action, Ok(Action::Write | Action::Replace(..)));
         let outcome = (action.and_then(|action| self.begin(action)))
             .and_then(|()| self.run_seeds(command, observer));
         if writes
             && matches!(&outcome, Err(e) if !matches!(e, Error::SweepInterrupted { .. }))
-            && !self.plan.seeds().any(|s| seed_dir(root, s).exists())
+            && !(self.plan.runs().iter()).any(|&r| self.plan.run_dir(root, r).exists())
         {
             // Nothing trained: the folder goes back to what it was (a new sweep's is removed).
-            for name in [files::SWEEP_PLAN, files::CONFIG] {
+            for name in [files::SWEEP_PLAN, files::CONFIG, grid::SETTINGS_CSV] {
                 let _ = fs::remove_file(root.join(name));
+            }
+            for i in 0..self.plan.settings.len() {
+                let dir = self.plan.setting_root(root, Some(i));
+                let _ = fs::remove_file(dir.join(files::CONFIG));
+                let _ = fs::remove_dir(dir);
             }
             drop(lock);
             remove_lock_file(root, &created);
@@ -252,18 +264,39 @@ impl Sweep {
                 ))
             }
             Start::Replace => {
-                let mut seeds = Vec::new();
+                let (mut seeds, mut settings) = (Vec::new(), Vec::new());
+                let replaceable = |path: &Path| {
+                    if folder::is_locked(path) {
+                        return Err(Error::config(
+                            "out",
+                            format!("{} is being written by another curvegan process; wait for it to end", path.display()),
+                        ));
+                    }
+                    folder::check_replaceable(path, true)
+                };
                 for (name, is_dir) in &names {
                     let path = root.join(name);
                     if *is_dir && seed_of(name).is_some() {
-                        if folder::is_locked(&path) {
-                            return Err(Error::config(
-                                "out",
-                                format!("{} is being written by another curvegan process; wait for it to end", path.display()),
-                            ));
-                        }
-                        folder::check_replaceable(&path, true)?;
+                        replaceable(&path)?;
                         seeds.push(path);
+                    } else if *is_dir && is_setting_folder(name) {
+                        // A hyperparameter sweep's setting: its config.toml and seed-S runs.
+                        for (inner, inner_dir) in entries(&path)? {
+                            let inner_path = path.join(&inner);
+                            if inner_dir && seed_of(&inner).is_some() {
+                                replaceable(&inner_path)?;
+                                seeds.push(inner_path);
+                            } else if inner_dir || inner != files::CONFIG {
+                                return Err(Error::config(
+                                    "out",
+                                    format!(
+                                        "{} holds '{inner}', which is not a file of a curvegan sweep; `force` replaces only a sweep's folder, so remove it yourself or choose another `out`",
+                                        path.display()
+                                    ),
+                                ));
+                            }
+                        }
+                        settings.push(path);
                     } else if *is_dir || !written_by_a_sweep(name) {
                         return Err(Error::config(
                             "out",
@@ -274,7 +307,7 @@ impl Sweep {
                         ));
                     }
                 }
-                Ok(Action::Replace(seeds))
+                Ok(Action::Replace(seeds, settings))
             }
             Start::Continue => match stored {
                 Some(stored) => {
@@ -340,16 +373,20 @@ impl Sweep {
     /// has its settings).
     fn begin(&self, action: Action) -> Result<()> {
         let root = &self.root;
-        if let Action::Replace(seeds) = &action {
+        if let Action::Replace(seeds, settings) = &action {
             // The plan first: a folder half replaced is not taken for a sweep to continue.
             let _ = remove_file_if_any(&root.join(files::SWEEP_PLAN));
             for dir in seeds {
                 remove_run_folder(dir)?;
             }
+            for dir in settings {
+                remove_file_if_any(&dir.join(files::CONFIG))?;
+                fs::remove_dir(dir).map_err(|e| Error::io("cannot remove", dir, e))?;
+            }
         }
         for (name, is_dir) in entries(root)? {
             let stale = files::is_temporary(&name)
-                || (matches!(action, Action::Replace(_)) && name != files::LOCK);
+                || (matches!(action, Action::Replace(..)) && name != files::LOCK);
             if !is_dir && stale {
                 remove_file_if_any(&root.join(&name))?;
             }
@@ -358,6 +395,19 @@ impl Sweep {
             return Ok(());
         }
         files::write_atomic(&root.join(files::CONFIG), self.config.to_toml()?.as_bytes())?;
+        if !self.plan.settings.is_empty() {
+            // Each setting's settings beside its runs, as a Slurm task reads them.
+            files::write_atomic(
+                &root.join(grid::SETTINGS_CSV),
+                grid::settings_csv(&self.plan.settings).as_bytes(),
+            )?;
+            for i in 0..self.plan.settings.len() {
+                let dir = self.plan.setting_root(root, Some(i));
+                folder::create_dirs(&dir, "out")?;
+                let config = self.plan.config_of(&self.config, Some(i))?;
+                files::write_atomic(&dir.join(files::CONFIG), config.to_toml()?.as_bytes())?;
+            }
+        }
         let json = serde_json::to_string_pretty(&self.plan)
             .map_err(|e| Error::Serialize(format!("{}: {e}", files::SWEEP_PLAN)))?;
         files::write_atomic(&root.join(files::SWEEP_PLAN), (json + "\n").as_bytes())
@@ -366,9 +416,9 @@ impl Sweep {
     /// Trains, resumes or keeps every seed on `jobs` threads, then writes the table of the
     /// finished ones.
     fn run_seeds(&self, command: &[String], observer: &dyn SeedObserver) -> Result<Collected> {
-        let seeds: Vec<u64> = self.plan.seeds().collect();
-        let outcomes = on_threads(&seeds, self.jobs, observer, |seed| {
-            self.run_seed(seed, command, observer)
+        let runs = self.plan.runs();
+        let outcomes = on_threads(&runs, self.jobs, observer, |run| {
+            self.run_seed(run, command, observer)
         })?;
         let total = outcomes.len();
         let mut finished = Vec::with_capacity(total);
@@ -397,15 +447,15 @@ impl Sweep {
     /// scored from its files.
     fn run_seed(
         &self,
-        seed: u64,
+        run: RunId,
         command: &[String],
         observer: &dyn SeedObserver,
     ) -> Result<SeedResult> {
-        let dir = seed_dir(&self.root, seed);
+        let dir = self.plan.run_dir(&self.root, run);
         let mut stop = StopOn(observer);
         let config = TrainConfig {
-            seed,
-            ..self.config.clone()
+            seed: run.seed,
+            ..self.plan.config_of(&self.config, run.setting)?
         };
         let output = |force| Output {
             dir: dir.clone(),
@@ -418,12 +468,12 @@ impl Sweep {
             SeedState::Absent => drop(run_loop::train(&config, &output(false), &mut stop)?),
             SeedState::Unfinished => drop(run_loop::train(&config, &output(true), &mut stop)?),
         }
-        result_of(&self.root, seed, self.plan.scoring())
+        self.plan.result(&self.root, run)
     }
 
     /// Writes the table of `results` ([`write_results`]).
     fn write(&self, results: Vec<SeedResult>) -> Result<Collected> {
-        write_results(&self.root, &self.plan.kind, results)
+        write_results(&self.root, &self.plan, results)
     }
 }
 
@@ -432,8 +482,9 @@ impl Sweep {
 enum Action {
     /// Writes the settings and plan of a new sweep (into an absent or empty folder).
     Write,
-    /// Removes the sweep there (these run folders and the sweep's own files), then writes.
-    Replace(Vec<PathBuf>),
+    /// Removes the sweep there (these run folders, these setting folders of a hyperparameter
+    /// sweep, and the sweep's own files), then writes.
+    Replace(Vec<PathBuf>, Vec<PathBuf>),
     /// Continues the sweep there.
     Keep,
 }
@@ -479,9 +530,17 @@ fn written_by_a_sweep(name: &str) -> bool {
         files::BENCH_TABLE,
         files::REPORT,
         files::LOCK,
+        grid::SETTINGS_CSV,
+        grid::RUNS_CSV,
     ]
     .contains(&name)
         || files::is_temporary(name)
+}
+
+/// True for the name of a hyperparameter sweep's setting folder: `setting-NN`.
+fn is_setting_folder(name: &str) -> bool {
+    name.strip_prefix("setting-")
+        .is_some_and(|d| !d.is_empty() && d.bytes().all(|b| b.is_ascii_digit()))
 }
 
 fn remove_file_if_any(path: &Path) -> Result<()> {
@@ -540,14 +599,14 @@ fn toml_difference(here: &str, there: &str) -> Option<(String, String, String)> 
     walk("", Some(&here), Some(&there))
 }
 
-/// Runs `run_seed` for every seed on `jobs` threads, in the order of `seeds`, and returns each
-/// seed's outcome in that order: `None` for a seed not started, because an earlier one failed
+/// Runs `run_seed` for every run on `jobs` threads, in the order of `seeds`, and returns each
+/// run's outcome in that order: `None` for a run not started, because an earlier one failed
 /// or `observer` asked to stop.
 fn on_threads(
-    seeds: &[u64],
+    seeds: &[RunId],
     jobs: usize,
     observer: &dyn SeedObserver,
-    run_seed: impl Fn(u64) -> Result<SeedResult> + Sync,
+    run_seed: impl Fn(RunId) -> Result<SeedResult> + Sync,
 ) -> Result<Vec<Option<Result<SeedResult>>>> {
     let next = AtomicUsize::new(0);
     let results: Mutex<Vec<Option<Result<SeedResult>>>> =

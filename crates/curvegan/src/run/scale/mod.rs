@@ -3,12 +3,14 @@
 //! on a Slurm cluster.
 //!
 //! - [`sweep`]: one configuration over many seeds: a seed's score, the sweep's table;
+//! - [`grid`]: hyperparameter sweeps: the settings of a grid or a random search, their table;
 //! - [`bench`](mod@bench): the mode-collapse benchmark against published rows;
 //! - [`plan`]: what a sweep's folder runs (a sweep or a benchmark, its seeds), and its table;
 //! - [`local`]: sweeps and benchmarks on this machine's threads: started, stopped, continued;
 //! - [`slurm`]: sweeps and benchmarks handed to a Slurm cluster as a job array.
 
 pub mod bench;
+pub mod grid;
 pub mod local;
 pub mod plan;
 pub mod slurm;

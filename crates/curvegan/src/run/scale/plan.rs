@@ -14,9 +14,11 @@ use std::path::{Path, PathBuf};
 
 use serde::{Deserialize, Serialize};
 
+use crate::config::TrainConfig;
 use crate::data::target::TargetConfig;
 use crate::error::{Error, Result, READ};
 use crate::run::scale::bench::{self, Outcome};
+use crate::run::scale::grid::{self, setting_dir, Setting, Table};
 use crate::run::scale::sweep::{self, check_runs, seed_dir, Criterion, Scoring, SeedResult};
 use crate::run::store::files;
 
@@ -105,6 +107,22 @@ pub struct Plan {
     /// scored as their kind says ([`Kind::scoring`]).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub scoring: Option<Scoring>,
+    /// A hyperparameter sweep's settings ([`crate::run::scale::grid`]), each run over every
+    /// seed in `ROOT/setting-NN/seed-S`; empty (and not written) for a sweep over seeds alone.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub settings: Vec<Setting>,
+    /// The metric a hyperparameter sweep's table is sorted by (`metric`), if one was chosen.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub metric: Option<String>,
+}
+
+/// One run of a plan: a seed, of a setting in a hyperparameter sweep.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct RunId {
+    /// The setting's index, from 0; `None` in a sweep over seeds alone.
+    pub setting: Option<usize>,
+    /// The seed.
+    pub seed: u64,
 }
 
 impl Plan {
@@ -115,7 +133,74 @@ impl Plan {
             first_seed: seeds.start,
             trials: seeds.end.saturating_sub(seeds.start),
             kind,
+            settings: Vec::new(),
+            metric: None,
         }
+    }
+
+    /// Every run, setting by setting (seeds in order within each).
+    pub fn runs(&self) -> Vec<RunId> {
+        let seeds = self.seeds();
+        match self.settings.len() {
+            0 => seeds
+                .map(|seed| RunId {
+                    setting: None,
+                    seed,
+                })
+                .collect(),
+            n => (0..n)
+                .flat_map(|i| {
+                    seeds.clone().map(move |seed| RunId {
+                        setting: Some(i),
+                        seed,
+                    })
+                })
+                .collect(),
+        }
+    }
+
+    /// The number of runs: the seeds, times the settings of a hyperparameter sweep.
+    pub fn total_runs(&self) -> u64 {
+        self.trials
+            .saturating_mul(self.settings.len().max(1) as u64)
+    }
+
+    /// The folder the runs of `setting` are in: `root/setting-NN`, or `root` itself.
+    pub fn setting_root(&self, root: &Path, setting: Option<usize>) -> PathBuf {
+        match setting {
+            Some(i) => setting_dir(root, i, self.settings.len()),
+            None => root.to_path_buf(),
+        }
+    }
+
+    /// The run folder of `run`: `root/seed-S`, or `root/setting-NN/seed-S`.
+    pub fn run_dir(&self, root: &Path, run: RunId) -> PathBuf {
+        seed_dir(&self.setting_root(root, run.setting), run.seed)
+    }
+
+    /// The settings of `run`'s setting: `config` with its keys set (`config` itself in a
+    /// sweep over seeds alone), its seed aside. Errors name the key.
+    pub fn config_of(
+        &self,
+        config: &TrainConfig,
+        setting: Option<usize>,
+    ) -> crate::error::Result<TrainConfig> {
+        match setting.and_then(|i| self.settings.get(i)) {
+            Some(s) => s.apply(config),
+            None => Ok(config.clone()),
+        }
+    }
+
+    /// The result of the finished run `run` in the sweep folder `root`, scored as the plan
+    /// says ([`sweep::result_of`]).
+    pub fn result(&self, root: &Path, run: RunId) -> crate::error::Result<SeedResult> {
+        let mut result = sweep::result_of(
+            &self.setting_root(root, run.setting),
+            run.seed,
+            self.scoring(),
+        )?;
+        result.setting = run.setting;
+        Ok(result)
     }
 
     /// The plan of a benchmark of `trials` trials on `dataset`: seeds `0..trials`, each scored
@@ -140,7 +225,7 @@ impl Plan {
     /// Checks a plan read from the file `path`: its number of runs, its seeds, its success
     /// criterion and dataset; errors name the file.
     pub fn check_file(&self, path: &Path) -> Result<()> {
-        check_runs(&path.display().to_string(), self.trials)?;
+        check_runs(&path.display().to_string(), self.total_runs())?;
         let bad = |m: String| Error::bad_file(path, m);
         self.first_seed
             .checked_add(self.trials)
@@ -213,7 +298,32 @@ impl Plan {
             let s = p.scoring();
             format!("{} samples, seed offset {}", s.samples, s.seed_offset)
         };
+        let settings = |p: &Plan| match p.settings.len() {
+            0 => "none".to_string(),
+            n => format!(
+                "{n} settings ({})",
+                p.settings
+                    .iter()
+                    .map(|s| s.to_string())
+                    .collect::<Vec<_>>()
+                    .join("; ")
+            ),
+        };
         differs
+            .or_else(|| {
+                (self.settings != stored.settings)
+                    .then(|| ("the grid".to_string(), settings(self), settings(stored)))
+            })
+            .or_else(|| {
+                (self.metric != stored.metric).then(|| {
+                    let shown = |m: &Option<String>| m.clone().unwrap_or_else(|| "none".into());
+                    (
+                        "metric".to_string(),
+                        shown(&self.metric),
+                        shown(&stored.metric),
+                    )
+                })
+            })
             .or_else(|| {
                 (self.first_seed != stored.first_seed || self.trials != stored.trials)
                     .then(|| (seeds_option.to_string(), runs(self), runs(stored)))
@@ -234,21 +344,53 @@ pub enum Collected {
         results: Vec<SeedResult>,
         /// `--success`, if it was given.
         success: Option<Criterion>,
+        /// A hyperparameter sweep's table, a row per setting; `None` for seeds alone.
+        table: Option<Table>,
     },
     /// A benchmark's outcome.
     Bench(Outcome),
 }
 
-/// Writes the table of a sweep of `kind` with `results` into `root` — `sweep.csv`, or
-/// `bench.csv` and `table.md` — and `report.html`, the page comparing its runs; returns it.
-pub fn write_results(root: &Path, kind: &Kind, results: Vec<SeedResult>) -> Result<Collected> {
+/// Writes the table of a sweep planned by `plan` with `results` into `root` — `sweep.csv`,
+/// or for a hyperparameter sweep `sweep.csv` (a row per setting), `table.md`, `runs.csv` and
+/// `settings.csv`, or for a benchmark `bench.csv` and `table.md` — and `report.html`, the page
+/// comparing its runs; returns it.
+pub fn write_results(root: &Path, plan: &Plan, results: Vec<SeedResult>) -> Result<Collected> {
+    let kind = &plan.kind;
     let plan_error = |e: String| Error::config("success", e);
     Ok(
         match kind.dataset().map_err(|e| Error::config("dataset", e))? {
+            None if !plan.settings.is_empty() => {
+                let success = kind.success().map_err(plan_error)?;
+                let table = Table::new(
+                    &plan.settings,
+                    plan.trials,
+                    &results,
+                    plan.metric.as_deref(),
+                    success.as_ref(),
+                )?;
+                let write = |name: &str, text: String| {
+                    files::write_atomic(&root.join(name), text.as_bytes())
+                };
+                write(files::SWEEP_CSV, table.to_csv())?;
+                write(files::BENCH_TABLE, table.markdown())?;
+                write(grid::RUNS_CSV, grid::runs_csv(&results))?;
+                write(grid::SETTINGS_CSV, grid::settings_csv(&plan.settings))?;
+                crate::run::train::gather::write_comparison(root)?;
+                Collected::Sweep {
+                    results,
+                    success,
+                    table: Some(table),
+                }
+            }
             None => {
                 let success = kind.success().map_err(plan_error)?;
                 sweep::save(root, &results)?;
-                Collected::Sweep { results, success }
+                Collected::Sweep {
+                    results,
+                    success,
+                    table: None,
+                }
             }
             Some(dataset) => {
                 let outcome = bench::outcome(&dataset, &results)?;
@@ -285,6 +427,10 @@ pub fn describe(dir: &Path) -> Option<(&'static str, PathBuf)> {
         return None;
     }
     let noun = match plan.flatten() {
+        Some(p) if !p.settings.is_empty() => {
+            let run = p.run_dir(dir, p.runs()[0]);
+            return Some((p.kind.noun(), run));
+        }
         Some(p) => {
             seeds.push(p.first_seed);
             p.kind.noun()

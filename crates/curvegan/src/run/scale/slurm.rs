@@ -39,7 +39,8 @@ use serde::{Deserialize, Serialize};
 
 use crate::config::TrainConfig;
 use crate::error::{Error, Result, READ};
-use crate::run::scale::plan::{self, write_results};
+use crate::run::scale::grid;
+use crate::run::scale::plan::{self, write_results, RunId};
 use crate::run::scale::sweep::{self, SeedResult};
 use crate::run::store::files::{self, write_atomic};
 use crate::run::store::folder;
@@ -155,9 +156,10 @@ pub fn not_resumable(root: &Path) -> Error {
         Ok(plan) => plan,
         Err(e) => return e,
     };
-    let unfinished: Vec<u64> = (0..plan.sweep.trials)
-        .filter(|task| {
-            let dir = sweep::seed_dir(root, plan.sweep.first_seed + task);
+    let runs = plan.sweep.runs();
+    let unfinished: Vec<u64> = (0..runs.len() as u64)
+        .filter(|&task| {
+            let dir = plan.sweep.run_dir(root, runs[task as usize]);
             !(dir.is_dir()
                 && matches!(
                     listing::row(&dir).status,
@@ -286,17 +288,27 @@ fn quoted(text: &Path) -> String {
     format!("'{}'", text.display().to_string().replace('\'', r"'\''"))
 }
 
-/// The job-array script of `trials` trials from seed `first_seed`, in the folder `root`
-/// (absolute), running `submit.binary`. Task `i` trains seed `first_seed + i` into
-/// `root/seed-S`, resuming from its checkpoint when it has one; a finished trial is left as
-/// it is.
-pub fn script(root: &Path, kind: &Kind, first_seed: u64, trials: u64, submit: &Submit) -> String {
+/// The job-array script of `plan`, in the folder `root` (absolute), running `submit.binary`.
+/// Task `i` trains seed `first_seed + i` into `root/seed-S` (in a hyperparameter sweep, seed
+/// `first_seed + i % trials` of setting `i / trials` into `root/setting-NN/seed-S`, with that
+/// setting's `config.toml`), resuming from its checkpoint when it has one; a finished trial
+/// is left as it is.
+pub fn script(root: &Path, plan: &plan::Plan, submit: &Submit) -> String {
+    let (kind, first_seed, trials) = (&plan.kind, plan.first_seed, plan.trials);
+    let tasks = plan.total_runs();
     let mut s = String::from("#!/bin/bash\n");
-    s += &format!(
-        "# curvegan {}: {trials} trials, seeds {first_seed}..{}, one per array task.\n",
-        kind.name(),
-        first_seed + trials
-    );
+    s += &match plan.settings.len() {
+        0 => format!(
+            "# curvegan {}: {trials} trials, seeds {first_seed}..{}, one per array task.\n",
+            kind.name(),
+            first_seed + trials
+        ),
+        n => format!(
+            "# curvegan {}: {n} settings × seeds {first_seed}..{}, {tasks} trials, one per array task.\n",
+            kind.name(),
+            first_seed + trials
+        ),
+    };
     s += "# Written and submitted by curvegan (--backend slurm); `sbatch --array=I,J slurm.sh` reruns\n";
     s += "# tasks I and J, each from its checkpoint.\n";
     let root_name = root
@@ -307,7 +319,7 @@ pub fn script(root: &Path, kind: &Kind, first_seed: u64, trials: u64, submit: &S
         "#SBATCH --job-name=curvegan-{}\n",
         root_name.replace(char::is_whitespace, "_")
     );
-    s += &format!("#SBATCH --array=0-{}\n", trials - 1);
+    s += &format!("#SBATCH --array=0-{}\n", tasks - 1);
     let sets = |long: &str, short: &str| {
         submit
             .args
@@ -326,10 +338,31 @@ pub fn script(root: &Path, kind: &Kind, first_seed: u64, trials: u64, submit: &S
         s += &format!("#SBATCH {a}\n");
     }
     let bin = quoted(&submit.binary);
+    let (where_, config) = match plan.settings.len() {
+        0 => (
+            format!(
+                "seed=$(({first_seed} + SLURM_ARRAY_TASK_ID))\nrun={}/seed-$seed\n",
+                quoted(root)
+            ),
+            quoted(&root.join(files::CONFIG)),
+        ),
+        n => {
+            // setting-NN as grid::setting_dir names it.
+            let width = n.to_string().len().max(2);
+            (
+                format!(
+                    "seed=$(({first_seed} + SLURM_ARRAY_TASK_ID % {trials}))\n\
+                     dir={}/setting-$(printf '%0{width}d' $((SLURM_ARRAY_TASK_ID / {trials} + 1)))\n\
+                     run=$dir/seed-$seed\n",
+                    quoted(root)
+                ),
+                format!("\"$dir/{}\"", files::CONFIG),
+            )
+        }
+    };
     s += &format!(
         "set -u\n\
-         seed=$(({first_seed} + SLURM_ARRAY_TASK_ID))\n\
-         run={}/seed-$seed\n\
+         {where_}\
          echo \"curvegan: task $SLURM_ARRAY_TASK_ID, seed $seed, job $SLURM_JOB_ID, restart ${{SLURM_RESTART_COUNT:-0}}, on $(hostname) at $(date -u +%FT%TZ)\"\n\
          if grep -Eqs '\"status\": \"(finished|early-stopped)\"' \"$run/{record}\"; then\n\
          \x20   echo \"curvegan: $run is finished\"\n\
@@ -338,10 +371,8 @@ pub fn script(root: &Path, kind: &Kind, first_seed: u64, trials: u64, submit: &S
          else\n\
          \x20   exec {bin} train --config {config} --seed \"$seed\" --out \"$run\" --force\n\
          fi\n",
-        quoted(root),
         record = files::RUN_RECORD,
         ckpt = files::CHECKPOINT,
-        config = quoted(&root.join(files::CONFIG)),
     );
     s
 }
@@ -369,25 +400,27 @@ fn run(program: &str, args: &[String]) -> std::result::Result<String, String> {
     Ok(stdout)
 }
 
-/// Writes the folder `root` (which must be absent or empty) for `trials` trials of `config`
-/// from seed `first_seed` — `config.toml`, `slurm.sh`, `logs/` — submits the array with
+/// Writes the folder `root` (which must be absent or empty) for the trials of `sweep` over
+/// `config` — `config.toml` (and a hyperparameter sweep's `settings.csv` and
+/// `setting-NN/config.toml`), `slurm.sh`, `logs/` — submits the array with
 /// `sbatch --parsable`, and writes `slurm.json`. Returns the plan, with Slurm's job id. If the
 /// submission fails nothing is left behind: the files and the folders this call created are
 /// removed (a job submitted whose plan cannot be written is cancelled).
 pub fn submit(
     config: &TrainConfig,
-    seeds: Range<u64>,
+    sweep: plan::Plan,
     root: &Path,
-    kind: Kind,
     submit: &Submit,
 ) -> Result<Plan> {
     check_args(&submit.args)?;
     config.validate()?;
-    let trials = seeds.end.saturating_sub(seeds.start);
-    if trials == 0 {
+    if sweep.trials == 0 {
         return Err(Error::config("seeds", "the range is empty"));
     }
-    sweep::check_runs("seeds", trials)?;
+    sweep::check_runs("seeds", sweep.total_runs())?;
+    let settings: Vec<TrainConfig> = (0..sweep.settings.len())
+        .map(|i| sweep.config_of(config, Some(i)))
+        .collect::<Result<_>>()?;
     if !submit.binary.is_absolute() || !submit.binary.is_file() {
         return Err(Error::config(
             "slurm_binary",
@@ -407,9 +440,17 @@ pub fn submit(
         files::SLURM_SCRIPT,
         files::SLURM_LOGS,
         files::SLURM_PLAN,
+        grid::SETTINGS_CSV,
     ];
-    let result = write_and_submit(config, seeds.start, trials, root, kind, submit);
+    let setting_dirs: Vec<PathBuf> = (0..settings.len())
+        .map(|i| sweep.setting_root(root, Some(i)))
+        .collect();
+    let result = write_and_submit(config, &settings, sweep, root, submit);
     if result.is_err() {
+        for dir in &setting_dirs {
+            let _ = fs::remove_file(dir.join(files::CONFIG));
+            let _ = fs::remove_dir(dir);
+        }
         for name in written {
             let path = root.join(name);
             let _ = match path.is_dir() {
@@ -424,20 +465,28 @@ pub fn submit(
 
 fn write_and_submit(
     config: &TrainConfig,
-    first_seed: u64,
-    trials: u64,
+    settings: &[TrainConfig],
+    sweep: plan::Plan,
     root: &Path,
-    kind: Kind,
     submit: &Submit,
 ) -> Result<Plan> {
     let root = fs::canonicalize(root).map_err(|e| Error::io(READ, root, e))?;
     // Symlinks resolved, the path may hold what the one given did not.
     check_out(&root)?;
     write_atomic(&root.join(files::CONFIG), config.to_toml()?.as_bytes())?;
+    if !settings.is_empty() {
+        let csv = grid::settings_csv(&sweep.settings);
+        write_atomic(&root.join(grid::SETTINGS_CSV), csv.as_bytes())?;
+    }
+    for (i, setting) in settings.iter().enumerate() {
+        let dir = sweep.setting_root(&root, Some(i));
+        fs::create_dir(&dir).map_err(|e| Error::io("cannot create", &dir, e))?;
+        write_atomic(&dir.join(files::CONFIG), setting.to_toml()?.as_bytes())?;
+    }
     let logs = root.join(files::SLURM_LOGS);
     fs::create_dir(&logs).map_err(|e| Error::io("cannot create", &logs, e))?;
     let script_path = root.join(files::SLURM_SCRIPT);
-    let text = script(&root, &kind, first_seed, trials, submit);
+    let text = script(&root, &sweep, submit);
     write_atomic(&script_path, text.as_bytes())?;
     let args = ["--parsable".to_string(), script_path.display().to_string()];
     let out = run("sbatch", &args).map_err(|e| Error::config("backend", e))?;
@@ -449,7 +498,7 @@ fn write_and_submit(
         ));
     }
     let plan = Plan {
-        sweep: plan::Plan::new(kind, first_seed..first_seed + trials),
+        sweep,
         job_id,
         binary: submit.binary.clone(),
         slurm_args: submit.args.clone(),
@@ -529,6 +578,9 @@ impl State {
 pub struct Trial {
     /// Its seed.
     pub seed: u64,
+    /// Its setting's index (from 0) in a hyperparameter sweep.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub setting: Option<usize>,
     /// Its array task's index.
     pub task: u64,
     /// Where it is.
@@ -643,14 +695,14 @@ pub fn status(root: &Path) -> Result<Progress> {
         Ok(states) => (states, None),
         Err(e) => (BTreeMap::new(), Some(e)),
     };
-    let trials = (0..plan.sweep.trials)
-        .map(|task| {
-            let seed = plan.sweep.first_seed + task;
-            let dir = sweep::seed_dir(root, seed);
+    let trials = (plan.sweep.runs().into_iter().zip(0u64..))
+        .map(|(id, task)| {
+            let dir = plan.sweep.run_dir(root, id);
             let run = dir.is_dir().then(|| listing::row(&dir));
             let state_text = slurm.get(&task).cloned();
             Trial {
-                seed,
+                seed: id.seed,
+                setting: id.setting,
                 task,
                 state: State::of(run.as_ref(), state_text.as_deref(), slurm_error.is_none()),
                 slurm: state_text,
@@ -685,7 +737,7 @@ fn task_states(plan: &Plan) -> std::result::Result<BTreeMap<u64, String>, String
         Err(e) if e.contains("Invalid job id") => BTreeMap::new(),
         Err(e) => return Err(e),
     };
-    if (states.len() as u64) < plan.sweep.trials {
+    if (states.len() as u64) < plan.sweep.total_runs() {
         let args = [
             format!("--jobs={}", plan.job_id),
             "--noheader".to_string(),
@@ -754,10 +806,13 @@ pub struct Collection {
     pub missing: Vec<Trial>,
 }
 
-/// The result of the trial of `seed` in `root`, scored as `plan` says — what a local sweep
-/// reports for it.
-pub fn result(root: &Path, plan: &Plan, seed: u64) -> Result<SeedResult> {
-    sweep::result_of(root, seed, plan.sweep.scoring())
+/// The result of `trial` in `root`, scored as `plan` says — what a local sweep reports for it.
+pub fn result(root: &Path, plan: &Plan, trial: &Trial) -> Result<SeedResult> {
+    let id = RunId {
+        setting: trial.setting,
+        seed: trial.seed,
+    };
+    plan.sweep.result(root, id)
 }
 
 /// Scores the done trials of `root` as a local sweep or benchmark does and writes its table:
@@ -772,7 +827,7 @@ pub fn collect(root: &Path, partial: bool) -> Result<Collection> {
         let mut text = format!(
             "{} of {} trials in {} are not done ({}){}:",
             missing.len(),
-            plan.sweep.trials,
+            plan.sweep.total_runs(),
             root.display(),
             progress.counts(),
             match partial {
@@ -789,10 +844,10 @@ pub fn collect(root: &Path, partial: bool) -> Result<Collection> {
         return Err(Error::Incomplete(text));
     }
     let results = (done.iter())
-        .map(|t| result(root, plan, t.seed))
+        .map(|t| result(root, plan, t))
         .collect::<Result<Vec<SeedResult>>>()?;
     // The plan was checked as it was loaded: its criterion and dataset parse.
-    let collected = write_results(root, &plan.sweep.kind, results)?;
+    let collected = write_results(root, &plan.sweep, results)?;
     Ok(Collection { collected, missing })
 }
 
@@ -990,7 +1045,11 @@ mod tests {
             eval_n: 1000,
             success: None,
         };
-        let s = script(Path::new("/shared/sweep-0007"), &kind, 5, 10, &submit);
+        let s = script(
+            Path::new("/shared/sweep-0007"),
+            &plan::Plan::new(kind, 5..15),
+            &submit,
+        );
         for line in [
             "#SBATCH --array=0-9\n",
             "#SBATCH --requeue\n",

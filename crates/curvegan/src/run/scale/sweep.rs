@@ -131,6 +131,9 @@ impl fmt::Display for Criterion {
 pub struct SeedResult {
     /// The seed.
     pub seed: u64,
+    /// Its setting's index (from 0) in a hyperparameter sweep ([`crate::run::scale::grid`]);
+    /// `None` in a sweep over seeds alone.
+    pub setting: Option<usize>,
     /// Its run folder.
     pub dir: PathBuf,
     /// What training reported.
@@ -194,6 +197,7 @@ fn score(seed: u64, dir: PathBuf, summary: Summary, scoring: Scoring) -> Result<
     )?;
     Ok(SeedResult {
         seed,
+        setting: None,
         dir,
         summary,
         report,
