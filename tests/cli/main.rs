@@ -10,6 +10,8 @@
 //! - `docs`: the guide (`docs/`) and the README: the command reference equals every command's
 //!   `--help`, every link and anchor resolves, every shell example parses and its flags exist,
 //!   the architecture page names every source file;
+//! - `grid`: hyperparameter sweeps (`sweep --grid`, `--random`): the table of settings, draws,
+//!   bad keys refused, an interrupted grid resumed;
 //! - `data_path`: data files of every format (CSV with condition columns, `.npy`, `.ts`),
 //!   the scaler beside G's weights, conditions in samples, the hold-out, the curve measures of
 //!   `eval`, a figure panel per channel;
@@ -31,6 +33,7 @@ mod cli_beyond;
 mod common;
 mod data_path;
 mod docs;
+mod grid;
 mod integrity;
 mod model_selection;
 mod printing;

@@ -39,7 +39,9 @@ impl TrainConfig {
         here.insert(last.to_string(), parsed);
         let mut config: TrainConfig = serde_path_to_error::deserialize(toml::Value::Table(table))
             .map_err(|e| {
-            let message = e.inner().to_string();
+            // serde's first line; the table it was in is `key` itself.
+            let inner = e.inner().to_string();
+            let message = inner.lines().next().unwrap_or("").to_string();
             match message.contains("unknown field") {
                 true => bad(format!(
                     "is not a config key ({})",

@@ -35,10 +35,13 @@ pub const RUNS_CSV: &str = "runs.csv";
 pub struct Setting(pub Vec<(String, String)>);
 
 impl Setting {
-    /// The sweep's config with this setting's keys set, in order, and validated.
+    /// The sweep's config with this setting's keys set, in order — `loss` first, since it
+    /// gives the nets its own optimizers, which the setting's `optim_*` keys then change —
+    /// and validated.
     pub fn apply(&self, config: &TrainConfig) -> Result<TrainConfig> {
         let mut config = config.clone();
-        for (key, value) in &self.0 {
+        let (loss, others): (Vec<_>, Vec<_>) = self.0.iter().partition(|(k, _)| k == "loss");
+        for (key, value) in loss.into_iter().chain(others) {
             config = config.with_key(key, value)?;
         }
         Ok(config)
