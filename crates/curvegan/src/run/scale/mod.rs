@@ -7,11 +7,13 @@
 //! - [`bench`](mod@bench): the mode-collapse benchmark against published rows;
 //! - [`plan`]: what a sweep's folder runs (a sweep or a benchmark, its seeds), and its table;
 //! - [`local`]: sweeps and benchmarks on this machine's threads: started, stopped, continued;
+//! - [`script`]: the job-array script of a sweep submitted to Slurm;
 //! - [`slurm`]: sweeps and benchmarks handed to a Slurm cluster as a job array.
 
 pub mod bench;
 pub mod grid;
 pub mod local;
 pub mod plan;
+pub mod script;
 pub mod slurm;
 pub mod sweep;
