@@ -24,6 +24,8 @@ const MIN_CHECK_DRAWS: usize = 64;
 /// 30 ms).
 const CHECK_OPS: usize = 1 << 21;
 
+/// The target of the formula `expr` in `params` on the grid `x64`, once it has passed the
+/// checks: finite at the centre, at each random parameter's extremes and on the draws.
 pub(super) fn build_expr(expr: &str, params: &[Param], x64: Vec<f64>) -> Result<Target> {
     for p in params {
         p.spec.validate()?;
