@@ -1,12 +1,14 @@
 //! The arguments several commands share, and the helpers that convert them: the training
-//! settings ([`settings`]), the backend of a sweep or benchmark ([`backend`]), `--steps`, the
-//! output folder, the process's command line. Holds only clap's types and the library's.
+//! settings ([`settings`]) and what they learn ([`target`]), the backend of a sweep or
+//! benchmark ([`backend`]), `--steps`, the output folder, the process's command line. Holds
+//! only clap's types and the library's.
 //!
 //! Defaults are not written here: `--help` shows the values of [`TrainConfig::default()`] and
 //! of the library's constants (`DEFAULT_*`), read when the help is built.
 
 pub mod backend;
 pub mod settings;
+pub mod target;
 
 use std::fmt::Display;
 use std::path::{Path, PathBuf};

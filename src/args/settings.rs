@@ -6,19 +6,16 @@ use std::path::PathBuf;
 
 use clap::{Args, ValueEnum};
 use curvegan::config::{LossKind, LrDecay, TrainConfig};
-use curvegan::data::scale::Scale;
-use curvegan::data::target::{
-    parse_x_range, TargetConfig, DEFAULT_HOLDOUT, DEFAULT_POINTS, DEFAULT_X_RANGE,
-};
+use curvegan::data::target::TargetConfig;
 use curvegan::nn::mlp::Activation;
 use curvegan::nn::optim::OptimizerConfig;
 use curvegan::run::store::files;
 use curvegan::Error;
 
+use crate::args::target::{TargetArgs, LEARN};
 use crate::args::{with_default, DEFAULT};
 
 // The headings `train --help` groups its options under (`train` puts its own under [`OUTPUT`]).
-const LEARN: &str = "What to learn";
 const NETS: &str = "Networks";
 const LOSS: &str = "Loss and optimiser";
 const EVAL: &str = "Evaluation";
@@ -71,39 +68,8 @@ pub struct TrainSettings {
     /// Read every setting from this TOML file (a run's config.toml works); options override it
     #[arg(help_heading = LEARN, long, value_name = "FILE")]
     config: Option<PathBuf>,
-    #[arg(help_heading = LEARN, long, value_name = "TARGET", allow_hyphen_values = true, help = with_default(
-        "What to learn: quadratic (2x² + 1), family (a·x² + a − 1, a ~ U(1,2)), ring8, grid25, \
-         or a formula in x and --param names, e.g. \"a*sin(b*x)\"", DEFAULT.target.name()))]
-    target: Option<String>,
-    /// A formula parameter: NAME=uniform(LO,HI), NAME=normal(MEAN,SD) or NAME=VALUE (repeatable)
-    #[arg(help_heading = LEARN, long, value_name = "NAME=SPEC")]
-    param: Vec<String>,
-    #[arg(help_heading = LEARN, long, value_name = "N", help = with_default("Points a curve is sampled at", DEFAULT_POINTS))]
-    points: Option<usize>,
-    #[arg(help_heading = LEARN, long, value_name = "LO,HI", allow_hyphen_values = true, help = with_default(
-        "The x interval of a curve", format!("{},{}", DEFAULT_X_RANGE[0], DEFAULT_X_RANGE[1])))]
-    x_range: Option<String>,
-    /// Learn the rows of this data file: CSV (one sample per row, optional header), NumPy .npy
-    /// ([rows, points] or [rows, channels, points]) or UCR/UEA .ts. Without --config, the data
-    /// defaults apply: nonsaturating loss, --r1 1, --g-ema 0.999, --latent-dim 32, G and D
-    /// 128,128, Adam 2e-4 with --betas 0.5,0.999, 20000 steps
-    #[arg(help_heading = LEARN, long, value_name = "FILE")]
-    data: Option<PathBuf>,
-    /// --data: the CSV columns that are conditions, not values (numbers: a quantity, anything
-    /// else or NAME:category: a category); a .ts file's label is `label`
-    #[arg(help_heading = LEARN, long, value_name = "NAME,…", value_delimiter = ',', num_args = 1..)]
-    condition_columns: Option<Vec<String>>,
-    /// --data: interpolate every series of a .ts file onto N points (for series of unequal
-    /// lengths)
-    #[arg(help_heading = LEARN, long, value_name = "N")]
-    resample: Option<usize>,
-    #[arg(help_heading = LEARN, long, value_name = "F", help = with_default(
-        "--data: the share of rows held out of training, to evaluate on (0: none)", DEFAULT_HOLDOUT))]
-    holdout: Option<f64>,
-    #[arg(help_heading = LEARN, long, value_name = "KIND", help = with_default(
-        "--data: scale each point (channel and position) for training: standard, minmax or none; \
-         samples, figures and metrics stay in the data's units", "standard"))]
-    scale: Option<Scale>,
+    #[command(flatten)]
+    learn: TargetArgs,
     #[arg(help_heading = LEARN, long, help = with_default("Seed of every random draw", DEFAULT.seed))]
     seed: Option<u64>,
     #[arg(help_heading = LEARN, long, help = with_default("Real and fake samples per step", DEFAULT.batch_size))]
@@ -224,54 +190,11 @@ enum OptimArg {
 }
 
 impl TrainSettings {
-    /// `--condition-columns`, `--resample`, `--holdout` and `--scale` on a data target; given
-    /// for another target, an error naming the option.
-    fn apply_data_options(&self, target: &mut TargetConfig) -> Result<(), Error> {
-        let given = [
-            ("--condition-columns", self.condition_columns.is_some()),
-            ("--resample", self.resample.is_some()),
-            ("--holdout", self.holdout.is_some()),
-            ("--scale", self.scale.is_some()),
-        ];
-        let TargetConfig::Data {
-            condition_columns,
-            resample,
-            holdout,
-            scale,
-            ..
-        } = target
-        else {
-            return match given.iter().find(|(_, g)| *g) {
-                Some((option, _)) => Err(Error::config(
-                    *option,
-                    format!(
-                        "applies to a data file (--data), not to the target {}",
-                        target.name()
-                    ),
-                )),
-                None => Ok(()),
-            };
-        };
-        if let Some(c) = &self.condition_columns {
-            *condition_columns = c.clone();
-        }
-        if self.resample.is_some() {
-            *resample = self.resample;
-        }
-        if let Some(h) = self.holdout {
-            *holdout = h;
-        }
-        if let Some(k) = self.scale {
-            *scale = k;
-        }
-        Ok(())
-    }
-
     /// The settings: the `--config` file's, or the defaults, with the given options applied.
     pub fn config(&self, steps: Option<usize>) -> Result<TrainConfig, Error> {
         // A data file without a config file starts from the data defaults (the target is set
         // below, with the data options).
-        let mut c = match (&self.config, &self.data) {
+        let mut c = match (&self.config, self.learn.data()) {
             (Some(path), _) => TrainConfig::load(path)?,
             (None, Some(_)) => TrainConfig::data_defaults(TargetConfig::default()),
             (None, None) => TrainConfig::default(),
@@ -310,28 +233,7 @@ impl TrainSettings {
         if self.spectral_norm {
             c.spectral_norm = true;
         }
-        let target_given = self.target.is_some()
-            || !self.param.is_empty()
-            || self.points.is_some()
-            || self.x_range.is_some()
-            || self.data.is_some();
-        if target_given {
-            let x_range = self.x_range.as_deref().map(parse_x_range).transpose()?;
-            c.target = match &self.config {
-                // Options that modify the config file's target, not replace it.
-                Some(path) if self.target.is_none() && self.data.is_none() => c
-                    .target
-                    .with_options(&self.param, self.points, x_range, path)?,
-                _ => TargetConfig::from_cli(
-                    self.target.as_deref(),
-                    &self.param,
-                    self.points,
-                    x_range,
-                    self.data.as_deref(),
-                )?,
-            };
-        }
-        self.apply_data_options(&mut c.target)?;
+        self.learn.apply(&mut c.target, self.config.as_deref())?;
         if let Some(seed) = self.seed {
             c.seed = seed;
         }
@@ -356,7 +258,7 @@ impl TrainSettings {
         }
         // The data defaults' R1 gives way to a loss or a D that cannot take it (an --r1 given
         // here, or one from a --config file, still meets the rule and its error).
-        if self.config.is_none() && self.data.is_some() && self.r1.is_none() {
+        if self.config.is_none() && self.learn.data().is_some() && self.r1.is_none() {
             c.drop_unusable_r1();
         }
         if self.n_critic.is_some() {

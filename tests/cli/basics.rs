@@ -67,7 +67,8 @@ fn train_writes_the_run_folder() {
         }
     }
     // The weights carry nn.Sequential's state-dict names and PyTorch's shapes.
-    let g = curvegan::run::store::files::read_tensors(&run.join("generator.safetensors")).unwrap();
+    let g =
+        curvegan::run::store::weights::read_tensors(&run.join("generator.safetensors")).unwrap();
     let shapes: Vec<(String, Vec<usize>)> = g.into_iter().map(|(k, t)| (k, t.shape)).collect();
     assert_eq!(
         shapes,
@@ -78,8 +79,8 @@ fn train_writes_the_run_folder() {
             ("2.weight".to_string(), vec![15, 128]),
         ]
     );
-    let d =
-        curvegan::run::store::files::read_tensors(&run.join("discriminator.safetensors")).unwrap();
+    let d = curvegan::run::store::weights::read_tensors(&run.join("discriminator.safetensors"))
+        .unwrap();
     assert_eq!(d["2.weight"].shape, vec![1, 128]);
     // The saved config is every setting, with the given ones applied.
     let cfg = curvegan::config::TrainConfig::load(&run.join("config.toml")).unwrap();

@@ -55,14 +55,14 @@ fn every_loss_trains_and_saves_its_settings() {
         let opt = cfg.optim_d;
         assert_eq!(opt, cfg.loss.default_optimizer(), "{loss}");
         // D's head follows the loss: a sigmoid module (no weights) only for tutorial.
-        let d = curvegan::run::store::files::read_tensors(&run.join("discriminator.safetensors"))
+        let d = curvegan::run::store::weights::read_tensors(&run.join("discriminator.safetensors"))
             .unwrap();
         assert_eq!(d["2.weight"].shape, vec![1, 128], "{loss}");
         let metrics = fs::read_to_string(run.join("metrics.csv")).unwrap();
         assert_eq!(metrics.lines().count(), 31, "{loss}");
     }
     // wgan's critic weights stay inside the clip bound.
-    let d = curvegan::run::store::files::read_tensors(
+    let d = curvegan::run::store::weights::read_tensors(
         &tmp.path().join("wgan/discriminator.safetensors"),
     )
     .unwrap();
@@ -88,7 +88,8 @@ fn deeper_nets_keep_sequential_names() {
             "4",
         ],
     );
-    let g = curvegan::run::store::files::read_tensors(&run.join("generator.safetensors")).unwrap();
+    let g =
+        curvegan::run::store::weights::read_tensors(&run.join("generator.safetensors")).unwrap();
     let shapes: Vec<(&str, Vec<usize>)> = g
         .iter()
         .map(|(k, t)| (k.as_str(), t.shape.clone()))
@@ -195,10 +196,11 @@ fn conditional_generator_follows_its_condition() {
         .arg(&run)
         .assert()
         .success();
-    let g = curvegan::run::store::files::read_tensors(&run.join("generator.safetensors")).unwrap();
+    let g =
+        curvegan::run::store::weights::read_tensors(&run.join("generator.safetensors")).unwrap();
     assert_eq!(g["0.weight"].shape, vec![128, 16], "noise 15 + condition a");
-    let d =
-        curvegan::run::store::files::read_tensors(&run.join("discriminator.safetensors")).unwrap();
+    let d = curvegan::run::store::weights::read_tensors(&run.join("discriminator.safetensors"))
+        .unwrap();
     assert_eq!(d["0.weight"].shape, vec![128, 16], "curve 15 + condition a");
     // Same seed, different condition: different curves; same condition: the same ones.
     let lo = sample_json(&run, &["--condition", "a=1.2"]);
@@ -385,10 +387,11 @@ fn packing_widens_the_discriminator_input() {
             "nonsaturating",
         ],
     );
-    let d =
-        curvegan::run::store::files::read_tensors(&run.join("discriminator.safetensors")).unwrap();
+    let d = curvegan::run::store::weights::read_tensors(&run.join("discriminator.safetensors"))
+        .unwrap();
     assert_eq!(d["0.weight"].shape, vec![128, 8], "4 packed 2-D samples");
-    let g = curvegan::run::store::files::read_tensors(&run.join("generator.safetensors")).unwrap();
+    let g =
+        curvegan::run::store::weights::read_tensors(&run.join("generator.safetensors")).unwrap();
     assert_eq!(
         g["2.weight"].shape,
         vec![2, 128],

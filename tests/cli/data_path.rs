@@ -230,7 +230,7 @@ fn each_format_trains_and_samples_in_the_data_units() {
 fn the_scaler_beside_the_weights_gives_the_samples_bit_for_bit() {
     use curvegan::nn::mlp::{Activation, MlpSpec, Tape};
     use curvegan::nn::state_dict::mlp_from_tensors;
-    use curvegan::run::store::files::read_tensors;
+    use curvegan::run::store::weights::read_tensors;
 
     let tmp = TempDir::new().unwrap();
     let csv = conditions_csv(tmp.path());
@@ -663,7 +663,7 @@ fn eval_notes_rows_nearer_the_training_rows_than_new_ones() {
 /// holds the basis as the weight of the module after G's last Linear, as PyTorch loads it.
 #[test]
 fn a_smooth_basis_makes_every_channel_a_spline() {
-    use curvegan::run::store::files::read_tensors;
+    use curvegan::run::store::weights::read_tensors;
 
     let tmp = TempDir::new().unwrap();
     let d = tmp.path();

@@ -67,7 +67,6 @@ use crate::nn::gp::{input_penalty_on, GpWorkspace, Penalty, PenaltyForm};
 use crate::nn::mlp::{Mlp, Tape};
 use crate::nn::optim::Optimizer;
 use crate::nn::spectral::{SnPass, SpectralNorm};
-use crate::nn::state_dict::{mlp_tensors, Values};
 
 /// The two networks.
 #[derive(Debug, Clone, PartialEq)]
@@ -98,20 +97,6 @@ impl Gan {
         match &self.spectral {
             Some(sn) => sn.params(),
             None => self.discriminator.params(),
-        }
-    }
-
-    /// D's state-dict tensors under PyTorch's names, prefixed with `prefix`: `i.weight`,
-    /// `i.bias`, or with spectral normalisation `spectral_norm`'s `i.bias`, `i.weight_orig`,
-    /// `i.weight_u`, `i.weight_v`.
-    pub fn discriminator_tensors(&self, prefix: &str) -> Vec<(String, Vec<usize>, Values<'_>)> {
-        match &self.spectral {
-            Some(sn) => sn
-                .tensors(prefix)
-                .into_iter()
-                .map(|(name, shape, v)| (name, shape, v.into()))
-                .collect(),
-            None => mlp_tensors(&self.discriminator, prefix),
         }
     }
 }

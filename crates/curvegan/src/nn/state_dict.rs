@@ -1,7 +1,8 @@
 //! State dicts as safetensors bytes: the MLP's parameters under PyTorch's `nn.Sequential`
 //! names (`0.weight`, `0.bias`, `2.weight`, …), f32, layout `[out, in]` for a weight and
 //! `[out]` for a bias, so that PyTorch's `net.load_state_dict(safetensors.torch.load_file(p))`
-//! loads them unchanged. Bytes only: reading and writing files is [`crate::run::store::files`]'s.
+//! loads them unchanged. Bytes only: which nets go in which file, and reading and writing the
+//! files, is [`crate::run::store::weights`]'s.
 //!
 //! A net with batch normalisation ([`crate::nn::mlp`]) also has, for every hidden layer `l`,
 //! module `3l + 1`'s `weight` (γ) and `bias` (β), `[n]` f32 parameters, and its buffers

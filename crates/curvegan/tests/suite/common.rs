@@ -4,7 +4,7 @@ use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
 use curvegan::nn::state_dict::Tensor;
-use curvegan::run::store::files::read_tensors;
+use curvegan::run::store::weights::read_tensors;
 use curvegan::{Output, TrainConfig};
 
 /// The fixture root: `$CURVEGAN_FIXTURES`, else `tests/fixtures` of this crate (made by

@@ -20,6 +20,7 @@ use curvegan::nn::mlp::{Activation, Mlp, MlpSpec};
 use curvegan::nn::optim::Optimizer;
 use curvegan::nn::spectral;
 use curvegan::nn::state_dict::{mlp_from_tensors, mlp_tensors, Tensor};
+use curvegan::run::store::weights::discriminator_tensors;
 
 /// Weights (abs), gradients (relative to each tensor's max |value|), trace scalars (abs +
 /// rel).
@@ -102,7 +103,7 @@ fn check_weights(what: &str, gan: &Gan, after: &BTreeMap<String, Tensor>) -> f32
     let mut names = 0;
     for (prefix, ours) in [
         ("G.", mlp_tensors(&gan.generator, "")),
-        ("D.", gan.discriminator_tensors("")),
+        ("D.", discriminator_tensors(gan, "")),
     ] {
         for (name, shape, got) in ours {
             let got = got

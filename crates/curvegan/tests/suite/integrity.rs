@@ -11,6 +11,7 @@ use curvegan::nn::optim::Optimizer;
 use curvegan::nn::state_dict::{mlp_from_tensors, tensors_from_bytes, tensors_to_bytes};
 use curvegan::run::store::checkpoint::{self, Checkpoint, CheckpointRef};
 use curvegan::run::store::files::write_atomic;
+use curvegan::run::store::weights::Nets;
 use curvegan::run::train::sample::{evaluate, Format};
 use curvegan::{resume, train, Generator, Observer, TrainConfig};
 use tempfile::TempDir;
@@ -189,14 +190,16 @@ fn tamper(dir: &Path, change: Change) {
         &path,
         &CheckpointRef {
             step: c.step,
-            gan: &gan,
-            g_ema: None,
+            nets: Nets {
+                gan: &gan,
+                g_ema: None,
+                scaler: None,
+            },
             opt_g: &opt_g,
             opt_d: &opt_d,
             rng: &c.rng,
             config: &c.config,
             metrics_csv: &metrics_csv,
-            scaler: None,
         },
     )
     .unwrap();

@@ -380,3 +380,36 @@ fn each_folder_says_what_it_may_use_and_uses_nothing_else() {
     );
     assert!(violations.is_empty(), "{}", violations.join("\n"));
 }
+
+/// `run/view/` renders what it is given: none of its modules (their tests aside) opens, reads
+/// or writes a file, or reaches a run folder; the caller in `train/` or the command line does.
+#[test]
+fn the_view_room_touches_no_disk() {
+    const DISK: [&str; 9] = [
+        "std::fs",
+        "fs::",
+        "File::",
+        "OpenOptions",
+        "Dir::",
+        "RunFolder",
+        "write_atomic(",
+        "read_text(",
+        "load_saved(",
+    ];
+    let mut seen = 0;
+    let mut found = Vec::new();
+    for (module, code) in modules() {
+        if !module.starts_with("run::view") {
+            continue;
+        }
+        seen += 1;
+        let code = code.split("#[cfg(test)]").next().unwrap_or_default();
+        for token in DISK {
+            if code.contains(token) {
+                found.push(format!("{module} uses {token}"));
+            }
+        }
+    }
+    assert!(seen >= 3, "only {seen} modules in run::view");
+    assert!(found.is_empty(), "{}", found.join("\n"));
+}

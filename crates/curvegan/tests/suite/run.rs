@@ -171,9 +171,9 @@ fn a_stopped_run_with_batchnorm_and_maxout_resumes_byte_identically() {
         assert_eq!(bytes(&whole, file), bytes(&parts, file), "{file} differs");
     }
     let g =
-        curvegan::run::store::files::read_tensors(&whole.join("generator.safetensors")).unwrap();
+        curvegan::run::store::weights::read_tensors(&whole.join("generator.safetensors")).unwrap();
     let ckpt =
-        curvegan::run::store::files::read_tensors(&whole.join("checkpoint.safetensors")).unwrap();
+        curvegan::run::store::weights::read_tensors(&whole.join("checkpoint.safetensors")).unwrap();
     for m in [1, 4] {
         let count = &g[&format!("{m}.num_batches_tracked")];
         assert_eq!(count.ints, Some(vec![9]), "module {m}");
@@ -211,7 +211,7 @@ fn sampled_noise_is_the_input_of_the_samples_in_evaluation_mode() {
     assert_eq!((noise.len(), noise[0].len()), (6, config.latent_dim));
     let spec = config.generator_spec(15);
     let g =
-        curvegan::run::store::files::load_mlp(&dir.join("generator.safetensors"), &spec).unwrap();
+        curvegan::run::store::weights::load_mlp(&dir.join("generator.safetensors"), &spec).unwrap();
     let mut tape = curvegan::nn::mlp::Tape::default();
     let y = g.forward(&noise.concat(), &mut tape).unwrap();
     assert_eq!(y, curves.concat().as_slice());

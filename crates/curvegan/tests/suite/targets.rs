@@ -3,23 +3,27 @@
 use std::io::Write as _;
 use std::path::{Path, PathBuf};
 
-use curvegan::data::target::{ParamSpec, Target, TargetConfig};
+use curvegan::data::target::{Param, ParamSpec, Target, TargetConfig};
 use curvegan::eval::metrics::mse_to;
 use proptest::prelude::*;
 use rand::SeedableRng;
 use rand_chacha::ChaCha8Rng;
 
-fn cli(target: &str, params: &[&str]) -> curvegan::Result<TargetConfig> {
-    let params: Vec<String> = params.iter().map(|p| p.to_string()).collect();
-    TargetConfig::from_cli(Some(target), &params, None, None, None)
+/// The kind named `target`, or else the formula `target`, with `params`.
+fn config(target: &str, params: &[&str]) -> curvegan::Result<TargetConfig> {
+    let params = (params.iter().map(|p| p.parse())).collect::<curvegan::Result<Vec<Param>>>()?;
+    match TargetConfig::named(target) {
+        Some(kind) => kind.with_params(params),
+        None => Ok(TargetConfig::formula(target, params)),
+    }
 }
 
 fn build(target: &str, params: &[&str]) -> Target {
-    cli(target, params).unwrap().build().unwrap()
+    config(target, params).unwrap().build().unwrap()
 }
 
 fn build_err(target: &str, params: &[&str]) -> String {
-    match cli(target, params).and_then(|c| c.build()) {
+    match config(target, params).and_then(|c| c.build()) {
         Ok(_) => panic!("{target} {params:?} built"),
         Err(e) => e.to_string(),
     }
@@ -53,11 +57,15 @@ fn quadratic_is_the_fixed_tutorial_curve() {
     assert_eq!(out, [curve.clone(), curve.clone(), curve.clone()].concat());
     assert_eq!(t.curve_for(&[]), Some(curve.clone()));
     assert_eq!(mse_to(&out, t.dim(), &curve).unwrap(), 0.0);
-    // The default and `--target` not given are the same config.
+    // The default is the kind named quadratic; every named kind has its name.
     assert_eq!(
-        TargetConfig::from_cli(None, &[], None, None, None).unwrap(),
+        TargetConfig::named("quadratic").unwrap(),
         TargetConfig::default()
     );
+    for name in curvegan::data::target::NAMED_KINDS {
+        assert_eq!(TargetConfig::named(name).unwrap().name(), name);
+    }
+    assert!(TargetConfig::named("expr").is_none() && TargetConfig::named("data").is_none());
 }
 
 #[test]
@@ -121,20 +129,39 @@ fn expression_with_only_constants_is_a_fixed_curve() {
     assert_eq!(t.curve_for(&[]).as_deref(), quadratic.fixed_curve());
 }
 
+/// `family` on `points` over `x_range`.
+fn family(points: usize, x_range: [f64; 2]) -> TargetConfig {
+    let family = TargetConfig::named("family").unwrap();
+    family
+        .with_points(points)
+        .unwrap()
+        .with_x_range(x_range)
+        .unwrap()
+}
+
 #[test]
 fn points_and_x_range_shape_the_grid() {
-    let c = TargetConfig::from_cli(Some("family"), &[], Some(5), Some([0.0, 2.0]), None).unwrap();
+    let c = family(5, [0.0, 2.0]);
     let t = c.build().unwrap();
     assert_eq!(t.x(), &[0.0, 0.5, 1.0, 1.5, 2.0]);
-    let x_range = curvegan::data::target::parse_x_range(" -2, 3").unwrap();
-    assert_eq!(x_range, [-2.0, 3.0]);
-    for bad in ["1", "2,1", "a,b", "0,inf", "1,1"] {
-        let err = curvegan::data::target::parse_x_range(bad)
+    // The command line's `--x-range LO,HI` is read by the command line (its unit tests); the
+    // rule it checks is the library's.
+    assert!(curvegan::data::target::check_x_range([-2.0, 3.0]).is_ok());
+    for bad in [
+        [2.0, 1.0],
+        [0.0, f64::INFINITY],
+        [1.0, 1.0],
+        [f64::NAN, 1.0],
+    ] {
+        let err = curvegan::data::target::check_x_range(bad)
             .unwrap_err()
             .to_string();
         assert!(err.contains("target.x_range"), "{err}");
+        let err = family(5, bad).build().unwrap_err().to_string();
+        assert!(err.contains("target.x_range"), "{err}");
     }
-    let err = TargetConfig::from_cli(Some("x"), &[], Some(1), None, None)
+    let err = TargetConfig::formula("x", vec![])
+        .with_points(1)
         .unwrap()
         .build()
         .unwrap_err()
@@ -164,9 +191,10 @@ fn unknown_names_are_named() {
     assert!(err.contains("position 7"), "{err}");
     let err = build_err("a*foo(x)", &["a=1"]);
     assert!(err.contains("unknown function 'foo'"), "{err}");
-    // A typo of a reserved target is not read as a formula of one unknown name.
-    let err = cli("quadratc", &[]).unwrap_err().to_string();
-    assert!(err.contains("'quadratc' is not a target"), "{err}");
+    // A formula of one unknown name (the command line refuses it earlier, as a typo of a
+    // kind: its unit tests).
+    let err = build_err("quadratc", &[]);
+    assert!(err.contains("unknown name 'quadratc'"), "{err}");
     // A declared parameter the formula does not use is an error too.
     let err = build_err("a*x", &["a=1", "b=uniform(0,1)"]);
     assert!(err.contains("'b'") && err.contains("not used"), "{err}");
@@ -205,13 +233,13 @@ fn param_parse_errors_name_the_option_and_text() {
         ("pi=1", "built-in constant"),
         ("2a=1", "not a name"),
     ] {
-        let err = cli("a*x", &[text]).unwrap_err().to_string();
+        let err = config("a*x", &[text]).unwrap_err().to_string();
         assert!(err.contains("target.params"), "{text}: {err}");
         assert!(err.contains(needle), "{text}: {err}");
     }
     let err = build_err("a*x", &["a=1", "a=2"]);
     assert!(err.contains("declared twice"), "{err}");
-    let err = cli("family", &["a=1"]).unwrap_err().to_string();
+    let err = config("family", &["a=1"]).unwrap_err().to_string();
     assert!(
         err.contains("target.params") && err.contains("family"),
         "{err}"
@@ -227,7 +255,7 @@ fn write_csv(text: &str) -> tempfile::NamedTempFile {
 
 /// The data file `path` with every row for training, unscaled: the rows as they are drawn.
 fn data_config(path: &Path) -> TargetConfig {
-    match TargetConfig::from_cli(None, &[], None, None, Some(path)).unwrap() {
+    match TargetConfig::data(path.to_path_buf()) {
         TargetConfig::Data { path, .. } => TargetConfig::Data {
             path,
             condition_columns: Vec::new(),
@@ -301,22 +329,20 @@ fn data_file_errors_name_the_line() {
 
 #[test]
 fn data_excludes_target_points_and_params() {
-    let p = Path::new("x.csv");
-    let err = TargetConfig::from_cli(Some("family"), &[], None, None, Some(p))
-        .unwrap_err()
-        .to_string();
-    assert!(err.contains("target.path"), "{err}");
-    let err = TargetConfig::from_cli(None, &["a=1".into()], None, None, Some(p))
+    // A data file and a named target at once is the command line's to refuse (its unit
+    // tests): a config has one kind.
+    let data = || TargetConfig::data(PathBuf::from("x.csv"));
+    let err = data()
+        .with_params(vec!["a=1".parse().unwrap()])
         .unwrap_err()
         .to_string();
     assert!(err.contains("target.params"), "{err}");
-    let err = TargetConfig::from_cli(None, &[], Some(10), None, Some(p))
-        .unwrap_err()
-        .to_string();
+    let err = data().with_points(10).unwrap_err().to_string();
     assert!(err.contains("target.points"), "{err}");
-    let err = TargetConfig::from_cli(Some("ring8"), &[], None, Some([0.0, 1.0]), None)
-        .unwrap_err()
-        .to_string();
+    // No parameter is no change, whatever the kind.
+    assert_eq!(data().with_params(Vec::new()).unwrap(), data());
+    let ring8 = TargetConfig::named("ring8").unwrap();
+    let err = ring8.with_x_range([0.0, 1.0]).unwrap_err().to_string();
     assert!(
         err.contains("target.x_range") && err.contains("ring8"),
         "{err}"
@@ -375,11 +401,11 @@ fn grid25_samples_lie_near_its_modes() {
 fn draws_are_deterministic_per_seed() {
     let f = write_csv("1,2\n3,4\n5,6\n");
     let configs = [
-        cli("family", &[]).unwrap(),
-        cli("a*cos(b*x)", &["a=uniform(-1,1)", "b=normal(2,0.5)"]).unwrap(),
+        config("family", &[]).unwrap(),
+        config("a*cos(b*x)", &["a=uniform(-1,1)", "b=normal(2,0.5)"]).unwrap(),
         data_config(f.path()),
-        cli("ring8", &[]).unwrap(),
-        cli("grid25", &[]).unwrap(),
+        config("ring8", &[]).unwrap(),
+        config("grid25", &[]).unwrap(),
     ];
     for c in configs {
         let t = c.build().unwrap();
@@ -429,16 +455,16 @@ fn nan_during_sampling_is_an_error() {
 fn every_kind_round_trips_through_toml() {
     let configs = [
         TargetConfig::default(),
-        TargetConfig::from_cli(Some("family"), &[], Some(30), Some([-2.0, 0.5]), None).unwrap(),
-        cli(
+        family(30, [-2.0, 0.5]),
+        config(
             "a*sin(b*x) + c",
             &["a=uniform(1,2)", "b=normal(3,0.1)", "c=-0.25"],
         )
         .unwrap(),
-        cli("sin(3*x)", &[]).unwrap(),
+        config("sin(3*x)", &[]).unwrap(),
         data_config(Path::new("data/curves.csv")),
-        cli("ring8", &[]).unwrap(),
-        cli("grid25", &[]).unwrap(),
+        config("ring8", &[]).unwrap(),
+        config("grid25", &[]).unwrap(),
     ];
     for c in configs {
         #[derive(serde::Serialize, serde::Deserialize)]

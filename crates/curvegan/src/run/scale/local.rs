@@ -346,8 +346,15 @@ impl Sweep {
                 ),
             )
         };
+        // A setting of the sweep's own (its seeds, trials, scoring), between backquotes so that
+        // a front end names it its way; a key of config.toml below is named as the file has it.
         if let Some((setting, here, there)) = self.plan.difference(stored) {
-            return Err(differs(setting, here, there, files::SWEEP_PLAN));
+            return Err(differs(
+                format!("`{setting}`"),
+                here,
+                there,
+                files::SWEEP_PLAN,
+            ));
         }
         let path = root.join(files::CONFIG);
         let saved = TrainConfig::load(&path)?;

@@ -1,5 +1,9 @@
 //! Checkpoints: everything a run needs to continue exactly where it stopped.
 //!
+//! The nets' tensors are [`crate::run::store::weights`]'s ([`Nets::checkpoint_tensors`],
+//! [`weights::nets_from_checkpoint`]); this module adds the optimizers, the step, the random
+//! stream, the config and the metrics' length and checksum.
+//!
 //! One safetensors file, `checkpoint.safetensors`, written atomically, holds
 //!
 //! | tensor | shape | content |
@@ -35,15 +39,12 @@ use rand::SeedableRng;
 use rand_chacha::ChaCha8Rng;
 use safetensors::SafeTensors;
 
-use crate::data::scale::{Scaler, SCALE, SHIFT};
+use crate::data::scale::Scaler;
 use crate::error::{Error, Result};
-use crate::gan::step::Gan;
-use crate::nn::mlp::Mlp;
 use crate::nn::optim::Optimizer;
-use crate::nn::state_dict::{
-    mlp_tensors, tensors_from_bytes, tensors_to_bytes_with_metadata, Tensor, Values,
-};
+use crate::nn::state_dict::{tensors_from_bytes, tensors_to_bytes_with_metadata, Tensor};
 use crate::run::store::files::{self, write_atomic, Dir};
+use crate::run::store::weights::{self, take_scaler, Nets};
 
 /// Format tag stored in the metadata.
 const FORMAT: &str = "curvegan-checkpoint-2";
@@ -120,10 +121,8 @@ pub struct Checkpoint {
 pub struct CheckpointRef<'a> {
     /// Steps completed.
     pub step: usize,
-    /// The networks.
-    pub gan: &'a Gan,
-    /// The moving average of G's weights, if the run keeps one.
-    pub g_ema: Option<&'a Mlp>,
+    /// The networks (G, D, G's moving average) and the data's scaler.
+    pub nets: Nets<'a>,
     /// G's optimizer.
     pub opt_g: &'a Optimizer,
     /// D's optimizer.
@@ -134,8 +133,6 @@ pub struct CheckpointRef<'a> {
     pub config: &'a str,
     /// `metrics.csv`'s text as just written (its length and checksum are stored).
     pub metrics_csv: &'a str,
-    /// A scaled data set's scaler (none for an identity).
-    pub scaler: Option<&'a Scaler>,
 }
 
 /// Writes a checkpoint atomically to `path`.
@@ -150,14 +147,7 @@ pub fn save_in(dir: &Dir, c: &CheckpointRef) -> Result<()> {
 
 /// The bytes of a checkpoint file.
 fn to_bytes(c: &CheckpointRef) -> Result<Vec<u8>> {
-    let mut tensors = mlp_tensors(&c.gan.generator, "G.");
-    tensors.extend(c.gan.discriminator_tensors("D."));
-    if let Some(ema) = c.g_ema {
-        tensors.extend(mlp_tensors(ema, "G_ema."));
-    }
-    if let Some(scaler) = c.scaler {
-        tensors.extend(scaler_tensors(scaler));
-    }
+    let mut tensors = c.nets.checkpoint_tensors();
     let (g_step, g_m, g_v) = c.opt_g.state();
     let (d_step, d_m, d_v) = c.opt_d.state();
     for (name, data) in [
@@ -192,13 +182,13 @@ fn to_bytes(c: &CheckpointRef) -> Result<Vec<u8>> {
 
 /// Reads a checkpoint, checking that every part is present and well formed.
 pub fn load(path: &Path) -> Result<Checkpoint> {
-    let bytes = files::read_at_most(path, files::MAX_TENSOR_FILE)?;
+    let bytes = files::read_at_most(path, weights::MAX_TENSOR_FILE)?;
     from_bytes(&bytes, path)
 }
 
 /// [`load`] of `checkpoint.safetensors` in the run folder `dir`.
 pub fn load_in(dir: &Dir) -> Result<Checkpoint> {
-    let bytes = dir.read_at_most(files::CHECKPOINT, files::MAX_TENSOR_FILE)?;
+    let bytes = dir.read_at_most(files::CHECKPOINT, weights::MAX_TENSOR_FILE)?;
     from_bytes(&bytes, &dir.path(files::CHECKPOINT))
 }
 
@@ -283,43 +273,6 @@ fn from_bytes(bytes: &[u8], path: &Path) -> Result<Checkpoint> {
         config: get("config")?,
         metrics,
     })
-}
-
-/// A scaler's tensors, `scaler.shift` and `scaler.scale` (`[d]` each), as `generator.safetensors`
-/// and the checkpoint hold them.
-pub fn scaler_tensors(scaler: &Scaler) -> Vec<(String, Vec<usize>, Values<'_>)> {
-    vec![
-        (
-            SHIFT.to_string(),
-            vec![scaler.dim()],
-            Values::F32(scaler.shift()),
-        ),
-        (
-            SCALE.to_string(),
-            vec![scaler.dim()],
-            Values::F32(scaler.scale()),
-        ),
-    ]
-}
-
-/// Takes the scaler out of `tensors` (`None` if it holds neither tensor); both present, of one
-/// length, finite, the scales positive, or an error naming `path`.
-pub fn take_scaler(tensors: &mut BTreeMap<String, Tensor>, path: &Path) -> Result<Option<Scaler>> {
-    match (tensors.remove(SHIFT), tensors.remove(SCALE)) {
-        (None, None) => Ok(None),
-        (Some(shift), Some(scale)) => Scaler::from_parts(shift.data, scale.data)
-            .map(Some)
-            .ok_or_else(|| {
-                Error::bad_file(
-                    path,
-                    format!("'{SHIFT}' and '{SCALE}' are not a scaler: one length, finite values, positive scales"),
-                )
-            }),
-        _ => Err(Error::bad_file(
-            path,
-            format!("holds one of '{SHIFT}' and '{SCALE}' without the other"),
-        )),
-    }
 }
 
 #[cfg(test)]

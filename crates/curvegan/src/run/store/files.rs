@@ -1,5 +1,4 @@
-//! Files: run folder names, atomic writes, CSV text and safetensors weights that PyTorch loads
-//! unchanged.
+//! Files: run folder names, atomic writes, bounded reads and CSV text.
 //!
 //! Every file curvegan writes is written atomically: the bytes go to a temporary file in the
 //! same folder, which is flushed to disk (`fsync`) and then renamed over the target, so a
@@ -16,11 +15,9 @@
 //! Every CSV file curvegan writes is built with [`CsvWriter`], which quotes a field only when
 //! it must (RFC 4180).
 //!
-//! Weights are saved as safetensors with `nn.Sequential` state-dict names (`0.weight`,
-//! `0.bias`, `2.weight`, …), f32, PyTorch layout `[out, in]`, so that in PyTorch
-//! `net.load_state_dict(safetensors.torch.load_file(path))` works as it is.
+//! Weights files are [`crate::run::store::weights`]'s.
 
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::BTreeSet;
 use std::ffi::{OsStr, OsString};
 use std::fmt::Display;
 use std::fs;
@@ -35,10 +32,6 @@ use rustix::fs::{AtFlags, FileType, Mode, OFlags};
 use crate::config::MAX_BYTES;
 use crate::data::input;
 use crate::error::{Error, Result, READ};
-use crate::nn::mlp::{Mlp, MlpSpec};
-use crate::nn::state_dict::{
-    mlp_from_tensors, mlp_tensors, tensors_from_bytes, tensors_to_bytes, Tensor,
-};
 
 // File names inside a run folder.
 /// The settings.
@@ -665,38 +658,10 @@ pub mod fault {
     }
 }
 
-/// Reads every tensor of a safetensors file; each must be f32.
-pub fn read_tensors(path: &Path) -> Result<BTreeMap<String, Tensor>> {
-    read_tensors_at_most(path, MAX_TENSOR_FILE)
-}
-
-/// The largest safetensors file curvegan reads: a header of at most 100 MB (the format's own
-/// limit) and [`MAX_BYTES`] of data, the most a run may hold.
-pub const MAX_TENSOR_FILE: u64 = 8 + 100_000_000 + MAX_BYTES;
-
-/// [`read_tensors`] of a file that can hold at most `limit` bytes.
-pub fn read_tensors_at_most(path: &Path, limit: u64) -> Result<BTreeMap<String, Tensor>> {
-    let bytes = read_at_most(path, limit)?;
-    tensors_from_bytes(&bytes).map_err(|m| Error::bad_file(path, m))
-}
-
 /// Reads the run folder's file `path` whole, but refuses a file of more than `limit` bytes
 /// before holding it, and anything that is not a regular file (a FIFO, a device such as
 /// `/dev/zero`: curvegan writes regular files) at once, without waiting for a FIFO's writer
 /// ([`input::read_regular`]).
 pub fn read_at_most(path: &Path, limit: u64) -> Result<Vec<u8>> {
     input::read_regular(path, limit)
-}
-
-/// Saves an MLP's state dict (keys `0.weight`, `0.bias`, …) atomically.
-pub fn save_mlp(path: &Path, mlp: &Mlp) -> Result<()> {
-    write_atomic(path, &tensors_to_bytes(mlp_tensors(mlp, ""))?)
-}
-
-/// Loads an MLP of shape `spec` from a state-dict safetensors file.
-pub fn load_mlp(path: &Path, spec: &MlpSpec) -> Result<Mlp> {
-    // The weights of `spec` in f32, and a header of at most 100 MB.
-    let data = (spec.num_params() as u64).saturating_mul(4);
-    let limit = data.saturating_add(8 + 100_000_000);
-    mlp_from_tensors(spec, &read_tensors_at_most(path, limit)?, "", path)
 }

@@ -2,7 +2,8 @@
 //! folder holds and how each file is written and read back. It sees a trainer's state as plain
 //! data (weights, optimizer moments, random streams) and never drives a trainer.
 //!
-//! - [`files`]: file names of a run folder, atomic writes, weights files;
+//! - [`files`]: file names of a run folder, atomic writes, bounded reads;
+//! - [`weights`]: a run's nets ↔ the tensors of its safetensors files, both ways;
 //! - [`folder`]: opening a run folder for writing: creating, locking, replacing;
 //! - [`checkpoint`]: everything needed to continue a run exactly;
 //! - [`data_json`]: `data.json`, the data file a `--data` run was trained on;
@@ -19,3 +20,4 @@ pub mod listing;
 pub mod live_json;
 pub mod metrics_csv;
 pub mod run_json;
+pub mod weights;

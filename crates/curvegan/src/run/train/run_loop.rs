@@ -47,7 +47,6 @@ use crate::config::{LrDecay, TrainConfig, RESUME_KEYS};
 use crate::error::{Error, Result};
 use crate::eval::catalogue::Scores;
 use crate::gan::loss::Equilibrium;
-use crate::nn::state_dict::tensors_to_bytes;
 use crate::run::store::checkpoint;
 use crate::run::store::data_json::DataRecord;
 use crate::run::store::files::{self, Dir};
@@ -891,14 +890,8 @@ fn final_outputs(
     let mut outputs = vec![
         (files::METRICS, metrics_csv(rows, names).into_bytes()),
         (files::LOSSES, losses),
-        (
-            files::GENERATOR,
-            tensors_to_bytes(trainer.generator_tensors())?,
-        ),
-        (
-            files::DISCRIMINATOR,
-            tensors_to_bytes(trainer.gan().discriminator_tensors(""))?,
-        ),
+        (files::GENERATOR, trainer.nets().generator_bytes()?),
+        (files::DISCRIMINATOR, trainer.nets().discriminator_bytes()?),
     ];
     // A new figure, so only where figures are asked for.
     if trainer.config().plot_every > 0 {

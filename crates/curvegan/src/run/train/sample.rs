@@ -41,12 +41,11 @@ use crate::error::{Error, Result};
 use crate::eval::catalogue::{available, notes, per_channel, score, Scores};
 use crate::gan::noise::{draw_input, Stream};
 use crate::nn::mlp::{Mlp, MlpSpec, Tape};
-use crate::nn::state_dict::mlp_from_tensors;
-use crate::run::store::checkpoint::take_scaler;
 use crate::run::store::data_json::DataRecord;
 use crate::run::store::files;
 use crate::run::store::files::CsvWriter;
 use crate::run::store::folder;
+use crate::run::store::weights::load_generator;
 use crate::run::train::trainer::GeneratorSampler;
 use crate::text::echo;
 use rand_chacha::ChaCha8Rng;
@@ -133,20 +132,7 @@ impl Generator {
         let c_dim: usize = conditions.iter().map(Condition::width).sum();
         let mut g_spec = config.generator_spec_for(&target);
         g_spec.widths[0] += c_dim;
-        // The weights of that shape and a header of at most 100 MB, with the scaler's 2·dim
-        // and a smooth basis's matrix.
-        let basis = g_spec.basis.map_or(0, |b| b.inputs() * b.outputs()) as u64;
-        let data = (g_spec.num_params() as u64 + 2 * target.dim() as u64 + basis).saturating_mul(4);
-        let mut tensors =
-            files::read_tensors_at_most(&weights, data.saturating_add(8 + 100_000_000))?;
-        let scaler = take_scaler(&mut tensors, &weights)?;
-        if scaler.as_ref().is_some_and(|s| s.dim() != target.dim()) {
-            return Err(Error::bad_file(
-                &weights,
-                format!("its scaler is not of the samples' {} values", target.dim()),
-            ));
-        }
-        let mlp = mlp_from_tensors(&g_spec, &tensors, "", &weights)?;
+        let (mlp, scaler) = load_generator(&weights, &g_spec, target.dim())?;
         Ok(Generator {
             dir: run.to_path_buf(),
             target,

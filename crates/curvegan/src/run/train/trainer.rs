@@ -17,8 +17,11 @@ use crate::gan::step::{train_step, Gan, Optimizers, StepNoise, StepStats, Worksp
 use crate::nn::ema;
 use crate::nn::mlp::{Mlp, Tape};
 use crate::nn::optim::Optimizer;
-use crate::nn::spectral::{self, SpectralNorm};
-use crate::nn::state_dict::{check_values, mlp_from_tensors, mlp_tensors, within_bound, Values};
+use crate::nn::spectral::SpectralNorm;
+use crate::nn::state_dict::within_bound;
+use crate::run::store::checkpoint::{self, Checkpoint, CheckpointRef};
+use crate::run::store::files::Dir;
+use crate::run::store::weights::{nets_from_checkpoint, Nets};
 
 /// Owns everything a training run changes: weights, optimizer states, RNGs, buffers.
 #[derive(Debug, Clone)]
@@ -118,7 +121,7 @@ impl Trainer {
     /// may change: the steps, evaluation, figures and checkpoints).
     pub fn from_checkpoint(
         config: &TrainConfig,
-        ckpt: &crate::run::store::checkpoint::Checkpoint,
+        ckpt: &Checkpoint,
         path: &std::path::Path,
     ) -> Result<Self> {
         let mut trainer = Trainer::new(config)?;
@@ -130,21 +133,14 @@ impl Trainer {
             ));
         }
         let (g_spec, d_spec) = config.specs(&trainer.target)?;
-        if let Some((ema, _)) = &mut trainer.g_ema {
-            *ema = mlp_from_tensors(&g_spec, &ckpt.weights, "G_ema.", path)?;
+        let specs = (&g_spec, &d_spec);
+        let ema = trainer.g_ema.is_some();
+        let (gan, g_ema) =
+            nets_from_checkpoint(&ckpt.weights, specs, config.spectral_norm, ema, path)?;
+        trainer.gan = gan;
+        if let (Some((ema, _)), Some(loaded)) = (&mut trainer.g_ema, g_ema) {
+            *ema = loaded;
         }
-        let generator = mlp_from_tensors(&g_spec, &ckpt.weights, "G.", path)?;
-        trainer.gan = if config.spectral_norm {
-            let (discriminator, sn) = spectral::from_tensors(&d_spec, &ckpt.weights, "D.", path)?;
-            Gan {
-                generator,
-                discriminator,
-                spectral: Some(sn),
-            }
-        } else {
-            let discriminator = mlp_from_tensors(&d_spec, &ckpt.weights, "D.", path)?;
-            Gan::new(generator, discriminator)
-        };
         // Each training step takes one G update and n_critic D updates: a counter beyond that
         // is corrupt (and Adam's bias correction needs a small one).
         let max_updates = (ckpt.step as u64)
@@ -188,12 +184,7 @@ impl Trainer {
 
     /// Saves everything needed to continue exactly into the run folder `dir`'s
     /// `checkpoint.safetensors` (see [`crate::run::store::checkpoint`]).
-    pub fn save_checkpoint(
-        &self,
-        dir: &crate::run::store::files::Dir,
-        config_toml: &str,
-        metrics_csv: &str,
-    ) -> Result<()> {
+    pub fn save_checkpoint(&self, dir: &Dir, config_toml: &str, metrics_csv: &str) -> Result<()> {
         // Never replace a good checkpoint with weights a load refuses.
         if let Some(what) = self.weights_problem() {
             return Err(Error::Diverged {
@@ -201,18 +192,16 @@ impl Trainer {
                 what,
             });
         }
-        crate::run::store::checkpoint::save_in(
+        checkpoint::save_in(
             dir,
-            &crate::run::store::checkpoint::CheckpointRef {
+            &CheckpointRef {
                 step: self.step,
-                gan: &self.gan,
-                g_ema: self.g_ema.as_ref().map(|(ema, _)| ema),
+                nets: self.nets(),
                 opt_g: &self.opt.generator,
                 opt_d: &self.opt.discriminator,
                 rng: &self.rng,
                 config: config_toml,
                 metrics_csv,
-                scaler: self.scaler(),
             },
         )
     }
@@ -223,15 +212,14 @@ impl Trainer {
         (!scaler.is_identity()).then_some(scaler)
     }
 
-    /// The tensors of `generator.safetensors`: the sampling generator's state dict
-    /// ([`Trainer::sampling_generator`]) and a scaled data set's scaler (`scaler.shift`,
-    /// `scaler.scale`), which brings G's output to the data's units.
-    pub fn generator_tensors(&self) -> Vec<(String, Vec<usize>, Values<'_>)> {
-        let mut tensors = mlp_tensors(self.sampling_generator(), "");
-        if let Some(scaler) = self.scaler() {
-            tensors.extend(crate::run::store::checkpoint::scaler_tensors(scaler));
+    /// The nets as the run folder's files hold them: G, D, G's moving average and the data's
+    /// scaler ([`crate::run::store::weights`]).
+    pub fn nets(&self) -> Nets<'_> {
+        Nets {
+            gan: &self.gan,
+            g_ema: self.g_ema.as_ref().map(|(ema, _)| ema),
+            scaler: self.scaler(),
         }
-        tensors
     }
 
     /// The settings.
@@ -252,9 +240,7 @@ impl Trainer {
     /// The generator that samples, is evaluated and is saved as `generator.safetensors`: the
     /// moving average of G's weights when the run keeps one (`g_ema`), else G itself.
     pub fn sampling_generator(&self) -> &Mlp {
-        self.g_ema
-            .as_ref()
-            .map_or(&self.gan.generator, |(ema, _)| ema)
+        self.nets().sampling_generator()
     }
 
     /// Steps done so far.
@@ -385,33 +371,17 @@ impl Trainer {
     }
 
     /// The first tensor, in state-dict order (G, D, then G's average), whose values a load
-    /// would refuse ([`check_values`]: not finite, beyond ±1e6), as a message naming it and
-    /// what to do; `None` if every one loads.
+    /// would refuse ([`Nets::first_refused`]: not finite, beyond ±1e6), as a message naming it
+    /// and what to do; `None` if every one loads.
     fn weights_problem(&self) -> Option<String> {
-        let ema = self
-            .g_ema
-            .as_ref()
-            .map(|(ema, _)| ("G_ema", mlp_tensors(ema, "")));
-        let nets = [
-            ("G", mlp_tensors(&self.gan.generator, "")),
-            ("D", self.gan.discriminator_tensors("")),
-        ];
-        for (net, tensors) in nets.into_iter().chain(ema) {
-            // Every f32 tensor: weights and batch normalisation's running statistics.
-            for (name, _, data) in tensors {
-                let Values::F32(data) = data else { continue };
-                if let Err(m) = check_values(&format!("{net}.{name}"), data) {
-                    let rate = match net {
-                        "D" => "optim_d.lr",
-                        _ => "optim_g.lr",
-                    };
-                    return Some(format!(
-                        "{m}, which sample, eval and resume would refuse; lower the learning rate (`{rate}`)"
-                    ));
-                }
-            }
-        }
-        None
+        let (net, m) = self.nets().first_refused()?;
+        let rate = match net {
+            "D" => "optim_d.lr",
+            _ => "optim_g.lr",
+        };
+        Some(format!(
+            "{m}, which sample, eval and resume would refuse; lower the learning rate (`{rate}`)"
+        ))
     }
 
     /// Generates `count` samples of [`Trainer::sampling_generator`] from noise drawn from `rng`

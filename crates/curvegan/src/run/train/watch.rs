@@ -6,7 +6,6 @@ use std::path::Path;
 use crate::config::TrainConfig;
 use crate::error::{Error, Result};
 use crate::eval::catalogue::{self, Better};
-use crate::nn::state_dict::tensors_to_bytes;
 use crate::run::store::files::{self, Dir};
 use crate::run::store::metrics_csv::Row;
 use crate::run::store::run_json::Best;
@@ -103,10 +102,8 @@ impl Watch {
 pub fn write_best(dir: &Dir, config_toml: &str, trainer: &Trainer, best: &Best) -> Result<Dir> {
     let best_dir = dir.subdir(files::BEST_DIR)?;
     best_dir.write(files::CONFIG, config_toml.as_bytes())?;
-    let g = tensors_to_bytes(trainer.generator_tensors())?;
-    best_dir.write(files::GENERATOR, &g)?;
-    let d = tensors_to_bytes(trainer.gan().discriminator_tensors(""))?;
-    best_dir.write(files::DISCRIMINATOR, &d)?;
+    best_dir.write(files::GENERATOR, &trainer.nets().generator_bytes()?)?;
+    best_dir.write(files::DISCRIMINATOR, &trainer.nets().discriminator_bytes()?)?;
     let json = serde_json::to_string_pretty(best)
         .map_err(|e| Error::Serialize(format!("best.json: {e}")))?;
     best_dir.write(files::BEST, json.as_bytes())?;
