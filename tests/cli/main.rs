@@ -10,6 +10,8 @@
 //! - `docs`: the guide (`docs/`) and the README: the command reference equals every command's
 //!   `--help`, every link and anchor resolves, every shell example parses and its flags exist,
 //!   the architecture page names every source file;
+//! - `help`: every `--help` example runs, the help fits 80 columns, an option given twice and
+//!   a count that is not a whole number are refused with a clear message;
 //! - `data_path`: data files of every format (CSV with condition columns, `.npy`, `.ts`),
 //!   the scaler beside G's weights, conditions in samples, the hold-out, the curve measures of
 //!   `eval`, a figure panel per channel;
@@ -31,6 +33,7 @@ mod cli_beyond;
 mod common;
 mod data_path;
 mod docs;
+mod help;
 mod integrity;
 mod model_selection;
 mod printing;
