@@ -173,15 +173,9 @@ pub fn train(
             };
             let result = train(&mut progress);
             if let Some(bar) = &progress.bar {
-                match &result {
-                    Ok(_) => bar.finish_and_clear(),
-                    // The bar stays where it stopped; the error goes on a line of its own
-                    // below it (the terminal's `^C` echo included).
-                    Err(_) => {
-                        bar.abandon();
-                        eprintln!();
-                    }
-                }
+                // The bar fits one row, so clearing it leaves the line empty: the summary or
+                // the error (after Ctrl-C) starts at its first column.
+                bar.finish_and_clear();
             }
             result?
         }
