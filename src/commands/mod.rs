@@ -313,9 +313,9 @@ mod tests {
     #[test]
     fn help_shows_the_library_defaults() {
         let mut cmd = Cli::command();
-        let help = cmd
-            .find_subcommand_mut("train")
-            .unwrap()
+        // Unwrapped (term_width 0), so that each `[default: …]` stays on one line.
+        let help = (cmd.find_subcommand_mut("train").unwrap().clone())
+            .term_width(0)
             .render_help()
             .to_string();
         let d = TrainConfig::default();
