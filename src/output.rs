@@ -49,15 +49,17 @@ impl Observer for Progress {
     fn on_step(&mut self, step: usize, s: &StepStats) {
         let Some(bar) = &self.bar else { return };
         if step.is_multiple_of(50) {
-            let metric = self
-                .last_metric
-                .as_ref()
-                .map(|(name, v)| format!("  {name} {v:.4}"))
-                .unwrap_or_default();
-            bar.set_message(format!(
-                "D_loss {:.4}  G_loss {:.4}  D(real) {:.3}  D(fake) {:.3}{metric}",
-                s.d_loss, s.g_loss, s.d_real, s.d_fake
-            ));
+            let mut fields = vec![
+                format!("D_loss {:.4}", s.d_loss),
+                format!("G_loss {:.4}", s.g_loss),
+            ];
+            if let Some((name, v)) = &self.last_metric {
+                fields.push(format!("{name} {v:.4}"));
+            }
+            fields.push(format!("D(real) {:.3}", s.d_real));
+            fields.push(format!("D(fake) {:.3}", s.d_fake));
+            let room = BarLayout::of(bar.length().unwrap_or_default()).message;
+            bar.set_message(fitting(&fields, room));
         }
         bar.set_position(step as u64 + 1);
     }
@@ -69,6 +71,51 @@ impl Observer for Progress {
         };
         self.last_metric = shown.cloned();
     }
+}
+
+/// How the training bar shares the terminal's width (`COLUMNS` where the width cannot be read,
+/// else 80): the bar a sixth of it (10 to 30 cells), the message what the counters leave, less
+/// 3 columns for the terminal's `^C` echo, so that no line ever wraps.
+struct BarLayout {
+    bar: usize,
+    message: usize,
+}
+
+impl BarLayout {
+    fn of(len: u64) -> BarLayout {
+        let width = ratatui::crossterm::terminal::size()
+            .ok()
+            .map(|(w, _)| w as usize)
+            .filter(|&w| w > 0)
+            .or_else(|| std::env::var("COLUMNS").ok()?.parse().ok())
+            .unwrap_or(80);
+        let bar = (width / 6).clamp(10, 30);
+        // "{bar} {pos}/{len} {elapsed} ETA {eta}  ": elapsed and ETA take up to 4 columns
+        // ("59s", "12m", "2h").
+        let digits = len.max(1).ilog10() as usize + 1;
+        let counters = bar + 1 + 2 * digits + 1 + 1 + 4 + 5 + 4 + 2;
+        BarLayout {
+            bar,
+            message: width.saturating_sub(counters + 3),
+        }
+    }
+}
+
+/// The first `fields` that fit in `room` columns, two spaces apart: a field is shown whole or
+/// not at all, never cut in the middle of a number.
+fn fitting(fields: &[String], room: usize) -> String {
+    let mut out = String::new();
+    for f in fields {
+        let sep = if out.is_empty() { 0 } else { 2 };
+        if out.chars().count() + sep + f.chars().count() > room {
+            break;
+        }
+        if sep > 0 {
+            out.push_str("  ");
+        }
+        out.push_str(f);
+    }
+    out
 }
 
 /// A progress bar on stderr of `len` steps drawn as `template`; none if `quiet` or when stderr
@@ -107,14 +154,18 @@ pub fn train(
     // If the handler cannot be installed, a signal simply kills the process, which the atomic
     // checkpoints survive too.
     catch_signals("stopped at once, the last checkpoint is kept");
+    // True when the run folder was named on stderr as the run started (not by the live view).
+    let mut announced = false;
     let summary = match live.then(crate::dashboard::open).flatten() {
         Some(dashboard) => dashboard.run(steps, train)??,
         None => {
-            let bar = bar(
-                steps,
-                "{bar:30} {pos}/{len} {elapsed} ETA {eta}  {msg}",
-                quiet,
+            announced = !quiet;
+            let layout = BarLayout::of(steps as u64);
+            let template = format!(
+                "{{bar:{}}} {{pos}}/{{len}} {{elapsed}} ETA {{eta}}  {{msg}}",
+                layout.bar
             );
+            let bar = bar(steps, &template, quiet);
             let mut progress = Progress {
                 bar,
                 last_metric: None,
@@ -123,6 +174,8 @@ pub fn train(
             };
             let result = train(&mut progress);
             if let Some(bar) = &progress.bar {
+                // The bar fits one row, so clearing it leaves the line empty: the summary or
+                // the error (after Ctrl-C) starts at its first column.
                 bar.finish_and_clear();
             }
             result?
@@ -131,12 +184,15 @@ pub fn train(
     if quiet {
         return Ok(());
     }
-    print(&summary_text(&summary, config.eval_samples))
+    // The folder was named on stderr as the run started: where stdout is the same terminal,
+    // the summary does not name it again; redirected, the summary is the whole record.
+    let named = announced && std::io::stderr().is_terminal() && std::io::stdout().is_terminal();
+    print(&summary_text(&summary, config.eval_samples, !named))
 }
 
 /// The summary of a finished run: the last losses beside their equilibrium values, the final
 /// evaluation and the best one kept.
-fn summary_text(s: &Summary, eval_samples: usize) -> String {
+fn summary_text(s: &Summary, eval_samples: usize, with_folder: bool) -> String {
     let l = &s.last;
     let eq = &s.equilibrium;
     // "0.6931 (ln 2)", or "—" where the loss fixes no value.
@@ -145,16 +201,18 @@ fn summary_text(s: &Summary, eval_samples: usize) -> String {
         Some((v, label)) => format!("{v:.4} ({label})"),
         None => "—".to_string(),
     };
-    let mut text = format!(
-        "run folder: {}\n\
-         {} steps in {:.2} s ({:.1} µs per training step)\n\
+    let mut text = match with_folder {
+        true => format!("run folder: {}\n", shown(&s.out)),
+        false => String::new(),
+    };
+    text.push_str(&format!(
+        "{} steps in {:.2} s ({:.1} µs per training step)\n\
          mean of the last {} steps     value    equilibrium\n",
-        shown(&s.out),
         s.steps,
         s.wall.as_secs_f64(),
         s.us_per_step(),
         s.window,
-    );
+    ));
     for (name, value, eq) in [
         ("D(real)", l.d_real, eq.d_output),
         ("D(fake)", l.d_fake, eq.d_output),

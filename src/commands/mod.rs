@@ -22,7 +22,7 @@ use crate::args::settings::TrainSettings;
 
 /// Train generative adversarial networks that generate curves from noise.
 #[derive(Debug, Parser)]
-#[command(name = "curvegan", version, about, args_override_self = true)]
+#[command(name = "curvegan", version, about)]
 pub struct Cli {
     #[command(subcommand)]
     command: Command,
@@ -98,7 +98,7 @@ impl Cli {
             })
             .mut_subcommands(keys)
         }
-        let cmd = keys(negatives(Cli::command()))
+        let cmd = keys(whole_numbers(negatives(Cli::command())))
             .mut_subcommand("sweep", |sweep| sweep.mut_arg("seed", |a| a.hide(true)));
         cmd.mut_subcommand("train", |mut train| {
             let settings: Vec<clap::Id> =
@@ -145,6 +145,67 @@ impl Cli {
     }
 }
 
+/// Options whose 0 means something (`--eval-every 0`: only at the end; a seed): every other
+/// count starts at 1 ([`whole_numbers`]).
+const ZERO_MEANS: &[&str] = &[
+    "seed",
+    "eval-every",
+    "plot-every",
+    "checkpoint-every",
+    "early-stop",
+    "top-k-anneal",
+    "g-basis",
+];
+
+/// Every count (an option of type `usize` or `u64`) read by [`whole`], so that `--steps 1e4`
+/// says what is expected rather than "invalid digit found in string".
+fn whole_numbers(cmd: clap::Command) -> clap::Command {
+    let usize_id = clap::builder::ValueParser::from(clap::value_parser!(usize)).type_id();
+    let u64_id = clap::builder::ValueParser::from(clap::value_parser!(u64)).type_id();
+    cmd.mut_args(|a| {
+        let min = match ZERO_MEANS.contains(&a.get_long().unwrap_or_default()) {
+            true => 0,
+            false => 1,
+        };
+        let id = a.get_value_parser().type_id();
+        if id == usize_id {
+            a.value_parser(move |t: &str| whole::<usize>(t, min))
+        } else if id == u64_id {
+            a.value_parser(move |t: &str| whole::<u64>(t, min))
+        } else {
+            a
+        }
+    })
+    .mut_subcommands(whole_numbers)
+}
+
+/// A count as typed: a whole number; the error says so, with the least value the option
+/// takes (`min`, which the library checks) and the text given. `+5` and leading zeros are
+/// taken, as Rust's `parse` takes them.
+fn whole<T>(text: &str, min: u64) -> Result<T, String>
+where
+    T: std::str::FromStr<Err = std::num::ParseIntError> + std::fmt::Display + num_max::Max,
+{
+    use std::num::IntErrorKind;
+    text.parse::<T>().map_err(|e| match e.kind() {
+        IntErrorKind::PosOverflow => format!("too large: at most {}, got '{text}'", T::MAX),
+        _ => format!("expected a whole number ≥ {min}, got '{text}'"),
+    })
+}
+
+/// The largest value of a count's type, for [`whole`]'s message.
+mod num_max {
+    pub trait Max {
+        const MAX: Self;
+    }
+    impl Max for usize {
+        const MAX: usize = usize::MAX;
+    }
+    impl Max for u64 {
+        const MAX: u64 = u64::MAX;
+    }
+}
+
 /// Ends the process on a usage error as clap does (exit code 2; help and version on stdout,
 /// code 0), but with the arguments it quotes escaped and cut ([`crate::output::error_text`]):
 /// an argument's control characters never reach the terminal raw.
@@ -185,6 +246,61 @@ mod tests {
         Cli::command_with_alias().debug_assert();
     }
 
+    /// Every count option of every command (by its type in clap's own parser) says what it
+    /// expects of `1e4`, and each option that takes 0 is one ([`ZERO_MEANS`]).
+    #[test]
+    fn every_count_option_says_it_takes_a_whole_number() {
+        fn walk(
+            cmd: &clap::Command,
+            path: &mut Vec<String>,
+            found: &mut Vec<(Vec<String>, String)>,
+        ) {
+            let count = [
+                clap::builder::ValueParser::from(clap::value_parser!(usize)).type_id(),
+                clap::builder::ValueParser::from(clap::value_parser!(u64)).type_id(),
+            ];
+            for a in cmd.get_arguments() {
+                if let Some(long) = a.get_long() {
+                    if count.contains(&a.get_value_parser().type_id()) {
+                        found.push((path.clone(), long.to_string()));
+                    }
+                }
+            }
+            for sub in cmd.get_subcommands() {
+                path.push(sub.get_name().to_string());
+                walk(sub, path, found);
+                path.pop();
+            }
+        }
+        let mut found = Vec::new();
+        walk(
+            &Cli::command(),
+            &mut vec!["curvegan".to_string()],
+            &mut found,
+        );
+        assert!(found.len() > 25, "{found:?}");
+        for zero in ZERO_MEANS {
+            assert!(found.iter().any(|(_, long)| long == zero), "{zero}");
+        }
+        for (path, long) in found {
+            let flag = format!("--{long}");
+            let args = [&path[..], &[flag.clone(), "1e4".to_string()]].concat();
+            let err = parse(&args.iter().map(String::as_str).collect::<Vec<_>>())
+                .unwrap_err()
+                .to_string();
+            let min = if ZERO_MEANS.contains(&long.as_str()) {
+                0
+            } else {
+                1
+            };
+            let expected = format!("expected a whole number ≥ {min}, got '1e4'");
+            assert!(
+                err.contains(&expected) && err.contains(&flag),
+                "{args:?}: {err}"
+            );
+        }
+    }
+
     #[test]
     fn no_options_is_the_tutorial() {
         let job = train_job(&["curvegan", "train"]);
@@ -197,9 +313,9 @@ mod tests {
     #[test]
     fn help_shows_the_library_defaults() {
         let mut cmd = Cli::command();
-        let help = cmd
-            .find_subcommand_mut("train")
-            .unwrap()
+        // Unwrapped (term_width 0), so that each `[default: …]` stays on one line.
+        let help = (cmd.find_subcommand_mut("train").unwrap().clone())
+            .term_width(0)
             .render_help()
             .to_string();
         let d = TrainConfig::default();

@@ -11,9 +11,12 @@ use crate::term::print;
 /// The examples at the end of `report --help`.
 pub const EXAMPLES: &str = "\
 Examples:
-  curvegan report runs/train-0001                 rewrites runs/train-0001/report.html
-  curvegan report runs/sweep-0001                 compares its seeds in runs/sweep-0001/report.html
-  curvegan report runs/a runs/b --out ab.html     compares two runs";
+  # Rewrites runs/train-0001/report.html
+  curvegan report runs/train-0001
+  # Compares a sweep's seeds in runs/sweep-0001/report.html
+  curvegan report runs/sweep-0001
+  # Compares two runs in ab.html
+  curvegan report runs/a runs/b --out ab.html";
 
 /// The arguments of `report`.
 #[derive(Debug, clap::Args)]

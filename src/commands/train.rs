@@ -15,12 +15,18 @@ use crate::output::{self, Show};
 /// The examples at the end of `train --help` (not of `train -h`).
 pub const EXAMPLES: &str = "\
 Examples:
-  curvegan train                                   the tutorial, into a new runs/train-NNNN
+  # The tutorial, into a new runs/train-NNNN
+  curvegan train
+  # Another seed into a folder of your choice, without figures
   curvegan train --seed 3 --out runs/s3 --plot-every 0
-  curvegan train --target family --conditional --keep-best mse_to_target --early-stop 5
+  # A family of curves; the nets of the best evaluation kept in RUN/best
+  curvegan train --target family --keep-best energy_distance --early-stop 5
+  # Another loss, a deeper generator, a name and a tag for `curvegan runs`
   curvegan train --loss wgan-gp --g-hidden 400,400,400 --name deep --tag wgan
-  curvegan train --config runs/s3/config.toml --out runs/s3-again   repeats runs/s3 exactly
-  curvegan resume runs/s3 --steps 20001                             continues it";
+  # runs/s3 again, exactly, from its own settings
+  curvegan train --config runs/s3/config.toml --out runs/s3-again
+  # runs/s3 continued to 20001 steps in all
+  curvegan resume runs/s3 --steps 20001";
 
 /// The arguments of `train`.
 #[derive(Debug, clap::Args)]

@@ -8,20 +8,18 @@ use tempfile::TempDir;
 
 use crate::common::{curvegan, stdout_of};
 
-/// Trains a short run into `dir` with extra options.
+/// Trains a short run into `dir` with extra options (an option given in `extra` replaces the
+/// default one: an option may be given only once).
 fn train(dir: &Path, extra: &[&str]) {
+    let mut args = vec!["train", "--steps", "60", "--quiet"];
+    for (option, value) in [("--plot-every", "20"), ("--eval-every", "20")] {
+        if !extra.contains(&option) {
+            args.extend([option, value]);
+        }
+    }
     curvegan()
-        .args([
-            "train",
-            "--steps",
-            "60",
-            "--plot-every",
-            "20",
-            "--eval-every",
-            "20",
-            "--quiet",
-            "--out",
-        ])
+        .args(&args)
+        .arg("--out")
         .arg(dir)
         .args(extra)
         .assert()

@@ -7,7 +7,9 @@
 //!   and the guide links only inside `docs/src/` (what mdBook copies);
 //! - every shell example and `curvegan` command line parses (`bash -n`), and every `--flag` of a
 //!   `curvegan` command in the guide is one that command's `--help` lists;
-//! - the architecture page names every source file, and names none that is gone.
+//! - the architecture page names every source file, and names none that is gone;
+//! - the front door holds: both licence files the licence names, `cargo install … --locked`,
+//!   the Rust version of `Cargo.toml`.
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::fs;
@@ -20,9 +22,12 @@ fn root() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR"))
 }
 
-/// `curvegan ARGS… --help`, as it prints it.
+/// `curvegan ARGS… --help`, as it prints it in a terminal 80 columns wide.
 fn help(args: &[String]) -> String {
-    let out = curvegan().args(args).arg("--help").output().unwrap();
+    let out = (curvegan().args(args).arg("--help"))
+        .env("COLUMNS", "80")
+        .output()
+        .unwrap();
     assert!(
         out.status.success(),
         "curvegan {} --help failed: {}",
@@ -47,7 +52,7 @@ fn subcommands(help: &str) -> Vec<String> {
 
 /// Every command path (`[]`, `["train"]`, `["bench", "modes"]`, …) with its `--help`, in the
 /// order the program lists them.
-fn every_help() -> Vec<(Vec<String>, String)> {
+pub fn every_help() -> Vec<(Vec<String>, String)> {
     let mut out = Vec::new();
     let mut todo = vec![Vec::new()];
     while let Some(path) = todo.pop() {
@@ -502,4 +507,59 @@ fn the_architecture_page_names_every_source_file() {
         "docs/src/architecture.md: files not on the map: {missing:?}; files on it that do not \
          exist: {gone:?}"
     );
+}
+
+/// Item 4 of issue 25: the licence said MIT OR Apache-2.0 with no Apache file, and
+/// `cargo install --path .` resolved newer crates than `Cargo.lock`'s. Each licence
+/// `Cargo.toml` names has its file (the Apache one the unmodified text: its title, its nine
+/// sections, its end), which the README names; every `cargo install --path` of the README and
+/// the guide is `--locked`; the Rust version they quote is `Cargo.toml`'s.
+#[test]
+fn the_licences_install_line_and_rust_version_hold() {
+    let manifest = fs::read_to_string(root().join("Cargo.toml")).unwrap();
+    assert!(
+        manifest.contains("license = \"MIT OR Apache-2.0\""),
+        "the licence changed: update this test and the files"
+    );
+    let readme = fs::read_to_string(root().join("README.md")).unwrap();
+    let apache = fs::read_to_string(root().join("LICENSE-APACHE")).unwrap();
+    let mit = fs::read_to_string(root().join("LICENSE-MIT")).unwrap();
+    assert!(mit.starts_with("MIT License") || mit.contains("Permission is hereby granted"));
+    assert!(
+        apache.trim_start().starts_with("Apache License\n"),
+        "{apache:.200}"
+    );
+    assert!(apache.contains("Version 2.0, January 2004"));
+    for section in 1..=9 {
+        assert!(
+            apache.contains(&format!("\n{section}. ")),
+            "section {section}"
+        );
+    }
+    assert!(apache.contains("END OF TERMS AND CONDITIONS"));
+    assert!(readme.contains("`LICENSE-MIT`") && readme.contains("`LICENSE-APACHE`"));
+
+    let version = (manifest.lines())
+        .find_map(|l| l.strip_prefix("rust-version = \""))
+        .and_then(|v| v.strip_suffix('"'))
+        .unwrap();
+    let mut installs = 0;
+    for file in markdown_files() {
+        let text = fs::read_to_string(&file).unwrap();
+        for line in text.lines() {
+            if line.trim_start().starts_with("cargo install --path") {
+                installs += 1;
+                assert!(line.contains("--locked"), "{}: {line}", file.display());
+            }
+        }
+        for (at, _) in text.match_indices(" or newer") {
+            let before = &text[..at];
+            let quoted = before.rsplit(['(', ' ']).next().unwrap_or_default();
+            if quoted.starts_with("1.") {
+                assert_eq!(quoted, version, "{}", file.display());
+            }
+        }
+    }
+    assert!(installs >= 2, "{installs} install lines");
+    assert!(readme.contains(&format!("{version} or newer")));
 }

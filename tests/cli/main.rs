@@ -12,6 +12,8 @@
 //!   the architecture page names every source file;
 //! - `grid`: hyperparameter sweeps (`sweep --grid`, `--random`): the table of settings, draws,
 //!   bad keys refused, an interrupted grid resumed;
+//! - `help`: every `--help` example runs, the help fits 80 columns, an option given twice and
+//!   a count that is not a whole number are refused with a clear message;
 //! - `data_path`: data files of every format (CSV with condition columns, `.npy`, `.ts`),
 //!   the scaler beside G's weights, conditions in samples, the hold-out, the curve measures of
 //!   `eval`, a figure panel per channel;
@@ -34,6 +36,7 @@ mod common;
 mod data_path;
 mod docs;
 mod grid;
+mod help;
 mod integrity;
 mod model_selection;
 mod printing;

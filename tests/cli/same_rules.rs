@@ -13,7 +13,11 @@ use crate::common::curvegan;
 
 /// The config keys of each option of `train`, from its `--help`.
 fn keys_of_options() -> BTreeMap<String, Vec<String>> {
-    let out = curvegan().args(["train", "--help"]).output().unwrap();
+    // Unwrapped (a very wide terminal), a `[config key: …]` note on one line.
+    let out = (curvegan().args(["train", "--help"]))
+        .env("COLUMNS", "10000")
+        .output()
+        .unwrap();
     let help = String::from_utf8(out.stdout).unwrap();
     let mut keys = BTreeMap::new();
     let mut option = None;

@@ -24,6 +24,11 @@ struct Tmux {
 impl Tmux {
     /// Starts `curvegan ARGS…` in `dir`, in an 80×24 pane.
     fn start(dir: &Path, args: &[&str]) -> Tmux {
+        Tmux::start_sized(dir, args, 80)
+    }
+
+    /// Starts `curvegan ARGS…` in `dir`, in a pane `columns` wide and 24 rows high.
+    fn start_sized(dir: &Path, args: &[&str], columns: usize) -> Tmux {
         static NEXT: AtomicUsize = AtomicUsize::new(0);
         let socket = format!(
             "curvegan-test-{}-{}",
@@ -47,7 +52,7 @@ impl Tmux {
             "new-session",
             "-d",
             "-x",
-            "80",
+            &columns.to_string(),
             "-y",
             "24",
             "-s",
@@ -535,4 +540,75 @@ fn a_closed_terminal_stops_the_run_with_a_checkpoint_and_ends_the_process() {
     t.wait_for("the finished state", |s| s.contains("press q to close"));
     drop(t);
     assert_eq!(wait_released(&short), "finished");
+}
+
+/// Item 5 of issue 25: at 80 and 100 columns the progress bar was wider than the pane and
+/// wrapped in the middle of a number, Ctrl-C's error overprinted it, and a finished run named
+/// its folder twice. Now the bar's line fits the pane (no row is a wrapped continuation: joined
+/// rows, `capture-pane -J`, are no longer than the pane), the error after Ctrl-C starts a line
+/// of its own below the bar, and a finished run names its folder once.
+#[test]
+fn the_progress_bar_fits_the_terminal_and_ctrl_c_writes_below_it() {
+    for columns in [80, 100] {
+        let tmp = TempDir::new().unwrap();
+        let t = Tmux::start_sized(
+            tmp.path(),
+            &[
+                "train",
+                "--steps",
+                "5000000",
+                "--plot-every",
+                "0",
+                "--out",
+                "r",
+            ],
+            columns,
+        );
+        let joined = || {
+            let out = t.tmux(&["capture-pane", "-p", "-J", "-t", "live"]);
+            String::from_utf8_lossy(&out.stdout).into_owned()
+        };
+        t.wait_for("the bar with its losses", |s| s.contains("G_loss"));
+        // A second draw, after the first evaluation's metric may have joined the message.
+        std::thread::sleep(Duration::from_secs(2));
+        let screen = joined();
+        let bar = (screen.lines())
+            .find(|l| l.contains("G_loss"))
+            .unwrap_or_else(|| panic!("{screen}"));
+        assert!(
+            bar.chars().count() <= columns,
+            "{columns} columns, a bar of {}:\n{screen}",
+            bar.chars().count()
+        );
+        t.keys("C-c");
+        assert_eq!(t.exit_code(), 130, "{}", t.screen());
+        let screen = t.screen();
+        let error = (screen.lines())
+            .find(|l| l.contains("interrupted"))
+            .unwrap_or_else(|| panic!("{screen}"));
+        assert!(error.starts_with("error: interrupted"), "{screen}");
+        assert!(
+            screen.contains("G_loss"),
+            "the bar was overprinted:\n{screen}"
+        );
+        assert!(screen.contains("run folder: r\n"), "{screen}");
+
+        let t = Tmux::start_sized(
+            tmp.path(),
+            &[
+                "train",
+                "--steps",
+                "300",
+                "--plot-every",
+                "0",
+                "--out",
+                "done",
+            ],
+            columns,
+        );
+        assert_eq!(t.exit_code(), 0, "{}", t.screen());
+        let screen = t.screen();
+        assert_eq!(screen.matches("run folder:").count(), 1, "{screen}");
+        assert!(screen.contains("300 steps in"), "{screen}");
+    }
 }

@@ -184,14 +184,17 @@ fn assert_not_blank(page: &Path, shot: &Path) {
 
 /// Trains a quick tutorial-like run (2001 steps, figures every 250) into `dir` with `extra`.
 fn quick_run(dir: &Path, extra: &[&str]) {
-    let mut options = vec![
-        "--steps",
-        "2001",
-        "--plot-every",
-        "250",
-        "--eval-every",
-        "500",
-    ];
+    // An option of `extra` replaces the one here (an option may be given only once).
+    let mut options = Vec::new();
+    for (option, value) in [
+        ("--steps", "2001"),
+        ("--plot-every", "250"),
+        ("--eval-every", "500"),
+    ] {
+        if !extra.contains(&option) {
+            options.extend([option, value]);
+        }
+    }
     options.extend(extra);
     curvegan()
         .args(train_args_with(&options, dir))

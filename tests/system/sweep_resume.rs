@@ -42,13 +42,19 @@ fn sweep_args(out: &Path, extra: &[&str]) -> Vec<String> {
         "--out",
     ];
     let out = out.display().to_string();
-    (args
-        .iter()
-        .copied()
-        .chain([out.as_str()])
-        .chain(extra.iter().copied()))
-    .map(String::from)
-    .collect()
+    // An option of `extra` replaces the one here (an option may be given only once).
+    let mut kept: Vec<&str> = Vec::new();
+    for pair in args[1..args.len() - 2].chunks(2) {
+        if !extra.contains(&pair[0]) {
+            kept.extend(pair);
+        }
+    }
+    (["sweep"].into_iter())
+        .chain(kept)
+        .chain(["--quiet", "--out", out.as_str()])
+        .chain(extra.iter().copied())
+        .map(String::from)
+        .collect()
 }
 
 /// A small ring8 config for the benchmark (it needs target ring8): small nets, a kept best.
