@@ -242,6 +242,25 @@ pub fn generator_from_checkpoint(
     Ok((mlp, ckpt.scaler.clone()))
 }
 
+/// Refuses a run folder `run` that holds no weights to sample: neither `generator.safetensors`
+/// (unless `step` asks for a checkpoint) nor `checkpoint.safetensors`; `option` names the
+/// folder. Checked before anything is read, so that an empty folder says what it lacks.
+pub fn check_has_weights(run: &Path, step: Option<usize>, option: &str) -> Result<()> {
+    let has = |name: &str| run.join(name).is_file();
+    let what = match step {
+        _ if has(files::CHECKPOINT) => return Ok(()),
+        None if has(files::GENERATOR) => return Ok(()),
+        Some(_) => format!("{} has no {}", run.display(), files::CHECKPOINT),
+        None => format!(
+            "{} has neither {} nor {} (has training begun?)",
+            run.display(),
+            files::GENERATOR,
+            files::CHECKPOINT
+        ),
+    };
+    Err(Error::config(option, what))
+}
+
 /// Which file of a run its sampling generator was read from.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Source {
@@ -271,18 +290,6 @@ pub fn load_run_generator(
         return Ok((mlp, scaler, Source::Final));
     }
     let dir = Dir::open(run)?;
-    if !dir.is_file(files::CHECKPOINT) {
-        let what = match step {
-            Some(_) => format!("{} has no {}", run.display(), files::CHECKPOINT),
-            None => format!(
-                "{} has neither {} nor {} (has training begun?)",
-                run.display(),
-                files::GENERATOR,
-                files::CHECKPOINT
-            ),
-        };
-        return Err(Error::config(option, what));
-    }
     let ckpt = checkpoint::load_in(&dir)?;
     if let Some(n) = step.filter(|n| *n != ckpt.step) {
         return Err(Error::config(

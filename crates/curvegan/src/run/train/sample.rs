@@ -45,7 +45,7 @@ use crate::run::store::data_json::DataRecord;
 use crate::run::store::files;
 use crate::run::store::files::CsvWriter;
 use crate::run::store::folder;
-use crate::run::store::weights::{load_run_generator, Source};
+use crate::run::store::weights::{check_has_weights, load_run_generator, Source};
 use crate::run::train::trainer::GeneratorSampler;
 use crate::text::echo;
 use rand_chacha::ChaCha8Rng;
@@ -91,6 +91,7 @@ impl Generator {
                 format!("{} is not a run folder", run.display()),
             ));
         }
+        check_has_weights(run, step, option)?;
         let config = TrainConfig::load_saved(&run.join(files::CONFIG))?;
         // A data run samples from data.json's row length when its data file is gone or changed
         // (its settings are then checked as far as they do not need the file: the nets' shapes);
