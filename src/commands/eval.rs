@@ -13,11 +13,8 @@ use crate::term;
 /// The arguments of `eval`.
 #[derive(Debug, clap::Args)]
 pub struct Args {
-    /// A run folder written by `curvegan train` (finished, stopped or running), or its `best/`
+    /// A run folder (finished, stopped or running) or its `best/`
     run: PathBuf,
-    /// Score the checkpoint written after this many steps (a run keeps only its latest)
-    #[arg(long, value_name = "N")]
-    step: Option<usize>,
     /// Generated (and real) samples to compare
     #[arg(long, short, default_value_t = DEFAULT_EVAL_COUNT)]
     n: usize,
@@ -27,6 +24,9 @@ pub struct Args {
     /// Print JSON instead of a table
     #[arg(long)]
     json: bool,
+    /// The checkpoint after N steps instead (a run keeps only its latest)
+    #[arg(long, value_name = "N")]
+    step: Option<usize>,
 }
 
 /// `curvegan eval`.

@@ -18,15 +18,12 @@ use crate::term;
 /// The arguments of `sample`.
 #[derive(Debug, clap::Args)]
 pub struct Args {
-    /// A run folder written by `curvegan train` (finished, stopped or running), or its `best/`
+    /// A run folder (finished, stopped or running) or its `best/`
     #[arg(value_name = "RUN", required_unless_present = "run_flag")]
     run: Option<PathBuf>,
     /// The run folder: the older spelling of RUN
     #[arg(long = "run", value_name = "RUN", hide = true, conflicts_with = "run")]
     run_flag: Option<PathBuf>,
-    /// Sample the checkpoint written after this many steps (a run keeps only its latest)
-    #[arg(long, value_name = "N")]
-    step: Option<usize>,
     /// Number of samples
     #[arg(long, short, default_value_t = DEFAULT_COUNT)]
     n: usize,
@@ -47,6 +44,9 @@ pub struct Args {
     /// sample, to run another implementation on the same noise
     #[arg(long)]
     noise: bool,
+    /// The checkpoint after N steps instead (a run keeps only its latest)
+    #[arg(long, value_name = "N")]
+    step: Option<usize>,
 }
 
 #[derive(Debug, Clone, Copy, ValueEnum)]
