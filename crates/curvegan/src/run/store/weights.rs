@@ -277,11 +277,10 @@ pub enum Source {
 /// that many steps, which must be the one the run keeps (a run keeps only its latest; the error
 /// names its step). The checkpoint is read through the folder without taking the run's lock, so
 /// a running run is read as it goes (its files are replaced atomically) and never written.
-/// Errors name the run folder as `option`, and the step as `step`.
+/// A step the run does not keep is refused naming `step`; call [`check_has_weights`] first.
 pub fn load_run_generator(
     run: &Path,
     step: Option<usize>,
-    option: &str,
     (spec, dim, ema): (&MlpSpec, usize, bool),
 ) -> Result<(Mlp, Option<Scaler>, Source)> {
     let weights = run.join(files::GENERATOR);

@@ -125,7 +125,7 @@ impl Generator {
         let mut g_spec = config.generator_spec_for(&target);
         g_spec.widths[0] += c_dim;
         let shape = (&g_spec, target.dim(), config.g_ema > 0.0);
-        let (mlp, scaler, source) = load_run_generator(run, step, option, shape)?;
+        let (mlp, scaler, source) = load_run_generator(run, step, shape)?;
         Ok(Generator {
             source,
             dir: run.to_path_buf(),
