@@ -7,8 +7,8 @@ use std::path::{Path, PathBuf};
 
 use anyhow::Result;
 use clap::ValueEnum;
+use curvegan::run::store::checkpoint::Source;
 use curvegan::run::store::files::write_atomic_with;
-use curvegan::run::store::weights::Source;
 use curvegan::run::train::sample::{Format, DEFAULT_COUNT};
 use curvegan::{Error, Generator};
 

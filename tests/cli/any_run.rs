@@ -159,7 +159,17 @@ fn a_running_run_is_sampled_without_its_lock() {
 fn a_finished_run_samples_as_before_with_run_positional() {
     let tmp = TempDir::new().unwrap();
     let run = tmp.path().join("run");
-    let options = ["--steps", "40", "--plot-every", "20", "--eval-every", "20"];
+    // With G's moving average, which generator.safetensors holds rather than G.
+    let options = [
+        "--steps",
+        "40",
+        "--plot-every",
+        "20",
+        "--eval-every",
+        "20",
+        "--g-ema",
+        "0.9",
+    ];
     curvegan()
         .args(train_args_with(&options, &run))
         .assert()
@@ -168,7 +178,7 @@ fn a_finished_run_samples_as_before_with_run_positional() {
     let (positional, said) = output(&["sample", "--n", "4"], &run);
     assert_eq!(said, "");
     assert_eq!(positional, output(&["sample", "--n", "4", "--run"], &run).0);
-    // Its last checkpoint holds the same weights.
+    // Its last checkpoint holds the same weights: G's average, not G.
     let (at_end, said) = output(&["sample", "--n", "4", "--step", "40"], &run);
     assert!(
         said.contains("sampling the checkpoint at step 40 (the run is finished)"),

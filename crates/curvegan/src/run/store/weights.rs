@@ -10,7 +10,7 @@
 //! A run's sampling generator is read from `generator.safetensors` once the run is finished,
 //! else from its last checkpoint (a stopped or running run: `G_ema.…`, else `G.…`, and the
 //! scaler, as the finished files would hold them), read without the run's lock and never
-//! written ([`load_run_generator`]).
+//! written ([`crate::run::store::checkpoint::load_run_generator`]).
 //!
 //! A net's own names (`0.weight`, `1.running_mean`, …) and the safetensors format are the
 //! engine's ([`crate::nn::state_dict`], [`crate::nn::spectral`]); which nets go in which file,
@@ -30,8 +30,7 @@ use crate::nn::state_dict::{
     check_values, mlp_from_tensors, mlp_tensors, tensors_from_bytes, tensors_to_bytes, Tensor,
     Values,
 };
-use crate::run::store::checkpoint::{self, Checkpoint};
-use crate::run::store::files::{self, read_at_most, write_atomic, Dir};
+use crate::run::store::files::{read_at_most, write_atomic};
 
 /// A named tensor to write: name, shape, values.
 pub type Named<'a> = (String, Vec<usize>, Values<'a>);
@@ -226,83 +225,20 @@ fn check_scaler_dim(scaler: &Option<Scaler>, dim: usize, path: &Path) -> Result<
     }
 }
 
-/// The sampling generator of a checkpoint read from `path`, as `generator.safetensors` would
+/// The sampling generator of a checkpoint's weights and scaler, read from `path`, as `generator.safetensors` would
 /// hold it at that step: G's moving average (`G_ema.…`) when `ema`, else G (`G.…`), of shape
 /// `spec`, and the scaler, which must be of the samples' `dim` values.
 pub fn generator_from_checkpoint(
-    ckpt: &Checkpoint,
+    (weights, scaler): (&BTreeMap<String, Tensor>, &Option<Scaler>),
     spec: &MlpSpec,
     dim: usize,
     ema: bool,
     path: &Path,
 ) -> Result<(Mlp, Option<Scaler>)> {
-    check_scaler_dim(&ckpt.scaler, dim, path)?;
+    check_scaler_dim(scaler, dim, path)?;
     let prefix = if ema { G_EMA } else { G };
-    let mlp = mlp_from_tensors(spec, &ckpt.weights, prefix, path)?;
-    Ok((mlp, ckpt.scaler.clone()))
-}
-
-/// Refuses a run folder `run` that holds no weights to sample: neither `generator.safetensors`
-/// (unless `step` asks for a checkpoint) nor `checkpoint.safetensors`; `option` names the
-/// folder. Checked before anything is read, so that an empty folder says what it lacks.
-pub fn check_has_weights(run: &Path, step: Option<usize>, option: &str) -> Result<()> {
-    let has = |name: &str| run.join(name).is_file();
-    let what = match step {
-        _ if has(files::CHECKPOINT) => return Ok(()),
-        None if has(files::GENERATOR) => return Ok(()),
-        Some(_) => format!("{} has no {}", run.display(), files::CHECKPOINT),
-        None => format!(
-            "{} has neither {} nor {} (has training begun?)",
-            run.display(),
-            files::GENERATOR,
-            files::CHECKPOINT
-        ),
-    };
-    Err(Error::config(option, what))
-}
-
-/// Which file of a run its sampling generator was read from.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Source {
-    /// `generator.safetensors`: a finished run's (or its `best/`).
-    Final,
-    /// `checkpoint.safetensors`, written after this many steps: a stopped or running run's, or
-    /// the one asked for by its step.
-    Checkpoint(usize),
-}
-
-/// The sampling generator of the run folder `run` (of shape `spec`, samples of `dim` values, G's
-/// moving average when `ema`) and where it was read from. Without `step`: `generator.safetensors`
-/// if the run is finished, else its last checkpoint. With `step`: the checkpoint written after
-/// that many steps, which must be the one the run keeps (a run keeps only its latest; the error
-/// names its step). The checkpoint is read through the folder without taking the run's lock, so
-/// a running run is read as it goes (its files are replaced atomically) and never written.
-/// A step the run does not keep is refused naming `step`; call [`check_has_weights`] first.
-pub fn load_run_generator(
-    run: &Path,
-    step: Option<usize>,
-    (spec, dim, ema): (&MlpSpec, usize, bool),
-) -> Result<(Mlp, Option<Scaler>, Source)> {
-    let weights = run.join(files::GENERATOR);
-    if step.is_none() && weights.is_file() {
-        let (mlp, scaler) = load_generator(&weights, spec, dim)?;
-        return Ok((mlp, scaler, Source::Final));
-    }
-    let dir = Dir::open(run)?;
-    let ckpt = checkpoint::load_in(&dir)?;
-    if let Some(n) = step.filter(|n| *n != ckpt.step) {
-        return Err(Error::config(
-            "step",
-            format!(
-                "{} has no checkpoint at step {n}: it keeps only its latest, at step {} (`checkpoint_every` overwrites it)",
-                run.display(),
-                ckpt.step
-            ),
-        ));
-    }
-    let path = dir.path(files::CHECKPOINT);
-    let (mlp, scaler) = generator_from_checkpoint(&ckpt, spec, dim, ema, &path)?;
-    Ok((mlp, scaler, Source::Checkpoint(ckpt.step)))
+    let mlp = mlp_from_tensors(spec, weights, prefix, path)?;
+    Ok((mlp, scaler.clone()))
 }
 
 /// Reads every tensor of a safetensors file; each must be f32 or i64.
