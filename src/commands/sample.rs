@@ -59,6 +59,8 @@ enum FormatArg {
 #[derive(Debug)]
 struct Job {
     run: PathBuf,
+    /// How errors name the run folder: `RUN`, or `run` (`--run`) when given so.
+    option: &'static str,
     /// The checkpoint's step, if one is asked for.
     step: Option<usize>,
     count: usize,
@@ -79,7 +81,8 @@ impl Args {
             return Err(Error::config("--n", "must be at least 1, got 0"));
         }
         Ok(Job {
-            // clap requires one of the two.
+            // clap requires one of the two; errors name the one given.
+            option: if self.run.is_some() { "RUN" } else { "run" },
             run: self.run.or(self.run_flag).unwrap_or_default(),
             step: self.step,
             count: self.n,
@@ -98,7 +101,7 @@ impl Args {
 /// `curvegan sample`.
 pub fn exec(args: Args) -> Result<()> {
     let j = args.checked()?;
-    let generator = Generator::load_at(&j.run, j.step, "RUN")?;
+    let generator = Generator::load_at(&j.run, j.step, j.option)?;
     note_source(&generator, "sampling");
     let condition = match j.condition.is_empty() {
         true => None,
