@@ -76,6 +76,7 @@ pub const OTHER_FLAGS: &[(&str, &str)] = &[
     ("name", "--name"),
     ("tag", "--tag"),
     ("run", "--run"),
+    ("step", "--step"),
     ("count", "--count"),
     ("n", "--n"),
     ("condition", "--condition"),

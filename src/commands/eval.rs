@@ -1,5 +1,5 @@
-//! `curvegan eval`: a trained generator scored with the metrics that fit its target, as a
-//! table or JSON.
+//! `curvegan eval`: a run's generator scored with the metrics that fit its target, as a
+//! table or JSON; a stopped or running run's last checkpoint, saying so on standard error.
 
 use std::path::PathBuf;
 
@@ -13,7 +13,7 @@ use crate::term;
 /// The arguments of `eval`.
 #[derive(Debug, clap::Args)]
 pub struct Args {
-    /// A run folder written by `curvegan train`
+    /// A run folder (finished, stopped or running) or its `best/`
     run: PathBuf,
     /// Generated (and real) samples to compare
     #[arg(long, short, default_value_t = DEFAULT_EVAL_COUNT)]
@@ -24,6 +24,9 @@ pub struct Args {
     /// Print JSON instead of a table
     #[arg(long)]
     json: bool,
+    /// The checkpoint after N steps instead (a run keeps only its latest)
+    #[arg(long, value_name = "N")]
+    step: Option<usize>,
 }
 
 /// `curvegan eval`.
@@ -39,7 +42,8 @@ pub fn exec(args: Args) -> Result<()> {
         )
         .into());
     }
-    let generator = Generator::load_named(&args.run, "RUN")?;
+    let generator = Generator::load_at(&args.run, args.step, "RUN")?;
+    super::sample::note_source(&generator, "evaluating");
     let report = evaluate(&generator, args.n, args.seed, "--n")?;
     match args.json {
         true => term::print_json(&(serde_json::to_string_pretty(&report)? + "\n")),

@@ -1,11 +1,13 @@
-//! `curvegan sample`: samples of a trained generator (or its input rows, `--noise`), as JSON
-//! or CSV, to standard output or atomically to a file.
+//! `curvegan sample`: samples of a run's generator (or its input rows, `--noise`), as JSON
+//! or CSV, to standard output or atomically to a file. A stopped or running run is sampled
+//! from its last checkpoint, and says so on standard error ([`note_source`]).
 
 use std::io::Write;
 use std::path::{Path, PathBuf};
 
 use anyhow::Result;
 use clap::ValueEnum;
+use curvegan::run::store::checkpoint::Source;
 use curvegan::run::store::files::write_atomic_with;
 use curvegan::run::train::sample::{Format, DEFAULT_COUNT};
 use curvegan::{Error, Generator};
@@ -16,9 +18,12 @@ use crate::term;
 /// The arguments of `sample`.
 #[derive(Debug, clap::Args)]
 pub struct Args {
-    /// A run folder written by `curvegan train`
-    #[arg(long)]
-    run: PathBuf,
+    /// A run folder (finished, stopped or running) or its `best/`
+    #[arg(value_name = "RUN", required_unless_present = "run_flag")]
+    run: Option<PathBuf>,
+    /// The run folder: the older spelling of RUN
+    #[arg(long = "run", value_name = "RUN", hide = true, conflicts_with = "run")]
+    run_flag: Option<PathBuf>,
     /// Number of samples
     #[arg(long, short, default_value_t = DEFAULT_COUNT)]
     n: usize,
@@ -39,6 +44,9 @@ pub struct Args {
     /// sample, to run another implementation on the same noise
     #[arg(long)]
     noise: bool,
+    /// The checkpoint after N steps instead (a run keeps only its latest)
+    #[arg(long, value_name = "N")]
+    step: Option<usize>,
 }
 
 #[derive(Debug, Clone, Copy, ValueEnum)]
@@ -51,6 +59,10 @@ enum FormatArg {
 #[derive(Debug)]
 struct Job {
     run: PathBuf,
+    /// How errors name the run folder: `RUN`, or `run` (`--run`) when given so.
+    option: &'static str,
+    /// The checkpoint's step, if one is asked for.
+    step: Option<usize>,
     count: usize,
     seed: u64,
     /// `NAME=VALUE` pairs, parsed by the generator, which knows its names.
@@ -69,7 +81,10 @@ impl Args {
             return Err(Error::config("--n", "must be at least 1, got 0"));
         }
         Ok(Job {
-            run: self.run,
+            // clap requires one of the two; errors name the one given.
+            option: if self.run.is_some() { "RUN" } else { "run" },
+            run: self.run.or(self.run_flag).unwrap_or_default(),
+            step: self.step,
             count: self.n,
             seed: self.seed,
             condition: self.condition,
@@ -86,7 +101,8 @@ impl Args {
 /// `curvegan sample`.
 pub fn exec(args: Args) -> Result<()> {
     let j = args.checked()?;
-    let generator = Generator::load(&j.run)?;
+    let generator = Generator::load_at(&j.run, j.step, j.option)?;
+    note_source(&generator, "sampling");
     let condition = match j.condition.is_empty() {
         true => None,
         false => Some(generator.parse_condition(&j.condition)?),
@@ -116,5 +132,18 @@ pub fn exec(args: Args) -> Result<()> {
             Ok(write_atomic_with(&path, |f| write(f, &path, &stop))?)
         }
         None => term::stream(|out| write(out, Path::new("standard output"), &|| false)),
+    }
+}
+
+/// Says on standard error which checkpoint `doing` (`sampling`, `evaluating`) reads, when it is
+/// not a finished run's generator: the step, and whether the run is finished.
+pub fn note_source(generator: &Generator, doing: &str) {
+    if let Source::Checkpoint(step) = generator.source() {
+        let finished = generator.dir().join(curvegan::run::store::files::GENERATOR);
+        let state = match finished.is_file() {
+            true => "the run is finished",
+            false => "the run is not finished",
+        };
+        eprintln!("{doing} the checkpoint at step {step} ({state})");
     }
 }

@@ -4,6 +4,8 @@
 //! train for minutes are the `system` target (`tests/system/`); the helpers both use are
 //! `tests/common/`.
 //!
+//! - `any_run`: a stopped or running run sampled and scored at its checkpoint, `--step`,
+//!   `sample RUN`;
 //! - `bad_input`: every kind of bad input, one table: exit 2, one line, nothing left;
 //! - `basics`: the tutorial's run folder, sampling, determinism, bad input;
 //! - `cli_beyond`: every loss, 2-D sets, formulas, data files, deeper and conditional nets;
@@ -28,6 +30,7 @@
 //! - `printing`: control characters escaped in everything printed, echoed input cut, a
 //!   closed pipe on `report --out -`.
 
+mod any_run;
 mod bad_input;
 mod basics;
 mod cli_beyond;

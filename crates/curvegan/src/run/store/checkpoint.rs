@@ -31,6 +31,10 @@
 //! Everything loaded is checked before use: the weights as [`crate::nn::state_dict`] checks
 //! them (finite, within ±1e6), the optimizer moments finite, the second moments (Adam's
 //! `exp_avg_sq`, RMSprop's `square_avg`) non-negative; errors name the file and the tensor.
+//!
+//! A run without `generator.safetensors` (stopped or running) is sampled from its checkpoint:
+//! [`load_run_generator`] picks the file, read without the run's lock and never written, and
+//! [`weights::generator_from_checkpoint`] turns its tensors into the generator.
 
 use std::collections::BTreeMap;
 use std::path::Path;
@@ -41,6 +45,7 @@ use safetensors::SafeTensors;
 
 use crate::data::scale::Scaler;
 use crate::error::{Error, Result};
+use crate::nn::mlp::{Mlp, MlpSpec};
 use crate::nn::optim::Optimizer;
 use crate::nn::state_dict::{tensors_from_bytes, tensors_to_bytes_with_metadata, Tensor};
 use crate::run::store::files::{self, write_atomic, Dir};
@@ -273,6 +278,70 @@ fn from_bytes(bytes: &[u8], path: &Path) -> Result<Checkpoint> {
         config: get("config")?,
         metrics,
     })
+}
+
+/// Refuses a run folder `run` that holds no weights to sample: neither `generator.safetensors`
+/// (unless `step` asks for a checkpoint) nor `checkpoint.safetensors`; `option` names the
+/// folder. Checked before anything is read, so that an empty folder says what it lacks.
+pub fn check_has_weights(run: &Path, step: Option<usize>, option: &str) -> Result<()> {
+    let has = |name: &str| run.join(name).is_file();
+    let what = match step {
+        _ if has(files::CHECKPOINT) => return Ok(()),
+        None if has(files::GENERATOR) => return Ok(()),
+        Some(_) => format!("{} has no {}", run.display(), files::CHECKPOINT),
+        None => format!(
+            "{} has neither {} nor {} (has training begun?)",
+            run.display(),
+            files::GENERATOR,
+            files::CHECKPOINT
+        ),
+    };
+    Err(Error::config(option, what))
+}
+
+/// Which file of a run its sampling generator was read from.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Source {
+    /// `generator.safetensors`: a finished run's (or its `best/`).
+    Final,
+    /// `checkpoint.safetensors`, written after this many steps: a stopped or running run's, or
+    /// the one asked for by its step.
+    Checkpoint(usize),
+}
+
+/// The sampling generator of the run folder `run` (of shape `spec`, samples of `dim` values, G's
+/// moving average when `ema`) and where it was read from. Without `step`: `generator.safetensors`
+/// if the run is finished, else its last checkpoint. With `step`: the checkpoint written after
+/// that many steps, which must be the one the run keeps (a run keeps only its latest; the error
+/// names its step). The checkpoint is read through the folder without taking the run's lock, so
+/// a running run is read as it goes (its files are replaced atomically) and never written.
+/// A step the run does not keep is refused naming `step`; call [`check_has_weights`] first.
+pub fn load_run_generator(
+    run: &Path,
+    step: Option<usize>,
+    (spec, dim, ema): (&MlpSpec, usize, bool),
+) -> Result<(Mlp, Option<Scaler>, Source)> {
+    let finished = run.join(files::GENERATOR);
+    if step.is_none() && finished.is_file() {
+        let (mlp, scaler) = weights::load_generator(&finished, spec, dim)?;
+        return Ok((mlp, scaler, Source::Final));
+    }
+    let dir = Dir::open(run)?;
+    let ckpt = load_in(&dir)?;
+    if let Some(n) = step.filter(|n| *n != ckpt.step) {
+        return Err(Error::config(
+            "step",
+            format!(
+                "{} has no checkpoint at step {n}: it keeps only its latest, at step {} (`checkpoint_every` overwrites it)",
+                run.display(),
+                ckpt.step
+            ),
+        ));
+    }
+    let path = dir.path(files::CHECKPOINT);
+    let (mlp, scaler) =
+        weights::generator_from_checkpoint((&ckpt.weights, &ckpt.scaler), spec, dim, ema, &path)?;
+    Ok((mlp, scaler, Source::Checkpoint(ckpt.step)))
 }
 
 #[cfg(test)]

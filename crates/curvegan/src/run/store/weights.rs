@@ -7,6 +7,11 @@
 //! | `discriminator.safetensors`, `best/discriminator.safetensors` | D's state dict (with `spectral_norm`: `spectral_norm`'s `i.bias`, `i.weight_orig`, `i.weight_u`, `i.weight_v`) |
 //! | `checkpoint.safetensors` | `G.…`, `D.…`, `G_ema.…` (with `g_ema`), the scaler (see [`crate::run::store::checkpoint`] for the rest) |
 //!
+//! A run's sampling generator is read from `generator.safetensors` once the run is finished,
+//! else from its last checkpoint (a stopped or running run: `G_ema.…`, else `G.…`, and the
+//! scaler, as the finished files would hold them), read without the run's lock and never
+//! written ([`crate::run::store::checkpoint::load_run_generator`]).
+//!
 //! A net's own names (`0.weight`, `1.running_mean`, …) and the safetensors format are the
 //! engine's ([`crate::nn::state_dict`], [`crate::nn::spectral`]); which nets go in which file,
 //! under which prefix, is this module's. It sees the nets as plain data ([`Nets`]), never a
@@ -205,13 +210,35 @@ pub fn load_generator(path: &Path, spec: &MlpSpec, dim: usize) -> Result<(Mlp, O
     let data = (spec.num_params() as u64 + 2 * dim as u64 + basis).saturating_mul(4);
     let mut tensors = read_tensors_at_most(path, data.saturating_add(8 + 100_000_000))?;
     let scaler = take_scaler(&mut tensors, path)?;
-    if scaler.as_ref().is_some_and(|s| s.dim() != dim) {
-        return Err(Error::bad_file(
+    check_scaler_dim(&scaler, dim, path)?;
+    Ok((mlp_from_tensors(spec, &tensors, "", path)?, scaler))
+}
+
+/// Refuses a scaler that is not of the samples' `dim` values, naming `path`.
+fn check_scaler_dim(scaler: &Option<Scaler>, dim: usize, path: &Path) -> Result<()> {
+    match scaler.as_ref().is_some_and(|s| s.dim() != dim) {
+        true => Err(Error::bad_file(
             path,
             format!("its scaler is not of the samples' {dim} values"),
-        ));
+        )),
+        false => Ok(()),
     }
-    Ok((mlp_from_tensors(spec, &tensors, "", path)?, scaler))
+}
+
+/// The sampling generator of a checkpoint's weights and scaler, read from `path`, as `generator.safetensors` would
+/// hold it at that step: G's moving average (`G_ema.…`) when `ema`, else G (`G.…`), of shape
+/// `spec`, and the scaler, which must be of the samples' `dim` values.
+pub fn generator_from_checkpoint(
+    (weights, scaler): (&BTreeMap<String, Tensor>, &Option<Scaler>),
+    spec: &MlpSpec,
+    dim: usize,
+    ema: bool,
+    path: &Path,
+) -> Result<(Mlp, Option<Scaler>)> {
+    check_scaler_dim(scaler, dim, path)?;
+    let prefix = if ema { G_EMA } else { G };
+    let mlp = mlp_from_tensors(spec, weights, prefix, path)?;
+    Ok((mlp, scaler.clone()))
 }
 
 /// Reads every tensor of a safetensors file; each must be f32 or i64.

@@ -41,11 +41,11 @@ use crate::error::{Error, Result};
 use crate::eval::catalogue::{available, notes, per_channel, score, Scores};
 use crate::gan::noise::{draw_input, Stream};
 use crate::nn::mlp::{Mlp, MlpSpec, Tape};
+use crate::run::store::checkpoint::{check_has_weights, load_run_generator, Source};
 use crate::run::store::data_json::DataRecord;
 use crate::run::store::files;
 use crate::run::store::files::CsvWriter;
 use crate::run::store::folder;
-use crate::run::store::weights::load_generator;
 use crate::run::train::trainer::GeneratorSampler;
 use crate::text::echo;
 use rand_chacha::ChaCha8Rng;
@@ -68,6 +68,8 @@ pub struct Generator {
     /// A data run whose data file is missing or changed: the file and what is wrong.
     data_problem: Option<(PathBuf, String)>,
     mlp: Mlp,
+    /// The file its weights were read from: a finished run's or a checkpoint.
+    source: Source,
     /// The scaler saved beside G's weights, which brings its output to the data's units.
     scaler: Option<Scaler>,
     /// The conditions of a conditional generator (empty otherwise), in the order of `c`.
@@ -75,31 +77,21 @@ pub struct Generator {
 }
 
 impl Generator {
-    /// Loads the generator of a run folder.
+    /// Loads the generator of a run folder: a finished run's, else its last checkpoint's.
     pub fn load(run: &Path) -> Result<Self> {
-        Self::load_named(run, "run")
+        Self::load_at(run, None, "run")
     }
 
-    /// [`Generator::load`], with `option` naming the run folder in errors (`RUN` for the
-    /// positional argument of `eval`).
-    pub fn load_named(run: &Path, option: &str) -> Result<Self> {
+    /// The generator of a run at `step` (`None`: as [`load_run_generator`] picks it);
+    /// `option` names the folder in errors (`RUN` for a positional argument).
+    pub fn load_at(run: &Path, step: Option<usize>, option: &str) -> Result<Self> {
         if !run.is_dir() {
             return Err(Error::config(
                 option,
                 format!("{} is not a run folder", run.display()),
             ));
         }
-        let weights = run.join(files::GENERATOR);
-        if !weights.is_file() {
-            return Err(Error::config(
-                option,
-                format!(
-                    "{} has no {} (was training finished?)",
-                    run.display(),
-                    files::GENERATOR
-                ),
-            ));
-        }
+        check_has_weights(run, step, option)?;
         let config = TrainConfig::load_saved(&run.join(files::CONFIG))?;
         // A data run samples from data.json's row length when its data file is gone or changed
         // (its settings are then checked as far as they do not need the file: the nets' shapes);
@@ -132,8 +124,10 @@ impl Generator {
         let c_dim: usize = conditions.iter().map(Condition::width).sum();
         let mut g_spec = config.generator_spec_for(&target);
         g_spec.widths[0] += c_dim;
-        let (mlp, scaler) = load_generator(&weights, &g_spec, target.dim())?;
+        let shape = (&g_spec, target.dim(), config.g_ema > 0.0);
+        let (mlp, scaler, source) = load_run_generator(run, step, shape)?;
         Ok(Generator {
+            source,
             dir: run.to_path_buf(),
             target,
             data_problem,
@@ -150,6 +144,11 @@ impl Generator {
         self.data_problem
             .as_ref()
             .map(|(p, m)| (p.as_path(), m.as_str()))
+    }
+
+    /// Where its weights were read from ([`Source::Checkpoint`]: the run is not finished).
+    pub fn source(&self) -> Source {
+        self.source
     }
 
     /// The run folder it was loaded from.
