@@ -55,7 +55,14 @@ fn output(args: &[&str], run: &Path) -> (Vec<u8>, String) {
 /// Starts a [`LONG`] run with `extra` options into `dir`; returns once it has written
 /// `wait_for` (its signal handler is installed once `config.toml` is written).
 fn start(dir: &Path, extra: &[&str], wait_for: &str) -> std::process::Child {
-    let options: Vec<&str> = LONG.iter().chain(extra).copied().collect();
+    // An option of `extra` replaces LONG's (an option given twice is refused).
+    let mut options: Vec<&str> = Vec::new();
+    for pair in LONG.chunks(2) {
+        if !extra.contains(&pair[0]) {
+            options.extend(pair);
+        }
+    }
+    options.extend(extra);
     let mut child = spawn(&train_args_with(&options, dir));
     let t = Instant::now();
     while !dir.join(wait_for).exists() {

@@ -349,8 +349,12 @@ impl Sweep {
         // A setting of the sweep's own (its seeds, trials, scoring), between backquotes so that
         // a front end names it its way; a key of config.toml below is named as the file has it.
         if let Some((setting, here, there)) = self.plan.difference(stored) {
+            let key = (setting.chars()).all(|c| c.is_ascii_lowercase() || c == '_' || c == '.');
             return Err(differs(
-                format!("`{setting}`"),
+                match key {
+                    true => format!("`{setting}`"),
+                    false => setting,
+                },
                 here,
                 there,
                 files::SWEEP_PLAN,
