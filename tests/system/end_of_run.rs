@@ -113,9 +113,10 @@ fn two_processes_one_folder_the_loser_fails_and_changes_nothing() {
     // The winner's folder is one run: the same bytes as a run alone.
     let alone = run_folder(tmp.path(), "alone");
     curvegan()
-        .args(train_args(&alone))
-        .arg("--steps")
-        .arg("2000")
+        .args(train_args_with(
+            &["--steps", "2000", "--plot-every", "100"],
+            &alone,
+        ))
         .assert()
         .success();
     assert_same(&alone, &dir);

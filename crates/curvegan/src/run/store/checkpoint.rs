@@ -284,7 +284,9 @@ fn from_bytes(bytes: &[u8], path: &Path) -> Result<Checkpoint> {
 /// (unless `step` asks for a checkpoint) nor `checkpoint.safetensors`; `option` names the
 /// folder. Checked before anything is read, so that an empty folder says what it lacks.
 pub fn check_has_weights(run: &Path, step: Option<usize>, option: &str) -> Result<()> {
-    let has = |name: &str| run.join(name).is_file();
+    // Present in any form: a device, a FIFO or a link in a weights file's place is read (and
+    // refused by the read's checks), never passed over for another file.
+    let has = |name: &str| std::fs::symlink_metadata(run.join(name)).is_ok();
     let what = match step {
         _ if has(files::CHECKPOINT) => return Ok(()),
         None if has(files::GENERATOR) => return Ok(()),
@@ -311,7 +313,8 @@ pub enum Source {
 
 /// The sampling generator of the run folder `run` (of shape `spec`, samples of `dim` values, G's
 /// moving average when `ema`) and where it was read from. Without `step`: `generator.safetensors`
-/// if the run is finished, else its last checkpoint. With `step`: the checkpoint written after
+/// if the run has one (in any form: a file that is not a regular one is refused, not passed
+/// over), else its last checkpoint. With `step`: the checkpoint written after
 /// that many steps, which must be the one the run keeps (a run keeps only its latest; the error
 /// names its step). The checkpoint is read through the folder without taking the run's lock, so
 /// a running run is read as it goes (its files are replaced atomically) and never written.
@@ -322,7 +325,7 @@ pub fn load_run_generator(
     (spec, dim, ema): (&MlpSpec, usize, bool),
 ) -> Result<(Mlp, Option<Scaler>, Source)> {
     let finished = run.join(files::GENERATOR);
-    if step.is_none() && finished.is_file() {
+    if step.is_none() && std::fs::symlink_metadata(&finished).is_ok() {
         let (mlp, scaler) = weights::load_generator(&finished, spec, dim)?;
         return Ok((mlp, scaler, Source::Final));
     }
