@@ -329,29 +329,7 @@ pub fn settings_csv(settings: &[Setting]) -> String {
 
 /// `runs.csv`: `setting,seed,wall_s,d_loss,g_loss,<metrics…>`, one row per run.
 pub fn runs_csv(results: &[SeedResult]) -> String {
-    let mut csv = CsvWriter::new();
-    let Some(first) = results.first() else {
-        return csv.finish();
-    };
-    let names = first.report.metrics.iter().map(|(n, _)| n.as_str());
-    csv.row(
-        ["setting", "seed", "wall_s", "d_loss", "g_loss"]
-            .into_iter()
-            .chain(names),
-    );
-    for r in results {
-        let s = &r.summary;
-        let mut fields = vec![
-            r.setting.map_or(String::new(), |i| (i + 1).to_string()),
-            r.seed.to_string(),
-            s.wall.as_secs_f64().to_string(),
-            s.last.d_loss.to_string(),
-            s.last.g_loss.to_string(),
-        ];
-        fields.extend(r.report.metrics.iter().map(|(_, v)| v.to_string()));
-        csv.row(fields);
-    }
-    csv.finish()
+    crate::run::scale::sweep::rows_csv(results, true)
 }
 
 /// Mean and sample standard deviation (over n − 1; NaN for fewer than 2 values).

@@ -206,24 +206,33 @@ fn score(seed: u64, dir: PathBuf, summary: Summary, scoring: Scoring) -> Result<
 
 /// The sweep as CSV: `seed,wall_s,d_loss,g_loss,<metrics…>`.
 pub fn to_csv(results: &[SeedResult]) -> String {
+    rows_csv(results, false)
+}
+
+/// A row per run: `seed,wall_s,d_loss,g_loss,<metrics…>`, after a `setting` column (numbered
+/// from 1) when `with_setting` (a hyperparameter sweep's `runs.csv`).
+pub fn rows_csv(results: &[SeedResult], with_setting: bool) -> String {
     let mut csv = CsvWriter::new();
     let Some(first) = results.first() else {
         return csv.finish();
     };
+    let lead = with_setting.then_some("setting");
     let names = first.report.metrics.iter().map(|(name, _)| name.as_str());
     csv.row(
-        ["seed", "wall_s", "d_loss", "g_loss"]
-            .into_iter()
+        lead.into_iter()
+            .chain(["seed", "wall_s", "d_loss", "g_loss"])
             .chain(names),
     );
     for r in results {
         let s = &r.summary;
-        let mut fields = vec![
+        let setting = r.setting.map_or(String::new(), |i| (i + 1).to_string());
+        let mut fields: Vec<String> = with_setting.then_some(setting).into_iter().collect();
+        fields.extend([
             r.seed.to_string(),
             s.wall.as_secs_f64().to_string(),
             s.last.d_loss.to_string(),
             s.last.g_loss.to_string(),
-        ];
+        ]);
         fields.extend(r.report.metrics.iter().map(|(_, v)| v.to_string()));
         csv.row(fields);
     }
