@@ -10,8 +10,10 @@
 # 2. starts a one-node Slurm cluster (scripts/slurm/start.sh) unless one answers already;
 # 3. fetches the public UCR/UEA data sets of tests/system/ucr.rs into target/ucr with
 #    examples/fetch_ucr.py (pip downloads the `aeon` wheel from PyPI) unless they are there;
-# 4. runs `cargo test --workspace --locked` with the given arguments;
-# 5. stops the cluster it started (only the processes it started), also on failure or Ctrl-C.
+# 4. makes the virtual environment target/py with tools/requirements.txt (PyPI) unless it is
+#    there, and points the tests at it (CURVEGAN_PYTHON);
+# 5. runs `cargo test --workspace --locked` with the given arguments;
+# 6. stops the cluster it started (only the processes it started), also on failure or Ctrl-C.
 #
 # Exit status: that of cargo test, or 1 when a prerequisite cannot be installed or started.
 #
@@ -65,5 +67,18 @@ for name in "${ucr_sets[@]}"; do
         break
     fi
 done
+
+# The Python packages the tests read files with (tools/requirements.txt) in a virtual
+# environment of our own, target/py, made anew when that file changes; the tests find its
+# interpreter through CURVEGAN_PYTHON.
+venv=$PWD/target/py
+if ! cmp -s tools/requirements.txt "$venv/requirements.txt"; then
+    echo "=== installing tools/requirements.txt into $venv"
+    rm -rf "$venv"
+    python3 -m venv "$venv"
+    "$venv/bin/pip" install -q --disable-pip-version-check -r tools/requirements.txt
+    cp tools/requirements.txt "$venv/requirements.txt"
+fi
+export CURVEGAN_PYTHON=${CURVEGAN_PYTHON:-$venv/bin/python}
 
 cargo test --workspace --locked "$@"
