@@ -42,6 +42,18 @@ impl Observer for Progress {
         }
     }
 
+    fn on_data_notes(&mut self, notes: &[String]) {
+        if self.quiet {
+            return;
+        }
+        // Above the bar, which stays where it is.
+        let say = || notes.iter().for_each(|n| eprintln!("data: {n}"));
+        match &self.bar {
+            Some(bar) => bar.suspend(say),
+            None => say(),
+        }
+    }
+
     fn should_stop(&mut self) -> bool {
         STOP.load(Ordering::Relaxed)
     }

@@ -1,15 +1,18 @@
-//! `curvegan sample`: samples of a run's generator (or its input rows, `--noise`), as JSON
-//! or CSV, to standard output or atomically to a file. A stopped or running run is sampled
-//! from its last checkpoint, and says so on standard error ([`note_source`]).
+//! `curvegan sample`: samples of a run's generator (or its input rows, `--noise`), as JSON,
+//! CSV or NumPy `.npy` (the format `--format` names, else `--out`'s extension), to standard
+//! output or atomically to a file; a conditional generator's `.npy` with its conditions in a
+//! CSV file beside it. A stopped or running run is sampled from its last checkpoint, and says
+//! so on standard error ([`note_source`]).
 
-use std::io::Write;
+use std::io::{IsTerminal, Write};
 use std::path::{Path, PathBuf};
 
 use anyhow::Result;
 use clap::ValueEnum;
 use curvegan::run::store::checkpoint::Source;
 use curvegan::run::store::files::write_atomic_with;
-use curvegan::run::train::sample::{Format, DEFAULT_COUNT};
+use curvegan::run::train::sample::DEFAULT_COUNT;
+use curvegan::run::train::sample_write::{conditions_path, Format};
 use curvegan::{Error, Generator};
 
 use crate::args::DEFAULT;
@@ -30,10 +33,11 @@ pub struct Args {
     /// Seed of the noise
     #[arg(long, default_value_t = DEFAULT.seed)]
     seed: u64,
-    /// Output format
-    #[arg(long, value_enum, default_value_t = FormatArg::Json)]
-    format: FormatArg,
-    /// Write to this file (atomically) instead of standard output
+    /// Output format [default: by --out's extension (.csv, .json, .npy), else json]
+    #[arg(long, value_enum)]
+    format: Option<FormatArg>,
+    /// Write to this file (atomically) instead of standard output; a conditional generator's
+    /// npy writes its conditions beside it too (s.npy: s.conditions.csv)
     #[arg(long)]
     out: Option<PathBuf>,
     /// A conditional generator's condition, e.g. a=1.8 (repeatable; default: drawn from the
@@ -53,6 +57,7 @@ pub struct Args {
 enum FormatArg {
     Csv,
     Json,
+    Npy,
 }
 
 /// What `sample` draws, checked: `count` samples from the generator in `run`.
@@ -70,7 +75,7 @@ struct Job {
     format: Format,
     /// Print G's input rows instead of its samples.
     noise: bool,
-    /// Where to write; standard output if `None`.
+    /// Where to write; standard output if `None` (or `-`).
     out: Option<PathBuf>,
 }
 
@@ -89,11 +94,15 @@ impl Args {
             seed: self.seed,
             condition: self.condition,
             format: match self.format {
-                FormatArg::Csv => Format::Csv,
-                FormatArg::Json => Format::Json,
+                Some(FormatArg::Csv) => Format::Csv,
+                Some(FormatArg::Json) => Format::Json,
+                Some(FormatArg::Npy) => Format::Npy,
+                None => (self.out.as_deref())
+                    .and_then(Format::of_extension)
+                    .unwrap_or(Format::Json),
             },
             noise: self.noise,
-            out: self.out,
+            out: self.out.filter(|p| p != Path::new("-")),
         })
     }
 }
@@ -107,32 +116,62 @@ pub fn exec(args: Args) -> Result<()> {
         true => None,
         false => Some(generator.parse_condition(&j.condition)?),
     };
+    let (c, seed, count) = (condition.as_deref(), j.seed, j.count);
+    // An .npy file of a conditional generator's samples: its conditions in a file beside it.
+    let beside = j.format == Format::Npy && !j.noise && generator.c_dim() > 0;
     let write = |out: &mut dyn Write, dest: &Path, stop: &dyn Fn() -> bool| {
-        generator.write_samples_until(
-            j.count,
-            j.seed,
-            condition.as_deref(),
-            j.format,
-            j.noise,
-            out,
-            dest,
-            stop,
-        )
+        generator.write_samples_until(count, seed, c, j.format, j.noise, out, dest, stop)
     };
     match j.out {
         Some(path) => {
+            let conditions = beside.then(|| conditions_path(&path));
             // Checked before anything is written: not a file of a run, room enough.
-            generator.check_out(&path)?;
-            let (c, seed) = (condition.as_deref(), j.seed);
-            generator.check_room(&path, j.count, seed, c, j.format, j.noise)?;
+            for file in std::iter::once(&path).chain(&conditions) {
+                generator.check_out(file)?;
+            }
+            generator.check_room(&path, count, seed, c, j.format, j.noise)?;
             // Ctrl-C, SIGTERM, SIGHUP stop the writing between chunks: the temporary
             // file is removed and the file at --out left as it was.
             term::catch_signals("stopped at once");
             let stop = || term::STOP.load(std::sync::atomic::Ordering::Relaxed);
-            Ok(write_atomic_with(&path, |f| write(f, &path, &stop))?)
+            // The conditions are written (and renamed into place) last, inside the samples'
+            // write: a write stopped or failed while generating leaves both files as they were.
+            Ok(write_atomic_with(&path, |f| {
+                write(f, &path, &stop)?;
+                match &conditions {
+                    Some(file) => write_atomic_with(file, |g| {
+                        generator.write_conditions_until(count, seed, c, g, file, &stop)
+                    }),
+                    None => Ok(()),
+                }
+            })?)
         }
-        None => term::stream(|out| write(out, Path::new("standard output"), &|| false)),
+        None => {
+            if j.format == Format::Npy {
+                check_npy_stdout(beside)?;
+            }
+            term::stream(|out| write(out, Path::new("standard output"), &|| false))
+        }
     }
+}
+
+/// Refuses `.npy` samples on standard output when they are binary bytes for a terminal, or
+/// when a conditional generator's conditions need a file beside them (naming `--out`).
+fn check_npy_stdout(beside: bool) -> Result<(), Error> {
+    if beside {
+        return Err(Error::config(
+            "--out",
+            "a conditional generator's npy samples go to a file, with their conditions in a \
+             CSV file beside it (--out s.npy writes s.npy and s.conditions.csv); give --out",
+        ));
+    }
+    if std::io::stdout().is_terminal() {
+        return Err(Error::config(
+            "--format",
+            "npy is binary, not for a terminal: give --out FILE.npy or redirect standard output",
+        ));
+    }
+    Ok(())
 }
 
 /// Says on standard error which checkpoint `doing` (`sampling`, `evaluating`) reads, when it is

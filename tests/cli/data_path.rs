@@ -94,7 +94,7 @@ fn each_format_trains_and_samples_in_the_data_units() {
     let conditions = ["--condition-columns", "kind,temp", "--conditional"];
     train(&run, &csv, &[SHORT, &conditions].concat());
     let (header, rows) = sample_csv(&run, &["--n", "50"]);
-    let x: Vec<String> = (0..8).map(|i| i.to_string()).collect();
+    let x: Vec<String> = (0..8).map(|i| format!("x={i}")).collect();
     assert_eq!(
         header,
         [

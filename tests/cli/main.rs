@@ -27,6 +27,8 @@
 //!   `sample --out` onto a run's files, planted symlinks, interrupted and killed samples, free
 //!   space;
 //! - `same_rules`: every bad option refused alike when a config file gives it;
+//! - `round_trip`: samples written as CSV and `.npy` read back as the same rows (conditions
+//!   too), and pandas' CSV files (an index, `;` with decimal commas, tabs) trained on;
 //! - `printing`: control characters escaped in everything printed, echoed input cut, a
 //!   closed pipe on `report --out -`.
 
@@ -43,6 +45,7 @@ mod help;
 mod integrity;
 mod model_selection;
 mod printing;
+mod round_trip;
 mod runs;
 mod same_rules;
 mod user_files;

@@ -3,7 +3,7 @@
 //!
 //! | format (by the file's extension) | rows | channels | conditions |
 //! | --- | --- | --- | --- |
-//! | CSV (any other extension; [`crate::data::csv_data`]) | one per line | 1 | the columns named in `condition_columns` |
+//! | CSV, separated by `,`, `;` or tabs (any other extension; [`crate::data::csv_data`]) | one per line | 1 | the columns named in `condition_columns` |
 //! | NumPy `.npy` ([`crate::data::npy`]) | the first axis | 1, or the middle axis of `[rows, channels, points]` | none |
 //! | UCR/UEA `.ts` ([`crate::data::ts`]) | one per series | `@dimensions` | the series' label, as the column `label` |
 //!
@@ -56,7 +56,7 @@ pub const TS_LABEL: &str = "label";
 /// A data file's format, by its extension.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Format {
-    /// Comma-separated text (any extension but `.npy` and `.ts`).
+    /// Text separated by commas, semicolons or tabs (any extension but `.npy` and `.ts`).
     Csv,
     /// A NumPy array.
     Npy,
@@ -132,6 +132,8 @@ pub struct Dataset {
     points: usize,
     values: Vec<f32>,
     columns: Vec<Column>,
+    /// How the file was read, where a reader decided something (a CSV file's separator, …).
+    notes: Vec<String>,
 }
 
 impl Dataset {
@@ -198,6 +200,7 @@ impl Dataset {
                     dim,
                     values,
                     columns,
+                    notes,
                 } = csv_data::parse_table(text()?, path, &specs)?;
                 let columns = (columns.into_iter().zip(&categorical))
                     .map(|(c, &category)| Column {
@@ -205,7 +208,9 @@ impl Dataset {
                         name: c.name,
                     })
                     .collect();
-                Dataset::new(path, format, header, 1, dim, values, columns)
+                let mut data = Dataset::new(path, format, header, 1, dim, values, columns);
+                data.notes = notes;
+                data
             }
             Format::Npy => {
                 if let Some(name) = specs.first() {
@@ -285,6 +290,7 @@ impl Dataset {
             points,
             values,
             columns,
+            notes: Vec::new(),
         }
     }
 
@@ -322,6 +328,13 @@ impl Dataset {
     /// A CSV file's names of its value columns, if it has a header line.
     pub fn header(&self) -> Option<&[String]> {
         self.header.as_deref()
+    }
+
+    /// How the file was read where its reader decided something the user should know: a CSV
+    /// file's separator other than `,`, its decimal commas, an index column left out
+    /// ([`csv_data::CsvTable::notes`]). One sentence each; empty for most files.
+    pub fn notes(&self) -> &[String] {
+        &self.notes
     }
 
     /// Channels per sample.

@@ -11,6 +11,23 @@
 //! Values are rounded to f32 and must be finite. Another dtype (integers, strings, records),
 //! another rank, an empty axis or a truncated file is an error naming the file and what it
 //! holds.
+//!
+//! [`header`] gives the bytes before an array's values, as NumPy's format 1.0 writes them: the
+//! magic `\x93NUMPY`, the version `1 0`, the header's length (u16, little-endian), then the
+//! header dict, padded with spaces and ended by a newline so that the values start at a
+//! multiple of 64 bytes. `curvegan sample --format npy` writes its `<f4` `[N, dim]` with it.
+//!
+//! ```
+//! use std::path::Path;
+//! use curvegan::data::npy::{header, parse};
+//!
+//! let mut bytes = header("<f4", &[2, 3]);
+//! assert_eq!(bytes.len() % 64, 0);
+//! assert!(bytes.starts_with(b"\x93NUMPY\x01\x00"));
+//! bytes.extend([1f32, 2., 3., 4., 5., 6.].iter().flat_map(|v| v.to_le_bytes()));
+//! let a = parse(&bytes, Path::new("x.npy")).unwrap();
+//! assert_eq!((a.rows, a.points, a.values[5]), (2, 3, 6.0));
+//! ```
 
 use std::path::Path;
 
@@ -123,6 +140,33 @@ pub fn parse(bytes: &[u8], path: &Path) -> Result<NpyData> {
     })
 }
 
+/// The bytes of a version 1.0 `.npy` file before its values: an array of dtype `descr`
+/// (`<f4`: little-endian f32) and `shape`, in C order (see the module docs). A 1-D shape is
+/// written `(n,)`, as Python writes a 1-tuple.
+pub fn header(descr: &str, shape: &[usize]) -> Vec<u8> {
+    header_in(descr, false, shape)
+}
+
+/// [`header`], in Fortran order if `fortran`.
+fn header_in(descr: &str, fortran: bool, shape: &[usize]) -> Vec<u8> {
+    let dims: Vec<String> = shape.iter().map(usize::to_string).collect();
+    let shape = match dims.len() {
+        1 => format!("({},)", dims[0]),
+        _ => format!("({})", dims.join(", ")),
+    };
+    let order = if fortran { "True" } else { "False" };
+    let mut dict = format!("{{'descr': '{descr}', 'fortran_order': {order}, 'shape': {shape}, }}");
+    // Magic (6), version (2), length (2), the dict and its newline: a multiple of 64.
+    while (10 + dict.len() + 1) % 64 != 0 {
+        dict.push(' ');
+    }
+    dict.push('\n');
+    let mut out = b"\x93NUMPY\x01\x00".to_vec();
+    out.extend_from_slice(&(dict.len() as u16).to_le_bytes());
+    out.extend_from_slice(dict.as_bytes());
+    out
+}
+
 /// The index `[row, channel, point]` (or `[row, point]`) of the `i`-th stored value.
 fn index_of(i: usize, order: Order, rows: usize, channels: usize, points: usize) -> String {
     let (r, c, p) = match order {
@@ -139,19 +183,9 @@ fn index_of(i: usize, order: Order, rows: usize, channels: usize, points: usize)
 mod tests {
     use super::*;
 
-    /// A version 1.0 `.npy` file of `values` (already in the file's byte order).
-    fn npy(descr: &str, fortran: bool, shape: &str, data: &[u8]) -> Vec<u8> {
-        let mut header = format!(
-            "{{'descr': '{descr}', 'fortran_order': {}, 'shape': {shape}, }}",
-            if fortran { "True" } else { "False" }
-        );
-        while (10 + header.len() + 1) % 64 != 0 {
-            header.push(' ');
-        }
-        header.push('\n');
-        let mut out = b"\x93NUMPY\x01\x00".to_vec();
-        out.extend_from_slice(&(header.len() as u16).to_le_bytes());
-        out.extend_from_slice(header.as_bytes());
+    /// A version 1.0 `.npy` file of `data` (already in the file's byte order).
+    fn npy(descr: &str, fortran: bool, shape: &[usize], data: &[u8]) -> Vec<u8> {
+        let mut out = header_in(descr, fortran, shape);
         out.extend_from_slice(data);
         out
     }
@@ -164,7 +198,7 @@ mod tests {
     fn two_and_three_dimensional_arrays() {
         let p = Path::new("x.npy");
         let d = parse(
-            &npy("<f4", false, "(2, 3)", &le32(&[1., 2., 3., 4., 5., 6.])),
+            &npy("<f4", false, &[2, 3], &le32(&[1., 2., 3., 4., 5., 6.])),
             p,
         )
         .unwrap();
@@ -174,12 +208,12 @@ mod tests {
             .iter()
             .flat_map(|x| x.to_be_bytes())
             .collect();
-        let d = parse(&npy(">f8", false, "(1, 2, 2)", &f64s), p).unwrap();
+        let d = parse(&npy(">f8", false, &[1, 2, 2], &f64s), p).unwrap();
         assert_eq!((d.rows, d.channels, d.points), (1, 2, 2));
         assert_eq!(d.values, [1.5, 2.5, 3.5, 4.5]);
         // Fortran order of [[1, 2, 3], [4, 5, 6]]: column by column.
         let d = parse(
-            &npy("<f4", true, "(2, 3)", &le32(&[1., 4., 2., 5., 3., 6.])),
+            &npy("<f4", true, &[2, 3], &le32(&[1., 4., 2., 5., 3., 6.])),
             p,
         )
         .unwrap();
@@ -191,19 +225,19 @@ mod tests {
         let p = Path::new("bad.npy");
         let ints: Vec<u8> = [1i64, 2].iter().flat_map(|x| x.to_le_bytes()).collect();
         for (bytes, want) in [
-            (npy("<i8", false, "(1, 2)", &ints), "dtype '<i8';"),
-            (npy("<f4", false, "(4,)", &le32(&[1.; 4])), "shape [4]"),
+            (npy("<i8", false, &[1, 2], &ints), "dtype '<i8';"),
+            (npy("<f4", false, &[4], &le32(&[1.; 4])), "shape [4]"),
             (
-                npy("<f4", false, "(1, 1, 1, 1)", &le32(&[1.])),
+                npy("<f4", false, &[1, 1, 1, 1], &le32(&[1.])),
                 "shape [1, 1, 1, 1]",
             ),
-            (npy("<f4", false, "(0, 3)", &[]), "empty array"),
+            (npy("<f4", false, &[0, 3], &[]), "empty array"),
             (
-                npy("<f4", false, "(2, 3)", &le32(&[1.; 3])),
+                npy("<f4", false, &[2, 3], &le32(&[1.; 3])),
                 "more values than the file holds",
             ),
             (
-                npy("<f4", false, "(1, 2)", &le32(&[1., f32::NAN])),
+                npy("<f4", false, &[1, 2], &le32(&[1., f32::NAN])),
                 "the value at [0, 1] is NaN",
             ),
             (b"not numpy".to_vec(), "is not a NumPy .npy file"),

@@ -12,7 +12,8 @@ use curvegan::nn::state_dict::{mlp_from_tensors, tensors_from_bytes, tensors_to_
 use curvegan::run::store::checkpoint::{self, Checkpoint, CheckpointRef};
 use curvegan::run::store::files::write_atomic;
 use curvegan::run::store::weights::Nets;
-use curvegan::run::train::sample::{evaluate, Format};
+use curvegan::run::train::sample::evaluate;
+use curvegan::run::train::sample_write::Format;
 use curvegan::{resume, train, Generator, Observer, TrainConfig};
 use tempfile::TempDir;
 

@@ -199,7 +199,7 @@ fn sampled_noise_is_the_input_of_the_samples_in_evaluation_mode() {
     let generator = Generator::load(&dir).unwrap();
     let rows = |input: bool| -> Vec<Vec<f32>> {
         let mut text = Vec::new();
-        let format = curvegan::run::train::sample::Format::Json;
+        let format = curvegan::run::train::sample_write::Format::Json;
         let dest = Path::new("-");
         generator
             .write_samples(6, 7, None, format, input, &mut text, dest)

@@ -6,11 +6,13 @@
 //! - [`gather`]: the report's pages gathered from a trainer or a run folder, and written;
 //! - [`run_loop`]: the training loop, [`run_loop::train`] and [`run_loop::resume`];
 //! - [`snapshot`]: the step figure's data, built once per step, and the live snapshot;
-//! - [`sample`]: loading a run's generator and sampling it.
+//! - [`sample`]: loading a run's generator, sampling it and scoring it;
+//! - [`sample_write`]: its samples written as JSON, CSV or `.npy`, checked before.
 
 pub mod gather;
 pub mod run_loop;
 pub mod sample;
+pub mod sample_write;
 pub mod snapshot;
 pub mod trainer;
 pub mod watch;

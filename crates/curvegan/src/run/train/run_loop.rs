@@ -102,6 +102,10 @@ impl Summary {
 pub trait Observer {
     /// Called once the run folder `dir` is open and its `run.json` written, before the first step.
     fn on_start(&mut self, _dir: &Path) {}
+    /// Called once before the first step of a run on a data file, with what its reader decided
+    /// and the user should know ([`crate::data::dataset::Dataset::notes`]: a CSV file's
+    /// separator, decimal commas, an index column left out), when there is something.
+    fn on_data_notes(&mut self, _notes: &[String]) {}
     /// Called after every step.
     fn on_step(&mut self, _step: usize, _stats: &StepStats) {}
     /// Called after every evaluation.
@@ -579,6 +583,10 @@ fn steps(
         .transpose()?;
     if let Some(record) = &lp.data_record {
         record.save(dir)?;
+    }
+    let notes = trainer.target().dataset().map_or(&[][..], |d| d.notes());
+    if !notes.is_empty() {
+        observer.on_data_notes(notes);
     }
 
     let mut train_time = Duration::ZERO;

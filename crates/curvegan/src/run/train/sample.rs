@@ -1,15 +1,10 @@
-//! Drawing samples from a trained generator, and writing them as CSV or JSON.
+//! Drawing samples from a trained generator, and scoring it; writing them is
+//! [`crate::run::train::sample_write`].
 //!
 //! A run folder's `config.toml` gives the generator's shape and the x grid; its
 //! `generator.safetensors` gives the weights. `N` noise vectors `z ~ N(0, I)` of shape
 //! `[N, latent]` are drawn from a ChaCha8 generator seeded with the given seed, and
 //! `G(z)` (`[N, n]`) is returned.
-//!
-//! - JSON: `{"x": [n x values], "curves": [[n values], …]}`, and for a conditional generator
-//!   `"conditions": {"NAME": [one value per curve], …}` after them (a category's levels as
-//!   strings, numbers as numbers);
-//! - CSV: a header line holding the x values, then one curve per line; a conditional
-//!   generator's rows start with their conditions, named in the header.
 //!
 //! Samples are in the data's units: a scaled data set's generator ends with its scaler
 //! (`scaler.shift`, `scaler.scale` in `generator.safetensors`, [`crate::data::scale`]). Every
@@ -23,13 +18,7 @@
 //! true value.) A `--data`
 //! run samples from `data.json`'s row length when its data file is gone or changed; only
 //! [`evaluate`], which needs the real rows, then refuses ([`crate::run::store::data_json`]).
-//!
-//! Before an output file is written, [`Generator::check_out`] refuses one that is a file of a
-//! run (sampling would overwrite the run it samples) and [`Generator::check_room`] one larger
-//! than the free space of its file system; [`Generator::write_samples_until`] stops between
-//! chunks when asked (Ctrl-C), so that the half-written temporary is removed.
 
-use std::os::unix::fs::MetadataExt;
 use std::path::{Path, PathBuf};
 
 use crate::config::{memory_error, TrainConfig, MAX_BYTES};
@@ -44,8 +33,6 @@ use crate::nn::mlp::{Mlp, MlpSpec, Tape};
 use crate::run::store::checkpoint::{check_has_weights, load_run_generator, Source};
 use crate::run::store::data_json::DataRecord;
 use crate::run::store::files;
-use crate::run::store::files::CsvWriter;
-use crate::run::store::folder;
 use crate::run::train::trainer::GeneratorSampler;
 use crate::text::echo;
 use rand_chacha::ChaCha8Rng;
@@ -181,6 +168,11 @@ impl Generator {
         &self.conditions
     }
 
+    /// The width of G's input rows `[z | c]`: the noise, then the condition.
+    pub fn input_dim(&self) -> usize {
+        self.mlp.spec().input_dim()
+    }
+
     /// The width of the condition vector G takes beside its noise.
     pub fn c_dim(&self) -> usize {
         self.conditions.iter().map(Condition::width).sum()
@@ -238,7 +230,7 @@ impl Generator {
     /// G's input for `count` samples (`[count, latent + c]`): noise from `rng`, then
     /// `condition` for every sample or, when `None`, conditions drawn from the data's mix with
     /// the same `rng` ([`draw_input`]). A data run whose file is gone cannot draw its mix.
-    fn input(
+    pub(super) fn input(
         &self,
         count: usize,
         condition: Option<&[f32]>,
@@ -260,7 +252,7 @@ impl Generator {
     }
 
     /// G's output for the input rows `input` (from [`Generator::input`]), in the data's units.
-    fn run(&self, input: &[f32], tape: &mut Tape) -> Result<Vec<f32>> {
+    pub(super) fn run(&self, input: &[f32], tape: &mut Tape) -> Result<Vec<f32>> {
         if input.is_empty() {
             return Ok(Vec::new());
         }
@@ -272,8 +264,8 @@ impl Generator {
     }
 
     /// The conditions of the input rows `input`, as text, one list per condition.
-    fn condition_values(&self, input: &[f32]) -> Vec<Vec<String>> {
-        let (width, c) = (self.mlp.spec().input_dim(), self.c_dim());
+    pub(super) fn condition_values(&self, input: &[f32]) -> Vec<Vec<String>> {
+        let (width, c) = (self.input_dim(), self.c_dim());
         let mut out = vec![Vec::new(); self.conditions.len()];
         for row in input.chunks_exact(width.max(1)) {
             let cond = &row[width - c..];
@@ -306,18 +298,19 @@ impl Generator {
                 .zip(self.condition_values(&input))
                 .collect(),
             categories: self.categories(),
+            channels: self.target.channels(),
         })
     }
 
     /// For each condition, whether it is a category.
-    fn categories(&self) -> Vec<bool> {
+    pub(super) fn categories(&self) -> Vec<bool> {
         let category = |c: &Condition| matches!(c, Condition::Category { .. });
         self.conditions.iter().map(category).collect()
     }
 
     /// An error naming the weights file if a generated value (rows numbered from `first`) is
     /// not finite: such curves are never printed or scored.
-    fn check_finite(&self, flat: &[f32], first: usize) -> Result<()> {
+    pub(super) fn check_finite(&self, flat: &[f32], first: usize) -> Result<()> {
         match flat.iter().position(|v| !v.is_finite()) {
             None => Ok(()),
             Some(i) => Err(Error::bad_file(
@@ -329,295 +322,6 @@ impl Generator {
                 ),
             )),
         }
-    }
-
-    /// Writes `count` samples to `out` in `format` as they are generated, [`CHUNK`] at a time,
-    /// so that memory does not grow with `count`; the text is that of
-    /// [`Samples::render`] for all of them. (The rows past the first chunk of a conditional
-    /// generator with drawn conditions differ from one [`Generator::sample`] call: noise
-    /// and conditions are drawn chunk by chunk.) With `input`, G's input rows `[z | c]` are
-    /// written instead of its samples (the x values then are the column numbers 0, 1, …), so
-    /// that another implementation can be run on the same noise. `dest` names `out` in a
-    /// write error.
-    #[allow(clippy::too_many_arguments)]
-    pub fn write_samples(
-        &self,
-        count: usize,
-        seed: u64,
-        condition: Option<&[f32]>,
-        format: Format,
-        input: bool,
-        out: &mut dyn std::io::Write,
-        dest: &Path,
-    ) -> Result<()> {
-        let never = || false;
-        self.write_samples_until(count, seed, condition, format, input, out, dest, &never)
-    }
-
-    /// [`Generator::write_samples`], asking `stop` before each chunk: when it says true, the
-    /// writing stops with [`Error::Cancelled`] naming `dest` (the caller removes what was
-    /// written, as [`files::write_atomic_with`] does with its temporary).
-    #[allow(clippy::too_many_arguments)]
-    pub fn write_samples_until(
-        &self,
-        count: usize,
-        seed: u64,
-        condition: Option<&[f32]>,
-        format: Format,
-        input: bool,
-        out: &mut dyn std::io::Write,
-        dest: &Path,
-        stop: &dyn Fn() -> bool,
-    ) -> Result<()> {
-        let mut tape = Tape::default();
-        let columns: Vec<f32> = (0..self.mlp.spec().input_dim()).map(|i| i as f32).collect();
-        let (x, width) = match input {
-            true => (columns.as_slice(), columns.len()),
-            false => (self.target.x(), self.target.dim()),
-        };
-        // A conditional generator's samples carry their conditions (not G's input rows, which
-        // hold them).
-        let names = match input {
-            true => Vec::new(),
-            false => self.condition_names(),
-        };
-        let mut put = |text: &str| {
-            out.write_all(text.as_bytes())
-                .map_err(|e| Error::io("cannot write", dest, e))
-        };
-        let json = |v: &[f32]| serde_json::to_string(v).unwrap_or_default();
-        match format {
-            Format::Json => put(&format!("{{\"x\":{},\"curves\":[", json(x)))?,
-            Format::Csv => {
-                let header = names.iter().cloned().chain(x.iter().map(f32::to_string));
-                put(CsvWriter::new().row(header).as_str())?
-            }
-        }
-        // The inputs chunk by chunk, from the seed: the same rows on every pass.
-        let chunks = |rng: &mut ChaCha8Rng, done: usize| -> Result<Vec<f32>> {
-            self.input(CHUNK.min(count - done), condition, rng)
-        };
-        let mut rng = Stream::Sample.rng(seed);
-        let mut done = 0;
-        while done < count {
-            if stop() {
-                return Err(Error::Cancelled(dest.to_path_buf()));
-            }
-            let rows = chunks(&mut rng, done)?;
-            let n = CHUNK.min(count - done);
-            let flat = match input {
-                true => rows.clone(),
-                false => self.run(&rows, &mut tape)?,
-            };
-            self.check_finite(&flat, done)?;
-            let conditions = match names.is_empty() {
-                true => Vec::new(),
-                false => self.condition_values(&rows),
-            };
-            let mut text = String::new();
-            let mut csv = CsvWriter::new();
-            for (i, curve) in flat.chunks_exact(width).enumerate() {
-                match format {
-                    Format::Json => {
-                        if done + i > 0 {
-                            text.push(',');
-                        }
-                        text.push_str(&json(curve));
-                    }
-                    Format::Csv => {
-                        let values = conditions.iter().map(|v| v[i].clone());
-                        csv.row(values.chain(curve.iter().map(f32::to_string)));
-                    }
-                }
-            }
-            text.push_str(csv.as_str());
-            put(&text)?;
-            done += n;
-        }
-        if format == Format::Csv {
-            return Ok(());
-        }
-        put("]")?;
-        // JSON: each condition's values after the curves, one more pass over the inputs each
-        // (they are drawn again from the seed, so memory does not grow with `count`).
-        if !names.is_empty() {
-            put(",\"conditions\":{")?;
-            for (k, name) in names.iter().enumerate() {
-                if k > 0 {
-                    put(",")?;
-                }
-                put(&format!(
-                    "{}:[",
-                    serde_json::to_string(name).unwrap_or_default()
-                ))?;
-                let mut rng = Stream::Sample.rng(seed);
-                let mut done = 0;
-                while done < count {
-                    if stop() {
-                        return Err(Error::Cancelled(dest.to_path_buf()));
-                    }
-                    let rows = chunks(&mut rng, done)?;
-                    let values = self.condition_values(&rows).swap_remove(k);
-                    let category = self.categories()[k];
-                    let mut text = String::new();
-                    for (i, v) in values.iter().enumerate() {
-                        if done + i > 0 {
-                            text.push(',');
-                        }
-                        text.push_str(&json_value(v, category));
-                    }
-                    put(&text)?;
-                    done += values.len();
-                }
-                put("]")?;
-            }
-            put("}")?;
-        }
-        put("}\n")
-    }
-}
-
-/// Samples [`Generator::write_samples`] generates at a time.
-pub const CHUNK: usize = 4096;
-
-impl Generator {
-    /// Refuses (naming `--out`) an output `out` that is a file of a run: a name curvegan writes
-    /// into a run folder or its `best/` (the folder holds `config.toml`), or the very file of
-    /// one of the files of the run sampled (its folder, its `best/`, the run above a `best/`)
-    /// reached another way — a symlink, a hard link, another path. Writing it would overwrite
-    /// the run (its weights, its checkpoint, its config).
-    pub fn check_out(&self, out: &Path) -> Result<()> {
-        if out == Path::new("-") {
-            return Ok(());
-        }
-        let refuse = |what: String| {
-            Error::config(
-                "out",
-                format!(
-                    "{} {what}; sampling would overwrite it, so choose another file",
-                    out.display()
-                ),
-            )
-        };
-        let parent = match out.parent() {
-            Some(p) if !p.as_os_str().is_empty() => p,
-            _ => Path::new("."),
-        };
-        let name = out.file_name().map(|n| n.to_string_lossy().into_owned());
-        if let Some(name) = &name {
-            let run_file = folder::is_run_file(name) || folder::is_best_file(name);
-            if run_file && parent.join(files::CONFIG).is_file() {
-                return Err(refuse(format!(
-                    "is '{name}' of the run folder {}",
-                    parent.display()
-                )));
-            }
-        }
-        // The same file reached another way: compare device and inode.
-        let id = |m: std::fs::Metadata| (m.dev(), m.ino());
-        let targets: Vec<(u64, u64)> = [std::fs::metadata(out), std::fs::symlink_metadata(out)]
-            .into_iter()
-            .filter_map(|m| m.ok().map(id))
-            .collect();
-        if targets.is_empty() {
-            return Ok(());
-        }
-        let mut folders = vec![self.dir.clone(), self.dir.join(files::BEST_DIR)];
-        if self.dir.file_name() == Some(files::BEST_DIR.as_ref()) {
-            folders.extend(self.dir.parent().map(Path::to_path_buf));
-        }
-        for folder in folders {
-            let Ok(entries) = std::fs::read_dir(&folder) else {
-                continue;
-            };
-            for entry in entries.flatten() {
-                let path = entry.path();
-                let same = |m: std::fs::Metadata| !m.is_dir() && targets.contains(&id(m));
-                if std::fs::metadata(&path).is_ok_and(same) {
-                    return Err(refuse(format!(
-                        "is the run's file {} (the same file)",
-                        path.display()
-                    )));
-                }
-            }
-        }
-        Ok(())
-    }
-
-    /// Refuses (naming `--n`) to write `count` samples into the regular file `out` when their
-    /// size — that of the first [`CHUNK`] of them as written, times as many — exceeds the
-    /// free space of `out`'s file system. `-`, a device or a FIFO is not checked.
-    pub fn check_room(
-        &self,
-        out: &Path,
-        count: usize,
-        seed: u64,
-        condition: Option<&[f32]>,
-        format: Format,
-        input: bool,
-    ) -> Result<()> {
-        let special = std::fs::metadata(out).is_ok_and(|m| !m.is_file());
-        if out == Path::new("-") || special {
-            return Ok(());
-        }
-        let parent = match out.parent() {
-            Some(p) if !p.as_os_str().is_empty() => p,
-            _ => Path::new("."),
-        };
-        let Ok(stat) = rustix::fs::statvfs(parent) else {
-            return Ok(());
-        };
-        let free = stat.f_bavail.saturating_mul(stat.f_frsize);
-        let first = count.min(CHUNK);
-        let mut counter = Counter(0);
-        self.write_samples(first, seed, condition, format, input, &mut counter, out)?;
-        let bytes = (counter.0 as u128 * count as u128 / first.max(1) as u128)
-            .try_into()
-            .unwrap_or(u64::MAX);
-        if bytes <= free {
-            return Ok(());
-        }
-        Err(Error::config(
-            "n",
-            format!(
-                "{count} samples would take about {} ({bytes} bytes) in {}, but its file system has {} ({free} bytes) free; ask for fewer or write them elsewhere",
-                human_bytes(bytes),
-                out.display(),
-                human_bytes(free)
-            ),
-        ))
-    }
-}
-
-/// A writer that only counts the bytes it is given.
-struct Counter(u64);
-
-impl std::io::Write for Counter {
-    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
-        self.0 += buf.len() as u64;
-        Ok(buf.len())
-    }
-
-    fn flush(&mut self) -> std::io::Result<()> {
-        Ok(())
-    }
-}
-
-/// `bytes` for a reader: `812 bytes`, `3.4 MB`, `173.2 GB` (powers of 1000).
-fn human_bytes(bytes: u64) -> String {
-    const UNITS: [&str; 6] = ["kB", "MB", "GB", "TB", "PB", "EB"];
-    let mut value = bytes as f64;
-    let mut unit = "bytes";
-    for u in UNITS {
-        if value < 1000.0 {
-            break;
-        }
-        value /= 1000.0;
-        unit = u;
-    }
-    match unit {
-        "bytes" => format!("{bytes} bytes"),
-        _ => format!("{value:.1} {unit}"),
     }
 }
 
@@ -634,73 +338,8 @@ pub struct Samples {
     /// For each of the conditions, whether it is a category: its values are levels, written
     /// as JSON strings (a number's as JSON numbers).
     pub categories: Vec<bool>,
-}
-
-/// Output format of samples.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Format {
-    /// A header of (the conditions' names and) the x values, then one sample per line.
-    Csv,
-    /// `{"x": [...], "curves": [[...], ...]}` (and `"conditions": {"NAME": [...], …}`).
-    Json,
-}
-
-/// A condition's value as JSON: a category's level as a string, whatever it reads as (class
-/// codes such as `007` or `+1` are not JSON numbers); a number as a number (the decimal a
-/// condition decodes to, which JSON reads), or a string should it not be finite.
-fn json_value(text: &str, category: bool) -> String {
-    match text.parse::<f64>() {
-        Ok(v) if v.is_finite() && !category => format!("{v}"),
-        _ => serde_json::to_string(text).unwrap_or_default(),
-    }
-}
-
-/// `"conditions":{"NAME":[…],…}` of a JSON sample file (nothing without conditions);
-/// `categories` says which conditions are categories.
-fn json_conditions(conditions: &[(String, Vec<String>)], categories: &[bool]) -> String {
-    if conditions.is_empty() {
-        return String::new();
-    }
-    let fields: Vec<String> = conditions
-        .iter()
-        .zip(categories.iter().chain(std::iter::repeat(&false)))
-        .map(|((name, values), &category)| {
-            let values: Vec<String> = values.iter().map(|v| json_value(v, category)).collect();
-            format!(
-                "{}:[{}]",
-                serde_json::to_string(name).unwrap_or_default(),
-                values.join(",")
-            )
-        })
-        .collect();
-    format!(",\"conditions\":{{{}}}", fields.join(","))
-}
-
-impl Samples {
-    /// The samples as text in `format`.
-    pub fn render(&self, format: Format) -> String {
-        match format {
-            Format::Json => {
-                // Plain vectors of floats always serialise.
-                format!(
-                    "{{\"x\":{},\"curves\":{}{}}}\n",
-                    serde_json::to_string(&self.x).unwrap_or_default(),
-                    serde_json::to_string(&self.curves).unwrap_or_default(),
-                    json_conditions(&self.conditions, &self.categories)
-                )
-            }
-            Format::Csv => {
-                let mut csv = CsvWriter::new();
-                let names = self.conditions.iter().map(|(n, _)| n.clone());
-                csv.row(names.chain(self.x.iter().map(f32::to_string)));
-                for (i, c) in self.curves.iter().enumerate() {
-                    let values = self.conditions.iter().map(|(_, v)| v[i].clone());
-                    csv.row(values.chain(c.iter().map(f32::to_string)));
-                }
-                csv.finish()
-            }
-        }
-    }
+    /// Channels per sample: each sample holds them one after the other, `x` repeating for each.
+    pub channels: usize,
 }
 
 /// Checks an evaluation of `count` samples from a generator of shape `g` on samples of size
