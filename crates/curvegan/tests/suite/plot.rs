@@ -346,12 +346,80 @@ fn curves_leaving_the_preferred_range_widen_it() {
 }
 
 #[test]
-fn a_curve_below_the_tutorial_range_is_drawn_not_cut_off() {
+fn a_generated_curve_leaving_the_range_keeps_the_axes_and_is_noted() {
     let x = xs(15);
     let real = parabola(&x);
-    let gen = vec![-0.5; 15];
-    let img = decode(&curves_png(&tutorial_figure(&x, &real, &gen)).unwrap());
-    assert!(img.count(GENERATED) > 500, "{}", img.count(GENERATED));
+    let inside = decode(&curves_png(&tutorial_figure(&x, &real, &vec![0.5; 15])).unwrap());
+    let below = decode(&curves_png(&tutorial_figure(&x, &real, &vec![-0.5; 15])).unwrap());
+    // The y axis and its labels (left of the plot) are the same; the curve is cut, and a note
+    // under the plot says so.
+    let diff = inside.diff(&below);
+    let axis = |&&(x, y): &&(u32, u32)| x <= 70 && y < HEIGHT - 20;
+    assert!(
+        !diff.iter().any(|p| axis(&p)),
+        "{:?}",
+        diff.iter().find(axis)
+    );
+    assert!(
+        diff.iter().any(|&(x, y)| x < 300 && y > HEIGHT - 20),
+        "a note at the bottom"
+    );
+    // Only the legend's swatch is green: the curve lies below the plot.
+    assert!(below.count(GENERATED) < 150, "{}", below.count(GENERATED));
+}
+
+/// The pixels of the GIF `bytes`' frames, RGBA.
+fn gif_pixels(bytes: &[u8]) -> Vec<Vec<u8>> {
+    let mut options = gif::DecodeOptions::new();
+    options.set_color_output(gif::ColorOutput::RGBA);
+    let mut decoder = options.read_info(bytes).unwrap();
+    let mut frames = Vec::new();
+    while let Some(frame) = decoder.read_next_frame().unwrap() {
+        assert_eq!((frame.left, frame.top), (0, 0));
+        frames.push(frame.buffer.to_vec());
+    }
+    frames
+}
+
+/// The y axis' labels and title in `frame` (RGBA, 800 wide): the strip left of the plot.
+fn y_strip(frame: &[u8], width: usize) -> Vec<u8> {
+    (PLOT_TOP as usize..HEIGHT as usize - 60)
+        .flat_map(|y| frame[y * width * 4..(y * width + 70) * 4].to_vec())
+        .collect()
+}
+
+#[test]
+fn every_frame_of_an_evolution_gif_has_the_same_y_axis() {
+    // A family's band (no preferred range), the generated curves first far above it, then in it.
+    let x = xs(30);
+    let real = family(&x);
+    let figures: Vec<Vec<u8>> = [40.0f32, 9.0, 2.0, 1.5]
+        .iter()
+        .map(|&a| {
+            let gen: Vec<f32> = x.iter().map(|&x| a * x * x + 1.0).collect();
+            let fig = CurveFigure {
+                y_range: None,
+                ..tutorial_figure(&x, &real, &gen)
+            };
+            curves_png(&fig).unwrap()
+        })
+        .collect();
+    let frames = gif_pixels(&evolution_gif(&figures).unwrap());
+    assert_eq!(frames.len(), 4);
+    assert_same_y_axis(&frames, WIDTH as usize);
+}
+
+/// Asserts that every frame's y axis strip is the first's: no pixel differs by more than the
+/// per-frame palettes' rounding.
+fn assert_same_y_axis(frames: &[Vec<u8>], width: usize) {
+    let first = y_strip(&frames[0], width);
+    for (i, frame) in frames.iter().enumerate() {
+        let strip = y_strip(frame, width);
+        let off = (strip.iter().zip(&first))
+            .filter(|(a, b)| a.abs_diff(**b) > 60)
+            .count();
+        assert_eq!(off, 0, "frame {i}'s y axis differs from frame 0's");
+    }
 }
 
 #[test]
@@ -365,13 +433,194 @@ fn other_generated_samples_have_a_legend_entry() {
     let b = decode(&curves_png(&tutorial_figure(&x, &real, &five)).unwrap());
     let diff = a.diff(&b);
     assert!(diff.len() > 200, "only {} pixels differ", diff.len());
+    // Only the legend changes: one box of a few lines.
+    let (xs, ys): (Vec<u32>, Vec<u32>) = diff.iter().copied().unzip();
+    let width = xs.iter().max().unwrap() - xs.iter().min().unwrap();
+    let height = ys.iter().max().unwrap() - ys.iter().min().unwrap();
     assert!(
-        diff.iter()
-            .all(|&(x, y)| x > WIDTH / 2 && (PLOT_TOP..HEIGHT / 3).contains(&y)),
-        "only the legend at the upper right changes: {:?}",
-        diff.iter()
-            .find(|&&(x, y)| x <= WIDTH / 2 || !(PLOT_TOP..HEIGHT / 3).contains(&y))
+        width < 320 && height < 120,
+        "{width}x{height} pixels changed"
     );
+}
+
+#[test]
+fn the_legend_does_not_hide_the_curves_top_right_end() {
+    // The tutorial's parabola reaches y = 3, the top of the plot, at x = 1: its top right.
+    let x = xs(50);
+    let real = parabola(&x);
+    let gen = generated(&x, 5);
+    let img = decode(&curves_png(&tutorial_figure(&x, &real, &gen)).unwrap());
+    // The real curve's pixels near its top-right end, in its own colour (not under a legend).
+    let end = (WIDTH - 200..WIDTH)
+        .flat_map(|x| (PLOT_TOP..PLOT_TOP + 110).map(move |y| (x, y)))
+        .filter(|&(x, y)| img.pixel(x, y) == REAL)
+        .count();
+    assert!(
+        end > 250,
+        "{end} pixels of the curve's top-right end are visible"
+    );
+    // Its top-left end too: the legend went to a corner the curves leave free.
+    let start = (0..200)
+        .flat_map(|x| (PLOT_TOP..PLOT_TOP + 110).map(move |y| (x, y)))
+        .filter(|&(x, y)| img.pixel(x, y) == REAL)
+        .count();
+    assert!(
+        start > 250,
+        "{start} pixels of the curve's top-left end are visible"
+    );
+}
+
+/// The dark (text) pixels of `img` left of its y axis, as (x, y).
+fn left_of_the_axis(img: &Image) -> Vec<(u32, u32)> {
+    let rows = PLOT_TOP + 5..HEIGHT - 60;
+    let dark = |x: u32, y: u32| img.pixel(x, y).iter().all(|&c| c < 128);
+    // The axis: the leftmost column dark over most of the plot's height.
+    let axis = (0..WIDTH / 3)
+        .find(|&x| rows.clone().filter(|&y| dark(x, y)).count() > 300)
+        .expect("a y axis");
+    (0..axis - 7)
+        .flat_map(|x| rows.clone().map(move |y| (x, y)))
+        .filter(|&(x, y)| dark(x, y))
+        .collect()
+}
+
+#[test]
+fn four_digit_tick_labels_are_whole_and_clear_of_the_y_title() {
+    // y = 2000 x²: ticks 0, 500, …, 2000.
+    let x = xs(50);
+    let real: Vec<f32> = x.iter().map(|&x| 2000.0 * x * x).collect();
+    let fig = CurveFigure {
+        y_range: None,
+        ..tutorial_figure(&x, &real, &[])
+    };
+    let text = left_of_the_axis(&decode(&curves_png(&fig).unwrap()));
+    // The title "y" is the leftmost text; the tick labels start right of where it ends.
+    let left = text.iter().map(|p| p.0).min().unwrap();
+    let title: Vec<(u32, u32)> = text.iter().copied().filter(|p| p.0 < left + 14).collect();
+    let (top, bottom) = (
+        title.iter().map(|p| p.1).min().unwrap(),
+        title.iter().map(|p| p.1).max().unwrap(),
+    );
+    assert!(
+        bottom - top < 20,
+        "the title alone at the left edge: rows {top}..{bottom}"
+    );
+    let title_end = title.iter().map(|p| p.0).max().unwrap();
+    let labels: Vec<u32> = text
+        .iter()
+        .filter(|p| p.0 > title_end)
+        .map(|p| p.0)
+        .collect();
+    let gap = labels.iter().min().unwrap() - title_end;
+    assert!(gap >= 4, "tick labels {gap} pixel(s) from the y title");
+    // "2000" (about 40 pixels at 16 px), not "2000.0" (about 56).
+    let widest = labels.iter().max().unwrap() - labels.iter().min().unwrap();
+    assert!(
+        (30..48).contains(&widest),
+        "the widest tick label is {widest} pixels"
+    );
+}
+
+#[test]
+fn loss_and_metric_figures_name_the_run() {
+    let steps: Vec<usize> = (0..50).collect();
+    let d: Vec<f32> = (0..50).map(|i| 1.3 + (i % 5) as f32 * 0.02).collect();
+    let fig = LossFigure {
+        run: "train-0003",
+        steps: &steps,
+        d_loss: &d,
+        g_loss: &d,
+        references: &REFERENCES,
+    };
+    let a = decode(&losses_png(&fig).unwrap());
+    let b = decode(
+        &losses_png(&LossFigure {
+            run: "train-0004",
+            ..fig
+        })
+        .unwrap(),
+    );
+    let diff = a.diff(&b);
+    assert!(
+        diff.len() > 20 && diff.iter().all(|&(_, y)| y < 45),
+        "title only"
+    );
+    let values = [1.0, 0.5, 0.2];
+    let fig = MetricsFigure {
+        run: "train-0003",
+        names: &["energy_distance"],
+        steps: &[0, 10, 20],
+        values: &values,
+        known: &[],
+    };
+    let a = decode(&metrics_png(&fig).unwrap());
+    let b = decode(
+        &metrics_png(&MetricsFigure {
+            run: "train-0004",
+            ..fig
+        })
+        .unwrap(),
+    );
+    let diff = a.diff(&b);
+    assert!(
+        diff.len() > 20 && diff.iter().all(|&(_, y)| y < 45),
+        "title only"
+    );
+}
+
+#[test]
+fn metrics_draw_known_truths_and_are_not_stretched_by_step_0() {
+    use curvegan::eval::catalogue::Known;
+    let steps = [0, 1000, 2000, 3000, 4000, 5000];
+    // family_a_mean towards its truth 1.5.
+    let values = [1.2, 1.3, 1.45, 1.5, 1.52, 1.49];
+    let fig = MetricsFigure {
+        run: "r",
+        names: &["family_a_mean"],
+        steps: &steps,
+        values: &values,
+        known: &[Known::default()],
+    };
+    let bare = decode(&metrics_png(&fig).unwrap());
+    let truth = [Known {
+        truth: Some(1.5),
+        max: None,
+    }];
+    let with = decode(
+        &metrics_png(&MetricsFigure {
+            known: &truth,
+            ..fig
+        })
+        .unwrap(),
+    );
+    // A dashed line across the panel in the reference colour.
+    let dashed = (0..HEIGHT).any(|y| {
+        (0..WIDTH)
+            .filter(|&x| {
+                with.pixel(x, y) == [0x55, 0x55, 0x55] && bare.pixel(x, y) != [0x55, 0x55, 0x55]
+            })
+            .count()
+            > 300
+    });
+    assert!(dashed, "a dashed truth line");
+
+    // An energy distance of 50 at step 0, then 0.08 … 0.01: the later values fill the panel.
+    let values = [50.0, 0.08, 0.05, 0.03, 0.02, 0.01];
+    let img = decode(
+        &metrics_png(&MetricsFigure {
+            values: &values,
+            names: &["energy_distance"],
+            ..fig
+        })
+        .unwrap(),
+    );
+    // Rows of the line right of step 2000 (0.05 … 0.01).
+    let rows: Vec<u32> = (0..HEIGHT)
+        .filter(|&y| (WIDTH / 2..WIDTH).any(|x| img.pixel(x, y) == D_LOSS))
+        .collect();
+    let span = rows.last().unwrap() - rows.first().unwrap();
+    // On a log axis from 50 down (the old figure) they spanned under 100.
+    assert!(span > HEIGHT / 4, "0.05 … 0.01 spans {span} rows");
 }
 
 #[test]
@@ -503,6 +752,7 @@ fn losses_figure_is_an_800x600_png_with_both_lines_and_labelled_references() {
         .map(|i| 0.693 + 0.3 * (i as f32 * 0.1).cos())
         .collect();
     let fig = LossFigure {
+        run: "train-0001",
         steps: &steps,
         d_loss: &d,
         g_loss: &g,
@@ -533,6 +783,7 @@ fn losses_figure_is_an_800x600_png_with_both_lines_and_labelled_references() {
 fn losses_with_mismatched_lengths_are_bad_input_naming_the_lengths() {
     let steps = [0usize, 1, 2];
     let fig = LossFigure {
+        run: "train-0001",
         steps: &steps,
         d_loss: &[1.0; 4],
         g_loss: &[1.0; 5],
@@ -554,6 +805,7 @@ fn non_finite_losses_are_skipped_and_noted() {
     d_bad[51] = f32::INFINITY;
     d_bad[52] = f32::NEG_INFINITY;
     let fig = LossFigure {
+        run: "train-0001",
         steps: &steps,
         d_loss: &d,
         g_loss: &d,
@@ -592,6 +844,7 @@ fn non_finite_losses_are_skipped_and_noted() {
 #[test]
 fn empty_and_tiny_loss_histories_render() {
     let empty = LossFigure {
+        run: "train-0001",
         steps: &[],
         d_loss: &[],
         g_loss: &[],
@@ -600,6 +853,7 @@ fn empty_and_tiny_loss_histories_render() {
     let img = decode(&losses_png(&empty).unwrap());
     assert_eq!((img.width, img.height), (WIDTH, HEIGHT));
     let one = LossFigure {
+        run: "train-0001",
         steps: &[5],
         d_loss: &[1.3],
         g_loss: &[0.7],
@@ -607,6 +861,7 @@ fn empty_and_tiny_loss_histories_render() {
     };
     decode(&losses_png(&one).unwrap());
     let same_step = LossFigure {
+        run: "train-0001",
         steps: &[0, 0],
         d_loss: &[1.3, 1.4],
         g_loss: &[0.7, 0.7],
@@ -614,6 +869,7 @@ fn empty_and_tiny_loss_histories_render() {
     };
     decode(&losses_png(&same_step).unwrap());
     let huge = LossFigure {
+        run: "train-0001",
         steps: &[0, usize::MAX],
         d_loss: &[f32::MAX, -f32::MAX],
         g_loss: &[0.0, 0.0],
@@ -630,6 +886,7 @@ fn long_loss_histories_are_drawn_from_a_decimated_series() {
     let d: Vec<f32> = (0..n).map(|i| 1.386 + noise(i)).collect();
     let g: Vec<f32> = (0..n).map(|i| 0.693 + noise(i + 7)).collect();
     let fig = LossFigure {
+        run: "train-0001",
         steps: &steps,
         d_loss: &d,
         g_loss: &g,
@@ -846,7 +1103,7 @@ proptest! {
         if let Ok(png) = curves_png(&fig) {
             decode(&png);
         }
-        let fig = LossFigure { steps: &steps, d_loss: &losses, g_loss: &losses, references: &REFERENCES };
+        let fig = LossFigure { run: "train-0001", steps: &steps, d_loss: &losses, g_loss: &losses, references: &REFERENCES };
         if let Ok(png) = losses_png(&fig) {
             decode(&png);
         }
@@ -900,6 +1157,8 @@ fn metrics_figure_has_a_panel_per_metric_and_a_run_writes_it() {
     // mse spans a factor of 300 (log scale); one energy distance is missing.
     let values = [3.0, 0.5, 0.1, f64::NAN, 0.01, 0.2];
     let fig = MetricsFigure {
+        run: "train-0001",
+        known: &[],
         names: &names,
         steps: &steps,
         values: &values,
@@ -915,6 +1174,8 @@ fn metrics_figure_has_a_panel_per_metric_and_a_run_writes_it() {
     // Ten metrics: a taller figure in two columns.
     let ten: Vec<&str> = (0..10).map(|_| "m").collect();
     let tall = MetricsFigure {
+        run: "train-0001",
+        known: &[],
         names: &ten,
         steps: &[0, 1],
         values: &[1.0; 20],
@@ -927,6 +1188,8 @@ fn metrics_figure_has_a_panel_per_metric_and_a_run_writes_it() {
     assert!(msg.contains('5') && msg.contains("3 × 2"), "{msg}");
     decode(
         &metrics_png(&MetricsFigure {
+            run: "train-0001",
+            known: &[],
             names: &[],
             steps: &[],
             values: &[],
@@ -974,7 +1237,9 @@ fn a_run_animates_its_step_figures_in_evolution_gif() {
         .collect();
     assert_eq!(figures, [0, 2, 4]);
     let size = decode(&std::fs::read(run.join("step_00000.png")).unwrap());
-    let (frames, screen, repeat) = gif_frames(&std::fs::read(run.join("evolution.gif")).unwrap());
+    let bytes = std::fs::read(run.join("evolution.gif")).unwrap();
+    let (frames, screen, repeat) = gif_frames(&bytes);
+    assert_same_y_axis(&gif_pixels(&bytes), screen.0 as usize);
     assert_eq!(frames.len(), figures.len());
     assert_eq!(screen, (size.width as u16, size.height as u16));
     assert_eq!(repeat, gif::Repeat::Infinite);

@@ -45,7 +45,7 @@ use std::time::{Duration, Instant};
 
 use crate::config::{LrDecay, TrainConfig, RESUME_KEYS};
 use crate::error::{Error, Result};
-use crate::eval::catalogue::Scores;
+use crate::eval::catalogue::{self, Scores};
 use crate::gan::loss::Equilibrium;
 use crate::run::store::checkpoint;
 use crate::run::store::data_json::DataRecord;
@@ -483,19 +483,29 @@ fn keep_failed(rows: &[Row], names: &[&str], loss: crate::gan::loss::LossKind, d
     if extends {
         let _ = dir.write(files::METRICS, csv.as_bytes());
     }
+    if let Ok(png) = losses_png(rows, loss, dir) {
+        let _ = dir.write(files::LOSSES, &png);
+    }
+}
+
+/// `losses.png` of the run in `dir` from its `rows`, with the reference lines of `loss`.
+fn losses_png(rows: &[Row], loss: crate::gan::loss::LossKind, dir: &Dir) -> Result<Vec<u8>> {
     let steps: Vec<usize> = (0..rows.len()).collect();
     let d_loss: Vec<f32> = rows.iter().map(|r| r.stats.d_loss).collect();
     let g_loss: Vec<f32> = rows.iter().map(|r| r.stats.g_loss).collect();
     let references = plot::loss_references(loss);
-    let figure = plot::losses_png(&LossFigure {
+    Ok(plot::losses_png(&LossFigure {
+        run: &run_name(dir),
         steps: &steps,
         d_loss: &d_loss,
         g_loss: &g_loss,
         references: &references,
-    });
-    if let Ok(png) = figure {
-        let _ = dir.write(files::LOSSES, &png);
-    }
+    })?)
+}
+
+/// The run's name, as figures give it: its folder's.
+fn run_name(dir: &Dir) -> String {
+    (dir.root().file_name()).map_or(String::new(), |n| n.to_string_lossy().into_owned())
 }
 
 /// What the training loop carries from step to step, besides the trainer and the rows.
@@ -728,11 +738,7 @@ fn write_step_figure(
         let i = lp.names.iter().position(|n| *n == name)?;
         Some((name, *metrics?.get(i)?))
     });
-    let run = (lp.dir.root())
-        .file_name()
-        .map(|n| n.to_string_lossy())
-        .unwrap_or_default();
-    let png = figure.png(&run, step, metric, stats.g_loss, stats.d_loss)?;
+    let png = figure.png(&run_name(lp.dir), step, metric, stats.g_loss, stats.d_loss)?;
     lp.dir.write(&files::step_figure(step), &png)
 }
 
@@ -879,16 +885,7 @@ fn final_outputs(
     names: &[&str],
     dir: &Dir,
 ) -> Result<Vec<(&'static str, Vec<u8>)>> {
-    let steps: Vec<usize> = (0..rows.len()).collect();
-    let d_loss: Vec<f32> = rows.iter().map(|r| r.stats.d_loss).collect();
-    let g_loss: Vec<f32> = rows.iter().map(|r| r.stats.g_loss).collect();
-    let references = plot::loss_references(trainer.config().loss);
-    let losses = plot::losses_png(&LossFigure {
-        steps: &steps,
-        d_loss: &d_loss,
-        g_loss: &g_loss,
-        references: &references,
-    })?;
+    let losses = losses_png(rows, trainer.config().loss, dir)?;
     let (eval_steps, values): (Vec<usize>, Vec<&[f64]>) = rows
         .iter()
         .enumerate()
@@ -903,7 +900,12 @@ fn final_outputs(
     ];
     // A new figure, so only where figures are asked for.
     if trainer.config().plot_every > 0 {
+        let known: Vec<_> = (names.iter())
+            .map(|n| catalogue::known(n, trainer.target()))
+            .collect();
         let metrics = plot::metrics_png(&MetricsFigure {
+            run: &run_name(dir),
+            known: &known,
             names,
             steps: &eval_steps,
             values: &values.concat(),

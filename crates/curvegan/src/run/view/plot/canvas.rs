@@ -1,17 +1,18 @@
 //! The canvas every figure is drawn on: its size, the embedded font, the palette, the PNG
-//! encoding, titles, axes, legends, notes, and the ranges and numbers written on them.
+//! encoding, titles, the mesh of axes (their ticks in `axis`), notes, and the ranges and
+//! numbers written on them.
 
 use std::ops::Range;
 use std::panic::{catch_unwind, AssertUnwindSafe};
 use std::sync::OnceLock;
 
-use plotters::coord::types::RangedCoordf64;
 use plotters::coord::Shift;
 use plotters::prelude::*;
 use plotters::style::text_anchor::{HPos, Pos, VPos};
 use plotters::style::{register_font, FontStyle};
 
 use crate::error::PlotError;
+use crate::run::view::plot::axis::Axis;
 
 /// Width of every figure, in pixels.
 pub(super) const WIDTH: u32 = 800;
@@ -44,20 +45,18 @@ pub(super) const GRID_COLOR: RGBColor = RGBColor(0xE6, 0xE6, 0xE6);
 
 /// Width of the prominent curves, in pixels (the tutorial's `lw=3`).
 pub(super) const THICK: u32 = 3;
-/// Fraction of the data's span left free above fitted data, where the legend
-/// goes (the legend is about 15% of the plot's height).
+/// Fraction of the data's span left free above fitted data, where a legend fits
+/// (a legend is about 15% of the plot's height).
 pub(super) const LEGEND_HEADROOM: f64 = 0.22;
-/// plotters' ab_glyph text sits a few pixels above its nominal box: legend
-/// symbols are lifted by this much to line up with their labels.
-pub(super) const LEGEND_GLYPH_LIFT: i32 = 4;
+/// Length of the tick marks, in pixels; tick labels stand twice this far from the axis.
+const TICK: u32 = 5;
 
 /// A point in data coordinates.
 pub(super) type Point = (f64, f64);
 /// The visible data region: `(x range, y range)`.
 pub(super) type Bounds = ((f64, f64), (f64, f64));
 pub(super) type Root<'b> = DrawingArea<BitMapBackend<'b>, Shift>;
-pub(super) type Chart<'a, 'b> =
-    ChartContext<'a, BitMapBackend<'b>, Cartesian2d<RangedCoordf64, RangedCoordf64>>;
+pub(super) type Chart<'a, 'b> = ChartContext<'a, BitMapBackend<'b>, Cartesian2d<Axis, Axis>>;
 
 impl<E: std::error::Error + Send + Sync> From<DrawingAreaErrorKind<E>> for PlotError {
     fn from(e: DrawingAreaErrorKind<E>) -> Self {
@@ -68,6 +67,16 @@ impl<E: std::error::Error + Send + Sync> From<DrawingAreaErrorKind<E>> for PlotE
 /// Draws `text` as the figure's title and returns the area below it.
 pub(super) fn title<'b>(root: &Root<'b>, text: &str) -> Result<Root<'b>, PlotError> {
     Ok(root.margin(8, 0, 0, 0).titled(text, (FONT, 26))?)
+}
+
+/// The title of a figure of the run `run` (its folder's name, may be empty) showing `what`:
+/// `train-0003 — losses`, or `Losses` without a run.
+pub(super) fn run_title(run: &str, what: &str) -> String {
+    let mut chars = what.chars();
+    match (run.is_empty(), chars.next()) {
+        (true, Some(first)) => first.to_uppercase().chain(chars).collect(),
+        _ => format!("{run} — {what}"),
+    }
 }
 
 /// Registers the embedded font with plotters, once per process.
@@ -141,58 +150,46 @@ fn encode_png(rgb: &[u8], width: u32, height: u32) -> Result<Vec<u8>, PlotError>
     Ok(out)
 }
 
-/// Axes, tick labels, axis descriptions and a light grid.
-pub(super) fn configure_mesh(
+/// Axes, tick labels (the axes' own: [`Axis`]), axis descriptions and a light grid, with
+/// text of `label_px` and `desc_px` pixels.
+pub(super) fn draw_mesh(
     chart: &mut Chart<'_, '_>,
-    x_desc: &str,
-    y_desc: &str,
+    (x_desc, y_desc): (&str, &str),
+    (label_px, desc_px): (u32, u32),
 ) -> Result<(), PlotError> {
     chart
         .configure_mesh()
         .x_desc(x_desc)
         .y_desc(y_desc)
-        .label_style((FONT, 16))
-        .axis_desc_style((FONT, 18))
+        .label_style((FONT, label_px))
+        .axis_desc_style((FONT, desc_px))
         .bold_line_style(GRID_COLOR)
         .light_line_style(TRANSPARENT)
-        .x_labels(9)
-        .y_labels(8)
+        .set_all_tick_mark_size(TICK)
         .draw()?;
     Ok(())
 }
 
-/// One legend entry per `(label, colour, line width)`, each a line, at the upper right.
-pub(super) fn draw_line_legend<'a, 'b: 'a>(
-    chart: &mut Chart<'a, 'b>,
-    entries: &[(&str, RGBAColor, u32)],
+/// [`draw_mesh`] with the step figures' text sizes.
+pub(super) fn configure_mesh(
+    chart: &mut Chart<'_, '_>,
+    x_desc: &str,
+    y_desc: &str,
 ) -> Result<(), PlotError> {
-    if entries.is_empty() {
-        return Ok(());
-    }
-    for &(label, color, width) in entries {
-        chart
-            .draw_series(std::iter::empty::<PathElement<(f64, f64)>>())?
-            .label(label)
-            .legend(move |(x, y)| {
-                let y = y - LEGEND_GLYPH_LIFT;
-                PathElement::new([(x, y), (x + 24, y)], color.stroke_width(width))
-            });
-    }
-    draw_legend_box(chart)
+    draw_mesh(chart, (x_desc, y_desc), (16, 18))
 }
 
-/// Draws the labelled series' legend at the upper right.
-pub(super) fn draw_legend_box<'a, 'b: 'a>(chart: &mut Chart<'a, 'b>) -> Result<(), PlotError> {
-    chart
-        .configure_series_labels()
-        .position(SeriesLabelPosition::UpperRight)
-        .margin(12)
-        .legend_area_size(34)
-        .label_font((FONT, 18))
-        .background_style(WHITE.mix(0.85))
-        .border_style(BLACK.mix(0.3))
-        .draw()?;
-    Ok(())
+/// The width of the y label area that holds `y`'s tick labels (`label_px` pixels high) and,
+/// left of them, the axis description `desc` (`desc_px` pixels, turned upright) without the
+/// two touching, however wide the labels are (`2000`, `-0.0025`).
+pub(super) fn y_label_area(y: &Axis, label_px: u32, desc: &str, desc_px: u32) -> u32 {
+    // plotters writes the labels 2 ticks from the axis and the description at the area's edge.
+    let desc_width = if desc.is_empty() {
+        0
+    } else {
+        desc_px * 5 / 4 + 6
+    };
+    y.label_width(label_px) + 2 * TICK + desc_width + 6
 }
 
 /// Writes `G_loss= …   D_loss= …` as a subtitle line at the top of `area`, outside the
@@ -219,6 +216,19 @@ pub(super) fn draw_centered_note(
         TextStyle::from((FONT, 20).into_font())
             .color(&REF_COLOR)
             .pos(Pos::new(HPos::Center, VPos::Center)),
+    ))?;
+    Ok(())
+}
+
+/// Writes `text` in the warning colour at the lower left of `root`, under the x axis.
+pub(super) fn draw_corner_note(root: &Root<'_>, text: &str) -> Result<(), PlotError> {
+    let (_, h) = root.dim_in_pixel();
+    root.draw(&Text::new(
+        text.to_string(),
+        (8, h as i32 - 3),
+        TextStyle::from((FONT, 14).into_font())
+            .color(&WARN_COLOR)
+            .pos(Pos::new(HPos::Left, VPos::Bottom)),
     ))?;
     Ok(())
 }

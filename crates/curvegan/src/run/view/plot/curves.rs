@@ -4,11 +4,13 @@
 use plotters::prelude::*;
 
 use crate::error::PlotError;
+use crate::run::view::plot::axis::{short, Axis};
 use crate::run::view::plot::canvas::{
-    check_finite, configure_mesh, draw_line_legend, losses_subtitle, min_max, padded,
-    padded_with_headroom, render, step_title, title, Bounds, Root, FONT, GEN_COLOR,
+    check_finite, configure_mesh, draw_corner_note, losses_subtitle, min_max, padded,
+    padded_with_headroom, render, step_title, title, y_label_area, Bounds, Root, FONT, GEN_COLOR,
     GEN_ON_BAND_COLOR, LEGEND_HEADROOM, REAL_COLOR, THICK,
 };
+use crate::run::view::plot::legend::{draw_legend, Plotted, Symbol};
 use crate::run::view::plot::lines::draw_curve;
 
 /// At most this many curves of each kind are drawn as lines.
@@ -38,8 +40,10 @@ pub struct CurveFigure<'a> {
     /// Discriminator loss, written as `D_loss= 1.386`.
     pub d_loss: f32,
     /// The preferred range of the y axis (the tutorial's `Some((0.0, 3.0))`),
-    /// kept when every curve fits in it and widened with a margin when one
-    /// leaves it; `None` fits the data with a margin ([`curve_y_range`]).
+    /// kept when every real curve fits in it and widened with a margin when one
+    /// leaves it; `None` fits the real curves with a margin ([`curve_y_range`]).
+    /// Generated curves never move it: a run's step figures, and so the frames of its
+    /// `evolution.gif`, share one y range.
     pub y_range: Option<(f32, f32)>,
     /// Channels per sample: each real and generated row is `channels` curves of
     /// `x.len()` points one after the other, drawn in a panel each (a grid of
@@ -97,33 +101,57 @@ pub fn curves_png(fig: &CurveFigure) -> Result<Vec<u8>, PlotError> {
         let area = title(root, &step_title(fig.run, fig.step, fig.metric))?;
         let area = losses_subtitle(&area, fig.g_loss, fig.d_loss)?;
         if channels == 1 {
-            return curves_panel(&area, fig, fig.real, fig.generated, None);
+            let outside = curves_panel(&area, fig, fig.real, fig.generated, None)?;
+            return note_outside(root, outside);
         }
         let cols = (channels as f64).sqrt().ceil() as usize;
         let rows = channels.div_ceil(cols);
         let panels = area.split_evenly((rows, cols));
+        let mut outside = None;
         for (c, panel) in panels.iter().enumerate().take(channels) {
             let (real, generated) = (channel(fig.real, c), channel(fig.generated, c));
-            curves_panel(panel, fig, &real, &generated, Some(c))?;
+            let out = curves_panel(panel, fig, &real, &generated, Some(c))?;
+            outside = min_max(outside.into_iter().chain(out).flat_map(|(lo, hi)| [lo, hi]));
         }
-        Ok(())
+        note_outside(root, outside)
     })
+}
+
+/// Says on the figure that generated values from `lo` to `hi` go beyond the y axis.
+fn note_outside(root: &Root<'_>, outside: Option<(f64, f64)>) -> Result<(), PlotError> {
+    match outside {
+        None => Ok(()),
+        Some((lo, hi)) => {
+            let text = format!(
+                "generated curves leave the plot (values {} to {}): cut at its edge",
+                short(lo, 3),
+                short(hi, 3)
+            );
+            draw_corner_note(root, &text)
+        }
+    }
 }
 
 /// One panel of [`curves_png`]: the real and generated curves (`[N, x.len()]` each) on `area`;
 /// `channel` is `None` for a figure of one panel (the legend drawn as the tutorial's), else
-/// the panel's channel (captioned; the legend only in the first).
+/// the panel's channel (captioned; the legend only in the first). Returns the lowest and
+/// highest generated values when some lie beyond the y axis (drawn cut at its edge).
 fn curves_panel(
     area: &Root<'_>,
     fig: &CurveFigure,
     real: &[f32],
     generated: &[f32],
     channel: Option<usize>,
-) -> Result<(), PlotError> {
+) -> Result<Option<(f64, f64)>, PlotError> {
     let points = fig.x.len();
     let x_range = padded(min_max(fig.x.iter().copied()), 0.03);
-    let values: Vec<f32> = real.iter().chain(generated).copied().collect();
-    let y_range = curve_y_range(&values, fig.y_range);
+    // The real curves set the range (the generated ones only without real ones).
+    let y_range = match real.is_empty() {
+        true => curve_y_range(generated, fig.y_range),
+        false => curve_y_range(real, fig.y_range),
+    };
+    let generated_range = min_max(generated.iter().copied());
+    let outside = generated_range.filter(|&(lo, hi)| lo < y_range.0 || hi > y_range.1);
     let xs: Vec<f64> = fig.x.iter().map(|&v| f64::from(v)).collect();
     let curve = |row: &[f32]| -> Vec<(f64, f64)> {
         xs.iter()
@@ -132,19 +160,20 @@ fn curves_panel(
             .collect()
     };
     let n_real = real.len() / points;
+    let (x_axis, y_axis) = (Axis::linear(x_range, 9), Axis::linear(y_range, 8));
     let mut builder = ChartBuilder::on(area);
     match channel {
         None => builder
             .margin(15)
             .x_label_area_size(45)
-            .y_label_area_size(60),
+            .y_label_area_size(y_label_area(&y_axis, 16, "y", 18)),
         Some(c) => builder
             .margin(6)
             .x_label_area_size(22)
-            .y_label_area_size(48)
+            .y_label_area_size(y_label_area(&y_axis, 16, "", 18))
             .caption(format!("channel {}", c + 1), (FONT, 14)),
     };
-    let mut chart = builder.build_cartesian_2d(x_range.0..x_range.1, y_range.0..y_range.1)?;
+    let mut chart = builder.build_cartesian_2d(x_axis, y_axis)?;
     match channel {
         None => configure_mesh(&mut chart, "x", "y")?,
         Some(_) => configure_mesh(&mut chart, "", "")?,
@@ -158,7 +187,10 @@ fn curves_panel(
     } else {
         GEN_COLOR
     };
+    // What the legend must not cover: every curve drawn, the band's edges.
+    let mut plotted = Plotted::default();
     if n_real == 1 {
+        plotted.lines.push(curve(real));
         draw_curve(&mut chart, &curve(real), bounds, REAL_COLOR, THICK)?;
     } else if n_real > 1 {
         let (lower, upper) = envelope(real, points);
@@ -174,6 +206,7 @@ fn curves_panel(
             REAL_COLOR.mix(0.15).filled(),
         )))?;
         for row in real.chunks_exact(points).take(MAX_CURVES) {
+            plotted.lines.push(curve(row));
             draw_curve(&mut chart, &curve(row), bounds, REAL_COLOR.mix(0.45), 1)?;
         }
     }
@@ -181,13 +214,15 @@ fn curves_panel(
     let first = gen_rows.next();
     let others = generated.len() / points > 1;
     for row in gen_rows.take(MAX_CURVES - 1) {
+        plotted.lines.push(curve(row));
         draw_curve(&mut chart, &curve(row), bounds, gen_color.mix(0.5), 1)?;
     }
     if let Some(row) = first {
+        plotted.lines.push(curve(row));
         draw_curve(&mut chart, &curve(row), bounds, gen_color, THICK)?;
     }
     if channel.is_some_and(|c| c > 0) {
-        return Ok(());
+        return Ok(outside);
     }
     let mut legend = Vec::new();
     if n_real > 0 {
@@ -196,7 +231,7 @@ fn curves_panel(
         } else {
             "Real Curve"
         };
-        legend.push((label, REAL_COLOR.to_rgba(), THICK));
+        legend.push((label, Symbol::Line(REAL_COLOR.to_rgba(), THICK)));
     }
     if first.is_some() {
         let label = if others {
@@ -204,19 +239,25 @@ fn curves_panel(
         } else {
             "Generated Curve"
         };
-        legend.push((label, gen_color.to_rgba(), THICK));
+        legend.push((label, Symbol::Line(gen_color.to_rgba(), THICK)));
     }
     if others {
-        legend.push(("Other generated samples", gen_color.mix(0.5), 2));
+        legend.push((
+            "Other generated samples",
+            Symbol::Line(gen_color.mix(0.5), 2),
+        ));
     }
-    draw_line_legend(&mut chart, &legend)?;
-    Ok(())
+    draw_legend(&chart, &legend, &plotted)?;
+    Ok(outside)
 }
 
-/// The y range of a curve figure showing `values`: `preferred` (the tutorial's `(0, 3)`)
-/// when every finite value lies in it, else the smallest range holding both `preferred` and
-/// the values, widened by a margin (more at the top, where the legend goes). With no
-/// `preferred` range the values are fitted with that margin. Non-finite values are ignored.
+/// The y range of a curve figure whose real curves are `values` (its generated curves when it
+/// has no real ones): `preferred` (the tutorial's `(0, 3)`) when every finite value lies in
+/// it, else the smallest range holding both `preferred` and the values, widened by a margin
+/// (more at the top, where a legend fits). With no `preferred` range the values are fitted
+/// with that margin. Non-finite values are ignored. The generated curves do not move it, so
+/// that every step figure of a run has the same y axis; those that leave it are cut at its
+/// edge, and the figure says so.
 ///
 /// ```
 /// use curvegan::run::view::plot::curve_y_range;

@@ -67,12 +67,12 @@ pub(super) fn draw_thick_path<C: Color>(
 }
 
 /// Whether `p` lies within `bounds` (`(x range, y range)`, inclusive).
-fn inside(p: Point, ((x0, x1), (y0, y1)): Bounds) -> bool {
+pub(super) fn inside(p: Point, ((x0, x1), (y0, y1)): Bounds) -> bool {
     (x0..=x1).contains(&p.0) && (y0..=y1).contains(&p.1)
 }
 
 /// The visible pieces of a polyline inside `bounds` (Liang–Barsky clipping).
-fn clip_polyline(points: &[Point], bounds: Bounds) -> Vec<Vec<Point>> {
+pub(super) fn clip_polyline(points: &[Point], bounds: Bounds) -> Vec<Vec<Point>> {
     let mut pieces = Vec::new();
     let mut current: Vec<Point> = Vec::new();
     for pair in points.windows(2) {

@@ -4,10 +4,12 @@
 use plotters::prelude::*;
 
 use crate::error::PlotError;
+use crate::run::view::plot::axis::Axis;
 use crate::run::view::plot::canvas::{
-    check_finite, configure_mesh, draw_legend_box, losses_subtitle, min_max, padded, render,
-    step_title, title, CENTRE_COLOR, GEN_COLOR, LEGEND_GLYPH_LIFT, REAL_COLOR,
+    check_finite, configure_mesh, draw_corner_note, losses_subtitle, min_max, padded, render,
+    step_title, title, y_label_area, CENTRE_COLOR, GEN_COLOR, REAL_COLOR,
 };
+use crate::run::view::plot::legend::{draw_legend, Plotted, Symbol};
 
 /// At most this many points of each kind are drawn in the scatter figure.
 const MAX_SCATTER_POINTS: usize = 20_000;
@@ -38,10 +40,12 @@ pub struct ScatterFigure<'a> {
 
 /// Renders a [`ScatterFigure`] as an 800×600 PNG.
 ///
-/// Both axes use the same scale, so a ring stays round. Real points are drawn
-/// first, generated points semi-transparent over them (so real modes show
-/// through), and mode centres as dark crosses on top. At most 20 000 points of
-/// each kind are drawn (the first ones).
+/// Both axes use the same scale, so a ring stays round. The ranges fit the real points and
+/// the centres (the generated points only when there are neither), so that a run's step
+/// figures share their axes; generated points beyond them are left out, and the figure says
+/// how many. Real points are drawn first, generated points semi-transparent over them (so
+/// real modes show through), and mode centres as dark crosses on top. At most 20 000 points
+/// of each kind are drawn (the first ones). The legend goes where it covers the fewest points.
 ///
 /// # Errors
 ///
@@ -71,14 +75,17 @@ pub fn scatter_png(fig: &ScatterFigure) -> Result<Vec<u8>, PlotError> {
     let real = pairs(fig.real);
     let generated = pairs(fig.generated);
     let centres = pairs(fig.centres);
-    let all = || real.iter().chain(&generated).chain(&centres);
-    let x_data = padded(min_max(all().map(|p| p.0)), 0.08);
-    let y_data = padded(min_max(all().map(|p| p.1)), 0.08);
+    let fixed: Vec<(f64, f64)> = real.iter().chain(&centres).copied().collect();
+    let fitted = if fixed.is_empty() { &generated } else { &fixed };
+    let x_data = padded(min_max(fitted.iter().map(|p| p.0)), 0.08);
+    let y_data = padded(min_max(fitted.iter().map(|p| p.1)), 0.08);
 
     render(|root| {
         let area = title(root, &step_title(fig.run, fig.step, fig.metric))?;
         let area = losses_subtitle(&area, fig.g_loss, fig.d_loss)?;
-        let (margin, x_label, y_label) = (15u32, 45u32, 60u32);
+        let (margin, x_label) = (15u32, 45u32);
+        // The y labels' width depends on the range, which depends on that width: two rounds.
+        let y_label = y_label_area(&Axis::linear(y_data, 8), 16, "y", 18) + 4;
         // The plotting area is what ChartBuilder leaves after the margins and
         // label areas; widen one data range so both axes share one scale.
         let (w, h) = area.dim_in_pixel();
@@ -92,43 +99,46 @@ pub fn scatter_png(fig: &ScatterFigure) -> Result<Vec<u8>, PlotError> {
         let x_range = widen(x_data, plot_w);
         let y_range = widen(y_data, plot_h);
 
+        let (x_axis, y_axis) = (Axis::linear(x_range, 9), Axis::linear(y_range, 8));
         let mut chart = ChartBuilder::on(&area)
             .margin(margin)
             .x_label_area_size(x_label)
             .y_label_area_size(y_label)
-            .build_cartesian_2d(x_range.0..x_range.1, y_range.0..y_range.1)?;
+            .build_cartesian_2d(x_axis, y_axis)?;
         configure_mesh(&mut chart, "x", "y")?;
+        let inside = |p: &&(f64, f64)| {
+            (x_range.0..=x_range.1).contains(&p.0) && (y_range.0..=y_range.1).contains(&p.1)
+        };
+        let shown: Vec<(f64, f64)> = generated.iter().filter(inside).copied().collect();
         chart.draw_series(real.iter().map(|&p| Circle::new(p, 3, REAL_COLOR.filled())))?;
         chart.draw_series(
-            generated
+            shown
                 .iter()
                 .map(|&p| Circle::new(p, 3, GEN_COLOR.mix(0.3).filled())),
         )?;
         let cross = CENTRE_COLOR.stroke_width(1);
         chart.draw_series(centres.iter().map(|&p| Cross::new(p, 5, cross)))?;
 
-        let mut legend: Vec<(&str, RGBAColor)> = Vec::new();
+        let mut legend = Vec::new();
         if !real.is_empty() {
-            legend.push(("Real Data", REAL_COLOR.to_rgba()));
+            legend.push(("Real Data", Symbol::Dot(REAL_COLOR.to_rgba())));
         }
         if !generated.is_empty() {
-            legend.push(("Generated Data", GEN_COLOR.mix(0.3)));
-        }
-        for (label, color) in legend {
-            chart
-                .draw_series(std::iter::empty::<Circle<(f64, f64), i32>>())?
-                .label(label)
-                .legend(move |(x, y)| {
-                    Circle::new((x + 10, y - LEGEND_GLYPH_LIFT), 5, color.filled())
-                });
+            legend.push(("Generated Data", Symbol::Dot(GEN_COLOR.mix(0.3))));
         }
         if !centres.is_empty() {
-            chart
-                .draw_series(std::iter::empty::<Cross<(f64, f64), i32>>())?
-                .label("Mode centres")
-                .legend(move |(x, y)| Cross::new((x + 10, y - LEGEND_GLYPH_LIFT), 6, cross));
+            legend.push(("Mode centres", Symbol::Cross(CENTRE_COLOR.to_rgba())));
         }
-        draw_legend_box(&mut chart)?;
+        let plotted = Plotted {
+            lines: Vec::new(),
+            points: real.iter().chain(&shown).chain(&centres).copied().collect(),
+        };
+        draw_legend(&chart, &legend, &plotted)?;
+        let left_out = generated.len() - shown.len();
+        if left_out > 0 {
+            let text = format!("{left_out} generated point(s) beyond the axes, not drawn");
+            draw_corner_note(root, &text)?;
+        }
         Ok(())
     })
 }
