@@ -13,7 +13,7 @@ use serde_json::Value;
 use tempfile::TempDir;
 
 use crate::common::curvegan;
-use crate::report::{attribute, element, quick_run, rendered, tags};
+use crate::report::{attribute, chromium, element, quick_run, rendered, tags};
 
 /// A CSV file of plain fields (no quoted commas in these): header, then rows.
 fn csv(path: &Path) -> (Vec<String>, Vec<Vec<String>>) {
@@ -232,7 +232,7 @@ const PROBE: &str = r#"<script>
     out[box.getAttribute('data-chart')] = {
       log: box.querySelector('input.log-toggle').checked,
       log_default: box.getAttribute('data-log-default') === 'true',
-      smooth: box.querySelector('input.smooth-toggle').checked,
+      smooth: !!(box.querySelector('input.smooth-toggle') || {}).checked,
       least_px: Math.min.apply(null, sizes),
       labels: Array.prototype.map.call(box.querySelectorAll('.ref-label'), rect),
       lines: Array.prototype.map.call(s.querySelectorAll('path.line'), rect),
@@ -276,11 +276,26 @@ fn rgb(css: &str) -> (u8, u8, u8) {
 fn a_runs_charts_read_well() {
     let tmp = TempDir::new().unwrap();
     let dir = tmp.path().join("run");
-    quick_run(&dir, &["--plot-every", "0"]);
+    // 8001 steps: long enough for mse_to_target to fall by more than two decades.
+    quick_run(
+        &dir,
+        &[
+            "--plot-every",
+            "0",
+            "--steps",
+            "8001",
+            "--eval-every",
+            "1000",
+        ],
+    );
     let page = fs::read_to_string(dir.join("report.html")).unwrap();
     let probed = tmp.path().join("probed.html");
     fs::write(&probed, page.replace("</body>", PROBE)).unwrap();
-    let dom = rendered(&probed);
+    // Two charts a row, as a window 1200 px wide shows them.
+    let (dom, _) = chromium(
+        &probed,
+        &["--dump-dom".into(), "--window-size=1200,900".into()],
+    );
     let probe = tags(&dom, "data-probe=")
         .first()
         .and_then(|t| attribute(t, "data-probe"))
@@ -345,8 +360,9 @@ fn a_runs_charts_read_well() {
     assert_eq!(charts["metric-mse_to_target"]["raw"], 0);
     // G_loss in the colour losses.png draws it with: that colour is in the figure (its line),
     // and D_loss's too.
-    let colours: BTreeMap<String, String> =
+    let colours: Vec<(String, String)> =
         serde_json::from_value(charts["losses"]["colours"].clone()).unwrap();
+    let colours: BTreeMap<String, String> = colours.into_iter().collect();
     let in_png = png_colours(&dir.join("losses.png"));
     for series in ["G_loss", "D_loss"] {
         let c = rgb(&colours[series]);
