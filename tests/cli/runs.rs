@@ -158,3 +158,46 @@ fn sweep_and_bench_show_a_line_per_finished_seed() {
     assert_eq!(stderr.lines().count(), 2, "{stderr}");
     assert!(stderr.contains("] seed 0: 5 steps") && stderr.contains("] seed 1: 5 steps"));
 }
+
+/// A grid sweep's setting folders hold the `config.toml` their seeds share: `curvegan runs`
+/// lists the seeds' runs below them (before, each setting folder was listed as a failed run
+/// and its seeds not at all), and each run records the sweep's command line, which started it.
+#[test]
+fn runs_of_a_grid_sweep_are_its_seeds_with_the_sweeps_command() {
+    let tmp = TempDir::new().unwrap();
+    let root = tmp.path().join("grid");
+    let out = curvegan()
+        .args([
+            "sweep", "--grid", "pack=1,2", "--seeds", "0..2", "--steps", "5",
+        ])
+        .args(["--plot-every", "0", "--quiet", "--out"])
+        .arg(&root)
+        .output()
+        .unwrap();
+    assert_ok(&out);
+    let listed =
+        String::from_utf8(stdout_of(curvegan().args(["runs", "--json"]).arg(&root))).unwrap();
+    let rows: serde_json::Value = serde_json::from_str(&listed).unwrap();
+    let names: Vec<&str> = (rows.as_array().unwrap().iter())
+        .map(|r| r["name"].as_str().unwrap())
+        .collect();
+    assert_eq!(
+        names,
+        [
+            "setting-01/seed-0",
+            "setting-01/seed-1",
+            "setting-02/seed-0",
+            "setting-02/seed-1"
+        ]
+    );
+    for row in rows.as_array().unwrap() {
+        assert_eq!(row["status"], "finished", "{row}");
+    }
+    let json: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(root.join("setting-02/seed-1/run.json")).unwrap())
+            .unwrap();
+    let command: Vec<&str> = (json["command"].as_array().unwrap().iter())
+        .map(|a| a.as_str().unwrap())
+        .collect();
+    assert_eq!(command[1..4], ["sweep", "--grid", "pack=1,2"], "{json}");
+}

@@ -6,6 +6,8 @@
 //! - `live`: the live view and `watch` in an 80×24 tmux pane (tmux required), and without
 //!   a terminal;
 //! - `report`: `report.html` and `curvegan report` rendered by headless Chromium;
+//! - `pages`: a sweep's and a benchmark's pages against their tables, and the charts' looks
+//!   (text size, log scale, legends, colours, smoothing), in headless Chromium;
 //! - `slurm`: sweeps and the mode benchmark through a real one-node Slurm cluster
 //!   (`scripts/slurm/start.sh`), requeue included, equal to local runs;
 //! - `faults`: a kill or an I/O error injected at every write point of a run, then recovery;
@@ -28,6 +30,7 @@ mod common;
 mod end_of_run;
 mod faults;
 mod live;
+mod pages;
 mod reads;
 mod report;
 mod resume;

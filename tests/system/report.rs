@@ -20,7 +20,7 @@ const CHROMIUM_TIMEOUT: Duration = Duration::from_secs(120);
 
 /// Runs headless Chromium on `page` with `extra` arguments, in a new profile folder; returns
 /// its stdout and stderr. Fails the test on a JavaScript error in its log.
-fn chromium(page: &Path, extra: &[String]) -> (String, String) {
+pub(crate) fn chromium(page: &Path, extra: &[String]) -> (String, String) {
     assert!(
         Path::new(CHROMIUM).is_file(),
         "headless Chromium is needed (apt-get install chromium)"
@@ -81,7 +81,7 @@ fn chromium(page: &Path, extra: &[String]) -> (String, String) {
 }
 
 /// The DOM of `page` after its scripts ran, checked free of recorded JavaScript errors.
-fn rendered(page: &Path) -> String {
+pub(crate) fn rendered(page: &Path) -> String {
     let (dom, _) = chromium(page, &["--dump-dom".to_string()]);
     assert!(
         dom.contains(r#"data-ready="true""#),
@@ -98,7 +98,7 @@ fn rendered(page: &Path) -> String {
 
 /// The first element whose start tag holds `attr`, to its end tag (elements of one name do
 /// not nest in these pages).
-fn element<'a>(dom: &'a str, attr: &str) -> Option<&'a str> {
+pub(crate) fn element<'a>(dom: &'a str, attr: &str) -> Option<&'a str> {
     let at = dom.find(attr)?;
     let start = dom[..at].rfind('<')?;
     let name: String = (dom[start + 1..].chars())
@@ -110,7 +110,7 @@ fn element<'a>(dom: &'a str, attr: &str) -> Option<&'a str> {
 }
 
 /// Every start tag (its attributes) that holds `attr`.
-fn tags<'a>(dom: &'a str, attr: &str) -> Vec<&'a str> {
+pub(crate) fn tags<'a>(dom: &'a str, attr: &str) -> Vec<&'a str> {
     dom.match_indices(attr)
         .filter_map(|(at, _)| {
             let start = dom[..at].rfind('<')?;
@@ -121,14 +121,14 @@ fn tags<'a>(dom: &'a str, attr: &str) -> Vec<&'a str> {
 }
 
 /// The value of attribute `name` in a start tag.
-fn attribute<'a>(tag: &'a str, name: &str) -> Option<&'a str> {
+pub(crate) fn attribute<'a>(tag: &'a str, name: &str) -> Option<&'a str> {
     let key = format!(" {name}=\"");
     let at = tag.find(&key)? + key.len();
     Some(&tag[at..at + tag[at..].find('"')?])
 }
 
 /// The rows of `metrics.csv`: header, then the fields of each row.
-fn metrics_csv(dir: &Path) -> (Vec<String>, Vec<Vec<String>>) {
+pub(crate) fn metrics_csv(dir: &Path) -> (Vec<String>, Vec<Vec<String>>) {
     let text = fs::read_to_string(dir.join("metrics.csv")).unwrap();
     let mut lines = text
         .lines()
@@ -137,7 +137,7 @@ fn metrics_csv(dir: &Path) -> (Vec<String>, Vec<Vec<String>>) {
 }
 
 /// The last evaluation of `metric` in `metrics.csv`: (step, value).
-fn last_evaluation(dir: &Path, metric: &str) -> (String, f64) {
+pub(crate) fn last_evaluation(dir: &Path, metric: &str) -> (String, f64) {
     let (header, rows) = metrics_csv(dir);
     let col = header.iter().position(|h| h == metric).unwrap();
     let row = rows.iter().rev().find(|r| !r[col].is_empty()).unwrap();
@@ -183,7 +183,7 @@ fn assert_not_blank(page: &Path, shot: &Path) {
 }
 
 /// Trains a quick tutorial-like run (2001 steps, figures every 250) into `dir` with `extra`.
-fn quick_run(dir: &Path, extra: &[&str]) {
+pub(crate) fn quick_run(dir: &Path, extra: &[&str]) {
     // An option of `extra` replaces the one here (an option may be given only once).
     let mut options = Vec::new();
     for (option, value) in [
@@ -509,12 +509,13 @@ fn a_killed_runs_page_stops_reloading_when_it_shows_no_sign_of_life() {
     }
 }
 
-/// Clicks a chart's log-scale box and moves the pointer over its right end, then writes what
+/// Sets a chart's log-scale box (on by default when its values span decades) and moves the pointer over its right end, then writes what
 /// the chart shows into `<body data-probe>`: appended to a copy of the page, run after it.
 const PROBE: &str = r#"<script>
 (function () {
   var box = document.querySelector('[data-chart="metric-mse_to_target"]');
-  box.querySelector('input.log-toggle').click();
+  var log = box.querySelector('input.log-toggle');
+  if (!log.checked) log.click();
   var area = box.querySelector('rect.hover');
   var r = area.getBoundingClientRect();
   area.dispatchEvent(new MouseEvent('mousemove', { clientX: r.right - 1, clientY: r.top + 5, bubbles: true }));

@@ -6,6 +6,8 @@
   var SVG = 'http://www.w3.org/2000/svg'; // an XML namespace name, never fetched
   var COLOURS = ['#1f77b4', '#d62728', '#2ca02c', '#ff7f0e', '#9467bd', '#8c564b', '#e377c2',
     '#7f7f7f', '#bcbd22', '#17becf'];
+  // The losses in the colours of losses.png (D_LOSS_COLOR and G_LOSS_COLOR of the figures).
+  var LOSS_COLOURS = { D_loss: '#1f77b4', G_loss: '#e36c0a' };
   var STATE_KEY = 'curvegan-report:' + location.pathname;
   var state = loadState();
 
@@ -39,7 +41,7 @@
   }
   function table(id, header, rows) {
     var head = header && el('thead', {}, [el('tr', {}, header.map(function (h) { return el('th', { text: h }); }))]);
-    return el('table', { id: id }, [head, el('tbody', {}, rows)]);
+    return el('table', id ? { id: id } : {}, [head, el('tbody', {}, rows)]);
   }
   function cell(text, attrs) {
     attrs = attrs || {};
@@ -67,10 +69,19 @@
   }
 
   // ---- charts -------------------------------------------------------------------------
-  // A chart of series {name, color, step[], value[]} over the steps, with dashed reference
-  // lines {label, value}; hover shows the nearest point of every series, a checkbox switches
-  // the y axis to a log scale.
-  var W = 640, H = 280, L = 64, R = 24, T = 12, B = 36;
+  // A chart of series {name, color, step[], value[], band?: {lo[], hi[]}} over the steps,
+  // with dashed reference lines {label, value} named in the legend (never over the lines).
+  // Hover shows the nearest point of every series. Two boxes per chart:
+  // - log scale: on by default when every value is positive and they span more than
+  //   LOG_SPAN (two decades), a scale on which both ends read;
+  // - smooth: an exponential moving average over the steps (time constant SMOOTH_SHARE of
+  //   the steps shown), the raw values still drawn faintly; on by default for the losses and
+  //   D's outputs (a value per step, noisy), off for metrics (one value per evaluation).
+  // The SVG is drawn at the width it is shown, one unit a pixel, so its text has the size
+  // the style sheet gives it (12 px); it is redrawn when the window is resized.
+  var H = 280, L = 64, R = 24, T = 12, B = 40;
+  var LOG_SPAN = 100, SMOOTH_SHARE = 0.02;
+  var redraws = [];
 
   function ticks(lo, hi, n) {
     var span = hi - lo, step = Math.pow(10, Math.floor(Math.log10(span / n)));
@@ -81,46 +92,94 @@
     return out;
   }
 
+  // The finite values of every series.
+  function finite(series) {
+    var out = [];
+    series.forEach(function (s) { s.value.forEach(function (v) { v = num(v); if (isFinite(v)) out.push(v); }); });
+    return out;
+  }
+  // Log scale by default: every finite value positive, spanning more than LOG_SPAN.
+  function logByDefault(series) {
+    var v = finite(series);
+    if (!v.length || v.some(function (x) { return x <= 0; })) return false;
+    return Math.max.apply(null, v) / Math.min.apply(null, v) > LOG_SPAN;
+  }
+  // The exponential moving average of a series over its steps: time constant tau steps.
+  function ema(s, tau) {
+    var out = [], m = NaN, prev = 0;
+    s.step.forEach(function (x, i) {
+      var v = num(s.value[i]);
+      if (!isFinite(v)) { out.push(v); return; }
+      m = isNaN(m) ? v : m + (1 - Math.exp(-(x - prev) / tau)) * (v - m);
+      prev = x;
+      out.push(m);
+    });
+    return out;
+  }
+  function toggleBox(cls, text, checked, disabled) {
+    var box = el('input', { type: 'checkbox', class: cls });
+    box.checked = checked;
+    box.disabled = !!disabled;
+    return { box: box, label: el('label', { class: 'log' }, [box, document.createTextNode(' ' + text)]) };
+  }
+  function remembered(kind, id, fallback) {
+    var m = state[kind];
+    return m && typeof m[id] === 'boolean' ? m[id] : fallback;
+  }
+
   function chart(opts) {
     var id = opts.id;
     var box = el('div', { class: 'chart', 'data-chart': id });
     var head = el('div', { class: 'chart-head' }, [el('h3', { text: opts.title })]);
-    var positive = opts.series.some(function (s) {
-      return s.value.some(function (v) { return num(v) > 0; });
-    });
-    var toggle = el('input', { type: 'checkbox', class: 'log-toggle' });
-    toggle.disabled = !positive;
-    toggle.checked = positive && !!(state.log && state.log[id]);
-    head.appendChild(el('label', { class: 'log' }, [toggle, document.createTextNode(' log scale')]));
+    var positive = finite(opts.series).some(function (v) { return v > 0; });
+    var logDefault = logByDefault(opts.series);
+    var log = toggleBox('log-toggle', 'log scale', positive && remembered('log', id, logDefault), !positive);
+    var smooth = toggleBox('smooth-toggle', 'smooth', remembered('smooth', id, !!opts.smooth));
+    box.setAttribute('data-log-default', String(logDefault));
+    head.appendChild(el('span', { class: 'boxes' }, [smooth.label, log.label]));
     box.appendChild(head);
     var holder = el('div', { class: 'plot' });
     box.appendChild(holder);
     var legend = el('div', { class: 'legend' }, opts.series.map(function (s) {
       return el('span', {}, [el('i', { style: 'background:' + s.color }), document.createTextNode(s.name)]);
-    }));
+    }).concat((opts.refs || []).map(function (r) {
+      return el('span', { class: 'ref-label' }, [el('i', { class: 'ref-swatch' }), document.createTextNode(r.label + ' = ' + fmt(r.value))]);
+    })));
+    if (opts.note) legend.appendChild(el('span', { class: 'band-note', text: opts.note }));
     box.appendChild(legend);
-    function draw() {
+    var width = 0;
+    function draw(force) {
+      var w = Math.max(320, Math.round(holder.clientWidth || 640));
+      if (w === width && !force) return;
+      width = w;
       holder.textContent = '';
-      holder.appendChild(plot(opts, toggle.checked));
+      holder.appendChild(plot(opts, log.box.checked, smooth.box.checked, w));
     }
-    toggle.addEventListener('change', function () {
-      state.log = state.log || {};
-      state.log[id] = toggle.checked;
-      draw();
+    [['log', log.box], ['smooth', smooth.box]].forEach(function (k) {
+      k[1].addEventListener('change', function () {
+        state[k[0]] = state[k[0]] || {};
+        state[k[0]][id] = k[1].checked;
+        draw(true);
+      });
     });
-    draw();
+    redraws.push(draw);
     return box;
   }
 
-  function plot(opts, log) {
+  function plot(opts, log, smooth, W) {
     var series = opts.series, refs = opts.refs || [];
     var xs = [], ys = [];
     var ok = function (v) { return isFinite(v) && (!log || v > 0); };
+    var f = log ? Math.log10 : function (v) { return v; };
     series.forEach(function (s) {
-      s.step.forEach(function (x, i) { var v = num(s.value[i]); if (ok(v)) { xs.push(x); ys.push(v); } });
+      s.step.forEach(function (x, i) {
+        [num(s.value[i])].concat(s.band ? [s.band.lo[i], s.band.hi[i]] : []).forEach(function (v) {
+          if (ok(v)) { xs.push(x); ys.push(v); }
+        });
+      });
     });
     refs.forEach(function (r) { if (ok(r.value)) ys.push(r.value); });
-    var s0 = svg('svg', { viewBox: '0 0 ' + W + ' ' + H, class: 'plot-svg', role: 'img' });
+    var s0 = svg('svg', { viewBox: '0 0 ' + W + ' ' + H, width: W, height: H, class: 'plot-svg', role: 'img' });
     if (!xs.length) {
       var t = svg('text', { x: W / 2, y: H / 2, 'text-anchor': 'middle', class: 'empty' });
       t.textContent = 'no values yet';
@@ -129,18 +188,18 @@
     }
     var x0 = Math.min.apply(null, xs), x1 = Math.max.apply(null, xs);
     if (x1 === x0) { x0 -= 1; x1 += 1; }
-    var f = log ? Math.log10 : function (v) { return v; };
     var y0 = Math.min.apply(null, ys.map(f)), y1 = Math.max.apply(null, ys.map(f));
     if (y1 === y0) { y0 -= 0.5; y1 += 0.5; }
     var pad = (y1 - y0) * 0.05;
     y0 -= pad; y1 += pad;
     var px = function (x) { return L + (x - x0) / (x1 - x0) * (W - L - R); };
-    var py = function (v) { return T + (y1 - f(v)) / (y1 - y0) * (H - T - B); };
+    // A value below a log axis (a band's lower edge at or under 0) sits on its floor.
+    var py = function (v) { return T + (y1 - (log && !(v > 0) ? y0 : f(v))) / (y1 - y0) * (H - T - B); };
     // Axes and grid.
     var g = svg('g', { class: 'axes' });
-    ticks(x0, x1, 6).forEach(function (x) {
+    ticks(x0, x1, Math.max(3, Math.round(W / 110))).forEach(function (x) {
       g.appendChild(svg('line', { x1: px(x), x2: px(x), y1: T, y2: H - B, class: 'grid' }));
-      var t = svg('text', { x: px(x), y: H - B + 16, 'text-anchor': 'middle' });
+      var t = svg('text', { x: px(x), y: H - B + 18, 'text-anchor': 'middle' });
       t.textContent = fmt(x);
       g.appendChild(t);
     });
@@ -164,23 +223,35 @@
     g.appendChild(xl);
     s0.appendChild(g);
     refs.forEach(function (r) {
-      if (!ok(r.value)) return;
-      s0.appendChild(svg('line', { x1: L, x2: W - R, y1: py(r.value), y2: py(r.value), class: 'ref' }));
-      var t = svg('text', { x: W - R - 4, y: py(r.value) - 4, 'text-anchor': 'end', class: 'ref-label' });
-      t.textContent = r.label;
-      s0.appendChild(t);
+      if (ok(r.value)) s0.appendChild(svg('line', { x1: L, x2: W - R, y1: py(r.value), y2: py(r.value), class: 'ref' }));
     });
-    series.forEach(function (s) {
+    var path = function (step, value) {
       var d = '', pen = false;
-      s.step.forEach(function (x, i) {
-        var v = num(s.value[i]);
+      step.forEach(function (x, i) {
+        var v = num(value[i]);
         if (!ok(v)) { pen = false; return; }
         d += (pen ? 'L' : 'M') + px(x).toFixed(1) + ' ' + py(v).toFixed(1);
         pen = true;
       });
-      var attrs = { d: d, stroke: s.color, class: 'line' };
-      if (s.step.length === 1 || s.dots) attrs['marker-mid'] = '';
-      s0.appendChild(svg('path', attrs));
+      return d;
+    };
+    var tau = SMOOTH_SHARE * (x1 - x0);
+    series.forEach(function (s) {
+      if (!s.band) return;
+      // Smoothed with the line, when it is.
+      var edge = function (v) { return smooth ? ema({ step: s.step, value: v }, tau) : v; };
+      var lo = edge(s.band.lo), hi = edge(s.band.hi), top = '', bottom = '';
+      s.step.forEach(function (x, i) {
+        if (!isFinite(lo[i]) || !isFinite(hi[i])) return;
+        top += (top ? 'L' : 'M') + px(x).toFixed(1) + ' ' + py(hi[i]).toFixed(1);
+        bottom = 'L' + px(x).toFixed(1) + ' ' + py(lo[i]).toFixed(1) + bottom;
+      });
+      if (top) s0.appendChild(svg('path', { d: top + bottom + 'Z', fill: s.color, class: 'band' }));
+    });
+    var shown = series.map(function (s) { return smooth ? ema(s, tau) : s.value; });
+    series.forEach(function (s, k) {
+      if (smooth) s0.appendChild(svg('path', { d: path(s.step, s.value), stroke: s.color, class: 'raw' }));
+      s0.appendChild(svg('path', { d: path(s.step, shown[k]), stroke: s.color, class: 'line', 'data-series': s.name }));
       if (s.step.length <= 60) {
         s.step.forEach(function (x, i) {
           var v = num(s.value[i]);
@@ -206,28 +277,30 @@
       p.x = ev.clientX; p.y = ev.clientY;
       var at = p.matrixTransform(m.inverse());
       var x = x0 + (at.x - L) / (W - L - R) * (x1 - x0);
-      var lines = [], shown = null;
+      var lines = [], first = null;
       series.forEach(function (s, k) {
         var i = nearest(s.step, x);
         var v = i < 0 ? NaN : num(s.value[i]);
         if (i < 0 || !ok(v)) { marks[k].setAttribute('visibility', 'hidden'); return; }
-        if (shown === null) shown = s.step[i];
+        if (first === null) first = s.step[i];
         marks[k].setAttribute('cx', px(s.step[i]));
-        marks[k].setAttribute('cy', py(v));
+        marks[k].setAttribute('cy', py(smooth ? shown[k][i] : v));
         marks[k].setAttribute('visibility', 'visible');
-        lines.push([s.color, s.name + ': ' + fmt(v) + (s.step[i] !== shown ? ' (step ' + s.step[i] + ')' : '')]);
+        var extra = (smooth ? ' (smoothed ' + fmt(shown[k][i]) + ')' : '') +
+          (s.band ? ' (± ' + fmt(s.band.sd[i]) + ', ' + s.band.n[i] + ' runs)' : '');
+        lines.push([s.color, s.name + ': ' + fmt(v) + extra + (s.step[i] !== first ? ' (step ' + s.step[i] + ')' : '')]);
       });
-      if (shown === null) return;
-      cursor.setAttribute('x1', px(shown));
-      cursor.setAttribute('x2', px(shown));
+      if (first === null) return;
+      cursor.setAttribute('x1', px(first));
+      cursor.setAttribute('x2', px(first));
       cursor.setAttribute('visibility', 'visible');
       tip.textContent = '';
-      tip.appendChild(el('b', { text: (opts.xlabel || 'step') + ' ' + fmt(shown) }));
+      tip.appendChild(el('b', { text: (opts.xlabel || 'step') + ' ' + fmt(first) }));
       lines.forEach(function (l) {
         tip.appendChild(el('div', {}, [el('i', { style: 'background:' + l[0] }), document.createTextNode(l[1])]));
       });
       tip.hidden = false;
-      var left = (px(shown) / W) * 100;
+      var left = (px(first) / W) * 100;
       tip.style.left = left > 60 ? '' : 'calc(' + left + '% + 12px)';
       tip.style.right = left > 60 ? 'calc(' + (100 - left) + '% + 12px)' : '';
     });
@@ -296,7 +369,7 @@
 
   function refs(run, series) {
     return run.references.filter(function (r) { return series.indexOf(r.series) >= 0; })
-      .map(function (r) { return { label: (series.length > 1 ? r.series + ' ' : 'equilibrium ') + r.label, value: r.value }; });
+      .map(function (r) { return { label: 'equilibrium' + (series.length > 1 ? ' of ' + r.series : '') + ': ' + r.label, value: r.value }; });
   }
 
   function configTable(run, keys, id) {
@@ -348,6 +421,7 @@
     if (!h) return null;
     var bins = h.generated.length, w = (h.hi - h.lo) / bins;
     var top = Math.max.apply(null, h.generated.concat(h.truth)) || 1;
+    var W = 720;
     var s0 = svg('svg', { viewBox: '0 0 ' + W + ' ' + H, class: 'plot-svg', id: 'family-histogram' });
     var px = function (a) { return L + (a - h.lo) / (h.hi - h.lo) * (W - L - R); };
     var py = function (c) { return T + (1 - c / top / 1.05) * (H - T - B); };
@@ -392,11 +466,12 @@
   }
 
   function colour(series, i) { series.color = COLOURS[i % COLOURS.length]; return series; }
+  function lossColour(series) { series.color = LOSS_COLOURS[series.name] || COLOURS[0]; return series; }
 
   function oneRun(app, run) {
     var charts = [
-      chart({ id: 'losses', title: 'Losses', series: run.losses.map(colour), refs: refs(run, ['G_loss', 'D_loss']) }),
-      chart({ id: 'outputs', title: 'D(real) and D(fake)', series: run.outputs.map(function (s, i) { return colour(s, i + 2); }), refs: refs(run, ['D(real)']) })
+      chart({ id: 'losses', title: 'Losses', series: run.losses.map(lossColour), refs: refs(run, ['G_loss', 'D_loss']), smooth: true }),
+      chart({ id: 'outputs', title: 'D(real) and D(fake)', series: run.outputs.map(function (s, i) { return colour(s, i + 2); }), refs: refs(run, ['D(real)']), smooth: true })
     ];
     run.metrics.forEach(function (m, i) {
       charts.push(chart({ id: 'metric-' + m.name, title: m.name + (m.better ? ' (' + m.better + ' is better)' : ''), series: [colour(m.series, i)] }));
@@ -413,12 +488,86 @@
   }
 
   // ---- several runs -------------------------------------------------------------------
+  // A sweep's or benchmark's scores (D.scores): table.md as written, then a table per group
+  // (a setting's seeds, or every seed) with each run's score and the group's mean ± sd and
+  // success rate, every number as sweep.csv, runs.csv or bench.csv holds it (data-value) and
+  // as table.md prints it (the text, made in Rust by the tables' own functions).
+  function scoresSection(sc, groupColour, runs) {
+    var parts = [el('p', { class: 'note', text: 'The score of each run\'s final generator (its best/ one when it keeps the best), ' +
+      'as ' + sc.files.join(', ') + ' hold it; the metrics during training are further down.' })];
+    if (sc.table) {
+      parts.push(el('p', { class: 'caption', text: sc.table.caption }));
+      parts.push(table('table-md', sc.table.header, sc.table.rows.map(function (r, i) {
+        return el('tr', { 'data-row': i }, r.map(function (c) { return cell(c); }));
+      })));
+    }
+    sc.groups.forEach(function (g, k) {
+      var head = ['run', 'seed'].concat(sc.columns.map(function (c) { return c.heading; }));
+      var rows = g.scores.map(function (r) {
+        var name = r.run === null ? r.folder + ' (left out)' : runs[r.run].name;
+        return el('tr', { 'data-folder': r.folder }, [el('th', { text: name }), cell(String(r.seed))].concat(r.values.map(function (v, i) {
+          return cell(v.text, { class: 'score', 'data-metric': sc.columns[i].name, 'data-value': String(num(v.value)) });
+        })));
+      });
+      if (g.means.length) {
+        rows.push(el('tr', { class: 'means' }, [el('th', { text: 'mean ± sd' }), cell(g.runs + ' runs')].concat(g.means.map(function (m) {
+          return cell(m.text, { class: 'mean', 'data-metric': m.name, 'data-mean': String(num(m.mean)), 'data-sd': String(num(m.sd)) });
+        }))));
+      }
+      if (g.success) {
+        rows.push(el('tr', { class: 'success-row' }, [el('th', { text: 'success' }),
+          cell(g.success.text, { class: 'success', colspan: String(head.length - 1), 'data-value': String(num(g.success.value)) })]));
+      }
+      var setting = g.setting.map(function (kv) { return kv[0] + '=' + kv[1]; }).join(' ');
+      parts.push(el('div', { class: 'group', 'data-group': g.folder, 'data-name': g.name }, [
+        el('h3', {}, [el('i', { class: 'swatch', style: 'background:' + groupColour(k) }), document.createTextNode(g.name + (setting ? ': ' + setting : ''))]),
+        table(null, head, rows)
+      ]));
+    });
+    return section('Scores', 'scores-section', parts);
+  }
+
+  // Per group, the mean over its runs of the series `pick` gives, with a ± sd band: each run
+  // read at the steps of the group's longest series (linearly between its points; a step
+  // outside a run's range counts only the runs that reach it).
+  function meanSeries(name, color, series) {
+    series = series.filter(Boolean);
+    if (!series.length) return null;
+    var grid = series.reduce(function (a, s) { return s.step.length > a.step.length ? s : a; }).step;
+    var at = function (s, x) {
+      var i = nearest(s.step, x);
+      if (i < 0 || x < s.step[0] || x > s.step[s.step.length - 1]) return NaN;
+      var j = s.step[i] <= x ? i : i - 1;
+      var a = num(s.value[j]), b = num(s.value[Math.min(j + 1, s.step.length - 1)]);
+      var xa = s.step[j], xb = s.step[Math.min(j + 1, s.step.length - 1)];
+      return xb === xa ? a : a + (b - a) * (x - xa) / (xb - xa);
+    };
+    var value = [], lo = [], hi = [], sd = [], n = [];
+    grid.forEach(function (x) {
+      var v = series.map(function (s) { return at(s, x); }).filter(isFinite);
+      var m = v.reduce(function (a, b) { return a + b; }, 0) / v.length;
+      var d = v.length > 1 ? Math.sqrt(v.reduce(function (a, b) { return a + (b - m) * (b - m); }, 0) / (v.length - 1)) : NaN;
+      value.push(v.length ? m : NaN); sd.push(d); n.push(v.length);
+      lo.push(m - d); hi.push(m + d);
+    });
+    var out = { name: name, color: color, step: grid, value: value };
+    if (series.length > 1) out.band = { lo: lo, hi: hi, sd: sd, n: n };
+    return out;
+  }
+
   function compare(app, runs) {
-    var colourOf = function (i) { return COLOURS[i % COLOURS.length]; };
+    var sc = D.scores;
+    var groups = sc ? sc.groups : [];
+    var groupOf = runs.map(function () { return -1; });
+    groups.forEach(function (g, k) { g.scores.forEach(function (r) { if (r.run !== null) groupOf[r.run] = k; }); });
+    var grouped = groupOf.some(function (k) { return k >= 0; });
+    var colourOf = function (i) { return COLOURS[(grouped && groupOf[i] >= 0 ? groupOf[i] : i) % COLOURS.length]; };
+    var groupColour = function (k) { return COLOURS[k % COLOURS.length]; };
     var swatch = function (i) { return el('i', { style: 'background:' + colourOf(i) }); };
     var runRows = runs.map(function (r, i) {
+      var command = r.record && r.record.command && r.record.command.length ? r.record.command.join(' ') : '—';
       return el('tr', { 'data-run': i }, [el('th', {}, [swatch(i), document.createTextNode(r.name)]), cell(r.status),
-        cell(r.steps_done + ' of ' + r.steps_planned), cell(r.folder)]);
+        cell(r.steps_done + ' of ' + r.steps_planned), cell(r.folder), cell(command, { class: 'command' })]);
     });
     var value = function (run, key) {
       for (var k = 0; k < run.config.length; k++) if (run.config[k][0] === key) return run.config[k][1];
@@ -440,29 +589,53 @@
         metricRows.push(el('tr', { 'data-metric': name, 'data-kind': kind }, [el('th', { text: name }), cell(kind === 'last' ? 'last evaluation' : 'best evaluation')].concat(cells)));
       });
     });
+    var metricOf = function (name) {
+      return function (r) { var m = r.metrics.filter(function (x) { return x.name === name; })[0]; return m && m.series; };
+    };
     var per = function (pick) {
       return runs.map(function (r, i) { var s = pick(r); return s && { name: r.name, color: colourOf(i), step: s.step, value: s.value }; }).filter(Boolean);
     };
-    var charts = [
-      chart({ id: 'd-loss', title: 'D_loss', series: per(function (r) { return r.losses[0]; }) }),
-      chart({ id: 'g-loss', title: 'G_loss', series: per(function (r) { return r.losses[1]; }) })
-    ];
-    names.forEach(function (name) {
-      charts.push(chart({ id: 'metric-' + name, title: name, series: per(function (r) {
-        var m = r.metrics.filter(function (x) { return x.name === name; })[0];
-        return m && m.series;
-      }) }));
+    var perGroup = function (pick) {
+      return groups.map(function (g, k) {
+        var members = g.scores.filter(function (r) { return r.run !== null; }).map(function (r) { return pick(runs[r.run]); });
+        return meanSeries(g.name, groupColour(k), members);
+      }).filter(Boolean);
+    };
+    var kinds = [['d-loss', 'D_loss', function (r) { return r.losses[0]; }, true], ['g-loss', 'G_loss', function (r) { return r.losses[1]; }, true]]
+      .concat(names.map(function (name) { return ['metric-' + name, name, metricOf(name), false]; }));
+    var over = sc && sc.kind === 'grid' ? 'setting' : 'group';
+    var everyRun = el('input', { type: 'checkbox', id: 'every-run' });
+    everyRun.checked = grouped ? remembered('view', 'every-run', false) : true;
+    var chartsBox = el('div', { class: 'charts' });
+    function drawCharts() {
+      chartsBox.textContent = '';
+      redraws = [];
+      var byGroup = grouped && !everyRun.checked;
+      kinds.forEach(function (k) {
+        var note = byGroup ? 'lines: the mean over the runs of each ' + over + '; bands: ± one standard deviation (n − 1), where it has 2 runs or more' : null;
+        chartsBox.appendChild(chart({ id: k[0], title: k[1] + (byGroup ? ' (mean ± sd per ' + over + ')' : ''), series: byGroup ? perGroup(k[2]) : per(k[2]), smooth: k[3], note: note }));
+      });
+      chartsBox.setAttribute('data-view', byGroup ? 'groups' : 'runs');
+      redraws.forEach(function (d) { d(); });
+    }
+    everyRun.addEventListener('change', function () {
+      state.view = { 'every-run': everyRun.checked };
+      drawCharts();
     });
     var header = runs.map(function (r) { return r.name; });
     [
-      section('Runs', 'runs-section', [table('runs', ['run', 'status', 'steps', 'folder'], runRows)]),
+      sc ? scoresSection(sc, groupColour, runs) : null,
+      section('Runs', 'runs-section', [table('runs', ['run', 'status', 'steps', 'folder', 'command'], runRows)]),
       section('Settings that differ', 'differing-section', [diffRows.length
         ? table('differing', ['setting'].concat(header), diffRows)
         : el('p', { class: 'note', text: 'Every setting is the same.' })]),
-      section('Metrics: last and best evaluation', 'metrics-section', [table('final-metrics', ['metric', ''].concat(header), metricRows)]),
-      section('Over the steps', 'charts', [el('div', { class: 'charts' }, charts)]),
+      section('During training: last and best evaluation (metrics.csv)', 'metrics-section', [
+        sc ? el('p', { class: 'note', text: 'Evaluations made while training, on the samples of eval_n; the scores above are another evaluation of the final generator.' }) : null,
+        table('final-metrics', ['metric', ''].concat(header), metricRows)].filter(Boolean)),
+      section('Over the steps', 'charts', [grouped ? el('label', { class: 'log view-toggle' }, [everyRun, document.createTextNode(' every run (instead of the mean ± sd per ' + over + ')')]) : null, chartsBox].filter(Boolean)),
       section('Common settings', 'config-section', [configTable(runs[0], D.differing)])
-    ].forEach(function (s) { app.appendChild(s); });
+    ].forEach(function (s) { if (s) app.appendChild(s); });
+    return drawCharts;
   }
 
   // ---- a live page -------------------------------------------------------------------
@@ -503,7 +676,13 @@
     var skipped = D.skipped && D.skipped.length ? el('p', { class: 'note skipped', id: 'skipped', text: 'Left out, could not be read: ' + D.skipped.map(function (s) { return s[0] + ' (' + s[1] + ')'; }).join('; ') }) : null;
     app.appendChild(el('header', {}, [el('h1', { text: D.title }), el('p', { class: 'note', id: 'written', text: 'written ' + D.written + ' by curvegan' }), live.note, skipped].filter(Boolean)));
     if (D.runs.length === 1) oneRun(app, D.runs[0]);
-    else if (D.runs.length) compare(app, D.runs);
+    else if (D.runs.length) compare(app, D.runs)();
+    redraws.forEach(function (d) { d(); });
+    var resized = null;
+    window.addEventListener('resize', function () {
+      clearTimeout(resized);
+      resized = setTimeout(function () { redraws.forEach(function (d) { d(); }); }, 100);
+    });
     if (state.scroll) window.scrollTo(0, state.scroll);
     if (live.reload) setTimeout(function () { saveState(); location.reload(); }, D.reload_s * 1000);
     document.body.setAttribute('data-ready', 'true');

@@ -21,13 +21,14 @@ use crate::error::{Error, Result};
 use crate::eval::catalogue::{metric_info, Better};
 use crate::run::scale::sweep::{Criterion, SeedResult};
 use crate::run::store::files::CsvWriter;
+use crate::run::view::scores;
 use crate::text::echo;
 
 /// The file naming each setting's keys and values: `setting,KEY…`.
 pub const SETTINGS_CSV: &str = "settings.csv";
 
 /// The file of a hyperparameter sweep's runs, one row each: `setting,seed,wall_s,…`.
-pub const RUNS_CSV: &str = "runs.csv";
+pub use crate::run::store::files::RUNS_CSV;
 
 /// One setting of a sweep: config keys and their values, as given (`("optim_g.lr", "2e-4")`).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -332,16 +333,8 @@ pub fn runs_csv(results: &[SeedResult]) -> String {
     crate::run::scale::sweep::rows_csv(results, true)
 }
 
-/// Mean and sample standard deviation (over n − 1; NaN for fewer than 2 values).
-pub fn mean_sd(values: &[f64]) -> (f64, f64) {
-    let n = values.len() as f64;
-    let mean = values.iter().sum::<f64>() / n;
-    let sd = match values.len() {
-        0 | 1 => f64::NAN,
-        _ => (values.iter().map(|v| (v - mean).powi(2)).sum::<f64>() / (n - 1.0)).sqrt(),
-    };
-    (mean, sd)
-}
+/// Mean and sample standard deviation, as the page shows them too.
+pub use crate::run::view::scores::mean_sd;
 
 /// One setting's row of the table.
 #[derive(Debug, Clone)]
@@ -537,20 +530,13 @@ impl Table {
                     .map(|(_, v)| v.clone())
             };
             let (mean, sd) = r.mean_sd(&self.metric);
-            let score = match (mean.is_nan(), sd.is_nan()) {
-                (true, _) => "—".to_string(),
-                (false, true) => format!("{mean:.5}"),
-                (false, false) => format!("{mean:.5} ± {sd:.5}"),
-            };
+            let score = scores::mean_sd_text(mean, sd);
             let mut cells: Vec<String> = std::iter::once(r.number.to_string())
                 .chain(keys.iter().map(|k| value(k).unwrap_or_else(|| "—".into())))
                 .chain(std::iter::once(score))
                 .collect();
             if let Some(met) = r.met {
-                cells.push(match r.runs {
-                    0 => "—".to_string(),
-                    n => format!("{met}/{n} ({:.0} %)", 100.0 * met as f64 / n as f64),
-                });
+                cells.push(scores::success_text(met, r.runs));
             }
             cells.push(format!("{}/{}", r.runs, self.seeds));
             text += &format!("| {} |\n", cells.join(" | "));

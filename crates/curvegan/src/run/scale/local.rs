@@ -171,8 +171,8 @@ impl Sweep {
     /// config keeps the best), and writes the table: `sweep.csv`, or `bench.csv` and
     /// `table.md`, and `report.html`. `start` says what the folder may hold
     /// ([`Start`]); the folder is locked (`root/.lock`) while this runs, so two processes never
-    /// run one sweep. `command` (the command line, as data) goes into a resumed run's
-    /// `run.json`; `observer` hears of each seed as it finishes and is asked whether to stop.
+    /// run one sweep. `command` (the command line, as data) goes into each run's
+    /// `run.json`, as the command that started it or resumed it; `observer` hears of each seed as it finishes and is asked whether to stop.
     ///
     /// In the folder, a finished run is kept as it is, an unfinished one with a checkpoint
     /// resumes from it, and one without trains again (its folder replaced as `--force` does),
@@ -468,10 +468,14 @@ impl Sweep {
             seed: run.seed,
             ..self.plan.config_of(&self.config, run.setting)?
         };
+        // The run's `run.json` (and its page) name the sweep's command line, which started it.
         let output = |force| Output {
             dir: dir.clone(),
             force,
-            label: Default::default(),
+            label: Label {
+                command: command.to_vec(),
+                ..Label::default()
+            },
         };
         match SeedState::of(&dir) {
             SeedState::Finished => {}

@@ -85,6 +85,9 @@ pub const MAX_LIVE: u64 = 64 << 20;
 pub const RUNS: &str = "runs";
 /// In a sweep's folder: one row per seed.
 pub const SWEEP_CSV: &str = "sweep.csv";
+/// A hyperparameter sweep's runs, a row each: `setting,seed,wall_s,…` ([`SWEEP_CSV`] holds a
+/// row per setting there).
+pub const RUNS_CSV: &str = "runs.csv";
 /// In a benchmark's folder: one row per trial.
 pub const BENCH_CSV: &str = "bench.csv";
 /// In a benchmark's folder: the published rows and ours, as Markdown.

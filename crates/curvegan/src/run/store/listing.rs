@@ -150,11 +150,20 @@ pub fn is_sweep(dir: &Path) -> bool {
     dir.join(files::SWEEP_PLAN).is_file() || dir.join(files::SLURM_PLAN).is_file()
 }
 
+/// True for a hyperparameter sweep's setting folder, `setting-NN` in a sweep's folder: its
+/// `config.toml` is the one its seeds' runs share.
+fn is_setting(dir: &Path) -> bool {
+    let numbered = (dir.file_name().and_then(|n| n.to_str()))
+        .and_then(|n| n.strip_prefix("setting-"))
+        .is_some_and(|d| !d.is_empty() && d.bytes().all(|b| b.is_ascii_digit()));
+    numbered && dir.parent().is_some_and(is_sweep)
+}
+
 /// Adds the run folders at or below `dir` to `out`, and the folders that cannot be searched
 /// to `skipped`.
 fn find_runs(dir: &Path, depth: usize, out: &mut Vec<PathBuf>, skipped: &mut Vec<Skipped>) {
-    // A sweep keeps its shared config.toml beside its runs.
-    if dir.join(files::CONFIG).is_file() && !is_sweep(dir) {
+    // A sweep keeps its shared config.toml beside its runs, and so does each of its settings.
+    if dir.join(files::CONFIG).is_file() && !is_sweep(dir) && !is_setting(dir) {
         out.push(dir.to_path_buf());
         return;
     }

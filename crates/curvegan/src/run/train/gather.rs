@@ -17,6 +17,7 @@ use crate::run::store::folder::RunFolder;
 use crate::run::store::listing::{self, Skipped};
 use crate::run::store::run_json::{Best, RunRecord, Status, Time};
 use crate::run::train::sample::Generator;
+use crate::run::train::tables;
 use crate::run::train::trainer::Trainer;
 use crate::run::view::report::{
     html, page, run_data, stale_seconds, Figures, Page, Parts, RunData, FAMILY_SAMPLES, MARK,
@@ -324,6 +325,15 @@ pub fn write(runs: &[PathBuf], out: Option<&Path>) -> Result<(PathBuf, Vec<Skipp
     page.skipped = (skipped.iter())
         .map(|s| (s.folder.display().to_string(), s.error.clone()))
         .collect();
+    if single && !one_run {
+        // A sweep's or benchmark's folder: its tables' numbers, or why they are left out.
+        match tables::of(&runs[0], &page.runs) {
+            Ok(scores) => page.scores = scores,
+            Err(e) => page
+                .skipped
+                .push((runs[0].display().to_string(), e.to_string())),
+        }
+    }
     write_page(&out, &page)?;
     Ok((out, skipped))
 }

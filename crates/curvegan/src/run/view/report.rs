@@ -37,8 +37,9 @@
 //! (one [`RunData`] each: series as parallel `step` and `value` arrays of at most
 //! [`MAX_SERIES_POINTS`] points — longer ones keep the first and last point and the minimum and maximum
 //! of each stretch, [`plot::decimate`] — step figures as base64 PNG), `differing` (the
-//! `config.toml` keys whose values differ between the runs) and `skipped` (run folders left
-//! out because they could not be read: `[folder, why]`). Numbers are JSON numbers, except
+//! `config.toml` keys whose values differ between the runs), `skipped` (run folders left
+//! out because they could not be read: `[folder, why]`) and `scores` (on a sweep's or a
+//! benchmark's page, its [`Scores`]: the numbers of its tables, grouped by setting). Numbers are JSON numbers, except
 //! non-finite metric values, written `"inf"`, `"-inf"` or `"NaN"`. JavaScript errors are shown
 //! in the page's `#errors` element.
 
@@ -56,6 +57,7 @@ use crate::gan::step::StepStats;
 use crate::run::store::files;
 use crate::run::store::run_json::{Best, RunRecord, Status, Time};
 use crate::run::view::plot;
+use crate::run::view::scores::Scores;
 
 /// Generated (and real) curves whose fitted `a` a `family` run's histogram shows.
 pub const FAMILY_SAMPLES: usize = 1000;
@@ -116,6 +118,8 @@ pub struct Page {
     pub differing: Vec<String>,
     /// Run folders left out because they could not be read: the folder and why.
     pub skipped: Vec<(String, String)>,
+    /// A sweep's or a benchmark's scores, as its tables hold them (its folder's page).
+    pub scores: Option<Scores>,
 }
 
 /// A series over the steps: `step[i]` and `value[i]` are one point.
@@ -493,6 +497,7 @@ pub fn page(runs: Vec<RunData>) -> Page {
         runs,
         differing,
         skipped: Vec::new(),
+        scores: None,
     }
 }
 
