@@ -83,6 +83,7 @@ pub const OTHER_FLAGS: &[(&str, &str)] = &[
     ("format", "--format"),
     ("seeds", "--seeds"),
     ("trials", "--trials"),
+    ("draws", "--draws"),
     ("jobs", "--jobs"),
     ("dataset", "--dataset"),
     ("success", "--success"),

@@ -290,8 +290,15 @@ pub fn sweep_report(
 
 /// The benchmark's trials, its table beside the published rows, and where its files are.
 pub fn bench_report(outcome: &Outcome, root: &Path) -> String {
+    let runs = match outcome.settings.is_empty() {
+        true => "runs".to_string(),
+        false => format!(
+            "settings in {}, runs in setting-NN/seed-S",
+            grid::SETTINGS_CSV
+        ),
+    };
     format!(
-        "{}\n{} ({} samples per trial; published rows: PacGAN, Table 1)\n{}\nruns, {} and {} in {}\n",
+        "{}\n{} ({} samples per trial; published rows: PacGAN, Table 1)\n{}\n{runs}, {} and {} in {}\n",
         outcome.trials_table(),
         outcome.dataset.name(),
         bench::SAMPLES,

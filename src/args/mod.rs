@@ -8,6 +8,7 @@
 
 pub mod backend;
 pub mod settings;
+pub mod space;
 pub mod target;
 
 use std::fmt::Display;

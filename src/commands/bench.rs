@@ -8,13 +8,15 @@ use clap::Subcommand;
 use curvegan::config::TrainConfig;
 use curvegan::data::target::TargetConfig;
 use curvegan::run::scale::bench;
+use curvegan::run::scale::grid::Setting;
 use curvegan::run::scale::local::{Start, Sweep};
 use curvegan::run::scale::plan;
-use curvegan::run::scale::slurm::{self, Kind};
+use curvegan::run::scale::slurm;
 use curvegan::run::scale::sweep;
 use curvegan::Error;
 
 use crate::args::backend::{Backend, BackendArgs};
+use crate::args::space::SpaceArgs;
 use crate::args::{out_dir, start};
 use crate::scale;
 
@@ -62,6 +64,16 @@ struct ModesArgs {
     /// No table and no line per trial; bench.csv and table.md are still written
     #[arg(long, short)]
     quiet: bool,
+    // Tuning the benchmark: every setting runs every trial, and the table has a row per setting.
+    #[command(flatten)]
+    space: SpaceArgs,
+    /// Draws of --random (each runs the --trials seeds)
+    #[arg(long)]
+    draws: Option<usize>,
+    /// The statistic the settings are sorted by, ties by reverse_kl: modes_captured,
+    /// high_quality_fraction or reverse_kl [default: modes_captured]
+    #[arg(long)]
+    metric: Option<String>,
     #[command(flatten)]
     backend: BackendArgs,
 }
@@ -72,6 +84,8 @@ struct Job {
     dataset: TargetConfig,
     config: TrainConfig,
     trials: usize,
+    settings: Vec<Setting>,
+    metric: Option<String>,
     root: PathBuf,
     backend: Backend,
     start: Start,
@@ -90,9 +104,26 @@ impl ModesArgs {
             config.steps = steps;
         }
         config.validate()?;
-        sweep::check_runs("--trials", self.trials as u64)?;
+        let settings = self.space.settings(self.draws, 0, "draws")?;
+        let runs = (self.trials as u64).saturating_mul(settings.len().max(1) as u64);
+        sweep::check_runs("--trials", runs)?;
         bench::check(&self.dataset, &config, self.trials)?;
+        // Every setting, before anything is written: its keys set, its target the dataset.
+        for setting in &settings {
+            bench::check(&self.dataset, &setting.apply(&config)?, self.trials)?;
+        }
+        if let Some(metric) = &self.metric {
+            bench::check_metric(metric)?;
+            if settings.is_empty() {
+                return Err(Error::config(
+                    "metric",
+                    "sorts the table of settings; give `grid` or `random`",
+                ));
+            }
+        }
         Ok(Job {
+            settings,
+            metric: self.metric.clone(),
             root: out_dir(&self.out, &format!("bench-{}", self.dataset.name())),
             dataset: self.dataset,
             config,
@@ -108,10 +139,15 @@ impl ModesArgs {
 pub fn exec(args: Args) -> Result<()> {
     let BenchCommand::Modes(a) = args.which;
     let j = a.checked()?;
+    let plan = plan::Plan {
+        settings: j.settings,
+        metric: j.metric,
+        ..plan::Plan::bench(&j.dataset, j.trials)
+    };
     match j.backend {
         Backend::Local { jobs } => {
             let sweep = Sweep {
-                plan: plan::Plan::bench(&j.dataset, j.trials),
+                plan,
                 config: j.config,
                 root: j.root,
                 jobs,
@@ -119,11 +155,7 @@ pub fn exec(args: Args) -> Result<()> {
             scale::run_here(&sweep, j.start, j.quiet)
         }
         Backend::Slurm { submit, wait } => {
-            let kind = Kind::Bench {
-                dataset: j.dataset.name().to_string(),
-            };
-            let sweep = plan::Plan::new(kind, 0..j.trials as u64);
-            let plan = slurm::submit(&j.config, sweep, &j.root, &submit)?;
+            let plan = slurm::submit(&j.config, plan, &j.root, &submit)?;
             scale::submitted(&plan, &j.root, wait, j.quiet)
         }
     }

@@ -6,7 +6,7 @@ use std::ops::Range;
 use anyhow::Result;
 use curvegan::config::{check_config_int, TrainConfig};
 use curvegan::eval::catalogue::available;
-use curvegan::run::scale::grid::{Setting, Space};
+use curvegan::run::scale::grid::Setting;
 use curvegan::run::scale::local::{Start, Sweep};
 use curvegan::run::scale::plan;
 use curvegan::run::scale::slurm::{self, Kind};
@@ -17,6 +17,7 @@ use std::path::PathBuf;
 
 use crate::args::backend::{Backend, BackendArgs};
 use crate::args::settings::TrainSettings;
+use crate::args::space::SpaceArgs;
 use crate::args::{out_dir, start, StepsArg};
 use crate::scale;
 
@@ -35,14 +36,8 @@ pub struct Args {
     /// Samples each run is scored on
     #[arg(long, default_value_t = DEFAULT_SCORING_SAMPLES)]
     eval_n: usize,
-    /// Try each of these values of a config key, e.g. "optim_g.lr=1e-4,2e-4"; repeated, the
-    /// cross product; every setting runs over every seed, in OUT/setting-NN/seed-S
-    #[arg(long, value_name = "KEY=V1,V2,…")]
-    grid: Vec<String>,
-    /// Draw a config key's value, e.g. "optim_d.lr=loguniform(1e-5,1e-3)", "uniform(A,B)",
-    /// "choice(a,b)"; --trials draws, seeded by the first of --seeds
-    #[arg(long, value_name = "KEY=DIST")]
-    random: Vec<String>,
+    #[command(flatten)]
+    space: SpaceArgs,
     /// Draws of --random
     #[arg(long)]
     trials: Option<usize>,
@@ -85,8 +80,9 @@ impl Args {
     /// The checked job: the settings, the seeds, the backend; the error names the option and
     /// its value.
     fn checked(self) -> Result<Job, Error> {
-        let space = Space::parse(&self.grid, &self.random, self.trials)?;
-        let settings = space.settings(self.seeds.start, sweeps::MAX_RUNS)?;
+        let settings = self
+            .space
+            .settings(self.trials, self.seeds.start, "trials")?;
         let config = self.checked_config()?;
         // Every setting, before anything is written: its keys set, its metrics checked.
         for setting in &settings {

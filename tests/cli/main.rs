@@ -8,6 +8,8 @@
 //!   `sample RUN`;
 //! - `bad_input`: every kind of bad input, one table: exit 2, one line, nothing left;
 //! - `basics`: the tutorial's run folder, sampling, determinism, bad input;
+//! - `bench`: the mode-collapse benchmark tuned (`bench modes --grid`, `--random`): a row per
+//!   setting, sorted; a row trained otherwise than the shipped config marked, with a footnote;
 //! - `cli_beyond`: every loss, 2-D sets, formulas, data files, deeper and conditional nets;
 //! - `docs`: the guide (`docs/`) and the README: the command reference equals every command's
 //!   `--help`, every link and anchor resolves, every shell example parses and its flags exist,
@@ -35,6 +37,7 @@
 mod any_run;
 mod bad_input;
 mod basics;
+mod bench;
 mod cli_beyond;
 #[path = "../common/mod.rs"]
 mod common;

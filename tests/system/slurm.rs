@@ -1,6 +1,7 @@
 //! Sweeps and the mode benchmark through a real Slurm cluster (`--backend slurm`): submit,
 //! `status`, `collect`, `--wait`, a failed trial, a trial requeued mid-run that resumes from its
-//! checkpoint, and results byte for byte those of `--backend local`.
+//! checkpoint, and results byte for byte those of `--backend local`: a sweep over seeds, a grid
+//! of settings (2 learning rates × 2 packings × 3 seeds) and the benchmark, over settings too.
 //!
 //! These tests need a running cluster: `scripts/slurm/start.sh` starts a one-node one (as root,
 //! with the Debian packages slurm-wlm and munge). Clients find it through `SLURM_CONF`, else
@@ -372,6 +373,104 @@ fn bench_modes_with_wait_through_slurm_equals_the_local_benchmark() {
     assert_eq!(read(&root, "table.md"), read(&local, "table.md"));
     let csv = |d: &Path| without_wall(&read(d, "bench.csv"));
     assert_eq!(csv(&root), csv(&local));
+}
+
+/// The hyperparameter sweep: 2 learning rates × 2 packings × 3 seeds, tiny runs.
+const GRID_SWEEP: [&str; 13] = [
+    "sweep",
+    "--grid",
+    "optim_g.lr=1e-4,2e-4",
+    "--grid",
+    "pack=1,2",
+    "--seeds",
+    "0..3",
+    "--steps",
+    "200",
+    "--plot-every",
+    "0",
+    "--eval-n",
+    "200",
+];
+
+/// The files of a sweep's or benchmark's folder `a` equal `b`'s: `same` byte for byte, `timed`
+/// but for their `wall_s` column.
+fn assert_same_tables(a: &Path, b: &Path, same: &[&str], timed: &[&str]) {
+    let read = |d: &Path, f: &str| fs::read_to_string(d.join(f)).unwrap();
+    for f in same {
+        assert_eq!(read(a, f), read(b, f), "{f}");
+    }
+    for f in timed {
+        assert_eq!(without_wall(&read(a, f)), without_wall(&read(b, f)), "{f}");
+    }
+}
+
+#[test]
+fn a_grid_sweep_through_slurm_gives_the_table_of_the_same_sweep_run_locally() {
+    let (conf, _tmp, root, local, r, l) = case();
+    let (_, stdout, stderr) = submitted(&conf, &[&GRID_SWEEP[..], &["--wait"]].concat(), &r);
+    assert!(stderr.contains("done 12, failed 0"), "{stderr}");
+    let script = fs::read_to_string(root.join("slurm.sh")).unwrap();
+    assert!(script.contains("#SBATCH --array=0-11"), "{script}");
+    stdout_of(
+        curvegan()
+            .args(GRID_SWEEP)
+            .args(["--jobs", "2", "-q", "--out", &l]),
+    );
+    // Four settings, best first, each over its three seeds; the scores are the runs', which
+    // are deterministic per seed, so the tables are equal byte for byte (times aside).
+    let table = fs::read_to_string(local.join("table.md")).unwrap();
+    assert!(stdout.contains(&table), "{stdout}\n---\n{table}");
+    assert_eq!(table.matches(" | 3/3 |").count(), 4, "{table}");
+    let csv = fs::read_to_string(local.join("sweep.csv")).unwrap();
+    assert_eq!(csv.lines().count(), 5, "{csv}");
+    assert_same_tables(
+        &root,
+        &local,
+        &["sweep.csv", "table.md", "settings.csv"],
+        &["runs.csv"],
+    );
+    for n in 1..=4 {
+        let setting = format!("setting-0{n}");
+        assert_same_runs(
+            &root.join(&setting),
+            &local.join(&setting),
+            &[0, 1, 2],
+            &SAME[..4],
+        );
+    }
+}
+
+#[test]
+fn a_benchmark_over_settings_through_slurm_equals_the_local_one() {
+    let (conf, _tmp, root, local, r, l) = case();
+    let bench = [
+        "bench",
+        "modes",
+        "--dataset",
+        "ring8",
+        "--trials",
+        "2",
+        "--steps",
+        "200",
+        "--grid",
+        "pack=1,2",
+    ];
+    let (_, stdout, stderr) = submitted(&conf, &[&bench[..], &["--wait"]].concat(), &r);
+    assert!(stderr.contains("done 4, failed 0"), "{stderr}");
+    stdout_of(
+        curvegan()
+            .args(bench)
+            .args(["--jobs", "2", "-q", "--out", &l]),
+    );
+    let table = fs::read_to_string(local.join("table.md")).unwrap();
+    assert!(stdout.contains(&table), "{stdout}\n---\n{table}");
+    assert_eq!(table.matches("| curvegan, setting ").count(), 2, "{table}");
+    assert_same_tables(&root, &local, &["table.md", "settings.csv"], &["bench.csv"]);
+    for n in 1..=2 {
+        let setting = format!("setting-0{n}");
+        let same = ["metrics.csv", "generator.safetensors"];
+        assert_same_runs(&root.join(&setting), &local.join(&setting), &[0, 1], &same);
+    }
 }
 
 /// Runs `curvegan ARGS…` expecting bad input: exit code 2, a message holding `needle`, and

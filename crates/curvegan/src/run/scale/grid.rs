@@ -47,6 +47,13 @@ impl Setting {
         }
         Ok(config)
     }
+
+    /// The value this setting gives `key`, if it sets it.
+    pub fn value(&self, key: &str) -> Option<&str> {
+        (self.0.iter())
+            .find(|(k, _)| k == key)
+            .map(|(_, v)| v.as_str())
+    }
 }
 
 impl fmt::Display for Setting {
@@ -300,8 +307,8 @@ pub fn setting_dir(root: &Path, index: usize, count: usize) -> PathBuf {
     root.join(format!("setting-{:0width$}", index + 1))
 }
 
-/// The keys of `settings`, in the order they first appear.
-fn keys(settings: &[Setting]) -> Vec<&str> {
+/// The keys of `settings`, in the order they first appear (a table's columns).
+pub(crate) fn keys<'a>(settings: impl IntoIterator<Item = &'a Setting>) -> Vec<&'a str> {
     let mut keys: Vec<&str> = Vec::new();
     for s in settings {
         for (k, _) in &s.0 {
@@ -319,7 +326,7 @@ pub fn settings_csv(settings: &[Setting]) -> String {
     let mut csv = CsvWriter::new();
     csv.row(std::iter::once("setting").chain(keys.iter().copied()));
     for (i, s) in settings.iter().enumerate() {
-        let value = |k: &str| s.0.iter().find(|(key, _)| key == k).map(|(_, v)| v.clone());
+        let value = |k: &str| s.value(k).map(str::to_string);
         csv.row(
             std::iter::once((i + 1).to_string())
                 .chain(keys.iter().map(|k| value(k).unwrap_or_default())),
@@ -479,11 +486,7 @@ impl Table {
             false => x.to_string(),
         };
         for r in &self.rows {
-            let value = |k: &str| {
-                (r.setting.0.iter())
-                    .find(|(key, _)| key == k)
-                    .map(|(_, v)| v.clone())
-            };
+            let value = |k: &str| r.setting.value(k).map(str::to_string);
             let mut fields: Vec<String> = std::iter::once(r.number.to_string())
                 .chain(keys.iter().map(|k| value(k).unwrap_or_default()))
                 .chain(std::iter::once(r.runs.to_string()))
@@ -524,11 +527,7 @@ impl Table {
         text += &format!("| {} |\n", head.join(" | "));
         text += &format!("|{}\n", "---|".repeat(head.len()));
         for r in &self.rows {
-            let value = |k: &str| {
-                (r.setting.0.iter())
-                    .find(|(key, _)| key == k)
-                    .map(|(_, v)| v.clone())
-            };
+            let value = |k: &str| r.setting.value(k).map(str::to_string);
             let (mean, sd) = r.mean_sd(&self.metric);
             let score = scores::mean_sd_text(mean, sd);
             let mut cells: Vec<String> = std::iter::once(r.number.to_string())

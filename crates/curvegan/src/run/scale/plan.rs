@@ -353,8 +353,8 @@ pub enum Collected {
 
 /// Writes the table of a sweep planned by `plan` with `results` into `root` — `sweep.csv`,
 /// or for a hyperparameter sweep `sweep.csv` (a row per setting), `table.md`, `runs.csv` and
-/// `settings.csv`, or for a benchmark `bench.csv` and `table.md` — and `report.html`, the page
-/// comparing its runs; returns it.
+/// `settings.csv`, or for a benchmark `bench.csv` and `table.md` (a row per setting in a
+/// benchmark over settings) — and `report.html`, the page comparing its runs; returns it.
 pub fn write_results(root: &Path, plan: &Plan, results: Vec<SeedResult>) -> Result<Collected> {
     let kind = &plan.kind;
     let plan_error = |e: String| Error::config("success", e);
@@ -393,7 +393,10 @@ pub fn write_results(root: &Path, plan: &Plan, results: Vec<SeedResult>) -> Resu
                 }
             }
             Some(dataset) => {
-                let outcome = bench::outcome(&dataset, &results)?;
+                // The settings every trial shares, as the sweep wrote them before its first.
+                let config = TrainConfig::load_saved(&root.join(files::CONFIG))?;
+                let (settings, metric) = (&plan.settings, plan.metric.as_deref());
+                let outcome = bench::outcome(&dataset, &config, settings, metric, &results)?;
                 outcome.save(root)?;
                 Collected::Bench(outcome)
             }
