@@ -17,13 +17,14 @@
 //! per frame, when the UI asks; the run's [`Snapshot`]s (samples, real data, evaluations) go
 //! there at its figure and evaluation steps. `p` makes the training thread wait
 //! in [`Observer::should_stop`]; `q` (or Ctrl-C, which raw mode delivers as a key) sets the
-//! same stop flag as Ctrl-C, so the run checkpoints and exits with code 130. `watch` looks at
-//! `RUN/live.json` four times a second and reads it again when its size or modification time
-//! changed (a read that failed is not retried until then; the read is bounded,
-//! [`Snapshot::load`]), `RUN/run.json` for the status, and the folder's lock for whether a
-//! process still writes it; a folder that is gone (moved or deleted) is shown as gone, with
-//! the last state read. Names from the folder and the snapshot are shown escaped
-//! ([`curvegan::text`]).
+//! same stop flag as Ctrl-C, so the run checkpoints and exits with code 130. `watch` reads a
+//! run's files into the same [`View`] (`crate::commands::watch`). Names from the folder and
+//! the snapshot are shown escaped ([`curvegan::text`]).
+//!
+//! While a run trains, the progress line shows its speed over the last seconds and the ETA;
+//! once it has ended (or is not training), its mean speed. The metrics sit in a table under
+//! the charts, as many to a row as the width holds, so that at 80×24 a target's default
+//! metrics are all in view.
 //!
 //! The terminal is restored on every exit: the end of the view, an error, a panic (a hook),
 //! and a second signal, which exits at once.
@@ -33,16 +34,13 @@ use std::io::{BufWriter, IsTerminal, Read, Stderr};
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard, Once};
-use std::time::{Duration, Instant, SystemTime};
+use std::time::{Duration, Instant};
 
 use anyhow::{Context, Result};
-use curvegan::eval::catalogue::Scores;
+use curvegan::eval::catalogue::{shown as shown_value, Scores};
 use curvegan::gan::step::StepStats;
-use curvegan::run::store::files;
-use curvegan::run::store::folder::is_locked;
 use curvegan::run::store::live_json::{Figure, History, LossPoint, Snapshot};
-use curvegan::run::store::run_json::{RunRecord, Status};
-use curvegan::{text, Error, Observer, Summary};
+use curvegan::{text, Observer, Summary};
 use ratatui::backend::CrosstermBackend;
 use ratatui::crossterm::terminal::{self, EnterAlternateScreen};
 use ratatui::crossterm::{cursor, execute};
@@ -57,22 +55,19 @@ use ratatui::{Frame, Terminal};
 use crate::term::{restore_terminal, ACTIVE, STOP};
 
 /// Time between two frames (a key redraws at once): 5 a second.
-const FRAME: Duration = Duration::from_millis(200);
-/// Time between two looks at `live.json` by `watch` (it is read again only when its size or
-/// modification time changed).
-const WATCH_EVERY: Duration = Duration::from_millis(250);
+pub const FRAME: Duration = Duration::from_millis(200);
 
 /// True if the view can be drawn: stdin (for the keys) and stderr are terminals.
-fn has_terminal() -> bool {
+pub fn has_terminal() -> bool {
     std::io::stdin().is_terminal() && std::io::stderr().is_terminal()
 }
 
 /// Buffered: a frame goes out in a few writes, not one per changed cell.
-type Term = Terminal<CrosstermBackend<BufWriter<Stderr>>>;
+pub type Term = Terminal<CrosstermBackend<BufWriter<Stderr>>>;
 
 /// Puts the terminal in raw mode on the alternate screen (restored by [`restore_terminal`],
 /// also on a panic).
-fn enter() -> Result<Term> {
+pub fn enter() -> Result<Term> {
     static HOOK: Once = Once::new();
     HOOK.call_once(|| {
         let previous = std::panic::take_hook();
@@ -243,14 +238,14 @@ impl Dashboard {
 }
 
 /// A key the view acts on.
-enum Key {
+pub enum Key {
     Quit,
     Pause,
     Save,
 }
 
 /// What the keyboard gave within a frame.
-enum Input {
+pub enum Input {
     Key(Key),
     Nothing,
     /// End of input or a hang-up: the terminal is gone (an SSH link dropped, a pane closed).
@@ -261,7 +256,7 @@ enum Input {
 /// alone and Ctrl-C quit, `p` and space pause, `s` saves), through poll(2) of our own rather
 /// than crossterm's event reader, which spins forever once a hung-up terminal's reads return
 /// end of input: a process whose terminal went away must stop, not burn a core.
-fn next_key(wait: Duration) -> Input {
+pub fn next_key(wait: Duration) -> Input {
     let mut fd = libc::pollfd {
         fd: libc::STDIN_FILENO,
         events: libc::POLLIN,
@@ -298,7 +293,7 @@ fn next_key(wait: Duration) -> Input {
 }
 
 /// Saves the figure of `snapshot` into `dir`; the note to show.
-fn save(snapshot: Option<&Snapshot>, dir: Option<&Path>) -> String {
+pub fn save(snapshot: Option<&Snapshot>, dir: Option<&Path>) -> String {
     match (snapshot, dir) {
         (Some(snap), Some(dir)) => match snap.save_figure(dir) {
             Ok(path) => format!(
@@ -341,6 +336,7 @@ fn train_view(terminal: &mut Term, shared: &Shared, steps: usize) -> Result<()> 
                 history: s.history.points.clone(),
                 snapshot: s.snapshot.clone(),
                 per_s,
+                ended: s.ended.is_some(),
                 elapsed: started.elapsed(),
                 status,
                 note: note.clone(),
@@ -397,199 +393,102 @@ impl Rate {
     }
 }
 
-/// `curvegan watch RUN`: the view of the run in `dir`, read from its `live.json`, until `q`.
-/// Without a terminal, prints the run's state once.
-pub fn watch(dir: &Path) -> Result<()> {
-    if !dir.join(files::CONFIG).is_file() {
-        return Err(Error::config(
-            "RUN",
-            format!(
-                "{} is not a run folder (it has no {})",
-                dir.display(),
-                files::CONFIG
-            ),
-        )
-        .into());
-    }
-    if !dir.join(files::LIVE).is_file() {
-        return Err(Error::config(
-            "RUN",
-            format!(
-                "{} has no {} (written by runs of newer versions, at their first figure or evaluation step); nothing to show yet",
-                dir.display(),
-                files::LIVE
-            ),
-        )
-        .into());
-    }
-    let mut reader = Reader::new(dir);
-    if !has_terminal() {
-        let view = reader.view()?;
-        return crate::term::print(&plain(&view));
-    }
-    let mut terminal = enter()?;
-    let result = watch_view(&mut terminal, &mut reader);
-    restore_terminal();
-    result
-}
-
-fn watch_view(terminal: &mut Term, reader: &mut Reader) -> Result<()> {
-    let mut note = String::new();
-    let mut view = reader.view()?;
-    let mut read_at = Instant::now();
-    loop {
-        if read_at.elapsed() >= WATCH_EVERY {
-            // A snapshot being replaced is read whole or not at all (atomic rename); a failed
-            // read keeps the last view.
-            if let Ok(v) = reader.view() {
-                view = v;
-            }
-            read_at = Instant::now();
-        }
-        // A key's note; else the view's own (a folder gone).
-        if !note.is_empty() {
-            view.note.clone_from(&note);
-        }
-        terminal.draw(|f| render(f, &view))?;
-        match next_key(FRAME) {
-            Input::Key(Key::Quit) | Input::Gone => return Ok(()),
-            // Into the current folder: the run's own belongs to the process that trains it.
-            Input::Key(Key::Save) => note = save(view.snapshot.as_ref(), Some(Path::new("."))),
-            Input::Key(Key::Pause) => note = "p pauses only in the training process".to_string(),
-            Input::Nothing => {}
-        }
-    }
-}
-
-/// Reads a run's `live.json` when it changed, its status from the lock and `run.json`.
-struct Reader {
-    dir: PathBuf,
-    /// Size and modification time of `live.json` at the last read (`None`: it was missing).
-    read: Option<(u64, Option<SystemTime>)>,
-    snapshot: Option<Snapshot>,
-}
-
-impl Reader {
-    fn new(dir: &Path) -> Reader {
-        Reader {
-            dir: dir.to_path_buf(),
-            read: None,
-            snapshot: None,
-        }
-    }
-
-    /// The view of the run as it is now: `live.json` read again only when its size or
-    /// modification time changed since the last read (which failed or not).
-    fn view(&mut self) -> Result<View> {
-        let path = self.dir.join(files::LIVE);
-        let stamp = std::fs::metadata(&path)
-            .ok()
-            .map(|m| (m.len(), m.modified().ok()));
-        if self.snapshot.is_none() || stamp != self.read {
-            self.read = stamp;
-            match Snapshot::load(&self.dir) {
-                Ok(snap) => self.snapshot = Some(snap),
-                // The last snapshot stays shown; an unreadable first one is an error.
-                Err(e) if self.snapshot.is_none() => return Err(e.into()),
-                Err(_) => {}
-            }
-        }
-        let snap = self.snapshot.clone().context("no snapshot")?;
-        let gone = !self.dir.is_dir();
-        let status = match is_locked(&self.dir) {
-            true => Status::Running,
-            false => match RunRecord::load(&self.dir).ok().flatten().map(|r| r.status) {
-                Some(Status::Running) => Status::Killed,
-                Some(s) => s,
-                None => snap.status,
-            },
-        };
-        let running = status == Status::Running && !gone;
-        Ok(View {
-            dir: Some(self.dir.clone()),
-            step: Some(snap.step),
-            steps: snap.steps,
-            last: StepStats {
-                d_loss: snap.last.d_loss,
-                g_loss: snap.last.g_loss,
-                d_real: snap.last.d_real,
-                d_fake: snap.last.d_fake,
-                d_fake_g: 0.0,
-            },
-            history: snap.history.points.clone(),
-            per_s: if running { snap.steps_per_s } else { 0.0 },
-            elapsed: Duration::from_secs_f64(snap.elapsed_s.max(0.0)),
-            status: match (gone, running) {
-                (true, _) => "FOLDER GONE".to_string(),
-                (false, true) => "running (watching)".to_string(),
-                (false, false) => format!("{} (watching)", status.name()),
-            },
-            note: match gone {
-                true => format!(
-                    "{} is gone (moved or deleted): its last state",
-                    text::echo_path(&self.dir)
-                ),
-                false => String::new(),
-            },
-            keys: "q close  s save figure",
-            snapshot: Some(snap),
-        })
-    }
-}
-
 /// What one frame shows.
-struct View {
-    dir: Option<PathBuf>,
-    step: Option<usize>,
-    steps: usize,
-    last: StepStats,
-    history: Vec<LossPoint>,
-    snapshot: Option<Snapshot>,
+pub struct View {
+    /// The run folder.
+    pub dir: Option<PathBuf>,
+    /// The last step trained.
+    pub step: Option<usize>,
+    /// Steps planned.
+    pub steps: usize,
+    /// The last step's numbers.
+    pub last: StepStats,
+    /// The losses and D's outputs so far.
+    pub history: Vec<LossPoint>,
+    /// The last snapshot (samples, evaluations, the mean speed).
+    pub snapshot: Option<Snapshot>,
     /// Steps per second now (0 when unknown or paused).
-    per_s: f64,
-    elapsed: Duration,
-    status: String,
-    note: String,
-    keys: &'static str,
+    pub per_s: f64,
+    /// The run is not training (it ended, or no process trains it): its mean speed is shown.
+    pub ended: bool,
+    /// Wall time so far.
+    pub elapsed: Duration,
+    /// The status in the header.
+    pub status: String,
+    /// A note in the footer.
+    pub note: String,
+    /// The keys in the footer.
+    pub keys: &'static str,
 }
 
 impl View {
-    /// `step 1234/10001  812 steps/s  ETA 0:00:11  elapsed 0:00:02`.
+    /// `step 1234/10001  812 steps/s  ETA 0:00:11  elapsed 0:00:02`; once the run is not
+    /// training, `step 10000/10001  mean 790 steps/s  elapsed 0:00:13` (the mean of its last
+    /// snapshot; none without one).
     fn progress(&self) -> String {
         let done = self.step.map_or(0, |s| s + 1);
-        let eta = match self.per_s > 0.0 && done < self.steps {
-            true => clock((self.steps - done) as f64 / self.per_s),
-            false => "—".to_string(),
+        let speed = match (self.ended, &self.snapshot) {
+            (false, _) => {
+                let eta = match self.per_s > 0.0 && done < self.steps {
+                    true => clock((self.steps - done) as f64 / self.per_s),
+                    false => "—".to_string(),
+                };
+                format!("  {:.0} steps/s  ETA {eta}", self.per_s)
+            }
+            (true, Some(snap)) if snap.steps_per_s > 0.0 => {
+                format!("  mean {:.0} steps/s", snap.steps_per_s)
+            }
+            (true, _) => String::new(),
         };
         format!(
-            "step {}/{}  {:.0} steps/s  ETA {eta}  elapsed {}",
+            "step {}/{}{speed}  elapsed {}",
             self.step.map_or("—".to_string(), |s| s.to_string()),
             self.steps,
-            self.per_s,
             clock(self.elapsed.as_secs_f64())
         )
     }
 
-    /// The evaluation metrics' lines: `name  value  (step N)`.
-    fn metrics(&self) -> Vec<String> {
-        let Some(snap) = &self.snapshot else {
-            return vec!["no evaluation yet".to_string()];
-        };
-        let e = &snap.evaluations;
-        let Some(&step) = e.steps.last() else {
-            return vec!["no evaluation yet".to_string()];
-        };
+    /// The last evaluation: its step and one cell per metric, `name  value`, names padded to
+    /// one width and values aligned (a count as a whole number); `None` before the first.
+    fn metric_cells(&self) -> Option<(usize, Vec<String>)> {
+        let e = &self.snapshot.as_ref()?.evaluations;
+        let step = *e.steps.last()?;
         // Names from a file: escaped and cut.
         let names: Vec<String> = e.names.iter().map(|n| text::echo(n)).collect();
+        let values: Vec<String> = (e.latest().into_iter())
+            .map(|(name, v)| shown_value(name, v, 5))
+            .collect();
         let width = names.iter().map(|n| n.chars().count()).max().unwrap_or(0);
-        let mut lines = vec![format!("at step {step}:")];
-        lines.extend(
-            (names.iter().zip(e.latest()))
-                .map(|(name, (_, v))| format!("{name:<width$} {v:>10.5}")),
-        );
+        let value_width = values.iter().map(String::len).max().unwrap_or(0);
+        let cells = (names.iter().zip(&values))
+            .map(|(name, v)| format!("{name:<width$} {v:>value_width$}"))
+            .collect();
+        Some((step, cells))
+    }
+
+    /// The metrics' lines in a table `width` characters wide: as many cells to a line as fit,
+    /// at most `max_lines` lines (the last one then says how many were left out).
+    fn metric_lines(&self, width: usize, max_lines: usize) -> Vec<String> {
+        let Some((_, cells)) = self.metric_cells() else {
+            return vec!["no evaluation yet".to_string()];
+        };
+        let cell = cells.iter().map(|c| c.chars().count()).max().unwrap_or(1);
+        let per_line = ((width + GAP) / (cell + GAP)).max(1);
+        let mut lines: Vec<String> = (cells.chunks(per_line))
+            .map(|row| row.join(&" ".repeat(GAP)))
+            .collect();
+        if lines.len() > max_lines.max(1) {
+            let kept = max_lines.max(1) - 1;
+            let left = cells.len() - kept * per_line;
+            lines.truncate(kept);
+            lines.push(format!("… and {left} more"));
+        }
         lines
     }
 }
+
+/// Spaces between two metrics on a line.
+const GAP: usize = 3;
 
 /// `h:mm:ss`.
 fn clock(seconds: f64) -> String {
@@ -598,7 +497,7 @@ fn clock(seconds: f64) -> String {
 }
 
 /// The view as plain text, for `watch` without a terminal.
-fn plain(v: &View) -> String {
+pub fn plain(v: &View) -> String {
     let dir = v.dir.as_deref().map(text::path);
     let mut text = format!(
         "{}  {}\n{}\nD_loss {:.4}  G_loss {:.4}  D(real) {:.4}  D(fake) {:.4}\n",
@@ -610,8 +509,14 @@ fn plain(v: &View) -> String {
         v.last.d_real,
         v.last.d_fake
     );
-    for line in v.metrics() {
-        text += &format!("{line}\n");
+    match v.metric_cells() {
+        Some((step, cells)) => {
+            text += &format!("at step {step}:\n");
+            for cell in cells {
+                text += &format!("{cell}\n");
+            }
+        }
+        None => text += "no evaluation yet\n",
     }
     text
 }
@@ -624,15 +529,33 @@ const REAL: Color = Color::White;
 const FAKE: Color = Color::LightRed;
 const GUIDE: Color = Color::DarkGray;
 
-/// Draws `v` into the frame; laid out for 80×24 and larger.
-fn render(f: &mut Frame, v: &View) {
-    let [header, progress, body, footer] = Layout::vertical([
+/// The fewest rows the charts keep, borders included.
+const CHART_ROWS: u16 = 8;
+
+/// Draws `v` into the frame; laid out for 80×24 and larger: the metrics' table takes the rows
+/// it needs under the charts, which keep at least [`CHART_ROWS`].
+pub fn render(f: &mut Frame, v: &View) {
+    let area = f.area();
+    let inner = usize::from(area.width.saturating_sub(2));
+    let free = area.height.saturating_sub(3 + CHART_ROWS + 2);
+    let metric_lines = v.metric_lines(inner, usize::from(free));
+    let title = match v.metric_cells() {
+        Some((step, _)) => format!(" metrics at step {step} "),
+        None => " metrics ".to_string(),
+    };
+    let [header, progress, body, metrics, footer] = Layout::vertical([
         Constraint::Length(1),
         Constraint::Length(1),
-        Constraint::Min(8),
+        Constraint::Min(CHART_ROWS),
+        Constraint::Length(metric_lines.len() as u16 + 2),
         Constraint::Length(1),
     ])
-    .areas(f.area());
+    .areas(area);
+    let lines: Vec<TextLine> = metric_lines.into_iter().map(TextLine::from).collect();
+    f.render_widget(
+        Paragraph::new(lines).block(Block::bordered().title(title)),
+        metrics,
+    );
     let dir = v.dir.as_deref().map_or(String::new(), text::path);
     let status_style = match v.status.as_str() {
         "PAUSED" | "pausing" => Style::new().black().on_yellow(),
@@ -667,12 +590,8 @@ fn render(f: &mut Frame, v: &View) {
     let [samples, charts] =
         Layout::horizontal([Constraint::Percentage(50), Constraint::Percentage(50)]).areas(body);
     render_samples(f, samples, v);
-    let [losses, outputs, metrics] = Layout::vertical([
-        Constraint::Percentage(45),
-        Constraint::Percentage(30),
-        Constraint::Min(4),
-    ])
-    .areas(charts);
+    let [losses, outputs] =
+        Layout::vertical([Constraint::Percentage(55), Constraint::Percentage(45)]).areas(charts);
     let refs = v.snapshot.as_ref().map_or(Vec::new(), |s| {
         s.references.iter().map(|(_, r)| *r as f64).collect()
     });
@@ -725,11 +644,6 @@ fn render(f: &mut Frame, v: &View) {
             (series(|p| p.d_fake), D_FAKE),
         ],
         &d_ref.into_iter().collect::<Vec<_>>(),
-    );
-    let lines: Vec<TextLine> = v.metrics().into_iter().map(TextLine::from).collect();
-    f.render_widget(
-        Paragraph::new(lines).block(Block::bordered().title(" metrics ")),
-        metrics,
     );
 }
 

@@ -52,6 +52,25 @@ fn loss_help() -> String {
     )
 }
 
+/// `--activation`'s value: a hidden activation (`relu`, `leaky-relu[:SLOPE]`, `tanh`). The
+/// engine also has `sigmoid` and `identity`, for output layers only: refused here by name, as
+/// the config's check refuses them in a file.
+fn hidden_activation(text: &str) -> std::result::Result<Activation, String> {
+    const HIDDEN: &str = "relu, leaky-relu[:SLOPE] or tanh";
+    match text.parse::<Activation>() {
+        Ok(a @ (Activation::Relu | Activation::LeakyRelu(_) | Activation::Tanh)) => Ok(a),
+        Ok(other) => Err(format!(
+            "'{other}' is not a hidden activation (only an output one); use {HIDDEN}"
+        )),
+        // A slope that is not a number: the engine's message names it.
+        Err(e) if text.starts_with("leaky-relu:") => Err(e),
+        Err(_) => Err(format!(
+            "unknown activation '{}' (expected {HIDDEN})",
+            curvegan::text::echo(text)
+        )),
+    }
+}
+
 fn activation_help() -> String {
     let leaky: Activation = "leaky-relu".parse().unwrap_or(Activation::Relu);
     with_default(
@@ -84,7 +103,7 @@ pub struct TrainSettings {
     #[arg(help_heading = NETS, long, value_name = "W,W,…", value_delimiter = ',', num_args = 1..,
         help = with_default("The discriminator's hidden widths", widths(&DEFAULT.d_hidden)))]
     d_hidden: Option<Vec<usize>>,
-    #[arg(help_heading = NETS, long, value_name = "ACT", help = activation_help())]
+    #[arg(help_heading = NETS, long, value_name = "ACT", value_parser = hidden_activation, help = activation_help())]
     activation: Option<Activation>,
     /// BatchNorm1d after every hidden Linear of the generator (PyTorch's momentum 0.1, eps 1e-5)
     #[arg(help_heading = NETS, long)]

@@ -44,7 +44,9 @@ pub enum Command {
     Sweep(Box<sweep::Args>),
     /// Benchmarks that compare curvegan with published results.
     Bench(bench::Args),
-    /// List the run folders under a folder: name, start, target, loss, steps, status, metric.
+    /// List the run folders under a folder: name, start, target, loss, steps, status, metric;
+    /// sorted and filtered.
+    #[command(after_long_help = runs::EXAMPLES)]
     Runs(runs::Args),
     /// Follow a run another process is training (or show a finished one) in a full-screen
     /// live view, from its live.json; q closes it.

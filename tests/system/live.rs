@@ -273,10 +273,18 @@ fn live_view_stays_on_the_finished_run_until_q_then_prints_the_summary() {
     });
     assert!(screen.contains("step 300/301"), "{screen}");
     assert!(
-        screen.contains("at step 300:") && screen.contains("mse_to_target"),
+        screen.contains("metrics at step 300") && screen.contains("mse_to_target"),
         "{screen}"
     );
     assert!(screen.contains("q close  s save figure"), "{screen}");
+    // Issue 25, item 11: once the speed of the last seconds would be 0 (before, "0 steps/s"),
+    // the run's mean speed.
+    std::thread::sleep(Duration::from_secs(4));
+    let screen = t.screen();
+    assert!(
+        screen.contains(" mean ") && !screen.contains(" 0 steps/s"),
+        "{screen}"
+    );
     t.keys("q");
     assert_eq!(t.exit_code(), 0);
     let summary = t.wait_for("the summary", |s| s.contains("µs per training step"));
@@ -333,6 +341,57 @@ fn watch_follows_a_run_another_process_writes_and_shows_it_finished() {
     });
     t.keys("q");
     assert_eq!(t.exit_code(), 0);
+}
+
+/// Issue 25, item 11: `watch` of a finished run at 80×24 shows every metric of its last
+/// evaluation, several to a row (before: 2 of a family run's 6 in a column cut short), a
+/// count as a whole number (`modes_captured 8`, not `8.00000`), and the run's mean speed
+/// (before: "0 steps/s").
+#[test]
+fn watch_of_a_finished_run_shows_every_metric_and_its_mean_speed() {
+    require_tmux();
+    let tmp = TempDir::new().unwrap();
+    for (name, target) in [("family", "family"), ("ring", "ring8")] {
+        let dir = tmp.path().join(name);
+        curvegan()
+            .args(["train", "--quiet", "--target", target, "--steps", "201"])
+            .args(["--plot-every", "100", "--eval-every", "100", "--out"])
+            .arg(&dir)
+            .assert()
+            .success();
+        let live: serde_json::Value =
+            serde_json::from_slice(&std::fs::read(dir.join("live.json")).unwrap()).unwrap();
+        let names: Vec<&str> = (live["evaluations"]["names"].as_array().unwrap().iter())
+            .map(|n| n.as_str().unwrap())
+            .collect();
+        let t = Tmux::start(tmp.path(), &["watch", &dir.display().to_string()]);
+        let screen = t.wait_for("the finished run", |s| {
+            s.contains("finished (watching)") && s.contains("step 200/201")
+        });
+        rows(&screen);
+        for metric in &names {
+            assert!(screen.contains(metric), "{metric} not shown:\n{screen}");
+        }
+        let progress = screen.lines().find(|l| l.starts_with("step ")).unwrap();
+        assert!(
+            progress.contains(" mean ") && !progress.contains(" 0 steps/s"),
+            "{screen}"
+        );
+        if target == "family" {
+            assert_eq!(names.len(), 6, "{names:?}");
+        } else {
+            let at = screen.find("modes_captured").unwrap();
+            let value = screen[at + "modes_captured".len()..]
+                .split_whitespace()
+                .next();
+            assert!(
+                value.is_some_and(|v| v.parse::<u32>().is_ok()),
+                "{value:?}:\n{screen}"
+            );
+        }
+        t.keys("q");
+        assert_eq!(t.exit_code(), 0);
+    }
 }
 
 /// CPU seconds (user and system) the process `pid` has used.

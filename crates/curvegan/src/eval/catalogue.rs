@@ -145,6 +145,18 @@ pub const CATALOGUE: [MetricInfo; 22] = [
     info("trtr_accuracy", None, false, true, Labelled),
 ];
 
+/// The metrics whose values are counts (of modes): shown as whole numbers ([`shown`]).
+pub const COUNTS: [&str; 1] = ["modes_captured"];
+
+/// The value `value` of metric `name` as a table shows it: a count as a whole number (`8`),
+/// any other value (or a count that is not whole, a mean over runs) with `decimals` decimals.
+pub fn shown(name: &str, value: f64, decimals: usize) -> String {
+    match COUNTS.contains(&name) && value.fract() == 0.0 {
+        true => format!("{value:.0}"),
+        false => format!("{value:.decimals$}"),
+    }
+}
+
 /// The catalogue entry of a metric.
 pub fn metric_info(name: &str) -> Option<&'static MetricInfo> {
     CATALOGUE.iter().find(|m| m.name == name)
@@ -595,6 +607,14 @@ mod tests {
         let ring = target(TargetConfig::named("ring8").unwrap());
         assert_eq!(known("modes_captured", &ring).max, Some(8.0));
         assert_eq!(known("family_a_mean", &ring), Known::default());
+    }
+
+    #[test]
+    fn a_whole_count_shows_without_decimals_other_values_with_them() {
+        assert_eq!(shown("modes_captured", 8.0, 5), "8");
+        assert_eq!(shown("modes_captured", 7.5, 5), "7.50000");
+        assert_eq!(shown("energy_distance", 2.0, 5), "2.00000");
+        assert_eq!(shown("modes_captured", f64::NAN, 2), "NaN");
     }
 
     #[test]

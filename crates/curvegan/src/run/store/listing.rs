@@ -1,5 +1,5 @@
-//! `curvegan runs`: one row per run folder under a folder — its name, start, target, loss,
-//! steps done and planned, status, final metric and best.
+//! `curvegan runs`: one row per run folder under a folder — its name, start, target (a
+//! formula target by its formula), loss, steps done and planned, status, final metric and best.
 //!
 //! A folder is a run folder when it holds `config.toml` (and no `sweep.json` or `slurm.json`,
 //! which mark a sweep, whose shared config sits beside its runs, [`is_sweep`]); folders are searched a few levels
@@ -8,6 +8,10 @@
 //! (`killed` if it still says running); a run written before `run.json` existed gets one
 //! inferred from its files: final weights mean finished (early-stopped with fewer steps than
 //! planned), a checkpoint alone means stopped, neither means failed.
+//!
+//! The steps done are the rows of `metrics.csv`, which a run writes at its checkpoints and its
+//! end; a running run's are the later of those and its last `live.json` (written at its figure
+//! and evaluation steps), so a listing follows it between checkpoints.
 //!
 //! A run folder with an unreadable or foreign file still gets a row, with the fields it could
 //! not read left empty: a listing never fails because of one bad run. A folder below the
@@ -24,11 +28,13 @@ use std::path::{Path, PathBuf};
 
 use serde::Serialize;
 
-use crate::config::TrainConfig;
+use crate::config::{TrainConfig, MAX_CONFIG_BYTES};
 use crate::data::input;
+use crate::data::target::TargetConfig;
 use crate::error::{Error, Result};
 use crate::run::store::files;
 use crate::run::store::folder;
+use crate::run::store::live_json;
 use crate::run::store::run_json::{Best, RunRecord, Status};
 
 /// How deep below the listed folder run folders are looked for.
@@ -51,11 +57,12 @@ pub struct RunRow {
     pub tags: Vec<String>,
     /// When it started (RFC 3339 UTC), from `run.json`.
     pub start: Option<String>,
-    /// The target's kind (`quadratic`, `family`, …).
+    /// The target's kind (`quadratic`, `family`, …), or a formula target's formula
+    /// (`2*x^2+1`).
     pub target: Option<String>,
     /// The loss.
     pub loss: Option<String>,
-    /// Steps in `metrics.csv`.
+    /// Steps in `metrics.csv`; for a running run, the later of those and its `live.json`'s.
     pub steps_done: Option<usize>,
     /// Steps the config plans.
     pub steps_planned: Option<usize>,
@@ -63,7 +70,8 @@ pub struct RunRow {
     pub status: Status,
     /// The error that ended a failed run.
     pub error: Option<String>,
-    /// The last evaluation's first metric (the watched one with `keep_best`).
+    /// The last evaluation's first metric (the watched one with `keep_best`; the one asked for
+    /// with [`scan_for`]).
     pub metric: Option<Metric>,
     /// The best evaluation, from `best/best.json`.
     pub best: Option<Best>,
@@ -112,6 +120,12 @@ pub fn list(root: &Path) -> Result<Vec<RunRow>> {
 
 /// [`list`], with the folders left out.
 pub fn scan(root: &Path) -> Result<Listing> {
+    scan_for(root, None)
+}
+
+/// [`scan`], each row's [`RunRow::metric`] being metric `metric` (the last value of its column
+/// in `metrics.csv`; none for a run without it) when one is named.
+pub fn scan_for(root: &Path, metric: Option<&str>) -> Result<Listing> {
     if !root.is_dir() {
         return Err(Error::config(
             "DIR",
@@ -137,7 +151,7 @@ pub fn scan(root: &Path) -> Result<Listing> {
         .iter()
         .map(|d| {
             let below = d.strip_prefix(root).unwrap_or(d);
-            row_named(d, below.display().to_string())
+            row_named(d, below.display().to_string(), metric)
         })
         .collect();
     Ok(Listing { rows, skipped })
@@ -198,16 +212,17 @@ pub fn row(dir: &Path) -> RunRow {
     let name = dir
         .file_name()
         .map_or_else(|| dir.display().to_string(), |n| n.to_string_lossy().into());
-    row_named(dir, name)
+    row_named(dir, name, None)
 }
 
-/// The row of the run folder `dir`, named `unnamed` unless it has a `--name`.
-fn row_named(dir: &Path, unnamed: String) -> RunRow {
+/// The row of the run folder `dir`, named `unnamed` unless it has a `--name`, with metric
+/// `metric` (default: the watched one, else the first).
+fn row_named(dir: &Path, unnamed: String, metric: Option<&str>) -> RunRow {
     let config = TrainConfig::load_saved(&dir.join(files::CONFIG)).ok();
     let record = RunRecord::load(dir).ok().flatten();
     let watched = config.as_ref().and_then(|c| c.keep_best.clone());
-    let metrics = scan_metrics(&dir.join(files::METRICS), watched.as_deref());
-    let steps_done = metrics.as_ref().map(|m| m.0);
+    let metrics = scan_metrics(&dir.join(files::METRICS), metric.or(watched.as_deref()));
+    let mut steps_done = metrics.as_ref().map(|m| m.0);
     let steps_planned = config.as_ref().map(|c| c.steps);
     let best = best(dir);
     let status = match &record {
@@ -216,6 +231,10 @@ fn row_named(dir: &Path, unnamed: String) -> RunRow {
         Some(r) => r.status,
         None => inferred_status(dir, steps_done, steps_planned),
     };
+    if status == Status::Running {
+        // metrics.csv is written at checkpoints; live.json more often.
+        steps_done = steps_done.max(live_steps(dir));
+    }
     RunRow {
         folder: dir.to_path_buf(),
         name: record
@@ -224,7 +243,7 @@ fn row_named(dir: &Path, unnamed: String) -> RunRow {
             .unwrap_or(unnamed),
         tags: record.as_ref().map(|r| r.tags.clone()).unwrap_or_default(),
         start: record.as_ref().map(|r| r.start.utc.clone()),
-        target: config.as_ref().map(|c| c.target.name().to_string()),
+        target: config.as_ref().map(|c| target_shown(&c.target)),
         loss: config.as_ref().map(|c| c.loss.name().to_string()),
         steps_done,
         steps_planned,
@@ -233,6 +252,57 @@ fn row_named(dir: &Path, unnamed: String) -> RunRow {
         metric: metrics.and_then(|m| m.1),
         best,
     }
+}
+
+/// A target as a listing names it: its kind, or a formula target's formula.
+fn target_shown(target: &TargetConfig) -> String {
+    match target {
+        TargetConfig::Expr { expr, .. } => expr.clone(),
+        other => other.name().to_string(),
+    }
+}
+
+/// The steps a run has trained by its `live.json`: its step (0-based) + 1; `None` when it has
+/// no readable one. Only the format and the step are kept of the snapshot.
+fn live_steps(dir: &Path) -> Option<usize> {
+    #[derive(serde::Deserialize)]
+    struct Step {
+        format: String,
+        step: usize,
+    }
+    let bytes = files::read_at_most(&dir.join(files::LIVE), files::MAX_LIVE).ok()?;
+    let live: Step = serde_json::from_slice(&bytes).ok()?;
+    (live.format == live_json::FORMAT).then_some(live.step + 1)
+}
+
+/// Whether the run folder `dir`'s `config.toml` sets config key `key` (dotted: `optim_g.lr`,
+/// `target.kind`) to `value`: text as written (`hinge`), a number by its value (`2e-4` is
+/// `0.0002`), a list as its items separated by commas (`g_hidden` `400,400`). `None` when the
+/// file cannot be read or has no such key.
+pub fn config_matches(dir: &Path, key: &str, value: &str) -> Option<bool> {
+    let same = |set: &toml::Value, given: &str| match set {
+        toml::Value::String(s) => s == given,
+        toml::Value::Integer(i) => given.parse::<f64>().is_ok_and(|g| g == *i as f64),
+        toml::Value::Float(f) => given.parse::<f64>().is_ok_and(|g| g == *f),
+        toml::Value::Boolean(b) => given == b.to_string(),
+        _ => false,
+    };
+    Some(match config_value(dir, key)? {
+        toml::Value::Array(items) => {
+            let given: Vec<&str> = value.split(',').map(str::trim).collect();
+            items.len() == given.len() && items.iter().zip(given).all(|(i, g)| same(i, g))
+        }
+        set => same(&set, value.trim()),
+    })
+}
+
+/// The value of config key `key` in the run folder `dir`'s `config.toml`.
+fn config_value(dir: &Path, key: &str) -> Option<toml::Value> {
+    let text = input::read_regular_text(&dir.join(files::CONFIG), MAX_CONFIG_BYTES).ok()?;
+    let table = text.parse::<toml::Table>().ok()?;
+    let mut parts = key.split('.');
+    let first = table.get(parts.next()?)?;
+    parts.try_fold(first, |v, k| v.get(k)).cloned()
 }
 
 /// The best evaluation kept in `dir`'s `best/best.json`; `None` if there is none (or it cannot
