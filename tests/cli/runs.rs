@@ -311,11 +311,15 @@ fn runs_sorts_and_filters() {
 #[test]
 fn runs_outside_a_project_says_where_it_looked() {
     let tmp = TempDir::new().unwrap();
-    let out = curvegan()
-        .arg("runs")
-        .current_dir(tmp.path())
-        .output()
-        .unwrap();
+    let runs_here = |args: &[&str]| {
+        let out = curvegan()
+            .arg("runs")
+            .args(args)
+            .current_dir(tmp.path())
+            .output();
+        out.unwrap()
+    };
+    let out = runs_here(&[]);
     assert_ok(&out);
     let stderr = String::from_utf8(out.stderr).unwrap();
     assert!(
@@ -325,22 +329,14 @@ fn runs_outside_a_project_says_where_it_looked() {
     assert!(out.stdout.is_empty());
     let json = stdout_of(curvegan().args(["runs", "--json"]).current_dir(tmp.path()));
     assert_eq!(String::from_utf8(json).unwrap(), "[]\n");
-    let out = curvegan()
-        .args(["runs", "elsewhere"])
-        .current_dir(tmp.path())
-        .output()
-        .unwrap();
+    let out = runs_here(&["elsewhere"]);
     assert_eq!(out.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&out.stderr).contains("elsewhere"));
     assert!(!tmp.path().join("runs").exists());
 
     // An empty runs/: the same, named.
     std::fs::create_dir(tmp.path().join("runs")).unwrap();
-    let out = curvegan()
-        .arg("runs")
-        .current_dir(tmp.path())
-        .output()
-        .unwrap();
+    let out = runs_here(&[]);
     assert_ok(&out);
     assert!(String::from_utf8_lossy(&out.stderr).contains("no run folders under runs"));
     assert!(out.stdout.is_empty());
