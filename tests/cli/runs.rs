@@ -102,6 +102,11 @@ fn runs_lists_finished_running_and_old_runs() {
     assert_eq!(rows[1]["status"], "finished");
 }
 
+/// `curvegan runs DIR ARGS…`, run.
+fn runs_in(dir: &std::path::Path, args: &[&str]) -> std::process::Output {
+    curvegan().arg("runs").arg(dir).args(args).output().unwrap()
+}
+
 /// The table's row of the run named `name` (the line starting with it).
 fn row_of<'a>(table: &'a str, name: &str) -> &'a str {
     (table.lines().find(|l| l.starts_with(&format!("{name} "))))
@@ -180,12 +185,7 @@ fn runs_shows_formulas_counts_and_a_running_runs_step() {
         std::time::Duration::from_secs(60),
     );
     let listed = |args: &[&str]| {
-        let out = curvegan()
-            .arg("runs")
-            .args(args)
-            .arg(root)
-            .output()
-            .unwrap();
+        let out = runs_in(root, args);
         assert_ok(&out);
         String::from_utf8(out.stdout).unwrap()
     };
@@ -242,12 +242,7 @@ fn runs_sorts_and_filters() {
     std::fs::write(&record, text.replace("\"finished\"", "\"stopped\"")).unwrap();
 
     let names = |args: &[&str]| -> Vec<String> {
-        let out = curvegan()
-            .arg("runs")
-            .arg(root)
-            .args(args)
-            .output()
-            .unwrap();
+        let out = runs_in(root, args);
         assert_ok(&out);
         let table = String::from_utf8(out.stdout).unwrap();
         (table.lines().skip(1))
@@ -272,13 +267,8 @@ fn runs_sorts_and_filters() {
     ] {
         assert_eq!(names(order), ["c", "a", "b", "d"]);
     }
-    let table = String::from_utf8(stdout_of(
-        curvegan()
-            .arg("runs")
-            .arg(root)
-            .args(["--sort", "energy_distance"]),
-    ))
-    .unwrap();
+    let out = runs_in(root, &["--sort", "energy_distance"]);
+    let table = String::from_utf8(out.stdout).unwrap();
     assert!(row_of(&table, "c").contains(" energy_distance "), "{table}");
     assert_eq!(names(&["--status", "stopped"]), ["d"]);
     assert_eq!(
@@ -308,12 +298,7 @@ fn runs_sorts_and_filters() {
         (&["--where", "los=hinge"][..], "'los'"),
         (&["--reverse"][..], "--sort"),
     ] {
-        let out = curvegan()
-            .arg("runs")
-            .arg(root)
-            .args(args)
-            .output()
-            .unwrap();
+        let out = runs_in(root, args);
         let stderr = String::from_utf8_lossy(&out.stderr);
         assert_eq!(out.status.code(), Some(2), "{args:?}: {stderr}");
         assert!(stderr.contains(culprit), "{args:?}: {stderr}");
@@ -326,11 +311,15 @@ fn runs_sorts_and_filters() {
 #[test]
 fn runs_outside_a_project_says_where_it_looked() {
     let tmp = TempDir::new().unwrap();
-    let out = curvegan()
-        .arg("runs")
-        .current_dir(tmp.path())
-        .output()
-        .unwrap();
+    let runs_here = |args: &[&str]| {
+        let out = curvegan()
+            .arg("runs")
+            .args(args)
+            .current_dir(tmp.path())
+            .output();
+        out.unwrap()
+    };
+    let out = runs_here(&[]);
     assert_ok(&out);
     let stderr = String::from_utf8(out.stderr).unwrap();
     assert!(
@@ -340,22 +329,14 @@ fn runs_outside_a_project_says_where_it_looked() {
     assert!(out.stdout.is_empty());
     let json = stdout_of(curvegan().args(["runs", "--json"]).current_dir(tmp.path()));
     assert_eq!(String::from_utf8(json).unwrap(), "[]\n");
-    let out = curvegan()
-        .args(["runs", "elsewhere"])
-        .current_dir(tmp.path())
-        .output()
-        .unwrap();
+    let out = runs_here(&["elsewhere"]);
     assert_eq!(out.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&out.stderr).contains("elsewhere"));
     assert!(!tmp.path().join("runs").exists());
 
     // An empty runs/: the same, named.
     std::fs::create_dir(tmp.path().join("runs")).unwrap();
-    let out = curvegan()
-        .arg("runs")
-        .current_dir(tmp.path())
-        .output()
-        .unwrap();
+    let out = runs_here(&[]);
     assert_ok(&out);
     assert!(String::from_utf8_lossy(&out.stderr).contains("no run folders under runs"));
     assert!(out.stdout.is_empty());
