@@ -44,6 +44,12 @@ fn record_dim(run: &Path) -> u64 {
     record["dim"].as_u64().unwrap()
 }
 
+/// The values of the condition `a` in a JSON sample file.
+fn condition_a(json: &Value) -> Vec<f64> {
+    let values = json["conditions"]["a"].as_array().unwrap().iter();
+    values.map(|v| v.as_f64().unwrap()).collect()
+}
+
 #[test]
 fn csv_samples_train_again_as_the_same_rows() {
     let tmp = TempDir::new().unwrap();
@@ -103,9 +109,7 @@ fn conditional_csv_samples_train_again_on_their_conditions() {
     let data = rows_read(&file, &["a"]);
     assert_eq!((data.len(), data.dim()), (40, 15));
     let json = sample_json(&run, &["--n", "40"]);
-    let a: Vec<f64> = (json["conditions"]["a"].as_array().unwrap().iter())
-        .map(|v| v.as_f64().unwrap())
-        .collect();
+    let a = condition_a(&json);
     let curvegan::data::dataset::ColumnValues::Number(read) = &data.columns()[0].values else {
         panic!("{:?}", data.columns()[0]);
     };
@@ -185,10 +189,7 @@ fn npy_samples_are_numpy_arrays_with_their_conditions_beside() {
     let mut lines = conditions.lines();
     assert_eq!(lines.next(), Some("a"));
     let a: Vec<f64> = lines.map(|l| l.parse().unwrap()).collect();
-    let want: Vec<f64> = (json["conditions"]["a"].as_array().unwrap().iter())
-        .map(|v| v.as_f64().unwrap())
-        .collect();
-    assert_eq!(a, want);
+    assert_eq!(a, condition_a(&json));
     // On standard output there is no file beside: refused, nothing written.
     let out = curvegan()
         .args(["sample", "--format", "npy"])
