@@ -6,8 +6,10 @@
 //! - [`gather`]: the report's pages gathered from a trainer or a run folder, and written;
 //! - [`run_loop`]: the training loop, [`run_loop::train`] and [`run_loop::resume`];
 //! - [`snapshot`]: the step figure's data, built once per step, and the live snapshot;
-//! - [`sample`]: loading a run's generator and sampling it.
+//! - [`sample`]: loading a run's generator and sampling it;
+//! - [`export`]: a run's generator as an ONNX model (`curvegan export`).
 
+pub mod export;
 pub mod gather;
 pub mod run_loop;
 pub mod sample;
