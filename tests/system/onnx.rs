@@ -187,10 +187,10 @@ fn the_tutorial_and_its_checkpoint_run_in_onnxruntime_as_in_curvegan() {
     assert_eq!(found["ops"], serde_json::json!(["Gemm", "Relu"]));
     assert_eq!(found["meta"]["curvegan.source"], "generator.safetensors");
     assert_eq!(found["meta"]["curvegan.condition"], "[]");
-    // The checkpoint (step 300, the last written), to a file of one's own.
+    // The checkpoint (after 301 steps, the last written), to a file of one's own.
     let out = tmp.path().join("ckpt.onnx");
-    let found = export_and_compare(&run, &["--step", "300"], Some(&out));
-    let source = "checkpoint.safetensors at step 300";
+    let found = export_and_compare(&run, &["--step", "301"], Some(&out));
+    let source = "checkpoint.safetensors at step 301";
     assert_eq!(found["meta"]["curvegan.source"], source);
 }
 
