@@ -18,8 +18,8 @@ pub const EXAMPLES: &str = "\
 Examples:
   # Writes runs/train-0001/generator.onnx
   curvegan export runs/train-0001
-  # The best checkpoint's generator, into g.onnx
-  curvegan export runs/train-0001/best --out g.onnx";
+  # Into g.onnx (a run's best/ exports as a run does)
+  curvegan export runs/train-0001 --out g.onnx";
 
 /// The arguments of `export`.
 #[derive(Debug, clap::Args)]
