@@ -6,6 +6,7 @@
 pub mod bench;
 pub mod collect;
 pub mod eval;
+pub mod export;
 pub mod report;
 pub mod resume;
 pub mod runs;
@@ -40,6 +41,9 @@ pub enum Command {
     Sample(sample::Args),
     /// Score a trained generator with the metrics that fit its target.
     Eval(eval::Args),
+    /// Write a trained generator as an ONNX model, for onnxruntime and other runtimes.
+    #[command(after_long_help = export::EXAMPLES)]
+    Export(export::Args),
     /// Train one configuration over many seeds in parallel and score every run.
     Sweep(Box<sweep::Args>),
     /// Benchmarks that compare curvegan with published results.
@@ -136,6 +140,7 @@ impl Cli {
             Command::Resume(a) => resume::exec(a),
             Command::Sample(a) => sample::exec(a),
             Command::Eval(a) => eval::exec(a),
+            Command::Export(a) => export::exec(a),
             Command::Sweep(a) => sweep::exec(*a),
             Command::Bench(a) => bench::exec(a),
             Command::Runs(a) => runs::exec(a),

@@ -14,6 +14,8 @@
 //! - `docs`: the guide (`docs/`) and the README: the command reference equals every command's
 //!   `--help`, every link and anchor resolves, every shell example parses and its flags exist,
 //!   the architecture page names every source file;
+//! - `export`: `export`'s `generator.onnx`, a file of the run: written atomically, refused onto
+//!   the run's other files, replaced by `train --force`;
 //! - `grid`: hyperparameter sweeps (`sweep --grid`, `--random`): the table of settings, draws,
 //!   bad keys refused, an interrupted grid resumed;
 //! - `help`: every `--help` example runs, the help fits 80 columns, an option given twice and
@@ -43,6 +45,7 @@ mod cli_beyond;
 mod common;
 mod data_path;
 mod docs;
+mod export;
 mod grid;
 mod help;
 mod integrity;

@@ -3,6 +3,8 @@
 //! (`cargo test --test system`; `tools/test.sh` installs and starts what they drive). The fast
 //! `cli` target (`tests/cli/`) holds the rest; the helpers both use are `tests/common/`.
 //!
+//! - `onnx`: `export`'s ONNX models checked by `onnx` and run by `onnxruntime` (Python, from
+//!   `tools/requirements.txt`), which give `sample`'s curves;
 //! - `live`: the live view and `watch` in an 80×24 tmux pane (tmux required), and without
 //!   a terminal;
 //! - `report`: `report.html` and `curvegan report` rendered by headless Chromium;
@@ -31,6 +33,7 @@ mod end_of_run;
 mod faults;
 mod live;
 mod pages;
+mod onnx;
 mod reads;
 mod report;
 mod resume;

@@ -14,7 +14,8 @@
 //!   one power iteration per forward call, `W/σ`, and its backward);
 //! - [`basis`]: a smooth output basis (cubic B-splines) for G, a fixed last linear map;
 //! - [`ema`]: the exponential moving average of a network's parameters (`θ̄ ← θ̄ + (1 − d)(θ − θ̄)`);
-//! - [`state_dict`]: parameters ↔ safetensors bytes under `nn.Sequential`'s names.
+//! - [`state_dict`]: parameters ↔ safetensors bytes under `nn.Sequential`'s names;
+//! - [`onnx`]: an MLP as an ONNX graph (opset 17, IR 8), its protobuf encoded by `prost`.
 
 pub mod basis;
 pub mod criterion;
@@ -22,6 +23,7 @@ pub mod ema;
 pub mod gemm;
 pub mod gp;
 pub mod mlp;
+pub mod onnx;
 pub mod optim;
 pub mod spectral;
 pub mod state_dict;

@@ -43,6 +43,9 @@ pub const METRICS: &str = "metrics.csv";
 pub const MAX_METRICS: u64 = MAX_BYTES;
 /// The generator's weights.
 pub const GENERATOR: &str = "generator.safetensors";
+/// The generator as an ONNX model, written by `curvegan export` (see
+/// [`crate::run::train::export`]).
+pub const ONNX: &str = "generator.onnx";
 /// The discriminator's weights.
 pub const DISCRIMINATOR: &str = "discriminator.safetensors";
 /// The loss curves.

@@ -20,6 +20,7 @@
 
 use std::fs::{self, File, TryLockError};
 use std::os::fd::BorrowedFd;
+use std::os::unix::fs::MetadataExt;
 use std::path::{Path, PathBuf};
 
 use rustix::fs::{Access, AtFlags, Mode, OFlags, StatxAttributes, StatxFlags};
@@ -266,7 +267,7 @@ fn statx(dir: BorrowedFd, name: &str) -> rustix::io::Result<rustix::fs::Statx> {
 
 /// The names curvegan writes at the top of a run folder, besides [`files::BEST_DIR`], the step
 /// figures, the live view's figures and temporary files.
-const RUN_FILES: [&str; 13] = [
+const RUN_FILES: [&str; 14] = [
     files::CONFIG,
     files::RUN_RECORD,
     files::DATA,
@@ -279,13 +280,15 @@ const RUN_FILES: [&str; 13] = [
     files::REPORT,
     files::CHECKPOINT,
     files::LOCK,
+    files::ONNX,
     files::LIVE,
 ];
 
 /// The names curvegan writes into a run's [`files::BEST_DIR`], besides temporary files.
-const BEST_FILES: [&str; 5] = [
+const BEST_FILES: [&str; 6] = [
     files::CONFIG,
     files::GENERATOR,
+    files::ONNX,
     files::DISCRIMINATOR,
     files::BEST,
     files::DATA,
@@ -413,4 +416,71 @@ fn lock(dir: &Dir, option: &str) -> Result<(File, bool)> {
         )),
         Err(TryLockError::Error(e)) => Err(Error::io("cannot lock", &path, e)),
     }
+}
+
+/// Refuses (naming `out`) an output `out` of a command that reads the run folder `run`
+/// (`doing`: `sampling`, `exporting`) when it is a file of a run: a name curvegan writes into a
+/// run folder or its `best/` (the folder holds `config.toml`), but for `own`, the name of the
+/// file the command itself writes there; or the very file of one of the files of the run (its
+/// folder, its `best/`, the run above a `best/`) reached another way — a symlink, a hard link,
+/// another path. Writing it would overwrite the run (its weights, its checkpoint, its config).
+pub fn check_out(out: &Path, run: &Path, doing: &str, own: Option<&str>) -> Result<()> {
+    if out == Path::new("-") {
+        return Ok(());
+    }
+    let refuse = |what: String| {
+        Error::config(
+            "out",
+            format!(
+                "{} {what}; {doing} would overwrite it, so choose another file",
+                out.display()
+            ),
+        )
+    };
+    let parent = match out.parent() {
+        Some(p) if !p.as_os_str().is_empty() => p,
+        _ => Path::new("."),
+    };
+    let name = out.file_name().map(|n| n.to_string_lossy().into_owned());
+    if let Some(name) = name.filter(|n| Some(n.as_str()) != own) {
+        let run_file = is_run_file(&name) || is_best_file(&name);
+        if run_file && parent.join(files::CONFIG).is_file() {
+            return Err(refuse(format!(
+                "is '{name}' of the run folder {}",
+                parent.display()
+            )));
+        }
+    }
+    // The same file reached another way: compare device and inode.
+    let id = |m: fs::Metadata| (m.dev(), m.ino());
+    let targets: Vec<(u64, u64)> = [fs::metadata(out), fs::symlink_metadata(out)]
+        .into_iter()
+        .filter_map(|m| m.ok().map(id))
+        .collect();
+    if targets.is_empty() {
+        return Ok(());
+    }
+    let mut folders = vec![run.to_path_buf(), run.join(files::BEST_DIR)];
+    if run.file_name() == Some(files::BEST_DIR.as_ref()) {
+        folders.extend(run.parent().map(Path::to_path_buf));
+    }
+    for folder in folders {
+        let Ok(entries) = fs::read_dir(&folder) else {
+            continue;
+        };
+        for entry in entries.flatten() {
+            if own.is_some_and(|own| entry.file_name() == own) {
+                continue;
+            }
+            let path = entry.path();
+            let same = |m: fs::Metadata| !m.is_dir() && targets.contains(&id(m));
+            if fs::metadata(&path).is_ok_and(same) {
+                return Err(refuse(format!(
+                    "is the run's file {} (the same file)",
+                    path.display()
+                )));
+            }
+        }
+    }
+    Ok(())
 }

@@ -9,7 +9,9 @@
 //! - [`snapshot`]: the step figure's data, built once per step, and the live snapshot;
 //! - [`sample`]: loading a run's generator, sampling it and scoring it;
 //! - [`sample_write`]: its samples written as JSON, CSV or `.npy`, checked before.
+//! - [`export`]: a run's generator as an ONNX model (`curvegan export`).
 
+pub mod export;
 pub mod gather;
 pub mod run_loop;
 pub mod sample;

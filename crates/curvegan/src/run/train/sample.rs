@@ -54,11 +54,12 @@ pub struct Generator {
     target: Target,
     /// A data run whose data file is missing or changed: the file and what is wrong.
     data_problem: Option<(PathBuf, String)>,
-    mlp: Mlp,
+    /// The sampling generator (G's moving average with `g_ema`, else G).
+    pub(super) mlp: Mlp,
     /// The file its weights were read from: a finished run's or a checkpoint.
     source: Source,
     /// The scaler saved beside G's weights, which brings its output to the data's units.
-    scaler: Option<Scaler>,
+    pub(super) scaler: Option<Scaler>,
     /// The conditions of a conditional generator (empty otherwise), in the order of `c`.
     conditions: Vec<Condition>,
 }

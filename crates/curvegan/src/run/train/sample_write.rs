@@ -23,7 +23,6 @@
 //! than the free space of its file system; [`Generator::write_samples_until`] stops between
 //! chunks when asked (Ctrl-C), so that the half-written temporary is removed.
 
-use std::os::unix::fs::MetadataExt;
 use std::path::{Path, PathBuf};
 
 use crate::data::npy;
@@ -295,68 +294,10 @@ impl Generator {
 }
 
 impl Generator {
-    /// Refuses (naming `--out`) an output `out` that is a file of a run: a name curvegan writes
-    /// into a run folder or its `best/` (the folder holds `config.toml`), or the very file of
-    /// one of the files of the run sampled (its folder, its `best/`, the run above a `best/`)
-    /// reached another way — a symlink, a hard link, another path. Writing it would overwrite
-    /// the run (its weights, its checkpoint, its config).
+    /// Refuses (naming `--out`) an output `out` that is a file of a run, or the very file of
+    /// one of the files of the run sampled ([`folder::check_out`]).
     pub fn check_out(&self, out: &Path) -> Result<()> {
-        if out == Path::new("-") {
-            return Ok(());
-        }
-        let refuse = |what: String| {
-            Error::config(
-                "out",
-                format!(
-                    "{} {what}; sampling would overwrite it, so choose another file",
-                    out.display()
-                ),
-            )
-        };
-        let parent = match out.parent() {
-            Some(p) if !p.as_os_str().is_empty() => p,
-            _ => Path::new("."),
-        };
-        let name = out.file_name().map(|n| n.to_string_lossy().into_owned());
-        if let Some(name) = &name {
-            let run_file = folder::is_run_file(name) || folder::is_best_file(name);
-            if run_file && parent.join(files::CONFIG).is_file() {
-                return Err(refuse(format!(
-                    "is '{name}' of the run folder {}",
-                    parent.display()
-                )));
-            }
-        }
-        // The same file reached another way: compare device and inode.
-        let id = |m: std::fs::Metadata| (m.dev(), m.ino());
-        let targets: Vec<(u64, u64)> = [std::fs::metadata(out), std::fs::symlink_metadata(out)]
-            .into_iter()
-            .filter_map(|m| m.ok().map(id))
-            .collect();
-        if targets.is_empty() {
-            return Ok(());
-        }
-        let dir = self.dir();
-        let mut folders = vec![dir.to_path_buf(), dir.join(files::BEST_DIR)];
-        if dir.file_name() == Some(files::BEST_DIR.as_ref()) {
-            folders.extend(dir.parent().map(Path::to_path_buf));
-        }
-        for folder in folders {
-            let Ok(entries) = std::fs::read_dir(&folder) else {
-                continue;
-            };
-            for entry in entries.flatten() {
-                let path = entry.path();
-                let same = |m: std::fs::Metadata| !m.is_dir() && targets.contains(&id(m));
-                if std::fs::metadata(&path).is_ok_and(same) {
-                    return Err(refuse(format!(
-                        "is the run's file {} (the same file)",
-                        path.display()
-                    )));
-                }
-            }
-        }
-        Ok(())
+        folder::check_out(out, self.dir(), "sampling", None)
     }
 
     /// Refuses (naming `--n`) to write `count` samples into the regular file `out` when their
