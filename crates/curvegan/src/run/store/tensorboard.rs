@@ -506,6 +506,24 @@ mod tests {
         }
     }
 
+    /// An old `config.toml`, from before the key, loads with the log off; a config with the
+    /// log off writes no key, so its runs' files are as before.
+    #[test]
+    fn the_key_is_off_unless_set_and_written_only_when_on() {
+        let old = include_str!("../../../tests/old_configs/quadratic.toml");
+        let config = TrainConfig::from_toml(old, std::path::Path::new("old.toml")).unwrap();
+        assert!(!config.tensorboard);
+        assert!(!config.to_toml().unwrap().contains("tensorboard"));
+        let on = TrainConfig {
+            tensorboard: true,
+            ..config
+        };
+        let text = on.to_toml().unwrap();
+        assert!(text.contains("tensorboard = true"), "{text}");
+        let back = TrainConfig::from_toml(&text, std::path::Path::new("on.toml")).unwrap();
+        assert!(back.tensorboard);
+    }
+
     #[test]
     fn a_resume_that_changes_the_config_logs_it_at_its_step() {
         let tmp = tempfile::tempdir().unwrap();
