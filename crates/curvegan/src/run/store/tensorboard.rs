@@ -380,6 +380,17 @@ mod tests {
             .collect()
     }
 
+    /// An empty run folder (kept while the first is) and the tutorial's config with the log.
+    fn folder() -> (tempfile::TempDir, Dir, TrainConfig) {
+        let tmp = tempfile::tempdir().unwrap();
+        let dir = Dir::open(tmp.path()).unwrap();
+        let config = TrainConfig {
+            tensorboard: true,
+            ..TrainConfig::default()
+        };
+        (tmp, dir, config)
+    }
+
     /// A run folder with the step figures of steps 0 and 3, and its log as the loop writes it
     /// through six steps, appending at steps 0, 2, 3 and 5.
     fn logged(dir: &Dir, config: &TrainConfig) -> (TensorBoard, Vec<u8>) {
@@ -409,12 +420,7 @@ mod tests {
 
     #[test]
     fn the_log_holds_each_step_once_with_its_figure_and_the_config_first() {
-        let tmp = tempfile::tempdir().unwrap();
-        let dir = Dir::open(tmp.path()).unwrap();
-        let config = TrainConfig {
-            tensorboard: true,
-            ..TrainConfig::default()
-        };
+        let (_tmp, dir, config) = folder();
         let (_, bytes) = logged(&dir, &config);
         let events = events(&bytes);
         let kinds: Vec<(i64, String)> = (events.iter())
@@ -471,12 +477,7 @@ mod tests {
     /// it keeps; whole and resumed at its end, it is left as it is.
     #[test]
     fn a_cut_log_resumed_at_any_step_holds_exactly_the_checkpoints_steps() {
-        let tmp = tempfile::tempdir().unwrap();
-        let dir = Dir::open(tmp.path()).unwrap();
-        let config = TrainConfig {
-            tensorboard: true,
-            ..TrainConfig::default()
-        };
+        let (_tmp, dir, config) = folder();
         let (tb, full) = logged(&dir, &config);
         let log = tb.log.as_ref().unwrap();
         let rows = rows();
@@ -526,12 +527,7 @@ mod tests {
 
     #[test]
     fn a_resume_that_changes_the_config_logs_it_at_its_step() {
-        let tmp = tempfile::tempdir().unwrap();
-        let dir = Dir::open(tmp.path()).unwrap();
-        let config = TrainConfig {
-            tensorboard: true,
-            ..TrainConfig::default()
-        };
+        let (_tmp, dir, config) = folder();
         let (_, full) = logged(&dir, &config);
         let longer = TrainConfig {
             steps: 20000,
