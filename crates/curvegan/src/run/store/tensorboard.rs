@@ -33,8 +33,8 @@ use crate::error::Result;
 use crate::run::store::files::{self, Dir};
 use crate::run::store::metrics_csv::Row;
 use crate::run::store::tfrecord::{
-    self, Dim, Event, Image, Kind, PluginData, Summary, SummaryMetadata, TensorProto,
-    TensorShapeProto, Value, What,
+    self, Event, Image, Kind, PluginData, Summary, SummaryMetadata, TensorProto, TensorShapeProto,
+    Value, What,
 };
 
 /// The tag of the config's text.
@@ -258,9 +258,8 @@ impl Log {
     fn config(&self, wall_time: f64, step: usize) -> Event {
         let tensor = TensorProto {
             dtype: tfrecord::DT_STRING,
-            tensor_shape: Some(TensorShapeProto {
-                dim: vec![Dim { size: 1 }],
-            }),
+            // A scalar string: the text plugin shows it as Markdown (a vector, as a table).
+            tensor_shape: Some(TensorShapeProto { dim: Vec::new() }),
             string_val: vec![self.text.as_bytes().to_vec()],
         };
         let plugin = PluginData {
