@@ -7,10 +7,10 @@
 //! length: u64 LE | masked CRC-32C of length's 8 bytes: u32 LE | data: length bytes | masked CRC-32C of data: u32 LE
 //! ```
 //!
-//! where CRC-32C is the Castagnoli CRC (iSCSI, RFC 3720) and `masked(c) = ((c >> 15) | (c << 17))
-//! + 0xa282ead8 (mod 2³²)`: TensorFlow's `core/lib/io/record_writer.cc` and
-//! `core/lib/hash/crc32c.h`, as TensorBoard 2.21.0 writes them in Python
-//! (`tensorboard/summary/writer/record_writer.py`). The CRC is the `crc` crate's (MIT or
+//! where CRC-32C is the Castagnoli CRC (iSCSI, RFC 3720) and the mask is
+//! `masked(c) = ((c >> 15) | (c << 17)) + 0xa282ead8 (mod 2³²)`: TensorFlow's
+//! `core/lib/io/record_writer.cc` and `core/lib/hash/crc32c.h`, as TensorBoard 2.21.0 writes
+//! them in Python (`tensorboard/summary/writer/record_writer.py`). The CRC is the `crc` crate's (MIT or
 //! Apache-2.0), the protobuf encoding `prost`'s (Apache-2.0) from the messages declared below
 //! with its derive: only the fields curvegan writes, under the field numbers of TensorBoard
 //! 2.21.0's `tensorboard/compat/proto/` files `event.proto` (`Event`), `summary.proto`
@@ -161,7 +161,7 @@ pub struct Dim {
 /// TFRecord's masked CRC-32C of `bytes`.
 pub fn masked_crc(bytes: &[u8]) -> u32 {
     let crc = CASTAGNOLI.checksum(bytes);
-    ((crc >> 15) | (crc << 17)).wrapping_add(MASK_DELTA)
+    crc.rotate_right(15).wrapping_add(MASK_DELTA)
 }
 
 /// Appends the record of `data` to `out`: its length, the length's checksum, the data, its
@@ -228,6 +228,7 @@ mod tests {
     /// CRC-32C's check values: RFC 3720 (iSCSI) appendix B.4, and the catalogue's check of
     /// "123456789"; masked by hand with TFRecord's rule.
     #[test]
+    #[allow(clippy::manual_rotate)] // the mask as TensorFlow's crc32c.h writes it
     fn crc32c_and_its_mask_match_the_published_vectors() {
         let ascending: Vec<u8> = (0..32).collect();
         let descending: Vec<u8> = (0..32).rev().collect();
