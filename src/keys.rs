@@ -62,6 +62,7 @@ pub const CONFIG_FLAGS: &[(&str, &str)] = &[
     ("keep_best", "--keep-best"),
     ("early_stop", "--early-stop"),
     ("checkpoint_every", "--checkpoint-every"),
+    ("tensorboard", "--tensorboard"),
     ("conditional", "--conditional"),
     ("pack", "--pack"),
 ];

@@ -200,6 +200,10 @@ pub struct TrainSettings {
     pub force: bool,
     #[arg(help_heading = CKPT, long, value_name = "N", help = with_default("Save a checkpoint every N steps (0: only on Ctrl-C and at the end)", DEFAULT.checkpoint_every))]
     checkpoint_every: Option<usize>,
+    /// Log the run for TensorBoard: an event file in the run folder with every scalar of
+    /// metrics.csv, the step figures and the config (`tensorboard --logdir runs` shows it)
+    #[arg(help_heading = OUTPUT, long)]
+    tensorboard: bool,
 }
 
 #[derive(Debug, Clone, Copy, ValueEnum)]
@@ -251,6 +255,9 @@ impl TrainSettings {
         }
         if self.spectral_norm {
             c.spectral_norm = true;
+        }
+        if self.tensorboard {
+            c.tensorboard = true;
         }
         self.learn.apply(&mut c.target, self.config.as_deref())?;
         if let Some(seed) = self.seed {

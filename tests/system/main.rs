@@ -24,6 +24,8 @@
 //! - `ucr`: public UCR/UEA data sets (fetched by `tools/test.sh` with
 //!   `examples/fetch_ucr.py`): ItalyPowerDemand's TSTR against TRTR and its classes,
 //!   BasicMotions' 6 channels and 4 activities, JapaneseVowels' unequal lengths;
+//! - `tensorboard`: `--tensorboard` logs read back by TensorBoard's own reader and compared
+//!   with `metrics.csv`, the step figures and `config.toml`, after kills and resumes too;
 //! - `trials`: data on any scale trains as well as standardised data (three runs of 8000
 //!   steps), the mode-collapse benchmark reduced to two trials.
 
@@ -40,5 +42,6 @@ mod resume;
 mod signals;
 mod slurm;
 mod sweep_resume;
+mod tensorboard;
 mod trials;
 mod ucr;

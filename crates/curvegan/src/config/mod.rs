@@ -45,13 +45,15 @@ pub const MAX_CONFIG_INT: u64 = i64::MAX as u64;
 
 /// The config keys a resume may change by an edit of the run's `config.toml`: how long it
 /// trains (`steps`, fixed under a learning-rate decay), how it is evaluated, how often it
-/// draws figures and saves checkpoints. Every other key defines the run.
-pub const RESUME_KEYS: [&str; 5] = [
+/// draws figures and saves checkpoints, whether it logs for TensorBoard. Every other key
+/// defines the run.
+pub const RESUME_KEYS: [&str; 6] = [
     "steps",
     "eval_every",
     "eval_samples",
     "plot_every",
     "checkpoint_every",
+    "tensorboard",
 ];
 
 /// How the learning rates change over a run of `T` steps: at step `t` (from 0) both
@@ -211,6 +213,11 @@ pub struct TrainConfig {
     pub early_stop: usize,
     /// Save a checkpoint every this many steps (0: only when stopped and at the end).
     pub checkpoint_every: usize,
+    /// Log the run for TensorBoard: an event file in the run folder with the scalars of
+    /// `metrics.csv`, the step figures and the config ([`crate::run::store::tensorboard`]); off
+    /// by default (not written then).
+    #[serde(skip_serializing_if = "is_false")]
+    pub tensorboard: bool,
     /// A conditional GAN: the target's random parameters (`a` of `family`, a formula's random
     /// `--param`s) are appended to G's noise and to D's input.
     pub conditional: bool,
@@ -252,6 +259,7 @@ impl Default for TrainConfig {
             keep_best: None,
             early_stop: 0,
             checkpoint_every: 0,
+            tensorboard: false,
             conditional: false,
             pack: 1,
         }

@@ -68,6 +68,8 @@ pub const MAX_BEST: u64 = 1 << 16;
 pub const CHECKPOINT: &str = "checkpoint.safetensors";
 /// The lock a process holds while it writes the run folder (see [`crate::run::store::folder`]).
 pub const LOCK: &str = ".lock";
+/// The start of a TensorBoard event file's name (see [`crate::run::store::tensorboard`]).
+pub const EVENTS_PREFIX: &str = "events.out.tfevents.";
 
 /// When the run started and ended, how it ended, its name and tags (see [`crate::run::store::run_json`]).
 pub const RUN_RECORD: &str = "run.json";
@@ -434,6 +436,26 @@ impl Dir {
         Ok(())
     }
 
+    /// Appends `bytes` to the file `name` (created if missing) in one `write` with `O_APPEND`,
+    /// then flushes it to disk: a crash leaves it with or without them (or a cut end, which a
+    /// reader of whole records leaves out). Write points ([`fault`]): `append`, `fsync`.
+    pub fn append(&self, name: &str, bytes: &[u8]) -> Result<()> {
+        let shown = self.path(name);
+        let io = |e: std::io::Error| Error::io("cannot write", &shown, e);
+        fault::point("append", &shown).map_err(io)?;
+        let flags = OFlags::WRONLY | OFlags::APPEND | OFlags::CREATE | OFlags::NOFOLLOW;
+        let flags = flags | OFlags::NONBLOCK | OFlags::CLOEXEC;
+        let fd = rustix::fs::openat(self.fd(), name, flags, Mode::from_raw_mode(0o666))
+            .map_err(|e| io(e.into()))?;
+        let mut written = self.written.lock().unwrap_or_else(|e| e.into_inner());
+        written.insert(name.to_string());
+        drop(written);
+        let mut file = fs::File::from(fd);
+        file.write_all(bytes).map_err(io)?;
+        fault::point("fsync", &shown).map_err(io)?;
+        file.sync_data().map_err(io)
+    }
+
     /// The names written through this folder (not its subfolders) by this process, sorted.
     pub fn written(&self) -> Vec<String> {
         let written = self.written.lock().unwrap_or_else(|e| e.into_inner());
@@ -530,6 +552,17 @@ pub fn is_step_figure(name: &str) -> bool {
 /// The step of a name [`step_figure`] gives, `None` for any other name.
 pub fn figure_step(name: &str) -> Option<usize> {
     is_step_figure(name).then(|| name["step_".len()..name.len() - ".png".len()].parse().ok())?
+}
+
+/// The name of a run's TensorBoard event file, as TensorFlow names them:
+/// `events.out.tfevents.SECONDS.HOST.curvegan`.
+pub fn events_file(seconds: u64, host: &str) -> String {
+    format!("{EVENTS_PREFIX}{seconds}.{host}.curvegan")
+}
+
+/// True for a name [`events_file`] gives.
+pub fn is_events_file(name: &str) -> bool {
+    name.starts_with(EVENTS_PREFIX) && name.ends_with(".curvegan")
 }
 
 /// The step figures in `dir` of the steps before `steps`, in step order, with their names.

@@ -11,11 +11,12 @@
 //! has been renamed or removed and another folder made at its path.
 //!
 //! `force` replaces a run: it removes the files curvegan writes into a run folder (the names in
-//! [`files`], the step figures, `best/` and what curvegan writes there, temporary files of
-//! [`files::write_atomic`]). Before it removes anything it checks the whole tree — every name
-//! must be one curvegan writes, else the folder is refused naming the file, so that no file of
-//! the user's is ever removed — and that everything can be removed (each folder writable and
-//! searchable, no file immutable or append-only), so that it never stops halfway.
+//! [`files`], the step figures, TensorBoard's event files, `best/` and what curvegan writes
+//! there, temporary files of [`files::write_atomic`]). Before it removes anything it checks
+//! the whole tree — every name must be one curvegan writes, else the folder is refused naming
+//! the file, so that no file of the user's is ever removed — and that everything can be removed
+//! (each folder writable and searchable, no file immutable or append-only), so that it never
+//! stops halfway.
 //! A folder that holds nothing but `.lock` counts as empty.
 
 use std::fs::{self, File, TryLockError};
@@ -295,11 +296,13 @@ const BEST_FILES: [&str; 6] = [
 ];
 
 /// True for the name of a file curvegan writes at the top of a run folder: a run's file, a
-/// step figure, a figure of the live view, a temporary file ([`files::BEST_DIR`] is a folder).
+/// step figure, a figure of the live view, a TensorBoard event file, a temporary file
+/// ([`files::BEST_DIR`] is a folder).
 pub fn is_run_file(name: &str) -> bool {
     RUN_FILES.contains(&name)
         || files::is_step_figure(name)
         || files::is_live_figure(name)
+        || files::is_events_file(name)
         || files::is_temporary(name)
 }
 

@@ -10,6 +10,8 @@
 //! - [`run_json`]: `run.json`, when a run started and ended and how it ended;
 //! - [`metrics_csv`]: `metrics.csv`, a row per step;
 //! - [`live_json`]: `live.json`, a snapshot of a run for a live view of it;
+//! - [`tensorboard`]: the event file of a run's TensorBoard log, kept equal to its rows;
+//! - [`tfrecord`]: TensorBoard's event files as bytes: protobuf messages, TFRecord framing;
 //! - [`listing`]: the run folders under a folder, as `curvegan runs` lists them.
 
 pub mod checkpoint;
@@ -20,4 +22,6 @@ pub mod listing;
 pub mod live_json;
 pub mod metrics_csv;
 pub mod run_json;
+pub mod tensorboard;
+pub mod tfrecord;
 pub mod weights;

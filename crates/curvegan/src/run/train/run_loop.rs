@@ -24,7 +24,9 @@
 //!   ([`crate::run::store::data_json`]), so the run samples without it and a resume notices a change;
 //! - `best/` (with `keep_best`): `config.toml`, both nets' weights and `best.json` (metric,
 //!   value, step) of the evaluation with the best value of the watched metric so far — a run
-//!   folder of its own for `curvegan sample` and `curvegan eval`.
+//!   folder of its own for `curvegan sample` and `curvegan eval`;
+//! - `events.out.tfevents.*` (with `tensorboard`): the run's TensorBoard log, appended at each
+//!   snapshot and checkpoint ([`crate::run::store::tensorboard`]).
 //!
 //! Only the evaluations every `eval_every` steps compete for `best/` (not the extra one at
 //! the last step, which is not an evaluation step when a finished run is extended). With
@@ -55,6 +57,7 @@ use crate::run::store::live_json::{self as live, Evaluations, Figure, History, S
 use crate::run::store::metrics_csv::{metrics_csv, parse_rows, Row, METRICS_HEADER};
 pub use crate::run::store::run_json::Best;
 use crate::run::store::run_json::{Label, RunRecord, Status};
+use crate::run::store::tensorboard::TensorBoard;
 use crate::run::train::snapshot;
 use crate::run::train::watch::{write_best, Watch};
 
@@ -524,6 +527,7 @@ struct Loop<'a> {
     first: usize,
     stopped_early: bool,
     final_eval: Option<Scores>,
+    tensorboard: TensorBoard,
 }
 
 /// The jobs due at a step besides training it: a function of the config and the step alone
@@ -578,6 +582,7 @@ fn steps(
         dir,
         config_toml: config.to_toml()?,
         watch: Watch::replay(&config, &names, rows),
+        tensorboard: TensorBoard::open(dir, &config, &names, rows)?,
         names,
         data_record: None,
         history: History::of(rows.iter().map(|r| r.stats)),
@@ -739,6 +744,7 @@ fn write_step_figure(
         Some((name, *metrics?.get(i)?))
     });
     let png = figure.png(&run_name(lp.dir), step, metric, stats.g_loss, stats.d_loss)?;
+    lp.tensorboard.figure(step, &png);
     lp.dir.write(&files::step_figure(step), &png)
 }
 
@@ -773,6 +779,7 @@ fn write_snapshot(
         Evaluations::of(&lp.names, evaluations),
     );
     snapshot.save(lp.dir)?;
+    lp.tensorboard.append(rows)?;
     observer.on_snapshot(&snapshot);
     Ok(())
 }
@@ -782,9 +789,10 @@ fn checkpoint_due(config: &TrainConfig, step: usize) -> bool {
     config.checkpoint_every > 0 && (step + 1).is_multiple_of(config.checkpoint_every)
 }
 
-/// `metrics.csv`, then the checkpoint: the checkpoint stores the file's length and checksum,
-/// not its rows.
+/// The TensorBoard log, `metrics.csv`, then the checkpoint: the checkpoint stores the CSV's
+/// length and checksum, not its rows.
 fn save_checkpoint(lp: &Loop, trainer: &Trainer, rows: &[Row]) -> Result<()> {
+    lp.tensorboard.append(rows)?;
     let csv = metrics_csv(rows, &lp.names);
     lp.dir.write(files::METRICS, csv.as_bytes())?;
     trainer.save_checkpoint(lp.dir, &lp.config_toml, &csv)
