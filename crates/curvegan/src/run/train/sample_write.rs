@@ -29,7 +29,6 @@ use crate::data::npy;
 use crate::error::{Error, Result};
 use crate::gan::noise::Stream;
 use crate::nn::mlp::Tape;
-use crate::run::store::files;
 use crate::run::store::files::CsvWriter;
 use crate::run::store::folder;
 use crate::run::train::sample::{Generator, Samples};
