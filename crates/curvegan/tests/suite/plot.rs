@@ -349,8 +349,8 @@ fn curves_leaving_the_preferred_range_widen_it() {
 fn a_generated_curve_leaving_the_range_keeps_the_axes_and_is_noted() {
     let x = xs(15);
     let real = parabola(&x);
-    let inside = decode(&curves_png(&tutorial_figure(&x, &real, &vec![0.5; 15])).unwrap());
-    let below = decode(&curves_png(&tutorial_figure(&x, &real, &vec![-0.5; 15])).unwrap());
+    let inside = decode(&curves_png(&tutorial_figure(&x, &real, &[0.5; 15])).unwrap());
+    let below = decode(&curves_png(&tutorial_figure(&x, &real, &[-0.5; 15])).unwrap());
     // The y axis and its labels (left of the plot) are the same; the curve is cut, and a note
     // under the plot says so.
     let diff = inside.diff(&below);
@@ -532,19 +532,15 @@ fn loss_and_metric_figures_name_the_run() {
         g_loss: &d,
         references: &REFERENCES,
     };
-    let a = decode(&losses_png(&fig).unwrap());
-    let b = decode(
-        &losses_png(&LossFigure {
-            run: "train-0004",
-            ..fig
-        })
-        .unwrap(),
-    );
-    let diff = a.diff(&b);
-    assert!(
-        diff.len() > 20 && diff.iter().all(|&(_, y)| y < 45),
-        "title only"
-    );
+    let title_only = |a: Vec<u8>, b: Vec<u8>| {
+        let diff = decode(&a).diff(&decode(&b));
+        assert!(diff.len() > 20 && diff.iter().all(|&(_, y)| y < 45));
+    };
+    let other = LossFigure {
+        run: "train-0004",
+        ..fig
+    };
+    title_only(losses_png(&fig).unwrap(), losses_png(&other).unwrap());
     let values = [1.0, 0.5, 0.2];
     let fig = MetricsFigure {
         run: "train-0003",
@@ -553,19 +549,11 @@ fn loss_and_metric_figures_name_the_run() {
         values: &values,
         known: &[],
     };
-    let a = decode(&metrics_png(&fig).unwrap());
-    let b = decode(
-        &metrics_png(&MetricsFigure {
-            run: "train-0004",
-            ..fig
-        })
-        .unwrap(),
-    );
-    let diff = a.diff(&b);
-    assert!(
-        diff.len() > 20 && diff.iter().all(|&(_, y)| y < 45),
-        "title only"
-    );
+    let other = MetricsFigure {
+        run: "train-0004",
+        ..fig
+    };
+    title_only(metrics_png(&fig).unwrap(), metrics_png(&other).unwrap());
 }
 
 #[test]

@@ -15,9 +15,7 @@ use plotters::coord::ranged1d::{
     BoldPoints, KeyPointHint, NoDefaultFormatting, Ranged, ValueFormatter,
 };
 use plotters::coord::types::RangedCoordf64;
-use plotters::style::IntoFont;
-
-use crate::run::view::plot::canvas::FONT;
+use plotters::style::FontDesc;
 
 /// The most ticks a log axis writes.
 const MAX_LOG_TICKS: usize = 9;
@@ -73,9 +71,9 @@ impl Axis {
         &self.labels
     }
 
-    /// The width in pixels of the widest tick label in a `px`-pixel font.
-    pub(super) fn label_width(&self, px: u32) -> u32 {
-        let font = (FONT, px).into_font();
+    /// The width in pixels of the widest tick label in `font`.
+    pub(super) fn label_width(&self, font: &FontDesc) -> u32 {
+        let px = font.get_size() as u32;
         (self.labels.iter())
             .map(|l| match font.box_size(l) {
                 Ok((w, _)) => w,

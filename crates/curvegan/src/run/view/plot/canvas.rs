@@ -189,7 +189,7 @@ pub(super) fn y_label_area(y: &Axis, label_px: u32, desc: &str, desc_px: u32) ->
     } else {
         desc_px * 5 / 4 + 6
     };
-    y.label_width(label_px) + 2 * TICK + desc_width + 6
+    y.label_width(&(FONT, label_px).into_font()) + 2 * TICK + desc_width + 6
 }
 
 /// Writes `G_loss= …   D_loss= …` as a subtitle line at the top of `area`, outside the
