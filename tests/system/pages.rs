@@ -87,22 +87,29 @@ fn same(a: f64, b: f64) -> bool {
     a == b || (a.is_nan() && b.is_nan())
 }
 
+/// Runs `command` (a sweep or a benchmark, its words split at spaces) into `root`, quietly;
+/// returns its page's DOM in Chromium, checked to show `table.md` cell for cell, and `table.md`.
+fn page_of(root: &Path, command: &str) -> (String, String) {
+    (curvegan()
+        .args(command.split_whitespace())
+        .args(["--quiet", "--out"])
+        .arg(root))
+    .assert()
+    .success();
+    let dom = rendered(&root.join("report.html"));
+    let table_md = fs::read_to_string(root.join("table.md")).unwrap();
+    let shown = cells(element(&dom, r#"id="table-md""#).expect("table.md on the page"));
+    assert_eq!(shown, markdown_rows(&table_md));
+    (dom, table_md)
+}
+
 #[test]
 fn a_grid_sweeps_page_shows_the_numbers_of_its_tables_by_setting() {
     let tmp = TempDir::new().unwrap();
     let root = tmp.path().join("sweep");
-    curvegan()
-        .args(["sweep", "--grid", "optim_g.lr=1e-4,4e-4", "--seeds", "0..2"])
-        .args(["--steps", "300", "--eval-every", "100", "--plot-every", "0"])
-        .args(["--success", "mse_to_target<=2", "--quiet", "--out"])
-        .arg(&root)
-        .assert()
-        .success();
-    let dom = rendered(&root.join("report.html"));
-    // table.md, cell for cell.
-    let table_md = fs::read_to_string(root.join("table.md")).unwrap();
-    let shown = cells(element(&dom, r#"id="table-md""#).expect("table.md on the page"));
-    assert_eq!(shown, markdown_rows(&table_md));
+    let sweep = "sweep --grid optim_g.lr=1e-4,4e-4 --seeds 0..2 --steps 300 --eval-every 100 \
+                 --plot-every 0 --success mse_to_target<=2";
+    let (dom, table_md) = page_of(&root, sweep);
     let md_rows = &markdown_rows(&table_md)[1..];
     // Each setting of sweep.csv: its mean and sd of every metric, its success rate, and the
     // text table.md prints for them.
@@ -190,16 +197,8 @@ fn a_grid_sweeps_page_shows_the_numbers_of_its_tables_by_setting() {
 fn a_benchmarks_page_shows_the_numbers_of_its_tables() {
     let tmp = TempDir::new().unwrap();
     let root = tmp.path().join("bench");
-    curvegan()
-        .args(["bench", "modes", "--dataset", "ring8", "--trials", "2"])
-        .args(["--steps", "100", "--quiet", "--out"])
-        .arg(&root)
-        .assert()
-        .success();
-    let dom = rendered(&root.join("report.html"));
-    let table_md = fs::read_to_string(root.join("table.md")).unwrap();
-    let shown = cells(element(&dom, r#"id="table-md""#).expect("table.md on the page"));
-    assert_eq!(shown, markdown_rows(&table_md));
+    let bench = "bench modes --dataset ring8 --trials 2 --steps 100";
+    let (dom, _) = page_of(&root, bench);
     for trial in records(&root.join("bench.csv")) {
         let folder = format!("seed-{}", trial["seed"]);
         for m in ["modes_captured", "high_quality_fraction", "reverse_kl"] {

@@ -45,7 +45,7 @@
 
 use std::path::Path;
 
-use serde::{Serialize, Serializer};
+use serde::Serialize;
 
 use crate::config::TrainConfig;
 use crate::error::{Error, Result};
@@ -57,6 +57,7 @@ use crate::gan::step::StepStats;
 use crate::run::store::files;
 use crate::run::store::run_json::{Best, RunRecord, Status, Time};
 use crate::run::view::plot;
+pub use crate::run::view::scores::Num;
 use crate::run::view::scores::Scores;
 
 /// Generated (and real) curves whose fitted `a` a `family` run's histogram shows.
@@ -80,21 +81,6 @@ const HIST_BINS: usize = 40;
 pub const MARK: &str = r#"<meta name="generator" content="curvegan report">"#;
 const SCRIPT: &str = include_str!("../../../assets/report.js");
 const STYLE: &str = include_str!("../../../assets/report.css");
-
-/// A number as JSON holds it: finite ones as numbers, others as `"inf"`, `"-inf"`, `"NaN"`.
-#[derive(Debug, Clone, Copy, PartialEq)]
-pub struct Num(pub f64);
-
-impl Serialize for Num {
-    fn serialize<S: Serializer>(&self, s: S) -> std::result::Result<S::Ok, S::Error> {
-        match self.0 {
-            v if v.is_finite() => s.serialize_f64(v),
-            v if v.is_nan() => s.serialize_str("NaN"),
-            v if v > 0.0 => s.serialize_str("inf"),
-            _ => s.serialize_str("-inf"),
-        }
-    }
-}
 
 /// A page: one run, or several compared.
 #[derive(Debug, Clone, Serialize)]

@@ -8,9 +8,22 @@
 //! and standard deviation are the sample ones over its runs (`n − 1`), as `sweep.csv` has
 //! them; a benchmark's mean ± standard error is its `table.md` row.
 
-use serde::Serialize;
+use serde::{Serialize, Serializer};
 
-use crate::run::view::report::Num;
+/// A number as the page's JSON holds it (here and in [`crate::run::view::report`]): finite ones as numbers, others as `"inf"`, `"-inf"`, `"NaN"`.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Num(pub f64);
+
+impl Serialize for Num {
+    fn serialize<S: Serializer>(&self, s: S) -> std::result::Result<S::Ok, S::Error> {
+        match self.0 {
+            v if v.is_finite() => s.serialize_f64(v),
+            v if v.is_nan() => s.serialize_str("NaN"),
+            v if v > 0.0 => s.serialize_str("inf"),
+            _ => s.serialize_str("-inf"),
+        }
+    }
+}
 
 /// Decimals of a score in the tables (`table.md`, the sweep's table) and on the page.
 pub const DECIMALS: usize = 5;
