@@ -10,7 +10,7 @@ use std::path::Path;
 use assert_cmd::Command;
 use tempfile::TempDir;
 
-use crate::common::{curvegan, stdout_of};
+use crate::common::{csv_rows as rows, curvegan, stdout_of};
 
 /// `bench modes` on ring8 into `root`, and `extra` options.
 fn bench(root: &Path, extra: &[&str]) -> Command {
@@ -44,20 +44,6 @@ fn small(tmp: &Path, name: &str, extra: &[&str]) -> Command {
     let mut cmd = bench(&tmp.join(name), &["--config", config.to_str().unwrap()]);
     cmd.args(extra);
     cmd
-}
-
-/// The rows of a CSV file as maps from its header.
-fn rows(path: &Path) -> Vec<BTreeMap<String, String>> {
-    let text = fs::read_to_string(path).unwrap();
-    let mut lines = text.lines();
-    let head: Vec<&str> = lines.next().unwrap().split(',').collect();
-    lines
-        .map(|l| {
-            (head.iter().map(|h| h.to_string()))
-                .zip(l.split(',').map(String::from))
-                .collect()
-        })
-        .collect()
 }
 
 /// The cells of the table's rows of ours (`| curvegan, setting N …`), in order.

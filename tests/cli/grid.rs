@@ -2,14 +2,13 @@
 //! settings recomputed from the runs' own scores, reproducible draws, bad keys and values
 //! refused before anything is written, and an interrupted grid sweep resumed.
 
-use std::collections::BTreeMap;
 use std::fs;
 use std::path::Path;
 
 use assert_cmd::Command;
 use tempfile::TempDir;
 
-use crate::common::{curvegan, stdout_of};
+use crate::common::{csv_rows as rows, curvegan, stdout_of};
 
 /// `sweep` with tiny runs into `root`, and `extra` options.
 fn sweep(root: &Path, extra: &[&str]) -> Command {
@@ -27,20 +26,6 @@ fn sweep(root: &Path, extra: &[&str]) -> Command {
     .arg("--out")
     .arg(root);
     cmd
-}
-
-/// The rows of a CSV file as maps from its header.
-fn rows(path: &Path) -> Vec<BTreeMap<String, String>> {
-    let text = fs::read_to_string(path).unwrap();
-    let mut lines = text.lines();
-    let head: Vec<&str> = lines.next().unwrap().split(',').collect();
-    lines
-        .map(|l| {
-            (head.iter().map(|h| h.to_string()))
-                .zip(l.split(',').map(String::from))
-                .collect()
-        })
-        .collect()
 }
 
 const GRID: [&str; 8] = [

@@ -64,6 +64,20 @@ pub fn sweep_csv_seeds(root: &Path) -> Vec<String> {
     seeds.map(str::to_string).collect()
 }
 
+/// The rows of the CSV file `path` as maps from its header.
+pub fn csv_rows(path: &Path) -> Vec<std::collections::BTreeMap<String, String>> {
+    let text = std::fs::read_to_string(path).unwrap();
+    let mut lines = text.lines();
+    let head: Vec<&str> = lines.next().unwrap().split(',').collect();
+    lines
+        .map(|l| {
+            (head.iter().map(|h| h.to_string()))
+                .zip(l.split(',').map(String::from))
+                .collect()
+        })
+        .collect()
+}
+
 /// `(seed, value)` of the column `name` of the `sweep.csv` in `root`.
 pub fn sweep_csv_column(root: &Path, name: &str) -> Vec<(String, f64)> {
     let csv = std::fs::read_to_string(root.join("sweep.csv")).unwrap();
