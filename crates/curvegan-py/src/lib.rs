@@ -129,7 +129,7 @@ fn finish(
             if let Some(err) = watcher.raised() {
                 return Err(err);
             }
-            if !watcher.stopped_by_callback() {
+            if watcher.interrupted() {
                 return Err(PyKeyboardInterrupt::new_err(format!(
                     "stopped after step {step}; checkpoint saved. Resume with: curvegan.resume({})",
                     PyString::new(py, &dir.to_string_lossy()).repr()?

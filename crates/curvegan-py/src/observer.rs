@@ -16,6 +16,7 @@ use std::time::{Duration, Instant};
 use curvegan::eval::catalogue::Scores;
 use curvegan::gan::step::StepStats;
 use curvegan::{Error, Observer};
+use pyo3::exceptions::PyKeyboardInterrupt;
 use pyo3::prelude::*;
 use pyo3::types::PyDict;
 
@@ -41,7 +42,9 @@ pub fn every(every: Option<usize>, eval_every: usize) -> curvegan::Result<usize>
 enum Stop {
     /// The callback returned `False`.
     Callback,
-    /// An exception to raise once the run has stopped: the callback's, or `KeyboardInterrupt`.
+    /// Ctrl-C: Python's handler raised `KeyboardInterrupt`.
+    Interrupt,
+    /// An exception to raise once the run has stopped: the callback's, or a signal handler's.
     Raised(PyErr),
 }
 
@@ -106,7 +109,8 @@ impl Watcher {
         }
     }
 
-    /// The exception that stopped the run (the callback's, or `KeyboardInterrupt`), if one did.
+    /// The exception that stopped the run (the callback's, or a signal handler's other than
+    /// `KeyboardInterrupt`), if one did.
     pub fn raised(&mut self) -> Option<PyErr> {
         match self.stop.take() {
             Some(Stop::Raised(e)) => Some(e),
@@ -117,9 +121,9 @@ impl Watcher {
         }
     }
 
-    /// True if the callback stopped the run by returning `False`.
-    pub fn stopped_by_callback(&self) -> bool {
-        matches!(self.stop, Some(Stop::Callback))
+    /// True if Ctrl-C stopped the run.
+    pub fn interrupted(&self) -> bool {
+        matches!(self.stop, Some(Stop::Interrupt))
     }
 }
 
@@ -145,9 +149,12 @@ impl Observer for Watcher {
         }
         if self.stop.is_none() && self.checked.elapsed() >= SIGNAL_CHECK {
             self.checked = Instant::now();
-            if let Err(e) = Python::attach(|py| py.check_signals()) {
-                self.stop = Some(Stop::Raised(e));
-            }
+            self.stop = Python::attach(|py| match py.check_signals() {
+                Ok(()) => None,
+                Err(e) if e.is_instance_of::<PyKeyboardInterrupt>(py) => Some(Stop::Interrupt),
+                // Another handler's exception (one the user installed), raised as it is.
+                Err(e) => Some(Stop::Raised(e)),
+            });
         }
         self.stop.is_some()
     }
