@@ -200,7 +200,9 @@ def load(path: PathLike) -> Run:
 def _count(name: str, value: Any) -> int:
     """``value`` as a non-negative int, else ``CurveganError`` naming ``name``."""
     if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value < 0:
-        raise CurveganError(f"invalid {name}: must be a non-negative integer, got {value!r}")
+        error = CurveganError(f"invalid {name}: must be a non-negative integer, got {value!r}")
+        error.key = name
+        raise error
     return int(value)
 
 

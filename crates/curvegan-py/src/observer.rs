@@ -89,7 +89,7 @@ impl Watcher {
         match answer {
             Ok(value) => {
                 // Exactly False: a callback that logs (returning None) never stops the run.
-                if value.is(&pyo3::types::PyBool::new(py, false)) {
+                if value.is(pyo3::types::PyBool::new(py, false)) {
                     self.stop = Some(Stop::Callback);
                 }
             }
