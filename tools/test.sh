@@ -13,9 +13,13 @@
 # 4. makes the virtual environment target/py with tools/requirements.txt (PyPI) unless it is
 #    there, and points the tests at it (CURVEGAN_PYTHON);
 # 5. runs `cargo test --workspace --locked` with the given arguments;
-# 6. stops the cluster it started (only the processes it started), also on failure or Ctrl-C.
+# 6. without arguments, the Python package: builds its wheel with maturin (release), installs
+#    it into target/py and runs its tests (pytest python/tests) against the curvegan binary
+#    step 5 built;
+# 7. stops the cluster it started (only the processes it started), also on failure or Ctrl-C.
 #
-# Exit status: that of cargo test, or 1 when a prerequisite cannot be installed or started.
+# Exit status: 0 when cargo test and pytest pass, else 1 (or cargo's status), or 1 when a
+# prerequisite cannot be installed or started.
 #
 # Quicker subsets that need none of the above: `cargo test -p curvegan` (the library) and
 # `cargo test --test cli` (the binary's command line); `--test system` is the part that does.
@@ -81,4 +85,17 @@ if ! cmp -s tools/requirements.txt "$venv/requirements.txt"; then
 fi
 export CURVEGAN_PYTHON=${CURVEGAN_PYTHON:-$venv/bin/python}
 
-cargo test --workspace --locked "$@"
+status=0
+cargo test --workspace --locked "$@" || status=$?
+
+# The Python package (pyproject.toml, crates/curvegan-py, python/): a wheel as CI would ship
+# it, installed into target/py, tested with pytest against the binary cargo test built from
+# the same sources. Left out when arguments ask for part of the tests.
+if (($# == 0)); then
+    echo "=== the Python package: its wheel (maturin), installed into $venv, pytest python/tests"
+    rm -rf target/wheels
+    "$venv/bin/maturin" build --release --locked --quiet -i "$venv/bin/python" --out target/wheels
+    "$venv/bin/pip" install -q --disable-pip-version-check --force-reinstall --no-deps target/wheels/curvegan-*.whl
+    CURVEGAN_BIN=$PWD/target/debug/curvegan "$venv/bin/python" -m pytest -q python/tests || status=1
+fi
+exit "$status"

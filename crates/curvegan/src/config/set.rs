@@ -12,9 +12,32 @@ impl TrainConfig {
     /// ([`TrainConfig::set_loss`]). An unknown key, a value of the wrong type or one the rules
     /// refuse is an error naming `key`.
     pub fn with_key(&self, key: &str, value: &str) -> Result<TrainConfig> {
+        let mut config = self.clone();
+        config.set_key(key, value)?;
+        config.validate()?;
+        Ok(config)
+    }
+
+    /// Sets the key `key` to `value` as [`TrainConfig::with_key`] does, without validating:
+    /// for several keys set in turn, whose rules hold only together (`pack` and
+    /// `batch_size`), followed by one [`TrainConfig::validate`]. An unknown key or a value of
+    /// the wrong type is an error naming `key`, and leaves the config as it was.
+    pub fn set_key(&mut self, key: &str, value: &str) -> Result<()> {
+        self.set(key, parse_value(value), value)
+    }
+
+    /// Sets the key `key` to the TOML value `value`, as [`TrainConfig::set_key`] sets it from
+    /// text (for a front end that has values, not text: the Python package's keyword
+    /// arguments).
+    pub fn set_value(&mut self, key: &str, value: toml::Value) -> Result<()> {
+        let shown = value.to_string();
+        self.set(key, value, &shown)
+    }
+
+    /// [`TrainConfig::set_value`], an error showing the value as `shown`.
+    fn set(&mut self, key: &str, parsed: toml::Value, shown: &str) -> Result<()> {
         let bad = |m: String| Error::config(key, m);
-        let parsed = parse_value(value);
-        let mut table = toml::Table::try_from(self)
+        let mut table = toml::Table::try_from(&*self)
             .map_err(|e| Error::Serialize(format!("config as TOML: {e}")))?;
         let parts: Vec<&str> = key.split('.').collect();
         if parts.iter().any(|p| p.is_empty()) {
@@ -49,7 +72,7 @@ impl TrainConfig {
                 )),
                 false => bad(format!(
                     "'{}' is not a value it takes: {}",
-                    crate::text::echo(value),
+                    crate::text::echo(shown),
                     crate::text::echo(&message)
                 )),
             }
@@ -57,8 +80,8 @@ impl TrainConfig {
         if key == "loss" {
             config.set_loss(config.loss);
         }
-        config.validate()?;
-        Ok(config)
+        *self = config;
+        Ok(())
     }
 }
 
@@ -113,5 +136,22 @@ mod tests {
         // A value of the right type that the rules refuse names the key too.
         assert_eq!(refused("batch_size", "0").0, "batch_size");
         assert_eq!(refused("r1", "1.5").0, "r1");
+    }
+
+    #[test]
+    fn keys_set_in_turn_are_validated_together() {
+        let base = TrainConfig::default();
+        // pack = 3 alone does not divide the batch of 64: refused by with_key.
+        assert!(base.with_key("pack", "3").is_err());
+        let mut c = base.clone();
+        c.set_key("pack", "3").unwrap();
+        c.set_key("batch_size", "60").unwrap();
+        c.validate().unwrap();
+        assert_eq!((c.pack, c.batch_size), (3, 60));
+        // A refused key leaves the config as it was.
+        let before = c.clone();
+        assert!(c.set_key("pack", "three").is_err());
+        assert!(c.set_key("nope", "1").is_err());
+        assert_eq!(c, before);
     }
 }
