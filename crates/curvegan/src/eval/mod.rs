@@ -7,9 +7,11 @@
 //! - [`curves`]: the curve measures (discriminative score, train-on-synthetic test-on-real,
 //!   autocorrelation difference, distance to the closest training row);
 //! - [`catalogue`]: the metrics by name, which fit which target, and scoring a batch of
-//!   samples with a list of them.
+//!   samples with a list of them;
+//! - [`values`]: what is known of a metric's values: counts shown whole, a target's truths.
 
 pub mod catalogue;
 pub mod classifier;
 pub mod curves;
 pub mod metrics;
+pub mod values;

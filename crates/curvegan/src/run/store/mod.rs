@@ -3,6 +3,7 @@
 //! data (weights, optimizer moments, random streams) and never drives a trainer.
 //!
 //! - [`files`]: file names of a run folder, atomic writes, bounded reads;
+//! - [`csv_text`]: CSV text as curvegan writes it;
 //! - [`weights`]: a run's nets ↔ the tensors of its safetensors files, both ways;
 //! - [`folder`]: opening a run folder for writing: creating, locking, replacing;
 //! - [`checkpoint`]: everything needed to continue a run exactly;
@@ -15,6 +16,7 @@
 //! - [`listing`]: the run folders under a folder, as `curvegan runs` lists them.
 
 pub mod checkpoint;
+pub mod csv_text;
 pub mod data_json;
 pub mod files;
 pub mod folder;

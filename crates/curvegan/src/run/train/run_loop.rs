@@ -64,7 +64,7 @@ use crate::run::train::watch::{write_best, Watch};
 use crate::gan::step::StepStats;
 use crate::run::train::gather as report;
 use crate::run::train::trainer::Trainer;
-use crate::run::view::plot::{self, LossFigure, MetricsFigure};
+use crate::run::view::plot::{self, MetricsFigure};
 
 /// How many of the last steps the summary averages over.
 pub const SUMMARY_WINDOW: usize = 100;
@@ -486,29 +486,9 @@ fn keep_failed(rows: &[Row], names: &[&str], loss: crate::gan::loss::LossKind, d
     if extends {
         let _ = dir.write(files::METRICS, csv.as_bytes());
     }
-    if let Ok(png) = losses_png(rows, loss, dir) {
+    if let Ok(png) = snapshot::losses_png(rows, loss, dir) {
         let _ = dir.write(files::LOSSES, &png);
     }
-}
-
-/// `losses.png` of the run in `dir` from its `rows`, with the reference lines of `loss`.
-fn losses_png(rows: &[Row], loss: crate::gan::loss::LossKind, dir: &Dir) -> Result<Vec<u8>> {
-    let steps: Vec<usize> = (0..rows.len()).collect();
-    let d_loss: Vec<f32> = rows.iter().map(|r| r.stats.d_loss).collect();
-    let g_loss: Vec<f32> = rows.iter().map(|r| r.stats.g_loss).collect();
-    let references = plot::loss_references(loss);
-    Ok(plot::losses_png(&LossFigure {
-        run: &run_name(dir),
-        steps: &steps,
-        d_loss: &d_loss,
-        g_loss: &g_loss,
-        references: &references,
-    })?)
-}
-
-/// The run's name, as figures give it: its folder's.
-fn run_name(dir: &Dir) -> String {
-    (dir.root().file_name()).map_or(String::new(), |n| n.to_string_lossy().into_owned())
 }
 
 /// What the training loop carries from step to step, besides the trainer and the rows.
@@ -743,7 +723,13 @@ fn write_step_figure(
         let i = lp.names.iter().position(|n| *n == name)?;
         Some((name, *metrics?.get(i)?))
     });
-    let png = figure.png(&run_name(lp.dir), step, metric, stats.g_loss, stats.d_loss)?;
+    let png = figure.png(
+        &snapshot::run_name(lp.dir.root()),
+        step,
+        metric,
+        stats.g_loss,
+        stats.d_loss,
+    )?;
     lp.tensorboard.figure(step, &png);
     lp.dir.write(&files::step_figure(step), &png)
 }
@@ -893,7 +879,7 @@ fn final_outputs(
     names: &[&str],
     dir: &Dir,
 ) -> Result<Vec<(&'static str, Vec<u8>)>> {
-    let losses = losses_png(rows, trainer.config().loss, dir)?;
+    let losses = snapshot::losses_png(rows, trainer.config().loss, dir)?;
     let (eval_steps, values): (Vec<usize>, Vec<&[f64]>) = rows
         .iter()
         .enumerate()
@@ -912,7 +898,7 @@ fn final_outputs(
             .map(|n| catalogue::known(n, trainer.target()))
             .collect();
         let metrics = plot::metrics_png(&MetricsFigure {
-            run: &run_name(dir),
+            run: &snapshot::run_name(dir.root()),
             known: &known,
             names,
             steps: &eval_steps,

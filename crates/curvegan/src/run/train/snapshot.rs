@@ -6,14 +6,16 @@ use std::path::{Path, PathBuf};
 
 use crate::config::TrainConfig;
 use crate::error::Result;
+use crate::gan::loss::LossKind;
 use crate::gan::noise::Stream;
-use crate::run::store::files::{self, write_atomic};
+use crate::run::store::files::{self, write_atomic, Dir};
 use crate::run::store::live_json::{
     Evaluations, Figure, History, LossPoint, Snapshot, Timing, FORMAT, POINTS, REAL_CURVES, SHOWN,
 };
+use crate::run::store::metrics_csv::Row;
 use crate::run::store::run_json::Status;
 use crate::run::train::trainer::Trainer;
-use crate::run::view::plot;
+use crate::run::view::plot::{self, LossFigure};
 
 /// The step figure of `trainer` now, in numbers, in the data's units: the real curve (or a band
 /// of [`REAL_CURVES`] real curves) and the last step's first [`SHOWN`] fakes for a curve
@@ -121,8 +123,23 @@ impl Snapshot {
 }
 
 /// The name of the run folder `dir`, as figures show it.
-fn run_name(dir: &Path) -> String {
+pub fn run_name(dir: &Path) -> String {
     (dir.file_name())
         .map(|n| n.to_string_lossy().into_owned())
         .unwrap_or_default()
+}
+
+/// `losses.png` of the run in `dir` from its `rows`, with the reference lines of `loss`.
+pub fn losses_png(rows: &[Row], loss: LossKind, dir: &Dir) -> Result<Vec<u8>> {
+    let steps: Vec<usize> = (0..rows.len()).collect();
+    let d_loss: Vec<f32> = rows.iter().map(|r| r.stats.d_loss).collect();
+    let g_loss: Vec<f32> = rows.iter().map(|r| r.stats.g_loss).collect();
+    let references = plot::loss_references(loss);
+    Ok(plot::losses_png(&LossFigure {
+        run: &run_name(dir.root()),
+        steps: &steps,
+        d_loss: &d_loss,
+        g_loss: &g_loss,
+        references: &references,
+    })?)
 }
