@@ -3,12 +3,12 @@
 //!
 //! - [`train`] and [`resume`]: a run trained with the GIL released, as `curvegan train` and
 //!   `curvegan resume` train it (the same files, byte for byte), with a Python callback every
-//!   `every` steps ([`observer`]) and Ctrl-C checked between steps;
+//!   `every` steps (`observer.rs`) and Ctrl-C checked between steps;
 //! - [`load`] and [`Run`]: a run folder's generator (a finished run's, else its last
 //!   checkpoint's, as `curvegan sample` picks it), sampled and scored;
 //! - [`CurveganError`]: every error of the library, with its message (and its config key).
 //!
-//! Keyword arguments become config keys in [`settings`].
+//! Keyword arguments become config keys in `settings.rs`.
 
 use std::path::PathBuf;
 
@@ -54,7 +54,7 @@ pub fn to_py(e: Error) -> PyErr {
 /// defaults with `data`), then `target` and `data`, then `keys` (config keys and their Python
 /// values, in order), as `curvegan train` makes them; the run folder `out` (default: a new
 /// `runs/train-NNNN`). `callback(step, stats)` is called every `every` steps and at the last
-/// ([`observer`]). Returns the run, loaded for sampling.
+/// (`observer.rs`). Returns the run, loaded for sampling.
 #[pyfunction]
 #[pyo3(signature = (keys, *, target=None, data=None, config=None, out=None, force=false, name=None, tags=Vec::new(), callback=None, every=None))]
 #[allow(clippy::too_many_arguments)]

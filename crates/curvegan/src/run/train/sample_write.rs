@@ -116,7 +116,7 @@ impl Generator {
 
     /// [`Generator::write_samples`], asking `stop` before each chunk: when it says true, the
     /// writing stops with [`Error::Cancelled`] naming `dest` (the caller removes what was
-    /// written, as [`files::write_atomic_with`] does with its temporary).
+    /// written, as [`files::write_atomic_with`](crate::run::store::files::write_atomic_with) does with its temporary).
     #[allow(clippy::too_many_arguments)]
     pub fn write_samples_until(
         &self,
