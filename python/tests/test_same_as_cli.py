@@ -38,31 +38,34 @@ CASES = {
 @pytest.mark.parametrize("case", sorted(CASES))
 def test_a_run_is_the_command_lines_byte_for_byte(cli, in_tmp, case):
     flags, keys = CASES[case]
-    cli("train", *flags, "--out", "cli", "--quiet")
-    run = curvegan.train(out="py", **keys)
+    cli("train", *flags, "--out", "cli/run", "--quiet")
+    run = curvegan.train(out="py/run", **keys)
     for name in SAME:
-        assert (in_tmp / "py" / name).read_bytes() == (in_tmp / "cli" / name).read_bytes(), name
+        want = (in_tmp / "cli" / "run" / name).read_bytes()
+        assert (in_tmp / "py" / "run" / name).read_bytes() == want, name
     assert run.status == "finished"
     # The samples and scores of `curvegan sample` and `curvegan eval`.
-    printed = json.loads(cli("sample", "cli", "--n", "50", "--seed", "7", "--format", "json"))
+    printed = json.loads(cli("sample", "cli/run", "--n", "50", "--seed", "7", "--format",
+                             "json"))
     x = run.sample(50, seed=7)
     assert x.dtype == np.float32 and x.shape == (50, len(printed["x"]))
     np.testing.assert_array_equal(x, np.array(printed["curves"], dtype=np.float32))
-    scores = json.loads(cli("eval", "cli", "--n", "300", "--seed", "3", "--json"))["metrics"]
+    scores = json.loads(cli("eval", "cli/run", "--n", "300", "--seed", "3", "--json"))["metrics"]
     assert run.evaluate(n=300, seed=3) == scores
 
 
 def test_a_config_file_and_keys_on_it(cli, in_tmp):
     (in_tmp / "base.toml").write_text('steps = 401\nplot_every = 0\nloss = "nonsaturating"\n')
-    cli("train", "--config", "base.toml", "--batch-size", "32", "--out", "cli", "--quiet")
-    curvegan.train(config="base.toml", batch_size=32, out="py")
+    cli("train", "--config", "base.toml", "--batch-size", "32", "--out", "cli/run", "--quiet")
+    curvegan.train(config="base.toml", batch_size=32, out="py/run")
     # The same keys as a dict of dotted keys.
     curvegan.train(config={"steps": 401, "plot_every": 0, "loss": "nonsaturating",
-                           "batch_size": 32}, out="dict")
+                           "batch_size": 32}, out="dict/run")
+    # Same folder names: the figures are titled with the run's name.
     for name in SAME:
-        want = (in_tmp / "cli" / name).read_bytes()
-        assert (in_tmp / "py" / name).read_bytes() == want, name
-        assert (in_tmp / "dict" / name).read_bytes() == want, name
+        want = (in_tmp / "cli" / "run" / name).read_bytes()
+        assert (in_tmp / "py" / "run" / name).read_bytes() == want, name
+        assert (in_tmp / "dict" / "run" / name).read_bytes() == want, name
 
 
 def test_a_conditional_sample_with_its_condition(cli, in_tmp):

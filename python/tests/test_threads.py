@@ -9,8 +9,11 @@ import time
 
 import curvegan
 
+# A process started in the background by a non-interactive shell inherits SIGINT ignored, and
+# Python then installs no handler of its own: the child restores the interactive one first.
 SCRIPT = """
-import sys, curvegan
+import signal, sys, curvegan
+signal.signal(signal.SIGINT, signal.default_int_handler)
 try:
     curvegan.train(steps=300000, plot_every=0, eval_every=0, out="a")
 except KeyboardInterrupt as e:
