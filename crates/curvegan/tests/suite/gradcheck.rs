@@ -319,6 +319,11 @@ proptest! {
         let weight = 2.5f32;
         let p = input_penalty_on(form, &mlp, &x, &columns, weight, Some(&mut grads), &mut ws).unwrap();
         let g_masked = ws.input_gradient().to_vec();
+        // WGAN-GP's ∂P/∂θ holds g/‖g‖: when ‖g‖ is small, g is a small difference of O(1)
+        // f32 terms and its direction carries their rounding divided by ‖g‖ (a 2-2-2 critic
+        // gave ‖g‖ = 1.2e-4 and a relative error of 8e-4), so the tolerance widens by it.
+        let min_norm = ws.norms().iter().fold(f32::INFINITY, |m, &v| m.min(v)) as f64;
+        let conditioning = if wgan_gp { 8.0 * f32::EPSILON as f64 / min_norm } else { 0.0 };
         input_penalty(form, &mlp, &x, weight, None, &mut ws).unwrap();
         for (i, (&got, &all)) in g_masked.iter().zip(ws.input_gradient()).enumerate() {
             let want = if columns[i % input] { all } else { 0.0 };
@@ -343,8 +348,8 @@ proptest! {
             }
             let numeric = weight as f64 * (pp - pm) / (2.0 * h);
             prop_assert!(
-                (analytic as f64 - numeric).abs() <= 1e-4 * (1.0 + numeric.abs()),
-                "{form:?} param {i}: analytic {analytic}, numeric {numeric}"
+                (analytic as f64 - numeric).abs() <= (1e-4 + conditioning) * (1.0 + numeric.abs()),
+                "{form:?} param {i}: analytic {analytic}, numeric {numeric}, min ‖g‖ {min_norm}"
             );
         }
     }
