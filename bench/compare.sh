@@ -7,9 +7,10 @@
 # Sizes (default both):
 #   tutorial  curvegan train --plot-every 0 (N steps, default 10001)
 #             against bench/tutorial_torch.py;
-#   ring8     curvegan train --config configs/ring8.toml --eval-every 0 --plot-every 0
+#   ring8     curvegan train --config configs/previous/ring8.toml --eval-every 0 --plot-every 0
 #             (G 2-400-400-400-2, D PacGAN2 4-200-200-200-1, batch 100; N steps, default
-#             2000) against bench/ring8_torch.py.
+#             2000) against bench/ring8_torch.py: the networks of the ring's config before
+#             the time-to-quality tuning, kept as the kernels' large size.
 #
 # 1. prints the CPU model, its SIMD flags and the load (uptime); builds the Rust binary with
 #    `cargo build --release` at the repo root (skipped with --no-build, or when CURVEGAN_BIN
@@ -21,7 +22,16 @@
 #        thread), timed as a whole process too; it also reports its training loop alone;
 # 3. prints, per size, a table of medians: whole-process seconds (wall, and CPU time: user +
 #    system, which other work on the machine distorts less), µs per step, and the ratio
-#    torch/curvegan. For the tutorial, if the Python has torch and safetensors, the
+#    torch/curvegan; then both sides' rates in GFLOP/s and as a fraction of this core's limit:
+#      - the limit: PyTorch's one-thread float32 product of two 1024 x 1024 matrices
+#        (bench/sgemm_torch.py, on core 0), measured before the first size and after the
+#        last, and their mean used;
+#      - a step's work: the matrix-product FLOPs curvegan's step does (step_flops below: the
+#        tutorial 2.83 MFLOP, ring8's networks 322 MFLOP), over the whole process's µs per
+#        step for curvegan and the training loop's for PyTorch. PyTorch's own count of its
+#        loop (FlopCounterMode, --count-flops) is printed beside: its loops do a little more
+#        (the tutorial's D update also backpropagates into G; ring8's G update also takes D's
+#        weight gradient). For the tutorial, if the Python has torch and safetensors, the
 #    last curvegan run folder is also loaded into PyTorch by bench/check_torch_load.py and
 #    its generator's MSE to 2x^2+1 shown.
 #
@@ -151,6 +161,34 @@ fi
 echo "cpu: ${cpu_model:-unknown} ($(nproc 2>/dev/null || echo '?') cores); SIMD flags: ${cpu_flags:-none}; curvegan's kernels: $kernels"
 echo "load before: $(uptime)"
 
+# step_flops BATCH PACK REUSE G_WIDTHS D_WIDTHS: the matrix-product FLOPs (2 m k n a product)
+# of one curvegan step of the non-saturating (or tutorial) loss, for G and D with these
+# layer widths (input first, comma-separated), D seeing BATCH / PACK rows of PACK samples:
+#   D's update: G forward on B noise rows; D forward on the real and fake rows, D's weight
+#   gradient on both and its backward through every layer but the first;
+#   G's update: G forward again unless REUSE=1 (the tutorial's one noise batch); D forward
+#   on the fake rows and backward through all its layers to its input; G's weight gradient
+#   and its backward through every layer but the first.
+step_flops() {
+    awk -v b="$1" -v pack="$2" -v reuse="$3" -v g="$4" -v d="$5" 'BEGIN {
+        ng = split(g, gw, ","); nd = split(d, dw, ",")
+        for (i = 1; i < ng; i++) pg += gw[i] * gw[i + 1]
+        for (i = 1; i < nd; i++) pd += dw[i] * dw[i + 1]
+        pg1 = gw[1] * gw[2]; pd1 = dw[1] * dw[2]; r = b / pack
+        f = 2 * b * pg + 3 * 2 * (2 * r) * pd - 2 * (2 * r) * pd1
+        f += (reuse ? 0 : 2 * b * pg) + 2 * 2 * r * pd + 2 * b * pg + 2 * b * (pg - pg1)
+        printf "%.0f", f
+    }'
+}
+# the limit: PyTorch's one-thread 1024^2 sgemm on core 0, GFLOP/s (empty without torch)
+sgemm_limit() {
+    if ((have_torch)); then
+        "${pin[@]}" "$PYTHON" "$bench_dir/sgemm_torch.py" 2>/dev/null | grep -oE 'sgemm_gflops=[0-9.]+' | sed 's/.*=//' || true
+    fi
+}
+limit_before="$(sgemm_limit)"
+[[ -n "$limit_before" ]] && echo "this core's limit, before: $limit_before GFLOP/s (PyTorch's 1024^2 sgemm, one thread, core 0)"
+
 per_step() { awk -v s="$1" -v n="$2" 'BEGIN { printf "%.1f", s / n * 1e6 }'; }
 ratio() { awk -v a="$1" -v b="$2" 'BEGIN { if (b > 0) printf "%.2fx", a / b; else print "-" }'; }
 
@@ -161,7 +199,7 @@ compare() {
     local torch_script
     case "$name" in
         tutorial) cg_args=(train --plot-every 0); torch_script="$bench_dir/tutorial_torch.py" ;;
-        ring8) cg_args=(train --config "$repo/configs/ring8.toml" --eval-every 0 --plot-every 0)
+        ring8) cg_args=(train --config "$repo/configs/previous/ring8.toml" --eval-every 0 --plot-every 0)
                torch_script="$bench_dir/ring8_torch.py" ;;
     esac
     local -a cg_times=() cg_loop_us=() t_times=() t_loop_us=() cg_cpu_s=() t_cpu_s=()
@@ -245,7 +283,18 @@ compare() {
             echo "ratio torch loop-only / curvegan whole-process per step: $(ratio "$t_loop" "$(per_step "$cg_med" "$n")") (curvegan reports no loop time)"
         fi
     fi
+    # the step's work and both rates; their fractions of the limit come at the end
+    local flops torch_flops=""
+    case "$name" in
+        tutorial) flops="$(step_flops 64 1 1 15,128,15 15,128,1)" ;;
+        ring8) flops="$(step_flops 100 2 0 2,400,400,400,2 4,200,200,200,1)" ;;
+    esac
+    if ((torch_ok)); then
+        torch_flops="$("$PYTHON" "$torch_script" --steps 2 --seed "$seed" --count-flops 2>/dev/null | grep -oE 'flops_per_step=[0-9]+' | sed 's/.*=//' || true)"
+    fi
+    rates+=("$name $flops $(per_step "$cg_med" "$n") ${t_loop:--} ${torch_flops:--}")
 }
+rates=()
 
 for name in "${sizes[@]}"; do
     case "$name" in
@@ -253,6 +302,27 @@ for name in "${sizes[@]}"; do
         ring8) compare ring8 "$ring8_steps" ;;
     esac
 done
+
+limit_after="$(sgemm_limit)"
+echo
+if [[ -n "$limit_before" && -n "$limit_after" ]]; then
+    limit="$(awk -v a="$limit_before" -v b="$limit_after" 'BEGIN { printf "%.1f", (a + b) / 2 }')"
+    echo "== this core's limit: $limit GFLOP/s (PyTorch's 1024^2 sgemm, one thread, core 0: $limit_before before, $limit_after after)"
+else
+    limit=""
+    echo "== this core's limit: not measured (no torch: $torch_why)"
+fi
+printf '%-10s %12s %18s %9s %18s %9s %16s\n' "size" "MFLOP/step" "curvegan GFLOP/s" "of limit" "torch loop GFLOP/s" "of limit" "torch counts"
+for row in "${rates[@]}"; do
+    read -r name flops cg_us t_us t_flops <<<"$row"
+    awk -v n="$name" -v f="$flops" -v c="$cg_us" -v t="$t_us" -v tf="$t_flops" -v l="$limit" 'BEGIN {
+        cg = f / c / 1e3; frac = (l > 0) ? sprintf("%.2f", cg / l) : "-"
+        if (t == "-") { tr = "-"; tfrac = "-" } else { tr = sprintf("%.1f", f / t / 1e3); tfrac = (l > 0) ? sprintf("%.2f", f / t / 1e3 / l) : "-" }
+        tc = (tf == "-") ? "-" : sprintf("%.2f MFLOP", tf / 1e6)
+        printf "%-10s %12.2f %18.1f %9s %18s %9s %16s\n", n, f / 1e6, cg, frac, tr, tfrac, tc
+    }'
+done
+echo "(curvegan's rate: its step's FLOPs over the whole process's µs per step; torch's: over its loop's)"
 
 echo
 echo "load after: $(uptime)"

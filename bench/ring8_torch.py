@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
-"""configs/ring8.toml's GAN in PyTorch, timed: the speed table's larger size.
+"""configs/previous/ring8.toml's GAN in PyTorch, timed: the speed table's larger size.
 
-What `curvegan train --config configs/ring8.toml --eval-every 0 --plot-every 0` runs,
+What `curvegan train --config configs/previous/ring8.toml --eval-every 0 --plot-every 0` runs,
 step for step:
 
 - data: 8 Gaussians (sigma 0.01) centred on the unit circle at angles 2*pi*k/8, a batch of
@@ -15,7 +15,9 @@ step for step:
 - Adam: G lr 1e-4, D lr 3e-4, betas (0.5, 0.999); both learning rates fall linearly to 0
   over the run (lr_t = lr * (1 - t / steps)).
 
-PyTorch runs on one thread (torch.set_num_threads(1)); run it under `taskset -c 0` to hold
+With --count-flops it also prints flops_per_step=, the floating-point operations of a
+step as PyTorch's FlopCounterMode counts them (its matrix products; the timing is then not
+meaningful). PyTorch runs on one thread (torch.set_num_threads(1)); run it under `taskset -c 0` to hold
 it to one core. Prints, on stdout, lines of key=value pairs meant to be parsed:
 
     torch_version=2.15.0+cu132 threads=1 seed=0
@@ -39,6 +41,9 @@ def parse_args(argv):
     p.add_argument("--steps", type=int, default=2000,
                    help="training steps (default 2000, the speed table's)")
     p.add_argument("--seed", type=int, default=0, help="torch.manual_seed value (default 0)")
+    p.add_argument("--count-flops", action="store_true",
+                   help="count the loop's floating-point operations with PyTorch's "
+                        "FlopCounterMode and print flops_per_step= (slower; not for timing)")
     args = p.parse_args(argv)
     if args.steps < 1:
         p.error("--steps must be at least 1")
@@ -90,6 +95,13 @@ def main(argv=None):
     bce = nn.BCEWithLogitsLoss()
 
     steps = args.steps
+    # --count-flops: PyTorch counts the loop's operations (entered and left by hand so that
+    # the loop keeps its indentation).
+    counter = None
+    if args.count_flops:
+        from torch.utils.flop_counter import FlopCounterMode
+        counter = FlopCounterMode(display=False)
+        counter.__enter__()
     t0 = time.perf_counter()
     for step in range(steps):
         decay = 1.0 - step / steps
@@ -110,6 +122,9 @@ def main(argv=None):
         g_loss.backward()
         opt_g.step()
     wall = time.perf_counter() - t0
+    if counter is not None:
+        counter.__exit__(None, None, None)
+        print(f"flops_per_step={counter.get_total_flops() / steps:.0f}", flush=True)
 
     with torch.no_grad():
         x = G(torch.randn(2500, LATENT))

@@ -37,6 +37,9 @@ def parse_args(argv):
     p.add_argument("--save-dir", metavar="DIR",
                    help="after training, save G and D there as generator.safetensors and "
                         "discriminator.safetensors (torch state_dict names), for check_torch_load.py")
+    p.add_argument("--count-flops", action="store_true",
+                   help="count the loop's floating-point operations with PyTorch's "
+                        "FlopCounterMode and print flops_per_step= (slower; not for timing)")
     args = p.parse_args(argv)
     if args.steps < 1:
         p.error("--steps must be at least 1")
@@ -99,6 +102,13 @@ def main(argv=None):
 
     steps = args.steps
     log_every = args.log_every
+    # --count-flops: PyTorch counts the loop's operations (entered and left by hand so that
+    # the loop keeps its indentation).
+    counter = None
+    if args.count_flops:
+        from torch.utils.flop_counter import FlopCounterMode
+        counter = FlopCounterMode(display=False)
+        counter.__enter__()
     t0 = time.perf_counter()
     for step in range(steps):
         real_data = real_points()  # 生成真实数据
@@ -127,6 +137,9 @@ def main(argv=None):
             print(f"step={step} G_loss={G_loss.item():.4f} D_loss={D_loss.item():.4f}",
                   file=sys.stderr, flush=True)
     wall = time.perf_counter() - t0
+    if counter is not None:
+        counter.__exit__(None, None, None)
+        print(f"flops_per_step={counter.get_total_flops() / steps:.0f}", flush=True)
     # ---- end of the tutorial ---------------------------------------------------
 
     with torch.no_grad():

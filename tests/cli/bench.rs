@@ -89,6 +89,23 @@ fn a_grid_benchmark_gives_a_row_per_setting_sorted_by_its_statistic() {
     assert_eq!(trials.len(), 8, "{trials:?}");
     let settings = rows(&root.join("settings.csv"));
     assert_eq!(settings.len(), 4);
+    // What it cost: the wall time, and each trial's core-minutes from its run.json.
+    assert!(table.contains("\nWall time: "), "{table}");
+    assert!(
+        table.contains("| setting | seed | core-minutes |\n|---|---|---|\n"),
+        "{table}"
+    );
+    for t in &trials {
+        let (n, seed) = (&t["setting"], &t["seed"]);
+        let record =
+            fs::read_to_string(root.join(format!("setting-0{n}/seed-{seed}/run.json"))).unwrap();
+        let record: serde_json::Value = serde_json::from_str(&record).unwrap();
+        let minutes = record["duration_s"].as_f64().unwrap() / 60.0;
+        assert!(
+            table.contains(&format!("\n| {n} | {seed} | {minutes:.2} |\n")),
+            "{n} {seed}: {table}"
+        );
+    }
     let ours = our_rows(&table);
     assert_eq!(ours.len(), 4, "{table}");
     let mut last = (f64::INFINITY, f64::NEG_INFINITY);

@@ -17,6 +17,9 @@
 //! config ([`shipped_config`], with which the guide's row was measured) is marked `†`, and a
 //! footnote names what differs (`steps = 3000 (shipped: 60000)`): the same table with fewer
 //! steps is not the published one.
+//!
+//! `table.md` ends with what the benchmark cost: its wall time and each trial's core-minutes
+//! ([`timing`]).
 
 use std::fmt::Write as _;
 use std::path::Path;
@@ -27,7 +30,9 @@ use crate::error::{Error, Result};
 use crate::eval::catalogue::{metric_info, Better};
 use crate::run::scale::grid::{self, Setting};
 use crate::run::scale::sweep::{self, SeedResult};
+use crate::run::scale::timing::{self, TrialTime};
 use crate::run::store::files::{self, CsvWriter};
+use crate::run::store::run_json::RunRecord;
 use crate::run::train::gather as report;
 use crate::text::echo;
 
@@ -246,6 +251,8 @@ pub struct Trial {
     pub reverse_kl: f64,
     /// Training wall time, seconds.
     pub wall_s: f64,
+    /// What it cost: its core-minutes and its span ([`timing`]).
+    pub time: TrialTime,
 }
 
 /// The benchmark's outcome.
@@ -395,7 +402,18 @@ fn trial_of(r: &SeedResult) -> Result<Trial> {
             )
         })
     };
+    let record = RunRecord::load(&r.dir)?;
+    let time = TrialTime {
+        seed: r.seed,
+        setting: r.setting.map(|i| i + 1),
+        seconds: record
+            .as_ref()
+            .map_or(r.summary.wall.as_secs_f64(), |rec| rec.duration_s),
+        span: (record.as_ref()).and_then(|rec| Some((rec.start.unix, rec.end.as_ref()?.unix))),
+        resumed: record.as_ref().is_some_and(|rec| !rec.resumes.is_empty()),
+    };
     Ok(Trial {
+        time,
         seed: r.seed,
         setting: r.setting,
         modes: get("modes_captured")?,
@@ -474,7 +492,8 @@ impl Outcome {
                 .collect();
             fmt_row(&mut s, &name, &values, &r.row);
         }
-        s + &self.footnote(&keys)
+        let times: Vec<TrialTime> = self.trials.iter().map(|t| t.time).collect();
+        s + &self.footnote(&keys) + &timing::markdown(&times)
     }
 
     /// The footnote of the rows marked `†` (none when no row is): the settings shared by every
