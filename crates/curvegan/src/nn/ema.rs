@@ -14,6 +14,8 @@
 //! rounds a Python float weight. The average starts as a copy of the initial parameters, so
 //! after `t` updates it is `decay^t · θ₀ + Σ_{s≤t} (1 − decay)·decay^(t−s) · θ_s`.
 
+use crate::nn::gemm::{vectorised, Isa};
+
 /// The f32 lerp weight `1 − decay` for an average with this decay.
 pub fn lerp_weight(decay: f64) -> f32 {
     (1.0 - decay) as f32
@@ -24,6 +26,18 @@ pub fn lerp_weight(decay: f64) -> f32 {
 /// `avg` and `params` must have the same length (the layout of one network's parameters);
 /// extra elements of the longer slice are left alone.
 pub fn update(avg: &mut [f32], params: &[f32], weight: f32) {
+    // Compiled for the CPU's vector instructions, as the optimizers' updates are: `mul_add`
+    // is one FMA instruction there instead of a call to the software `fmaf` (3 % of a grid25
+    // step's time on an AVX2 core); the same results, bit for bit.
+    vectorised(
+        Isa::current(),
+        #[inline(always)]
+        || lerp(avg, params, weight),
+    );
+}
+
+#[inline(always)]
+fn lerp(avg: &mut [f32], params: &[f32], weight: f32) {
     if weight.abs() < 0.5 {
         avg.iter_mut()
             .zip(params)

@@ -197,3 +197,31 @@ fn training_steps_give_the_same_weights_on_every_path() {
         }
     }
 }
+
+/// G's moving average ([`curvegan::nn::ema::update`]) gives the same bits on every path, for
+/// both of lerp's forms (weight below 0.5, and at or above it).
+#[test]
+fn the_moving_average_is_the_same_on_every_path() {
+    let mut rng = ChaCha8Rng::seed_from_u64(7);
+    let params: Vec<f32> = (0..1037).map(|_| rng.random::<f32>() * 4.0 - 2.0).collect();
+    let start: Vec<f32> = (0..1037).map(|_| rng.random::<f32>() * 4.0 - 2.0).collect();
+    for weight in [0.001f32, 0.3, 0.5, 0.9] {
+        let on = |isa: Isa| {
+            with_isa(isa, || {
+                let mut avg = start.clone();
+                for _ in 0..3 {
+                    curvegan::nn::ema::update(&mut avg, &params, weight);
+                }
+                avg.iter().map(|x| x.to_bits()).collect::<Vec<u32>>()
+            })
+        };
+        let portable = on(Isa::Portable);
+        assert_ne!(
+            portable,
+            start.iter().map(|x| x.to_bits()).collect::<Vec<u32>>()
+        );
+        for isa in Isa::available() {
+            assert!(on(isa) == portable, "{isa:?}, weight {weight}");
+        }
+    }
+}
