@@ -152,7 +152,7 @@ fn a_grid_benchmark_gives_a_row_per_setting_sorted_by_its_statistic() {
     }
     assert!(
         table.contains(
-            "with which the guide's curvegan row was measured: d_hidden = [64, 64] (shipped: [200, 200, 200]), g_hidden = [64, 64] (shipped: [400, 400, 400]), lr_decay = \"none\" (shipped: \"linear\"), optim_d.lr = 0.001 (shipped: 0.0003), steps = 500 (shipped: 60000); the shipped pack = 2, optim_g.lr = 0.0001\n"
+            "with which the guide's curvegan row was measured: d_hidden = [64, 64] (shipped: [64, 64, 64]), g_ema = not set (shipped: 0.999), g_hidden = [64, 64] (shipped: [64, 64, 64]), lr_decay = \"none\" (shipped: \"linear\"), optim_d.lr = 0.001 (shipped: 0.0003), r1 = not set (shipped: 1.0), steps = 500 (shipped: 40000); the shipped pack = 2, optim_g.lr = 0.003\n"
         ),
         "{table}"
     );
@@ -246,7 +246,7 @@ fn a_benchmark_trained_otherwise_than_the_shipped_config_says_so() {
         &["--steps", "20", "--trials", "1"],
     )));
     let stdout = stdout.unwrap();
-    let note = "† settings other than the shipped configs/ring8.toml, with which the guide's curvegan row was measured: steps = 20 (shipped: 60000)\n";
+    let note = "† settings other than the shipped configs/ring8.toml, with which the guide's curvegan row was measured: steps = 20 (shipped: 40000)\n";
     for text in [&stdout, &fs::read_to_string(root.join("table.md")).unwrap()] {
         assert!(text.contains("| curvegan (1 trials) † |"), "{text}");
         assert!(text.contains(note), "{text}");

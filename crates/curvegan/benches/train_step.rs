@@ -3,8 +3,9 @@
 //!
 //! - `tutorial`: batch 64, noise 15, G 15-128-15, D 15-128-1, the tutorial's loss and Adam;
 //! - `hidden_512`: the same with hidden width 512;
-//! - `ring8`: `configs/ring8.toml`'s networks, G 2-400-400-400-2, D PacGAN2 4-200-200-200-1,
-//!   batch 100, non-saturating loss, Adam (a fresh noise batch for G's update, as a run draws).
+//! - `ring8`: `configs/previous/ring8.toml`'s networks (the ring's before the time-to-quality
+//!   tuning), G 2-400-400-400-2, D PacGAN2 4-200-200-200-1, batch 100, non-saturating loss,
+//!   Adam (a fresh noise batch for G's update, as a run draws).
 //!
 //! Whole-process timings against PyTorch are in `bench/compare.sh`.
 

@@ -15,7 +15,7 @@
 //! every setting over the same trials and gets a row per setting, sorted by one of the three
 //! statistics ([`METRICS`]). A row trained with settings other than the dataset's shipped
 //! config ([`shipped_config`], with which the guide's row was measured) is marked `†`, and a
-//! footnote names what differs (`steps = 3000 (shipped: 60000)`): the same table with fewer
+//! footnote names what differs (`steps = 3000 (shipped: 40000)`): the same table with fewer
 //! steps is not the published one.
 //!
 //! `table.md` ends with what the benchmark cost: its wall time and each trial's core-minutes
@@ -498,7 +498,7 @@ impl Outcome {
 
     /// The footnote of the rows marked `†` (none when no row is): the settings shared by every
     /// trial that differ from the shipped config, and the shipped values of the settings'
-    /// keys, e.g. `steps = 3000 (shipped: 60000)`.
+    /// keys, e.g. `steps = 3000 (shipped: 40000)`.
     fn footnote(&self, keys: &[&str]) -> String {
         let marked = match self.settings.is_empty() {
             true => !self.differs.is_empty(),
@@ -657,7 +657,7 @@ mod tests {
         let shown: Vec<(&str, &str, &str)> = (differs.iter())
             .map(|c| (c.key.as_str(), c.old.as_str(), c.new.as_str()))
             .collect();
-        assert_eq!(shown, [("steps", "60000", "3000")]);
+        assert_eq!(shown, [("steps", "40000", "3000")]);
         let one = MeanSe { mean: 8.0, se: 0.0 };
         let outcome = |differs: Vec<KeyChange>| Outcome {
             dataset: ring.clone(),
@@ -679,7 +679,7 @@ mod tests {
         assert!(!plain.contains('†'), "{plain}");
         let marked = outcome(differs).table();
         assert!(marked.contains("| curvegan (0 trials) † | 8.0"), "{marked}");
-        assert!(marked.ends_with("\n† settings other than the shipped configs/ring8.toml, with which the guide's curvegan row was measured: steps = 3000 (shipped: 60000)\n"), "{marked}");
+        assert!(marked.ends_with("\n† settings other than the shipped configs/ring8.toml, with which the guide's curvegan row was measured: steps = 3000 (shipped: 40000)\n"), "{marked}");
     }
 
     #[test]
