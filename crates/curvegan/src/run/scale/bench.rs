@@ -32,7 +32,6 @@ use crate::run::scale::grid::{self, Setting};
 use crate::run::scale::sweep::{self, SeedResult};
 use crate::run::scale::timing::{self, TrialTime};
 use crate::run::store::files::{self, CsvWriter};
-use crate::run::store::run_json::RunRecord;
 use crate::run::train::gather as report;
 use crate::text::echo;
 
@@ -402,16 +401,7 @@ fn trial_of(r: &SeedResult) -> Result<Trial> {
             )
         })
     };
-    let record = RunRecord::load(&r.dir)?;
-    let time = TrialTime {
-        seed: r.seed,
-        setting: r.setting.map(|i| i + 1),
-        seconds: record
-            .as_ref()
-            .map_or(r.summary.wall.as_secs_f64(), |rec| rec.duration_s),
-        span: (record.as_ref()).and_then(|rec| Some((rec.start.unix, rec.end.as_ref()?.unix))),
-        resumed: record.as_ref().is_some_and(|rec| !rec.resumes.is_empty()),
-    };
+    let time = TrialTime::of(r.seed, r.setting, &r.dir, r.summary.wall.as_secs_f64())?;
     Ok(Trial {
         time,
         seed: r.seed,

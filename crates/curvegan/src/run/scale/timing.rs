@@ -1,4 +1,4 @@
-//! What a benchmark's trials cost (may use: text, run::store): the benchmark's wall time and each
+//! What a benchmark's trials cost (may use: error, run::store): the benchmark's wall time and each
 //! trial's core-minutes, as `table.md` states them below its table.
 //!
 //! A trial trains on one core (one thread of `bench modes --jobs J`, or one Slurm task), so its
@@ -8,6 +8,10 @@
 //! resumed counts the pause too, and says so.
 
 use std::fmt::Write as _;
+use std::path::Path;
+
+use crate::error::Result;
+use crate::run::store::run_json::RunRecord;
 
 /// What one trial cost.
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -23,6 +27,23 @@ pub struct TrialTime {
     pub span: Option<(u64, u64)>,
     /// Whether it was resumed (its span then holds a pause).
     pub resumed: bool,
+}
+
+impl TrialTime {
+    /// The cost of the trial with this seed and setting (its index from 0) in run folder
+    /// `dir`, from its `run.json`; without one, `wall_s` (the session's training time) and no
+    /// span.
+    pub fn of(seed: u64, setting: Option<usize>, dir: &Path, wall_s: f64) -> Result<TrialTime> {
+        let record = RunRecord::load(dir)?;
+        let record = record.as_ref();
+        Ok(TrialTime {
+            seed,
+            setting: setting.map(|i| i + 1),
+            seconds: record.map_or(wall_s, |r| r.duration_s),
+            span: record.and_then(|r| Some((r.start.unix, r.end.as_ref()?.unix))),
+            resumed: record.is_some_and(|r| !r.resumes.is_empty()),
+        })
+    }
 }
 
 /// The paragraph and table `table.md` ends with: the wall time of the whole benchmark and the
