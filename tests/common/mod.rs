@@ -182,3 +182,14 @@ pub fn le_f32(values: &[f32]) -> Vec<u8> {
 pub fn le_f64(values: &[f64]) -> Vec<u8> {
     values.iter().flat_map(|v| v.to_le_bytes()).collect()
 }
+
+/// A benchmark's `table.md` (or its printed table) without what it cost — the wall time and
+/// core-minutes it ends with, the only part that differs between two runs of the same
+/// benchmark. Text without that part is returned whole.
+pub fn without_cost(table: &str) -> &str {
+    let end = ["\nWall time: ", "\nCore-minutes: "]
+        .iter()
+        .filter_map(|m| table.find(m))
+        .min();
+    end.map_or(table, |i| &table[..i])
+}

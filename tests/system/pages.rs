@@ -32,8 +32,11 @@ fn records(path: &Path) -> Vec<BTreeMap<String, String>> {
 
 /// The cells of the table rows of Markdown `text`, separator rows left out.
 fn markdown_rows(text: &str) -> Vec<Vec<String>> {
-    (text.lines())
-        .filter(|l| l.starts_with('|') && !l.starts_with("|---"))
+    // The first table: its lines run from the first `|` line to the next line that is not
+    // one (a benchmark's table.md has a second table, the trials' core-minutes, below).
+    let lines = text.lines().skip_while(|l| !l.starts_with('|'));
+    (lines.take_while(|l| l.starts_with('|')))
+        .filter(|l| !l.starts_with("|---"))
         .map(|l| {
             let inner = &l.trim()[1..l.trim().len() - 1];
             inner.split('|').map(|c| c.trim().to_string()).collect()
