@@ -336,6 +336,7 @@ pub fn input_penalty_on(
     let Some(grads) = grads else {
         return Ok(penalty);
     };
+    let transposed = critic.weights_t();
     for l in 0..n_layers {
         let o = layers[l];
         let (upto, above) = ws.adjoint.split_at_mut(l + 1);
@@ -360,8 +361,8 @@ pub fn input_penalty_on(
                 o.n_out,
                 adj,
                 (o.n_in, 1),
-                &params[o.weight..o.bias],
-                (1, o.n_in),
+                transposed.weight_t(&o),
+                (o.n_out, 1),
                 0.0,
                 next,
             );

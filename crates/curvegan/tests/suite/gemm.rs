@@ -225,3 +225,42 @@ fn the_moving_average_is_the_same_on_every_path() {
         }
     }
 }
+
+/// The forward pass reads each weight through a transposed copy kept until the parameters
+/// change (`nn/mlp/transposed.rs`): after every change through `params_mut`, and in a clone,
+/// its output equals that of a network built afresh with the same parameters.
+#[test]
+fn a_forward_pass_sees_every_change_of_the_weights() {
+    let spec = curvegan::nn::mlp::MlpSpec::new(5, &[16, 9], 3, Activation::Relu, Activation::Tanh);
+    let mut rng = ChaCha8Rng::seed_from_u64(11);
+    let mut net = Mlp::init(&spec, &mut rng).unwrap();
+    let x = random(&mut rng, 7 * 5);
+    let out = |net: &Mlp| {
+        let mut tape = curvegan::nn::mlp::Tape::new(&spec, 7);
+        let y = net.forward(&x, &mut tape).unwrap().to_vec();
+        y.iter().map(|v| v.to_bits()).collect::<Vec<u32>>()
+    };
+    let fresh = |net: &Mlp| {
+        let mut again = Mlp::zeros(&spec).unwrap();
+        again.params_mut().copy_from_slice(net.params());
+        out(&again)
+    };
+    let before = out(&net);
+    for round in 0..3 {
+        // One weight of each layer, then every weight.
+        let layers = net.layers().to_vec();
+        for o in &layers {
+            net.params_mut()[o.weight + round] += 0.25;
+        }
+        let after = out(&net);
+        assert_ne!(
+            after, before,
+            "round {round}: the change made no difference"
+        );
+        assert_eq!(after, fresh(&net), "round {round}: a stale Wᵀ was read");
+        net.params_mut().iter_mut().for_each(|p| *p *= -0.5);
+        let copy = net.clone();
+        assert_eq!(out(&copy), fresh(&net), "round {round}: the clone");
+        assert_eq!(out(&net), fresh(&net), "round {round}: after scaling");
+    }
+}

@@ -16,7 +16,6 @@ const ALLOWED: &[(&str, usize, &str)] = &[
     ("crates/curvegan/src/run/scale/slurm.rs", 970, "submission, status and collection (the script is script.rs); to split the queue from collection"),
     ("crates/curvegan/src/data/expr.rs", 960, "a formula parser and evaluator with its error positions, one grammar"),
     ("src/dashboard.rs", 930, "the live view's state, input thread and drawing; to split drawing from state"),
-    ("crates/curvegan/src/nn/gemm.rs", 800, "one matrix product with its AVX-512, AVX2 and portable kernels side by side, which must stay bit-identical"),
     ("crates/curvegan/src/eval/metrics.rs", 780, "the distribution metrics, each short, with their shared distance kernels"),
     ("crates/curvegan/src/gan/step.rs", 760, "the training step as the tutorial's block, with its shape checks and workspace"),
     ("crates/curvegan/src/gan/loss.rs", 720, "seven losses, their settings and validation"),

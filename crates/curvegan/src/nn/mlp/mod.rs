@@ -94,6 +94,7 @@ mod batchnorm;
 mod maxout;
 mod spec;
 mod tape;
+mod transposed;
 
 use rand::Rng;
 
@@ -108,6 +109,7 @@ pub use crate::nn::mlp::batchnorm::{BatchNormBuffers, BN_EPS, BN_MOMENTUM};
 use crate::nn::mlp::maxout::{maxout_backward, maxout_forward};
 pub use crate::nn::mlp::spec::{LayerKind, LayerOffsets, MlpSpec, MAX_MAXOUT};
 pub use crate::nn::mlp::tape::Tape;
+use crate::nn::mlp::transposed::Transposed;
 
 /// An MLP with its parameters (and batch normalisation's running statistics).
 #[derive(Debug, Clone, PartialEq)]
@@ -119,6 +121,8 @@ pub struct Mlp {
     norms: Vec<BatchNormBuffers>,
     /// The smooth basis's fixed `M`, `[outputs, coefficients]` (empty without one).
     basis: Vec<f32>,
+    /// Every layer's `Wᵀ` for the forward pass, until the parameters change (`transposed.rs`).
+    transposed: Transposed,
 }
 
 impl Mlp {
@@ -142,6 +146,7 @@ impl Mlp {
             spec: spec.clone(),
             norms,
             basis,
+            transposed: Transposed::default(),
         })
     }
 
@@ -180,7 +185,14 @@ impl Mlp {
 
     /// All parameters, mutable (for optimizers and loading).
     pub fn params_mut(&mut self) -> &mut [f32] {
+        self.transposed.invalidate();
         &mut self.params
+    }
+
+    /// Every layer's `Wᵀ` (`[n_in, n_out]` row-major, [`transposed::Cache::weight_t`]), the
+    /// copies the forward pass reads, made now if the parameters changed since.
+    pub(crate) fn weights_t(&self) -> std::sync::MutexGuard<'_, transposed::Cache> {
+        self.transposed.get(&self.params, &self.layers)
     }
 
     /// The running statistics, one per hidden layer with batch normalisation, in order
@@ -259,10 +271,11 @@ impl Mlp {
         tape.prepare(&self.spec, batch);
         tape.train = train.is_some();
         tape.input.copy_from_slice(x);
+        let transposed = self.weights_t();
         for (l, o) in self.layers.iter().enumerate() {
             let (before, rest) = tape.post.split_at_mut(l);
             let input: &[f32] = if l == 0 { &tape.input } else { &before[l - 1] };
-            let weight = &self.params[o.weight..o.bias];
+            let weight = (&self.params[o.weight..o.bias], transposed.weight_t(o));
             let bias = match o.bias_len() {
                 0 => &tape.zeros[..o.n_out],
                 n => &self.params[o.bias..o.bias + n],
