@@ -142,7 +142,7 @@ fn mode_benchmark_reduced_two_trials() {
         "| GAN |",
         "| PacGAN2 |",
         "| PacGAN4 |",
-        // Marked: 300 steps, not the shipped config's 60000 (the footnote says so).
+        // Marked: 300 steps, not the shipped config's 40000 (the footnote says so).
         "| curvegan (2 trials) † |",
         "† settings other than the shipped configs/ring8.toml, with which the guide's curvegan row was measured: steps = 300 (shipped: 40000)\n",
     ] {
